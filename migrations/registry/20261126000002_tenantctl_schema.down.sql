@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS tenantctl.domain_history;
+DROP SCHEMA IF EXISTS tenantctl;

@@ -1,0 +1,2 @@
+DROP TRIGGER roles_set_updated_at ON roles;
+DROP TABLE roles;

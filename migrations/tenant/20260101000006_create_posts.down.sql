@@ -1,0 +1,2 @@
+DROP TRIGGER posts_set_updated_at ON posts;
+DROP TABLE posts;

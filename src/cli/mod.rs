@@ -1,0 +1,223 @@
+//! The command line: clap definitions, one file per command family with its args beside its
+//! handler. Parsing ends here; everything else is library code.
+
+pub mod config;
+pub mod init;
+pub mod migrate;
+pub mod platform;
+pub mod provision;
+
+use crate::config::{Config, Overrides, Settings};
+use crate::error::Result;
+use crate::output::{Format, Out, Term};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sqlx::PgPool;
+use std::path::PathBuf;
+
+pub const AFTER_HELP: &str = "\
+Exit status:
+  0   success
+  1   failure
+  2   usage error or invalid input; nothing ran
+  3   partial failure: some tenants failed, the rest were done
+  4   refused: confirmation missing or a pre-flight check failed
+  5   busy: another run holds the lock
+  69  database or storage unreachable
+
+Environment:
+  DATABASE_URL, TENANTCTL_DATABASE_URL  database URL (the flag wins)
+  TENANTCTL_<KEY>                        any configuration key, e.g. TENANTCTL_BACKUP_JOBS=4
+  TENANTCTL_CONFIG                       configuration file
+  TENANTCTL_LOG                          log filter (tracing EnvFilter syntax), overrides -v/-q
+  CONFIRM=yes                            confirm destructive commands, like --yes
+  NO_COLOR                               no colour in tables";
+
+/// tenantctl: run PostgreSQL schema-per-tenant multi-tenancy.
+#[derive(Debug, Parser)]
+#[command(name = "tenantctl", version, about, long_about = None, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalOpts,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalOpts {
+    /// PostgreSQL URL of the database with the registry and the tenant schemas
+    /// [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]
+    #[arg(long, global = true, value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then
+    /// /etc/tenantctl/tenantctl.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Read no configuration file
+    #[arg(long, global = true, conflicts_with = "config")]
+    pub no_config: bool,
+
+    /// Result format: table for people, json for pipelines, csv for lists
+    /// [env: TENANTCTL_OUTPUT] [config: output] [default: table]
+    #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
+
+    /// More log detail on stderr (-v info, -vv debug, -vvv trace)
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Less log detail on stderr (-q errors only, -qq nothing)
+    #[arg(long, short = 'q', global = true, action = clap::ArgAction::Count, conflicts_with = "verbose")]
+    pub quiet: u8,
+
+    /// Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
+
+    /// Answer yes to confirmations of destructive commands (also: CONFIRM=yes)
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl GlobalOpts {
+    /// What the command line says about configuration, for [`Config::load`].
+    pub fn overrides(&self) -> Overrides {
+        let mut flags = Vec::new();
+        if let Some(url) = &self.database_url {
+            flags.push((
+                "database_url",
+                toml::Value::String(url.clone()),
+                "--database-url".to_string(),
+            ));
+        }
+        if let Some(f) = self.output {
+            let v = f.to_possible_value().expect("no skipped variants");
+            flags.push((
+                "output",
+                toml::Value::String(v.get_name().to_string()),
+                "--output".to_string(),
+            ));
+        }
+        if let Some(f) = self.log_format {
+            let v = f.to_possible_value().expect("no skipped variants");
+            flags.push((
+                "log_format",
+                toml::Value::String(v.get_name().to_string()),
+                "--log-format".to_string(),
+            ));
+        }
+        Overrides {
+            config_file: self.config.clone(),
+            no_config: self.no_config,
+            flags,
+        }
+    }
+
+    /// `--yes`, or `CONFIRM=yes` in the environment.
+    pub fn assume_yes(&self) -> bool {
+        self.yes || std::env::var("CONFIRM").is_ok_and(|v| v.eq_ignore_ascii_case("yes"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up: apply the registry migrations, create and provision the host platform
+    Init(init::Init),
+    /// Create, list, show and change platforms
+    #[command(subcommand)]
+    Platform(platform::PlatformCmd),
+    /// Provision a platform's schema now (create, migrate, seed), waiting for the outcome
+    Provision(provision::Provision),
+    /// Apply registry migrations, then tenant migrations across every tenant schema
+    Migrate(migrate::Migrate),
+    /// Show the effective configuration
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
+}
+
+/// Everything a command needs: settings, output, confirmation policy, and a lazily connected
+/// database pool.
+pub struct Ctx {
+    pub config: Config,
+    pub out: Out,
+    pub assume_yes: bool,
+    pool: tokio::sync::OnceCell<PgPool>,
+}
+
+impl Ctx {
+    pub fn new(config: Config, global: &GlobalOpts, term: Term) -> Ctx {
+        let format = Format::parse(&config.settings.output);
+        Ctx {
+            out: Out { format, term },
+            assume_yes: global.assume_yes(),
+            config,
+            pool: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.config.settings
+    }
+
+    pub fn term(&self) -> &Term {
+        &self.out.term
+    }
+
+    /// The database pool, connected on first use; sized for the configured parallelism.
+    pub async fn pool(&self) -> Result<&PgPool> {
+        self.pool
+            .get_or_try_init(|| async {
+                let s = self.settings();
+                let want = [
+                    s.parallel_migration_threads,
+                    s.report.jobs,
+                    s.backup.jobs,
+                    s.worker.concurrency,
+                ]
+                .into_iter()
+                .max()
+                .unwrap_or(1)
+                    + 2;
+                crate::db::connect(s, want.min(64) as u32).await
+            })
+            .await
+    }
+
+    /// The pool, after checking the registry is migrated.
+    pub async fn registry(&self) -> Result<&PgPool> {
+        let pool = self.pool().await?;
+        crate::registry::migrations::ensure_current(pool).await?;
+        Ok(pool)
+    }
+
+    /// Confirm a destructive step (see [`crate::output::confirm`]).
+    pub async fn confirm(&self, prompt: &str) -> Result<()> {
+        crate::output::confirm(self.term(), self.assume_yes, prompt).await
+    }
+
+    /// The base domain for subdomain-only platforms.
+    pub async fn base_domain(&self) -> Result<Option<String>> {
+        let pool = self.pool().await?;
+        let mut conn = pool.acquire().await?;
+        crate::registry::store::base_domain(&mut conn, self.settings().base_domain.as_deref()).await
+    }
+}
+
+/// Run the parsed command.
+pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
+    match command {
+        Command::Init(c) => c.run(ctx).await,
+        Command::Platform(c) => c.run(ctx).await,
+        Command::Provision(c) => c.run(ctx).await,
+        Command::Migrate(c) => c.run(ctx).await,
+        Command::Config(c) => c.run(ctx).await,
+    }
+}

@@ -1,0 +1,413 @@
+//! `tenantctl platform ...`: create, list, show and change platforms in the registry.
+
+use super::Ctx;
+use crate::config::Settings;
+use crate::error::Result;
+use crate::output::{Out, Tabular, Term, human_age, human_bytes};
+use crate::registry::store::{self, NewPlatform, PlatformInput};
+use crate::registry::{Platform, ProvisionStatus};
+use chrono::{Duration, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use comfy_table::{Cell, Color};
+use serde::{Deserialize, Serialize};
+
+/// A backup older than this gets a warning mark in `platform list`.
+pub const BACKUP_WARN_DAYS: i64 = 7;
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformCmd {
+    /// Register a new platform (its schema name is generated unless --schema is given)
+    Create(Create),
+    /// List platforms with their address, schema, status, last backup and size
+    List(List),
+    /// Show one platform in full, with its domain history
+    Show(Show),
+    /// Change where a platform is served; the old address redirects for
+    /// `domain_redirect_days` (30) days
+    SetDomain(SetDomain),
+}
+
+impl PlatformCmd {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        match self {
+            PlatformCmd::Create(c) => c.run(ctx).await,
+            PlatformCmd::List(c) => c.run(ctx).await,
+            PlatformCmd::Show(c) => c.run(ctx).await,
+            PlatformCmd::SetDomain(c) => c.run(ctx).await,
+        }
+    }
+}
+
+/// A platform as the commands print it: every registry field, plus where it is served.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlatformView {
+    #[serde(flatten)]
+    pub platform: Platform,
+    /// The host name it is served at (`sub.domain`, `domain`, or `sub.<base domain>`).
+    pub address: Option<String>,
+    /// The link to it (`url_scheme://address/`), or its own URL for external platforms.
+    pub link: Option<String>,
+    /// Whether the last backup is missing or older than 7 days (completed platforms only).
+    pub backup_stale: bool,
+}
+
+impl PlatformView {
+    pub fn new(platform: Platform, base: Option<&str>, settings: &Settings) -> PlatformView {
+        let address = platform.address(base);
+        let link = match (&platform.url, &address) {
+            (Some(u), _) if platform.external => Some(u.clone()),
+            (_, Some(a)) => Some(format!("{}://{a}/", settings.url_scheme)),
+            (Some(u), None) => Some(u.clone()),
+            (None, None) => None,
+        };
+        let backup_stale = !platform.external
+            && platform.provision_status == ProvisionStatus::Completed
+            && platform
+                .last_backup_at
+                .is_none_or(|t| Utc::now() - t > Duration::days(BACKUP_WARN_DAYS));
+        PlatformView {
+            platform,
+            address,
+            link,
+            backup_stale,
+        }
+    }
+}
+
+fn status_color(s: ProvisionStatus) -> Color {
+    match s {
+        ProvisionStatus::Pending => Color::Yellow,
+        ProvisionStatus::Provisioning => Color::Cyan,
+        ProvisionStatus::Completed => Color::Green,
+        ProvisionStatus::Failed => Color::Red,
+    }
+}
+
+fn colored(term: &Term, text: impl ToString, color: Color) -> Cell {
+    let c = Cell::new(text);
+    if term.color { c.fg(color) } else { c }
+}
+
+impl Tabular for PlatformView {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "id",
+            "name",
+            "address",
+            "schema",
+            "status",
+            "provisioned",
+            "last backup",
+            "size",
+        ]
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let p = &self.platform;
+        let mut name = p.name.clone();
+        if p.host {
+            name.push_str(" (host)");
+        }
+        if p.external {
+            name.push_str(" (external)");
+        }
+        let backup = match p.last_backup_at {
+            Some(t) => format!("{} ago", human_age(Utc::now() - t)),
+            None if p.external => "-".into(),
+            None => "never".into(),
+        };
+        let backup = if self.backup_stale {
+            colored(term, format!("! {backup}"), Color::Yellow)
+        } else {
+            Cell::new(backup)
+        };
+        vec![
+            Cell::new(p.id),
+            Cell::new(name),
+            Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
+            Cell::new(p.schema_name.as_deref().unwrap_or("-")),
+            colored(term, p.provision_status, status_color(p.provision_status)),
+            Cell::new(
+                p.provisioned_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            backup,
+            Cell::new(
+                p.schema_size_bytes
+                    .map(human_bytes)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+        ]
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Create {
+    /// Display name, unique regardless of case (1-100 characters, not all digits)
+    #[arg(long)]
+    pub name: String,
+    /// Subdomain (one label: a-z, 0-9, single hyphens): served at SUBDOMAIN.DOMAIN, or under
+    /// the base domain when no --domain is given
+    #[arg(long)]
+    pub subdomain: Option<String>,
+    /// Custom domain, like community.example.org (lower-cased; unicode becomes punycode)
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// This is the host platform (at most one); its domain is the base for subdomains
+    #[arg(long)]
+    pub host: bool,
+    /// Hosted elsewhere: registered with its --url or --domain, no schema
+    #[arg(long)]
+    pub external: bool,
+    /// URL of an external platform
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Schema name instead of the generated `tenant_<subdomain or name>_<6 hex>`
+    #[arg(long, value_name = "NAME")]
+    pub schema: Option<String>,
+    /// Address for provisioning notifications
+    #[arg(long, value_name = "EMAIL")]
+    pub contact_email: Option<String>,
+}
+
+impl Create {
+    pub fn input(&self) -> PlatformInput {
+        PlatformInput {
+            name: self.name.clone(),
+            subdomain: self.subdomain.clone(),
+            domain: self.domain.clone(),
+            host: self.host,
+            external: self.external,
+            url: self.url.clone(),
+            schema_name: self.schema.clone(),
+            contact_email: self.contact_email.clone(),
+        }
+    }
+
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        // Validation first: bad input never reaches the database.
+        let new = NewPlatform::validate(self.input())?;
+        let pool = ctx.registry().await?;
+        let p = store::create(pool, &new, ctx.settings().base_domain.as_deref()).await?;
+        let base = ctx.base_domain().await?;
+        let view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        ctx.out.one(&view, || {
+            let p = &view.platform;
+            let mut s = format!(
+                "created platform `{}` (id {}){}",
+                p.name,
+                p.id,
+                p.schema_name
+                    .as_deref()
+                    .map(|s| format!(", schema {s}"))
+                    .unwrap_or_default()
+            );
+            if p.provision_status == ProvisionStatus::Pending {
+                s.push_str(&format!(
+                    "\nnext: `tenantctl provision {}` creates its schema",
+                    p.name
+                ));
+            }
+            s
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SortKey {
+    Name,
+    Status,
+    Size,
+    Created,
+}
+
+#[derive(Debug, Args)]
+pub struct List {
+    /// Order of the rows (size: largest first)
+    #[arg(long, value_enum, default_value = "created")]
+    pub sort: SortKey,
+    /// Only platforms in this provision status
+    #[arg(long, value_enum)]
+    pub status: Option<ProvisionStatus>,
+}
+
+impl List {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        let mut platforms = store::list(pool).await?;
+        if let Some(s) = self.status {
+            platforms.retain(|p| p.provision_status == s);
+        }
+        match self.sort {
+            SortKey::Name => platforms.sort_by_key(|p| p.name.to_lowercase()),
+            SortKey::Status => platforms.sort_by_key(|p| (p.provision_status.as_str(), p.id)),
+            SortKey::Size => platforms
+                .sort_by_key(|p| (std::cmp::Reverse(p.schema_size_bytes.unwrap_or(-1)), p.id)),
+            SortKey::Created => platforms.sort_by_key(|p| (p.created_at, p.id)),
+        }
+        let base = ctx.base_domain().await?;
+        let views: Vec<PlatformView> = platforms
+            .into_iter()
+            .map(|p| PlatformView::new(p, base.as_deref(), ctx.settings()))
+            .collect();
+        ctx.out.list(&views)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Show {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+}
+
+/// `platform show --output json`: the platform and its domain history.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShowJson {
+    #[serde(flatten)]
+    pub view: PlatformView,
+    pub domain_history: Vec<store::DomainChange>,
+}
+
+impl Show {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        let p = store::find(pool, &self.platform).await?;
+        let history = store::domain_history(pool, p.id).await?;
+        let base = ctx.base_domain().await?;
+        let view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        let out = ShowJson {
+            view,
+            domain_history: history,
+        };
+        ctx.out.one(&out, || render_show(&ctx.out, &out))
+    }
+}
+
+fn render_show(out: &Out, s: &ShowJson) -> String {
+    let p = &s.view.platform;
+    let mut t = out.table(&["field", "value"]);
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let time = |v: Option<chrono::DateTime<Utc>>| {
+        v.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_else(|| "-".into())
+    };
+    let rows: Vec<(&str, Cell)> = vec![
+        ("id", Cell::new(p.id)),
+        ("name", Cell::new(&p.name)),
+        ("host", Cell::new(p.host)),
+        ("external", Cell::new(p.external)),
+        ("address", Cell::new(opt(&s.view.address))),
+        ("link", Cell::new(opt(&s.view.link))),
+        ("url", Cell::new(opt(&p.url))),
+        ("domain", Cell::new(opt(&p.domain))),
+        ("subdomain", Cell::new(opt(&p.subdomain))),
+        ("schema", Cell::new(opt(&p.schema_name))),
+        (
+            "status",
+            colored(
+                &out.term,
+                p.provision_status,
+                status_color(p.provision_status),
+            ),
+        ),
+        ("provision error", Cell::new(opt(&p.provision_error))),
+        ("provisioned at", Cell::new(time(p.provisioned_at))),
+        ("last backup", Cell::new(time(p.last_backup_at))),
+        (
+            "schema size",
+            Cell::new(
+                p.schema_size_bytes
+                    .map(human_bytes)
+                    .unwrap_or_else(|| "-".into()),
+            ),
+        ),
+        ("contact email", Cell::new(opt(&p.contact_email))),
+        ("created at", Cell::new(time(Some(p.created_at)))),
+        ("updated at", Cell::new(time(Some(p.updated_at)))),
+    ];
+    for (k, v) in rows {
+        t.add_row(vec![Cell::new(k), v]);
+    }
+    let mut text = t.to_string();
+    if !s.domain_history.is_empty() {
+        let mut h = out.table(&["old address", "new address", "changed", "redirects until"]);
+        for c in &s.domain_history {
+            h.add_row(vec![
+                c.old_address.clone(),
+                c.new_address.clone().unwrap_or_default(),
+                c.changed_at.format("%Y-%m-%d %H:%M").to_string(),
+                c.expires_at.format("%Y-%m-%d %H:%M").to_string(),
+            ]);
+        }
+        text.push_str("\n\ndomain history:\n");
+        text.push_str(&h.to_string());
+    }
+    text
+}
+
+#[derive(Debug, Args)]
+pub struct SetDomain {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+    /// The new domain (the platform is then served at [SUBDOMAIN.]DOMAIN)
+    #[arg(long)]
+    pub domain: String,
+    /// A subdomain under the new domain; without it the platform is served at DOMAIN itself
+    #[arg(long)]
+    pub subdomain: Option<String>,
+}
+
+impl SetDomain {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let domain = crate::registry::naming::normalize_domain(&self.domain)?;
+        if let Some(s) = &self.subdomain {
+            crate::registry::naming::validate_subdomain(s)?;
+        }
+        let pool = ctx.registry().await?;
+        let p = store::find(pool, &self.platform).await?;
+        let base = ctx.base_domain().await?;
+        let old = p.address(base.as_deref());
+        let new = crate::registry::address_of(self.subdomain.as_deref(), Some(&domain), None)
+            .expect("domain given");
+        if old.as_deref() == Some(new.as_str()) {
+            ctx.out.note(&format!(
+                "`{}` is already served at {new}; nothing changed",
+                p.name
+            ));
+            return Ok(());
+        }
+        {
+            let mut conn = pool.acquire().await?;
+            store::check_available(&mut conn, &new, base.as_deref(), Some(p.id)).await?;
+        }
+        let days = ctx.settings().domain_redirect_days;
+        ctx.confirm(&format!(
+            "move `{}` from {} to {new}? (the old address redirects for {days} days)",
+            p.name,
+            old.as_deref().unwrap_or("no address")
+        ))
+        .await?;
+        let updated = store::set_domain(
+            pool,
+            &p,
+            Some(domain),
+            self.subdomain.clone(),
+            ctx.settings().base_domain.as_deref(),
+            days,
+        )
+        .await?;
+        let base = ctx.base_domain().await?;
+        let view = PlatformView::new(updated, base.as_deref(), ctx.settings());
+        ctx.out.one(&view, || {
+            format!(
+                "`{}` is now served at {}; {} redirects there for {days} days",
+                view.platform.name,
+                view.address.as_deref().unwrap_or("-"),
+                old.as_deref().unwrap_or("the old address")
+            )
+        })
+    }
+}

@@ -1,0 +1,1017 @@
+//! Configuration: flags > environment (`TENANTCTL_*`, and `DATABASE_URL`) > file
+//! (`tenantctl.toml`) > defaults, resolved in one place.
+//!
+//! [`KEYS`] is the single source of truth: each key's name, kind, default, environment variable
+//! and meaning. The defaults, the environment lookup, `config show` and the configuration
+//! reference in the docs all come from it (a test checks the docs name every key).
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where a value came from, in rising precedence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase", tag = "kind", content = "name")]
+pub enum Source {
+    Default,
+    File(String),
+    Env(String),
+    Flag(String),
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(p) => write!(f, "file {p}"),
+            Source::Env(v) => write!(f, "env {v}"),
+            Source::Flag(v) => write!(f, "flag {v}"),
+        }
+    }
+}
+
+/// How a key's value is written and checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Str,
+    /// A string that is masked in `config show` (URLs have only their password masked).
+    Secret,
+    Int,
+    Float,
+    Bool,
+    /// `30s`, `10m`, `24h`, `7d` (humantime).
+    Duration,
+    /// One of the listed words.
+    Enum(&'static [&'static str]),
+}
+
+pub struct Key {
+    /// Dotted name: `backup.s3_bucket` is `[backup] s3_bucket = ...` in the file.
+    pub name: &'static str,
+    pub kind: Kind,
+    /// The default as a TOML literal (`4`, `"30s"`, `true`); `None`: unset unless given.
+    pub default: Option<&'static str>,
+    /// An extra environment variable read after `TENANTCTL_<NAME>` (only `DATABASE_URL`).
+    pub alt_env: Option<&'static str>,
+    pub help: &'static str,
+}
+
+const fn key(
+    name: &'static str,
+    kind: Kind,
+    default: Option<&'static str>,
+    help: &'static str,
+) -> Key {
+    Key {
+        name,
+        kind,
+        default,
+        alt_env: None,
+        help,
+    }
+}
+
+/// Every configuration key tenantctl knows.
+pub const KEYS: &[Key] = &[
+    Key {
+        name: "database_url",
+        kind: Kind::Secret,
+        default: None,
+        alt_env: Some("DATABASE_URL"),
+        help: "PostgreSQL connection URL of the database holding the registry and the tenant schemas",
+    },
+    key(
+        "output",
+        Kind::Enum(&["table", "json", "csv"]),
+        Some("\"table\""),
+        "result format: table for people, json (or csv for lists) for pipelines",
+    ),
+    key(
+        "log_format",
+        Kind::Enum(&["text", "json"]),
+        Some("\"text\""),
+        "log line format on stderr",
+    ),
+    key(
+        "connect_timeout",
+        Kind::Duration,
+        Some("\"10s\""),
+        "how long to wait for a database connection",
+    ),
+    key(
+        "tenant_migrations_dir",
+        Kind::Str,
+        None,
+        "directory of the application's tenant migrations (sqlx format); unset: the embedded sample set",
+    ),
+    key(
+        "seeds_dir",
+        Kind::Str,
+        None,
+        "directory of seed SQL files run in a new tenant schema; unset: the embedded seeds",
+    ),
+    key(
+        "extension_schema",
+        Kind::Str,
+        None,
+        "shared schema for extension objects, put on every tenant's search_path after the tenant schema",
+    ),
+    key(
+        "base_domain",
+        Kind::Str,
+        None,
+        "parent domain for subdomain-only platforms; unset: the host platform's domain",
+    ),
+    key(
+        "url_scheme",
+        Kind::Enum(&["https", "http"]),
+        Some("\"https\""),
+        "scheme of the tenant links tenantctl prints and mails",
+    ),
+    key(
+        "lock_timeout",
+        Kind::Duration,
+        Some("\"5s\""),
+        "lock_timeout for each migration statement, so a busy table fails the tenant instead of hanging",
+    ),
+    key(
+        "parallel_migration_threads",
+        Kind::Int,
+        Some("4"),
+        "tenant schemas migrated at once",
+    ),
+    key(
+        "domain_redirect_days",
+        Kind::Int,
+        Some("30"),
+        "days an old domain keeps redirecting after `platform set-domain`",
+    ),
+    key(
+        "provision.max_attempts",
+        Kind::Int,
+        Some("5"),
+        "attempts of a provisioning job before it fails for good",
+    ),
+    key(
+        "provision.backoff_base",
+        Kind::Duration,
+        Some("\"3s\""),
+        "delay before the first retry; each further retry waits backoff_factor times longer",
+    ),
+    key(
+        "provision.backoff_factor",
+        Kind::Int,
+        Some("3"),
+        "growth of the retry delay (3 gives 3s, 9s, 27s, 81s, 243s)",
+    ),
+    key(
+        "provision.stuck_after",
+        Kind::Duration,
+        Some("\"10m\""),
+        "a platform provisioning longer than this is reported as stuck",
+    ),
+    key(
+        "provision.pool_size",
+        Kind::Int,
+        Some("0"),
+        "spare pre-provisioned schemas the worker keeps ready",
+    ),
+    key(
+        "worker.concurrency",
+        Kind::Int,
+        Some("1"),
+        "jobs one worker runs at once",
+    ),
+    key(
+        "worker.poll_interval",
+        Kind::Duration,
+        Some("\"1s\""),
+        "how often an idle worker looks for jobs (it is also woken by NOTIFY)",
+    ),
+    key(
+        "notify.smtp_host",
+        Kind::Str,
+        None,
+        "SMTP server for notifications; unset: no mail",
+    ),
+    key("notify.smtp_port", Kind::Int, Some("25"), "SMTP port"),
+    key(
+        "notify.smtp_tls",
+        Kind::Enum(&["none", "starttls", "tls"]),
+        Some("\"none\""),
+        "SMTP transport security",
+    ),
+    key("notify.smtp_username", Kind::Str, None, "SMTP user name"),
+    key("notify.smtp_password", Kind::Secret, None, "SMTP password"),
+    key(
+        "notify.from",
+        Kind::Str,
+        Some("\"tenantctl <tenantctl@localhost>\""),
+        "From address of notification mail",
+    ),
+    key(
+        "notify.admin_email",
+        Kind::Str,
+        None,
+        "administrators' address for failure notices (backups, provisioning)",
+    ),
+    key(
+        "notify.webhook_url",
+        Kind::Secret,
+        None,
+        "URL that receives each notification event as a JSON POST",
+    ),
+    key(
+        "backup.storage",
+        Kind::Enum(&["local", "s3"]),
+        Some("\"local\""),
+        "where backups go",
+    ),
+    key(
+        "backup.local_dir",
+        Kind::Str,
+        Some("\"/var/lib/tenantctl/backups\""),
+        "directory for local backups",
+    ),
+    key("backup.s3_bucket", Kind::Str, None, "S3 bucket for backups"),
+    key(
+        "backup.s3_prefix",
+        Kind::Str,
+        Some("\"tenantctl\""),
+        "key prefix inside the bucket",
+    ),
+    key(
+        "backup.s3_region",
+        Kind::Str,
+        Some("\"us-east-1\""),
+        "S3 region",
+    ),
+    key(
+        "backup.s3_endpoint",
+        Kind::Str,
+        None,
+        "endpoint of an S3-compatible server (MinIO and the like)",
+    ),
+    key(
+        "backup.s3_sse",
+        Kind::Str,
+        None,
+        "server-side encryption: AES256 or aws:kms",
+    ),
+    key(
+        "backup.jobs",
+        Kind::Int,
+        Some("2"),
+        "tenants dumped at once",
+    ),
+    key(
+        "backup.keep_daily",
+        Kind::Int,
+        Some("7"),
+        "retention: days with backups to keep the newest of",
+    ),
+    key(
+        "backup.keep_weekly",
+        Kind::Int,
+        Some("4"),
+        "retention: ISO weeks to keep the newest of",
+    ),
+    key(
+        "backup.keep_monthly",
+        Kind::Int,
+        Some("12"),
+        "retention: months to keep the newest of",
+    ),
+    key(
+        "backup.growth_warn_factor",
+        Kind::Float,
+        Some("2.0"),
+        "warn when a schema grew more than this factor since its last backup",
+    ),
+    key(
+        "backup.pg_bin_dir",
+        Kind::Str,
+        None,
+        "directory of pg_dump and pg_restore; unset: found on PATH",
+    ),
+    key(
+        "report.timeout",
+        Kind::Duration,
+        Some("\"30s\""),
+        "statement_timeout of each tenant's report query",
+    ),
+    key(
+        "report.jobs",
+        Kind::Int,
+        Some("4"),
+        "tenant schemas queried at once",
+    ),
+    key(
+        "status.backup_warn_age",
+        Kind::Duration,
+        Some("\"24h\""),
+        "status --check: WARNING when a platform's last backup is older",
+    ),
+    key(
+        "status.backup_crit_age",
+        Kind::Duration,
+        Some("\"7d\""),
+        "status --check: CRITICAL when a platform's last backup is older",
+    ),
+    key(
+        "status.failed_warn",
+        Kind::Int,
+        Some("1"),
+        "status --check: WARNING at this many failed platforms",
+    ),
+    key(
+        "status.failed_crit",
+        Kind::Int,
+        Some("5"),
+        "status --check: CRITICAL at this many failed platforms",
+    ),
+    key(
+        "status.queue_warn",
+        Kind::Int,
+        Some("50"),
+        "status --check: WARNING at this queue depth",
+    ),
+    key(
+        "serve.listen",
+        Kind::Str,
+        Some("\"127.0.0.1:8080\""),
+        "address `serve` listens on",
+    ),
+    key(
+        "serve.unknown_host",
+        Kind::Enum(&["not_found", "redirect"]),
+        Some("\"not_found\""),
+        "answer to a Host that is no platform's: 404, or a redirect to the host platform",
+    ),
+    key(
+        "serve.refresh_interval",
+        Kind::Duration,
+        Some("\"30s\""),
+        "periodic refresh of the resolution map (besides LISTEN/NOTIFY)",
+    ),
+    key(
+        "host_migration.backup_max_age",
+        Kind::Duration,
+        Some("\"24h\""),
+        "migrate-host-to-schema: the newest backup must be younger than this",
+    ),
+];
+
+/// The environment variable of a key: `TENANTCTL_` and the upper-cased name, dots as `_`.
+pub fn env_var(name: &str) -> String {
+    format!("TENANTCTL_{}", name.to_ascii_uppercase().replace('.', "_"))
+}
+
+pub fn find_key(name: &str) -> Option<&'static Key> {
+    KEYS.iter().find(|k| k.name == name)
+}
+
+/// A duration value written as `30s`, `10m`, `24h`, `7d`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dur(pub Duration);
+
+impl<'de> Deserialize<'de> for Dur {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s)
+            .map(Dur)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl std::ops::Deref for Dur {
+    type Target = Duration;
+    fn deref(&self) -> &Duration {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub database_url: Option<String>,
+    pub output: String,
+    pub log_format: String,
+    pub connect_timeout: Dur,
+    pub tenant_migrations_dir: Option<PathBuf>,
+    pub seeds_dir: Option<PathBuf>,
+    pub extension_schema: Option<String>,
+    pub base_domain: Option<String>,
+    pub url_scheme: String,
+    pub lock_timeout: Dur,
+    pub parallel_migration_threads: usize,
+    pub domain_redirect_days: i64,
+    pub provision: ProvisionSettings,
+    pub worker: WorkerSettings,
+    pub notify: NotifySettings,
+    pub backup: BackupSettings,
+    pub report: ReportSettings,
+    pub status: StatusSettings,
+    pub serve: ServeSettings,
+    pub host_migration: HostMigrationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionSettings {
+    pub max_attempts: u32,
+    pub backoff_base: Dur,
+    pub backoff_factor: u32,
+    pub stuck_after: Dur,
+    pub pool_size: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkerSettings {
+    pub concurrency: usize,
+    pub poll_interval: Dur,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifySettings {
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_tls: String,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    pub from: String,
+    pub admin_email: Option<String>,
+    pub webhook_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupSettings {
+    pub storage: String,
+    pub local_dir: PathBuf,
+    pub s3_bucket: Option<String>,
+    pub s3_prefix: String,
+    pub s3_region: String,
+    pub s3_endpoint: Option<String>,
+    pub s3_sse: Option<String>,
+    pub jobs: usize,
+    pub keep_daily: usize,
+    pub keep_weekly: usize,
+    pub keep_monthly: usize,
+    pub growth_warn_factor: f64,
+    pub pg_bin_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSettings {
+    pub timeout: Dur,
+    pub jobs: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusSettings {
+    pub backup_warn_age: Dur,
+    pub backup_crit_age: Dur,
+    pub failed_warn: i64,
+    pub failed_crit: i64,
+    pub queue_warn: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeSettings {
+    pub listen: String,
+    pub unknown_host: String,
+    pub refresh_interval: Dur,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostMigrationSettings {
+    pub backup_max_age: Dur,
+}
+
+/// One resolved value and where it came from.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub value: toml::Value,
+    pub source: Source,
+}
+
+/// The effective configuration: typed settings plus the value and source of every key set.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub values: BTreeMap<&'static str, Resolved>,
+    /// The file that was read, if any.
+    pub file: Option<PathBuf>,
+}
+
+/// What the command line says about configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--config FILE` (or `TENANTCTL_CONFIG`): must exist.
+    pub config_file: Option<PathBuf>,
+    /// `--no-config`: read no file.
+    pub no_config: bool,
+    /// Values given by flags: (key, value, flag spelling).
+    pub flags: Vec<(&'static str, toml::Value, String)>,
+}
+
+/// The files looked for when `--config` is not given, in order.
+pub fn default_config_files() -> Vec<PathBuf> {
+    vec![
+        PathBuf::from("tenantctl.toml"),
+        PathBuf::from("/etc/tenantctl/tenantctl.toml"),
+    ]
+}
+
+impl Config {
+    /// Resolve from the process environment and the default file locations.
+    pub fn load(overrides: &Overrides) -> Result<Config> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        Config::resolve(overrides, &env, &default_config_files())
+    }
+
+    /// Resolve with an explicit environment and search list (tests call this directly).
+    pub fn resolve(
+        overrides: &Overrides,
+        env: &BTreeMap<String, String>,
+        search: &[PathBuf],
+    ) -> Result<Config> {
+        let mut values: BTreeMap<&'static str, Resolved> = BTreeMap::new();
+
+        for k in KEYS {
+            if let Some(lit) = k.default {
+                let value =
+                    parse_literal(lit).unwrap_or_else(|| panic!("bad default for {}", k.name));
+                values.insert(
+                    k.name,
+                    Resolved {
+                        value,
+                        source: Source::Default,
+                    },
+                );
+            }
+        }
+
+        let explicit = overrides
+            .config_file
+            .clone()
+            .or_else(|| env.get("TENANTCTL_CONFIG").map(PathBuf::from));
+        let file = if overrides.no_config {
+            None
+        } else if let Some(path) = explicit {
+            if !path.is_file() {
+                return Err(Error::Config(format!(
+                    "config file `{}` does not exist",
+                    path.display()
+                )));
+            }
+            Some(path)
+        } else {
+            search.iter().find(|p| p.is_file()).cloned()
+        };
+        if let Some(path) = &file {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                Error::Config(format!("cannot read config file `{}`: {e}", path.display()))
+            })?;
+            let table: toml::Table = toml::from_str(&text).map_err(|e| {
+                Error::Config(format!(
+                    "config file `{}` is not valid TOML: {e}",
+                    path.display()
+                ))
+            })?;
+            let shown = path.display().to_string();
+            let mut flat = Vec::new();
+            flatten("", &toml::Value::Table(table), &mut flat);
+            for (name, value) in flat {
+                let Some(k) = find_key(&name) else {
+                    return Err(Error::Config(format!(
+                        "unknown key `{name}` in config file `{shown}` (see `tenantctl config show` for the keys)"
+                    )));
+                };
+                let value = check_value(k, value, &Source::File(shown.clone()))?;
+                values.insert(
+                    k.name,
+                    Resolved {
+                        value,
+                        source: Source::File(shown.clone()),
+                    },
+                );
+            }
+        }
+
+        for k in KEYS {
+            let primary = env_var(k.name);
+            let found = env.get(&primary).map(|v| (primary.clone(), v)).or_else(|| {
+                k.alt_env
+                    .and_then(|a| env.get(a).map(|v| (a.to_string(), v)))
+            });
+            if let Some((var, raw)) = found {
+                let source = Source::Env(var);
+                let value = value_from_str(k, raw, &source)?;
+                values.insert(k.name, Resolved { value, source });
+            }
+        }
+
+        for (name, value, flag) in &overrides.flags {
+            let k = find_key(name).expect("flag overrides name known keys");
+            let source = Source::Flag(flag.clone());
+            let value = check_value(k, value.clone(), &source)?;
+            values.insert(k.name, Resolved { value, source });
+        }
+
+        let mut root = toml::Table::new();
+        for (name, r) in &values {
+            insert_dotted(&mut root, name, r.value.clone());
+        }
+        for section in [
+            "provision",
+            "worker",
+            "notify",
+            "backup",
+            "report",
+            "status",
+            "serve",
+            "host_migration",
+        ] {
+            root.entry(section)
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        }
+        let settings: Settings = toml::Value::Table(root)
+            .try_into()
+            .map_err(|e| Error::Config(format!("invalid configuration: {e}")))?;
+        Ok(Config {
+            settings,
+            values,
+            file,
+        })
+    }
+
+    /// Rows for `config show`: key, value (secrets masked), source.
+    pub fn show(&self) -> Vec<ShownKey> {
+        KEYS.iter()
+            .map(|k| {
+                let (value, source) = match self.values.get(k.name) {
+                    Some(r) => (Some(display_value(k, &r.value)), r.source.to_string()),
+                    None => (None, "unset".to_string()),
+                };
+                ShownKey {
+                    key: k.name,
+                    value,
+                    source,
+                    env: env_var(k.name),
+                }
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ShownKey {
+    pub key: &'static str,
+    pub value: Option<String>,
+    pub source: String,
+    pub env: String,
+}
+
+fn display_value(k: &Key, v: &toml::Value) -> String {
+    let text = match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    if k.kind == Kind::Secret {
+        mask_secret(&text)
+    } else {
+        text
+    }
+}
+
+/// Mask a secret for display: a URL keeps everything but its password; anything else is `****`.
+pub fn mask_secret(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut u) if u.has_host() => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("****"));
+            }
+            u.to_string()
+        }
+        _ if text.is_empty() => String::new(),
+        _ => "****".to_string(),
+    }
+}
+
+/// Mask the password in a database URL for messages (`postgres://user:****@host/db`).
+pub fn mask_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("****"));
+            }
+            u.to_string()
+        }
+        Err(_) => "<unparseable URL>".to_string(),
+    }
+}
+
+fn parse_literal(lit: &str) -> Option<toml::Value> {
+    let t: toml::Table = toml::from_str(&format!("v = {lit}")).ok()?;
+    t.get("v").cloned()
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                if matches!(v, toml::Value::Table(_)) {
+                    flatten(&name, v, out);
+                } else {
+                    out.push((name, v.clone()));
+                }
+            }
+        }
+        other => out.push((prefix.to_string(), other.clone())),
+    }
+}
+
+fn insert_dotted(root: &mut toml::Table, name: &str, value: toml::Value) {
+    match name.split_once('.') {
+        None => {
+            root.insert(name.to_string(), value);
+        }
+        Some((section, rest)) => {
+            let entry = root
+                .entry(section.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = entry {
+                insert_dotted(t, rest, value);
+            }
+        }
+    }
+}
+
+fn bad(k: &Key, shown: &str, source: &Source, expected: &str) -> Error {
+    Error::Config(format!(
+        "invalid value `{shown}` for `{}` (from {source}): expected {expected}",
+        k.name
+    ))
+}
+
+fn expected(kind: Kind) -> String {
+    match kind {
+        Kind::Str | Kind::Secret => "a string".into(),
+        Kind::Int => "a whole number".into(),
+        Kind::Float => "a number".into(),
+        Kind::Bool => "true or false".into(),
+        Kind::Duration => "a duration such as 30s, 10m, 24h or 7d".into(),
+        Kind::Enum(words) => format!("one of {}", words.join(", ")),
+    }
+}
+
+/// Check a value from the file or a flag against the key's kind.
+fn check_value(k: &Key, v: toml::Value, source: &Source) -> Result<toml::Value> {
+    let shown = match (&v, k.kind) {
+        (_, Kind::Secret) => "****".to_string(),
+        (toml::Value::String(s), _) => s.clone(),
+        (other, _) => other.to_string(),
+    };
+    let ok = match (k.kind, &v) {
+        (Kind::Str | Kind::Secret, toml::Value::String(_)) => true,
+        (Kind::Int, toml::Value::Integer(i)) => *i >= 0,
+        (Kind::Float, toml::Value::Float(_)) => true,
+        (Kind::Float, toml::Value::Integer(i)) => {
+            return Ok(toml::Value::Float(*i as f64));
+        }
+        (Kind::Bool, toml::Value::Boolean(_)) => true,
+        (Kind::Duration, toml::Value::String(s)) => humantime::parse_duration(s).is_ok(),
+        (Kind::Enum(words), toml::Value::String(s)) => words.contains(&s.as_str()),
+        _ => false,
+    };
+    if ok {
+        Ok(v)
+    } else {
+        Err(bad(k, &shown, source, &expected(k.kind)))
+    }
+}
+
+/// Parse an environment value by the key's kind.
+fn value_from_str(k: &Key, raw: &str, source: &Source) -> Result<toml::Value> {
+    let shown = if k.kind == Kind::Secret { "****" } else { raw };
+    let v = match k.kind {
+        Kind::Str | Kind::Secret | Kind::Duration | Kind::Enum(_) => {
+            toml::Value::String(raw.to_string())
+        }
+        Kind::Int => toml::Value::Integer(
+            raw.trim()
+                .parse::<i64>()
+                .map_err(|_| bad(k, shown, source, &expected(k.kind)))?,
+        ),
+        Kind::Float => toml::Value::Float(
+            raw.trim()
+                .parse::<f64>()
+                .map_err(|_| bad(k, shown, source, &expected(k.kind)))?,
+        ),
+        Kind::Bool => match raw.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+            "0" | "false" | "no" | "off" => toml::Value::Boolean(false),
+            _ => return Err(bad(k, shown, source, &expected(k.kind))),
+        },
+    };
+    check_value(k, v, source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn write(dir: &tempfile::TempDir, text: &str) -> PathBuf {
+        let p = dir.path().join("tenantctl.toml");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn defaults_resolve() {
+        let c = Config::resolve(&Overrides::default(), &env(&[]), &[]).unwrap();
+        assert_eq!(c.settings.parallel_migration_threads, 4);
+        assert_eq!(*c.settings.report.timeout, Duration::from_secs(30));
+        assert_eq!(c.settings.backup.keep_monthly, 12);
+        assert_eq!(c.values["output"].source, Source::Default);
+        assert!(c.settings.database_url.is_none());
+    }
+
+    #[test]
+    fn precedence_flag_over_env_over_file_over_default() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            &dir,
+            "parallel_migration_threads = 8\nlock_timeout = \"9s\"\n[backup]\nkeep_daily = 3\njobs = 5\n",
+        );
+        let e = env(&[
+            ("TENANTCTL_BACKUP_KEEP_DAILY", "2"),
+            ("TENANTCTL_LOCK_TIMEOUT", "1s"),
+        ]);
+        let o = Overrides {
+            flags: vec![(
+                "lock_timeout",
+                toml::Value::String("2s".into()),
+                "--lock-timeout".into(),
+            )],
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&o, &e, std::slice::from_ref(&file)).unwrap();
+        assert_eq!(c.settings.parallel_migration_threads, 8);
+        assert_eq!(
+            c.values["parallel_migration_threads"].source,
+            Source::File(file.display().to_string())
+        );
+        assert_eq!(c.settings.backup.keep_daily, 2);
+        assert_eq!(
+            c.values["backup.keep_daily"].source,
+            Source::Env("TENANTCTL_BACKUP_KEEP_DAILY".into())
+        );
+        assert_eq!(c.settings.backup.jobs, 5);
+        assert_eq!(*c.settings.lock_timeout, Duration::from_secs(2));
+        assert_eq!(
+            c.values["lock_timeout"].source,
+            Source::Flag("--lock-timeout".into())
+        );
+    }
+
+    #[test]
+    fn database_url_from_either_variable() {
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[("DATABASE_URL", "postgres://a:secret@h/db")]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            c.settings.database_url.as_deref(),
+            Some("postgres://a:secret@h/db")
+        );
+        let shown = c.show();
+        let row = shown.iter().find(|r| r.key == "database_url").unwrap();
+        assert_eq!(row.value.as_deref(), Some("postgres://a:****@h/db"));
+        assert_eq!(row.source, "env DATABASE_URL");
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[
+                ("DATABASE_URL", "postgres://h/one"),
+                ("TENANTCTL_DATABASE_URL", "postgres://h/two"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.settings.database_url.as_deref(), Some("postgres://h/two"));
+    }
+
+    #[test]
+    fn secrets_are_masked() {
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[("TENANTCTL_NOTIFY_SMTP_PASSWORD", "hunter2")]),
+            &[],
+        )
+        .unwrap();
+        let row = c
+            .show()
+            .into_iter()
+            .find(|r| r.key == "notify.smtp_password")
+            .unwrap();
+        assert_eq!(row.value.as_deref(), Some("****"));
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_source() {
+        let err = Config::resolve(
+            &Overrides::default(),
+            &env(&[("TENANTCTL_SERVE_UNKNOWN_HOST", "teapot")]),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "invalid value `teapot` for `serve.unknown_host` (from env TENANTCTL_SERVE_UNKNOWN_HOST): expected one of not_found, redirect"
+        );
+        let err = Config::resolve(
+            &Overrides::default(),
+            &env(&[("TENANTCTL_REPORT_JOBS", "many")]),
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("expected a whole number"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(&dir, "lock_timeout = \"soon\"\n");
+        let err = Config::resolve(&Overrides::default(), &env(&[]), &[file])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`lock_timeout`") && err.contains("duration"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_file_keys_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(&dir, "[backup]\nkeep_dialy = 3\n");
+        let err = Config::resolve(&Overrides::default(), &env(&[]), &[file])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unknown key `backup.keep_dialy`"), "{err}");
+    }
+
+    #[test]
+    fn explicit_missing_file_is_an_error_and_no_config_skips_files() {
+        let o = Overrides {
+            config_file: Some(PathBuf::from("/nonexistent/t.toml")),
+            ..Overrides::default()
+        };
+        assert!(Config::resolve(&o, &env(&[]), &[]).is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(&dir, "parallel_migration_threads = 9\n");
+        let o = Overrides {
+            no_config: true,
+            ..Overrides::default()
+        };
+        let c = Config::resolve(&o, &env(&[]), &[file]).unwrap();
+        assert_eq!(c.settings.parallel_migration_threads, 4);
+        assert!(c.file.is_none());
+    }
+
+    #[test]
+    fn every_key_has_a_unique_name_and_valid_default() {
+        let mut names: Vec<_> = KEYS.iter().map(|k| k.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), KEYS.len());
+        for k in KEYS {
+            if let Some(d) = k.default {
+                let v = parse_literal(d).expect(k.name);
+                check_value(k, v, &Source::Default).expect(k.name);
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The database: connecting (with a masked URL in every message), the validated identifier
+//! types, tenant transactions with a transaction-local `search_path`, and advisory locks.
+
+pub mod ident;
+pub mod locks;
+
+pub use ident::{Ident, SchemaName};
+
+use crate::config::{Settings, mask_url};
+use crate::error::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use std::str::FromStr;
+
+/// Connect a pool to the configured database; an unreachable server is `Error::Unreachable`
+/// (exit 69) with the URL, password masked.
+pub async fn connect(settings: &Settings, max_connections: u32) -> Result<PgPool> {
+    let Some(url) = settings.database_url.as_deref() else {
+        return Err(Error::Usage(
+            "no database configured: pass `--database-url`, or set `DATABASE_URL` or `database_url` in tenantctl.toml".into(),
+        ));
+    };
+    connect_url(url, max_connections, *settings.connect_timeout).await
+}
+
+pub async fn connect_url(
+    url: &str,
+    max_connections: u32,
+    timeout: std::time::Duration,
+) -> Result<PgPool> {
+    let masked = mask_url(url);
+    let opts = PgConnectOptions::from_str(url)
+        .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?;
+    let opts = opts.application_name("tenantctl");
+    // One direct attempt first: the pool retries refused connections until its timeout, while
+    // an operator wants "connection refused" at once.
+    let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
+        .await
+        .map_err(|_| Error::Unreachable {
+            what: "database",
+            target: masked.clone(),
+            reason: format!("no answer within {}", humantime::format_duration(timeout)),
+        })?
+        .map_err(|e| unreachable_or(e, &masked))?;
+    let _ = probe.close().await;
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(timeout)
+        .connect_with(opts)
+        .await
+        .map_err(|e| unreachable_or(e, &masked))?;
+    Ok(pool)
+}
+
+/// Map a connection failure to exit 69 with the masked URL; keep other errors as they are.
+pub fn unreachable_or(e: sqlx::Error, masked_url: &str) -> Error {
+    if crate::error::is_connection_error(&e) {
+        Error::Unreachable {
+            what: "database",
+            target: masked_url.to_string(),
+            reason: e.to_string(),
+        }
+    } else if let sqlx::Error::Database(db) = &e {
+        // Authentication, a missing database and the like happen at connect time too.
+        match db.code().as_deref() {
+            Some("28P01" | "28000" | "3D000" | "57P03" | "53300") => Error::Unreachable {
+                what: "database",
+                target: masked_url.to_string(),
+                reason: db.message().to_string(),
+            },
+            _ => Error::Db(e),
+        }
+    } else {
+        Error::Db(e)
+    }
+}
+
+/// Begin a transaction whose `search_path` is the tenant's schema (plus the shared extension
+/// schema, if configured) and nothing else, set transaction-locally: when the transaction ends
+/// the connection goes back to the pool with no tenant attached, so a pooled connection (also
+/// behind PgBouncer in transaction mode) never carries one tenant into the next borrower.
+pub async fn begin_tenant(
+    pool: &PgPool,
+    schema: &SchemaName,
+    extension_schema: Option<&SchemaName>,
+) -> Result<Transaction<'static, Postgres>> {
+    let mut tx = pool.begin().await?;
+    set_tenant(&mut tx, schema, extension_schema).await?;
+    Ok(tx)
+}
+
+/// Put `schema` alone (plus the extension schema) on this transaction's `search_path`.
+pub async fn set_tenant(
+    tx: &mut Transaction<'_, Postgres>,
+    schema: &SchemaName,
+    extension_schema: Option<&SchemaName>,
+) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT set_config('search_path', $1, true)")
+        .bind(schema.search_path(extension_schema))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The configured extension schema, validated.
+pub fn extension_schema(settings: &Settings) -> Result<Option<SchemaName>> {
+    settings
+        .extension_schema
+        .as_deref()
+        .map(SchemaName::parse)
+        .transpose()
+        .map_err(Error::from)
+}
+
+/// Whether a schema exists.
+pub async fn schema_exists(pool: &PgPool, schema: &SchemaName) -> Result<bool> {
+    // language=PostgreSQL
+    let found: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema.as_str())
+            .fetch_one(pool)
+            .await?;
+    Ok(found)
+}

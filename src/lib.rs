@@ -1,0 +1,26 @@
+//! tenantctl: PostgreSQL schema-per-tenant multi-tenancy for operators.
+//!
+//! `main.rs` parses and calls [`run`]; everything else is library code that tests call directly.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod exit_code;
+pub mod logging;
+pub mod migrate;
+pub mod output;
+pub mod provision;
+pub mod registry;
+
+pub use error::{Error, Result};
+
+use cli::{Cli, Ctx};
+use config::Config;
+use output::Term;
+
+/// Run a parsed command line with resolved configuration. Can be called more than once.
+pub async fn run(cli: Cli, config: Config) -> Result<()> {
+    let ctx = Ctx::new(config, &cli.global, Term::detect());
+    cli::dispatch(cli.command, &ctx).await
+}

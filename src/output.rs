@@ -1,0 +1,296 @@
+//! How results reach people and pipelines: tables on a terminal (colour only when stdout is a
+//! terminal and `NO_COLOR` is unset), JSON or CSV on request, progress bars on stderr only when
+//! stderr is a terminal, and confirmations for destructive commands.
+
+use crate::error::{Error, Result};
+use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
+use std::io::{IsTerminal, Write};
+
+/// What kind of terminal we run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Term {
+    pub stdin: bool,
+    pub stdout: bool,
+    pub stderr: bool,
+    /// Colour on stdout: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
+    pub color: bool,
+}
+
+impl Term {
+    pub fn detect() -> Term {
+        let stdout = std::io::stdout().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Term {
+            stdin: std::io::stdin().is_terminal(),
+            stdout,
+            stderr: std::io::stderr().is_terminal(),
+            color: stdout && !no_color && !dumb,
+        }
+    }
+
+    /// No terminal at all (tests, cron, CI).
+    pub fn none() -> Term {
+        Term {
+            stdin: false,
+            stdout: false,
+            stderr: false,
+            color: false,
+        }
+    }
+
+    /// Whether a prompt can be shown and answered.
+    pub fn interactive(&self) -> bool {
+        self.stdin && self.stderr
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON for pipelines (field names are stable).
+    Json,
+    /// CSV (lists only).
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Format {
+        match s {
+            "json" => Format::Json,
+            "csv" => Format::Csv,
+            _ => Format::Table,
+        }
+    }
+}
+
+/// A row type that can be shown as a table line. JSON and CSV come from its `Serialize`.
+pub trait Tabular: Serialize {
+    fn headers() -> Vec<&'static str>;
+    fn row(&self, term: &Term) -> Vec<Cell>;
+}
+
+/// The output handle every command writes results through.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    pub format: Format,
+    pub term: Term,
+}
+
+impl Out {
+    /// A table styled for where it goes: borders and wrapping on a terminal, plain aligned
+    /// columns in a pipe.
+    pub fn table(&self, headers: &[&str]) -> Table {
+        let mut t = Table::new();
+        if self.term.stdout {
+            t.load_style(presets::UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic);
+        } else {
+            t.load_style(presets::NOTHING)
+                .set_content_arrangement(ContentArrangement::Disabled)
+                .force_no_tty();
+        }
+        if !self.term.color {
+            t.force_no_tty();
+        }
+        t.set_header(headers.to_vec());
+        t
+    }
+
+    /// A cell coloured only when colour is on.
+    pub fn cell(&self, text: impl ToString, color: Option<Color>) -> Cell {
+        let c = Cell::new(text);
+        match color {
+            Some(col) if self.term.color => c.fg(col),
+            _ => c,
+        }
+    }
+
+    /// Print a list in the chosen format.
+    pub fn list<T: Tabular>(&self, items: &[T]) -> Result<()> {
+        match self.format {
+            Format::Json => self.json(&items),
+            Format::Csv => self.csv(items),
+            Format::Table => {
+                let mut t = self.table(&T::headers());
+                for item in items {
+                    t.add_row(item.row(&self.term));
+                }
+                self.line(&t.to_string())
+            }
+        }
+    }
+
+    /// Print one object: JSON (also for CSV), or the given human text.
+    pub fn one<T: Serialize>(&self, item: &T, human: impl FnOnce() -> String) -> Result<()> {
+        match self.format {
+            Format::Json => self.json(item),
+            Format::Csv => self.csv(std::slice::from_ref(item)),
+            Format::Table => self.line(&human()),
+        }
+    }
+
+    pub fn json<T: Serialize + ?Sized>(&self, item: &T) -> Result<()> {
+        let text = serde_json::to_string_pretty(item).map_err(anyhow::Error::from)?;
+        self.line(&text)
+    }
+
+    /// CSV of serialisable rows: the fields of each row's JSON object, nested values as JSON.
+    pub fn csv<T: Serialize>(&self, items: &[T]) -> Result<()> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut headers: Option<Vec<String>> = None;
+        for item in items {
+            let v = serde_json::to_value(item).map_err(anyhow::Error::from)?;
+            let serde_json::Value::Object(map) = v else {
+                return Err(Error::Usage("csv output needs rows of fields".into()));
+            };
+            if headers.is_none() {
+                let h: Vec<String> = map.keys().cloned().collect();
+                w.write_record(&h).map_err(anyhow::Error::from)?;
+                headers = Some(h);
+            }
+            let row: Vec<String> = headers
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|k| match map.get(k) {
+                    None | Some(serde_json::Value::Null) => String::new(),
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                })
+                .collect();
+            w.write_record(&row).map_err(anyhow::Error::from)?;
+        }
+        let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut out = std::io::stdout().lock();
+        out.write_all(&bytes)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// One line of result text on stdout.
+    pub fn line(&self, text: &str) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{text}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// A note for people on stderr (never part of the result).
+    pub fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// A progress bar on stderr, hidden unless stderr is a terminal.
+    pub fn progress(&self, len: u64, what: &str) -> ProgressBar {
+        if !self.term.stderr {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template(
+                "{msg} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        pb.set_message(what.to_string());
+        pb
+    }
+
+    /// A spinner on stderr for work of unknown length, hidden unless stderr is a terminal.
+    pub fn spinner(&self, what: &str) -> ProgressBar {
+        if !self.term.stderr {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::new_spinner();
+        pb.set_draw_target(ProgressDrawTarget::stderr());
+        pb.set_message(what.to_string());
+        pb.enable_steady_tick(std::time::Duration::from_millis(100));
+        pb
+    }
+}
+
+/// Ask before destroying: yes when `assume_yes` (`--yes` or `CONFIRM=yes`); on a terminal ask
+/// with dialoguer (default no); otherwise refuse (exit 4) and say how to confirm.
+pub async fn confirm(term: &Term, assume_yes: bool, prompt: &str) -> Result<()> {
+    if assume_yes {
+        return Ok(());
+    }
+    if !term.interactive() {
+        return Err(Error::Refused(format!(
+            "{prompt}: refusing without confirmation (no terminal to ask on); pass --yes or set CONFIRM=yes"
+        )));
+    }
+    let p = prompt.to_string();
+    let answer = tokio::task::spawn_blocking(move || {
+        dialoguer::Confirm::new()
+            .with_prompt(p)
+            .default(false)
+            .interact_on(&console::Term::stderr())
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(anyhow::Error::from)?;
+    if answer {
+        Ok(())
+    } else {
+        Err(Error::Refused("not confirmed; nothing was changed".into()))
+    }
+}
+
+/// `1.5 MiB`-style sizes.
+pub fn human_bytes(n: i64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `3d 4h`-style ages, coarse on purpose.
+pub fn human_age(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_ages() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        assert_eq!(human_age(chrono::Duration::seconds(59)), "59s");
+        assert_eq!(human_age(chrono::Duration::minutes(61)), "1h 1m");
+        assert_eq!(human_age(chrono::Duration::hours(50)), "2d 2h");
+    }
+
+    #[tokio::test]
+    async fn confirmation_refused_without_terminal_or_yes() {
+        let t = Term::none();
+        assert!(confirm(&t, true, "drop it").await.is_ok());
+        let e = confirm(&t, false, "drop it").await.unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit_code::REFUSED);
+        assert!(e.to_string().contains("--yes or set CONFIRM=yes"));
+    }
+}

@@ -1,0 +1,209 @@
+//! Provisioning a platform's schema: create it, run every tenant migration and load the seeds in
+//! one transaction, so a failed provision leaves no schema behind and can simply be retried.
+//! Status moves pending → provisioning → completed (with `provisioned_at`) or failed (with
+//! `provision_error`).
+
+pub mod seeds;
+
+pub use seeds::Seeds;
+
+use crate::config::Settings;
+use crate::db::{self, SchemaName, locks};
+use crate::error::{Error, Result};
+use crate::migrate::{self, MigrationSet};
+use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use tracing::{info, warn};
+
+/// What provisioning needs besides the platform: the migration set, the seeds, the search_path
+/// extras and where the platform is served (for the seeds' `tenantctl.platform_domain`).
+#[derive(Debug, Clone)]
+pub struct Provisioner {
+    pub set: MigrationSet,
+    pub seeds: Seeds,
+    pub extension_schema: Option<SchemaName>,
+    pub base_domain: Option<String>,
+}
+
+impl Provisioner {
+    pub async fn from_settings(settings: &Settings) -> Result<Provisioner> {
+        Ok(Provisioner {
+            set: MigrationSet::load(settings.tenant_migrations_dir.as_ref()).await?,
+            seeds: Seeds::load(settings.seeds_dir.as_ref()).await?,
+            extension_schema: db::extension_schema(settings)?,
+            base_domain: settings.base_domain.clone(),
+        })
+    }
+}
+
+/// How a provision call ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// The schema was created, migrated and seeded now.
+    Provisioned(Platform),
+    /// It was already completed; nothing changed.
+    AlreadyCompleted(Platform),
+}
+
+impl Outcome {
+    pub fn platform(&self) -> &Platform {
+        match self {
+            Outcome::Provisioned(p) | Outcome::AlreadyCompleted(p) => p,
+        }
+    }
+}
+
+/// Provision one platform synchronously. On failure the platform is marked failed with the
+/// error, no schema is left behind, and the error is returned.
+pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -> Result<Outcome> {
+    if platform.external {
+        return Err(Error::Usage(format!(
+            "platform `{}` is external: it has no schema to provision",
+            platform.name
+        )));
+    }
+    let schema = platform.require_schema()?;
+    if platform.provision_status == ProvisionStatus::Completed {
+        return Ok(Outcome::AlreadyCompleted(platform.clone()));
+    }
+    // Visible to everybody at once (and to stuck detection), outside the long transaction.
+    // language=PostgreSQL
+    let claimed = sqlx::query(
+        "UPDATE public.platforms SET provision_status = 'provisioning', provision_error = NULL, updated_at = now() \
+         WHERE id = $1 AND provision_status <> 'completed'",
+    )
+    .bind(platform.id)
+    .execute(pool)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return match store::get(pool, platform.id).await? {
+            Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+            None => Err(store::not_found(&platform.id.to_string())),
+        };
+    }
+    info!(platform = %platform.name, schema = %schema, "provisioning");
+    match build(pool, prov, platform, &schema).await {
+        Ok(Some(p)) => {
+            info!(platform = %p.name, schema = %schema, "provisioned");
+            Ok(Outcome::Provisioned(p))
+        }
+        Ok(None) => match store::get(pool, platform.id).await? {
+            Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+            None => Err(store::not_found(&platform.id.to_string())),
+        },
+        Err(e) => {
+            let message = e.to_string();
+            warn!(platform = %platform.name, schema = %schema, error = %message, "provisioning failed");
+            // language=PostgreSQL
+            sqlx::query(
+                "UPDATE public.platforms SET provision_status = 'failed', provision_error = $2, updated_at = now() \
+                 WHERE id = $1 AND provision_status <> 'completed'",
+            )
+            .bind(platform.id)
+            .bind(&message)
+            .execute(pool)
+            .await?;
+            Err(e)
+        }
+    }
+}
+
+/// The one transaction: lock the platform, create the schema, migrate, seed, mark completed.
+/// `Ok(None)` when another run completed it meanwhile.
+async fn build(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+    schema: &SchemaName,
+) -> Result<Option<Platform>> {
+    let mut tx = pool.begin().await?;
+    if !locks::try_lock_platform_xact(&mut tx, platform.id).await? {
+        return Err(Error::Busy(format!(
+            "platform `{}` is being provisioned by another run",
+            platform.name
+        )));
+    }
+    // language=PostgreSQL
+    let status: Option<String> =
+        sqlx::query_scalar("SELECT provision_status FROM public.platforms WHERE id = $1")
+            .bind(platform.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    match status.as_deref() {
+        None => return Err(store::not_found(&platform.id.to_string())),
+        Some("completed") => return Ok(None),
+        _ => {}
+    }
+    create_schema(&mut tx, schema).await?;
+    db::set_tenant(&mut tx, schema, prov.extension_schema.as_ref()).await?;
+    migrate::apply_pending(&mut tx, schema, &prov.set).await?;
+    let base = match &prov.base_domain {
+        Some(b) => Some(b.clone()),
+        None => store::base_domain(&mut tx, None).await?,
+    };
+    seed(&mut tx, prov, platform, schema, base.as_deref()).await?;
+    // language=PostgreSQL
+    let sql = format!(
+        "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \
+         updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
+    );
+    let done = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+        .bind(platform.id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// `CREATE SCHEMA`, with a clear error when it exists already.
+pub async fn create_schema(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
+    // language=PostgreSQL
+    let sql = format!("CREATE SCHEMA {}", schema.sql());
+    sqlx::query(AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
+            Some("42P06") => Error::Conflict(format!(
+                "schema `{schema}` exists already but the platform is not provisioned"
+            ))
+            .hint("drop the leftover schema after checking it holds nothing you need, then retry"),
+            _ => Error::Db(e),
+        })?;
+    Ok(())
+}
+
+/// Run the seeds with the platform's facts in transaction-local settings.
+pub async fn seed(
+    conn: &mut PgConnection,
+    prov: &Provisioner,
+    platform: &Platform,
+    schema: &SchemaName,
+    base_domain: Option<&str>,
+) -> Result<()> {
+    set_platform_settings(conn, platform, schema, base_domain).await?;
+    prov.seeds.run(conn).await
+}
+
+/// `tenantctl.platform_name`, `tenantctl.platform_id`, `tenantctl.platform_domain` and
+/// `tenantctl.schema_name`, transaction-local, for seeds and application SQL.
+pub async fn set_platform_settings(
+    conn: &mut PgConnection,
+    platform: &Platform,
+    schema: &SchemaName,
+    base_domain: Option<&str>,
+) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "SELECT set_config('tenantctl.platform_name', $1, true), \
+                set_config('tenantctl.platform_id', $2, true), \
+                set_config('tenantctl.platform_domain', $3, true), \
+                set_config('tenantctl.schema_name', $4, true)",
+    )
+    .bind(&platform.name)
+    .bind(platform.id.to_string())
+    .bind(platform.address(base_domain).unwrap_or_default())
+    .bind(schema.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

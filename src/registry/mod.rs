@@ -1,0 +1,129 @@
+//! The platform registry: `public.platforms`, its rules and its queries.
+
+pub mod migrations;
+pub mod naming;
+pub mod store;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a platform is in its provisioning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvisionStatus {
+    Pending,
+    Provisioning,
+    Completed,
+    Failed,
+}
+
+impl ProvisionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProvisionStatus::Pending => "pending",
+            ProvisionStatus::Provisioning => "provisioning",
+            ProvisionStatus::Completed => "completed",
+            ProvisionStatus::Failed => "failed",
+        }
+    }
+
+    pub const ALL: [ProvisionStatus; 4] = [
+        ProvisionStatus::Pending,
+        ProvisionStatus::Provisioning,
+        ProvisionStatus::Completed,
+        ProvisionStatus::Failed,
+    ];
+}
+
+impl fmt::Display for ProvisionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl TryFrom<String> for ProvisionStatus {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "pending" => Ok(ProvisionStatus::Pending),
+            "provisioning" => Ok(ProvisionStatus::Provisioning),
+            "completed" => Ok(ProvisionStatus::Completed),
+            "failed" => Ok(ProvisionStatus::Failed),
+            other => Err(format!("unknown provision status `{other}`")),
+        }
+    }
+}
+
+/// One row of `public.platforms`. The serialised field names are part of the JSON output and
+/// stay stable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Platform {
+    pub id: i64,
+    pub name: String,
+    pub host: bool,
+    pub external: bool,
+    pub url: Option<String>,
+    pub domain: Option<String>,
+    pub subdomain: Option<String>,
+    pub schema_name: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub provision_status: ProvisionStatus,
+    pub provision_error: Option<String>,
+    pub provisioned_at: Option<DateTime<Utc>>,
+    pub last_backup_at: Option<DateTime<Utc>>,
+    pub schema_size_bytes: Option<i64>,
+    pub contact_email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The columns of `Platform`, for `SELECT {PLATFORM_COLUMNS} FROM public.platforms`.
+pub const PLATFORM_COLUMNS: &str = "id, name, host, external, url, domain, subdomain, schema_name, \
+     provision_status, provision_error, provisioned_at, last_backup_at, schema_size_bytes, \
+     contact_email, created_at, updated_at";
+
+impl Platform {
+    /// The host name the platform is served at: `sub.domain`, `domain`, or `sub.<base>` for a
+    /// subdomain-only platform (base: `base_domain` or the host platform's domain).
+    pub fn address(&self, base_domain: Option<&str>) -> Option<String> {
+        address_of(
+            self.subdomain.as_deref(),
+            self.domain.as_deref(),
+            base_domain,
+        )
+    }
+
+    /// The validated schema name; `None` for external platforms.
+    pub fn schema(&self) -> Result<Option<crate::db::SchemaName>, naming::ValidationError> {
+        self.schema_name
+            .as_deref()
+            .map(crate::db::SchemaName::parse)
+            .transpose()
+    }
+
+    /// The schema, or an error saying this platform has none (external).
+    pub fn require_schema(&self) -> crate::error::Result<crate::db::SchemaName> {
+        match self.schema()? {
+            Some(s) => Ok(s),
+            None => Err(crate::error::Error::Usage(format!(
+                "platform `{}` is external and has no schema",
+                self.name
+            ))),
+        }
+    }
+}
+
+/// See [`Platform::address`].
+pub fn address_of(
+    subdomain: Option<&str>,
+    domain: Option<&str>,
+    base_domain: Option<&str>,
+) -> Option<String> {
+    match (subdomain, domain) {
+        (Some(s), Some(d)) => Some(format!("{s}.{d}")),
+        (None, Some(d)) => Some(d.to_string()),
+        (Some(s), None) => base_domain.map(|b| format!("{s}.{b}")),
+        (None, None) => None,
+    }
+}

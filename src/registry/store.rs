@@ -1,0 +1,552 @@
+//! Registry queries: creating, finding, listing platforms and changing their domains.
+
+use super::naming::{self, ValidationError};
+use super::{PLATFORM_COLUMNS, Platform, ProvisionStatus, address_of};
+use crate::db::SchemaName;
+use crate::error::{Error, Result, constraint};
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use std::str::FromStr;
+
+/// What an operator asks for, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct PlatformInput {
+    pub name: String,
+    pub subdomain: Option<String>,
+    pub domain: Option<String>,
+    pub host: bool,
+    pub external: bool,
+    pub url: Option<String>,
+    pub schema_name: Option<String>,
+    pub contact_email: Option<String>,
+}
+
+/// A platform request that passed every rule; only this reaches SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPlatform {
+    pub name: String,
+    pub subdomain: Option<String>,
+    /// Normalised (lower case, punycode).
+    pub domain: Option<String>,
+    pub host: bool,
+    pub external: bool,
+    pub url: Option<String>,
+    /// An explicit schema name; `None` generates one (or none, for external platforms).
+    pub schema_name: Option<SchemaName>,
+    pub contact_email: Option<String>,
+}
+
+impl NewPlatform {
+    /// Check every field, in the order an operator reads them. Pure: no SQL has run.
+    pub fn validate(input: PlatformInput) -> Result<NewPlatform, ValidationError> {
+        naming::validate_platform_name(&input.name)?;
+        if let Some(s) = &input.subdomain {
+            naming::validate_subdomain(s)?;
+        }
+        let domain = input
+            .domain
+            .as_deref()
+            .map(naming::normalize_domain)
+            .transpose()?;
+        let schema_name = input
+            .schema_name
+            .as_deref()
+            .map(SchemaName::parse)
+            .transpose()?;
+        let url = input.url.as_deref().map(validate_url).transpose()?;
+        let contact_email = input
+            .contact_email
+            .as_deref()
+            .map(validate_email)
+            .transpose()?;
+        if input.external {
+            if input.host {
+                return Err(ValidationError::new(
+                    "platform",
+                    &input.name,
+                    "the host platform cannot be external",
+                ));
+            }
+            if schema_name.is_some() {
+                return Err(ValidationError::new(
+                    "schema name",
+                    input.schema_name.as_deref().unwrap_or(""),
+                    "external platforms have no schema",
+                ));
+            }
+            if url.is_none() && domain.is_none() {
+                return Err(ValidationError::new(
+                    "platform",
+                    &input.name,
+                    "an external platform needs --url or --domain",
+                ));
+            }
+        } else if input.subdomain.is_none() && domain.is_none() {
+            return Err(ValidationError::new(
+                "platform",
+                &input.name,
+                "needs --domain or --subdomain (where it is served)",
+            ));
+        }
+        Ok(NewPlatform {
+            name: input.name,
+            subdomain: input.subdomain,
+            domain,
+            host: input.host,
+            external: input.external,
+            url,
+            schema_name,
+            contact_email,
+        })
+    }
+}
+
+/// An http(s) URL with a host.
+pub fn validate_url(raw: &str) -> Result<String, ValidationError> {
+    let u = url::Url::parse(raw)
+        .map_err(|e| ValidationError::new("url", raw, format!("is not a URL ({e})")))?;
+    if !matches!(u.scheme(), "http" | "https") || !u.has_host() {
+        return Err(ValidationError::new(
+            "url",
+            raw,
+            "must be an http:// or https:// URL with a host",
+        ));
+    }
+    Ok(u.to_string())
+}
+
+/// A mail address lettre can send to.
+pub fn validate_email(raw: &str) -> Result<String, ValidationError> {
+    lettre::Address::from_str(raw)
+        .map(|a| a.to_string())
+        .map_err(|e| {
+            ValidationError::new("contact email", raw, format!("is not a mail address ({e})"))
+        })
+}
+
+fn select(filter: &str) -> String {
+    format!("SELECT {PLATFORM_COLUMNS} FROM public.platforms {filter}")
+}
+
+/// Find a platform by id (all digits) or by name (case-insensitive).
+pub async fn find_opt(conn: &mut PgConnection, key: &str) -> Result<Option<Platform>> {
+    let p = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+        let id: i64 = key
+            .parse()
+            .map_err(|_| Error::Usage(format!("platform id `{key}` is out of range")))?;
+        sqlx::query_as::<_, Platform>(AssertSqlSafe(select("WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(conn)
+            .await?
+    } else {
+        sqlx::query_as::<_, Platform>(AssertSqlSafe(select("WHERE lower(name) = lower($1)")))
+            .bind(key)
+            .fetch_optional(conn)
+            .await?
+    };
+    Ok(p)
+}
+
+/// Like [`find_opt`], with a clear error when there is no such platform.
+pub async fn find(pool: &PgPool, key: &str) -> Result<Platform> {
+    let mut conn = pool.acquire().await?;
+    find_opt(&mut conn, key)
+        .await?
+        .ok_or_else(|| not_found(key))
+}
+
+pub fn not_found(key: &str) -> Error {
+    Error::NotFound(format!("platform `{}` not found", naming::shown(key)))
+        .hint("`tenantctl platform list` shows the platforms")
+}
+
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Platform>> {
+    Ok(
+        sqlx::query_as::<_, Platform>(AssertSqlSafe(select("WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// Every platform, by id.
+pub async fn list(pool: &PgPool) -> Result<Vec<Platform>> {
+    Ok(
+        sqlx::query_as::<_, Platform>(AssertSqlSafe(select("ORDER BY id")))
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// Platforms in one status, by id.
+pub async fn list_by_status(pool: &PgPool, status: ProvisionStatus) -> Result<Vec<Platform>> {
+    Ok(sqlx::query_as::<_, Platform>(AssertSqlSafe(select(
+        "WHERE provision_status = $1 ORDER BY id",
+    )))
+    .bind(status.as_str())
+    .fetch_all(pool)
+    .await?)
+}
+
+pub async fn host(conn: &mut PgConnection) -> Result<Option<Platform>> {
+    Ok(
+        sqlx::query_as::<_, Platform>(AssertSqlSafe(select("WHERE host")))
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// The parent domain of subdomain-only platforms: `base_domain` from the config, else the host
+/// platform's domain.
+pub async fn base_domain(
+    conn: &mut PgConnection,
+    configured: Option<&str>,
+) -> Result<Option<String>> {
+    if let Some(b) = configured {
+        return Ok(Some(naming::normalize_domain(b).map_err(|mut e| {
+            e.field = "base_domain";
+            e
+        })?));
+    }
+    Ok(host(conn).await?.and_then(|h| h.domain))
+}
+
+// language=PostgreSQL
+const ADDRESS_SQL: &str = "CASE WHEN subdomain IS NOT NULL AND domain IS NOT NULL THEN subdomain || '.' || domain \
+     WHEN domain IS NOT NULL THEN domain \
+     WHEN subdomain IS NOT NULL AND $2::text IS NOT NULL THEN subdomain || '.' || $2::text END";
+
+/// The platform (other than `except`) already served at `address`, if any.
+pub async fn address_holder(
+    conn: &mut PgConnection,
+    address: &str,
+    base: Option<&str>,
+    except: Option<i64>,
+) -> Result<Option<Platform>> {
+    let sql = select(&format!(
+        "WHERE lower({ADDRESS_SQL}) = lower($1) AND id IS DISTINCT FROM $3 LIMIT 1"
+    ));
+    Ok(sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+        .bind(address)
+        .bind(base)
+        .bind(except)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Whether an address is free, and if not, who holds it. Used by `platform create`, the setup
+/// wizard and `/setup/domain-available`.
+pub async fn check_available(
+    conn: &mut PgConnection,
+    address: &str,
+    base: Option<&str>,
+    except: Option<i64>,
+) -> Result<()> {
+    if let Some(holder) = address_holder(conn, address, base, except).await? {
+        return Err(Error::Conflict(format!(
+            "`{address}` is already the address of platform `{}`",
+            holder.name
+        )));
+    }
+    Ok(())
+}
+
+/// How many times a generated schema name is drawn again after a collision.
+const SCHEMA_NAME_ATTEMPTS: usize = 8;
+
+/// Insert a validated platform. Checks run first so the errors are clear; the unique indexes
+/// still decide under concurrency, and a generated schema name that collides is drawn again.
+pub async fn create(
+    pool: &PgPool,
+    new: &NewPlatform,
+    configured_base: Option<&str>,
+) -> Result<Platform> {
+    let mut conn = pool.acquire().await?;
+    let base = base_domain(&mut conn, configured_base).await?;
+    let address = if new.host {
+        // The host's own domain is the base for everybody else.
+        address_of(
+            new.subdomain.as_deref(),
+            new.domain.as_deref(),
+            configured_base,
+        )
+    } else {
+        address_of(
+            new.subdomain.as_deref(),
+            new.domain.as_deref(),
+            base.as_deref(),
+        )
+    };
+    if !new.external && address.is_none() {
+        return Err(Error::Usage(format!(
+            "subdomain `{}` needs a parent domain: give the host platform a domain, set `base_domain`, or pass --domain",
+            new.subdomain.as_deref().unwrap_or_default()
+        )));
+    }
+    if find_opt(&mut conn, &new.name).await?.is_some() {
+        return Err(Error::Conflict(format!(
+            "a platform named `{}` exists already",
+            new.name
+        )));
+    }
+    if new.host
+        && let Some(h) = host(&mut conn).await?
+    {
+        return Err(Error::Conflict(format!(
+            "platform `{}` is already the host platform; there is at most one",
+            h.name
+        )));
+    }
+    if let Some(addr) = &address {
+        check_available(&mut conn, addr, base.as_deref(), None).await?;
+    }
+    if let Some(s) = &new.schema_name
+        && crate::db::schema_exists(pool, s).await?
+    {
+        return Err(Error::Conflict(format!(
+            "schema `{s}` exists already; tenantctl creates each tenant schema itself"
+        )));
+    }
+
+    let status = if new.external {
+        ProvisionStatus::Completed
+    } else {
+        ProvisionStatus::Pending
+    };
+    let mut last_err = None;
+    for _ in 0..SCHEMA_NAME_ATTEMPTS {
+        let schema = if new.external {
+            None
+        } else {
+            Some(match &new.schema_name {
+                Some(s) => s.as_str().to_string(),
+                None => naming::generate_schema_name(
+                    new.subdomain.as_deref(),
+                    &new.name,
+                    rand::random::<u32>(),
+                ),
+            })
+        };
+        // language=PostgreSQL
+        let sql = format!(
+            "INSERT INTO public.platforms (name, host, external, url, domain, subdomain, schema_name, provision_status, contact_email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING {PLATFORM_COLUMNS}"
+        );
+        let res = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+            .bind(&new.name)
+            .bind(new.host)
+            .bind(new.external)
+            .bind(&new.url)
+            .bind(&new.domain)
+            .bind(&new.subdomain)
+            .bind(&schema)
+            .bind(status.as_str())
+            .bind(&new.contact_email)
+            .fetch_one(&mut *conn)
+            .await;
+        match res {
+            Ok(p) => return Ok(p),
+            Err(e)
+                if constraint(&e) == Some("platforms_schema_name_key")
+                    && new.schema_name.is_none() =>
+            {
+                last_err = Some(e);
+                continue;
+            }
+            Err(e) => return Err(conflict_from(e, new)),
+        }
+    }
+    Err(Error::Db(last_err.expect("at least one attempt")))
+}
+
+/// Turn a unique violation into a message an operator understands.
+fn conflict_from(e: sqlx::Error, new: &NewPlatform) -> Error {
+    match constraint(&e) {
+        Some("platforms_name_key") => {
+            Error::Conflict(format!("a platform named `{}` exists already", new.name))
+        }
+        Some("platforms_one_host") => {
+            Error::Conflict("there is already a host platform; there is at most one".into())
+        }
+        Some("platforms_subdomain_domain_key") => Error::Conflict(format!(
+            "another platform already uses subdomain {:?} with domain {:?}",
+            new.subdomain, new.domain
+        )),
+        Some("platforms_schema_name_key") => Error::Conflict(format!(
+            "schema `{}` already belongs to another platform",
+            new.schema_name.as_ref().map(|s| s.as_str()).unwrap_or("?")
+        )),
+        _ => Error::Db(e),
+    }
+}
+
+/// Change where a platform is served. The old address goes into `tenantctl.domain_history`
+/// with an expiry, for redirects. One transaction.
+pub async fn set_domain(
+    pool: &PgPool,
+    platform: &Platform,
+    domain: Option<String>,
+    subdomain: Option<String>,
+    configured_base: Option<&str>,
+    redirect_days: i64,
+) -> Result<Platform> {
+    let mut tx = pool.begin().await?;
+    // Serialise concurrent changes of this platform.
+    // language=PostgreSQL
+    sqlx::query("SELECT 1 FROM public.platforms WHERE id = $1 FOR UPDATE")
+        .bind(platform.id)
+        .execute(&mut *tx)
+        .await?;
+    let base = base_domain(&mut tx, configured_base).await?;
+    let old = platform.address(base.as_deref());
+    let new_base = if platform.host {
+        configured_base.map(str::to_string)
+    } else {
+        base.clone()
+    };
+    let Some(new) = address_of(subdomain.as_deref(), domain.as_deref(), new_base.as_deref()) else {
+        return Err(Error::Usage(
+            "a subdomain alone needs a parent domain: pass --domain".into(),
+        ));
+    };
+    check_available(&mut tx, &new, base.as_deref(), Some(platform.id)).await?;
+    // language=PostgreSQL
+    let sql = format!(
+        "UPDATE public.platforms SET domain = $2, subdomain = $3, updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
+    );
+    let updated = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+        .bind(platform.id)
+        .bind(&domain)
+        .bind(&subdomain)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match constraint(&e) {
+            Some("platforms_subdomain_domain_key") => {
+                Error::Conflict(format!("`{new}` is already used by another platform"))
+            }
+            _ => Error::Db(e),
+        })?;
+    if let Some(old) = old
+        && old != new
+    {
+        // language=PostgreSQL
+        sqlx::query(
+            "INSERT INTO tenantctl.domain_history (platform_id, old_domain, old_subdomain, old_address, new_address, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6::int))",
+        )
+        .bind(platform.id)
+        .bind(&platform.domain)
+        .bind(&platform.subdomain)
+        .bind(&old)
+        .bind(&new)
+        .bind(redirect_days as i32)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// One entry of a platform's domain history.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, sqlx::FromRow)]
+pub struct DomainChange {
+    pub old_address: String,
+    pub new_address: Option<String>,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn domain_history(pool: &PgPool, platform_id: i64) -> Result<Vec<DomainChange>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, DomainChange>(
+        "SELECT old_address, new_address, changed_at, expires_at FROM tenantctl.domain_history \
+         WHERE platform_id = $1 ORDER BY changed_at DESC, id DESC",
+    )
+    .bind(platform_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(name: &str) -> PlatformInput {
+        PlatformInput {
+            name: name.into(),
+            subdomain: Some("acme".into()),
+            ..PlatformInput::default()
+        }
+    }
+
+    #[test]
+    fn validation_normalises_and_checks_combinations() {
+        let p = NewPlatform::validate(PlatformInput {
+            domain: Some("Acme.EXAMPLE.org".into()),
+            ..input("Acme")
+        })
+        .unwrap();
+        assert_eq!(p.domain.as_deref(), Some("acme.example.org"));
+
+        let e = NewPlatform::validate(PlatformInput {
+            subdomain: None,
+            ..input("Acme")
+        })
+        .unwrap_err();
+        assert!(e.rule.contains("--domain or --subdomain"));
+
+        let e = NewPlatform::validate(PlatformInput {
+            external: true,
+            subdomain: None,
+            ..input("Ext")
+        })
+        .unwrap_err();
+        assert!(e.rule.contains("--url or --domain"));
+
+        let e = NewPlatform::validate(PlatformInput {
+            external: true,
+            host: true,
+            url: Some("https://x.org".into()),
+            ..input("Ext")
+        })
+        .unwrap_err();
+        assert!(e.rule.contains("cannot be external"));
+
+        let e = NewPlatform::validate(PlatformInput {
+            url: Some("ftp://x.org".into()),
+            ..input("A")
+        })
+        .unwrap_err();
+        assert_eq!(e.field, "url");
+
+        let e = NewPlatform::validate(PlatformInput {
+            contact_email: Some("not an address".into()),
+            ..input("A")
+        })
+        .unwrap_err();
+        assert_eq!(e.field, "contact email");
+
+        let e = NewPlatform::validate(PlatformInput {
+            schema_name: Some("pg_toast".into()),
+            ..input("A")
+        })
+        .unwrap_err();
+        assert_eq!(e.field, "schema name");
+    }
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            address_of(Some("a"), Some("b.org"), Some("x.org")).as_deref(),
+            Some("a.b.org")
+        );
+        assert_eq!(
+            address_of(None, Some("b.org"), Some("x.org")).as_deref(),
+            Some("b.org")
+        );
+        assert_eq!(
+            address_of(Some("a"), None, Some("x.org")).as_deref(),
+            Some("a.x.org")
+        );
+        assert_eq!(address_of(Some("a"), None, None), None);
+    }
+}

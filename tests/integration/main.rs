@@ -1,0 +1,7 @@
+//! One integration binary, a module per command family. Each test gets its own database.
+
+mod common;
+
+mod cli;
+mod platform;
+mod provision;
