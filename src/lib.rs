@@ -9,6 +9,7 @@ pub mod error;
 pub mod exit_code;
 pub mod logging;
 pub mod migrate;
+pub mod notify;
 pub mod output;
 pub mod provision;
 pub mod registry;

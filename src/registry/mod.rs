@@ -74,6 +74,9 @@ pub struct Platform {
     pub last_backup_at: Option<DateTime<Utc>>,
     pub schema_size_bytes: Option<i64>,
     pub contact_email: Option<String>,
+    /// In maintenance, `serve` answers 503 and no request touches the schema.
+    pub maintenance: bool,
+    pub maintenance_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -81,7 +84,7 @@ pub struct Platform {
 /// The columns of `Platform`, for `SELECT {PLATFORM_COLUMNS} FROM public.platforms`.
 pub const PLATFORM_COLUMNS: &str = "id, name, host, external, url, domain, subdomain, schema_name, \
      provision_status, provision_error, provisioned_at, last_backup_at, schema_size_bytes, \
-     contact_email, created_at, updated_at";
+     contact_email, maintenance, maintenance_reason, created_at, updated_at";
 
 impl Platform {
     /// The host name the platform is served at: `sub.domain`, `domain`, or `sub.<base>` for a

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS tenantctl.provision_attempts;
+DROP TABLE IF EXISTS tenantctl.jobs;

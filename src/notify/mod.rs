@@ -1,0 +1,166 @@
+//! Notifications: mail over SMTP (lettre) and an optional webhook (JSON POST). Delivery never
+//! fails the work that caused it: errors are logged and returned for reporting.
+
+use crate::config::{NotifySettings, Settings};
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use serde::Serialize;
+use std::time::Duration;
+use tracing::{info, warn};
+
+/// One notification: who gets the mail, what it says, and the event the webhook receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notification {
+    #[serde(skip)]
+    pub to: Vec<String>,
+    pub subject: String,
+    #[serde(skip)]
+    pub body: String,
+    /// The event as the webhook receives it (`{"event": "...", ...}`).
+    pub event: serde_json::Value,
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub channel: &'static str,
+    pub target: String,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    settings: NotifySettings,
+}
+
+impl Notifier {
+    pub fn new(settings: &Settings) -> Notifier {
+        Notifier {
+            settings: settings.notify.clone(),
+        }
+    }
+
+    pub fn mail_configured(&self) -> bool {
+        self.settings.smtp_host.is_some()
+    }
+
+    /// The administrators' address, if configured.
+    pub fn admin_email(&self) -> Option<&str> {
+        self.settings.admin_email.as_deref()
+    }
+
+    /// Deliver by mail (when SMTP and recipients are configured) and webhook (when set).
+    /// Returns one entry per attempted delivery; never an error.
+    pub async fn send(&self, n: &Notification) -> Vec<Delivery> {
+        let mut out = Vec::new();
+        if self.mail_configured() && !n.to.is_empty() {
+            for to in &n.to {
+                let res = self.mail(to, &n.subject, &n.body).await;
+                match &res {
+                    Ok(()) => info!(to = %to, subject = %n.subject, "mail sent"),
+                    Err(e) => warn!(to = %to, subject = %n.subject, error = %e, "mail not sent"),
+                }
+                out.push(Delivery {
+                    channel: "mail",
+                    target: to.clone(),
+                    ok: res.is_ok(),
+                    error: res.err(),
+                });
+            }
+        }
+        if let Some(url) = &self.settings.webhook_url {
+            let res = self.webhook(url, &n.event).await;
+            let shown = crate::config::mask_secret(url);
+            if let Err(e) = &res {
+                warn!(webhook = %shown, error = %e, "webhook not delivered");
+            }
+            out.push(Delivery {
+                channel: "webhook",
+                target: shown,
+                ok: res.is_ok(),
+                error: res.err(),
+            });
+        }
+        out
+    }
+
+    /// Tell the administrators (a failed backup, a provisioning that gave up). Without an admin
+    /// address or SMTP server the message goes to the log, so cron mail or the journal has it.
+    pub async fn admins(
+        &self,
+        subject: &str,
+        body: &str,
+        event: serde_json::Value,
+    ) -> Vec<Delivery> {
+        let to: Vec<String> = self.admin_email().map(str::to_string).into_iter().collect();
+        if to.is_empty() || !self.mail_configured() {
+            warn!(subject = %subject, "{body}");
+        }
+        self.send(&Notification {
+            to,
+            subject: subject.to_string(),
+            body: body.to_string(),
+            event,
+        })
+        .await
+    }
+
+    async fn mail(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {
+        let s = &self.settings;
+        let host = s.smtp_host.as_deref().ok_or("no SMTP server configured")?;
+        let from: Mailbox = s
+            .from
+            .parse()
+            .map_err(|e| format!("invalid notify.from `{}`: {e}", s.from))?;
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e| format!("invalid recipient `{to}`: {e}"))?;
+        let msg = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| e.to_string())?;
+        let builder = match s.smtp_tls.as_str() {
+            "tls" => {
+                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
+            }
+            "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+                .map_err(|e| e.to_string())?,
+            _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+        };
+        let mut builder = builder
+            .port(s.smtp_port)
+            .timeout(Some(Duration::from_secs(10)));
+        if let (Some(u), Some(p)) = (&s.smtp_username, &s.smtp_password) {
+            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+        }
+        builder
+            .build()
+            .send(msg)
+            .await
+            .map(|_| ())
+            .map_err(|e| format!("SMTP {host}:{}: {e}", s.smtp_port))
+    }
+
+    async fn webhook(&self, url: &str, event: &serde_json::Value) -> Result<(), String> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client
+            .post(url)
+            .json(event)
+            .send()
+            .await
+            .map_err(|e| e.without_url().to_string())?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("answered {}", resp.status()))
+        }
+    }
+}
