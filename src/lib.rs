@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exit_code;
+pub mod host_migration;
 pub mod logging;
 pub mod migrate;
 pub mod notify;

@@ -2,6 +2,7 @@
 //! handler. Parsing ends here; everything else is library code.
 
 pub mod config;
+pub mod host_migration;
 pub mod init;
 pub mod migrate;
 pub mod platform;
@@ -138,6 +139,9 @@ pub enum Command {
     Provision(provision::Provision),
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
+    /// Move the host platform's legacy data from public into its schema (pre-flight checks,
+    /// CONFIRM=yes, one verified transaction)
+    MigrateHostToSchema(host_migration::MigrateHostToSchema),
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -218,6 +222,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Platform(c) => c.run(ctx).await,
         Command::Provision(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
+        Command::MigrateHostToSchema(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
     }
 }

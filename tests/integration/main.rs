@@ -3,5 +3,6 @@
 mod common;
 
 mod cli;
+mod host_migration;
 mod platform;
 mod provision;

@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS tenantctl.host_migrations;

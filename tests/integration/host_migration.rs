@@ -1,0 +1,310 @@
+//! migrate-host-to-schema against legacy data in public: related tables, a few thousand rows,
+//! sequences in use.
+
+use crate::common::Env;
+use sqlx::{AssertSqlSafe, PgPool};
+
+const TABLES: &[&str] = &[
+    "people",
+    "communities",
+    "roles",
+    "memberships",
+    "role_assignments",
+    "posts",
+    "comments",
+    "reactions",
+    "settings",
+    "notifications",
+];
+
+/// The sample schema, created in public the way a pre-tenancy application had it, with rows.
+async fn legacy(env: &Env) {
+    let set = tenantctl::migrate::MigrationSet::embedded();
+    let mut tx = env.pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('search_path', 'public', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for m in set.ups() {
+        sqlx::raw_sql(m.sql.clone())
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO people (email, display_name) SELECT 'person' || i || '@legacy.test', 'Person ' || i FROM generate_series(1, 1000) i;
+         INSERT INTO communities (name, slug) SELECT 'Community ' || i, 'community-' || i FROM generate_series(1, 20) i;
+         INSERT INTO memberships (community_id, person_id) SELECT 1 + (i % 20), i FROM generate_series(1, 1000) i;
+         INSERT INTO posts (community_id, author_id, title, body) SELECT 1 + (i % 20), 1 + (i % 1000), 'Post ' || i, 'Body ' || i FROM generate_series(1, 1500) i;
+         INSERT INTO comments (post_id, author_id, body) SELECT 1 + (i % 1500), 1 + (i % 1000), 'Comment ' || i FROM generate_series(1, 3000) i;",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// A fingerprint of a table's rows.
+async fn fingerprint(pool: &PgPool, schema: &str, table: &str) -> String {
+    sqlx::query_scalar::<_, String>(AssertSqlSafe(format!(
+        "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{schema}\".\"{table}\" t"
+    )))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn fingerprints(pool: &PgPool, schema: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for t in TABLES {
+        out.push(format!("{t}={}", fingerprint(pool, schema, t).await));
+    }
+    out
+}
+
+async fn host_schema(env: &Env) -> String {
+    sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE host")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap()
+}
+
+async fn fresh_backup_record(env: &Env) {
+    sqlx::query(
+        "INSERT INTO tenantctl.backups (platform_name, schema_name, backup_id, storage, location, taken_at, size_bytes, sha256) \
+         VALUES ('public', 'public', 'b1', 'local', '/tmp/x', now() - interval '1 hour', 1, 'x')",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+}
+
+/// Legacy data in public, then `init` (which provisions and seeds the host schema).
+async fn setup(pool: PgPool) -> Env {
+    let env = Env::new(pool);
+    legacy(&env).await;
+    env.init().await;
+    env
+}
+
+#[sqlx::test(migrations = false)]
+async fn copies_everything_verified_and_drops_public_only_when_asked(pool: PgPool) {
+    let env = setup(pool).await;
+    fresh_backup_record(&env).await;
+    let schema = host_schema(&env).await;
+    let public_before = fingerprints(&env.pool, "public").await;
+    let tenant_before = fingerprints(&env.pool, &schema).await;
+
+    // Dry run: the checks and the plan, nothing changes.
+    let r = env
+        .run(&["migrate-host-to-schema", "--dry-run", "--truncate-targets"])
+        .await;
+    r.ok().stdout_has("PASS").stdout_has("plan (dry run");
+    let order: Vec<usize> = ["people", "posts", "comments"]
+        .iter()
+        .map(|t| r.stdout.find(&format!(" {t} ")).unwrap())
+        .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{}", r.stdout);
+    assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
+
+    // No CONFIRM=yes: refused, exit 4, nothing changed.
+    env.run(&["migrate-host-to-schema", "--truncate-targets"])
+        .await
+        .code(4)
+        .stderr_has("requires CONFIRM=yes");
+    assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
+
+    let r = env
+        .run_with(
+            &["migrate-host-to-schema", "--truncate-targets", "-o", "json"],
+            &[("CONFIRM", "yes")],
+        )
+        .await;
+    r.ok();
+    let v = r.json();
+    let copied = v["tables"].as_array().unwrap();
+    assert_eq!(copied.len(), TABLES.len());
+    for t in copied {
+        assert_eq!(t["status"], "verified");
+        assert_eq!(t["rows_public"], t["rows_copied"]);
+    }
+    // Counts and contents equal, table by table; public untouched.
+    assert_eq!(fingerprints(&env.pool, &schema).await, public_before);
+    assert_eq!(fingerprints(&env.pool, "public").await, public_before);
+    // Foreign keys hold.
+    let orphans: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT (SELECT count(*) FROM \"{schema}\".comments c LEFT JOIN \"{schema}\".posts p ON p.id = c.post_id WHERE p.id IS NULL) \
+              + (SELECT count(*) FROM \"{schema}\".posts p LEFT JOIN \"{schema}\".communities c ON c.id = p.community_id WHERE c.id IS NULL)"
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0);
+    // The trigger-maintained counter was copied, not recomputed twice.
+    let total: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT sum(comments_count)::int8 FROM \"{schema}\".posts"
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(total, 3000);
+    // A new row gets an id past the copied ones.
+    let id: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "INSERT INTO \"{schema}\".people (email, display_name) VALUES ('new@tenant.test', 'New') RETURNING id"
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert!(id > 1000, "{id}");
+    let maintenance: bool =
+        sqlx::query_scalar("SELECT maintenance FROM public.platforms WHERE host")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert!(!maintenance);
+
+    // Drop: its own confirmation, re-verified, then gone (the registry stays).
+    env.run(&["migrate-host-to-schema", "--drop-public"])
+        .await
+        .code(4);
+    assert!(env.schemas().await.contains(&"public".to_string()));
+    let r = env
+        .run_with(
+            &["migrate-host-to-schema", "--drop-public"],
+            &[("CONFIRM", "yes")],
+        )
+        .await;
+    r.ok().stdout_has("dropped 10 public table(s)");
+    let left: Vec<String> = sqlx::query_scalar(
+        "SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(left, vec!["platforms"]);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failure_half_way_leaves_both_sides_as_they_were(pool: PgPool) {
+    let env = setup(pool).await;
+    fresh_backup_record(&env).await;
+    let schema = host_schema(&env).await;
+    // comments are copied late; this constraint rejects some of them.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "ALTER TABLE \"{schema}\".comments ADD CONSTRAINT no_nines CHECK (body NOT LIKE '%9')"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let public_before = fingerprints(&env.pool, "public").await;
+    let tenant_before = fingerprints(&env.pool, &schema).await;
+    env.run_with(
+        &["migrate-host-to-schema", "--truncate-targets"],
+        &[("CONFIRM", "yes")],
+    )
+    .await
+    .code(1)
+    .stderr_has("copying table comments failed")
+    .stderr_has("no_nines")
+    .stderr_has("nothing changed");
+    assert_eq!(fingerprints(&env.pool, "public").await, public_before);
+    assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
+    let runs: i64 = sqlx::query_scalar("SELECT count(*) FROM tenantctl.host_migrations")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(runs, 0);
+    let maintenance: bool =
+        sqlx::query_scalar("SELECT maintenance FROM public.platforms WHERE host")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert!(!maintenance);
+}
+
+#[sqlx::test(migrations = false)]
+async fn each_failed_precondition_is_refused_with_its_reason(pool: PgPool) {
+    let env = setup(pool).await;
+    let schema = host_schema(&env).await;
+    let tenant_before = fingerprints(&env.pool, &schema).await;
+    let confirm = [("CONFIRM", "yes")];
+
+    // No recent backup.
+    env.run_with(&["migrate-host-to-schema", "--truncate-targets"], &confirm)
+        .await
+        .code(4)
+        .stdout_has("FAIL")
+        .stderr_has("recent backup");
+    // An old backup is not enough either.
+    sqlx::query(
+        "INSERT INTO tenantctl.backups (platform_name, schema_name, backup_id, storage, location, taken_at, size_bytes, sha256) \
+         VALUES ('public', 'public', 'old', 'local', '/tmp/x', now() - interval '3 days', 1, 'x')",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    env.run_with(&["migrate-host-to-schema", "--truncate-targets"], &confirm)
+        .await
+        .code(4)
+        .stderr_has("recent backup");
+    fresh_backup_record(&env).await;
+
+    // The seeded host schema is not empty.
+    env.run_with(&["migrate-host-to-schema"], &confirm)
+        .await
+        .code(4)
+        .stderr_has("target tables empty");
+
+    // A queued job.
+    sqlx::query("INSERT INTO tenantctl.jobs (kind, platform_id) VALUES ('provision', 1)")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    env.run_with(&["migrate-host-to-schema", "--truncate-targets"], &confirm)
+        .await
+        .code(4)
+        .stderr_has("no jobs queued or running");
+    sqlx::query("DELETE FROM tenantctl.jobs")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+
+    // A public table without a covering counterpart; --tables leaves it out.
+    sqlx::raw_sql("CREATE TABLE public.legacy_audit (id int, what text); ALTER TABLE public.people ADD COLUMN nickname text;")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let r = env
+        .run_with(&["migrate-host-to-schema", "--truncate-targets"], &confirm)
+        .await;
+    r.code(4).stderr_has("tenant tables cover public tables");
+    assert!(
+        r.stdout.contains("legacy_audit: no table of that name"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("column nickname is missing"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
+
+    env.run_with(
+        &[
+            "migrate-host-to-schema",
+            "--truncate-targets",
+            "--tables",
+            "communities,posts",
+            "--dry-run",
+        ],
+        &confirm,
+    )
+    .await
+    .ok();
+    env.run(&["migrate-host-to-schema", "--tables", "nope"])
+        .await
+        .code(2)
+        .stderr_has("not in public: nope");
+    assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
+}
