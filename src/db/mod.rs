@@ -103,6 +103,17 @@ pub async fn set_tenant(
     Ok(())
 }
 
+/// The statement form of [`set_tenant`], for a batch of statements sent as one simple query
+/// (where no parameter can be bound): `SET LOCAL search_path TO "schema"[, "extension"]`.
+/// Transaction-local like `set_tenant`: only valid inside the batch's own `BEGIN` … `COMMIT`/
+/// `ROLLBACK`, never at session level.
+pub fn set_tenant_statement(schema: &SchemaName, extension_schema: Option<&SchemaName>) -> String {
+    format!(
+        "SET LOCAL search_path TO {}",
+        schema.search_path(extension_schema)
+    )
+}
+
 /// The configured extension schema, validated.
 pub fn extension_schema(settings: &Settings) -> Result<Option<SchemaName>> {
     settings
