@@ -118,11 +118,15 @@ impl Query {
                  narrow it with --tenant/--exclude, tune --jobs/--timeout, and see \
                  docs/cross-tenant-operations.md for when to move to a search index",
                 targets.len(),
-                humantime::format_duration(timeout)
+                builtin::human_duration(timeout)
             ));
         }
         // A pool of its own, sized for --jobs (the shared pool is sized from the config).
-        let pool = crate::db::connect(s, jobs as u32 + 1).await?;
+        let pool = crate::db::connect_tweaked(s, jobs as u32 + 1, |o| {
+            // The statements are the operator's; a slow one is reported per tenant, not logged.
+            sqlx::ConnectOptions::disable_statement_logging(o)
+        })
+        .await?;
         let progress = ctx.out.progress(targets.len() as u64, "querying");
         let run = query::run(&pool, &sql, targets, &opts, &progress).await;
         progress.finish_and_clear();
@@ -238,9 +242,9 @@ impl Backups {
             ctx.out.note(&format!(
                 "{} stale (> {}), {} critical (> {})",
                 count(builtin::BackupState::Stale),
-                humantime::format_duration(*s.backup_warn_age),
+                builtin::human_duration(*s.backup_warn_age),
                 count(builtin::BackupState::Critical),
-                humantime::format_duration(*s.backup_crit_age),
+                builtin::human_duration(*s.backup_crit_age),
             ));
         }
         Ok(())

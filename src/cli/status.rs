@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::error::{Error, Result};
 use crate::output::{Format, Out, human_age, human_bytes};
-use crate::report::builtin::{BackupState, human_seconds};
+use crate::report::builtin::{BackupState, human_duration};
 use crate::report::fleet::{self, Check, FleetStatus, Level, Thresholds};
 use crate::report::metrics;
 use chrono::Utc;
@@ -167,7 +167,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         p.external
     );
 
-    let stuck_after = human_seconds(s.stuck_after_seconds);
+    let stuck_after = human_duration(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {
         text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));
     } else {
@@ -196,9 +196,23 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         text.push_str(&format!("\nfailed: {}\n{t}\n", s.failed.len()));
     }
 
+    if !s.missing_schemas.is_empty() {
+        let mut t = out.table(&["platform", "schema"]);
+        for m in s.missing_schemas.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&m.platform, None),
+                out.cell(&m.schema, Some(Color::Red)),
+            ]);
+        }
+        text.push_str(&format!(
+            "\ncompleted platforms whose schema is missing: {}\n{t}\n",
+            s.missing_schemas.len()
+        ));
+    }
+
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();
-    let age = |secs: f64| human_age(chrono::Duration::seconds(secs as i64));
+    let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));
     text.push_str(&format!(
         "\nbackups: {stale} stale (> {}), {crit} critical (> {}) of {}\n",
         age(s.backup_warn_seconds),

@@ -33,6 +33,18 @@ pub fn human_seconds(s: f64) -> String {
     }
 }
 
+/// A threshold as people write it: `10m`, `24h`, `7d`, else humantime's spelling.
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    match s {
+        0 => "0s".into(),
+        _ if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        _ if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        _ if s % 60 == 0 => format!("{}m", s / 60),
+        _ => humantime::format_duration(Duration::from_secs(s)).to_string(),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // sizes
 
@@ -299,7 +311,7 @@ impl ProvisioningReport {
             opt(self.avg_seconds),
             opt(self.p95_seconds),
         );
-        let stuck_after = human_seconds(self.stuck_after_seconds);
+        let stuck_after = human_duration(Duration::from_secs_f64(self.stuck_after_seconds));
         if self.stuck.is_empty() {
             s.push_str(&format!("\nstuck (> {stuck_after}): none\n"));
         } else {
@@ -806,6 +818,10 @@ mod tests {
 
     #[test]
     fn seconds_read_well() {
+        assert_eq!(human_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(human_duration(Duration::from_secs(86_400)), "1d");
+        assert_eq!(human_duration(Duration::from_secs(7 * 86_400)), "7d");
+        assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
         assert_eq!(human_seconds(1.25), "1.2s");
         assert_eq!(human_seconds(125.0), "2m 5s");
     }

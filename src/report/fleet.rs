@@ -106,6 +106,14 @@ pub struct ProvisionTimes {
     pub sum_seconds: f64,
 }
 
+/// A completed platform whose schema is gone (dropped outside tenantctl).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct MissingSchema {
+    pub platform_id: i64,
+    pub platform: String,
+    pub schema: String,
+}
+
 /// Everything `status` knows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FleetStatus {
@@ -114,6 +122,7 @@ pub struct FleetStatus {
     pub stuck_after_seconds: f64,
     pub stuck: Vec<StuckPlatform>,
     pub failed: Vec<FailedPlatform>,
+    pub missing_schemas: Vec<MissingSchema>,
     pub backup_warn_seconds: f64,
     pub backup_crit_seconds: f64,
     pub backups: Vec<BackupRow>,
@@ -150,6 +159,19 @@ async fn counts(pool: &PgPool) -> Result<StatusCounts> {
         }
     }
     Ok(c)
+}
+
+async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, MissingSchema>(
+        "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema
+         FROM public.platforms p
+         WHERE NOT p.external AND p.provision_status = 'completed' AND p.schema_name IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 async fn queue(pool: &PgPool) -> Result<Queue> {
@@ -280,6 +302,8 @@ async fn migrations(pool: &PgPool, settings: &Settings) -> Result<Migrations> {
          FROM public.platforms p
          LEFT JOIN tenantctl.tenant_migrations m ON m.platform_id = p.id
          WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
+           -- A missing schema is reported as such, not as a lag.
+           AND EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
          ORDER BY p.id",
     )
     .fetch_all(pool)
@@ -337,6 +361,7 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
         stuck_after_seconds: stuck_after.as_secs_f64(),
         stuck: builtin::stuck(pool, stuck_after).await?,
         failed: builtin::failed_platforms(pool).await?,
+        missing_schemas: missing_schemas(pool).await?,
         backup_warn_seconds: warn.as_secs_f64(),
         backup_crit_seconds: crit.as_secs_f64(),
         backups: builtin::backups(pool, warn, crit).await?,
@@ -473,8 +498,18 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             l,
             format!(
                 "{stuck} platform(s) provisioning for more than {} ({})",
-                humantime::format_duration(Duration::from_secs_f64(s.stuck_after_seconds)),
+                builtin::human_duration(Duration::from_secs_f64(s.stuck_after_seconds)),
                 names(s.stuck.iter().map(|f| f.platform.as_str()).collect())
+            ),
+        ));
+    }
+    if !s.missing_schemas.is_empty() {
+        problems.push((
+            Level::Critical,
+            format!(
+                "{} completed platform(s) without their schema ({})",
+                s.missing_schemas.len(),
+                names(s.missing_schemas.iter().map(|m| m.platform.as_str()).collect())
             ),
         ));
     }
@@ -486,7 +521,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         .backups_in(BackupState::Stale)
         .map(|b| b.platform.as_str())
         .collect();
-    let age = |secs: f64| humantime::format_duration(Duration::from_secs(secs as u64)).to_string();
+    let age = |secs: f64| builtin::human_duration(Duration::from_secs_f64(secs));
     if !crit.is_empty() {
         problems.push((
             Level::Critical,
@@ -549,6 +584,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         perf("stuck", stuck, t.stuck_warn, t.stuck_crit),
         format!("backups_stale={};;;0", stale.len()),
         format!("backups_critical={};;;0", crit.len()),
+        format!("schemas_missing={};;;0", s.missing_schemas.len()),
         perf("behind", behind.len() as i64, t.behind_warn, t.behind_crit),
         perf("queue", s.queue.ready, t.queue_warn, t.queue_crit),
     ]
@@ -575,6 +611,7 @@ mod tests {
             stuck_after_seconds: 600.0,
             stuck: vec![],
             failed: vec![],
+            missing_schemas: vec![],
             backup_warn_seconds: 86400.0,
             backup_crit_seconds: 7.0 * 86400.0,
             backups: vec![],

@@ -4,7 +4,8 @@
 //! [`register`] into its own registry) on each scrape.
 //!
 //! Metric names are stable (documented in docs/monitoring.md):
-//! - `tenantctl_platforms{status}`, `tenantctl_platforms_external`, `tenantctl_platforms_stuck`
+//! - `tenantctl_platforms{status}`, `tenantctl_platforms_external`, `tenantctl_platforms_stuck`,
+//!   `tenantctl_schemas_missing`
 //! - `tenantctl_provision_attempts_total{outcome}`, `tenantctl_provision_running`,
 //!   `tenantctl_provision_duration_seconds` (histogram of completed attempts)
 //! - `tenantctl_backup_age_seconds{platform,schema}`, `tenantctl_backup_size_bytes{…}`,
@@ -78,6 +79,11 @@ pub fn register(registry: &mut Registry, s: &FleetStatus) {
         "tenantctl_platforms_external",
         "Registered platforms hosted elsewhere (no schema)",
         gauge(s.platforms.external as f64),
+    );
+    registry.register(
+        "tenantctl_schemas_missing",
+        "Completed platforms whose schema does not exist (dropped outside tenantctl)",
+        gauge(s.missing_schemas.len() as f64),
     );
     registry.register(
         "tenantctl_platforms_stuck",
