@@ -84,12 +84,8 @@ impl Query {
             std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)?;
             return Ok(s);
         }
-        std::fs::read_to_string(path).map_err(|e| {
-            Error::Usage(format!(
-                "cannot read query file `{}`: {e}",
-                path.display()
-            ))
-        })
+        std::fs::read_to_string(path)
+            .map_err(|e| Error::Usage(format!("cannot read query file `{}`: {e}", path.display())))
     }
 
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
@@ -231,8 +227,7 @@ impl Backups {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         let s = &ctx.settings().status;
-        let mut rows =
-            builtin::backups(pool, *s.backup_warn_age, *s.backup_crit_age).await?;
+        let mut rows = builtin::backups(pool, *s.backup_warn_age, *s.backup_crit_age).await?;
         if self.stale {
             rows.retain(|r| r.state != builtin::BackupState::Ok);
         }

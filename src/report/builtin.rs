@@ -442,10 +442,12 @@ pub fn trend_lines(days: &[Day]) -> Vec<String> {
     let failures: Vec<Option<f64>> = days.iter().map(|d| Some(d.failures as f64)).collect();
     let avg: Vec<Option<f64>> = days.iter().map(|d| d.avg_seconds).collect();
     let max_fail = days.iter().map(|d| d.failures).max().unwrap_or(0);
-    let (lo, hi) = days.iter().filter_map(|d| d.avg_seconds).fold(
-        (f64::INFINITY, f64::NEG_INFINITY),
-        |(lo, hi), v| (lo.min(v), hi.max(v)),
-    );
+    let (lo, hi) = days
+        .iter()
+        .filter_map(|d| d.avg_seconds)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     let range = if lo.is_finite() {
         format!("{} – {}", human_seconds(lo), human_seconds(hi))
     } else {
@@ -705,7 +707,11 @@ pub fn parse_bound(raw: &str, end_of_day: bool) -> Result<DateTime<Utc>> {
 }
 
 /// Provision attempts started in `[from, to)`, oldest first.
-pub async fn history(pool: &PgPool, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Attempt>> {
+pub async fn history(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Attempt>> {
     if from >= to {
         return Err(Error::Usage(format!(
             "--from ({}) must be before --to ({})",
@@ -735,10 +741,7 @@ mod tests {
 
     #[test]
     fn sparklines_scale_between_low_and_high() {
-        assert_eq!(
-            sparkline(&[Some(0.0), Some(7.0), None, Some(3.5)]),
-            "▁█ ▅"
-        );
+        assert_eq!(sparkline(&[Some(0.0), Some(7.0), None, Some(3.5)]), "▁█ ▅");
         assert_eq!(sparkline(&[Some(2.0), Some(2.0)]), "▁▁");
         assert_eq!(sparkline(&[None, None]), "  ");
         assert_eq!(sparkline(&[]), "");

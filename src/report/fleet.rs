@@ -281,9 +281,8 @@ pub async fn read_schema_versions(
             })
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
-        let rows: Vec<(i32, Option<i64>)> = sqlx::query_as(AssertSqlSafe(sql))
-            .fetch_all(pool)
-            .await?;
+        let rows: Vec<(i32, Option<i64>)> =
+            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?;
         for (i, v) in rows {
             if let Some(s) = chunk.get(i as usize) {
                 out.insert(s.as_str().to_string(), v);
@@ -509,7 +508,12 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             format!(
                 "{} completed platform(s) without their schema ({})",
                 s.missing_schemas.len(),
-                names(s.missing_schemas.iter().map(|m| m.platform.as_str()).collect())
+                names(
+                    s.missing_schemas
+                        .iter()
+                        .map(|m| m.platform.as_str())
+                        .collect()
+                )
             ),
         ));
     }
@@ -544,11 +548,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             ),
         ));
     }
-    let behind: Vec<&str> = s
-        .migrations
-        .behind()
-        .map(|m| m.platform.as_str())
-        .collect();
+    let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
     if l > Level::Ok {
         problems.push((

@@ -132,9 +132,7 @@ pub fn register(registry: &mut Registry, s: &FleetStatus) {
     for b in &s.backups {
         let l = tenant_labels(&b.platform, &b.schema);
         age.get_or_create(&l).set(b.age_seconds as f64);
-        never
-            .get_or_create(&l)
-            .set(if b.never { 1.0 } else { 0.0 });
+        never.get_or_create(&l).set(if b.never { 1.0 } else { 0.0 });
         if let Some(v) = b.last_size_bytes {
             size.get_or_create(&l).set(v as f64);
         }

@@ -238,8 +238,8 @@ fn tenant_error(e: &sqlx::Error, timeout: Duration) -> TenantError {
     match e {
         sqlx::Error::Database(db) => {
             let code = db.code().map(|c| c.into_owned());
-            let timed_out = code.as_deref() == Some("57014")
-                && db.message().contains("statement timeout");
+            let timed_out =
+                code.as_deref() == Some("57014") && db.message().contains("statement timeout");
             let message = if timed_out {
                 format!(
                     "timed out after {} (statement_timeout)",
@@ -445,8 +445,7 @@ fn batch_sql(targets: &[Target], idx: &[usize], wrapped: &str, opts: &Options) -
     let mut s = String::with_capacity(idx.len() * (wrapped.len() + 160));
     let ms = timeout_ms(opts.timeout);
     for &i in idx {
-        let set_path =
-            db::set_tenant_statement(&targets[i].schema, opts.extension_schema.as_ref());
+        let set_path = db::set_tenant_statement(&targets[i].schema, opts.extension_schema.as_ref());
         s.push_str("BEGIN READ ONLY;\nSET LOCAL statement_timeout = ");
         s.push_str(&ms.to_string());
         s.push_str(";\n");

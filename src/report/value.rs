@@ -115,7 +115,11 @@ impl Aligner {
     /// see [`Aligner::pad`]).
     pub fn align(&mut self, row: Row) -> Vec<Value> {
         let same = row.0.len() == self.columns.len()
-            && row.0.iter().zip(&self.columns).all(|((n, _), c)| *n == c.name);
+            && row
+                .0
+                .iter()
+                .zip(&self.columns)
+                .all(|((n, _), c)| *n == c.name);
         if same {
             return row.0.into_iter().map(|(_, v)| v).collect();
         }
@@ -194,7 +198,10 @@ pub fn unique_names<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<String>
 pub enum Sum {
     /// No non-null value yet: the sum is null.
     Empty,
-    Exact { mantissa: i128, scale: u32 },
+    Exact {
+        mantissa: i128,
+        scale: u32,
+    },
     Float(f64),
 }
 
@@ -421,7 +428,10 @@ mod tests {
             .iter()
             .map(|r| r.iter().map(|v| v.get()).collect())
             .collect();
-        assert_eq!(texts, [vec!["1", "\"x\"", "null"], vec!["2", "null", "true"]]);
+        assert_eq!(
+            texts,
+            [vec!["1", "\"x\"", "null"], vec!["2", "null", "true"]]
+        );
     }
 
     #[test]

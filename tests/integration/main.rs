@@ -5,3 +5,5 @@ mod common;
 mod cli;
 mod platform;
 mod provision;
+mod report;
+mod status;
