@@ -38,9 +38,9 @@ pub fn human_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => "0s".into(),
-        _ if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        _ if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        _ if s % 60 == 0 => format!("{}m", s / 60),
+        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s.is_multiple_of(3_600) => format!("{}h", s / 3_600),
+        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
         _ => humantime::format_duration(Duration::from_secs(s)).to_string(),
     }
 }
@@ -113,10 +113,10 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
 
 pub fn sort_sizes(rows: &mut [SchemaSize], sort: SizeSort) {
     match sort {
-        SizeSort::Size => rows.sort_by(|a, b| b.total_bytes.cmp(&a.total_bytes)),
+        SizeSort::Size => rows.sort_by_key(|a| std::cmp::Reverse(a.total_bytes)),
         SizeSort::Name => rows.sort_by_key(|a| a.platform.to_lowercase()),
-        SizeSort::Tables => rows.sort_by(|a, b| b.tables.cmp(&a.tables)),
-        SizeSort::Rows => rows.sort_by(|a, b| b.rows_estimate.cmp(&a.rows_estimate)),
+        SizeSort::Tables => rows.sort_by_key(|a| std::cmp::Reverse(a.tables)),
+        SizeSort::Rows => rows.sort_by_key(|a| std::cmp::Reverse(a.rows_estimate)),
     }
 }
 

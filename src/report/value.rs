@@ -112,7 +112,7 @@ impl Aligner {
     }
 
     /// The row's values in column order (shorter than `columns` when later rows add columns;
-    /// see [`Aligner::pad`]).
+    /// see [`Aligner::finish`]).
     pub fn align(&mut self, row: Row) -> Vec<Value> {
         let same = row.0.len() == self.columns.len()
             && row

@@ -535,12 +535,7 @@ async fn sizes_come_from_the_catalog_per_schema(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(v[0]["tables"], tables);
-    assert_eq!(
-        v[0]["rows_estimate"].as_i64().unwrap() >= 500,
-        true,
-        "{}",
-        v[0]
-    );
+    assert!(v[0]["rows_estimate"].as_i64().unwrap() >= 500, "{}", v[0]);
     let total: i64 = sqlx::query_scalar(
         "SELECT sum(pg_total_relation_size(c.oid))::int8 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'm', 'S')",
