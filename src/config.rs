@@ -309,6 +309,12 @@ pub const KEYS: &[Key] = &[
         "tenant schemas queried at once",
     ),
     key(
+        "report.batch_size",
+        Kind::Int,
+        Some("50"),
+        "tenant schemas sent per round trip by `report query` (each still in its own read-only transaction); 1 sends one at a time",
+    ),
+    key(
         "status.backup_warn_age",
         Kind::Duration,
         Some("\"24h\""),
@@ -337,6 +343,36 @@ pub const KEYS: &[Key] = &[
         Kind::Int,
         Some("50"),
         "status --check: WARNING at this queue depth",
+    ),
+    key(
+        "status.queue_crit",
+        Kind::Int,
+        Some("500"),
+        "status --check: CRITICAL at this queue depth (0: never)",
+    ),
+    key(
+        "status.stuck_warn",
+        Kind::Int,
+        Some("1"),
+        "status --check: WARNING at this many platforms provisioning longer than provision.stuck_after (0: never)",
+    ),
+    key(
+        "status.stuck_crit",
+        Kind::Int,
+        Some("0"),
+        "status --check: CRITICAL at this many stuck platforms (0: never)",
+    ),
+    key(
+        "status.behind_warn",
+        Kind::Int,
+        Some("1"),
+        "status --check: WARNING at this many tenants behind the migration set or whose last migration failed (0: never)",
+    ),
+    key(
+        "status.behind_crit",
+        Kind::Int,
+        Some("0"),
+        "status --check: CRITICAL at this many tenants behind on migrations (0: never)",
     ),
     key(
         "serve.listen",
@@ -471,6 +507,7 @@ pub struct BackupSettings {
 pub struct ReportSettings {
     pub timeout: Dur,
     pub jobs: usize,
+    pub batch_size: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -481,6 +518,11 @@ pub struct StatusSettings {
     pub failed_warn: i64,
     pub failed_crit: i64,
     pub queue_warn: i64,
+    pub queue_crit: i64,
+    pub stuck_warn: i64,
+    pub stuck_crit: i64,
+    pub behind_warn: i64,
+    pub behind_crit: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,6 +14,7 @@ pub mod notify;
 pub mod output;
 pub mod provision;
 pub mod registry;
+pub mod report;
 
 pub use error::{Error, Result};
 

@@ -7,6 +7,8 @@ pub mod init;
 pub mod migrate;
 pub mod platform;
 pub mod provision;
+pub mod report;
+pub mod status;
 
 use crate::config::{Config, Overrides, Settings};
 use crate::error::Result;
@@ -145,6 +147,12 @@ pub enum Command {
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
+    /// Ask every tenant schema a read-only question, and the built-in reports (sizes,
+    /// provisioning, backups, history)
+    #[command(subcommand)]
+    Report(report::ReportCmd),
+    /// The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics
+    Status(status::Status),
 }
 
 /// Everything a command needs: settings, output, confirmation policy, and a lazily connected
@@ -224,5 +232,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Migrate(c) => c.run(ctx).await,
         Command::MigrateHostToSchema(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
+        Command::Report(c) => c.run(ctx).await,
+        Command::Status(c) => c.run(ctx).await,
     }
 }

@@ -15,12 +15,22 @@ use std::str::FromStr;
 /// Connect a pool to the configured database; an unreachable server is `Error::Unreachable`
 /// (exit 69) with the URL, password masked.
 pub async fn connect(settings: &Settings, max_connections: u32) -> Result<PgPool> {
+    connect_tweaked(settings, max_connections, |o| o).await
+}
+
+/// Like [`connect`], with the connect options adjusted first (for example no slow-statement
+/// warnings for `report query`, whose statements are the operator's and may well be slow).
+pub async fn connect_tweaked(
+    settings: &Settings,
+    max_connections: u32,
+    tweak: impl FnOnce(PgConnectOptions) -> PgConnectOptions,
+) -> Result<PgPool> {
     let Some(url) = settings.database_url.as_deref() else {
         return Err(Error::Usage(
             "no database configured: pass `--database-url`, or set `DATABASE_URL` or `database_url` in tenantctl.toml".into(),
         ));
     };
-    connect_url(url, max_connections, *settings.connect_timeout).await
+    connect_url_tweaked(url, max_connections, *settings.connect_timeout, tweak).await
 }
 
 pub async fn connect_url(
@@ -28,10 +38,19 @@ pub async fn connect_url(
     max_connections: u32,
     timeout: std::time::Duration,
 ) -> Result<PgPool> {
+    connect_url_tweaked(url, max_connections, timeout, |o| o).await
+}
+
+async fn connect_url_tweaked(
+    url: &str,
+    max_connections: u32,
+    timeout: std::time::Duration,
+    tweak: impl FnOnce(PgConnectOptions) -> PgConnectOptions,
+) -> Result<PgPool> {
     let masked = mask_url(url);
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?;
-    let opts = opts.application_name("tenantctl");
+    let opts = tweak(opts.application_name("tenantctl"));
     // One direct attempt first: the pool retries refused connections until its timeout, while
     // an operator wants "connection refused" at once.
     let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
@@ -101,6 +120,17 @@ pub async fn set_tenant(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The statement form of [`set_tenant`], for a batch of statements sent as one simple query
+/// (where no parameter can be bound): `SET LOCAL search_path TO "schema"[, "extension"]`.
+/// Transaction-local like `set_tenant`: only valid inside the batch's own `BEGIN` … `COMMIT`/
+/// `ROLLBACK`, never at session level.
+pub fn set_tenant_statement(schema: &SchemaName, extension_schema: Option<&SchemaName>) -> String {
+    format!(
+        "SET LOCAL search_path TO {}",
+        schema.search_path(extension_schema)
+    )
 }
 
 /// The configured extension schema, validated.

@@ -6,3 +6,5 @@ mod cli;
 mod host_migration;
 mod platform;
 mod provision;
+mod report;
+mod status;

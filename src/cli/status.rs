@@ -1,0 +1,317 @@
+//! `tenantctl status`: the fleet on one screen, `--check` for monitoring (one line, exit code
+//! 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN), `--format prometheus` for the node_exporter textfile
+//! collector.
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::output::{Format, Out, human_age, human_bytes};
+use crate::report::builtin::{BackupState, human_duration};
+use crate::report::fleet::{self, Check, FleetStatus, Level, Thresholds};
+use crate::report::metrics;
+use chrono::Utc;
+use clap::{Args, ValueEnum};
+use comfy_table::Color;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Rows shown per section of the status screen; `report ...` lists them all.
+const SHOWN: usize = 10;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// The screen for people (the same as `--output table`)
+    Human,
+    /// The snapshot and the verdict as JSON (the same as `--output json`)
+    Json,
+    /// Prometheus text exposition (version 0.0.4)
+    Prometheus,
+}
+
+#[derive(Debug, Args)]
+pub struct Status {
+    /// One summary line and the monitoring-plugin exit status (0 OK, 1 WARNING, 2 CRITICAL,
+    /// 3 UNKNOWN), judged against the status.* thresholds in the configuration
+    #[arg(long, conflicts_with_all = ["format", "write"])]
+    pub check: bool,
+    /// Output format [default: from --output]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<StatusFormat>,
+    /// Write the result to FILE atomically (a temporary file renamed into place), as the
+    /// node_exporter textfile collector needs, instead of to stdout
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct StatusJson<'a> {
+    #[serde(flatten)]
+    status: &'a FleetStatus,
+    check: &'a Check,
+}
+
+impl Status {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        if self.check {
+            return self.check(ctx).await;
+        }
+        let pool = ctx.registry().await?;
+        let snap = fleet::collect(pool, ctx.settings()).await?;
+        let check = fleet::check(&snap, &Thresholds::from_settings(ctx.settings()));
+        let format = self.format.unwrap_or(match ctx.out.format {
+            Format::Json => StatusFormat::Json,
+            _ => StatusFormat::Human,
+        });
+        let text = match format {
+            StatusFormat::Prometheus => metrics::render(&snap)?,
+            StatusFormat::Json => {
+                let mut t = serde_json::to_string_pretty(&StatusJson {
+                    status: &snap,
+                    check: &check,
+                })
+                .map_err(anyhow::Error::from)?;
+                t.push('\n');
+                t
+            }
+            StatusFormat::Human => {
+                let out = match &self.write {
+                    // Plain text in a file: no colours.
+                    Some(_) => Out {
+                        format: Format::Table,
+                        term: crate::output::Term::none(),
+                    },
+                    None => ctx.out,
+                };
+                format!("{}\n", screen(&out, &snap, &check))
+            }
+        };
+        match &self.write {
+            Some(path) => write_atomically(path, text.as_bytes()),
+            None => {
+                let mut so = std::io::stdout().lock();
+                so.write_all(text.as_bytes())?;
+                so.flush()?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn check(&self, ctx: &Ctx) -> Result<()> {
+        let snap = async {
+            let pool = ctx.registry().await?;
+            fleet::collect(pool, ctx.settings()).await
+        }
+        .await;
+        let (level, line) = match snap {
+            Ok(s) => {
+                let c = fleet::check(&s, &Thresholds::from_settings(ctx.settings()));
+                (c.level, c.line(&s))
+            }
+            // The database being down is an emergency, not a question mark.
+            Err(e @ Error::Unreachable { .. }) => {
+                (Level::Critical, format!("TENANTCTL CRITICAL - {e}"))
+            }
+            Err(e) => (Level::Unknown, format!("TENANTCTL UNKNOWN - {e}")),
+        };
+        ctx.out.line(&line)?;
+        match level {
+            Level::Ok => Ok(()),
+            other => Err(Error::Silent(other as u8)),
+        }
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory, fsynced, then
+/// renamed: a reader (the textfile collector) sees the old file or the new one, never half.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("`{}` is not a file name", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp.{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let res = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot write `{}`: {e}", path.display()),
+        )));
+    }
+    Ok(())
+}
+
+/// The status screen.
+pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
+    let now = Utc::now();
+    let p = &s.platforms;
+    let mut text = format!(
+        "overall: {}\n\nplatforms: {} ({} completed, {} failed, {} pending, {} provisioning; {} external)\n",
+        check.level.as_str(),
+        p.total,
+        p.completed,
+        p.failed,
+        p.pending,
+        p.provisioning,
+        p.external
+    );
+
+    let stuck_after = human_duration(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
+    if s.stuck.is_empty() {
+        text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));
+    } else {
+        let mut t = out.table(&["platform", "schema", "provisioning for"]);
+        for x in s.stuck.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&x.platform, None),
+                out.cell(x.schema.as_deref().unwrap_or("-"), None),
+                out.cell(human_age(now - x.since), Some(Color::Yellow)),
+            ]);
+        }
+        text.push_str(&format!(
+            "\nstuck (provisioning > {stuck_after}): {}\n{t}\n",
+            s.stuck.len()
+        ));
+    }
+    if !s.failed.is_empty() {
+        let mut t = out.table(&["platform", "failed", "error"]);
+        for x in s.failed.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&x.platform, None),
+                out.cell(format!("{} ago", human_age(now - x.failed_at)), None),
+                out.cell(x.error.as_deref().unwrap_or("-"), Some(Color::Red)),
+            ]);
+        }
+        text.push_str(&format!("\nfailed: {}\n{t}\n", s.failed.len()));
+    }
+
+    if !s.missing_schemas.is_empty() {
+        let mut t = out.table(&["platform", "schema"]);
+        for m in s.missing_schemas.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&m.platform, None),
+                out.cell(&m.schema, Some(Color::Red)),
+            ]);
+        }
+        text.push_str(&format!(
+            "\ncompleted platforms whose schema is missing: {}\n{t}\n",
+            s.missing_schemas.len()
+        ));
+    }
+
+    let stale = s.backups_in(BackupState::Stale).count();
+    let crit = s.backups_in(BackupState::Critical).count();
+    let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));
+    text.push_str(&format!(
+        "\nbackups: {stale} stale (> {}), {crit} critical (> {}) of {}\n",
+        age(s.backup_warn_seconds),
+        age(s.backup_crit_seconds),
+        s.backups.len()
+    ));
+    let bad: Vec<_> = s
+        .backups
+        .iter()
+        .filter(|b| b.state != BackupState::Ok)
+        .collect();
+    if !bad.is_empty() {
+        let mut t = out.table(&["platform", "last backup", "state", "last size"]);
+        for b in bad.iter().take(SHOWN) {
+            let when = human_age(chrono::Duration::seconds(b.age_seconds));
+            let (state, color) = match b.state {
+                BackupState::Critical => ("critical", Color::Red),
+                _ => ("stale", Color::Yellow),
+            };
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(
+                    if b.never {
+                        format!("never (provisioned {when} ago)")
+                    } else {
+                        format!("{when} ago")
+                    },
+                    None,
+                ),
+                out.cell(state, Some(color)),
+                out.cell(
+                    b.last_size_bytes
+                        .map(human_bytes)
+                        .unwrap_or_else(|| "-".into()),
+                    None,
+                ),
+            ]);
+        }
+        text.push_str(&format!("{t}\n"));
+        if bad.len() > SHOWN {
+            text.push_str(&format!(
+                "… and {} more (`tenantctl report backups --stale`)\n",
+                bad.len() - SHOWN
+            ));
+        }
+    }
+
+    let m = &s.migrations;
+    let behind: Vec<_> = m.behind().collect();
+    match (&m.set_error, m.latest_version) {
+        (Some(e), _) => text.push_str(&format!("\nmigrations: set unavailable: {e}\n")),
+        (None, latest) => text.push_str(&format!(
+            "\nmigrations: latest {}; {} of {} tenant(s) behind\n",
+            latest.map(|v| v.to_string()).unwrap_or_else(|| "-".into()),
+            behind.len(),
+            m.tenants.len()
+        )),
+    }
+    if !behind.is_empty() {
+        let mut t = out.table(&["platform", "version", "behind", "last error"]);
+        for b in behind.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(
+                    b.version
+                        .map(|v| v.to_string())
+                        .unwrap_or_else(|| "none".into()),
+                    None,
+                ),
+                out.cell(b.lag, Some(Color::Yellow)),
+                out.cell(b.last_error.as_deref().unwrap_or(""), Some(Color::Red)),
+            ]);
+        }
+        text.push_str(&format!("{t}\n"));
+    }
+
+    let q = &s.queue;
+    text.push_str(&format!(
+        "\nqueue: {} queued ({} ready{}), {} running, {} failed\n",
+        q.queued,
+        q.ready,
+        q.oldest_ready_seconds
+            .map(|x| format!(
+                ", oldest waiting {}",
+                human_age(chrono::Duration::seconds(x as i64))
+            ))
+            .unwrap_or_default(),
+        q.running,
+        q.failed
+    ));
+    text.push_str(&format!(
+        "provision attempts: {} completed, {} failed, {} running\n",
+        s.provision.completed, s.provision.failed, s.provision.running
+    ));
+    if !check.problems.is_empty() {
+        text.push_str("\nproblems:\n");
+        for (l, p) in &check.problems {
+            text.push_str(&format!("  {:<8} {p}\n", l.as_str()));
+        }
+    }
+    text.trim_end().to_string()
+}

@@ -1,0 +1,713 @@
+//! The fleet's state in one snapshot: platforms by status, stuck and failed provisioning,
+//! backup ages, migration lag, the job queue and provision times. `status` shows it,
+//! `status --check` judges it against thresholds (monitoring-plugin levels), and
+//! [`super::metrics`] exposes it to Prometheus — the textfile collector and `serve`'s `/metrics`
+//! alike. A handful of registry and catalog queries; no statement per tenant unless a tenant
+//! has no recorded migration status, in which case its `_sqlx_migrations` is read directly
+//! (many schemas per statement).
+
+use super::builtin::{self, BackupRow, BackupState, FailedPlatform, StuckPlatform};
+use crate::config::Settings;
+use crate::db::{Ident, SchemaName};
+use crate::error::Result;
+use crate::migrate::{MigrationSet, TRACKING_TABLE};
+use crate::registry::ProvisionStatus;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, PgPool, Row};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the provision-duration histogram buckets.
+pub const DURATION_BUCKETS: &[f64] = &[1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0];
+
+/// Schemas read per statement when migration status is read from the schemas themselves.
+const MIGRATION_READ_BATCH: usize = 100;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct StatusCounts {
+    pub pending: i64,
+    pub provisioning: i64,
+    pub completed: i64,
+    pub failed: i64,
+    /// Registered platforms hosted elsewhere (counted as completed too).
+    pub external: i64,
+    pub total: i64,
+}
+
+impl StatusCounts {
+    pub fn get(&self, s: ProvisionStatus) -> i64 {
+        match s {
+            ProvisionStatus::Pending => self.pending,
+            ProvisionStatus::Provisioning => self.provisioning,
+            ProvisionStatus::Completed => self.completed,
+            ProvisionStatus::Failed => self.failed,
+        }
+    }
+}
+
+/// One tenant's migration position.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TenantMigration {
+    pub platform_id: i64,
+    pub platform: String,
+    pub schema: String,
+    /// The highest applied version (null: none applied, or unknown).
+    pub version: Option<i64>,
+    /// Versions of the migration set newer than `version`.
+    pub lag: i64,
+    /// Where the figure came from: `tenant_migrations` (the last migrate run) or `schema`
+    /// (read from its `_sqlx_migrations` now).
+    pub source: &'static str,
+    pub drift: bool,
+    pub last_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Migrations {
+    /// The newest version of the configured migration set.
+    pub latest_version: Option<i64>,
+    /// Why the migration set could not be loaded (then lags are unknown and zero).
+    pub set_error: Option<String>,
+    pub tenants: Vec<TenantMigration>,
+}
+
+impl Migrations {
+    /// Tenants behind the migration set, or whose last run failed.
+    pub fn behind(&self) -> impl Iterator<Item = &TenantMigration> {
+        self.tenants
+            .iter()
+            .filter(|t| t.lag > 0 || t.last_error.is_some())
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Queue {
+    /// Jobs waiting to run (including those scheduled for a later retry).
+    pub queued: i64,
+    /// Queued jobs whose time has come.
+    pub ready: i64,
+    pub running: i64,
+    /// Jobs that failed for good.
+    pub failed: i64,
+    /// Seconds the oldest ready job has waited.
+    pub oldest_ready_seconds: Option<f64>,
+}
+
+/// Provision attempts overall, for counters and the duration histogram.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ProvisionTimes {
+    pub completed: i64,
+    pub failed: i64,
+    pub running: i64,
+    /// Per-bucket counts of completed attempts (not cumulative), aligned with
+    /// [`DURATION_BUCKETS`]; the remainder is above the last bound.
+    pub buckets: Vec<u64>,
+    pub sum_seconds: f64,
+}
+
+/// A completed platform whose schema is gone (dropped outside tenantctl).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct MissingSchema {
+    pub platform_id: i64,
+    pub platform: String,
+    pub schema: String,
+}
+
+/// Everything `status` knows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FleetStatus {
+    pub generated_at: DateTime<Utc>,
+    pub platforms: StatusCounts,
+    pub stuck_after_seconds: f64,
+    pub stuck: Vec<StuckPlatform>,
+    pub failed: Vec<FailedPlatform>,
+    pub missing_schemas: Vec<MissingSchema>,
+    pub backup_warn_seconds: f64,
+    pub backup_crit_seconds: f64,
+    pub backups: Vec<BackupRow>,
+    pub migrations: Migrations,
+    pub queue: Queue,
+    pub provision: ProvisionTimes,
+}
+
+impl FleetStatus {
+    pub fn backups_in(&self, state: BackupState) -> impl Iterator<Item = &BackupRow> {
+        self.backups.iter().filter(move |b| b.state == state)
+    }
+}
+
+async fn counts(pool: &PgPool) -> Result<StatusCounts> {
+    // language=PostgreSQL
+    let rows: Vec<(String, bool, i64)> = sqlx::query_as(
+        "SELECT provision_status, external, count(*) FROM public.platforms GROUP BY 1, 2",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut c = StatusCounts::default();
+    for (status, external, n) in rows {
+        c.total += n;
+        if external {
+            c.external += n;
+        }
+        match status.as_str() {
+            "pending" => c.pending += n,
+            "provisioning" => c.provisioning += n,
+            "completed" => c.completed += n,
+            "failed" => c.failed += n,
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, MissingSchema>(
+        "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema
+         FROM public.platforms p
+         WHERE NOT p.external AND p.provision_status = 'completed' AND p.schema_name IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+async fn queue(pool: &PgPool) -> Result<Queue> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, Queue>(
+        "SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
+                count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
+                count(*) FILTER (WHERE status = 'running') AS running,
+                count(*) FILTER (WHERE status = 'failed') AS failed,
+                extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))::float8
+                    AS oldest_ready_seconds
+         FROM tenantctl.jobs",
+    )
+    .fetch_one(pool)
+    .await?)
+}
+
+async fn provision_times(pool: &PgPool) -> Result<ProvisionTimes> {
+    // language=PostgreSQL
+    let row = sqlx::query(
+        "WITH d AS (
+             SELECT extract(epoch FROM finished_at - started_at)::float8 AS s
+             FROM tenantctl.provision_attempts
+             WHERE outcome = 'completed' AND finished_at IS NOT NULL
+         )
+         SELECT (SELECT count(*) FROM tenantctl.provision_attempts WHERE outcome = 'completed') AS completed,
+                (SELECT count(*) FROM tenantctl.provision_attempts WHERE outcome = 'failed') AS failed,
+                (SELECT count(*) FROM tenantctl.provision_attempts WHERE outcome = 'running') AS running,
+                (SELECT coalesce(sum(s), 0) FROM d) AS sum_seconds,
+                (SELECT coalesce(array_agg((SELECT count(*) FROM d WHERE d.s <= le) ORDER BY le), '{}')
+                 FROM unnest($1::float8[]) AS le) AS cumulative",
+    )
+    .bind(DURATION_BUCKETS)
+    .fetch_one(pool)
+    .await?;
+    let cumulative: Vec<i64> = row.try_get("cumulative")?;
+    let mut prev = 0i64;
+    let buckets = cumulative
+        .iter()
+        .map(|&c| {
+            let n = (c - prev).max(0) as u64;
+            prev = c;
+            n
+        })
+        .collect();
+    Ok(ProvisionTimes {
+        completed: row.try_get("completed")?,
+        failed: row.try_get("failed")?,
+        running: row.try_get("running")?,
+        buckets,
+        sum_seconds: row.try_get("sum_seconds")?,
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct MigrationFacts {
+    platform_id: i64,
+    platform: String,
+    schema: String,
+    has_row: bool,
+    version: Option<i64>,
+    drift: bool,
+    last_error: Option<String>,
+}
+
+/// Versions of `set` newer than `version`. Pure.
+pub fn lag(set: &MigrationSet, version: Option<i64>) -> i64 {
+    set.ups()
+        .filter(|m| version.is_none_or(|v| m.version > v))
+        .count() as i64
+}
+
+/// The highest successful version in each schema's own tracking table, many schemas per
+/// statement. Schemas without the table (or missing) are absent from the answer.
+pub async fn read_schema_versions(
+    pool: &PgPool,
+    schemas: &[SchemaName],
+) -> Result<HashMap<String, Option<i64>>> {
+    let mut out = HashMap::new();
+    if schemas.is_empty() {
+        return Ok(out);
+    }
+    // language=PostgreSQL
+    let with_table: Vec<String> = sqlx::query_scalar(
+        "SELECT n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.relname = $2 AND c.relkind = 'r' AND n.nspname = ANY($1)",
+    )
+    .bind(schemas.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+    .bind(TRACKING_TABLE)
+    .fetch_all(pool)
+    .await?;
+    let table = Ident::parse(TRACKING_TABLE).expect("constant identifier");
+    let present: Vec<&SchemaName> = schemas
+        .iter()
+        .filter(|s| with_table.iter().any(|w| w == s.as_str()))
+        .collect();
+    for chunk in present.chunks(MIGRATION_READ_BATCH) {
+        // Each branch is numbered by its position; identifiers only through `qualify`.
+        let sql = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                format!(
+                    "SELECT {i} AS i, (SELECT max(version) FROM {} WHERE success) AS v",
+                    s.qualify(&table)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let rows: Vec<(i32, Option<i64>)> =
+            sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await?;
+        for (i, v) in rows {
+            if let Some(s) = chunk.get(i as usize) {
+                out.insert(s.as_str().to_string(), v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+async fn migrations(pool: &PgPool, settings: &Settings) -> Result<Migrations> {
+    // language=PostgreSQL
+    let facts = sqlx::query_as::<_, MigrationFacts>(
+        "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
+                m.platform_id IS NOT NULL AS has_row, m.version,
+                coalesce(m.drift, false) AS drift, m.last_error
+         FROM public.platforms p
+         LEFT JOIN tenantctl.tenant_migrations m ON m.platform_id = p.id
+         WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
+           -- A missing schema is reported as such, not as a lag.
+           AND EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let set = MigrationSet::load(settings.tenant_migrations_dir.as_ref()).await;
+    // No recorded status (or no version in it): ask the schema itself.
+    let unknown: Vec<SchemaName> = facts
+        .iter()
+        .filter(|f| !f.has_row || f.version.is_none())
+        .filter_map(|f| SchemaName::parse(&f.schema).ok())
+        .collect();
+    let read = read_schema_versions(pool, &unknown).await?;
+    let tenants = facts
+        .into_iter()
+        .map(|f| {
+            let (version, source) = if f.has_row && f.version.is_some() {
+                (f.version, "tenant_migrations")
+            } else {
+                (read.get(&f.schema).copied().flatten(), "schema")
+            };
+            TenantMigration {
+                lag: set.as_ref().map(|s| lag(s, version)).unwrap_or(0),
+                platform_id: f.platform_id,
+                platform: f.platform,
+                schema: f.schema,
+                version,
+                source,
+                drift: f.drift,
+                last_error: f.last_error,
+            }
+        })
+        .collect();
+    Ok(match set {
+        Ok(s) => Migrations {
+            latest_version: s.latest(),
+            set_error: None,
+            tenants,
+        },
+        Err(e) => Migrations {
+            latest_version: None,
+            set_error: Some(e.to_string()),
+            tenants,
+        },
+    })
+}
+
+/// Collect the snapshot.
+pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> {
+    let stuck_after = *settings.provision.stuck_after;
+    let warn = *settings.status.backup_warn_age;
+    let crit = *settings.status.backup_crit_age;
+    Ok(FleetStatus {
+        generated_at: Utc::now(),
+        platforms: counts(pool).await?,
+        stuck_after_seconds: stuck_after.as_secs_f64(),
+        stuck: builtin::stuck(pool, stuck_after).await?,
+        failed: builtin::failed_platforms(pool).await?,
+        missing_schemas: missing_schemas(pool).await?,
+        backup_warn_seconds: warn.as_secs_f64(),
+        backup_crit_seconds: crit.as_secs_f64(),
+        backups: builtin::backups(pool, warn, crit).await?,
+        migrations: migrations(pool, settings).await?,
+        queue: queue(pool).await?,
+        provision: provision_times(pool).await?,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// status --check
+
+/// Monitoring-plugin levels; the value is the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Level {
+    Ok = 0,
+    Warning = 1,
+    Critical = 2,
+    Unknown = 3,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Ok => "OK",
+            Level::Warning => "WARNING",
+            Level::Critical => "CRITICAL",
+            Level::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// The `status.*` thresholds. A count threshold of 0 is off.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    pub failed_warn: i64,
+    pub failed_crit: i64,
+    pub stuck_warn: i64,
+    pub stuck_crit: i64,
+    pub queue_warn: i64,
+    pub queue_crit: i64,
+    pub behind_warn: i64,
+    pub behind_crit: i64,
+}
+
+impl Thresholds {
+    pub fn from_settings(s: &Settings) -> Thresholds {
+        let t = &s.status;
+        Thresholds {
+            failed_warn: t.failed_warn,
+            failed_crit: t.failed_crit,
+            stuck_warn: t.stuck_warn,
+            stuck_crit: t.stuck_crit,
+            queue_warn: t.queue_warn,
+            queue_crit: t.queue_crit,
+            behind_warn: t.behind_warn,
+            behind_crit: t.behind_crit,
+        }
+    }
+}
+
+/// The level of a count against a warning and a critical threshold (0: off). Pure.
+pub fn level_of(value: i64, warn: i64, crit: i64) -> Level {
+    if crit > 0 && value >= crit {
+        Level::Critical
+    } else if warn > 0 && value >= warn {
+        Level::Warning
+    } else {
+        Level::Ok
+    }
+}
+
+/// The verdict of `status --check`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    pub level: Level,
+    /// What is wrong, worst first, each with its level.
+    pub problems: Vec<(Level, String)>,
+    /// Nagios performance data: `label=value;warn;crit`.
+    pub perfdata: String,
+}
+
+impl Check {
+    /// The one line a monitoring system shows.
+    pub fn line(&self, s: &FleetStatus) -> String {
+        let text = if self.problems.is_empty() {
+            format!(
+                "{} platforms, none failed or stuck, backups fresh, migrations current, queue {}",
+                s.platforms.total, s.queue.ready
+            )
+        } else {
+            self.problems
+                .iter()
+                .map(|(_, p)| p.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        format!(
+            "TENANTCTL {} - {text} | {}",
+            self.level.as_str(),
+            self.perfdata
+        )
+    }
+}
+
+fn perf(label: &str, value: i64, warn: i64, crit: i64) -> String {
+    let t = |v: i64| if v > 0 { v.to_string() } else { String::new() };
+    format!("{label}={value};{};{};0", t(warn), t(crit))
+}
+
+/// Judge a snapshot. Pure.
+pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
+    let mut problems: Vec<(Level, String)> = Vec::new();
+    let names = |v: Vec<&str>| {
+        let owned: Vec<String> = v.into_iter().map(str::to_string).collect();
+        super::present::some_names(&owned, 3)
+    };
+    let failed = s.platforms.failed;
+    let l = level_of(failed, t.failed_warn, t.failed_crit);
+    if l > Level::Ok {
+        problems.push((
+            l,
+            format!(
+                "{failed} failed platform(s) ({})",
+                names(s.failed.iter().map(|f| f.platform.as_str()).collect())
+            ),
+        ));
+    }
+    let stuck = s.stuck.len() as i64;
+    let l = level_of(stuck, t.stuck_warn, t.stuck_crit);
+    if l > Level::Ok {
+        problems.push((
+            l,
+            format!(
+                "{stuck} platform(s) provisioning for more than {} ({})",
+                builtin::human_duration(Duration::from_secs_f64(s.stuck_after_seconds)),
+                names(s.stuck.iter().map(|f| f.platform.as_str()).collect())
+            ),
+        ));
+    }
+    if !s.missing_schemas.is_empty() {
+        problems.push((
+            Level::Critical,
+            format!(
+                "{} completed platform(s) without their schema ({})",
+                s.missing_schemas.len(),
+                names(
+                    s.missing_schemas
+                        .iter()
+                        .map(|m| m.platform.as_str())
+                        .collect()
+                )
+            ),
+        ));
+    }
+    let crit: Vec<&str> = s
+        .backups_in(BackupState::Critical)
+        .map(|b| b.platform.as_str())
+        .collect();
+    let stale: Vec<&str> = s
+        .backups_in(BackupState::Stale)
+        .map(|b| b.platform.as_str())
+        .collect();
+    let age = |secs: f64| builtin::human_duration(Duration::from_secs_f64(secs));
+    if !crit.is_empty() {
+        problems.push((
+            Level::Critical,
+            format!(
+                "{} backup(s) older than {} ({})",
+                crit.len(),
+                age(s.backup_crit_seconds),
+                names(crit.clone())
+            ),
+        ));
+    }
+    if !stale.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} backup(s) older than {} ({})",
+                stale.len(),
+                age(s.backup_warn_seconds),
+                names(stale.clone())
+            ),
+        ));
+    }
+    let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
+    let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
+    if l > Level::Ok {
+        problems.push((
+            l,
+            format!(
+                "{} tenant(s) behind on migrations ({})",
+                behind.len(),
+                names(behind.clone())
+            ),
+        ));
+    }
+    if let Some(e) = &s.migrations.set_error {
+        problems.push((Level::Unknown, format!("migration set unavailable: {e}")));
+    }
+    let l = level_of(s.queue.ready, t.queue_warn, t.queue_crit);
+    if l > Level::Ok {
+        problems.push((l, format!("{} job(s) waiting in the queue", s.queue.ready)));
+    }
+    // Critical outranks unknown: a known emergency is reported as such.
+    problems.sort_by_key(|(l, _)| match l {
+        Level::Critical => 0,
+        Level::Unknown => 1,
+        Level::Warning => 2,
+        Level::Ok => 3,
+    });
+    let level = match problems.first().map(|(l, _)| *l) {
+        None => Level::Ok,
+        Some(l) => l,
+    };
+    let perfdata = [
+        format!("platforms={};;;0", s.platforms.total),
+        perf("failed", failed, t.failed_warn, t.failed_crit),
+        perf("stuck", stuck, t.stuck_warn, t.stuck_crit),
+        format!("backups_stale={};;;0", stale.len()),
+        format!("backups_critical={};;;0", crit.len()),
+        format!("schemas_missing={};;;0", s.missing_schemas.len()),
+        perf("behind", behind.len() as i64, t.behind_warn, t.behind_crit),
+        perf("queue", s.queue.ready, t.queue_warn, t.queue_crit),
+    ]
+    .join(" ");
+    Check {
+        level,
+        problems,
+        perfdata,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn empty() -> FleetStatus {
+        FleetStatus {
+            generated_at: Utc::now(),
+            platforms: StatusCounts {
+                completed: 3,
+                total: 3,
+                ..StatusCounts::default()
+            },
+            stuck_after_seconds: 600.0,
+            stuck: vec![],
+            failed: vec![],
+            missing_schemas: vec![],
+            backup_warn_seconds: 86400.0,
+            backup_crit_seconds: 7.0 * 86400.0,
+            backups: vec![],
+            migrations: Migrations {
+                latest_version: Some(10),
+                set_error: None,
+                tenants: vec![],
+            },
+            queue: Queue::default(),
+            provision: ProvisionTimes::default(),
+        }
+    }
+
+    fn thresholds() -> Thresholds {
+        Thresholds {
+            failed_warn: 1,
+            failed_crit: 5,
+            stuck_warn: 1,
+            stuck_crit: 0,
+            queue_warn: 50,
+            queue_crit: 500,
+            behind_warn: 1,
+            behind_crit: 0,
+        }
+    }
+
+    fn failed(n: usize) -> Vec<FailedPlatform> {
+        (0..n)
+            .map(|i| FailedPlatform {
+                platform_id: i as i64,
+                platform: format!("p{i}"),
+                error: Some("boom".into()),
+                failed_at: Utc::now(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn levels_against_thresholds() {
+        assert_eq!(level_of(0, 1, 5), Level::Ok);
+        assert_eq!(level_of(1, 1, 5), Level::Warning);
+        assert_eq!(level_of(5, 1, 5), Level::Critical);
+        assert_eq!(level_of(100, 0, 0), Level::Ok);
+        assert_eq!(level_of(100, 0, 3), Level::Critical);
+    }
+
+    #[test]
+    fn a_healthy_fleet_is_ok_in_one_line() {
+        let c = check(&empty(), &thresholds());
+        assert_eq!(c.level, Level::Ok);
+        let line = c.line(&empty());
+        assert!(line.starts_with("TENANTCTL OK - 3 platforms"), "{line}");
+        assert!(!line.contains('\n'));
+        assert!(line.contains("| platforms=3;;;0 failed=0;1;5;0"), "{line}");
+    }
+
+    #[test]
+    fn failures_warn_then_turn_critical() {
+        let mut s = empty();
+        s.platforms.failed = 2;
+        s.failed = failed(2);
+        let c = check(&s, &thresholds());
+        assert_eq!(c.level, Level::Warning);
+        assert!(
+            c.line(&s)
+                .contains("TENANTCTL WARNING - 2 failed platform(s) (p0, p1)"),
+            "{}",
+            c.line(&s)
+        );
+        s.platforms.failed = 6;
+        s.failed = failed(6);
+        let c = check(&s, &thresholds());
+        assert_eq!(c.level, Level::Critical);
+        assert!(c.line(&s).contains("(p0, p1, p2 and 3 more)"));
+    }
+
+    #[test]
+    fn critical_outranks_warning_and_unknown() {
+        let mut s = empty();
+        s.queue.ready = 60;
+        s.migrations.set_error = Some("no dir".into());
+        let c = check(&s, &thresholds());
+        assert_eq!(c.level, Level::Unknown);
+        s.queue.ready = 600;
+        let c = check(&s, &thresholds());
+        assert_eq!(c.level, Level::Critical);
+        assert!(c.problems[0].1.contains("600 job(s)"));
+    }
+
+    #[test]
+    fn lag_counts_newer_versions() {
+        let set = MigrationSet::embedded();
+        let all = set.len() as i64;
+        assert_eq!(lag(&set, None), all);
+        assert_eq!(lag(&set, set.latest()), 0);
+        let second = set.ups().nth(1).unwrap().version;
+        assert_eq!(lag(&set, Some(second)), all - 2);
+    }
+}
