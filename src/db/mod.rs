@@ -50,7 +50,14 @@ async fn connect_url_tweaked(
     let masked = mask_url(url);
     let opts = PgConnectOptions::from_str(url)
         .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?;
-    let opts = tweak(opts.application_name("tenantctl"));
+    // Long statements are normal here (migrations, dumps, fan-out reports): note them at info
+    // (`-v`), never as warnings in a cron mail.
+    let opts = sqlx::ConnectOptions::log_slow_statements(
+        opts.application_name("tenantctl"),
+        log::LevelFilter::Info,
+        std::time::Duration::from_secs(5),
+    );
+    let opts = tweak(opts);
     // One direct attempt first: the pool retries refused connections until its timeout, while
     // an operator wants "connection refused" at once.
     let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
