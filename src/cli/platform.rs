@@ -11,9 +11,6 @@ use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{Cell, Color};
 use serde::{Deserialize, Serialize};
 
-/// A backup older than this gets a warning mark in `platform list`.
-pub const BACKUP_WARN_DAYS: i64 = 7;
-
 #[derive(Debug, Subcommand)]
 pub enum PlatformCmd {
     /// Register a new platform (its schema name is generated unless --schema is given)
@@ -47,7 +44,8 @@ pub struct PlatformView {
     pub address: Option<String>,
     /// The link to it (`url_scheme://address/`), or its own URL for external platforms.
     pub link: Option<String>,
-    /// Whether the last backup is missing or older than 7 days (completed platforms only).
+    /// Whether the last backup is missing or older than `status.backup_crit_age` (7 days), for
+    /// completed platforms.
     pub backup_stale: bool,
 }
 
@@ -64,7 +62,11 @@ impl PlatformView {
             && platform.provision_status == ProvisionStatus::Completed
             && platform
                 .last_backup_at
-                .is_none_or(|t| Utc::now() - t > Duration::days(BACKUP_WARN_DAYS));
+                .is_none_or(|t| {
+                    let limit = Duration::from_std(*settings.status.backup_crit_age)
+                        .unwrap_or(Duration::days(7));
+                    Utc::now() - t > limit
+                });
         PlatformView {
             platform,
             address,
