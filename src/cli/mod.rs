@@ -5,7 +5,9 @@ pub mod config;
 pub mod init;
 pub mod migrate;
 pub mod platform;
+pub mod platform_ops;
 pub mod provision;
+pub mod worker;
 
 use crate::config::{Config, Overrides, Settings};
 use crate::error::Result;
@@ -134,13 +136,24 @@ pub enum Command {
     /// Create, list, show and change platforms
     #[command(subcommand)]
     Platform(platform::PlatformCmd),
-    /// Provision a platform's schema now (create, migrate, seed), waiting for the outcome
+    /// Provision a platform's schema now (create, migrate, seed), waiting for the outcome;
+    /// `provision pool` keeps the warm pool of spare schemas
     Provision(provision::Provision),
+    /// Run provisioning jobs from the queue (until SIGTERM, or with --once until it is empty)
+    Worker(worker::Worker),
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
+}
+
+impl Command {
+    /// Whether the command handles SIGINT/SIGTERM itself (finishing its work) instead of being
+    /// interrupted at once by `main`.
+    pub fn handles_signals(&self) -> bool {
+        matches!(self, Command::Worker(_))
+    }
 }
 
 /// Everything a command needs: settings, output, confirmation policy, and a lazily connected
@@ -217,6 +230,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Init(c) => c.run(ctx).await,
         Command::Platform(c) => c.run(ctx).await,
         Command::Provision(c) => c.run(ctx).await,
+        Command::Worker(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
     }

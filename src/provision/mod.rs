@@ -1,10 +1,22 @@
 //! Provisioning a platform's schema: create it, run every tenant migration and load the seeds in
 //! one transaction, so a failed provision leaves no schema behind and can simply be retried.
 //! Status moves pending → provisioning → completed (with `provisioned_at`) or failed (with
-//! `provision_error`).
+//! `provision_error`). Every attempt is recorded in `tenantctl.provision_attempts`.
+//!
+//! Beside the core: the job queue (`queue`), the worker that runs it (`worker`), recovery of
+//! failed and stuck platforms (`recovery`), the warm pool of spare schemas (`pool`), and the
+//! notifications sent on the outcome (`announce`).
 
+pub mod announce;
+pub mod backoff;
+pub mod pool;
+pub mod queue;
+pub mod recovery;
 pub mod seeds;
+pub mod worker;
 
+pub use backoff::RetryPolicy;
+pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
 
 use crate::config::Settings;
@@ -13,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::migrate::{self, MigrationSet};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
-use tracing::{info, warn};
+use tracing::{error, info};
 
 /// What provisioning needs besides the platform: the migration set, the seeds, the search_path
 /// extras and where the platform is served (for the seeds' `tenantctl.platform_domain`).
@@ -53,9 +65,83 @@ impl Outcome {
     }
 }
 
+/// How an attempt came about, for `tenantctl.provision_attempts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `tenantctl provision` or `init`.
+    Sync,
+    /// A worker running a queued job.
+    Job,
+    /// A warm-pool claim at `platform create`.
+    Pool,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Sync => "sync",
+            Via::Job => "job",
+            Via::Pool => "pool",
+        }
+    }
+}
+
+/// The circumstances of one attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub via: Via,
+    pub job_id: Option<i64>,
+    /// 1 for the first run of a job.
+    pub number: i32,
+    /// Whether a failure is final (the platform becomes `failed`). A failure with retries left
+    /// puts the platform back to `pending`, its `provision_error` saying what went wrong.
+    pub last: bool,
+    pub worker: Option<String>,
+}
+
+impl Attempt {
+    /// A synchronous attempt: a failure is final (no retry is scheduled).
+    pub fn sync() -> Attempt {
+        Attempt {
+            via: Via::Sync,
+            job_id: None,
+            number: 1,
+            last: true,
+            worker: None,
+        }
+    }
+}
+
+/// The message and its causes, `a: b: c`, for the log and `provision_error`.
+pub fn cause_chain(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cur = c.source();
+    }
+    text
+}
+
 /// Provision one platform synchronously. On failure the platform is marked failed with the
 /// error, no schema is left behind, and the error is returned.
 pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -> Result<Outcome> {
+    provision_attempt(pool, prov, platform, &Attempt::sync()).await
+}
+
+/// [`provision`], recording the attempt (start, end, outcome, error) in
+/// `tenantctl.provision_attempts`, and on failure marking the platform `failed` (last attempt)
+/// or back to `pending` (a retry follows).
+pub async fn provision_attempt(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+    attempt: &Attempt,
+) -> Result<Outcome> {
     if platform.external {
         return Err(Error::Usage(format!(
             "platform `{}` is external: it has no schema to provision",
@@ -69,7 +155,7 @@ pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -
     // Visible to everybody at once (and to stuck detection), outside the long transaction.
     // language=PostgreSQL
     let claimed = sqlx::query(
-        "UPDATE public.platforms SET provision_status = 'provisioning', provision_error = NULL, updated_at = now() \
+        "UPDATE public.platforms SET provision_status = 'provisioning', updated_at = now() \
          WHERE id = $1 AND provision_status <> 'completed'",
     )
     .bind(platform.id)
@@ -81,31 +167,86 @@ pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -
             None => Err(store::not_found(&platform.id.to_string())),
         };
     }
-    info!(platform = %platform.name, schema = %schema, "provisioning");
+    let attempt_id = record_start(pool, platform, attempt).await?;
+    info!(platform = %platform.name, schema = %schema, attempt = attempt.number, "provisioning");
     match build(pool, prov, platform, &schema).await {
         Ok(Some(p)) => {
+            record_end(pool, attempt_id, None).await?;
             info!(platform = %p.name, schema = %schema, "provisioned");
             Ok(Outcome::Provisioned(p))
         }
-        Ok(None) => match store::get(pool, platform.id).await? {
-            Some(p) => Ok(Outcome::AlreadyCompleted(p)),
-            None => Err(store::not_found(&platform.id.to_string())),
-        },
+        Ok(None) => {
+            record_end(pool, attempt_id, None).await?;
+            match store::get(pool, platform.id).await? {
+                Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+                None => Err(store::not_found(&platform.id.to_string())),
+            }
+        }
         Err(e) => {
-            let message = e.to_string();
-            warn!(platform = %platform.name, schema = %schema, error = %message, "provisioning failed");
-            // language=PostgreSQL
-            sqlx::query(
-                "UPDATE public.platforms SET provision_status = 'failed', provision_error = $2, updated_at = now() \
-                 WHERE id = $1 AND provision_status <> 'completed'",
-            )
-            .bind(platform.id)
-            .bind(&message)
-            .execute(pool)
-            .await?;
+            let message = cause_chain(&e);
+            error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
+            if matches!(e, Error::Busy(_)) {
+                // Nothing was attempted: another run holds the platform and sets its status.
+                // language=PostgreSQL
+                sqlx::query("DELETE FROM tenantctl.provision_attempts WHERE id = $1")
+                    .bind(attempt_id)
+                    .execute(pool)
+                    .await?;
+            } else {
+                record_end(pool, attempt_id, Some(&message)).await?;
+                let status = if attempt.last { "failed" } else { "pending" };
+                // language=PostgreSQL
+                sqlx::query(
+                    "UPDATE public.platforms SET provision_status = $3, provision_error = $2, updated_at = now() \
+                     WHERE id = $1 AND provision_status <> 'completed'",
+                )
+                .bind(platform.id)
+                .bind(&message)
+                .bind(status)
+                .execute(pool)
+                .await?;
+            }
             Err(e)
         }
     }
+}
+
+/// Insert the attempt's row (outcome `running`), outside the provisioning transaction so it
+/// survives a rollback.
+pub(crate) async fn record_start(
+    pool: &PgPool,
+    platform: &Platform,
+    attempt: &Attempt,
+) -> Result<i64> {
+    // language=PostgreSQL
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tenantctl.provision_attempts (platform_id, platform_name, schema_name, job_id, attempt, via, worker) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(platform.id)
+    .bind(&platform.name)
+    .bind(&platform.schema_name)
+    .bind(attempt.job_id)
+    .bind(attempt.number)
+    .bind(attempt.via.as_str())
+    .bind(&attempt.worker)
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Close an attempt's row: completed, or failed with the error.
+pub(crate) async fn record_end(pool: &PgPool, attempt_id: i64, error: Option<&str>) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.provision_attempts SET finished_at = clock_timestamp(), \
+         outcome = CASE WHEN $2::text IS NULL THEN 'completed' ELSE 'failed' END, error = $2 WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The one transaction: lock the platform, create the schema, migrate, seed, mark completed.
