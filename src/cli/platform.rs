@@ -142,7 +142,11 @@ impl Tabular for PlatformView {
             Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
             Cell::new(p.schema_name.as_deref().unwrap_or("-")),
             if self.stuck {
-                colored(term, format!("! {} (stuck)", p.provision_status), Color::Red)
+                colored(
+                    term,
+                    format!("! {} (stuck)", p.provision_status),
+                    Color::Red,
+                )
             } else {
                 colored(term, p.provision_status, status_color(p.provision_status))
             },

@@ -133,7 +133,10 @@ pub fn provisioning_note(c: &Created) -> String {
             p.id
         ),
         (_, None, ProvisionStatus::Pending) => {
-            format!("\nnext: `tenantctl provision {}` creates its schema", p.name)
+            format!(
+                "\nnext: `tenantctl provision {}` creates its schema",
+                p.name
+            )
         }
         _ => String::new(),
     }
@@ -142,7 +145,11 @@ pub fn provisioning_note(c: &Created) -> String {
 #[derive(Debug, Args)]
 pub struct Retry {
     /// The platforms, by name or id
-    #[arg(value_name = "NAME|ID", required_unless_present = "all_failed", conflicts_with = "all_failed")]
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "all_failed",
+        conflicts_with = "all_failed"
+    )]
     pub platforms: Vec<String>,
     /// Every failed platform, and every platform stuck in provisioning longer than
     /// `provision.stuck_after`
@@ -194,7 +201,8 @@ impl Retry {
             targets.extend(recovery::stuck_platforms(pool, *s.provision.stuck_after).await?);
             targets.sort_by_key(|p| p.id);
             if targets.is_empty() {
-                ctx.out.note("no failed or stuck platforms; nothing to retry");
+                ctx.out
+                    .note("no failed or stuck platforms; nothing to retry");
                 return ctx.out.list::<Retried>(&[]);
             }
         } else {
@@ -304,7 +312,10 @@ impl Delete {
                 "deleted platform `{}`{}",
                 out.name,
                 if dropped {
-                    format!(" and dropped schema {}", out.schema_name.as_deref().unwrap_or("-"))
+                    format!(
+                        " and dropped schema {}",
+                        out.schema_name.as_deref().unwrap_or("-")
+                    )
                 } else {
                     String::new()
                 }
@@ -327,10 +338,11 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
     let mut dropped = false;
     if let Some(s) = schema {
         // language=PostgreSQL
-        dropped = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-            .bind(s.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        dropped =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(s.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
         // language=PostgreSQL
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", s.sql());
         sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
@@ -347,4 +359,3 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
     tracing::info!(platform = %p.name, schema = ?p.schema_name, "platform deleted");
     Ok(dropped)
 }
-

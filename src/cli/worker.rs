@@ -91,7 +91,9 @@ async fn watch_signals(shutdown: CancellationToken) {
             _ = int.recv() => {}
         }
         if n == 0 {
-            tracing::warn!("stopping: finishing the jobs in progress (signal again to stop at once)");
+            tracing::warn!(
+                "stopping: finishing the jobs in progress (signal again to stop at once)"
+            );
             eprintln!("stopping: finishing the jobs in progress (signal again to stop at once)");
             shutdown.cancel();
         } else {

@@ -226,8 +226,7 @@ pub fn provision_notice(
                     "Hello,\n\nsetting up the platform \"{}\" failed after {attempts} attempt(s):\n\n    {error}\n\n\
                      It will be served{at} once provisioning succeeds. An operator can try again with\n\n    \
                      tenantctl platform retry {}\n\n-- \ntenantctl\n",
-                    tenant.name,
-                    tenant.id
+                    tenant.name, tenant.id
                 ),
                 "platform.provision_failed",
             )
@@ -290,7 +289,12 @@ mod tests {
         assert!(n.body.contains("migration 3 failed") && n.body.contains("6 attempt"));
         assert!(n.body.contains("tenantctl platform retry 7"));
         assert_eq!(n.event["error"], "migration 3 failed");
-        let n = provision_notice(&acme(), &ev, Some("ADMIN@host.test"), Some("admin@host.test"));
+        let n = provision_notice(
+            &acme(),
+            &ev,
+            Some("ADMIN@host.test"),
+            Some("admin@host.test"),
+        );
         assert_eq!(n.to.len(), 1);
         let n = provision_notice(&acme(), &ev, None, None);
         assert!(n.to.is_empty());

@@ -51,7 +51,9 @@ impl RetryPolicy {
 
     /// Every wait, in order.
     pub fn schedule(&self) -> Vec<Duration> {
-        (1..=self.retries).filter_map(|n| self.delay_after(n)).collect()
+        (1..=self.retries)
+            .filter_map(|n| self.delay_after(n))
+            .collect()
     }
 }
 

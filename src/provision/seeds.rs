@@ -122,6 +122,11 @@ mod tests {
         assert!(all.contains("current_setting('tenantctl.platform_name')"));
         let neutral = s.neutral();
         assert!(!neutral.files.is_empty() && neutral.files.len() < s.files.len());
-        assert!(neutral.files.iter().all(|(_, sql)| !sql.contains("tenantctl.")));
+        assert!(
+            neutral
+                .files
+                .iter()
+                .all(|(_, sql)| !sql.contains("tenantctl."))
+        );
     }
 }

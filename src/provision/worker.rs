@@ -123,8 +123,8 @@ pub async fn run(
         if shutdown.is_cancelled() {
             break;
         }
-        let recovery_due =
-            last_recovery.is_none_or(|t| t.elapsed() >= opts.stuck_after.min(Duration::from_secs(60)));
+        let recovery_due = last_recovery
+            .is_none_or(|t| t.elapsed() >= opts.stuck_after.min(Duration::from_secs(60)));
         if recovery_due {
             let ids = queue::requeue_abandoned(&shared.pool, opts.stuck_after).await?;
             if !ids.is_empty() {
