@@ -3,6 +3,8 @@
 mod common;
 
 mod cli;
+mod notify;
 mod platform;
+mod pool;
 mod provision;
 mod worker;
