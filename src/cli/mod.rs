@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod init;
+pub mod init_wizard;
 pub mod migrate;
 pub mod platform;
 pub mod platform_ops;

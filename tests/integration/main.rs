@@ -7,4 +7,5 @@ mod notify;
 mod platform;
 mod pool;
 mod provision;
+mod wizard;
 mod worker;
