@@ -46,6 +46,11 @@ impl Notifier {
         self.settings.smtp_host.is_some()
     }
 
+    /// Whether any channel (mail or webhook) is configured at all.
+    pub fn configured(&self) -> bool {
+        self.mail_configured() || self.settings.webhook_url.is_some()
+    }
+
     /// The administrators' address, if configured.
     pub fn admin_email(&self) -> Option<&str> {
         self.settings.admin_email.as_deref()

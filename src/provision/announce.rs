@@ -35,6 +35,9 @@ pub async fn announce(
     p: &Platform,
     event: &ProvisionEvent,
 ) -> Vec<Delivery> {
+    if !notifier.configured() {
+        return Vec::new();
+    }
     let tenant = match tenant_of(pool, settings, p).await {
         Ok(t) => t,
         Err(e) => {

@@ -386,13 +386,18 @@ pub fn mails_to(maildir: &Path, to: &str) -> Vec<Mail> {
     out
 }
 
-/// A unique mail address for this test's database, so tests sharing the SMTP server find their
-/// own messages.
+/// A mail address unique to this test run, so tests sharing the SMTP server find their own
+/// messages.
 pub fn unique_address(pool: &PgPool, local: &str, domain: &str) -> String {
     let db = pool
         .connect_options()
         .get_database()
         .unwrap_or("db")
         .to_string();
-    format!("{local}+{}@{domain}", db.replace(['_', '-'], ""))
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{local}+{}{}@{domain}",
+        db.replace(['_', '-'], "").chars().take(20).collect::<String>(),
+        &run[..8]
+    )
 }
