@@ -135,7 +135,7 @@ async fn completion_and_final_failure_mail_the_contact_with_tenant_links(pool: P
     );
     assert_eq!(mails_to(&maildir, &admin).len(), 1);
 
-    // The webhook got the same three events.
+    // The webhook got the same events, and the host's from `init`.
     let mut got = Vec::new();
     while let Ok(v) = events.try_recv() {
         got.push(v);
@@ -152,12 +152,13 @@ async fn completion_and_final_failure_mail_the_contact_with_tenant_links(pool: P
     assert_eq!(
         kinds,
         vec![
+            ("platform.provisioned", "https://example.test/"),
             ("platform.provisioned", "https://acme.org/"),
             ("platform.provisioned", "https://beta.example.test/"),
             ("platform.provision_failed", "https://gamma.example.test/"),
         ]
     );
-    assert!(got[2]["error"].as_str().unwrap().contains("no_such_table"));
+    assert!(got[3]["error"].as_str().unwrap().contains("no_such_table"));
 }
 
 #[sqlx::test(migrations = false)]
