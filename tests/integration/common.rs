@@ -397,7 +397,10 @@ pub fn unique_address(pool: &PgPool, local: &str, domain: &str) -> String {
     let run = uuid::Uuid::new_v4().simple().to_string();
     format!(
         "{local}+{}{}@{domain}",
-        db.replace(['_', '-'], "").chars().take(20).collect::<String>(),
+        db.replace(['_', '-'], "")
+            .chars()
+            .take(20)
+            .collect::<String>(),
         &run[..8]
     )
 }
