@@ -227,8 +227,9 @@ impl Create {
         let new = NewPlatform::validate(self.input())?;
         let pool = ctx.registry().await?;
         let p = store::create(pool, &new, ctx.settings().base_domain.as_deref()).await?;
-        let started = super::platform_ops::start_provisioning(ctx, pool, p, self.wait).await?;
         let base = ctx.base_domain().await?;
+        let started =
+            super::platform_ops::start_provisioning(ctx, pool, p, base.clone(), self.wait).await?;
         let view = PlatformView::new(started.platform, base.as_deref(), ctx.settings());
         let created = Created {
             view,

@@ -38,6 +38,7 @@ pub async fn start_provisioning(
     ctx: &Ctx,
     pool: &PgPool,
     p: Platform,
+    base: Option<String>,
     wait: bool,
 ) -> Result<Started> {
     let mut started = Started {
@@ -51,15 +52,9 @@ pub async fn start_provisioning(
         return Ok(started);
     }
     let prov = Provisioner::from_settings(ctx.settings()).await?;
-    match pool::claim(pool, &prov, p, None).await {
+    match pool::claim(pool, &prov, p, base.as_deref(), None).await {
         Ok(Some(outcome)) => {
             let done = outcome.platform().clone();
-            // Wake a worker to build the replacement spare.
-            // language=PostgreSQL
-            let _ = sqlx::query("SELECT pg_notify($1, 'pool')")
-                .bind(queue::CHANNEL)
-                .execute(pool)
-                .await;
             let d = announce::announce(
                 pool,
                 &Notifier::new(ctx.settings()),

@@ -9,11 +9,11 @@
 //! sequences, triggers, defaults). An application whose migrations write the schema's own name
 //! into function bodies or views must keep `provision.pool_size` at 0.
 
-use super::{Outcome, Provisioner, create_schema, seed};
+use super::{Outcome, Provisioner, create_schema};
 use crate::db::{self, SchemaName, locks};
 use crate::error::Result;
 use crate::migrate;
-use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
+use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -200,13 +200,15 @@ pub async fn refill_one(pool: &PgPool, prov: &Provisioner, size: usize) -> Resul
 }
 
 /// Claim a spare for a pending platform: one short transaction renames it to the platform's
-/// schema, migrates it to the newest version if it is behind, runs the seeds with the
-/// platform's facts and marks the platform completed. `Ok(None)` when no spare is free (or the
-/// platform is not pending); the caller then queues the provisioning instead.
+/// schema, migrates it to the newest version if it is behind, runs the seeds that read the
+/// platform's facts (all seeds if it was migrated) and marks the platform completed. `Ok(None)`
+/// when no spare is free (or the platform is not pending); the caller then queues the
+/// provisioning instead. `base_domain`: the parent of subdomain-only addresses, for the seeds.
 pub async fn claim(
     pool: &PgPool,
     prov: &Provisioner,
     platform: &Platform,
+    base_domain: Option<&str>,
     worker: Option<&str>,
 ) -> Result<Option<Outcome>> {
     if platform.external
@@ -222,30 +224,27 @@ pub async fn claim(
     // A drifted spare is replaced and the next one tried; a few at most.
     for _ in 0..3 {
         let mut tx = pool.begin().await?;
+        // The oldest free spare, the platform's provisioning lock and its status, in one round
+        // trip (this is the path that must stay well under 100 ms).
         // language=PostgreSQL
-        let spare: Option<String> = sqlx::query_scalar(
-            "SELECT schema_name FROM tenantctl.pool_schemas ORDER BY created_at, schema_name \
-             FOR UPDATE SKIP LOCKED LIMIT 1",
+        let (spare, locked, status): (Option<String>, bool, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT schema_name FROM tenantctl.pool_schemas ORDER BY created_at, schema_name \
+                     FOR UPDATE SKIP LOCKED LIMIT 1), \
+                    pg_try_advisory_xact_lock($1, $2), \
+                    (SELECT provision_status FROM public.platforms WHERE id = $3 FOR UPDATE)",
         )
-        .fetch_optional(&mut *tx)
+        .bind(locks::CLASS + 1)
+        .bind(platform.id as i32)
+        .bind(platform.id)
+        .fetch_one(&mut *tx)
         .await?;
         let Some(spare) = spare else {
             return Ok(None);
         };
+        if !locked || !matches!(status.as_deref(), Some("pending" | "failed")) {
+            return Ok(None);
+        }
         let spare_schema = SchemaName::parse(&spare)?;
-        if !locks::try_lock_platform_xact(&mut tx, platform.id).await? {
-            return Ok(None);
-        }
-        // language=PostgreSQL
-        let status: Option<String> = sqlx::query_scalar(
-            "SELECT provision_status FROM public.platforms WHERE id = $1 FOR UPDATE",
-        )
-        .bind(platform.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if !matches!(status.as_deref(), Some("pending" | "failed")) {
-            return Ok(None);
-        }
         let plan = migrate::plan(&prov.set, &migrate::applied(&mut tx, &spare_schema).await?);
         if !plan.drift.is_empty() || !plan.unknown.is_empty() {
             warn!(schema = %spare_schema, "pool schema does not match the migrations; replacing it");
@@ -265,18 +264,33 @@ pub async fn claim(
             target.sql()
         );
         sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        // Off the list; NOTIFY (delivered at commit) wakes a worker to build the replacement.
         // language=PostgreSQL
-        sqlx::query("DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1")
-            .bind(&spare)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "WITH gone AS (DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1 RETURNING 1) \
+             SELECT pg_notify($2, 'pool') FROM gone",
+        )
+        .bind(&spare)
+        .bind(super::queue::CHANNEL)
+        .execute(&mut *tx)
+        .await?;
         db::set_tenant(&mut tx, &target, prov.extension_schema.as_ref()).await?;
-        migrate::apply_pending(&mut tx, &target, &prov.set).await?;
+        for v in &plan.pending {
+            let m = prov.set.up(*v).expect("planned from the set");
+            migrate::apply_one(&mut tx, &target, m).await?;
+        }
         let base = match &prov.base_domain {
             Some(b) => Some(b.clone()),
-            None => store::base_domain(&mut tx, None).await?,
+            None => base_domain.map(str::to_string),
         };
-        seed(&mut tx, prov, platform, &target, base.as_deref()).await?;
+        super::set_platform_settings(&mut tx, platform, &target, base.as_deref()).await?;
+        // The neutral seeds ran when the spare was built; after new migrations, all run again
+        // (seeds are idempotent).
+        if plan.pending.is_empty() {
+            prov.seeds.platform_facts().run(&mut tx).await?;
+        } else {
+            prov.seeds.run(&mut tx).await?;
+        }
         // language=PostgreSQL
         let sql = format!(
             "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \

@@ -82,6 +82,20 @@ impl Seeds {
         }
     }
 
+    /// The other seed files: those that read the platform's facts, run when a warm-pool schema
+    /// is claimed.
+    pub fn platform_facts(&self) -> Seeds {
+        Seeds {
+            source: self.source.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|(_, sql)| sql.contains("tenantctl."))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Run every file inside the caller's transaction (search_path and settings already set).
     pub async fn run(&self, conn: &mut PgConnection) -> Result<()> {
         for (name, sql) in &self.files {
