@@ -328,7 +328,10 @@ impl Show {
         let p = store::find(pool, &self.platform).await?;
         let history = store::domain_history(pool, p.id).await?;
         let base = ctx.base_domain().await?;
-        let view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        let mut view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        // A slow live run is not stuck: stuck also needs nobody holding the platform.
+        view.stuck = view.stuck
+            && !crate::provision::recovery::is_being_provisioned(pool, view.platform.id).await?;
         let out = ShowJson {
             view,
             domain_history: history,
@@ -358,11 +361,19 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("schema", Cell::new(opt(&p.schema_name))),
         (
             "status",
-            colored(
-                &out.term,
-                p.provision_status,
-                status_color(p.provision_status),
-            ),
+            if s.view.stuck {
+                colored(
+                    &out.term,
+                    format!("! {} (stuck)", p.provision_status),
+                    Color::Red,
+                )
+            } else {
+                colored(
+                    &out.term,
+                    p.provision_status,
+                    status_color(p.provision_status),
+                )
+            },
         ),
         ("provision error", Cell::new(opt(&p.provision_error))),
         ("provisioned at", Cell::new(time(p.provisioned_at))),

@@ -535,6 +535,11 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
         .await
         .ok()
         .stdout_has("! provisioning (stuck)");
+    assert_eq!(env.show("acme").await["stuck"], true);
+    env.run(&["platform", "show", "acme"])
+        .await
+        .ok()
+        .stdout_has("! provisioning (stuck)");
     let lib = tenantctl::provision::stuck_platforms(&env.pool, std::time::Duration::from_secs(1))
         .await
         .unwrap();
