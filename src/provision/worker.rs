@@ -126,16 +126,35 @@ pub async fn run(
         let recovery_due = last_recovery
             .is_none_or(|t| t.elapsed() >= opts.stuck_after.min(Duration::from_secs(60)));
         if recovery_due {
-            let ids = queue::requeue_abandoned(&shared.pool, opts.stuck_after).await?;
-            if !ids.is_empty() {
-                warn!(jobs = ?ids, "requeued jobs whose worker stopped");
-                summary.recovered += ids.len();
+            match queue::requeue_abandoned(&shared.pool, opts.stuck_after).await {
+                Ok(ids) if !ids.is_empty() => {
+                    warn!(jobs = ?ids, "requeued jobs whose worker stopped");
+                    summary.recovered += ids.len();
+                }
+                Ok(_) => {}
+                Err(e) if !opts.once => {
+                    error!(error = %super::cause_chain(&e), "cannot look for abandoned jobs");
+                }
+                Err(e) => return Err(e),
             }
             last_recovery = Some(tokio::time::Instant::now());
         }
         let mut claimed = false;
         while running.len() < opts.concurrency.max(1) {
-            match queue::claim(&shared.pool, &opts.id).await? {
+            let next = match queue::claim(&shared.pool, &opts.id).await {
+                Ok(next) => next,
+                // A long-running worker outlives a database restart: log, wait, try again.
+                Err(e) if !opts.once => {
+                    error!(error = %super::cause_chain(&e), "cannot claim jobs; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => {}
+                        _ = tokio::time::sleep(opts.poll_interval.max(Duration::from_secs(1))) => {}
+                    }
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
+            match next {
                 Some(job) => {
                     claimed = true;
                     summary.jobs += 1;
@@ -207,7 +226,11 @@ fn count(summary: &mut Summary, done: std::result::Result<JobEnd, tokio::task::J
 async fn wake(listener: &mut Option<PgListener>, poll: Duration) {
     match listener {
         Some(l) => {
-            let _ = tokio::time::timeout(poll, l.recv()).await;
+            if let Ok(Err(e)) = tokio::time::timeout(poll, l.recv()).await {
+                // The connection dropped; PgListener reconnects on the next call. Meanwhile poll.
+                warn!(error = %e, "LISTEN connection lost; polling");
+                tokio::time::sleep(poll).await;
+            }
         }
         None => tokio::time::sleep(poll).await,
     }
