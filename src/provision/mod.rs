@@ -168,7 +168,8 @@ pub async fn provision_attempt(
             Ok(Outcome::Provisioned(p))
         }
         Ok(None) => {
-            record_end(pool, attempt_id, None).await?;
+            // Another run completed it meanwhile: this attempt did nothing.
+            forget_attempt(pool, attempt_id).await?;
             match store::get(pool, platform.id).await? {
                 Some(p) => Ok(Outcome::AlreadyCompleted(p)),
                 None => Err(store::not_found(&platform.id.to_string())),
@@ -176,15 +177,12 @@ pub async fn provision_attempt(
         }
         Err(e) => {
             let message = cause_chain(&e);
-            error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
             if matches!(e, Error::Busy(_)) {
                 // Nothing was attempted: another run holds the platform and sets its status.
-                // language=PostgreSQL
-                sqlx::query("DELETE FROM tenantctl.provision_attempts WHERE id = $1")
-                    .bind(attempt_id)
-                    .execute(pool)
-                    .await?;
+                info!(platform = %platform.name, schema = %schema, "busy: another run is provisioning it");
+                forget_attempt(pool, attempt_id).await?;
             } else {
+                error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
                 record_end(pool, attempt_id, Some(&message)).await?;
                 let status = if attempt.last { "failed" } else { "pending" };
                 // language=PostgreSQL
@@ -228,6 +226,16 @@ pub(crate) async fn record_start(
     .fetch_optional(pool)
     .await?;
     Ok(id)
+}
+
+/// Drop the row of an attempt that never ran (the platform was busy or already completed).
+async fn forget_attempt(pool: &PgPool, attempt_id: i64) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("DELETE FROM tenantctl.provision_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Close an attempt's row: completed, or failed with the error.

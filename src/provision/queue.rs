@@ -61,51 +61,59 @@ pub async fn enqueue(pool: &PgPool, platform: &Platform, policy: &RetryPolicy) -
             platform.name
         )));
     }
-    let mut tx = pool.begin().await?;
-    // language=PostgreSQL
-    let created: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO tenantctl.jobs (kind, platform_id, platform_name, schema_name, max_attempts) \
-         VALUES ('provision', $1, $2, $3, $4) \
-         ON CONFLICT (platform_id) WHERE kind = 'provision' AND status IN ('queued', 'running') DO NOTHING \
-         RETURNING id",
-    )
-    .bind(platform.id)
-    .bind(&platform.name)
-    .bind(&platform.schema_name)
-    .bind(policy.total_runs())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let out = match created {
-        Some(id) => {
-            // Delivered at commit.
-            // language=PostgreSQL
-            sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(id.to_string())
-                .execute(&mut *tx)
+    // The live job may finish between the conflicting insert and the look-up; then insert again.
+    for _ in 0..3 {
+        let mut tx = pool.begin().await?;
+        // language=PostgreSQL
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO tenantctl.jobs (kind, platform_id, platform_name, schema_name, max_attempts) \
+             VALUES ('provision', $1, $2, $3, $4) \
+             ON CONFLICT (platform_id) WHERE kind = 'provision' AND status IN ('queued', 'running') DO NOTHING \
+             RETURNING id",
+        )
+        .bind(platform.id)
+        .bind(&platform.name)
+        .bind(&platform.schema_name)
+        .bind(policy.total_runs())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let out = match created {
+            Some(id) => {
+                // Delivered at commit.
+                // language=PostgreSQL
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Enqueued {
+                    job_id: id,
+                    created: true,
+                }
+            }
+            None => {
+                // language=PostgreSQL
+                let live: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM tenantctl.jobs WHERE platform_id = $1 AND kind = 'provision' \
+                     AND status IN ('queued', 'running')",
+                )
+                .bind(platform.id)
+                .fetch_optional(&mut *tx)
                 .await?;
-            Enqueued {
-                job_id: id,
-                created: true,
+                let Some(id) = live else { continue };
+                Enqueued {
+                    job_id: id,
+                    created: false,
+                }
             }
-        }
-        None => {
-            // language=PostgreSQL
-            let id: i64 = sqlx::query_scalar(
-                "SELECT id FROM tenantctl.jobs WHERE platform_id = $1 AND kind = 'provision' \
-                 AND status IN ('queued', 'running')",
-            )
-            .bind(platform.id)
-            .fetch_one(&mut *tx)
-            .await?;
-            Enqueued {
-                job_id: id,
-                created: false,
-            }
-        }
-    };
-    tx.commit().await?;
-    Ok(out)
+        };
+        tx.commit().await?;
+        return Ok(out);
+    }
+    Err(Error::Busy(format!(
+        "platform `{}`: its provisioning job keeps changing; try again",
+        platform.name
+    )))
 }
 
 /// Take the next ready job (oldest `run_at` first) for `worker`: it becomes `running` and its
