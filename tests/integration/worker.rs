@@ -597,10 +597,20 @@ async fn sigterm_finishes_the_job_in_progress_and_wait_waits(pool: PgPool) {
     assert_eq!(r.json()["completed"], 1);
     assert_eq!(env.show("acme").await["provision_status"], "completed");
 
-    // A worker in the background; `create --wait` returns once it is done.
+    // A worker in the background that polls only once an hour: NOTIFY wakes it, and
+    // `create --wait` returns once it is done.
+    env.set("TENANTCTL_WORKER_POLL_INTERVAL", "1h");
     let worker = env.spawn(&["worker"]);
-    let r = env
-        .run(&[
+    env.eventually(
+        "the worker to LISTEN",
+        30,
+        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() \
+         AND query LIKE 'LISTEN%tenantctl_jobs%')",
+    )
+    .await;
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        env.run(&[
             "platform",
             "create",
             "--name",
@@ -610,8 +620,10 @@ async fn sigterm_finishes_the_job_in_progress_and_wait_waits(pool: PgPool) {
             "--wait",
             "-o",
             "json",
-        ])
-        .await;
+        ]),
+    )
+    .await
+    .expect("NOTIFY did not wake the idle worker");
     r.ok();
     assert_eq!(r.json()["provision_status"], "completed");
     signal(&worker, "INT");
