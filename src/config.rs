@@ -152,7 +152,7 @@ pub const KEYS: &[Key] = &[
         "provision.max_attempts",
         Kind::Int,
         Some("5"),
-        "attempts of a provisioning job before it fails for good",
+        "retries of a failed provisioning job before it fails for good (5: after 3s, 9s, 27s, 81s, 243s)",
     ),
     key(
         "provision.backoff_base",
@@ -170,13 +170,13 @@ pub const KEYS: &[Key] = &[
         "provision.stuck_after",
         Kind::Duration,
         Some("\"10m\""),
-        "a platform provisioning longer than this is reported as stuck",
+        "a platform provisioning longer than this, with no run holding it, is reported as stuck (and its job requeued by workers)",
     ),
     key(
         "provision.pool_size",
         Kind::Int,
         Some("0"),
-        "spare pre-provisioned schemas the worker keeps ready",
+        "spare pre-provisioned schemas the worker keeps ready (`platform create` claims one by renaming it)",
     ),
     key(
         "worker.concurrency",

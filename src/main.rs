@@ -19,6 +19,12 @@ async fn main() -> ExitCode {
         config.settings.log_format == "json",
         stderr_color,
     );
+    if cli.command.handles_signals() {
+        return match tenantctl::run(cli, config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(e),
+        };
+    }
     tokio::select! {
         res = tenantctl::run(cli, config) => match res {
             Ok(()) => ExitCode::SUCCESS,

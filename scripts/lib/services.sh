@@ -93,6 +93,53 @@ stop_postgres() {
   [ -n "${PG_DATA:-}" ] && as_pg_owner "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
 }
 
+# A Python that has aiosmtpd (Debian's python3-aiosmtpd installs into /usr/bin/python3, which
+# may not be the first python3 on PATH).
+smtp_python() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import aiosmtpd' >/dev/null 2>&1; then
+      command -v "$py"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# A real SMTP server on loopback that stores every message it receives in a Maildir, for the
+# notification tests: exports TENANTCTL_TEST_SMTP_PORT and TENANTCTL_TEST_SMTP_MAILDIR.
+start_smtp() {
+  services_dir
+  local py
+  if ! py="$(smtp_python)"; then
+    apt_install python3-aiosmtpd || python3 -m pip install -q aiosmtpd >&2 || true
+    py="$(smtp_python)" || { log "aiosmtpd is missing and could not be installed"; return 1; }
+  fi
+  local dir="$SERVICES_DIR/smtp" port i
+  mkdir -p "$dir/maildir/tmp" "$dir/maildir/new" "$dir/maildir/cur"
+  port="$(free_port)"
+  "$py" -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$dir/maildir" >"$dir/smtp.log" 2>&1 &
+  SMTP_PID=$!
+  for i in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    if ! kill -0 "$SMTP_PID" 2>/dev/null; then cat "$dir/smtp.log" >&2; return 1; fi
+    sleep 0.1
+  done
+  _started+=("smtp")
+  TENANTCTL_TEST_SMTP_PORT="$port"
+  TENANTCTL_TEST_SMTP_MAILDIR="$dir/maildir"
+  export SMTP_PID TENANTCTL_TEST_SMTP_PORT TENANTCTL_TEST_SMTP_MAILDIR
+  log "smtp (aiosmtpd) on 127.0.0.1:$port (mail in $dir/maildir)"
+}
+
+stop_smtp() {
+  if [ -n "${SMTP_PID:-}" ]; then
+    kill "$SMTP_PID" 2>/dev/null || true
+    wait "$SMTP_PID" 2>/dev/null || true
+    SMTP_PID=""
+  fi
+}
+
 stop_services() {
   local s
   for s in "${_started[@]}"; do

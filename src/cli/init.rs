@@ -1,7 +1,9 @@
 //! `tenantctl init`: apply the registry migrations, create the host platform and provision it.
+//! On a terminal it is a wizard (see `init_wizard`); `--non-interactive` takes the flags.
 //! Idempotent: a second run says what exists and changes nothing.
 
 use super::Ctx;
+use super::init_wizard::{self, AddressCheck, Defaults};
 use super::platform::PlatformView;
 use crate::error::{Error, Result};
 use crate::provision::{self, Provisioner};
@@ -29,6 +31,36 @@ pub struct Init {
     pub contact_email: Option<String>,
 }
 
+impl Init {
+    /// The wizard's questions, with the flags as initial answers and the addresses in use read
+    /// once for the as-you-type check.
+    async fn ask(&self, pool: &sqlx::PgPool) -> Result<NewPlatform> {
+        let base = {
+            let mut conn = pool.acquire().await?;
+            store::base_domain(&mut conn, None).await?
+        };
+        let check = AddressCheck {
+            taken: store::list(pool)
+                .await?
+                .into_iter()
+                .filter_map(|p| {
+                    p.address(base.as_deref())
+                        .map(|a| (a.to_ascii_lowercase(), p.name))
+                })
+                .collect(),
+        };
+        let defaults = Defaults {
+            name: self.name.clone(),
+            domain: self.domain.clone(),
+            subdomain: self.subdomain.clone(),
+            contact_email: self.contact_email.clone(),
+        };
+        tokio::task::spawn_blocking(move || init_wizard::ask(&check, &defaults))
+            .await
+            .map_err(anyhow::Error::from)?
+    }
+}
+
 /// What `init` did, for `--output json`.
 #[derive(Debug, Serialize)]
 pub struct InitReport {
@@ -54,7 +86,8 @@ impl Init {
             contact_email: self.contact_email.clone(),
             ..PlatformInput::default()
         };
-        let wanted = if self.name.is_some() {
+        // The wizard takes the flags as initial answers and validates what it is given.
+        let wanted = if self.non_interactive && self.name.is_some() {
             Some(NewPlatform::validate(input)?)
         } else {
             None
@@ -78,10 +111,16 @@ impl Init {
                 (h, false)
             }
             None => {
-                let Some(w) = wanted else {
-                    return Err(Error::Usage(
-                        "no host platform yet: pass --name and --domain (or --subdomain)".into(),
-                    ));
+                let w = if self.non_interactive {
+                    let Some(w) = wanted else {
+                        return Err(Error::Usage(
+                            "no host platform yet: pass --name and --domain (or --subdomain)"
+                                .into(),
+                        ));
+                    };
+                    w
+                } else {
+                    self.ask(pool).await?
                 };
                 (
                     store::create(pool, &w, ctx.settings().base_domain.as_deref()).await?,
@@ -94,11 +133,49 @@ impl Init {
             host
         } else {
             let prov = Provisioner::from_settings(ctx.settings()).await?;
-            let spinner = ctx.out.spinner(&format!("provisioning {}", host.name));
-            let out = provision::provision(pool, &prov, &host).await;
-            spinner.finish_and_clear();
+            let what = format!(
+                "provisioning {}: schema {}, {} migration(s), {} seed file(s)",
+                host.name,
+                host.schema_name.as_deref().unwrap_or("-"),
+                prov.set.len(),
+                prov.seeds.files.len()
+            );
+            let done = loop {
+                let spinner = ctx.out.spinner(&what);
+                let out = provision::provision(pool, &prov, &host).await;
+                spinner.finish_and_clear();
+                match out {
+                    Ok(o) => break o,
+                    // The wizard offers to try again; the platform exists either way.
+                    Err(e) if !self.non_interactive && ctx.term().interactive() => {
+                        let msg = provision::cause_chain(&e);
+                        let again =
+                            tokio::task::spawn_blocking(move || init_wizard::ask_retry(&msg))
+                                .await
+                                .unwrap_or(false);
+                        if !again {
+                            return Err(e.hint(format!(
+                                "fix the cause, then `tenantctl provision {}` (or `tenantctl init` again)",
+                                host.id
+                            )));
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
             provisioned = true;
-            out?.platform().clone()
+            if let provision::Outcome::Provisioned(p) = &done {
+                let d = crate::provision::announce::announce(
+                    pool,
+                    &crate::notify::Notifier::new(ctx.settings()),
+                    ctx.settings(),
+                    p,
+                    &crate::notify::ProvisionEvent::Completed,
+                )
+                .await;
+                super::provision::note_failed_deliveries(ctx, &d);
+            }
+            done.platform().clone()
         };
         let base = ctx.base_domain().await?;
         let report = InitReport {

@@ -4,11 +4,14 @@
 pub mod config;
 pub mod host_migration;
 pub mod init;
+pub mod init_wizard;
 pub mod migrate;
 pub mod platform;
+pub mod platform_ops;
 pub mod provision;
 pub mod report;
 pub mod status;
+pub mod worker;
 
 use crate::config::{Config, Overrides, Settings};
 use crate::error::Result;
@@ -137,8 +140,11 @@ pub enum Command {
     /// Create, list, show and change platforms
     #[command(subcommand)]
     Platform(platform::PlatformCmd),
-    /// Provision a platform's schema now (create, migrate, seed), waiting for the outcome
+    /// Provision a platform's schema now (create, migrate, seed), waiting for the outcome;
+    /// `provision pool` keeps the warm pool of spare schemas
     Provision(provision::Provision),
+    /// Run provisioning jobs from the queue (until SIGTERM, or with --once until it is empty)
+    Worker(worker::Worker),
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
     /// Move the host platform's legacy data from public into its schema (pre-flight checks,
@@ -153,6 +159,14 @@ pub enum Command {
     Report(report::ReportCmd),
     /// The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics
     Status(status::Status),
+}
+
+impl Command {
+    /// Whether the command handles SIGINT/SIGTERM itself (finishing its work) instead of being
+    /// interrupted at once by `main`.
+    pub fn handles_signals(&self) -> bool {
+        matches!(self, Command::Worker(_))
+    }
 }
 
 /// Everything a command needs: settings, output, confirmation policy, and a lazily connected
@@ -229,6 +243,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Init(c) => c.run(ctx).await,
         Command::Platform(c) => c.run(ctx).await,
         Command::Provision(c) => c.run(ctx).await,
+        Command::Worker(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::MigrateHostToSchema(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,

@@ -22,6 +22,10 @@ pub enum PlatformCmd {
     /// Change where a platform is served; the old address redirects for
     /// `domain_redirect_days` (30) days
     SetDomain(SetDomain),
+    /// Queue the provisioning of failed or stuck platforms again
+    Retry(super::platform_ops::Retry),
+    /// Delete a platform: drop its schema and its registry row in one transaction
+    Delete(super::platform_ops::Delete),
 }
 
 impl PlatformCmd {
@@ -31,6 +35,8 @@ impl PlatformCmd {
             PlatformCmd::List(c) => c.run(ctx).await,
             PlatformCmd::Show(c) => c.run(ctx).await,
             PlatformCmd::SetDomain(c) => c.run(ctx).await,
+            PlatformCmd::Retry(c) => c.run(ctx).await,
+            PlatformCmd::Delete(c) => c.run(ctx).await,
         }
     }
 }
@@ -47,6 +53,10 @@ pub struct PlatformView {
     /// Whether the last backup is missing or older than `status.backup_crit_age` (7 days), for
     /// completed platforms.
     pub backup_stale: bool,
+    /// Whether it has been `provisioning` longer than `provision.stuck_after` (its run died;
+    /// `platform retry` recovers it).
+    #[serde(default)]
+    pub stuck: bool,
 }
 
 impl PlatformView {
@@ -60,18 +70,21 @@ impl PlatformView {
         };
         let backup_stale = !platform.external
             && platform.provision_status == ProvisionStatus::Completed
-            && platform
-                .last_backup_at
-                .is_none_or(|t| {
-                    let limit = Duration::from_std(*settings.status.backup_crit_age)
-                        .unwrap_or(Duration::days(7));
-                    Utc::now() - t > limit
-                });
+            && platform.last_backup_at.is_none_or(|t| {
+                let limit = Duration::from_std(*settings.status.backup_crit_age)
+                    .unwrap_or(Duration::days(7));
+                Utc::now() - t > limit
+            });
+        let stuck = platform.provision_status == ProvisionStatus::Provisioning
+            && (Utc::now() - platform.updated_at)
+                .to_std()
+                .is_ok_and(|age| age > *settings.provision.stuck_after);
         PlatformView {
             platform,
             address,
             link,
             backup_stale,
+            stuck,
         }
     }
 }
@@ -128,7 +141,15 @@ impl Tabular for PlatformView {
             Cell::new(name),
             Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
             Cell::new(p.schema_name.as_deref().unwrap_or("-")),
-            colored(term, p.provision_status, status_color(p.provision_status)),
+            if self.stuck {
+                colored(
+                    term,
+                    format!("! {} (stuck)", p.provision_status),
+                    Color::Red,
+                )
+            } else {
+                colored(term, p.provision_status, status_color(p.provision_status))
+            },
             Cell::new(
                 p.provisioned_at
                     .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
@@ -171,6 +192,20 @@ pub struct Create {
     /// Address for provisioning notifications
     #[arg(long, value_name = "EMAIL")]
     pub contact_email: Option<String>,
+    /// Wait until the queued provisioning has finished (a worker runs it)
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `platform create --output json`: the platform, and how its provisioning started.
+#[derive(Debug, Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub view: PlatformView,
+    /// The queued provisioning job, if one was queued.
+    pub job_id: Option<i64>,
+    /// Whether its schema was claimed from the warm pool (it is completed already).
+    pub from_pool: bool,
 }
 
 impl Create {
@@ -193,8 +228,16 @@ impl Create {
         let pool = ctx.registry().await?;
         let p = store::create(pool, &new, ctx.settings().base_domain.as_deref()).await?;
         let base = ctx.base_domain().await?;
-        let view = PlatformView::new(p, base.as_deref(), ctx.settings());
-        ctx.out.one(&view, || {
+        let started =
+            super::platform_ops::start_provisioning(ctx, pool, p, base.clone(), self.wait).await?;
+        let view = PlatformView::new(started.platform, base.as_deref(), ctx.settings());
+        let created = Created {
+            view,
+            job_id: started.job_id,
+            from_pool: started.from_pool,
+        };
+        ctx.out.one(&created, || {
+            let view = &created.view;
             let p = &view.platform;
             let mut s = format!(
                 "created platform `{}` (id {}){}",
@@ -205,14 +248,10 @@ impl Create {
                     .map(|s| format!(", schema {s}"))
                     .unwrap_or_default()
             );
-            if p.provision_status == ProvisionStatus::Pending {
-                s.push_str(&format!(
-                    "\nnext: `tenantctl provision {}` creates its schema",
-                    p.name
-                ));
-            }
+            s.push_str(&super::platform_ops::provisioning_note(&created));
             s
-        })
+        })?;
+        started.result
     }
 }
 
@@ -249,9 +288,20 @@ impl List {
             SortKey::Created => platforms.sort_by_key(|p| (p.created_at, p.id)),
         }
         let base = ctx.base_domain().await?;
+        // Stuck: provisioning too long *and* nobody holds it (a slow live run is not stuck).
+        let stuck: Vec<i64> =
+            crate::provision::stuck_platforms(pool, *ctx.settings().provision.stuck_after)
+                .await?
+                .iter()
+                .map(|p| p.id)
+                .collect();
         let views: Vec<PlatformView> = platforms
             .into_iter()
-            .map(|p| PlatformView::new(p, base.as_deref(), ctx.settings()))
+            .map(|p| {
+                let mut v = PlatformView::new(p, base.as_deref(), ctx.settings());
+                v.stuck = stuck.contains(&v.platform.id);
+                v
+            })
             .collect();
         ctx.out.list(&views)
     }
@@ -278,7 +328,10 @@ impl Show {
         let p = store::find(pool, &self.platform).await?;
         let history = store::domain_history(pool, p.id).await?;
         let base = ctx.base_domain().await?;
-        let view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        let mut view = PlatformView::new(p, base.as_deref(), ctx.settings());
+        // A slow live run is not stuck: stuck also needs nobody holding the platform.
+        view.stuck = view.stuck
+            && !crate::provision::recovery::is_being_provisioned(pool, view.platform.id).await?;
         let out = ShowJson {
             view,
             domain_history: history,
@@ -308,11 +361,19 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("schema", Cell::new(opt(&p.schema_name))),
         (
             "status",
-            colored(
-                &out.term,
-                p.provision_status,
-                status_color(p.provision_status),
-            ),
+            if s.view.stuck {
+                colored(
+                    &out.term,
+                    format!("! {} (stuck)", p.provision_status),
+                    Color::Red,
+                )
+            } else {
+                colored(
+                    &out.term,
+                    p.provision_status,
+                    status_color(p.provision_status),
+                )
+            },
         ),
         ("provision error", Cell::new(opt(&p.provision_error))),
         ("provisioned at", Cell::new(time(p.provisioned_at))),

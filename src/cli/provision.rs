@@ -1,43 +1,148 @@
 //! `tenantctl provision NAME|ID`: provision a platform's schema synchronously.
+//! `tenantctl provision pool --size N`: keep N spare schemas ready for instant creation.
 
 use super::Ctx;
 use super::platform::PlatformView;
-use crate::error::Result;
-use crate::provision::{self, Outcome, Provisioner};
+use crate::error::{Error, Result};
+use crate::notify::{Delivery, ProvisionEvent};
+use crate::provision::{self, Outcome, Provisioner, announce, pool, queue};
 use crate::registry::store;
-use clap::Args;
+use clap::{Args, Subcommand};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Provision {
-    /// The platform, by name or id
-    #[arg(value_name = "NAME|ID")]
-    pub platform: String,
+    /// The platform, by name or id (a platform named `pool`: give its id)
+    #[arg(value_name = "NAME|ID", required = true)]
+    pub platform: Option<String>,
+    #[command(subcommand)]
+    pub sub: Option<ProvisionSub>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProvisionSub {
+    /// Keep N spare schemas migrated and seeded with neutral data, so `platform create` claims
+    /// one by renaming it (ready in milliseconds); the worker refills the pool
+    Pool(PoolArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// Spare schemas to keep: missing ones are built, extra ones dropped, old ones migrated
+    /// [config: provision.pool_size] [default: 0]
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
+}
+
+/// Print the deliveries that failed (the provisioning itself stands).
+pub(crate) fn note_failed_deliveries(ctx: &Ctx, deliveries: &[Delivery]) {
+    for d in deliveries.iter().filter(|d| !d.ok) {
+        ctx.out.note(&format!(
+            "warning: {} notification to {} not delivered: {}",
+            d.channel,
+            d.target,
+            d.error.as_deref().unwrap_or("failed")
+        ));
+    }
 }
 
 impl Provision {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        let pool = ctx.registry().await?;
-        let platform = store::find(pool, &self.platform).await?;
-        let prov = Provisioner::from_settings(ctx.settings()).await?;
-        let spinner = ctx.out.spinner(&format!("provisioning {}", platform.name));
-        let outcome = provision::provision(pool, &prov, &platform).await;
-        spinner.finish_and_clear();
-        let outcome = outcome?;
-        let base = ctx.base_domain().await?;
-        let view = PlatformView::new(outcome.platform().clone(), base.as_deref(), ctx.settings());
-        ctx.out.one(&view, || match &outcome {
-            Outcome::Provisioned(p) => format!(
-                "provisioned `{}` (schema {}){}",
-                p.name,
-                p.schema_name.as_deref().unwrap_or("-"),
-                view.link
-                    .as_deref()
-                    .map(|u| format!(", served at {u}"))
-                    .unwrap_or_default()
-            ),
-            Outcome::AlreadyCompleted(p) => {
-                format!("`{}` is already provisioned; nothing changed", p.name)
+        match (self.sub, self.platform) {
+            (Some(ProvisionSub::Pool(p)), _) => p.run(ctx).await,
+            (None, Some(name)) => provision_now(ctx, &name).await,
+            (None, None) => Err(Error::Usage("name the platform to provision".into())),
+        }
+    }
+}
+
+async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
+    let pool = ctx.registry().await?;
+    let platform = store::find(pool, key).await?;
+    let prov = Provisioner::from_settings(ctx.settings()).await?;
+    let spinner = ctx.out.spinner(&format!("provisioning {}", platform.name));
+    let outcome = provision::provision(pool, &prov, &platform).await;
+    spinner.finish_and_clear();
+    let notifier = crate::notify::Notifier::new(ctx.settings());
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            // A final failure unless a queued job will try again.
+            if !matches!(e, Error::Busy(_) | Error::Usage(_))
+                && !has_live_job(pool, platform.id).await?
+                && let Some(p) = store::get(pool, platform.id).await?
+            {
+                let d = announce::announce(
+                    pool,
+                    &notifier,
+                    ctx.settings(),
+                    &p,
+                    &ProvisionEvent::Failed {
+                        error: provision::cause_chain(&e),
+                        attempts: 1,
+                    },
+                )
+                .await;
+                note_failed_deliveries(ctx, &d);
             }
+            return Err(e);
+        }
+    };
+    if let Outcome::Provisioned(p) = &outcome {
+        // Its queued job, if any, has nothing left to do.
+        queue::complete_queued_for(pool, p.id).await?;
+        let d = announce::announce(
+            pool,
+            &notifier,
+            ctx.settings(),
+            p,
+            &ProvisionEvent::Completed,
+        )
+        .await;
+        note_failed_deliveries(ctx, &d);
+    }
+    let base = ctx.base_domain().await?;
+    let view = PlatformView::new(outcome.platform().clone(), base.as_deref(), ctx.settings());
+    ctx.out.one(&view, || match &outcome {
+        Outcome::Provisioned(p) => format!(
+            "provisioned `{}` (schema {}){}",
+            p.name,
+            p.schema_name.as_deref().unwrap_or("-"),
+            view.link
+                .as_deref()
+                .map(|u| format!(", served at {u}"))
+                .unwrap_or_default()
+        ),
+        Outcome::AlreadyCompleted(p) => {
+            format!("`{}` is already provisioned; nothing changed", p.name)
+        }
+    })
+}
+
+async fn has_live_job(pool: &sqlx::PgPool, platform_id: i64) -> Result<bool> {
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tenantctl.jobs WHERE platform_id = $1 AND status IN ('queued', 'running'))",
+    )
+    .bind(platform_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+impl PoolArgs {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let size = self.size.unwrap_or(ctx.settings().provision.pool_size);
+        let db = ctx.registry().await?;
+        let prov = Provisioner::from_settings(ctx.settings()).await?;
+        let spinner = ctx.out.spinner(&format!("filling the warm pool to {size}"));
+        let report = pool::fill(db, &prov, size).await;
+        spinner.finish_and_clear();
+        let report = report?;
+        ctx.out.one(&report, || {
+            format!(
+                "warm pool: {} spare schema(s) ready ({} built, {} migrated, {} dropped)",
+                report.ready, report.created, report.migrated, report.dropped
+            )
         })
     }
 }

@@ -46,6 +46,11 @@ impl Notifier {
         self.settings.smtp_host.is_some()
     }
 
+    /// Whether any channel (mail or webhook) is configured at all.
+    pub fn configured(&self) -> bool {
+        self.mail_configured() || self.settings.webhook_url.is_some()
+    }
+
     /// The administrators' address, if configured.
     pub fn admin_email(&self) -> Option<&str> {
         self.settings.admin_email.as_deref()
@@ -162,5 +167,141 @@ impl Notifier {
         } else {
             Err(format!("answered {}", resp.status()))
         }
+    }
+}
+
+/// Where a tenant is served, for notifications about it: its links use the tenant's own address
+/// (its domain, or its subdomain of the host domain), never the host's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tenant {
+    pub id: i64,
+    pub name: String,
+    pub schema: Option<String>,
+    pub address: Option<String>,
+    /// `url_scheme://address/`.
+    pub link: Option<String>,
+}
+
+/// The outcome of a platform's provisioning that its contact hears about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProvisionEvent {
+    /// Provisioned: the platform is ready.
+    Completed,
+    /// Failed for the last time (no retry follows).
+    Failed { error: String, attempts: i32 },
+}
+
+/// The mail (to the platform's contact; on failure also the administrators) and webhook event
+/// for a provisioning outcome. Pure.
+pub fn provision_notice(
+    tenant: &Tenant,
+    event: &ProvisionEvent,
+    contact: Option<&str>,
+    admin: Option<&str>,
+) -> Notification {
+    let mut to: Vec<String> = contact.map(str::to_string).into_iter().collect();
+    let at = tenant
+        .link
+        .as_deref()
+        .map(|l| format!(" at {l}"))
+        .unwrap_or_default();
+    let (subject, body, name) = match event {
+        ProvisionEvent::Completed => (
+            format!("{} is ready", tenant.name),
+            format!(
+                "Hello,\n\nyour platform \"{}\" is ready{at}.\n\n{}\n-- \ntenantctl\n",
+                tenant.name,
+                tenant
+                    .link
+                    .as_deref()
+                    .map(|l| format!("Open it: {l}\n"))
+                    .unwrap_or_default()
+            ),
+            "platform.provisioned",
+        ),
+        ProvisionEvent::Failed { error, attempts } => {
+            if let Some(a) = admin
+                && !to.iter().any(|t| t.eq_ignore_ascii_case(a))
+            {
+                to.push(a.to_string());
+            }
+            (
+                format!("Provisioning {} failed", tenant.name),
+                format!(
+                    "Hello,\n\nsetting up the platform \"{}\" failed after {attempts} attempt(s):\n\n    {error}\n\n\
+                     It will be served{at} once provisioning succeeds. An operator can try again with\n\n    \
+                     tenantctl platform retry {}\n\n-- \ntenantctl\n",
+                    tenant.name, tenant.id
+                ),
+                "platform.provision_failed",
+            )
+        }
+    };
+    let mut ev = serde_json::json!({
+        "event": name,
+        "platform": tenant,
+        "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    });
+    if let ProvisionEvent::Failed { error, attempts } = event {
+        ev["error"] = serde_json::Value::String(error.clone());
+        ev["attempts"] = serde_json::Value::from(*attempts);
+    }
+    Notification {
+        to,
+        subject,
+        body,
+        event: ev,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acme() -> Tenant {
+        Tenant {
+            id: 7,
+            name: "Acme".into(),
+            schema: Some("tenant_acme_abc123".into()),
+            address: Some("acme.org".into()),
+            link: Some("https://acme.org/".into()),
+        }
+    }
+
+    #[test]
+    fn completion_goes_to_the_contact_with_the_tenant_link() {
+        let n = provision_notice(
+            &acme(),
+            &ProvisionEvent::Completed,
+            Some("ops@acme.org"),
+            Some("admin@host.test"),
+        );
+        assert_eq!(n.to, vec!["ops@acme.org"]);
+        assert_eq!(n.subject, "Acme is ready");
+        assert!(n.body.contains("https://acme.org/"), "{}", n.body);
+        assert_eq!(n.event["event"], "platform.provisioned");
+        assert_eq!(n.event["platform"]["link"], "https://acme.org/");
+    }
+
+    #[test]
+    fn final_failure_also_tells_the_admins_once() {
+        let ev = ProvisionEvent::Failed {
+            error: "migration 3 failed".into(),
+            attempts: 6,
+        };
+        let n = provision_notice(&acme(), &ev, Some("ops@acme.org"), Some("admin@host.test"));
+        assert_eq!(n.to, vec!["ops@acme.org", "admin@host.test"]);
+        assert!(n.body.contains("migration 3 failed") && n.body.contains("6 attempt"));
+        assert!(n.body.contains("tenantctl platform retry 7"));
+        assert_eq!(n.event["error"], "migration 3 failed");
+        let n = provision_notice(
+            &acme(),
+            &ev,
+            Some("ADMIN@host.test"),
+            Some("admin@host.test"),
+        );
+        assert_eq!(n.to.len(), 1);
+        let n = provision_notice(&acme(), &ev, None, None);
+        assert!(n.to.is_empty());
     }
 }

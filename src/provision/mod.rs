@@ -1,19 +1,31 @@
 //! Provisioning a platform's schema: create it, run every tenant migration and load the seeds in
 //! one transaction, so a failed provision leaves no schema behind and can simply be retried.
 //! Status moves pending → provisioning → completed (with `provisioned_at`) or failed (with
-//! `provision_error`).
+//! `provision_error`). Every attempt is recorded in `tenantctl.provision_attempts`.
+//!
+//! Beside the core: the job queue (`queue`), the worker that runs it (`worker`), recovery of
+//! failed and stuck platforms (`recovery`), the warm pool of spare schemas (`pool`), and the
+//! notifications sent on the outcome (`announce`).
 
+pub mod announce;
+pub mod backoff;
+pub mod pool;
+pub mod queue;
+pub mod recovery;
 pub mod seeds;
+pub mod worker;
 
+pub use backoff::RetryPolicy;
+pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
 
 use crate::config::Settings;
-use crate::db::{self, SchemaName, locks};
+use crate::db::{self, Ident, SchemaName, locks};
 use crate::error::{Error, Result};
 use crate::migrate::{self, MigrationSet};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
-use tracing::{info, warn};
+use tracing::{error, info};
 
 /// What provisioning needs besides the platform: the migration set, the seeds, the search_path
 /// extras and where the platform is served (for the seeds' `tenantctl.platform_domain`).
@@ -53,9 +65,83 @@ impl Outcome {
     }
 }
 
+/// How an attempt came about, for `tenantctl.provision_attempts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// `tenantctl provision` or `init`.
+    Sync,
+    /// A worker running a queued job.
+    Job,
+    /// A warm-pool claim at `platform create`.
+    Pool,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Sync => "sync",
+            Via::Job => "job",
+            Via::Pool => "pool",
+        }
+    }
+}
+
+/// The circumstances of one attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub via: Via,
+    pub job_id: Option<i64>,
+    /// 1 for the first run of a job.
+    pub number: i32,
+    /// Whether a failure is final (the platform becomes `failed`). A failure with retries left
+    /// puts the platform back to `pending`, its `provision_error` saying what went wrong.
+    pub last: bool,
+    pub worker: Option<String>,
+}
+
+impl Attempt {
+    /// A synchronous attempt: a failure is final (no retry is scheduled).
+    pub fn sync() -> Attempt {
+        Attempt {
+            via: Via::Sync,
+            job_id: None,
+            number: 1,
+            last: true,
+            worker: None,
+        }
+    }
+}
+
+/// The message and its causes, `a: b: c`, for the log and `provision_error`.
+pub fn cause_chain(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cur = c.source();
+    }
+    text
+}
+
 /// Provision one platform synchronously. On failure the platform is marked failed with the
 /// error, no schema is left behind, and the error is returned.
 pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -> Result<Outcome> {
+    provision_attempt(pool, prov, platform, &Attempt::sync()).await
+}
+
+/// [`provision`], recording the attempt (start, end, outcome, error) in
+/// `tenantctl.provision_attempts`, and on failure marking the platform `failed` (last attempt)
+/// or back to `pending` (a retry follows).
+pub async fn provision_attempt(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+    attempt: &Attempt,
+) -> Result<Outcome> {
     if platform.external {
         return Err(Error::Usage(format!(
             "platform `{}` is external: it has no schema to provision",
@@ -66,46 +152,104 @@ pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -
     if platform.provision_status == ProvisionStatus::Completed {
         return Ok(Outcome::AlreadyCompleted(platform.clone()));
     }
-    // Visible to everybody at once (and to stuck detection), outside the long transaction.
-    // language=PostgreSQL
-    let claimed = sqlx::query(
-        "UPDATE public.platforms SET provision_status = 'provisioning', provision_error = NULL, updated_at = now() \
-         WHERE id = $1 AND provision_status <> 'completed'",
-    )
-    .bind(platform.id)
-    .execute(pool)
-    .await?;
-    if claimed.rows_affected() == 0 {
+    // `provisioning` is visible to everybody at once (and to stuck detection), outside the long
+    // transaction; the attempt's record starts with it.
+    let Some(attempt_id) = record_start(pool, platform, attempt).await? else {
         return match store::get(pool, platform.id).await? {
             Some(p) => Ok(Outcome::AlreadyCompleted(p)),
             None => Err(store::not_found(&platform.id.to_string())),
         };
-    }
-    info!(platform = %platform.name, schema = %schema, "provisioning");
+    };
+    info!(platform = %platform.name, schema = %schema, attempt = attempt.number, "provisioning");
     match build(pool, prov, platform, &schema).await {
         Ok(Some(p)) => {
+            record_end(pool, attempt_id, None).await?;
             info!(platform = %p.name, schema = %schema, "provisioned");
             Ok(Outcome::Provisioned(p))
         }
-        Ok(None) => match store::get(pool, platform.id).await? {
-            Some(p) => Ok(Outcome::AlreadyCompleted(p)),
-            None => Err(store::not_found(&platform.id.to_string())),
-        },
+        Ok(None) => {
+            // Another run completed it meanwhile: this attempt did nothing.
+            forget_attempt(pool, attempt_id).await?;
+            match store::get(pool, platform.id).await? {
+                Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+                None => Err(store::not_found(&platform.id.to_string())),
+            }
+        }
         Err(e) => {
-            let message = e.to_string();
-            warn!(platform = %platform.name, schema = %schema, error = %message, "provisioning failed");
-            // language=PostgreSQL
-            sqlx::query(
-                "UPDATE public.platforms SET provision_status = 'failed', provision_error = $2, updated_at = now() \
-                 WHERE id = $1 AND provision_status <> 'completed'",
-            )
-            .bind(platform.id)
-            .bind(&message)
-            .execute(pool)
-            .await?;
+            let message = cause_chain(&e);
+            if matches!(e, Error::Busy(_)) {
+                // Nothing was attempted: another run holds the platform and sets its status.
+                info!(platform = %platform.name, schema = %schema, "busy: another run is provisioning it");
+                forget_attempt(pool, attempt_id).await?;
+            } else {
+                error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
+                record_end(pool, attempt_id, Some(&message)).await?;
+                let status = if attempt.last { "failed" } else { "pending" };
+                // language=PostgreSQL
+                sqlx::query(
+                    "UPDATE public.platforms SET provision_status = $3, provision_error = $2, updated_at = now() \
+                     WHERE id = $1 AND provision_status <> 'completed'",
+                )
+                .bind(platform.id)
+                .bind(&message)
+                .bind(status)
+                .execute(pool)
+                .await?;
+            }
             Err(e)
         }
     }
+}
+
+/// Mark the platform `provisioning` (unless it is completed) and insert the attempt's row
+/// (outcome `running`), in one statement outside the provisioning transaction so the record
+/// survives a rollback. `None` when the platform is completed (or gone).
+pub(crate) async fn record_start(
+    pool: &PgPool,
+    platform: &Platform,
+    attempt: &Attempt,
+) -> Result<Option<i64>> {
+    // language=PostgreSQL
+    let id: Option<i64> = sqlx::query_scalar(
+        "WITH claimed AS (UPDATE public.platforms SET provision_status = 'provisioning', updated_at = now() \
+                          WHERE id = $1 AND provision_status <> 'completed' RETURNING id) \
+         INSERT INTO tenantctl.provision_attempts (platform_id, platform_name, schema_name, job_id, attempt, via, worker) \
+         SELECT id, $2, $3, $4, $5, $6, $7 FROM claimed RETURNING id",
+    )
+    .bind(platform.id)
+    .bind(&platform.name)
+    .bind(&platform.schema_name)
+    .bind(attempt.job_id)
+    .bind(attempt.number)
+    .bind(attempt.via.as_str())
+    .bind(&attempt.worker)
+    .fetch_optional(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Drop the row of an attempt that never ran (the platform was busy or already completed).
+async fn forget_attempt(pool: &PgPool, attempt_id: i64) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("DELETE FROM tenantctl.provision_attempts WHERE id = $1")
+        .bind(attempt_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Close an attempt's row: completed, or failed with the error.
+pub(crate) async fn record_end(pool: &PgPool, attempt_id: i64, error: Option<&str>) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.provision_attempts SET finished_at = clock_timestamp(), \
+         outcome = CASE WHEN $2::text IS NULL THEN 'completed' ELSE 'failed' END, error = $2 WHERE id = $1",
+    )
+    .bind(attempt_id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The one transaction: lock the platform, create the schema, migrate, seed, mark completed.
@@ -117,18 +261,23 @@ async fn build(
     schema: &SchemaName,
 ) -> Result<Option<Platform>> {
     let mut tx = pool.begin().await?;
-    if !locks::try_lock_platform_xact(&mut tx, platform.id).await? {
+    // The platform's lock (see `locks::lock_platform_xact`) and its status, in one round trip.
+    // language=PostgreSQL
+    let (locked, status): (bool, Option<String>) = sqlx::query_as(
+        "SELECT pg_try_advisory_xact_lock($1, $2), \
+                (SELECT provision_status FROM public.platforms WHERE id = $3)",
+    )
+    .bind(locks::CLASS + 1)
+    .bind(platform.id as i32)
+    .bind(platform.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if !locked {
         return Err(Error::Busy(format!(
             "platform `{}` is being provisioned by another run",
             platform.name
         )));
     }
-    // language=PostgreSQL
-    let status: Option<String> =
-        sqlx::query_scalar("SELECT provision_status FROM public.platforms WHERE id = $1")
-            .bind(platform.id)
-            .fetch_optional(&mut *tx)
-            .await?;
     match status.as_deref() {
         None => return Err(store::not_found(&platform.id.to_string())),
         Some("completed") => return Ok(None),
@@ -136,7 +285,7 @@ async fn build(
     }
     create_schema(&mut tx, schema).await?;
     db::set_tenant(&mut tx, schema, prov.extension_schema.as_ref()).await?;
-    migrate::apply_pending(&mut tx, schema, &prov.set).await?;
+    migrate_new_schema(&mut tx, schema, &prov.set).await?;
     let base = match &prov.base_domain {
         Some(b) => Some(b.clone()),
         None => store::base_domain(&mut tx, None).await?,
@@ -153,6 +302,61 @@ async fn build(
         .await?;
     tx.commit().await?;
     Ok(Some(done))
+}
+
+/// Run every migration of `set` in a schema created in this very transaction (so nothing is
+/// applied yet), recording them in its tracking table in sqlx's format like
+/// [`migrate::apply_pending`] does, but with one batched insert for the whole set instead of one
+/// per migration, and no look at what is applied: provisioning is the hot path (see
+/// `scripts/bench-provision`).
+async fn migrate_new_schema(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    set: &MigrationSet,
+) -> std::result::Result<(), migrate::MigrationError> {
+    migrate::ensure_tracking_table(conn, schema).await?;
+    let mut versions = Vec::new();
+    let mut descriptions = Vec::new();
+    let mut checksums = Vec::new();
+    let mut times = Vec::new();
+    for m in set.ups() {
+        let started = std::time::Instant::now();
+        sqlx::raw_sql(m.sql.clone())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| {
+                let (message, sqlstate) = match &e {
+                    sqlx::Error::Database(db) => {
+                        (db.message().to_string(), db.code().map(|c| c.into_owned()))
+                    }
+                    other => (other.to_string(), None),
+                };
+                migrate::MigrationError::Failed {
+                    version: m.version,
+                    description: m.description.to_string(),
+                    message,
+                    sqlstate,
+                }
+            })?;
+        versions.push(m.version);
+        descriptions.push(m.description.to_string());
+        checksums.push(m.checksum.to_vec());
+        times.push(started.elapsed().as_nanos() as i64);
+    }
+    let tracking = schema.qualify(&Ident::parse(migrate::TRACKING_TABLE).expect("constant"));
+    // language=PostgreSQL
+    let sql = format!(
+        "INSERT INTO {tracking} (version, description, success, checksum, execution_time) \
+         SELECT v, d, TRUE, c, t FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS x (v, d, c, t)"
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .bind(&versions)
+        .bind(&descriptions)
+        .bind(&checksums)
+        .bind(&times)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.

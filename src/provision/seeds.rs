@@ -68,6 +68,34 @@ impl Seeds {
         }
     }
 
+    /// The seed files that read no platform fact (no `tenantctl.` setting): the neutral data a
+    /// warm-pool schema is seeded with before any platform claims it.
+    pub fn neutral(&self) -> Seeds {
+        Seeds {
+            source: self.source.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|(_, sql)| !sql.contains("tenantctl."))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The other seed files: those that read the platform's facts, run when a warm-pool schema
+    /// is claimed.
+    pub fn platform_facts(&self) -> Seeds {
+        Seeds {
+            source: self.source.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|(_, sql)| sql.contains("tenantctl."))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Run every file inside the caller's transaction (search_path and settings already set).
     pub async fn run(&self, conn: &mut PgConnection) -> Result<()> {
         for (name, sql) in &self.files {
@@ -106,5 +134,13 @@ mod tests {
         assert_eq!(names, sorted);
         let all: String = s.files.iter().map(|(_, sql)| sql.as_str()).collect();
         assert!(all.contains("current_setting('tenantctl.platform_name')"));
+        let neutral = s.neutral();
+        assert!(!neutral.files.is_empty() && neutral.files.len() < s.files.len());
+        assert!(
+            neutral
+                .files
+                .iter()
+                .all(|(_, sql)| !sql.contains("tenantctl."))
+        );
     }
 }

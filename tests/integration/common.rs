@@ -311,3 +311,173 @@ impl Env {
         schemas
     }
 }
+/// A `tenantctl ARGS` command set up like [`Env::run`] (no terminal, this test's environment),
+/// for processes a test starts in the background and signals (workers).
+impl Env {
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("TENANTCTL_")
+                || k == "DATABASE_URL"
+                || k == "CONFIRM"
+                || k == "NO_COLOR"
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("DATABASE_URL", &self.url).env(
+            "TENANTCTL_BACKUP_LOCAL_DIR",
+            self.dir.path().join("backups"),
+        );
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Start `tenantctl ARGS` in the background.
+    pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
+        self.command(args).spawn().expect("tenantctl starts")
+    }
+
+    /// `platform create --name NAME --subdomain SUB` (no provisioning run); returns the JSON.
+    pub async fn create(&self, name: &str, subdomain: &str) -> serde_json::Value {
+        let r = self
+            .run(&[
+                "platform",
+                "create",
+                "--name",
+                name,
+                "--subdomain",
+                subdomain,
+                "-o",
+                "json",
+            ])
+            .await;
+        r.ok();
+        r.json()
+    }
+
+    /// `platform show NAME -o json`.
+    pub async fn show(&self, name: &str) -> serde_json::Value {
+        let r = self.run(&["platform", "show", name, "-o", "json"]).await;
+        r.ok();
+        r.json()
+    }
+
+    /// Wait (polling, at most `secs` seconds) until `sql` returns true; panics naming `what`.
+    pub async fn eventually(&self, what: &str, secs: u64, sql: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            let ok: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+                .fetch_one(&self.pool)
+                .await
+                .unwrap_or(false);
+            if ok {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "gave up waiting for {what}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Send a signal (`TERM`, `KILL`, ...) to a child process.
+pub fn signal(child: &tokio::process::Child, sig: &str) {
+    let pid = child.id().expect("child is running");
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status()
+        .expect("kill runs")
+        .success();
+    assert!(ok, "kill -{sig} {pid} failed");
+}
+
+/// A child's exit code and output, after it ended.
+pub async fn finish(child: tokio::process::Child) -> Run {
+    let out = child.wait_with_output().await.expect("child output");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The SMTP server `scripts/test` starts: (port, Maildir).
+pub fn smtp_server() -> (String, PathBuf) {
+    let port = std::env::var("TENANTCTL_TEST_SMTP_PORT").unwrap_or_else(|_| {
+        panic!("TENANTCTL_TEST_SMTP_PORT is not set: run the tests via scripts/test, which starts the SMTP server")
+    });
+    let dir = std::env::var("TENANTCTL_TEST_SMTP_MAILDIR").unwrap_or_else(|_| {
+        panic!("TENANTCTL_TEST_SMTP_MAILDIR is not set: run the tests via scripts/test, which starts the SMTP server")
+    });
+    (port, PathBuf::from(dir))
+}
+
+/// One message the SMTP server received.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The messages in the Maildir addressed to `to`.
+pub fn mails_to(maildir: &Path, to: &str) -> Vec<Mail> {
+    let mut out = Vec::new();
+    for sub in ["new", "cur"] {
+        let Ok(entries) = std::fs::read_dir(maildir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let Ok(text) = std::fs::read_to_string(e.path()) else {
+                continue;
+            };
+            let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+            let header = |name: &str| {
+                head.lines()
+                    .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()
+            };
+            let m = Mail {
+                to: header("To"),
+                subject: header("Subject"),
+                body: body.to_string(),
+            };
+            if m.to.eq_ignore_ascii_case(to) {
+                out.push(m);
+            }
+        }
+    }
+    out
+}
+
+/// A mail address unique to this test run, so tests sharing the SMTP server find their own
+/// messages.
+pub fn unique_address(pool: &PgPool, local: &str, domain: &str) -> String {
+    let db = pool
+        .connect_options()
+        .get_database()
+        .unwrap_or("db")
+        .to_string();
+    let run = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{local}+{}{}@{domain}",
+        db.replace(['_', '-'], "")
+            .chars()
+            .take(20)
+            .collect::<String>(),
+        &run[..8]
+    )
+}

@@ -256,7 +256,7 @@ async fn each_failed_precondition_is_refused_with_its_reason(pool: PgPool) {
         .stderr_has("target tables empty");
 
     // A queued job.
-    sqlx::query("INSERT INTO tenantctl.jobs (kind, platform_id) VALUES ('provision', 1)")
+    sqlx::query("INSERT INTO tenantctl.jobs (kind, platform_id, platform_name) VALUES ('provision', 1, 'Host')")
         .execute(&env.pool)
         .await
         .unwrap();

@@ -4,7 +4,11 @@ mod common;
 
 mod cli;
 mod host_migration;
+mod notify;
 mod platform;
+mod pool;
 mod provision;
 mod report;
 mod status;
+mod wizard;
+mod worker;

@@ -1,0 +1,82 @@
+//! Telling a platform's contact (and the webhook) how its provisioning ended: on completion,
+//! and on the last failure. Links use the tenant's own address. Delivery never fails the
+//! provisioning: a failed delivery is logged and kept in the attempt's `notify_error`.
+
+use crate::config::Settings;
+use crate::error::Result;
+use crate::notify::{Delivery, Notifier, ProvisionEvent, Tenant, provision_notice};
+use crate::registry::{Platform, store};
+use sqlx::PgPool;
+
+/// Where a platform is served, as notifications name it.
+pub async fn tenant_of(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<Tenant> {
+    let base = {
+        let mut conn = pool.acquire().await?;
+        store::base_domain(&mut conn, settings.base_domain.as_deref()).await?
+    };
+    let address = p.address(base.as_deref());
+    Ok(Tenant {
+        id: p.id,
+        name: p.name.clone(),
+        schema: p.schema_name.clone(),
+        link: address
+            .as_deref()
+            .map(|a| format!("{}://{a}/", settings.url_scheme)),
+        address,
+    })
+}
+
+/// Send the notice of a provisioning outcome. Returns the deliveries (empty when nothing is
+/// configured); failures are recorded on the platform's latest attempt.
+pub async fn announce(
+    pool: &PgPool,
+    notifier: &Notifier,
+    settings: &Settings,
+    p: &Platform,
+    event: &ProvisionEvent,
+) -> Vec<Delivery> {
+    if !notifier.configured() {
+        return Vec::new();
+    }
+    let tenant = match tenant_of(pool, settings, p).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::warn!(platform = %p.name, error = %e, "notification not sent");
+            return Vec::new();
+        }
+    };
+    let n = provision_notice(
+        &tenant,
+        event,
+        p.contact_email.as_deref(),
+        notifier.admin_email(),
+    );
+    let deliveries = notifier.send(&n).await;
+    let failed: Vec<String> = deliveries
+        .iter()
+        .filter(|d| !d.ok)
+        .map(|d| {
+            format!(
+                "{} to {}: {}",
+                d.channel,
+                d.target,
+                d.error.as_deref().unwrap_or("failed")
+            )
+        })
+        .collect();
+    if !failed.is_empty() {
+        // language=PostgreSQL
+        let res = sqlx::query(
+            "UPDATE tenantctl.provision_attempts SET notify_error = $2 WHERE id = \
+             (SELECT max(id) FROM tenantctl.provision_attempts WHERE platform_id = $1)",
+        )
+        .bind(p.id)
+        .bind(failed.join("; "))
+        .execute(pool)
+        .await;
+        if let Err(e) = res {
+            tracing::warn!(platform = %p.name, error = %e, "could not record the failed notification");
+        }
+    }
+    deliveries
+}

@@ -1,0 +1,112 @@
+//! The retry schedule of provisioning jobs (pure): a failed run is retried after
+//! `backoff_base × backoff_factor^(n-1)` for the n-th retry, `max_attempts` times, then the
+//! job fails for good. The defaults give 3 s, 9 s, 27 s, 81 s, 243 s.
+
+use crate::config::ProvisionSettings;
+use std::time::Duration;
+
+/// How often and how patiently a failed provisioning job is retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first run (`provision.max_attempts`).
+    pub retries: u32,
+    /// Wait before the first retry (`provision.backoff_base`).
+    pub base: Duration,
+    /// Growth of the wait per retry (`provision.backoff_factor`).
+    pub factor: u32,
+}
+
+/// The longest wait ever scheduled, so a large factor cannot overflow into nonsense.
+pub const MAX_DELAY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl RetryPolicy {
+    pub fn from_settings(s: &ProvisionSettings) -> RetryPolicy {
+        RetryPolicy {
+            retries: s.max_attempts,
+            base: *s.backoff_base,
+            factor: s.backoff_factor,
+        }
+    }
+
+    /// Runs a job may have in all: the first and every retry.
+    pub fn total_runs(&self) -> i32 {
+        i32::try_from(self.retries.saturating_add(1)).unwrap_or(i32::MAX)
+    }
+
+    /// The wait before the run after run number `runs_done` (1 = the first run failed), or
+    /// `None` when no retry is left.
+    pub fn delay_after(&self, runs_done: u32) -> Option<Duration> {
+        if runs_done == 0 || runs_done > self.retries {
+            return None;
+        }
+        let mut d = self.base;
+        for _ in 1..runs_done {
+            d = d.saturating_mul(self.factor);
+            if d >= MAX_DELAY {
+                return Some(MAX_DELAY);
+            }
+        }
+        Some(d.min(MAX_DELAY))
+    }
+
+    /// Every wait, in order.
+    pub fn schedule(&self) -> Vec<Duration> {
+        (1..=self.retries)
+            .filter_map(|n| self.delay_after(n))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn secs(v: &[u64]) -> Vec<Duration> {
+        v.iter().map(|s| Duration::from_secs(*s)).collect()
+    }
+
+    #[test]
+    fn the_default_schedule_is_3_9_27_81_243() {
+        let c = crate::config::Config::resolve(
+            &crate::config::Overrides::default(),
+            &Default::default(),
+            &[],
+        )
+        .unwrap();
+        let p = RetryPolicy::from_settings(&c.settings.provision);
+        assert_eq!(p.schedule(), secs(&[3, 9, 27, 81, 243]));
+        assert_eq!(p.total_runs(), 6);
+        assert_eq!(p.delay_after(0), None);
+        assert_eq!(p.delay_after(5), Some(Duration::from_secs(243)));
+        assert_eq!(p.delay_after(6), None);
+    }
+
+    #[test]
+    fn no_retries_and_zero_base() {
+        let p = RetryPolicy {
+            retries: 0,
+            base: Duration::from_secs(3),
+            factor: 3,
+        };
+        assert!(p.schedule().is_empty());
+        assert_eq!(p.total_runs(), 1);
+        let p = RetryPolicy {
+            retries: 2,
+            base: Duration::ZERO,
+            factor: 3,
+        };
+        assert_eq!(p.schedule(), vec![Duration::ZERO, Duration::ZERO]);
+    }
+
+    proptest! {
+        #[test]
+        fn waits_grow_and_stay_bounded(retries in 0u32..40, base in 0u64..1000, factor in 1u32..20) {
+            let p = RetryPolicy { retries, base: Duration::from_millis(base), factor };
+            let s = p.schedule();
+            prop_assert_eq!(s.len(), retries as usize);
+            prop_assert!(s.windows(2).all(|w| w[0] <= w[1]));
+            prop_assert!(s.iter().all(|d| *d <= MAX_DELAY));
+        }
+    }
+}

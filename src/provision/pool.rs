@@ -1,0 +1,320 @@
+//! The warm pool: spare schemas, fully migrated and seeded with neutral data (the seed files
+//! that read no platform fact), named `_tenantctl_pool_<hex>` and listed in
+//! `tenantctl.pool_schemas`. Creating a platform claims one in one short transaction: rename it
+//! to the platform's schema, bring it to the newest migration, run the seeds with the platform's
+//! facts (seeds are idempotent), mark the platform completed. A pool schema whose migrations
+//! drifted from the set is dropped and replaced instead. The worker refills the pool.
+//!
+//! Caveat: renaming works for schemas whose objects refer to each other by OID (tables,
+//! sequences, triggers, defaults). An application whose migrations write the schema's own name
+//! into function bodies or views must keep `provision.pool_size` at 0.
+
+use super::{Outcome, Provisioner, create_schema};
+use crate::db::{self, SchemaName, locks};
+use crate::error::Result;
+use crate::migrate;
+use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool};
+use tracing::{info, warn};
+
+/// Pool schemas are named `_tenantctl_pool_<8 hex>`: valid schema names no platform generates.
+pub const PREFIX: &str = "_tenantctl_pool_";
+
+/// One spare schema.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Spare {
+    pub schema_name: String,
+    pub version: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The spares, oldest first.
+pub async fn spares(pool: &PgPool) -> Result<Vec<Spare>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, Spare>(
+        "SELECT schema_name, version, created_at FROM tenantctl.pool_schemas ORDER BY created_at, schema_name",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Build one spare: create, migrate, seed the neutral seeds, list it. One transaction.
+pub async fn build_one(pool: &PgPool, prov: &Provisioner) -> Result<SchemaName> {
+    let name = SchemaName::parse(&format!("{PREFIX}{:08x}", rand::random::<u32>()))?;
+    let mut tx = pool.begin().await?;
+    create_schema(&mut tx, &name).await?;
+    db::set_tenant(&mut tx, &name, prov.extension_schema.as_ref()).await?;
+    migrate::apply_pending(&mut tx, &name, &prov.set).await?;
+    prov.seeds.neutral().run(&mut tx).await?;
+    // language=PostgreSQL
+    sqlx::query("INSERT INTO tenantctl.pool_schemas (schema_name, version) VALUES ($1, $2)")
+        .bind(name.as_str())
+        .bind(prov.set.latest())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    info!(schema = %name, "pool schema ready");
+    Ok(name)
+}
+
+/// Drop a spare (schema and row) unless somebody is claiming it; `false` if it was busy.
+async fn drop_spare(pool: &PgPool, name: &str) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    // language=PostgreSQL
+    let row: Option<String> = sqlx::query_scalar(
+        "DELETE FROM tenantctl.pool_schemas WHERE schema_name = (SELECT schema_name FROM tenantctl.pool_schemas \
+         WHERE schema_name = $1 FOR UPDATE SKIP LOCKED) RETURNING schema_name",
+    )
+    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if row.is_none() {
+        return Ok(false);
+    }
+    drop_schema_in(&mut tx, name).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn drop_schema_in(conn: &mut PgConnection, name: &str) -> Result<()> {
+    let schema = SchemaName::parse(name)?;
+    // language=PostgreSQL
+    let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.sql());
+    sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// What [`fill`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FillReport {
+    pub size: usize,
+    pub ready: usize,
+    pub created: usize,
+    /// Spares brought to the newest migration.
+    pub migrated: usize,
+    /// Spares dropped: beyond the size, or drifted from the migration set.
+    pub dropped: usize,
+}
+
+/// Keep exactly `size` spares at the newest migration: migrate old ones, replace drifted ones,
+/// drop extras, build the missing.
+pub async fn fill(pool: &PgPool, prov: &Provisioner, size: usize) -> Result<FillReport> {
+    let mut report = FillReport {
+        size,
+        ..FillReport::default()
+    };
+    let mut kept = 0usize;
+    for s in spares(pool).await? {
+        if kept >= size {
+            if drop_spare(pool, &s.schema_name).await? {
+                report.dropped += 1;
+            }
+            continue;
+        }
+        match refresh(pool, prov, &s.schema_name).await? {
+            Refresh::Current => kept += 1,
+            Refresh::Migrated => {
+                kept += 1;
+                report.migrated += 1;
+            }
+            Refresh::Dropped => report.dropped += 1,
+            Refresh::Busy => {}
+        }
+    }
+    while kept < size {
+        build_one(pool, prov).await?;
+        kept += 1;
+        report.created += 1;
+    }
+    report.ready = kept;
+    Ok(report)
+}
+
+enum Refresh {
+    Current,
+    Migrated,
+    Dropped,
+    Busy,
+}
+
+/// Bring one spare to the newest migration, or drop it when its history drifted.
+async fn refresh(pool: &PgPool, prov: &Provisioner, name: &str) -> Result<Refresh> {
+    let schema = SchemaName::parse(name)?;
+    let mut tx = pool.begin().await?;
+    // language=PostgreSQL
+    let row: Option<String> = sqlx::query_scalar(
+        "SELECT schema_name FROM tenantctl.pool_schemas WHERE schema_name = $1 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(name)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if row.is_none() {
+        return Ok(Refresh::Busy);
+    }
+    let plan = migrate::plan(&prov.set, &migrate::applied(&mut tx, &schema).await?);
+    if !plan.drift.is_empty() || !plan.unknown.is_empty() {
+        warn!(schema = %schema, drift = ?plan.drift, unknown = ?plan.unknown, "pool schema does not match the migrations; replacing it");
+        // language=PostgreSQL
+        sqlx::query("DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        drop_schema_in(&mut tx, name).await?;
+        tx.commit().await?;
+        return Ok(Refresh::Dropped);
+    }
+    if plan.pending.is_empty() {
+        return Ok(Refresh::Current);
+    }
+    db::set_tenant(&mut tx, &schema, prov.extension_schema.as_ref()).await?;
+    migrate::apply_pending(&mut tx, &schema, &prov.set).await?;
+    prov.seeds.neutral().run(&mut tx).await?;
+    // language=PostgreSQL
+    sqlx::query("UPDATE tenantctl.pool_schemas SET version = $2 WHERE schema_name = $1")
+        .bind(name)
+        .bind(prov.set.latest())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    info!(schema = %schema, migrated = ?plan.pending, "pool schema migrated");
+    Ok(Refresh::Migrated)
+}
+
+/// Build one spare if the pool holds fewer than `size`; `true` if one was built. The worker
+/// calls this when it is idle, one at a time, so a new job never waits long.
+pub async fn refill_one(pool: &PgPool, prov: &Provisioner, size: usize) -> Result<bool> {
+    if size == 0 {
+        return Ok(false);
+    }
+    // language=PostgreSQL
+    let have: i64 = sqlx::query_scalar("SELECT count(*) FROM tenantctl.pool_schemas")
+        .fetch_one(pool)
+        .await?;
+    if have as usize >= size {
+        return Ok(false);
+    }
+    build_one(pool, prov).await?;
+    Ok(true)
+}
+
+/// Claim a spare for a pending platform: one short transaction renames it to the platform's
+/// schema, migrates it to the newest version if it is behind, runs the seeds that read the
+/// platform's facts (all seeds if it was migrated) and marks the platform completed. `Ok(None)`
+/// when no spare is free (or the platform is not pending); the caller then queues the
+/// provisioning instead. `base_domain`: the parent of subdomain-only addresses, for the seeds.
+pub async fn claim(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+    base_domain: Option<&str>,
+    worker: Option<&str>,
+) -> Result<Option<Outcome>> {
+    if platform.external
+        || !matches!(
+            platform.provision_status,
+            ProvisionStatus::Pending | ProvisionStatus::Failed
+        )
+    {
+        return Ok(None);
+    }
+    let target = platform.require_schema()?;
+    let started = Utc::now();
+    // A drifted spare is replaced and the next one tried; a few at most.
+    for _ in 0..3 {
+        let mut tx = pool.begin().await?;
+        // The oldest free spare, the platform's provisioning lock and its status, in one round
+        // trip (this is the path that must stay well under 100 ms).
+        // language=PostgreSQL
+        let (spare, locked, status): (Option<String>, bool, Option<String>) = sqlx::query_as(
+            "SELECT (SELECT schema_name FROM tenantctl.pool_schemas ORDER BY created_at, schema_name \
+                     FOR UPDATE SKIP LOCKED LIMIT 1), \
+                    pg_try_advisory_xact_lock($1, $2), \
+                    (SELECT provision_status FROM public.platforms WHERE id = $3 FOR UPDATE)",
+        )
+        .bind(locks::CLASS + 1)
+        .bind(platform.id as i32)
+        .bind(platform.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let Some(spare) = spare else {
+            return Ok(None);
+        };
+        if !locked || !matches!(status.as_deref(), Some("pending" | "failed")) {
+            return Ok(None);
+        }
+        let spare_schema = SchemaName::parse(&spare)?;
+        let plan = migrate::plan(&prov.set, &migrate::applied(&mut tx, &spare_schema).await?);
+        if !plan.drift.is_empty() || !plan.unknown.is_empty() {
+            warn!(schema = %spare_schema, "pool schema does not match the migrations; replacing it");
+            // language=PostgreSQL
+            sqlx::query("DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1")
+                .bind(&spare)
+                .execute(&mut *tx)
+                .await?;
+            drop_schema_in(&mut tx, &spare).await?;
+            tx.commit().await?;
+            continue;
+        }
+        // language=PostgreSQL
+        let sql = format!(
+            "ALTER SCHEMA {} RENAME TO {}",
+            spare_schema.sql(),
+            target.sql()
+        );
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        // Off the list; NOTIFY (delivered at commit) wakes a worker to build the replacement.
+        // language=PostgreSQL
+        sqlx::query(
+            "WITH gone AS (DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1 RETURNING 1) \
+             SELECT pg_notify($2, 'pool') FROM gone",
+        )
+        .bind(&spare)
+        .bind(super::queue::CHANNEL)
+        .execute(&mut *tx)
+        .await?;
+        db::set_tenant(&mut tx, &target, prov.extension_schema.as_ref()).await?;
+        for v in &plan.pending {
+            let m = prov.set.up(*v).expect("planned from the set");
+            migrate::apply_one(&mut tx, &target, m).await?;
+        }
+        let base = match &prov.base_domain {
+            Some(b) => Some(b.clone()),
+            None => base_domain.map(str::to_string),
+        };
+        super::set_platform_settings(&mut tx, platform, &target, base.as_deref()).await?;
+        // The neutral seeds ran when the spare was built; after new migrations, all run again
+        // (seeds are idempotent).
+        if plan.pending.is_empty() {
+            prov.seeds.platform_facts().run(&mut tx).await?;
+        } else {
+            prov.seeds.run(&mut tx).await?;
+        }
+        // language=PostgreSQL
+        let sql = format!(
+            "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \
+             updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
+        );
+        let done = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+            .bind(platform.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // language=PostgreSQL
+        sqlx::query(
+            "INSERT INTO tenantctl.provision_attempts (platform_id, platform_name, schema_name, attempt, via, worker, \
+             started_at, finished_at, outcome) VALUES ($1, $2, $3, 1, 'pool', $4, $5, clock_timestamp(), 'completed')",
+        )
+        .bind(done.id)
+        .bind(&done.name)
+        .bind(&done.schema_name)
+        .bind(worker)
+        .bind(started)
+        .execute(pool)
+        .await?;
+        info!(platform = %done.name, schema = %target, from = %spare_schema, "provisioned from the warm pool");
+        return Ok(Some(Outcome::Provisioned(done)));
+    }
+    Ok(None)
+}

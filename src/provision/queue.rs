@@ -1,0 +1,266 @@
+//! The provisioning job queue in `tenantctl.jobs`. Each job carries its platform's id (and a
+//! snapshot of its name and schema, for a clear error when the platform is deleted). Workers
+//! claim jobs with `FOR UPDATE SKIP LOCKED`, so several share the queue and never take the same
+//! job; a unique index keeps at most one live (queued or running) job per platform.
+//! Enqueueing sends `NOTIFY tenantctl_jobs` so idle workers wake at once.
+
+use super::RetryPolicy;
+use super::recovery::platform_locked_sql;
+use crate::error::{Error, Result};
+use crate::registry::Platform;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::{AssertSqlSafe, PgPool};
+use std::time::Duration;
+
+/// The channel idle workers LISTEN on.
+pub const CHANNEL: &str = "tenantctl_jobs";
+
+/// One row of `tenantctl.jobs`.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub platform_id: Option<i64>,
+    pub platform_name: String,
+    pub schema_name: Option<String>,
+    /// queued | running | succeeded | failed
+    pub status: String,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub locked_by: Option<String>,
+    pub locked_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+pub const JOB_COLUMNS: &str = "id, kind, platform_id, platform_name, schema_name, status, attempts, \
+     max_attempts, run_at, locked_by, locked_at, last_error, created_at, finished_at";
+
+impl Job {
+    pub fn is_finished(&self) -> bool {
+        matches!(self.status.as_str(), "succeeded" | "failed")
+    }
+}
+
+/// What [`enqueue`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Enqueued {
+    pub job_id: i64,
+    /// False when the platform already had a live job (its id is returned).
+    pub created: bool,
+}
+
+/// Queue the provisioning of a platform, or return its live job if it has one.
+pub async fn enqueue(pool: &PgPool, platform: &Platform, policy: &RetryPolicy) -> Result<Enqueued> {
+    if platform.external {
+        return Err(Error::Usage(format!(
+            "platform `{}` is external: it has no schema to provision",
+            platform.name
+        )));
+    }
+    // The live job may finish between the conflicting insert and the look-up; then insert again.
+    for _ in 0..3 {
+        let mut tx = pool.begin().await?;
+        // language=PostgreSQL
+        let created: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO tenantctl.jobs (kind, platform_id, platform_name, schema_name, max_attempts) \
+             VALUES ('provision', $1, $2, $3, $4) \
+             ON CONFLICT (platform_id) WHERE kind = 'provision' AND status IN ('queued', 'running') DO NOTHING \
+             RETURNING id",
+        )
+        .bind(platform.id)
+        .bind(&platform.name)
+        .bind(&platform.schema_name)
+        .bind(policy.total_runs())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let out = match created {
+            Some(id) => {
+                // Delivered at commit.
+                // language=PostgreSQL
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(id.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                Enqueued {
+                    job_id: id,
+                    created: true,
+                }
+            }
+            None => {
+                // language=PostgreSQL
+                let live: Option<i64> = sqlx::query_scalar(
+                    "SELECT id FROM tenantctl.jobs WHERE platform_id = $1 AND kind = 'provision' \
+                     AND status IN ('queued', 'running')",
+                )
+                .bind(platform.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(id) = live else { continue };
+                Enqueued {
+                    job_id: id,
+                    created: false,
+                }
+            }
+        };
+        tx.commit().await?;
+        return Ok(out);
+    }
+    Err(Error::Busy(format!(
+        "platform `{}`: its provisioning job keeps changing; try again",
+        platform.name
+    )))
+}
+
+/// Take the next ready job (oldest `run_at` first) for `worker`: it becomes `running` and its
+/// run is counted. One statement; `SKIP LOCKED` lets concurrent workers pass each other by.
+pub async fn claim(pool: &PgPool, worker: &str) -> Result<Option<Job>> {
+    // language=PostgreSQL
+    let sql = format!(
+        "UPDATE tenantctl.jobs SET status = 'running', attempts = attempts + 1, locked_by = $1, \
+         locked_at = now(), updated_at = now() \
+         WHERE id = (SELECT id FROM tenantctl.jobs WHERE status = 'queued' AND run_at <= now() \
+                     ORDER BY run_at, id FOR UPDATE SKIP LOCKED LIMIT 1) \
+         RETURNING {JOB_COLUMNS}"
+    );
+    Ok(sqlx::query_as::<_, Job>(AssertSqlSafe(sql))
+        .bind(worker)
+        .fetch_optional(pool)
+        .await?)
+}
+
+pub async fn get(pool: &PgPool, id: i64) -> Result<Option<Job>> {
+    // language=PostgreSQL
+    let sql = format!("SELECT {JOB_COLUMNS} FROM tenantctl.jobs WHERE id = $1");
+    Ok(sqlx::query_as::<_, Job>(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// The job ran to its end.
+pub async fn succeed(pool: &PgPool, id: i64) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'succeeded', last_error = NULL, locked_by = NULL, \
+         locked_at = NULL, finished_at = now(), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The job failed for good.
+pub async fn fail(pool: &PgPool, id: i64, error: &str) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'failed', last_error = $2, locked_by = NULL, \
+         locked_at = NULL, finished_at = now(), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The run failed and a retry follows after `delay`.
+pub async fn retry_later(pool: &PgPool, id: i64, error: &str, delay: Duration) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'queued', last_error = $2, locked_by = NULL, locked_at = NULL, \
+         run_at = now() + make_interval(secs => $3), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(delay.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Put a claimed job back without counting its run (another run held the platform).
+pub async fn release(pool: &PgPool, id: i64, delay: Duration) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), locked_by = NULL, \
+         locked_at = NULL, run_at = now() + make_interval(secs => $2), updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(delay.as_secs_f64())
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A synchronous provision completed the platform: its queued job has nothing left to do.
+pub async fn complete_queued_for(pool: &PgPool, platform_id: i64) -> Result<u64> {
+    // language=PostgreSQL
+    let r = sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'succeeded', last_error = NULL, finished_at = now(), updated_at = now() \
+         WHERE platform_id = $1 AND kind = 'provision' AND status = 'queued'",
+    )
+    .bind(platform_id)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Running jobs of a platform whose worker is gone: failed, so a new job can be queued.
+pub async fn abandon_running_for(pool: &PgPool, platform_id: i64, reason: &str) -> Result<u64> {
+    // language=PostgreSQL
+    let r = sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'failed', last_error = $2, locked_by = NULL, locked_at = NULL, \
+         finished_at = now(), updated_at = now() \
+         WHERE platform_id = $1 AND kind = 'provision' AND status = 'running'",
+    )
+    .bind(platform_id)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// Jobs left `running` by a worker that died (claimed longer ago than `older_than` and nobody
+/// holds their platform's lock) go back to the queue; their run counts as an attempt. Returns
+/// their ids.
+pub async fn requeue_abandoned(pool: &PgPool, older_than: Duration) -> Result<Vec<i64>> {
+    // language=PostgreSQL
+    let sql = format!(
+        "UPDATE tenantctl.jobs j SET status = 'queued', locked_by = NULL, locked_at = NULL, run_at = now(), \
+         last_error = 'its worker stopped during the run (attempt ' || j.attempts || ')', updated_at = now() \
+         WHERE j.status = 'running' AND j.locked_at < now() - make_interval(secs => $1) \
+         AND (j.platform_id IS NULL OR NOT {}) RETURNING j.id",
+        platform_locked_sql("j.platform_id")
+    );
+    Ok(sqlx::query_scalar(AssertSqlSafe(sql))
+        .bind(older_than.as_secs_f64())
+        .fetch_all(pool)
+        .await?)
+}
+
+/// Wait until a job has finished (succeeded or failed for good), polling every `poll`.
+pub async fn wait(pool: &PgPool, id: i64, poll: Duration) -> Result<Job> {
+    loop {
+        match get(pool, id).await? {
+            Some(j) if j.is_finished() => return Ok(j),
+            Some(_) => tokio::time::sleep(poll).await,
+            None => return Err(Error::NotFound(format!("job {id} not found"))),
+        }
+    }
+}
+
+/// Jobs by status, for `status` and reports: (status, count).
+pub async fn depth(pool: &PgPool) -> Result<Vec<(String, i64)>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as(
+        "SELECT status, count(*) FROM tenantctl.jobs GROUP BY status ORDER BY status",
+    )
+    .fetch_all(pool)
+    .await?)
+}
