@@ -13,6 +13,7 @@ pub mod notify;
 pub mod output;
 pub mod provision;
 pub mod registry;
+pub mod serve;
 
 pub use error::{Error, Result};
 

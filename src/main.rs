@@ -19,6 +19,13 @@ async fn main() -> ExitCode {
         config.settings.log_format == "json",
         stderr_color,
     );
+    if cli.command.handles_signals() {
+        // `serve` drains its requests on SIGINT/SIGTERM itself.
+        return match tenantctl::run(cli, config).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => report(e),
+        };
+    }
     tokio::select! {
         res = tenantctl::run(cli, config) => match res {
             Ok(()) => ExitCode::SUCCESS,

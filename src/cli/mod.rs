@@ -6,6 +6,7 @@ pub mod init;
 pub mod migrate;
 pub mod platform;
 pub mod provision;
+pub mod serve;
 
 use crate::config::{Config, Overrides, Settings};
 use crate::error::Result;
@@ -141,6 +142,16 @@ pub enum Command {
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
+    /// Serve HTTP: each request reaches its tenant's schema, by Host header
+    Serve(serve::Serve),
+}
+
+impl Command {
+    /// Commands that handle SIGINT/SIGTERM themselves (to shut down gracefully), so `main`
+    /// must not end the process on Ctrl-C.
+    pub fn handles_signals(&self) -> bool {
+        matches!(self, Command::Serve(_))
+    }
 }
 
 /// Everything a command needs: settings, output, confirmation policy, and a lazily connected
@@ -219,5 +230,6 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Provision(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
+        Command::Serve(c) => c.run(ctx).await,
     }
 }

@@ -1,0 +1,273 @@
+//! The tenant read API over the sample tenant schema, so isolation is visible from outside:
+//! `GET /api/communities` and `GET /api/posts?limit=N`. Every query is unqualified and runs in
+//! a request transaction whose `search_path` is the tenant's schema alone (set
+//! transaction-locally, see [`super::gate::begin_request`]): a missing table fails loudly and
+//! never falls through to `public` or another tenant.
+//!
+//! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
+//! same code on a pool whose schema is fixed.
+
+use super::app::{App, error, maintenance};
+use super::gate;
+use super::resolve::Tenant;
+use crate::error::Error;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
+use std::sync::Arc;
+use tracing::error;
+
+/// The most posts one request returns.
+pub const MAX_LIMIT: i64 = 100;
+pub const DEFAULT_LIMIT: i64 = 20;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Community {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub visibility: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Post {
+    pub id: i64,
+    pub community_id: i64,
+    pub title: String,
+    pub body: String,
+    pub pinned: bool,
+    pub comments_count: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Communities {
+    pub communities: Vec<Community>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Posts {
+    pub posts: Vec<Post>,
+}
+
+/// Active communities, oldest first.
+pub async fn list_communities(conn: &mut PgConnection) -> sqlx::Result<Vec<Community>> {
+    // language=PostgreSQL
+    sqlx::query_as(
+        "SELECT id, slug, name, description, visibility, created_at FROM communities \
+         WHERE archived_at IS NULL ORDER BY id LIMIT 1000",
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Published posts, newest first.
+pub async fn list_posts(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<Post>> {
+    // language=PostgreSQL
+    sqlx::query_as(
+        "SELECT id, community_id, title, body, pinned, comments_count, published_at, created_at \
+         FROM posts WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// A database failure as the client sees it. A tenant whose schema (or a table of it) is gone
+/// — deleted or being rebuilt while the request ran — is 503, never another schema's rows.
+pub fn db_failure(e: &sqlx::Error) -> Response {
+    let code = crate::error::sqlstate(e);
+    match code.as_deref() {
+        Some("42P01" | "3F000") => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this platform's data is not available right now",
+        ),
+        _ if crate::error::is_connection_error(e) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is not reachable",
+        ),
+        Some("57014" | "40001" | "40P01" | "55P03") => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the database is busy; try again",
+        ),
+        _ => {
+            error!(error = %e, "request failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the request failed",
+            )
+        }
+    }
+}
+
+/// A crate error from request work, as a response.
+pub fn failure(e: &Error) -> Response {
+    match e {
+        Error::Db(db) => db_failure(db),
+        Error::Hinted { source, .. } => failure(source),
+        other => {
+            error!(error = %other, "request failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "the request failed",
+            )
+        }
+    }
+}
+
+/// Run `work` in a request transaction of `tenant`: search_path set, gate entered, committed.
+async fn in_tenant<T, F>(app: &App, tenant: &Tenant, work: F) -> Response
+where
+    T: Serialize,
+    F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
+{
+    let tx = gate::begin_request(
+        &app.requests,
+        tenant.id,
+        &tenant.schema,
+        app.extension_schema.as_ref(),
+    )
+    .await;
+    let mut tx = match tx {
+        Ok(Some(tx)) => tx,
+        Ok(None) => return maintenance(tenant),
+        Err(e) => return failure(&e),
+    };
+    let out = match work(&mut *tx).await {
+        Ok(out) => out,
+        Err(e) => return db_failure(&e),
+    };
+    if let Err(e) = tx.commit().await {
+        return db_failure(&e);
+    }
+    Json(out).into_response()
+}
+
+/// The benchmark floor: the same work on the fixed-schema pool, in a plain transaction.
+async fn in_fixed<T, F>(app: &App, work: F) -> Response
+where
+    T: Serialize,
+    F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
+{
+    let Some(fixed) = &app.fixed else {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such route");
+    };
+    let mut tx = match fixed.pool.begin().await {
+        Ok(tx) => tx,
+        Err(e) => return db_failure(&e),
+    };
+    let out = match work(&mut *tx).await {
+        Ok(out) => out,
+        Err(e) => return db_failure(&e),
+    };
+    if let Err(e) = tx.commit().await {
+        return db_failure(&e);
+    }
+    Json(out).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PostsQuery {
+    pub limit: Option<String>,
+}
+
+/// `limit`: 1 to 100, default 20.
+pub fn parse_limit(raw: Option<&str>) -> Result<i64, String> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "`limit` must be a whole number from 1 to {MAX_LIMIT}"
+            )),
+        },
+    }
+}
+
+fn limit_of(q: Result<Query<PostsQuery>, QueryRejection>) -> Result<i64, String> {
+    match q {
+        Ok(q) => parse_limit(q.limit.as_deref()),
+        Err(e) => Err(format!("malformed query string: {e}")),
+    }
+}
+
+pub async fn communities(
+    State(app): State<Arc<App>>,
+    axum::Extension(tenant): axum::Extension<Arc<Tenant>>,
+) -> Response {
+    in_tenant(&app, &tenant, async |c: &mut PgConnection| {
+        Ok(Communities {
+            communities: list_communities(c).await?,
+        })
+    })
+    .await
+}
+
+pub async fn posts(
+    State(app): State<Arc<App>>,
+    axum::Extension(tenant): axum::Extension<Arc<Tenant>>,
+    q: Result<Query<PostsQuery>, QueryRejection>,
+) -> Response {
+    let limit = match limit_of(q) {
+        Ok(l) => l,
+        Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
+    };
+    in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
+        Ok(Posts {
+            posts: list_posts(c, limit).await?,
+        })
+    })
+    .await
+}
+
+pub async fn fixed_communities(State(app): State<Arc<App>>) -> Response {
+    in_fixed(&app, async |c: &mut PgConnection| {
+        Ok(Communities {
+            communities: list_communities(c).await?,
+        })
+    })
+    .await
+}
+
+pub async fn fixed_posts(
+    State(app): State<Arc<App>>,
+    q: Result<Query<PostsQuery>, QueryRejection>,
+) -> Response {
+    let limit = match limit_of(q) {
+        Ok(l) => l,
+        Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
+    };
+    in_fixed(&app, async move |c: &mut PgConnection| {
+        Ok(Posts {
+            posts: list_posts(c, limit).await?,
+        })
+    })
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits() {
+        assert_eq!(parse_limit(None), Ok(20));
+        assert_eq!(parse_limit(Some("1")), Ok(1));
+        assert_eq!(parse_limit(Some("100")), Ok(100));
+        for bad in ["0", "101", "-1", "ten", "", "1.5", "99999999999999999999"] {
+            assert!(parse_limit(Some(bad)).is_err(), "{bad}");
+        }
+    }
+}
