@@ -372,8 +372,8 @@ pub const KEYS: &[Key] = &[
     key(
         "serve.statement_cache",
         Kind::Int,
-        Some("0"),
-        "prepared statements cached per request-pool connection; 0 (unnamed statements) works behind PgBouncer before 1.21 in transaction mode",
+        None,
+        "prepared statements cached per request-pool connection; 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 100",
     ),
     key(
         "serve.retry_after",
@@ -522,7 +522,7 @@ pub struct ServeSettings {
     pub refresh_interval: Dur,
     pub database_url: Option<String>,
     pub pool_size: u32,
-    pub statement_cache: usize,
+    pub statement_cache: Option<usize>,
     pub retry_after: Dur,
     pub shutdown_timeout: Dur,
 }

@@ -58,24 +58,34 @@ pub struct Posts {
 }
 
 /// Active communities, oldest first.
-pub async fn list_communities(conn: &mut PgConnection) -> sqlx::Result<Vec<Community>> {
+/// `persistent`: whether the query may be a named prepared statement (`serve.statement_cache`).
+pub async fn list_communities(
+    conn: &mut PgConnection,
+    persistent: bool,
+) -> sqlx::Result<Vec<Community>> {
     // language=PostgreSQL
     sqlx::query_as(
         "SELECT id, slug, name, description, visibility, created_at FROM communities \
          WHERE archived_at IS NULL ORDER BY id LIMIT 1000",
     )
+    .persistent(persistent)
     .fetch_all(conn)
     .await
 }
 
 /// Published posts, newest first.
-pub async fn list_posts(conn: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<Post>> {
+pub async fn list_posts(
+    conn: &mut PgConnection,
+    limit: i64,
+    persistent: bool,
+) -> sqlx::Result<Vec<Post>> {
     // language=PostgreSQL
     sqlx::query_as(
         "SELECT id, community_id, title, body, pinned, comments_count, published_at, created_at \
          FROM posts WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(limit)
+    .persistent(persistent)
     .fetch_all(conn)
     .await
 }
@@ -138,6 +148,7 @@ where
         tenant.id,
         &tenant.schema,
         app.extension_schema.as_ref(),
+        app.persistent,
     )
     .await;
     let mut tx = match tx {
@@ -207,9 +218,10 @@ pub async fn communities(
     State(app): State<Arc<App>>,
     axum::Extension(tenant): axum::Extension<Arc<Tenant>>,
 ) -> Response {
-    in_tenant(&app, &tenant, async |c: &mut PgConnection| {
+    let persistent = app.persistent;
+    in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
         Ok(Communities {
-            communities: list_communities(c).await?,
+            communities: list_communities(c, persistent).await?,
         })
     })
     .await
@@ -224,18 +236,20 @@ pub async fn posts(
         Ok(l) => l,
         Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
     };
+    let persistent = app.persistent;
     in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
         Ok(Posts {
-            posts: list_posts(c, limit).await?,
+            posts: list_posts(c, limit, persistent).await?,
         })
     })
     .await
 }
 
 pub async fn fixed_communities(State(app): State<Arc<App>>) -> Response {
-    in_fixed(&app, async |c: &mut PgConnection| {
+    let persistent = app.persistent;
+    in_fixed(&app, async move |c: &mut PgConnection| {
         Ok(Communities {
-            communities: list_communities(c).await?,
+            communities: list_communities(c, persistent).await?,
         })
     })
     .await
@@ -249,9 +263,10 @@ pub async fn fixed_posts(
         Ok(l) => l,
         Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
     };
+    let persistent = app.persistent;
     in_fixed(&app, async move |c: &mut PgConnection| {
         Ok(Posts {
-            posts: list_posts(c, limit).await?,
+            posts: list_posts(c, limit, persistent).await?,
         })
     })
     .await

@@ -49,6 +49,9 @@ pub struct FixedSchema {
 pub struct App {
     /// Request traffic (tenant transactions); may be a PgBouncer in transaction mode.
     pub requests: PgPool,
+    /// Whether request queries may be named prepared statements (`serve.statement_cache` > 0);
+    /// otherwise they use the unnamed statement, which lives only inside its transaction.
+    pub persistent: bool,
     /// The registry, directly: setup routes, readiness, and the resolver's reloads.
     pub registry: PgPool,
     pub resolver: Arc<Resolver>,
@@ -254,6 +257,7 @@ async fn check_db(pool: &PgPool) -> Result<(), String> {
         let mut tx = pool.begin().await?;
         // language=PostgreSQL
         sqlx::query_scalar::<_, i32>("SELECT 1")
+            .persistent(false)
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await

@@ -10,7 +10,9 @@
 //! instant between the registry change and the NOTIFY reaching each `serve`.
 
 use crate::db::locks::CLASS;
-use crate::db::{self, SchemaName};
+use crate::db::SchemaName;
+#[cfg(doc)]
+use crate::db;
 use crate::error::{Error, Result};
 use crate::registry::{PLATFORM_COLUMNS, Platform};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
@@ -19,17 +21,29 @@ use std::time::Duration;
 /// The advisory-lock class of tenant gates (next to `db::locks`' classes `CLASS`, `CLASS + 1`).
 pub const GATE_CLASS: i32 = CLASS + 7;
 
-/// Begin a request transaction for a tenant: `search_path` set transaction-locally
-/// ([`db::begin_tenant`]), then the gate entered shared. `Ok(None)`: the gate is closed
-/// (maintenance, restore), and the transaction is already rolled back.
+/// Begin a request transaction for a tenant: `search_path` set transaction-locally, then the
+/// gate entered shared. `Ok(None)`: the gate is closed (maintenance, restore), and the
+/// transaction is already rolled back.
+///
+/// Same effect as [`db::begin_tenant`], in one round trip instead of two and without a
+/// prepared statement: `BEGIN; SET LOCAL search_path TO "schema"` goes as one simple query
+/// (the schema reaches SQL text only as `SchemaName::sql()`), which also works on a
+/// transaction-mode PgBouncer that cannot keep named prepared statements. `persistent`:
+/// whether the gate query may be a named prepared statement (see `serve.statement_cache`).
 pub async fn begin_request(
     pool: &PgPool,
     platform_id: i64,
     schema: &SchemaName,
     extension_schema: Option<&SchemaName>,
+    persistent: bool,
 ) -> Result<Option<Transaction<'static, Postgres>>> {
-    let mut tx = db::begin_tenant(pool, schema, extension_schema).await?;
-    if try_enter(&mut tx, platform_id).await? {
+    let mut tx = pool
+        .begin_with(AssertSqlSafe(format!(
+            "BEGIN; SET LOCAL search_path TO {}",
+            schema.search_path(extension_schema)
+        )))
+        .await?;
+    if try_enter(&mut tx, platform_id, persistent).await? {
         Ok(Some(tx))
     } else {
         tx.rollback().await?;
@@ -38,11 +52,12 @@ pub async fn begin_request(
 }
 
 /// Enter a platform's gate for the rest of this transaction; `false` when it is closed.
-pub async fn try_enter(conn: &mut PgConnection, platform_id: i64) -> Result<bool> {
+pub async fn try_enter(conn: &mut PgConnection, platform_id: i64, persistent: bool) -> Result<bool> {
     // language=PostgreSQL
     let open: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock_shared($1, $2)")
         .bind(GATE_CLASS)
         .bind(platform_id as i32)
+        .persistent(persistent)
         .fetch_one(conn)
         .await?;
     Ok(open)
@@ -122,19 +137,22 @@ pub async fn set_maintenance(
     settle: Duration,
 ) -> Result<MaintenanceChange> {
     let reason = if on { reason } else { None };
-    // language=PostgreSQL
-    let sql = format!(
-        "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, updated_at = now() \
-         WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
-    );
-    let updated: Option<Platform> = sqlx::query_as(AssertSqlSafe(sql))
-        .bind(platform.id)
-        .bind(on)
-        .bind(reason)
-        .fetch_optional(pool)
-        .await?;
-    let Some(updated) = updated else {
-        return Err(crate::registry::store::not_found(&platform.name));
+    let unchanged = platform.maintenance == on && platform.maintenance_reason.as_deref() == reason;
+    let updated = if unchanged {
+        platform.clone()
+    } else {
+        // language=PostgreSQL
+        let sql = format!(
+            "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, updated_at = now() \
+             WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
+        );
+        let updated: Option<Platform> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(platform.id)
+            .bind(on)
+            .bind(reason)
+            .fetch_optional(pool)
+            .await?;
+        updated.ok_or_else(|| crate::registry::store::not_found(&platform.name))?
     };
     let unchanged = platform.maintenance == on;
     if on {

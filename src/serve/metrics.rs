@@ -65,7 +65,9 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Metrics {
-        let mut registry = Registry::with_prefix("tenantctl_serve");
+        // Serve's series under `tenantctl_serve_`; collectors added later sit at the root.
+        let mut registry = Registry::default();
+        let serve = registry.sub_registry_with_prefix("tenantctl_serve");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency =
             Family::<TenantLabel, Histogram, fn() -> Histogram>::new_with_constructor(
@@ -73,22 +75,22 @@ impl Metrics {
             );
         let resolution_entries = Gauge::default();
         let refreshes = Family::<RefreshLabels, Counter>::default();
-        registry.register(
+        serve.register(
             "requests",
             "HTTP requests answered, by tenant schema (empty: none) and status",
             requests.clone(),
         );
-        registry.register(
+        serve.register(
             "request_duration_seconds",
             "Time to answer a request, by tenant schema (empty: none)",
             latency.clone(),
         );
-        registry.register(
+        serve.register(
             "resolution_entries",
             "Addresses in the in-memory host-to-tenant map",
             resolution_entries.clone(),
         );
-        registry.register(
+        serve.register(
             "resolution_refreshes",
             "Reloads of the host-to-tenant map, by trigger and result",
             refreshes.clone(),
@@ -184,7 +186,7 @@ mod tests {
         for line in [
             "tenantctl_serve_requests_total{tenant=\"tenant_acme_abc123\",status=\"200\"} 1",
             "tenantctl_serve_requests_total{tenant=\"\",status=\"400\"} 1",
-            "tenantctl_serve_request_duration_seconds_bucket{le=\"0.0005\",tenant=\"tenant_acme_abc123\"} 1",
+            "tenantctl_serve_request_duration_seconds_bucket{tenant=\"tenant_acme_abc123\",le=\"0.0005\"} 1",
             "tenantctl_serve_request_duration_seconds_count{tenant=\"tenant_acme_abc123\"} 1",
             "tenantctl_serve_resolution_entries 7",
             "tenantctl_serve_resolution_refreshes_total{trigger=\"notify\",result=\"ok\"} 1",

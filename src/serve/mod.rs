@@ -9,11 +9,19 @@
 //!
 //! Two pools: `database_url` reaches PostgreSQL itself, for LISTEN (a session feature), the
 //! registry reloads and the setup routes; `serve.database_url` (default: the same) carries the
-//! request traffic and may be a PgBouncer in transaction mode. With PgBouncer before 1.21
-//! (no `max_prepared_statements`), named prepared statements do not survive from one
-//! transaction to the next server connection, so the request pool's statement cache is off by
-//! default (`serve.statement_cache = 0`): sqlx then uses the unnamed statement, which lives
-//! only inside the transaction that parses it — and every request query runs inside one.
+//! request traffic and may be a PgBouncer in transaction mode.
+//!
+//! Prepared statements and PgBouncer: before 1.21 (Debian 12 ships 1.18) PgBouncer cannot
+//! keep named prepared statements in transaction mode — a client's `sqlx_s_1` lands on
+//! whichever server connection the next transaction gets ("prepared statement does not
+//! exist", or "already exists" when another client named one the same). sqlx's
+//! `statement_cache_capacity(0)` alone does not help: it still names every statement, it just
+//! stops reusing them. So with `serve.statement_cache = 0` (the default when
+//! `serve.database_url` is set) every request query is also `.persistent(false)`, which makes
+//! sqlx use the unnamed statement; that one lives only until the next Parse, and every request
+//! query runs inside its transaction, so it never crosses server connections. The cost is a
+//! Parse/Describe round trip per query; a direct connection (or PgBouncer 1.21+ with
+//! `max_prepared_statements`) can set `serve.statement_cache = 100` and skip it.
 
 pub mod api;
 pub mod app;
@@ -89,15 +97,21 @@ pub async fn connect_requests(
 pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) -> Result<Arc<App>> {
     let s = &settings.serve;
     let timeout = *settings.connect_timeout;
-    let requests = match s.database_url.as_deref() {
-        Some(url) => connect_requests(url, s.pool_size, s.statement_cache, timeout, None).await?,
-        None => {
-            let url = settings.database_url.as_deref().ok_or_else(|| {
-                Error::Usage("no database configured: pass `--database-url`, or set `DATABASE_URL`".into())
-            })?;
-            connect_requests(url, s.pool_size, s.statement_cache, timeout, None).await?
-        }
+    let (url, behind_pooler) = match s.database_url.as_deref() {
+        Some(url) => (url, true),
+        None => (
+            settings.database_url.as_deref().ok_or_else(|| {
+                Error::Usage(
+                    "no database configured: pass `--database-url`, or set `DATABASE_URL`".into(),
+                )
+            })?,
+            false,
+        ),
     };
+    let statement_cache = s
+        .statement_cache
+        .unwrap_or(if behind_pooler { 0 } else { 100 });
+    let requests = connect_requests(url, s.pool_size, statement_cache, timeout, None).await?;
     let extension_schema = db::extension_schema(settings)?;
     let fixed = match opts.bench_fixed_schema {
         Some(schema) => {
@@ -128,6 +142,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     }
     Ok(Arc::new(App {
         requests,
+        persistent: statement_cache > 0,
         registry,
         resolver,
         metrics,

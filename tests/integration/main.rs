@@ -5,3 +5,4 @@ mod common;
 mod cli;
 mod platform;
 mod provision;
+mod serve;
