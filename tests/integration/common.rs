@@ -233,3 +233,51 @@ pub fn copy_sample_migrations(dir: &Path) {
         std::fs::copy(e.path(), dir.join(e.file_name())).expect("copy");
     }
 }
+
+impl Env {
+    /// Start `tenantctl ARGS` in the background with this test's environment (as `run_with`),
+    /// stdout and stderr piped, killed when dropped. For long-running commands like `serve`.
+    pub fn spawn(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Child {
+        let mut cmd = tokio::process::Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        for (k, _) in std::env::vars() {
+            if k.starts_with("TENANTCTL_")
+                || k == "DATABASE_URL"
+                || k == "CONFIRM"
+                || k == "NO_COLOR"
+            {
+                cmd.env_remove(&k);
+            }
+        }
+        cmd.env("DATABASE_URL", &self.url);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("tenantctl starts")
+    }
+
+    /// This test's database through the PgBouncer that `scripts/test` starts (transaction
+    /// pooling). Fails, not skips, when it is not there.
+    pub fn pgbouncer_url(&self) -> String {
+        let base = std::env::var("TENANTCTL_TEST_PGBOUNCER_URL").expect(
+            "TENANTCTL_TEST_PGBOUNCER_URL is not set: run the tests via `scripts/test`, which starts PgBouncer",
+        );
+        let db = self
+            .pool
+            .connect_options()
+            .get_database()
+            .expect("test database")
+            .to_string();
+        let mut u = url::Url::parse(&base).expect("TENANTCTL_TEST_PGBOUNCER_URL parses");
+        u.set_path(&format!("/{db}"));
+        u.to_string()
+    }
+}

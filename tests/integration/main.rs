@@ -6,3 +6,4 @@ mod cli;
 mod platform;
 mod provision;
 mod serve;
+mod serve_e2e;
