@@ -441,9 +441,7 @@ impl Maintenance {
         let on = self.state == OnOff::On;
         if let Some(r) = &self.reason {
             if !on {
-                return Err(crate::error::Error::Usage(
-                    "--reason goes with `on`".into(),
-                ));
+                return Err(crate::error::Error::Usage("--reason goes with `on`".into()));
             }
             if r.chars().count() > 500 || r.chars().any(char::is_control) {
                 return Err(crate::error::Error::Usage(

@@ -23,7 +23,10 @@ pub struct Serve {
 impl Serve {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let s = ctx.settings();
-        let listen = self.listen.clone().unwrap_or_else(|| s.serve.listen.clone());
+        let listen = self
+            .listen
+            .clone()
+            .unwrap_or_else(|| s.serve.listen.clone());
         let addr: SocketAddr = listen.parse().map_err(|_| {
             Error::Usage(format!(
                 "invalid listen address `{}`: expected IP:PORT, like 127.0.0.1:8080",

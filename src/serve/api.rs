@@ -255,6 +255,22 @@ pub async fn fixed_communities(State(app): State<Arc<App>>) -> Response {
     .await
 }
 
+/// The floor without its transaction: what the single query costs alone (benchmark
+/// information only).
+pub async fn fixed_bare_communities(State(app): State<Arc<App>>) -> Response {
+    let Some(fixed) = &app.fixed else {
+        return error(StatusCode::NOT_FOUND, "not_found", "no such route");
+    };
+    let mut conn = match fixed.pool.acquire().await {
+        Ok(c) => c,
+        Err(e) => return db_failure(&e),
+    };
+    match list_communities(&mut conn, app.persistent).await {
+        Ok(rows) => Json(Communities { communities: rows }).into_response(),
+        Err(e) => db_failure(&e),
+    }
+}
+
 pub async fn fixed_posts(
     State(app): State<Arc<App>>,
     q: Result<Query<PostsQuery>, QueryRejection>,

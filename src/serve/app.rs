@@ -107,7 +107,11 @@ pub fn router(app: Arc<App>) -> Router {
                 &format!("{BENCH_PREFIX}/api/communities"),
                 get(api::fixed_communities),
             )
-            .route(&format!("{BENCH_PREFIX}/api/posts"), get(api::fixed_posts));
+            .route(&format!("{BENCH_PREFIX}/api/posts"), get(api::fixed_posts))
+            .route(
+                &format!("{BENCH_PREFIX}/bare/api/communities"),
+                get(api::fixed_bare_communities),
+            );
     }
     r.fallback(fallback)
         .layer(mw::from_fn_with_state(app.clone(), front))

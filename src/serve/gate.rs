@@ -9,10 +9,10 @@
 //! covers the moments the flag cannot: requests already running when the flag is set, and the
 //! instant between the registry change and the NOTIFY reaching each `serve`.
 
-use crate::db::locks::CLASS;
-use crate::db::SchemaName;
 #[cfg(doc)]
 use crate::db;
+use crate::db::SchemaName;
+use crate::db::locks::CLASS;
 use crate::error::{Error, Result};
 use crate::registry::{PLATFORM_COLUMNS, Platform};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
@@ -52,7 +52,11 @@ pub async fn begin_request(
 }
 
 /// Enter a platform's gate for the rest of this transaction; `false` when it is closed.
-pub async fn try_enter(conn: &mut PgConnection, platform_id: i64, persistent: bool) -> Result<bool> {
+pub async fn try_enter(
+    conn: &mut PgConnection,
+    platform_id: i64,
+    persistent: bool,
+) -> Result<bool> {
     // language=PostgreSQL
     let open: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock_shared($1, $2)")
         .bind(GATE_CLASS)
@@ -79,7 +83,11 @@ pub async fn close_xact(conn: &mut PgConnection, platform_id: i64) -> Result<()>
 /// Close a platform's gate on this session, waiting at most `wait` for the requests in flight;
 /// `false` when they did not finish in time. Open it again with [`open_session`] (or by closing
 /// the connection).
-pub async fn close_session(conn: &mut PgConnection, platform_id: i64, wait: Duration) -> Result<bool> {
+pub async fn close_session(
+    conn: &mut PgConnection,
+    platform_id: i64,
+    wait: Duration,
+) -> Result<bool> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         // language=PostgreSQL

@@ -132,9 +132,11 @@ pub fn parse_host(raw: &[u8]) -> Result<RequestHost, BadHost> {
             .map_err(|_| malformed(raw, "is not an IPv6 address"))?;
         let port = match after {
             "" => None,
-            p => parse_port(raw, p.strip_prefix(':').ok_or_else(|| {
-                malformed(raw, "only `:port` may follow an IPv6 address")
-            })?)?,
+            p => parse_port(
+                raw,
+                p.strip_prefix(':')
+                    .ok_or_else(|| malformed(raw, "only `:port` may follow an IPv6 address"))?,
+            )?,
         };
         return Ok(RequestHost {
             name: HostName::Other(format!("[{}]", addr.to_ascii_lowercase())),
@@ -160,9 +162,7 @@ pub fn parse_host(raw: &[u8]) -> Result<RequestHost, BadHost> {
         });
     }
     let single_label = !name.contains('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && !name.starts_with('-')
         && !name.ends_with('-');
     if single_label {
@@ -211,13 +211,28 @@ mod tests {
         for (raw, want) in [
             ("acme.example.org", domain("acme.example.org", None)),
             ("ACME.Example.ORG", domain("acme.example.org", None)),
-            ("acme.example.org:8080", domain("acme.example.org", Some(8080))),
+            (
+                "acme.example.org:8080",
+                domain("acme.example.org", Some(8080)),
+            ),
             ("acme.example.org.", domain("acme.example.org", None)),
-            ("acme.example.org.:443", domain("acme.example.org", Some(443))),
+            (
+                "acme.example.org.:443",
+                domain("acme.example.org", Some(443)),
+            ),
             ("acme.example.org:", domain("acme.example.org", None)),
-            ("münchen.example.org", domain("xn--mnchen-3ya.example.org", None)),
-            ("MÜNCHEN.example.org", domain("xn--mnchen-3ya.example.org", None)),
-            ("xn--mnchen-3ya.example.org", domain("xn--mnchen-3ya.example.org", None)),
+            (
+                "münchen.example.org",
+                domain("xn--mnchen-3ya.example.org", None),
+            ),
+            (
+                "MÜNCHEN.example.org",
+                domain("xn--mnchen-3ya.example.org", None),
+            ),
+            (
+                "xn--mnchen-3ya.example.org",
+                domain("xn--mnchen-3ya.example.org", None),
+            ),
             ("acme.example.org。", domain("acme.example.org", None)),
         ] {
             assert_eq!(parse_host(raw.as_bytes()), Ok(want), "{raw}");
@@ -309,10 +324,7 @@ mod tests {
     #[test]
     fn one_host_header_exactly() {
         let uri: Uri = "/api/posts".parse().unwrap();
-        assert_eq!(
-            request_host(&headers(&[]), &uri),
-            Err(BadHost::Missing)
-        );
+        assert_eq!(request_host(&headers(&[]), &uri), Err(BadHost::Missing));
         assert_eq!(
             request_host(&headers(&[b"a.example.org", b"b.example.org"]), &uri),
             Err(BadHost::Duplicate)

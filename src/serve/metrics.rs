@@ -69,10 +69,9 @@ impl Metrics {
         let mut registry = Registry::default();
         let serve = registry.sub_registry_with_prefix("tenantctl_serve");
         let requests = Family::<RequestLabels, Counter>::default();
-        let latency =
-            Family::<TenantLabel, Histogram, fn() -> Histogram>::new_with_constructor(
-                latency_histogram,
-            );
+        let latency = Family::<TenantLabel, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
         let resolution_entries = Gauge::default();
         let refreshes = Family::<RefreshLabels, Counter>::default();
         serve.register(

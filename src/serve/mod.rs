@@ -115,9 +115,10 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     let extension_schema = db::extension_schema(settings)?;
     let fixed = match opts.bench_fixed_schema {
         Some(schema) => {
-            let url = settings.database_url.as_deref().ok_or_else(|| {
-                Error::Usage("--bench-fixed-schema needs `database_url`".into())
-            })?;
+            let url = settings
+                .database_url
+                .as_deref()
+                .ok_or_else(|| Error::Usage("--bench-fixed-schema needs `database_url`".into()))?;
             // The single-tenant way: the schema is the connection's own default (a startup
             // option), so the floor does no per-request switch at all.
             let pool = connect_requests(

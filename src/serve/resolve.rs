@@ -60,9 +60,13 @@ pub enum Resolution {
     /// The platform is in maintenance.
     Maintenance(Arc<Tenant>),
     /// An old address of a platform now served at `to`.
-    Moved { to: String },
+    Moved {
+        to: String,
+    },
     /// No platform; `host_address` is where the host platform is served, if it is.
-    Unknown { host_address: Option<String> },
+    Unknown {
+        host_address: Option<String>,
+    },
 }
 
 /// The host → platform map at one moment of the registry.
@@ -101,9 +105,12 @@ impl ResolutionMap {
         history: &[OldAddress],
         configured_base: Option<&str>,
     ) -> ResolutionMap {
-        let base = configured_base
-            .map(str::to_string)
-            .or_else(|| platforms.iter().find(|p| p.host).and_then(|h| h.domain.clone()));
+        let base = configured_base.map(str::to_string).or_else(|| {
+            platforms
+                .iter()
+                .find(|p| p.host)
+                .and_then(|h| h.domain.clone())
+        });
         let mut map = ResolutionMap {
             base: base.clone(),
             ..ResolutionMap::default()
@@ -399,7 +406,8 @@ impl Resolver {
             // Coalesce a burst of changes into one reload.
             while let Ok(Ok(Some(_))) =
                 tokio::time::timeout(Duration::from_millis(5), listener.try_recv()).await
-            {}
+            {
+            }
             if let Err(e) = self.refresh(pool, "notify").await {
                 warn!(error = %e, "reload after a registry change failed; serving the last map");
             }
@@ -476,14 +484,26 @@ mod tests {
         let m = ResolutionMap::build(&fleet(), &[], None);
         let now = Utc::now();
         assert_eq!(tenant_id(&m.resolve(&host("example.org"), now)), Some(1));
-        assert_eq!(tenant_id(&m.resolve(&host("acme.example.org"), now)), Some(2));
-        assert_eq!(tenant_id(&m.resolve(&host("ACME.Example.org.:8080"), now)), Some(2));
+        assert_eq!(
+            tenant_id(&m.resolve(&host("acme.example.org"), now)),
+            Some(2)
+        );
+        assert_eq!(
+            tenant_id(&m.resolve(&host("ACME.Example.org.:8080"), now)),
+            Some(2)
+        );
         assert_eq!(tenant_id(&m.resolve(&host("custom.net"), now)), Some(3));
-        assert_eq!(tenant_id(&m.resolve(&host("forum.custom.net"), now)), Some(4));
+        assert_eq!(
+            tenant_id(&m.resolve(&host("forum.custom.net"), now)),
+            Some(4)
+        );
         // A subdomain-only platform is not served under someone else's custom domain...
         assert_eq!(tenant_id(&m.resolve(&host("acme.custom.net"), now)), None);
         // ...nor two labels deep, nor as a bare label.
-        assert_eq!(tenant_id(&m.resolve(&host("x.acme.example.org"), now)), None);
+        assert_eq!(
+            tenant_id(&m.resolve(&host("x.acme.example.org"), now)),
+            None
+        );
         assert_eq!(tenant_id(&m.resolve(&host("acme"), now)), None);
         assert_eq!(m.len(), 5);
     }
@@ -514,7 +534,10 @@ mod tests {
     fn configured_base_domain_wins_over_the_host_domain() {
         let m = ResolutionMap::build(&fleet(), &[], Some("apps.example.net"));
         let now = Utc::now();
-        assert_eq!(tenant_id(&m.resolve(&host("acme.apps.example.net"), now)), Some(2));
+        assert_eq!(
+            tenant_id(&m.resolve(&host("acme.apps.example.net"), now)),
+            Some(2)
+        );
         assert_eq!(tenant_id(&m.resolve(&host("acme.example.org"), now)), None);
         // The host platform keeps its own domain.
         assert_eq!(tenant_id(&m.resolve(&host("example.org"), now)), Some(1));
@@ -564,7 +587,10 @@ mod tests {
             m.resolve(&host("gone.example.org"), now + CDuration::seconds(11)),
             Resolution::Unknown { .. }
         ));
-        assert_eq!(tenant_id(&m.resolve(&host("acme.example.org"), now)), Some(2));
+        assert_eq!(
+            tenant_id(&m.resolve(&host("acme.example.org"), now)),
+            Some(2)
+        );
         assert!(matches!(
             m.resolve(&host("orphan.example.org"), now),
             Resolution::Unknown { .. }

@@ -253,8 +253,7 @@ pub async fn domain_available(
             }
         };
         // The conflict message names the holder; the wizard is public, so it is not passed on.
-        let taken = match store::check_available(&mut conn, &address, base.as_deref(), None).await
-        {
+        let taken = match store::check_available(&mut conn, &address, base.as_deref(), None).await {
             Ok(()) => false,
             Err(Error::Conflict(_)) => true,
             Err(e) => return Err(e),

@@ -92,7 +92,10 @@ async fn get_json(c: &reqwest::Client, s: &Served, host: &str, path: &str) -> (u
         .expect("request");
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Send raw bytes, return the status code of the answer.
@@ -135,7 +138,7 @@ async fn hammer(
     concurrency: usize,
 ) -> usize {
     let c = client();
-    let checked = futures::stream::iter(0..total)
+    futures::stream::iter(0..total)
         .map(|i| {
             let (name, host, _) = fleet[(i * 7) % fleet.len()].clone();
             let path = if i % 2 == 0 {
@@ -150,16 +153,18 @@ async fn hammer(
                 let rows = crate::serve::names(&body);
                 assert!(!rows.is_empty(), "{host}{path}: {body}");
                 for r in rows {
-                    let own = r == format!("{name} Community")
-                        || r.starts_with(&format!("{name} post "));
-                    assert!(own, "{host}{path} answered another tenant's row `{r}`: {body}");
+                    let own =
+                        r == format!("{name} Community") || r.starts_with(&format!("{name} post "));
+                    assert!(
+                        own,
+                        "{host}{path} answered another tenant's row `{r}`: {body}"
+                    );
                 }
             }
         })
         .buffer_unordered(concurrency)
         .count()
-        .await;
-    checked
+        .await
 }
 
 async fn search_path_of_fresh_transactions(url: &str, n: usize) -> Vec<String> {
@@ -217,10 +222,12 @@ async fn behind_pgbouncer_no_request_carries_a_tenant_into_the_next(pool: PgPool
     // the trap is real here, so the checks above could have failed.
     let poison = &fleet[1].2;
     let mut c = PgConnection::connect(&bouncer).await.unwrap();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET search_path TO \"{poison}\"")))
-        .execute(&mut c)
-        .await
-        .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET search_path TO \"{poison}\""
+    )))
+    .execute(&mut c)
+    .await
+    .unwrap();
     c.close().await.unwrap();
     let seen = search_path_of_fresh_transactions(&bouncer, 8).await;
     assert!(
@@ -233,7 +240,10 @@ async fn behind_pgbouncer_no_request_carries_a_tenant_into_the_next(pool: PgPool
     s.signal("-TERM");
     let (code, lines) = s.wait().await;
     assert_eq!(code, 0, "{lines:?}");
-    assert!(!lines.iter().any(|l| l.contains("prepared statement")), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("prepared statement")),
+        "{lines:?}"
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -354,12 +364,21 @@ async fn serve_refuses_bad_settings(pool: PgPool) {
         .await
         .code(2)
         .stderr_has("invalid listen address `localhost`");
-    env.run(&["serve", "--listen", "127.0.0.1:0", "--bench-fixed-schema", "public"])
-        .await
-        .code(2);
+    env.run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--bench-fixed-schema",
+        "public",
+    ])
+    .await
+    .code(2);
     env.run_with(
         &["serve", "--listen", "127.0.0.1:0"],
-        &[("TENANTCTL_SERVE_DATABASE_URL", "postgres://postgres@127.0.0.1:1/x")],
+        &[(
+            "TENANTCTL_SERVE_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/x",
+        )],
     )
     .await
     .code(69)
