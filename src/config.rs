@@ -373,7 +373,7 @@ pub const KEYS: &[Key] = &[
         "serve.statement_cache",
         Kind::Int,
         None,
-        "prepared statements cached per request-pool connection; 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 100",
+        "prepared statements cached per request-pool connection, per tenant while they fit; 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 256",
     ),
     key(
         "serve.retry_after",

@@ -145,6 +145,8 @@ max_client_conn = 2000
 max_db_connections = 0
 ignore_startup_parameters = extra_float_digits
 server_reset_query =
+# Idle server connections go soon, so a test database can be dropped after its test.
+server_idle_timeout = 10
 logfile = $dir/pgbouncer.log
 pidfile = $dir/pgbouncer.pid
 admin_users = postgres

@@ -1,15 +1,16 @@
 //! The tenant read API over the sample tenant schema, so isolation is visible from outside:
 //! `GET /api/communities` and `GET /api/posts?limit=N`. Every query is unqualified and runs in
 //! a request transaction whose `search_path` is the tenant's schema alone (set
-//! transaction-locally, see [`super::gate::begin_request`]): a missing table fails loudly and
+//! transaction-locally, see [`super::gate::RequestTx`]): a missing table fails loudly and
 //! never falls through to `public` or another tenant.
 //!
 //! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
 //! same code on a pool whose schema is fixed.
 
 use super::app::{App, error, maintenance};
-use super::gate;
+use super::gate::RequestTx;
 use super::resolve::Tenant;
+use crate::db::SchemaName;
 use crate::error::Error;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -17,9 +18,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
+use sqlx::{AssertSqlSafe, PgConnection};
 use std::sync::Arc;
 use tracing::error;
+
+/// How many distinct queries the API sends per tenant (for the per-tenant statement budget).
+pub const QUERIES: usize = 2;
 
 /// The most posts one request returns.
 pub const MAX_LIMIT: i64 = 100;
@@ -57,18 +61,39 @@ pub struct Posts {
     pub posts: Vec<Post>,
 }
 
+/// How request queries are sent (see `serve.statement_cache`).
+#[derive(Debug, Clone, Copy)]
+pub struct Stmts<'a> {
+    /// Named prepared statements, cached per connection; otherwise the unnamed statement.
+    pub persistent: bool,
+    /// Per-tenant statement text (a comment naming the schema), so each tenant keeps its own
+    /// cached plan on a connection. One text for all tenants would be re-planned every time a
+    /// connection moves to another tenant: PostgreSQL invalidates a cached plan whose
+    /// `search_path` differs from the one it was planned under.
+    pub tag: Option<&'a SchemaName>,
+}
+
+impl Stmts<'_> {
+    fn sql(&self, text: &'static str) -> AssertSqlSafe<String> {
+        match self.tag {
+            // The schema reaches SQL text only as `SchemaName::sql()`, here inside a comment.
+            Some(s) if self.persistent => AssertSqlSafe(format!("/* {} */ {text}", s.sql())),
+            _ => AssertSqlSafe(text.to_string()),
+        }
+    }
+}
+
 /// Active communities, oldest first.
-/// `persistent`: whether the query may be a named prepared statement (`serve.statement_cache`).
 pub async fn list_communities(
     conn: &mut PgConnection,
-    persistent: bool,
+    st: Stmts<'_>,
 ) -> sqlx::Result<Vec<Community>> {
     // language=PostgreSQL
-    sqlx::query_as(
+    sqlx::query_as(st.sql(
         "SELECT id, slug, name, description, visibility, created_at FROM communities \
          WHERE archived_at IS NULL ORDER BY id LIMIT 1000",
-    )
-    .persistent(persistent)
+    ))
+    .persistent(st.persistent)
     .fetch_all(conn)
     .await
 }
@@ -77,15 +102,15 @@ pub async fn list_communities(
 pub async fn list_posts(
     conn: &mut PgConnection,
     limit: i64,
-    persistent: bool,
+    st: Stmts<'_>,
 ) -> sqlx::Result<Vec<Post>> {
     // language=PostgreSQL
-    sqlx::query_as(
+    sqlx::query_as(st.sql(
         "SELECT id, community_id, title, body, pinned, comments_count, published_at, created_at \
          FROM posts WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT $1",
-    )
+    ))
     .bind(limit)
-    .persistent(persistent)
+    .persistent(st.persistent)
     .fetch_all(conn)
     .await
 }
@@ -143,27 +168,13 @@ where
     T: Serialize,
     F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
 {
-    let tx = gate::begin_request(
-        &app.requests,
-        tenant.id,
-        &tenant.schema,
-        app.extension_schema.as_ref(),
-        app.persistent,
-    )
-    .await;
-    let mut tx = match tx {
+    let tx = RequestTx::begin(&app.requests, &tenant.schema, app.extension_schema.as_ref()).await;
+    let tx = match tx {
         Ok(Some(tx)) => tx,
         Ok(None) => return maintenance(tenant),
         Err(e) => return failure(&e),
     };
-    let out = match work(&mut *tx).await {
-        Ok(out) => out,
-        Err(e) => return db_failure(&e),
-    };
-    if let Err(e) = tx.commit().await {
-        return db_failure(&e);
-    }
-    Json(out).into_response()
+    finish(tx, work).await
 }
 
 /// The benchmark floor: the same work on the fixed-schema pool, in a plain transaction.
@@ -175,16 +186,26 @@ where
     let Some(fixed) = &app.fixed else {
         return error(StatusCode::NOT_FOUND, "not_found", "no such route");
     };
-    let mut tx = match fixed.pool.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return db_failure(&e),
-    };
-    let out = match work(&mut *tx).await {
+    match RequestTx::begin_plain(&fixed.pool).await {
+        Ok(tx) => finish(tx, work).await,
+        Err(e) => failure(&e),
+    }
+}
+
+async fn finish<T, F>(mut tx: RequestTx, work: F) -> Response
+where
+    T: Serialize,
+    F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
+{
+    let out = match work(tx.conn()).await {
         Ok(out) => out,
-        Err(e) => return db_failure(&e),
+        Err(e) => {
+            let _ = tx.rollback().await;
+            return db_failure(&e);
+        }
     };
     if let Err(e) = tx.commit().await {
-        return db_failure(&e);
+        return failure(&e);
     }
     Json(out).into_response()
 }
@@ -218,10 +239,10 @@ pub async fn communities(
     State(app): State<Arc<App>>,
     axum::Extension(tenant): axum::Extension<Arc<Tenant>>,
 ) -> Response {
-    let persistent = app.persistent;
+    let st = app.stmts(Some(&tenant.schema));
     in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
         Ok(Communities {
-            communities: list_communities(c, persistent).await?,
+            communities: list_communities(c, st).await?,
         })
     })
     .await
@@ -236,20 +257,20 @@ pub async fn posts(
         Ok(l) => l,
         Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
     };
-    let persistent = app.persistent;
+    let st = app.stmts(Some(&tenant.schema));
     in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
         Ok(Posts {
-            posts: list_posts(c, limit, persistent).await?,
+            posts: list_posts(c, limit, st).await?,
         })
     })
     .await
 }
 
 pub async fn fixed_communities(State(app): State<Arc<App>>) -> Response {
-    let persistent = app.persistent;
+    let st = app.stmts(None);
     in_fixed(&app, async move |c: &mut PgConnection| {
         Ok(Communities {
-            communities: list_communities(c, persistent).await?,
+            communities: list_communities(c, st).await?,
         })
     })
     .await
@@ -265,7 +286,7 @@ pub async fn fixed_bare_communities(State(app): State<Arc<App>>) -> Response {
         Ok(c) => c,
         Err(e) => return db_failure(&e),
     };
-    match list_communities(&mut conn, app.persistent).await {
+    match list_communities(&mut conn, app.stmts(None)).await {
         Ok(rows) => Json(Communities { communities: rows }).into_response(),
         Err(e) => db_failure(&e),
     }
@@ -279,10 +300,10 @@ pub async fn fixed_posts(
         Ok(l) => l,
         Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
     };
-    let persistent = app.persistent;
+    let st = app.stmts(None);
     in_fixed(&app, async move |c: &mut PgConnection| {
         Ok(Posts {
-            posts: list_posts(c, limit, persistent).await?,
+            posts: list_posts(c, limit, st).await?,
         })
     })
     .await

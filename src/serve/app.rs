@@ -52,6 +52,8 @@ pub struct App {
     /// Whether request queries may be named prepared statements (`serve.statement_cache` > 0);
     /// otherwise they use the unnamed statement, which lives only inside its transaction.
     pub persistent: bool,
+    /// The request pool's statement cache per connection (`serve.statement_cache`).
+    pub statement_cache: usize,
     /// The registry, directly: setup routes, readiness, and the resolver's reloads.
     pub registry: PgPool,
     pub resolver: Arc<Resolver>,
@@ -64,6 +66,24 @@ pub struct App {
     /// The configured `base_domain`, as typed (setup routes normalise it like the CLI).
     pub base_domain: Option<String>,
     pub fixed: Option<FixedSchema>,
+}
+
+impl App {
+    /// How this request's queries are sent. Statements are per tenant while every served
+    /// tenant's queries fit in the statement cache; beyond that, one text for all (re-planned
+    /// when a connection changes tenant) beats a cache that evicts, which costs a round trip
+    /// (Close) and a full plan per request.
+    pub fn stmts<'a>(&self, tenant: Option<&'a SchemaName>) -> super::api::Stmts<'a> {
+        let fits = self.resolver.served() * super::api::QUERIES <= self.statement_cache;
+        super::api::Stmts {
+            persistent: self.persistent,
+            tag: if self.persistent && fits {
+                tenant
+            } else {
+                None
+            },
+        }
+    }
 }
 
 /// Which part of the application a path belongs to.

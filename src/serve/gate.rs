@@ -1,6 +1,6 @@
 //! The tenant gate: how "no request touches its schema" is made true, not just likely.
 //!
-//! Every request transaction takes a *shared* transaction-level advisory lock on its platform's
+//! Every request transaction takes a *shared* transaction-level advisory lock on its schema's
 //! gate (without waiting) right after setting its `search_path`. Whoever must keep requests
 //! out of a schema — `platform maintenance NAME on`, and restore or migrate-host-to-schema
 //! while they rebuild a schema — takes the gate *exclusively*: that waits for the requests in
@@ -15,87 +15,145 @@ use crate::db::SchemaName;
 use crate::db::locks::CLASS;
 use crate::error::{Error, Result};
 use crate::registry::{PLATFORM_COLUMNS, Platform};
-use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres};
 use std::time::Duration;
 
 /// The advisory-lock class of tenant gates (next to `db::locks`' classes `CLASS`, `CLASS + 1`).
+/// `tenantctl.enter_gate()` (migration `20261126000710`) has the number written out.
 pub const GATE_CLASS: i32 = CLASS + 7;
 
-/// Begin a request transaction for a tenant: `search_path` set transaction-locally, then the
-/// gate entered shared. `Ok(None)`: the gate is closed (maintenance, restore), and the
-/// transaction is already rolled back.
+/// The SQLSTATE `tenantctl.enter_gate()` raises when the gate is closed.
+pub const GATE_CLOSED: &str = "TCG01";
+
+/// A request's transaction on a pooled connection: `search_path` set transaction-locally and
+/// the gate entered shared, in one round trip — the effect of [`db::begin_tenant`] plus the
+/// gate, without a prepared statement: `BEGIN; SET LOCAL search_path TO "schema";
+/// SELECT tenantctl.enter_gate()` goes as one simple query (which a transaction-mode PgBouncer
+/// before 1.21 also takes). The schema reaches SQL text only as `SchemaName::sql()`, and no
+/// value at all does: the gate is keyed by the schema just set (`current_schema()`).
 ///
-/// Same effect as [`db::begin_tenant`], in one round trip instead of two and without a
-/// prepared statement: `BEGIN; SET LOCAL search_path TO "schema"` goes as one simple query
-/// (the schema reaches SQL text only as `SchemaName::sql()`), which also works on a
-/// transaction-mode PgBouncer that cannot keep named prepared statements. `persistent`:
-/// whether the gate query may be a named prepared statement (see `serve.statement_cache`).
-pub async fn begin_request(
-    pool: &PgPool,
-    platform_id: i64,
-    schema: &SchemaName,
-    extension_schema: Option<&SchemaName>,
-    persistent: bool,
-) -> Result<Option<Transaction<'static, Postgres>>> {
-    let mut tx = pool
-        .begin_with(AssertSqlSafe(format!(
-            "BEGIN; SET LOCAL search_path TO {}",
+/// It ends with [`commit`](Self::commit) or [`rollback`](Self::rollback). Dropped while open
+/// — a request future cancelled half-way, a panic — its connection is closed instead of going
+/// back to the pool, so no later borrower can inherit the transaction or its `search_path`.
+/// (sqlx's own `Transaction` would hand back a connection whose `BEGIN ...` failed or was
+/// cancelled after it ran: its rollback-on-drop only counts transactions it saw begin.)
+#[derive(Debug)]
+pub struct RequestTx {
+    conn: PoolConnection<Postgres>,
+    open: bool,
+}
+
+impl RequestTx {
+    /// Begin a tenant's request transaction; `Ok(None)`: the gate is closed (maintenance,
+    /// restore), nothing else happened.
+    pub async fn begin(
+        pool: &PgPool,
+        schema: &SchemaName,
+        extension_schema: Option<&SchemaName>,
+    ) -> Result<Option<RequestTx>> {
+        let statement = format!(
+            "BEGIN; SET LOCAL search_path TO {}; SELECT tenantctl.enter_gate()",
             schema.search_path(extension_schema)
-        )))
-        .await?;
-    if try_enter(&mut tx, platform_id, persistent).await? {
-        Ok(Some(tx))
-    } else {
-        tx.rollback().await?;
-        Ok(None)
+        );
+        match RequestTx::begin_with(pool, statement).await {
+            Ok(tx) => Ok(Some(tx)),
+            Err(Error::Db(e)) if crate::error::sqlstate(&e).as_deref() == Some(GATE_CLOSED) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A plain transaction (the benchmark floor: same machinery, no switch, no gate).
+    pub async fn begin_plain(pool: &PgPool) -> Result<RequestTx> {
+        RequestTx::begin_with(pool, "BEGIN".to_string()).await
+    }
+
+    async fn begin_with(pool: &PgPool, statement: String) -> Result<RequestTx> {
+        let mut conn = pool.acquire().await?;
+        match sqlx::raw_sql(AssertSqlSafe(statement))
+            .execute(&mut *conn)
+            .await
+        {
+            Ok(_) => Ok(RequestTx { conn, open: true }),
+            Err(e) => {
+                // The BEGIN may have run before a later statement failed: end it here.
+                // language=PostgreSQL
+                if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// The connection, inside the transaction.
+    pub fn conn(&mut self) -> &mut PgConnection {
+        &mut self.conn
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        // language=PostgreSQL
+        let r = sqlx::raw_sql("COMMIT").execute(&mut *self.conn).await;
+        if r.is_ok() {
+            self.open = false;
+        }
+        r.map(|_| ()).map_err(Into::into)
+    }
+
+    pub async fn rollback(mut self) -> Result<()> {
+        // language=PostgreSQL
+        let r = sqlx::raw_sql("ROLLBACK").execute(&mut *self.conn).await;
+        if r.is_ok() {
+            self.open = false;
+        }
+        r.map(|_| ()).map_err(Into::into)
     }
 }
 
-/// Enter a platform's gate for the rest of this transaction; `false` when it is closed.
-pub async fn try_enter(
-    conn: &mut PgConnection,
-    platform_id: i64,
-    persistent: bool,
-) -> Result<bool> {
-    // language=PostgreSQL
-    let open: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock_shared($1, $2)")
-        .bind(GATE_CLASS)
-        .bind(platform_id as i32)
-        .persistent(persistent)
-        .fetch_one(conn)
-        .await?;
-    Ok(open)
+impl Drop for RequestTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
-/// Close a platform's gate for the rest of this transaction, waiting for the requests in
-/// flight to finish (bounded by the connection's `lock_timeout`). For restore and the like:
-/// hold it while the schema is rebuilt.
-pub async fn close_xact(conn: &mut PgConnection, platform_id: i64) -> Result<()> {
-    // language=PostgreSQL
-    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind(GATE_CLASS)
-        .bind(platform_id as i32)
-        .execute(conn)
-        .await?;
+// language=PostgreSQL
+const KEY: &str = "hashtext($1)";
+
+/// Close a schema's gate for the rest of this transaction, waiting for the requests in flight
+/// to finish (bounded by the connection's `lock_timeout`). For restore and the like: hold it
+/// while the schema is rebuilt, and requests get 503 meanwhile.
+pub async fn close_xact(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT pg_advisory_xact_lock($2, {KEY})"
+    )))
+    .bind(schema.as_str())
+    .bind(GATE_CLASS)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// Close a platform's gate on this session, waiting at most `wait` for the requests in flight;
+/// Close a schema's gate on this session, waiting at most `wait` for the requests in flight;
 /// `false` when they did not finish in time. Open it again with [`open_session`] (or by closing
 /// the connection).
 pub async fn close_session(
     conn: &mut PgConnection,
-    platform_id: i64,
+    schema: &SchemaName,
     wait: Duration,
 ) -> Result<bool> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
-        // language=PostgreSQL
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
-            .bind(GATE_CLASS)
-            .bind(platform_id as i32)
-            .fetch_one(&mut *conn)
-            .await?;
+        let got: bool = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT pg_try_advisory_lock($2, {KEY})"
+        )))
+        .bind(schema.as_str())
+        .bind(GATE_CLASS)
+        .fetch_one(&mut *conn)
+        .await?;
         if got {
             return Ok(true);
         }
@@ -106,13 +164,14 @@ pub async fn close_session(
     }
 }
 
-pub async fn open_session(conn: &mut PgConnection, platform_id: i64) -> Result<()> {
-    // language=PostgreSQL
-    sqlx::query("SELECT pg_advisory_unlock($1, $2)")
-        .bind(GATE_CLASS)
-        .bind(platform_id as i32)
-        .execute(conn)
-        .await?;
+pub async fn open_session(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
+    sqlx::query(AssertSqlSafe(format!(
+        "SELECT pg_advisory_unlock($2, {KEY})"
+    )))
+    .bind(schema.as_str())
+    .bind(GATE_CLASS)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -164,8 +223,9 @@ pub async fn set_maintenance(
     };
     let unchanged = platform.maintenance == on;
     if on {
+        let schema = platform.require_schema()?;
         let mut conn = pool.acquire().await?;
-        if !close_session(&mut conn, platform.id, drain_wait).await? {
+        if !close_session(&mut conn, &schema, drain_wait).await? {
             return Err(Error::Busy(format!(
                 "platform `{}` is in maintenance now, but requests started before were still running after {}",
                 platform.name,
@@ -174,10 +234,25 @@ pub async fn set_maintenance(
             .hint("they finish on their own; run the command again to wait for them"));
         }
         tokio::time::sleep(settle).await;
-        open_session(&mut conn, platform.id).await?;
+        open_session(&mut conn, &schema).await?;
     }
     Ok(MaintenanceChange {
         platform: updated,
         unchanged,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_migration_uses_the_same_lock_class_and_sqlstate() {
+        let sql = include_str!("../../migrations/registry/20261126000710_serve_notify.up.sql");
+        assert!(
+            sql.contains(&format!("pg_try_advisory_xact_lock_shared({GATE_CLASS}, ")),
+            "enter_gate() must use GATE_CLASS = {GATE_CLASS}"
+        );
+        assert!(sql.contains(&format!("ERRCODE = '{GATE_CLOSED}'")));
+    }
 }

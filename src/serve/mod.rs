@@ -47,6 +47,10 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+/// The request pool's statement cache on a direct connection: room for the API's statements of
+/// 128 tenants, each keeping its own plans (see [`App::stmts`]).
+pub const DIRECT_STATEMENT_CACHE: usize = 256;
+
 /// What `serve` needs beyond the settings.
 #[derive(Debug, Default)]
 pub struct ServeOptions {
@@ -108,9 +112,11 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
             false,
         ),
     };
-    let statement_cache = s
-        .statement_cache
-        .unwrap_or(if behind_pooler { 0 } else { 100 });
+    let statement_cache = s.statement_cache.unwrap_or(if behind_pooler {
+        0
+    } else {
+        DIRECT_STATEMENT_CACHE
+    });
     let requests = connect_requests(url, s.pool_size, statement_cache, timeout, None).await?;
     let extension_schema = db::extension_schema(settings)?;
     let fixed = match opts.bench_fixed_schema {
@@ -144,6 +150,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     Ok(Arc::new(App {
         requests,
         persistent: statement_cache > 0,
+        statement_cache,
         registry,
         resolver,
         metrics,

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -237,6 +237,8 @@ pub struct Resolver {
     /// Serialises reloads, so an older snapshot never replaces a newer one.
     reload: tokio::sync::Mutex<()>,
     loaded: AtomicBool,
+    /// The current map's size, readable without the lock.
+    served: AtomicUsize,
     /// Whether our own test notification came back after LISTEN.
     notifications_seen: AtomicBool,
     metrics: Arc<Metrics>,
@@ -257,6 +259,7 @@ impl Resolver {
             configured_base,
             reload: tokio::sync::Mutex::new(()),
             loaded: AtomicBool::new(false),
+            served: AtomicUsize::new(0),
             notifications_seen: AtomicBool::new(false),
             metrics,
         })
@@ -272,6 +275,11 @@ impl Resolver {
         self.loaded.load(Ordering::Acquire)
     }
 
+    /// How many addresses the current map serves.
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::Acquire)
+    }
+
     pub fn notifications_seen(&self) -> bool {
         self.notifications_seen.load(Ordering::Acquire)
     }
@@ -279,6 +287,7 @@ impl Resolver {
     /// Replace the map (tests build one by hand).
     pub fn install(&self, map: ResolutionMap) {
         self.metrics.resolution_entries.set(map.len() as i64);
+        self.served.store(map.len(), Ordering::Release);
         *self.map.write().expect("resolution map lock") = Arc::new(map);
         self.loaded.store(true, Ordering::Release);
     }

@@ -697,13 +697,15 @@ async fn a_closed_gate_keeps_requests_out_even_before_the_map_knows(pool: PgPool
     let env = Env::new(pool);
     fleet(&env).await;
     let app = app(&env, &[]).await;
-    let id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = 'Acme'")
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
+    let schema: String =
+        sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE name = 'Acme'")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    let schema = tenantctl::db::SchemaName::parse(&schema).unwrap();
     // What restore does while it rebuilds a schema.
     let mut tx = env.pool.begin().await.unwrap();
-    tenantctl::serve::gate::close_xact(&mut tx, id)
+    tenantctl::serve::gate::close_xact(&mut tx, &schema)
         .await
         .unwrap();
     let a = get(&app, "acme.example.test", "/api/communities").await;

@@ -167,6 +167,23 @@ async fn hammer(
         .await
 }
 
+/// Close PgBouncer's server connections to this test's database, so `#[sqlx::test]` can drop
+/// it (through the admin console, which takes simple queries only).
+async fn release_pgbouncer(bouncer: &str) {
+    let mut u = url::Url::parse(bouncer).unwrap();
+    let db = u.path().trim_start_matches('/').to_string();
+    u.set_path("/pgbouncer");
+    let mut admin = PgConnection::connect(u.as_str()).await.unwrap();
+    // KILL drops the connections and holds new ones until RESUME.
+    for command in ["KILL", "RESUME"] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("{command} {db}")))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+    let _ = admin.close().await;
+}
+
 async fn search_path_of_fresh_transactions(url: &str, n: usize) -> Vec<String> {
     let mut out = Vec::new();
     for _ in 0..n {
@@ -244,6 +261,7 @@ async fn behind_pgbouncer_no_request_carries_a_tenant_into_the_next(pool: PgPool
         !lines.iter().any(|l| l.contains("prepared statement")),
         "{lines:?}"
     );
+    release_pgbouncer(&bouncer).await;
 }
 
 #[sqlx::test(migrations = false)]
