@@ -34,19 +34,3 @@ CREATE TRIGGER domain_history_notify
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON tenantctl.domain_history
     FOR EACH STATEMENT EXECUTE FUNCTION tenantctl.notify_registry_changed();
 
--- The tenant gate of `serve` (see src/serve/gate.rs): every request transaction, right after
--- `SET LOCAL search_path`, enters the gate of its schema with a shared advisory lock; whoever
--- must keep requests out of a schema (maintenance, restore) holds it exclusively. Keyed by
--- the schema name the transaction just set, so the request needs no value in its SQL text and
--- no extra round trip. 'TCG01': the gate is closed.
-CREATE OR REPLACE FUNCTION tenantctl.enter_gate() RETURNS void
-    LANGUAGE plpgsql AS
-$$
-BEGIN
-    -- Qualified: this runs under the tenant's search_path (and must, for current_schema()).
-    IF NOT pg_catalog.pg_try_advisory_xact_lock_shared(1952674931, pg_catalog.hashtext(pg_catalog.current_schema())) THEN
-        RAISE EXCEPTION 'schema % is closed for maintenance', pg_catalog.current_schema()
-            USING ERRCODE = 'TCG01';
-    END IF;
-END
-$$;

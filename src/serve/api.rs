@@ -7,7 +7,7 @@
 //! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
 //! same code on a pool whose schema is fixed.
 
-use super::app::{App, error, maintenance};
+use super::app::{App, error};
 use super::gate::RequestTx;
 use super::resolve::Tenant;
 use crate::db::SchemaName;
@@ -130,7 +130,13 @@ pub fn db_failure(e: &sqlx::Error) -> Response {
             "unavailable",
             "the database is not reachable",
         ),
-        Some("57014" | "40001" | "40P01" | "55P03") => error(
+        // A closed gate (maintenance, restore) or a migration's lock on the tenant's tables.
+        Some("55P03") => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "this platform is being worked on; try again shortly",
+        ),
+        Some("57014" | "40001" | "40P01") => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "the database is busy; try again",
@@ -170,8 +176,7 @@ where
 {
     let tx = RequestTx::begin(&app.requests, &tenant.schema, app.extension_schema.as_ref()).await;
     let tx = match tx {
-        Ok(Some(tx)) => tx,
-        Ok(None) => return maintenance(tenant),
+        Ok(tx) => tx,
         Err(e) => return failure(&e),
     };
     finish(tx, work).await

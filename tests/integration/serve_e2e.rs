@@ -269,16 +269,10 @@ async fn sigterm_and_sigint_let_requests_in_flight_finish(pool: PgPool) {
     let env = Env::new(pool);
     let fleet = tenants(&env, 1).await;
     let (_, host, schema) = fleet[0].clone();
+    crate::serve::slow_communities(&env.pool, &schema, 1.5).await;
     for sig in ["-TERM", "-INT"] {
         let s = Served::start(&env, &[], &[]).await;
-        // Hold a request inside its transaction.
-        let mut blocker = env.pool.begin().await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "LOCK TABLE \"{schema}\".communities IN ACCESS EXCLUSIVE MODE"
-        )))
-        .execute(&mut *blocker)
-        .await
-        .unwrap();
+        // A request that takes 1.5 s inside its transaction.
         let url = s.url("/api/communities");
         let h = host.clone();
         let in_flight = tokio::spawn(async move {
@@ -292,7 +286,6 @@ async fn sigterm_and_sigint_let_requests_in_flight_finish(pool: PgPool) {
         assert!(!in_flight.is_finished());
         // New connections are no longer accepted.
         assert!(tokio::net::TcpStream::connect(s.addr).await.is_err());
-        blocker.commit().await.unwrap();
         let (status, body) = in_flight.await.unwrap();
         assert_eq!(status, 200, "{body}");
         assert!(body.contains("T0 Community"), "{body}");
