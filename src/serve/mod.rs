@@ -2,8 +2,8 @@
 //!
 //! Each request is mapped to its tenant from the Host header ([`host`]) through an in-memory
 //! map ([`resolve`]) that LISTEN/NOTIFY and a periodic reload keep fresh, so no request queries
-//! the registry. Its database work runs in a transaction whose `search_path` is set
-//! transaction-locally and whose platform gate is entered shared ([`gate`]); nothing is ever
+//! the registry. Its database work runs in a transaction whose `search_path` (and a short
+//! `lock_timeout`, which makes the [`gate`] work) is set transaction-locally; nothing is ever
 //! set on the session, so a pooled connection — also a PgBouncer server connection in
 //! transaction mode — never carries one tenant into the next request.
 //!
