@@ -392,6 +392,37 @@ pub const KEYS: &[Key] = &[
         Some("\"30s\""),
         "periodic refresh of the resolution map (besides LISTEN/NOTIFY)",
     ),
+    Key {
+        name: "serve.database_url",
+        kind: Kind::Secret,
+        default: None,
+        alt_env: None,
+        help: "database URL for request traffic, e.g. a PgBouncer in transaction mode; unset: database_url (which `serve` keeps for LISTEN and the registry)",
+    },
+    key(
+        "serve.pool_size",
+        Kind::Int,
+        Some("16"),
+        "connections of the request pool",
+    ),
+    key(
+        "serve.statement_cache",
+        Kind::Int,
+        None,
+        "prepared statements cached per request-pool connection, per tenant while they fit; 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 256",
+    ),
+    key(
+        "serve.retry_after",
+        Kind::Duration,
+        Some("\"30s\""),
+        "Retry-After of the 503 a platform in maintenance (or unavailable) answers",
+    ),
+    key(
+        "serve.shutdown_timeout",
+        Kind::Duration,
+        Some("\"30s\""),
+        "on SIGTERM/SIGINT, how long requests in flight may take to finish",
+    ),
     key(
         "host_migration.backup_max_age",
         Kind::Duration,
@@ -531,6 +562,11 @@ pub struct ServeSettings {
     pub listen: String,
     pub unknown_host: String,
     pub refresh_interval: Dur,
+    pub database_url: Option<String>,
+    pub pool_size: u32,
+    pub statement_cache: Option<usize>,
+    pub retry_after: Dur,
+    pub shutdown_timeout: Dur,
 }
 
 #[derive(Debug, Clone, Deserialize)]

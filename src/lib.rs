@@ -15,6 +15,7 @@ pub mod output;
 pub mod provision;
 pub mod registry;
 pub mod report;
+pub mod serve;
 
 pub use error::{Error, Result};
 

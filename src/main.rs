@@ -20,6 +20,7 @@ async fn main() -> ExitCode {
         stderr_color,
     );
     if cli.command.handles_signals() {
+        // The worker finishes its jobs and serve drains its requests on SIGINT/SIGTERM.
         return match tenantctl::run(cli, config).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => report(e),

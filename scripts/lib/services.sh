@@ -141,12 +141,84 @@ stop_smtp() {
 }
 
 stop_services() {
-  local s
-  for s in "${_started[@]}"; do
-    "stop_$s" || true
+  local i
+  # In reverse order: a pooler stops before the server behind it.
+  for ((i = ${#_started[@]} - 1; i >= 0; i--)); do
+    "stop_${_started[$i]}" || true
   done
   _started=()
   if [ -n "$SERVICES_DIR" ] && [ -z "${KEEP_SERVICES_DIR:-}" ]; then
     rm -rf "$SERVICES_DIR"
+  fi
+}
+
+# PgBouncer in transaction pooling mode in front of the cluster start_postgres started (call
+# that first). Every database name is routed to the cluster, so the per-test databases of
+# `#[sqlx::test]` work through it. Few server connections per database, so client
+# connections really share them: leaked session state would show in the next transaction.
+# Exports TENANTCTL_TEST_PGBOUNCER_URL (same user and database as DATABASE_URL) and
+# PGBOUNCER_VERSION. Debian 12 ships 1.18, which has no max_prepared_statements (1.21+):
+# named prepared statements do not survive there, see src/serve/mod.rs.
+start_pgbouncer() {
+  services_dir
+  if [ -z "${PG_PORT:-}" ]; then
+    log "start_pgbouncer needs start_postgres first"
+    return 1
+  fi
+  local bin
+  bin="$(command -v pgbouncer || true)"
+  if [ -z "$bin" ]; then
+    apt_install pgbouncer
+    bin="$(command -v pgbouncer)"
+  fi
+  local dir="$SERVICES_DIR/pgbouncer" port
+  mkdir -p "$dir"
+  port="$(free_port)"
+  # Trust on loopback; PgBouncer still wants each user in the auth file.
+  printf '"postgres" ""\n' >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = ${PGBOUNCER_POOL_SIZE:-4}
+max_client_conn = 2000
+max_db_connections = 0
+ignore_startup_parameters = extra_float_digits
+server_reset_query =
+# Idle server connections go soon, so a test database can be dropped after its test.
+server_idle_timeout = 10
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+admin_users = postgres
+INI
+  [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+  # PgBouncer refuses to run as root.
+  as_pg_owner "$bin" -d -q "$dir/pgbouncer.ini" || { cat "$dir/pgbouncer.log" >&2; return 1; }
+  local i
+  for i in $(seq 1 50); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$port)))" 2>/dev/null; then
+      break
+    fi
+    sleep 0.1
+  done
+  _started+=("pgbouncer")
+  PGBOUNCER_DIR="$dir"
+  PGBOUNCER_VERSION="$("$bin" --version | sed -nE 's/^PgBouncer ([0-9.]+).*/\1/p')"
+  export PGBOUNCER_DIR PGBOUNCER_VERSION
+  export TENANTCTL_TEST_PGBOUNCER_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  log "pgbouncer $PGBOUNCER_VERSION (transaction pooling) on 127.0.0.1:$port -> postgres :$PG_PORT"
+}
+
+stop_pgbouncer() {
+  local pidfile="${PGBOUNCER_DIR:-}/pgbouncer.pid"
+  if [ -n "${PGBOUNCER_DIR:-}" ] && [ -s "$pidfile" ]; then
+    kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
   fi
 }

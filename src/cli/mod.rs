@@ -10,6 +10,7 @@ pub mod platform;
 pub mod platform_ops;
 pub mod provision;
 pub mod report;
+pub mod serve;
 pub mod status;
 pub mod worker;
 
@@ -159,13 +160,15 @@ pub enum Command {
     Report(report::ReportCmd),
     /// The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics
     Status(status::Status),
+    /// Serve HTTP: each request reaches its tenant's schema, by Host header
+    Serve(serve::Serve),
 }
 
 impl Command {
-    /// Whether the command handles SIGINT/SIGTERM itself (finishing its work) instead of being
-    /// interrupted at once by `main`.
+    /// Commands that handle SIGINT/SIGTERM themselves (finishing their work: the worker its
+    /// jobs, serve its requests), so `main` must not end the process on Ctrl-C.
     pub fn handles_signals(&self) -> bool {
-        matches!(self, Command::Worker(_))
+        matches!(self, Command::Worker(_) | Command::Serve(_))
     }
 }
 
@@ -249,5 +252,6 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Config(c) => c.run(ctx).await,
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,
+        Command::Serve(c) => c.run(ctx).await,
     }
 }

@@ -26,6 +26,9 @@ pub enum PlatformCmd {
     Retry(super::platform_ops::Retry),
     /// Delete a platform: drop its schema and its registry row in one transaction
     Delete(super::platform_ops::Delete),
+    /// Put a platform in maintenance (serve answers 503, no request touches its schema) or
+    /// take it out
+    Maintenance(Maintenance),
 }
 
 impl PlatformCmd {
@@ -37,6 +40,7 @@ impl PlatformCmd {
             PlatformCmd::SetDomain(c) => c.run(ctx).await,
             PlatformCmd::Retry(c) => c.run(ctx).await,
             PlatformCmd::Delete(c) => c.run(ctx).await,
+            PlatformCmd::Maintenance(c) => c.run(ctx).await,
         }
     }
 }
@@ -471,6 +475,73 @@ impl SetDomain {
                 view.address.as_deref().unwrap_or("-"),
                 old.as_deref().unwrap_or("the old address")
             )
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Debug, Args)]
+pub struct Maintenance {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+    /// `on`: serve answers 503 with Retry-After and waits for requests in flight; `off`:
+    /// serve it again
+    #[arg(value_enum)]
+    pub state: OnOff,
+    /// Why, shown to users in the 503 answer (with `on`)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+impl Maintenance {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let on = self.state == OnOff::On;
+        if let Some(r) = &self.reason {
+            if !on {
+                return Err(crate::error::Error::Usage("--reason goes with `on`".into()));
+            }
+            if r.chars().count() > 500 || r.chars().any(char::is_control) {
+                return Err(crate::error::Error::Usage(
+                    "--reason must be at most 500 characters, without control characters".into(),
+                ));
+            }
+        }
+        let pool = ctx.registry().await?;
+        let p = store::find(pool, &self.platform).await?;
+        if p.external {
+            return Err(crate::error::Error::Usage(format!(
+                "platform `{}` is external: serve does not serve it",
+                p.name
+            )));
+        }
+        let change = crate::serve::gate::set_maintenance(
+            pool,
+            &p,
+            on,
+            self.reason.as_deref(),
+            crate::serve::gate::DRAIN_WAIT,
+            crate::serve::gate::SETTLE,
+        )
+        .await?;
+        let base = ctx.base_domain().await?;
+        let view = PlatformView::new(change.platform, base.as_deref(), ctx.settings());
+        ctx.out.one(&view, || {
+            let name = &view.platform.name;
+            match (on, change.unchanged) {
+                (true, false) => format!(
+                    "`{name}` is in maintenance: serve answers 503, and no request touches schema {}",
+                    view.platform.schema_name.as_deref().unwrap_or("-")
+                ),
+                (true, true) => format!("`{name}` was already in maintenance"),
+                (false, false) => format!("`{name}` is served again"),
+                (false, true) => format!("`{name}` was not in maintenance; nothing changed"),
+            }
         })
     }
 }

@@ -122,28 +122,7 @@ impl Env {
     }
 
     pub async fn run_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Run {
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.args(args)
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        for (k, _) in std::env::vars() {
-            if k.starts_with("TENANTCTL_")
-                || k == "DATABASE_URL"
-                || k == "CONFIRM"
-                || k == "NO_COLOR"
-            {
-                cmd.env_remove(&k);
-            }
-        }
-        cmd.env("DATABASE_URL", &self.url).env(
-            "TENANTCTL_BACKUP_LOCAL_DIR",
-            self.dir.path().join("backups"),
-        );
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
+        let mut cmd = self.command(args);
         for (k, v) in extra {
             cmd.env(k, v);
         }
@@ -343,7 +322,16 @@ impl Env {
 
     /// Start `tenantctl ARGS` in the background.
     pub fn spawn(&self, args: &[&str]) -> tokio::process::Child {
-        self.command(args).spawn().expect("tenantctl starts")
+        self.spawn_with(args, &[])
+    }
+
+    /// Start `tenantctl ARGS` in the background with extra environment (killed when dropped).
+    pub fn spawn_with(&self, args: &[&str], extra: &[(&str, &str)]) -> tokio::process::Child {
+        let mut cmd = self.command(args);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        cmd.spawn().expect("tenantctl starts")
     }
 
     /// `platform create --name NAME --subdomain SUB` (no provisioning run); returns the JSON.
@@ -480,4 +468,23 @@ pub fn unique_address(pool: &PgPool, local: &str, domain: &str) -> String {
             .collect::<String>(),
         &run[..8]
     )
+}
+
+impl Env {
+    /// This test's database through the PgBouncer that `scripts/test` starts (transaction
+    /// pooling). Fails, not skips, when it is not there.
+    pub fn pgbouncer_url(&self) -> String {
+        let base = std::env::var("TENANTCTL_TEST_PGBOUNCER_URL").expect(
+            "TENANTCTL_TEST_PGBOUNCER_URL is not set: run the tests via `scripts/test`, which starts PgBouncer",
+        );
+        let db = self
+            .pool
+            .connect_options()
+            .get_database()
+            .expect("test database")
+            .to_string();
+        let mut u = url::Url::parse(&base).expect("TENANTCTL_TEST_PGBOUNCER_URL parses");
+        u.set_path(&format!("/{db}"));
+        u.to_string()
+    }
 }

@@ -9,6 +9,8 @@ mod platform;
 mod pool;
 mod provision;
 mod report;
+mod serve;
+mod serve_e2e;
 mod status;
 mod wizard;
 mod worker;

@@ -1,0 +1,70 @@
+//! `tenantctl serve`: run the tenant-aware HTTP front door until SIGTERM or SIGINT.
+
+use super::Ctx;
+use crate::db::SchemaName;
+use crate::error::{Error, Result};
+use crate::serve::{self, Metrics, ServeOptions};
+use clap::Args;
+use std::net::SocketAddr;
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Address to listen on, like 127.0.0.1:8080 (port 0: any free port; the address is
+    /// printed) [env: TENANTCTL_SERVE_LISTEN] [config: serve.listen] [default: 127.0.0.1:8080]
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+
+    /// Benchmark only: also serve /_bench/fixed/api/* from SCHEMA with no resolution and no
+    /// per-request schema switch (the floor of scripts/bench-serve)
+    #[arg(long, value_name = "SCHEMA", hide = true)]
+    pub bench_fixed_schema: Option<String>,
+}
+
+impl Serve {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let s = ctx.settings();
+        let listen = self
+            .listen
+            .clone()
+            .unwrap_or_else(|| s.serve.listen.clone());
+        let addr: SocketAddr = listen.parse().map_err(|_| {
+            Error::Usage(format!(
+                "invalid listen address `{}`: expected IP:PORT, like 127.0.0.1:8080",
+                crate::registry::naming::shown(&listen)
+            ))
+        })?;
+        let bench_fixed_schema = self
+            .bench_fixed_schema
+            .as_deref()
+            .map(SchemaName::parse)
+            .transpose()?;
+        let registry = ctx.pool().await?.clone();
+        let app = serve::build(
+            s,
+            registry,
+            ServeOptions {
+                bench_fixed_schema,
+                metrics: Metrics::new(),
+            },
+        )
+        .await?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Error::Other(anyhow::anyhow!("cannot listen on {addr}: {e}")))?;
+        let bound = listener.local_addr()?;
+        ctx.out.note(&format!(
+            "serving on http://{bound} ({} addresses; SIGTERM or Ctrl-C stops)",
+            app.resolver.current().len()
+        ));
+        serve::serve(
+            app,
+            listener,
+            *s.serve.refresh_interval,
+            *s.serve.shutdown_timeout,
+            serve::shutdown_signal(),
+        )
+        .await?;
+        ctx.out.note("stopped");
+        Ok(())
+    }
+}

@@ -1,0 +1,223 @@
+//! `tenantctl serve`: the tenant-aware HTTP front door (axum on tokio).
+//!
+//! Each request is mapped to its tenant from the Host header ([`host`]) through an in-memory
+//! map ([`resolve`]) that LISTEN/NOTIFY and a periodic reload keep fresh, so no request queries
+//! the registry. Its database work runs in a transaction whose `search_path` (and a short
+//! `lock_timeout`, which makes the [`gate`] work) is set transaction-locally; nothing is ever
+//! set on the session, so a pooled connection — also a PgBouncer server connection in
+//! transaction mode — never carries one tenant into the next request.
+//!
+//! Two pools: `database_url` reaches PostgreSQL itself, for LISTEN (a session feature), the
+//! registry reloads and the setup routes; `serve.database_url` (default: the same) carries the
+//! request traffic and may be a PgBouncer in transaction mode.
+//!
+//! Prepared statements and PgBouncer: before 1.21 (Debian 12 ships 1.18) PgBouncer cannot
+//! keep named prepared statements in transaction mode — a client's `sqlx_s_1` lands on
+//! whichever server connection the next transaction gets ("prepared statement does not
+//! exist", or "already exists" when another client named one the same). sqlx's
+//! `statement_cache_capacity(0)` alone does not help: it still names every statement, it just
+//! stops reusing them. So with `serve.statement_cache = 0` (the default when
+//! `serve.database_url` is set) every request query is also `.persistent(false)`, which makes
+//! sqlx use the unnamed statement; that one lives only until the next Parse, and every request
+//! query runs inside its transaction, so it never crosses server connections. The cost is a
+//! Parse/Describe round trip per query; a direct connection (or PgBouncer 1.21+ with
+//! `max_prepared_statements`) can set `serve.statement_cache = 100` and skip it.
+
+pub mod api;
+pub mod app;
+pub mod gate;
+pub mod host;
+pub mod metrics;
+pub mod resolve;
+pub mod setup;
+
+pub use app::{App, FixedSchema, UnknownHost, router};
+pub use metrics::Metrics;
+pub use resolve::{ResolutionMap, Resolver, Tenant};
+
+use crate::config::{Settings, mask_url};
+use crate::db::{self, SchemaName};
+use crate::error::{Error, Result};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool};
+use std::future::{Future, IntoFuture};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+/// The request pool's statement cache on a direct connection: room for the API's statements of
+/// 128 tenants, each keeping its own plans (see [`App::stmts`]).
+pub const DIRECT_STATEMENT_CACHE: usize = 256;
+
+/// What `serve` needs beyond the settings.
+#[derive(Debug, Default)]
+pub struct ServeOptions {
+    /// Benchmark only: also serve `/_bench/fixed/api/*` from this schema, fixed on a pool of
+    /// its own, with no resolution and no per-request switch (the floor `scripts/bench-serve`
+    /// compares against).
+    pub bench_fixed_schema: Option<SchemaName>,
+    /// The metrics registry, with any collectors other parts registered.
+    pub metrics: Metrics,
+}
+
+/// Connect a pool for request traffic: `statement_cache` prepared statements per connection
+/// (0: unnamed statements only, for transaction-mode poolers).
+pub async fn connect_requests(
+    url: &str,
+    size: u32,
+    statement_cache: usize,
+    timeout: Duration,
+    search_path: Option<String>,
+) -> Result<PgPool> {
+    let masked = mask_url(url);
+    let mut opts = PgConnectOptions::from_str(url)
+        .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?
+        .application_name("tenantctl serve")
+        .statement_cache_capacity(statement_cache);
+    if let Some(sp) = search_path {
+        opts = opts.options([("search_path", sp)]);
+    }
+    let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
+        .await
+        .map_err(|_| Error::Unreachable {
+            what: "database",
+            target: masked.clone(),
+            reason: format!("no answer within {}", humantime::format_duration(timeout)),
+        })?
+        .map_err(|e| db::unreachable_or(e, &masked))?;
+    let _ = probe.close().await;
+    PgPoolOptions::new()
+        .max_connections(size.max(1))
+        .acquire_timeout(timeout)
+        .connect_with(opts)
+        .await
+        .map_err(|e| db::unreachable_or(e, &masked))
+}
+
+/// Build the application: the request pool, the resolver with a first map (an unmigrated
+/// registry is not fatal: `/readyz` says so until it is), and the benchmark floor if asked.
+pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) -> Result<Arc<App>> {
+    let s = &settings.serve;
+    let timeout = *settings.connect_timeout;
+    let (url, behind_pooler) = match s.database_url.as_deref() {
+        Some(url) => (url, true),
+        None => (
+            settings.database_url.as_deref().ok_or_else(|| {
+                Error::Usage(
+                    "no database configured: pass `--database-url`, or set `DATABASE_URL`".into(),
+                )
+            })?,
+            false,
+        ),
+    };
+    let statement_cache = s.statement_cache.unwrap_or(if behind_pooler {
+        0
+    } else {
+        DIRECT_STATEMENT_CACHE
+    });
+    let requests = connect_requests(url, s.pool_size, statement_cache, timeout, None).await?;
+    let extension_schema = db::extension_schema(settings)?;
+    let fixed = match opts.bench_fixed_schema {
+        Some(schema) => {
+            let url = settings
+                .database_url
+                .as_deref()
+                .ok_or_else(|| Error::Usage("--bench-fixed-schema needs `database_url`".into()))?;
+            // The single-tenant way: the schema is the connection's own default (a startup
+            // option), so the floor does no per-request switch at all.
+            let pool = connect_requests(
+                url,
+                s.pool_size,
+                100,
+                timeout,
+                Some(schema.search_path(extension_schema.as_ref())),
+            )
+            .await?;
+            Some(FixedSchema { pool, schema })
+        }
+        None => None,
+    };
+    let metrics = Arc::new(opts.metrics);
+    let resolver = Arc::new(Resolver::new(
+        settings.base_domain.as_deref(),
+        metrics.clone(),
+    )?);
+    if let Err(e) = resolver.refresh(&registry, "startup").await {
+        warn!(error = %e, "cannot load the platforms yet; /readyz says not ready until they load");
+    }
+    Ok(Arc::new(App {
+        requests,
+        persistent: statement_cache > 0,
+        statement_cache,
+        registry,
+        resolver,
+        metrics,
+        unknown_host: UnknownHost::parse(&s.unknown_host),
+        url_scheme: settings.url_scheme.clone(),
+        retry_after: *s.retry_after,
+        extension_schema,
+        base_domain: settings.base_domain.clone(),
+        retry: crate::provision::RetryPolicy::from_settings(&settings.provision),
+        fixed,
+    }))
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub async fn shutdown_signal() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}
+
+/// Serve `app` on `listener` until `shutdown` resolves, then stop taking connections and let
+/// the requests in flight finish (at most `drain` long). `refresh_interval`: the periodic
+/// reload of the resolution map.
+pub async fn serve(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    refresh_interval: Duration,
+    drain: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let stop = CancellationToken::new();
+    let refresher = app
+        .resolver
+        .spawn(app.registry.clone(), refresh_interval, stop.clone());
+    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown({
+        let stop = stop.clone();
+        async move { stop.cancelled().await }
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    let outcome = tokio::select! {
+        r = &mut server => r,
+        _ = shutdown => {
+            info!("shutting down: no new connections; waiting for requests in flight");
+            stop.cancel();
+            match tokio::time::timeout(drain, &mut server).await {
+                Ok(r) => r,
+                Err(_) => {
+                    warn!("requests still running after {}; stopping anyway", humantime::format_duration(drain));
+                    Ok(())
+                }
+            }
+        }
+    };
+    stop.cancel();
+    let _ = refresher.await;
+    app.requests.close().await;
+    if let Some(f) = &app.fixed {
+        f.pool.close().await;
+    }
+    outcome.map_err(Error::Io)
+}
