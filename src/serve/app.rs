@@ -65,6 +65,8 @@ pub struct App {
     pub extension_schema: Option<SchemaName>,
     /// The configured `base_domain`, as typed (setup routes normalise it like the CLI).
     pub base_domain: Option<String>,
+    /// The settings serve started with (the fleet metrics of `/metrics` read them).
+    pub settings: crate::config::Settings,
     /// Retry policy of the provisioning jobs `/setup/platforms` queues.
     pub retry: crate::provision::RetryPolicy,
     pub fixed: Option<FixedSchema>,
@@ -267,12 +269,16 @@ async fn healthz() -> Response {
     (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response()
 }
 
+/// Serve's own metrics, then the fleet gauges `tenantctl status --format prometheus` writes
+/// (both Prometheus text 0.0.4, which concatenates). A failed fleet scrape still answers with
+/// serve's metrics and is logged.
 async fn metrics_text(State(app): State<Arc<App>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, metrics::CONTENT_TYPE)],
-        app.metrics.encode(),
-    )
-        .into_response()
+    let mut body = app.metrics.encode();
+    match crate::report::metrics::scrape(&app.registry, &app.settings).await {
+        Ok(fleet) => body.push_str(&fleet),
+        Err(e) => tracing::warn!(error = %e, "fleet metrics not collected"),
+    }
+    ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response()
 }
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);

@@ -160,6 +160,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         extension_schema,
         base_domain: settings.base_domain.clone(),
         retry: crate::provision::RetryPolicy::from_settings(&settings.provision),
+        settings: settings.clone(),
         fixed,
     }))
 }

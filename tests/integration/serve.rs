@@ -927,6 +927,8 @@ async fn readiness_health_and_metrics(pool: PgPool) {
         "tenantctl_serve_resolution_entries 4".to_string(),
         "tenantctl_serve_resolution_refreshes_total{trigger=\"startup\",result=\"ok\"} 1"
             .to_string(),
+        // The fleet gauges of `status --format prometheus`, on the same page.
+        "tenantctl_platforms{status=\"completed\"} 4".to_string(),
     ] {
         assert!(text.contains(&needle), "missing {needle}\n{text}");
     }
