@@ -7,8 +7,19 @@
 //! (version, description, checksum, ...), so sqlx-cli can read it too. We do not use sqlx's
 //! `Migrator::run` for tenants: it takes one advisory lock per database (every schema would
 //! wait on every other) and commits per migration outside our transaction.
+//!
+//! Around it: [`catalog`] reads many schemas' applied versions in a few batched queries,
+//! [`fleet`] migrates and rolls back every tenant in parallel, [`status`] keeps
+//! `tenantctl.tenant_migrations` equal to what the schemas hold, [`verify`] compares each
+//! tenant's catalog with a reference built from the set, and [`lock`] is the cluster-wide run
+//! lock with its waiting message.
 
+pub mod catalog;
+pub mod fleet;
+pub mod lock;
 pub mod set;
+pub mod status;
+pub mod verify;
 
 pub use set::MigrationSet;
 
@@ -16,7 +27,7 @@ use crate::db::{Ident, SchemaName};
 use crate::error::{Error, Result};
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, PgConnection};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The tracking table's name inside each tenant schema.
 pub const TRACKING_TABLE: &str = "_sqlx_migrations";
@@ -86,8 +97,35 @@ pub struct Plan {
     pub drift: Vec<i64>,
     /// Applied versions the set does not know (applied by a newer set, or files removed).
     pub unknown: Vec<i64>,
+    /// Versions recorded with `success = false` (sqlx's mark of a failed, possibly partial run
+    /// outside tenantctl); never written by tenantctl itself.
+    pub dirty: Vec<i64>,
     /// The highest applied version, if any.
     pub current: Option<i64>,
+}
+
+impl Plan {
+    /// The first reason this schema must not be migrated automatically, if any.
+    pub fn blocker(&self, set: &MigrationSet) -> Option<MigrationError> {
+        if let Some(&version) = self.dirty.first() {
+            return Some(MigrationError::Dirty { version });
+        }
+        if let Some(&version) = self.drift.first() {
+            return Some(MigrationError::Drift {
+                version,
+                description: set
+                    .up(version)
+                    .map(|m| m.description.to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        if !self.unknown.is_empty() {
+            return Some(MigrationError::Unknown {
+                versions: self.unknown.clone(),
+            });
+        }
+        None
+    }
 }
 
 /// Compare applied rows with the set. Pure.
@@ -111,6 +149,9 @@ pub fn plan(set: &MigrationSet, applied: &[Applied]) -> Plan {
         if set.up(a.version).is_none() {
             p.unknown.push(a.version);
         }
+        if !a.success {
+            p.dirty.push(a.version);
+        }
     }
     p
 }
@@ -125,10 +166,25 @@ pub enum MigrationError {
         message: String,
         sqlstate: Option<String>,
     },
-    #[error("migration {version} was changed after it was applied (checksum differs); not re-run")]
-    Drift { version: i64 },
-    #[error("schema `{0}` does not exist")]
+    #[error(
+        "drift: migration {version} ({description}) was changed after it was applied (checksum differs); not re-run"
+    )]
+    Drift { version: i64, description: String },
+    #[error(
+        "migration {version} is recorded as failed in the tracking table (a run outside tenantctl?); repair the schema by hand"
+    )]
+    Dirty { version: i64 },
+    #[error(
+        "the schema has applied migration(s) {} that this migration set does not have (applied by a newer release?)",
+        join(.versions)
+    )]
+    Unknown { versions: Vec<i64> },
+    #[error("migration {version} has no down migration; cannot roll back past it")]
+    NoDown { version: i64 },
+    #[error("schema `{0}` does not exist (dropped by hand?)")]
     MissingSchema(String),
+    #[error("platform is busy: another run (provisioning, restore, ...) holds its lock")]
+    Busy,
     #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
@@ -197,9 +253,61 @@ pub async fn revert_one(
     Ok(())
 }
 
+fn join(versions: &[i64]) -> String {
+    versions
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl MigrationError {
+    /// Whether the database went away (the run should stop rather than blame each tenant).
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self, MigrationError::Db(e) if crate::error::is_connection_error(e))
+    }
+}
+
+/// Set this transaction's `lock_timeout`, so a statement waiting for a table lock held by an
+/// application transaction fails the tenant instead of hanging the run (and queueing every
+/// later query on that table behind it).
+pub async fn set_lock_timeout(conn: &mut PgConnection, timeout: Duration) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(format!("{}ms", timeout.as_millis()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
+    if crate::error::is_connection_error(&e) {
+        return MigrationError::Db(e);
+    }
     let (message, sqlstate) = match &e {
-        sqlx::Error::Database(db) => (db.message().to_string(), db.code().map(|c| c.into_owned())),
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned());
+            let mut message = db.message().to_string();
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                && let Some(sqlx::postgres::PgErrorPosition::Original(pos)) = pg.position()
+            {
+                let line = m
+                    .sql
+                    .as_str()
+                    .chars()
+                    .take(pos.saturating_sub(1))
+                    .filter(|&c| c == '\n')
+                    .count()
+                    + 1;
+                message = format!("{message} (at line {line})");
+            }
+            if code.as_deref() == Some("55P03") {
+                message.push_str(
+                    " (another transaction holds a lock this migration needs; lock_timeout expired)",
+                );
+            }
+            (message, code)
+        }
         other => (other.to_string(), None),
     };
     MigrationError::Failed {
@@ -211,7 +319,10 @@ fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
 }
 
 /// Bring one schema to the newest version of `set` inside the caller's transaction, whose
-/// search_path must already be the tenant's. Refuses on drift. Returns the versions applied.
+/// search_path must already be the tenant's. Refuses on drift (and on versions the set does not
+/// know, or failed runs recorded by sqlx). Returns the versions applied. When the registry has
+/// `tenantctl.tenant_migrations`, the schema's row there is updated in the same transaction, so
+/// the status table never disagrees with the schema (provisioning goes through here too).
 pub async fn apply_pending(
     conn: &mut PgConnection,
     schema: &SchemaName,
@@ -220,12 +331,72 @@ pub async fn apply_pending(
     ensure_tracking_table(conn, schema).await?;
     let applied = applied(conn, schema).await?;
     let p = plan(set, &applied);
-    if let Some(&version) = p.drift.first() {
-        return Err(MigrationError::Drift { version });
+    if let Some(e) = p.blocker(set) {
+        return Err(e);
     }
     for v in &p.pending {
         let m = set.up(*v).expect("planned from the set");
         apply_one(conn, schema, m).await?;
     }
+    let version = p.current.into_iter().chain(p.pending.iter().copied()).max();
+    status::record_by_schema(conn, schema, &status::Facts::current(version, set)).await?;
     Ok(p.pending)
+}
+
+/// The versions to revert to bring a schema down to `to` (newest first): every applied version
+/// above `to`. Each needs a down migration in the set and an unchanged up migration.
+pub fn revert_plan(
+    set: &MigrationSet,
+    applied: &[Applied],
+    to: i64,
+) -> std::result::Result<Vec<i64>, MigrationError> {
+    let p = plan(set, applied);
+    if let Some(&version) = p.dirty.first() {
+        return Err(MigrationError::Dirty { version });
+    }
+    let mut versions: Vec<i64> = applied
+        .iter()
+        .map(|a| a.version)
+        .filter(|&v| v > to)
+        .collect();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
+    let unknown: Vec<i64> = versions
+        .iter()
+        .copied()
+        .filter(|v| p.unknown.contains(v))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(MigrationError::Unknown { versions: unknown });
+    }
+    for &v in &versions {
+        if p.drift.contains(&v) {
+            return Err(MigrationError::Drift {
+                version: v,
+                description: set
+                    .up(v)
+                    .map(|m| m.description.to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        if set.down(v).is_none() {
+            return Err(MigrationError::NoDown { version: v });
+        }
+    }
+    Ok(versions)
+}
+
+/// Roll one schema back to `to` inside the caller's transaction (search_path already the
+/// tenant's). Returns the versions reverted, newest first.
+pub async fn revert_to(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    set: &MigrationSet,
+    to: i64,
+) -> std::result::Result<Vec<i64>, MigrationError> {
+    let applied = applied(conn, schema).await?;
+    let versions = revert_plan(set, &applied, to)?;
+    for &v in &versions {
+        revert_one(conn, schema, set.down(v).expect("checked by revert_plan")).await?;
+    }
+    Ok(versions)
 }
