@@ -228,11 +228,11 @@ impl RunArgs {
             None
         } else {
             let out = ctx.out;
-            Some(
-                lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?,
-            )
+            Some(lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?)
         };
-        let res = self.migrate(ctx, &pool, set.as_ref(), filter, canary, jobs).await;
+        let res = self
+            .migrate(ctx, &pool, set.as_ref(), filter, canary, jobs)
+            .await;
         if let Some(g) = guard {
             g.release().await?;
         }
@@ -561,7 +561,9 @@ pub fn check_rollback_target(set: &MigrationSet, to: i64) -> Result<()> {
             set.len(),
             set.latest().unwrap_or_default()
         ))
-        .hint("pass 0 to revert everything, or one of the versions `tenantctl migrate status` shows"));
+        .hint(
+            "pass 0 to revert everything, or one of the versions `tenantctl migrate status` shows",
+        ));
     }
     if let Some(m) = set
         .ups()

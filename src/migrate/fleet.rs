@@ -12,7 +12,7 @@
 use super::catalog::{self, Read};
 use super::status::{self, Facts};
 use super::{
-    Applied, MigrationError, MigrationSet, apply_one, applied, ensure_tracking_table, plan,
+    Applied, MigrationError, MigrationSet, applied, apply_one, ensure_tracking_table, plan,
     revert_one, revert_plan, set_lock_timeout,
 };
 use crate::db::{self, SchemaName, locks};
@@ -356,7 +356,17 @@ pub async fn migrate(
         Canary::Named(ids) => Some(ids.clone()),
     };
     let Some(ids) = canaries else {
-        execute(pool, set, opts, Mode::Up, &opts.filter, false, on_done, &mut report).await?;
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &opts.filter,
+            false,
+            on_done,
+            &mut report,
+        )
+        .await?;
         report.sort();
         return Ok(report);
     };
@@ -369,7 +379,17 @@ pub async fn migrate(
             only: Some(only),
             exclude: opts.filter.exclude.clone(),
         };
-        execute(pool, set, opts, Mode::Up, &first, true, on_done, &mut report).await?;
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &first,
+            true,
+            on_done,
+            &mut report,
+        )
+        .await?;
     }
     let mut rest = opts.filter.clone();
     rest.exclude.extend(ids.iter().copied());
@@ -377,7 +397,17 @@ pub async fn migrate(
         report.canary_failed = true;
         report.totals.not_started = count(pool, &rest).await? as usize;
     } else {
-        execute(pool, set, opts, Mode::Up, &rest, false, on_done, &mut report).await?;
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &rest,
+            false,
+            on_done,
+            &mut report,
+        )
+        .await?;
     }
     report.sort();
     Ok(report)
@@ -470,13 +500,19 @@ async fn execute(
 ) -> Result<()> {
     let chunk = catalog::chunk_size(pool).await?;
     let dry_run = opts.dry_run;
-    let planned = stream::try_unfold(targets(filter.clone(), chunk), move |mut cursor| async move {
-        let Some(batch) = cursor.next(pool).await? else {
-            return Ok(None);
-        };
-        let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
-        Ok::<_, Error>(Some((stream::iter(items.into_iter().map(Ok::<Item, Error>)), cursor)))
-    })
+    let planned = stream::try_unfold(
+        targets(filter.clone(), chunk),
+        move |mut cursor| async move {
+            let Some(batch) = cursor.next(pool).await? else {
+                return Ok(None);
+            };
+            let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
+            Ok::<_, Error>(Some((
+                stream::iter(items.into_iter().map(Ok::<Item, Error>)),
+                cursor,
+            )))
+        },
+    )
     .try_flatten();
     let runs = planned
         .map(|item| async move {

@@ -47,9 +47,8 @@ pub async fn acquire(
     );
     if !wait {
         let _ = conn.close().await;
-        return Err(Error::Busy(what).hint(
-            "wait for it to finish, or run without --no-wait to queue behind it",
-        ));
+        return Err(Error::Busy(what)
+            .hint("wait for it to finish, or run without --no-wait to queue behind it"));
     }
     note(&format!(
         "{what}; waiting for it to finish (pass --no-wait to exit instead)"

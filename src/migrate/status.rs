@@ -341,7 +341,12 @@ pub async fn status(
     Ok(out)
 }
 
-fn status_of(t: Target, read: Read, set: &MigrationSet, stored: &HashMap<i64, Stored>) -> TenantStatus {
+fn status_of(
+    t: Target,
+    read: Read,
+    set: &MigrationSet,
+    stored: &HashMap<i64, Stored>,
+) -> TenantStatus {
     let s = stored.get(&t.platform_id);
     let mut row = TenantStatus {
         tenant: t.name,

@@ -206,10 +206,7 @@ pub async fn reference(
     extension_schema: Option<&SchemaName>,
     versions: &[i64],
 ) -> Result<Vec<Object>> {
-    let scratch = SchemaName::parse(&format!(
-        "tenantctl_verify_{:08x}",
-        rand::random::<u32>()
-    ))?;
+    let scratch = SchemaName::parse(&format!("tenantctl_verify_{:08x}", rand::random::<u32>()))?;
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {}", scratch.sql())))

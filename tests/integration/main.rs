@@ -3,5 +3,6 @@
 mod common;
 
 mod cli;
+mod migrate;
 mod platform;
 mod provision;
