@@ -400,3 +400,130 @@ pub async fn revert_to(
     }
     Ok(versions)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::MigrationType;
+
+    fn m(version: i64, kind: MigrationType, sql: &str) -> Migration {
+        Migration::new(
+            version,
+            format!("m{version}").into(),
+            kind,
+            sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.to_string())),
+            false,
+        )
+    }
+
+    /// Versions 1..=3, reversible.
+    fn set() -> MigrationSet {
+        let mut v = Vec::new();
+        for i in 1..=3 {
+            v.push(m(i, MigrationType::ReversibleUp, &format!("-- up {i}")));
+            v.push(m(i, MigrationType::ReversibleDown, &format!("-- down {i}")));
+        }
+        MigrationSet::from_migrations("test", v)
+    }
+
+    fn applied_from(set: &MigrationSet, versions: &[i64]) -> Vec<Applied> {
+        versions
+            .iter()
+            .map(|&v| Applied {
+                version: v,
+                description: format!("m{v}"),
+                checksum: set
+                    .up(v)
+                    .map(|m| m.checksum.to_vec())
+                    .unwrap_or_else(|| vec![0; 48]),
+                success: true,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_finds_pending_drift_unknown_and_dirty() {
+        let s = set();
+        let p = plan(&s, &[]);
+        assert_eq!(p.pending, vec![1, 2, 3]);
+        assert_eq!(p.current, None);
+        assert!(p.blocker(&s).is_none());
+
+        let p = plan(&s, &applied_from(&s, &[1, 2, 3]));
+        assert!(p.pending.is_empty() && p.drift.is_empty() && p.unknown.is_empty());
+        assert_eq!(p.current, Some(3));
+
+        // Out of order: 2 pending below the current version is still pending.
+        let p = plan(&s, &applied_from(&s, &[1, 3]));
+        assert_eq!(p.pending, vec![2]);
+
+        let mut a = applied_from(&s, &[1, 2]);
+        a[1].checksum = vec![1; 48];
+        let p = plan(&s, &a);
+        assert_eq!(p.drift, vec![2]);
+        assert_eq!(p.pending, vec![3]);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Drift { version: 2, .. })
+        ));
+
+        let p = plan(&s, &applied_from(&s, &[1, 2, 3, 9]));
+        assert_eq!(p.unknown, vec![9]);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Unknown { .. })
+        ));
+        assert!(p.blocker(&s).unwrap().to_string().contains("9"));
+
+        let mut a = applied_from(&s, &[1]);
+        a[0].success = false;
+        let p = plan(&s, &a);
+        assert_eq!(p.dirty, vec![1]);
+        assert_eq!(p.current, None);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Dirty { version: 1 })
+        ));
+    }
+
+    #[test]
+    fn revert_plan_goes_newest_first_and_refuses_what_it_cannot_undo() {
+        let s = set();
+        let all = applied_from(&s, &[1, 2, 3]);
+        assert_eq!(revert_plan(&s, &all, 1).unwrap(), vec![3, 2]);
+        assert_eq!(revert_plan(&s, &all, 0).unwrap(), vec![3, 2, 1]);
+        assert_eq!(revert_plan(&s, &all, 3).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            revert_plan(&s, &applied_from(&s, &[1]), 2).unwrap(),
+            Vec::<i64>::new()
+        );
+
+        let unknown = applied_from(&s, &[1, 2, 3, 7]);
+        assert!(matches!(
+            revert_plan(&s, &unknown, 1),
+            Err(MigrationError::Unknown { versions }) if versions == vec![7]
+        ));
+        // Unknown versions at or below the target do not matter.
+        let mut changed = applied_from(&s, &[1, 2, 3]);
+        changed[2].checksum = vec![1; 48];
+        assert!(matches!(
+            revert_plan(&s, &changed, 1),
+            Err(MigrationError::Drift { version: 3, .. })
+        ));
+        assert_eq!(revert_plan(&s, &changed, 3).unwrap(), Vec::<i64>::new());
+
+        let simple = MigrationSet::from_migrations(
+            "simple",
+            vec![
+                m(1, MigrationType::ReversibleUp, "-- 1"),
+                m(1, MigrationType::ReversibleDown, "-- 1 down"),
+                m(2, MigrationType::Simple, "-- 2"),
+            ],
+        );
+        let a = applied_from(&simple, &[1, 2]);
+        assert!(matches!(
+            revert_plan(&simple, &a, 0),
+            Err(MigrationError::NoDown { version: 2 })
+        ));
+    }
+}
