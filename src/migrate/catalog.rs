@@ -97,7 +97,10 @@ pub async fn read_many(pool: &PgPool, targets: &[Target]) -> Result<Vec<Read>> {
     }
     sql.push_str(" ORDER BY 1, 2");
     let rows: std::result::Result<Vec<(i32, i64, String, Vec<u8>, bool)>, sqlx::Error> =
-        sqlx::query_as(AssertSqlSafe(sql)).fetch_all(pool).await;
+        sqlx::query_as(AssertSqlSafe(sql))
+            .persistent(false)
+            .fetch_all(pool)
+            .await;
     match rows {
         Ok(rows) => {
             for (i, version, description, checksum, success) in rows {

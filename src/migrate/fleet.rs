@@ -10,18 +10,18 @@
 //! recorded and reported while the others carry on.
 
 use super::catalog::{self, Read};
-use super::status::{self, Facts};
+use super::status::{self, AppliedNow, Facts};
 use super::{
-    Applied, MigrationError, MigrationSet, applied, apply_one, ensure_tracking_table, plan,
-    revert_one, revert_plan, set_lock_timeout,
+    Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, run_sql,
 };
-use crate::db::{self, SchemaName, locks};
+use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term};
 use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use std::time::{Duration, Instant};
 
 /// One tenant schema to work on.
@@ -30,6 +30,9 @@ pub struct Target {
     pub platform_id: i64,
     pub name: String,
     pub schema: SchemaName,
+    /// What `tenantctl.tenant_migrations` says: at the newest version, nothing pending, no
+    /// drift, no error. Only a routing hint (see [`Cursor::with_hints`]); `true` when not asked.
+    pub likely_current: bool,
 }
 
 /// Which completed platforms a run covers: all, or `only` these ids, minus `exclude`.
@@ -40,8 +43,8 @@ pub struct Filter {
 }
 
 // language=PostgreSQL
-const TARGETS_WHERE: &str = "provision_status = 'completed' AND NOT external AND schema_name IS NOT NULL \
-     AND ($1::bigint[] IS NULL OR id = ANY($1)) AND NOT (id = ANY($2))";
+const TARGETS_WHERE: &str = "p.provision_status = 'completed' AND NOT p.external AND p.schema_name IS NOT NULL \
+     AND ($1::bigint[] IS NULL OR p.id = ANY($1)) AND NOT (p.id = ANY($2))";
 
 /// A walk over the targets by id, one chunk at a time.
 pub struct Cursor {
@@ -49,6 +52,8 @@ pub struct Cursor {
     chunk: usize,
     after: i64,
     done: bool,
+    /// The newest version of the set, when the stored status should be read as a hint.
+    hints: Option<Option<i64>>,
 }
 
 /// The targets of `filter`, `chunk` at a time.
@@ -58,25 +63,47 @@ pub fn targets(filter: Filter, chunk: usize) -> Cursor {
         chunk: chunk.max(1),
         after: i64::MIN,
         done: false,
+        hints: None,
     }
 }
 
 impl Cursor {
+    /// Also say which targets `tenantctl.tenant_migrations` records as being at `latest` with
+    /// nothing pending. The hint only routes work: likely-current schemas are read in batches
+    /// (cheap when nothing is pending), the others go straight to a worker, which reads the
+    /// schema's tracking table in its own transaction (reading it twice would cost as much as
+    /// the migration itself). A wrong hint costs time, never correctness.
+    pub fn with_hints(mut self, latest: Option<i64>) -> Cursor {
+        self.hints = Some(latest);
+        self
+    }
+
     pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Vec<Target>>> {
         if self.done {
             return Ok(None);
         }
+        let (hint, join) = match self.hints {
+            None => ("true", ""),
+            Some(_) => (
+                "coalesce(s.version IS NOT DISTINCT FROM $5 AND s.pending_count = 0 \
+                 AND NOT s.drift AND s.last_error IS NULL, false)",
+                "LEFT JOIN tenantctl.tenant_migrations s ON s.platform_id = p.id",
+            ),
+        };
+        // language=PostgreSQL
         let sql = format!(
-            "SELECT id, name, schema_name FROM public.platforms WHERE {TARGETS_WHERE} \
-             AND id > $3 ORDER BY id LIMIT $4"
+            "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
+             WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
         );
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        let mut q = sqlx::query_as::<_, (i64, String, String, bool)>(sqlx::AssertSqlSafe(sql))
             .bind(&self.filter.only)
             .bind(&self.filter.exclude)
             .bind(self.after)
-            .bind(self.chunk as i64)
-            .fetch_all(pool)
-            .await?;
+            .bind(self.chunk as i64);
+        if let Some(latest) = self.hints {
+            q = q.bind(latest);
+        }
+        let rows = q.fetch_all(pool).await?;
         if rows.len() < self.chunk {
             self.done = true;
         }
@@ -85,11 +112,12 @@ impl Cursor {
         };
         self.after = last.0;
         rows.into_iter()
-            .map(|(platform_id, name, schema)| {
+            .map(|(platform_id, name, schema, likely_current)| {
                 Ok(Target {
                     platform_id,
                     name,
                     schema: SchemaName::parse(&schema)?,
+                    likely_current,
                 })
             })
             .collect::<Result<Vec<_>>>()
@@ -99,7 +127,7 @@ impl Cursor {
 
 /// How many platforms `filter` covers.
 pub async fn count(pool: &PgPool, filter: &Filter) -> Result<u64> {
-    let sql = format!("SELECT count(*) FROM public.platforms WHERE {TARGETS_WHERE}");
+    let sql = format!("SELECT count(*) FROM public.platforms p WHERE {TARGETS_WHERE}");
     let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(&filter.only)
         .bind(&filter.exclude)
@@ -467,8 +495,12 @@ enum Item {
     Work(Work),
 }
 
+/// A tenant for a worker, which reads its schema again in its own transaction (under the
+/// platform's lock) and decides there.
 struct Work {
     target: Target,
+    /// The version the plan saw, if it read the schema (for the summary if the transaction
+    /// never started).
     from: Option<i64>,
 }
 
@@ -487,6 +519,9 @@ fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
     }
 }
 
+/// Run one phase: `opts.jobs` workers, each with one connection of its own for the whole
+/// phase (like one psql session each), take planned tenants from a shared stream until it
+/// ends.
 #[allow(clippy::too_many_arguments)]
 async fn execute(
     pool: &PgPool,
@@ -500,45 +535,65 @@ async fn execute(
 ) -> Result<()> {
     let chunk = catalog::chunk_size(pool).await?;
     let dry_run = opts.dry_run;
-    let planned = stream::try_unfold(
-        targets(filter.clone(), chunk),
-        move |mut cursor| async move {
-            let Some(batch) = cursor.next(pool).await? else {
-                return Ok(None);
-            };
-            let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
-            Ok::<_, Error>(Some((
-                stream::iter(items.into_iter().map(Ok::<Item, Error>)),
-                cursor,
-            )))
-        },
-    )
+    let mut cursor = targets(filter.clone(), chunk);
+    if mode == Mode::Up && !dry_run {
+        cursor = cursor.with_hints(set.latest());
+    }
+    let planned = stream::try_unfold(cursor, move |mut cursor| async move {
+        let Some(batch) = cursor.next(pool).await? else {
+            return Ok(None);
+        };
+        let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
+        Ok::<_, Error>(Some((
+            stream::iter(items.into_iter().map(Ok::<Item, Error>)),
+            cursor,
+        )))
+    })
     .try_flatten();
-    let runs = planned
-        .map(|item| async move {
-            match item? {
-                Item::Done(run) => Ok((run, None)),
-                Item::Work(w) => Ok::<_, Error>(work(pool, set, opts, mode, w).await),
-            }
-        })
-        .buffer_unordered(opts.jobs.max(1));
-    let mut runs = std::pin::pin!(runs);
-    while let Some(next) = runs.next().await {
-        let (mut run, fatal) = next?;
-        if let Some(e) = fatal {
-            // The database went away: every further tenant would fail the same way.
-            return Err(Error::Db(e));
-        }
+    let planned = tokio::sync::Mutex::new(Box::pin(planned));
+    let shared = std::sync::Mutex::new(std::mem::take(report));
+    let emit = |mut run: TenantRun| {
         run.canary = canary;
         on_done(&run);
-        report.add(run);
-    }
-    Ok(())
+        shared.lock().expect("not poisoned").add(run);
+    };
+    let worker = || async {
+        let mut conn: Option<PoolConnection<Postgres>> = None;
+        loop {
+            let next = planned.lock().await.next().await;
+            let item = match next {
+                None => return Ok::<_, Error>(()),
+                Some(item) => item?,
+            };
+            let w = match item {
+                Item::Done(run) => {
+                    emit(run);
+                    continue;
+                }
+                Item::Work(w) => w,
+            };
+            let c = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(pool.acquire().await?),
+            };
+            let (run, fatal) = work(pool, c, set, opts, mode, w).await;
+            if let Some(e) = fatal {
+                // The database went away: every further tenant would fail the same way.
+                return Err(Error::Db(e));
+            }
+            emit(run);
+        }
+    };
+    let res = futures::future::try_join_all((0..opts.jobs.max(1)).map(|_| worker())).await;
+    *report = shared.into_inner().expect("not poisoned");
+    res.map(|_| ())
 }
 
-/// Decide, for one chunk, what each tenant needs. Healthy up-to-date tenants get their status
-/// row refreshed in one statement; tenants that cannot be migrated (missing schema, drift,
-/// versions unknown to the set) fail here, without a transaction of their own.
+/// Decide, for one chunk, what each tenant needs. Schemas are read in two batched statements
+/// (see [`catalog`]); healthy up-to-date ones get their status row refreshed in one more, and
+/// those that cannot be migrated (missing schema, drift, versions unknown to the set) fail
+/// here without a transaction of their own. In a real `migrate`, tenants whose stored status
+/// says they are behind skip the batched read: their worker reads them anyway.
 async fn plan_chunk(
     pool: &PgPool,
     set: &MigrationSet,
@@ -546,9 +601,17 @@ async fn plan_chunk(
     dry_run: bool,
     batch: Vec<Target>,
 ) -> Result<Vec<Item>> {
+    let mut items = Vec::with_capacity(batch.len());
+    let (batch, direct): (Vec<Target>, Vec<Target>) = batch
+        .into_iter()
+        .partition(|t| t.likely_current || dry_run || mode != Mode::Up);
+    items.extend(
+        direct
+            .into_iter()
+            .map(|target| Item::Work(Work { target, from: None })),
+    );
     let reads = catalog::read_many(pool, &batch).await?;
     let mut healthy = Vec::new();
-    let mut items = Vec::with_capacity(batch.len());
     for (t, read) in batch.into_iter().zip(reads) {
         let applied = match read {
             Read::Missing => {
@@ -565,49 +628,54 @@ async fn plan_chunk(
             Read::Applied(a) => a,
         };
         let p = plan(set, &applied);
-        match mode {
+        let before = Facts::from_plan(&p, set);
+        let (versions, to) = match mode {
             Mode::Up => {
                 if let Some(e) = p.blocker(set) {
-                    let facts = Facts::from_plan(&p, set);
                     items.push(Item::Done(
-                        failure(pool, &t, p.current, Some(facts), &e, dry_run).await,
+                        failure(pool, &t, p.current, Some(before), &e, dry_run).await,
                     ));
-                } else if p.pending.is_empty() {
+                    continue;
+                }
+                if p.pending.is_empty() {
                     healthy.push((t.platform_id, p.current));
                     items.push(Item::Done(run_of(&t, p.current, Outcome::UpToDate)));
-                } else if dry_run {
-                    let mut run = run_of(&t, p.current, Outcome::WouldMigrate);
-                    run.to = p.pending.iter().copied().chain(p.current).max();
-                    run.versions = p.pending;
-                    items.push(Item::Done(run));
-                } else {
-                    items.push(Item::Work(Work {
-                        target: t,
-                        from: p.current,
-                    }));
+                    continue;
                 }
+                let to = p.pending.iter().copied().chain(p.current).max();
+                (p.pending, to)
             }
             Mode::Down { to } => match revert_plan(set, &applied, to) {
                 Err(e) => {
-                    let facts = Facts::from_plan(&p, set);
                     items.push(Item::Done(
-                        failure(pool, &t, p.current, Some(facts), &e, dry_run).await,
+                        failure(pool, &t, p.current, Some(before), &e, dry_run).await,
                     ));
+                    continue;
                 }
                 Ok(versions) if versions.is_empty() => {
                     items.push(Item::Done(run_of(&t, p.current, Outcome::Unchanged)));
+                    continue;
                 }
-                Ok(versions) if dry_run => {
-                    let mut run = run_of(&t, p.current, Outcome::WouldRollBack);
-                    run.to = remaining_max(&applied, &versions);
-                    run.versions = versions;
-                    items.push(Item::Done(run));
+                Ok(versions) => {
+                    let to = remaining_max(&applied, &versions);
+                    (versions, to)
                 }
-                Ok(_) => items.push(Item::Work(Work {
-                    target: t,
-                    from: p.current,
-                })),
             },
+        };
+        if dry_run {
+            let outcome = match mode {
+                Mode::Up => Outcome::WouldMigrate,
+                Mode::Down { .. } => Outcome::WouldRollBack,
+            };
+            let mut run = run_of(&t, p.current, outcome);
+            run.to = to;
+            run.versions = versions;
+            items.push(Item::Done(run));
+        } else {
+            items.push(Item::Work(Work {
+                target: t,
+                from: p.current,
+            }));
         }
     }
     if !dry_run && mode == Mode::Up {
@@ -624,7 +692,8 @@ fn remaining_max(applied: &[Applied], reverted: &[i64]) -> Option<i64> {
         .max()
 }
 
-/// A failed tenant: recorded (unless dry run) and turned into its summary line.
+/// A failed tenant: recorded (unless dry run) and turned into its summary line. Without
+/// `facts` (the schema could not be read) only the error is recorded.
 async fn failure(
     pool: &PgPool,
     t: &Target,
@@ -635,42 +704,43 @@ async fn failure(
 ) -> TenantRun {
     let message = e.to_string();
     tracing::info!(tenant = %t.name, schema = %t.schema, error = %message, "tenant failed");
-    if !dry_run && let Some(facts) = facts {
-        status::record_failure(pool, t.platform_id, &facts, &message).await;
+    if !dry_run {
+        status::record_failure(pool, t.platform_id, facts.as_ref(), &message).await;
     }
     let mut run = run_of(t, from, Outcome::Failed);
     run.error = Some(message);
     run
 }
 
-/// Why a tenant's transaction failed, and what its schema still holds.
+/// What a tenant's transaction did.
+struct Done {
+    from: Option<i64>,
+    versions: Vec<i64>,
+    to: Option<i64>,
+}
+
+/// Why a tenant's transaction failed, and what its schema still holds (when it was read).
 struct Failed {
     error: MigrationError,
+    from: Option<i64>,
     facts: Option<Facts>,
 }
 
-impl From<MigrationError> for Failed {
-    fn from(error: MigrationError) -> Self {
-        Failed { error, facts: None }
+impl<T: Into<MigrationError>> From<T> for Failed {
+    fn from(e: T) -> Self {
+        Failed {
+            error: e.into(),
+            from: None,
+            facts: None,
+        }
     }
 }
 
-impl From<sqlx::Error> for Failed {
-    fn from(e: sqlx::Error) -> Self {
-        MigrationError::from(e).into()
-    }
-}
-
-impl From<Error> for Failed {
-    fn from(e: Error) -> Self {
-        MigrationError::from(e).into()
-    }
-}
-
-/// One tenant's transaction. Returns its summary line, and the error when the database itself
-/// went away (the run stops then).
+/// One tenant's transaction on the worker's connection. Returns its summary line, and the
+/// error when the database itself went away (the run stops then).
 async fn work(
     pool: &PgPool,
+    conn: &mut PgConnection,
     set: &MigrationSet,
     opts: &Options,
     mode: Mode,
@@ -678,20 +748,20 @@ async fn work(
 ) -> (TenantRun, Option<sqlx::Error>) {
     let started = Instant::now();
     let t = &w.target;
-    let res = transact(pool, set, opts, mode, t).await;
+    let res = transact(conn, set, opts, mode, t).await;
     let elapsed = started.elapsed().as_millis() as u64;
     match res {
-        Ok((from, versions, to)) => {
-            let outcome = match mode {
-                Mode::Up if versions.is_empty() => Outcome::UpToDate,
-                Mode::Down { .. } if versions.is_empty() => Outcome::Unchanged,
-                Mode::Up => Outcome::Migrated,
-                Mode::Down { .. } => Outcome::RolledBack,
+        Ok(done) => {
+            let outcome = match (mode, done.versions.is_empty()) {
+                (Mode::Up, true) => Outcome::UpToDate,
+                (Mode::Up, false) => Outcome::Migrated,
+                (Mode::Down { .. }, true) => Outcome::Unchanged,
+                (Mode::Down { .. }, false) => Outcome::RolledBack,
             };
-            tracing::info!(tenant = %t.name, schema = %t.schema, ?versions, "tenant {}", outcome.as_str());
-            let mut run = run_of(t, from, outcome);
-            run.to = to;
-            run.versions = versions;
+            tracing::info!(tenant = %t.name, schema = %t.schema, versions = ?done.versions, "tenant {}", outcome.as_str());
+            let mut run = run_of(t, done.from, outcome);
+            run.to = done.to;
+            run.versions = done.versions;
             run.duration_ms = elapsed;
             (run, None)
         }
@@ -699,98 +769,127 @@ async fn work(
             error: MigrationError::Db(e),
             ..
         }) if crate::error::is_connection_error(&e) => {
-            let run = run_of(t, w.from, Outcome::Failed);
-            (run, Some(e))
+            (run_of(t, w.from, Outcome::Failed), Some(e))
         }
         Err(f) => {
-            let mut run = failure(pool, t, w.from, f.facts, &f.error, false).await;
+            let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
             (run, None)
         }
     }
 }
 
-/// The transaction of [`work`]: `(from, versions, to)`.
+/// The transaction of [`work`], in as few round trips as a psql session would need: one
+/// statement sets lock_timeout and the search_path, tries the platform's lock (the one
+/// provisioning takes, so a tenant is never migrated and provisioned at once; when it is taken,
+/// a second statement waits for it, at most lock_timeout) and says whether
+/// the schema and its tracking table exist; one reads the applied versions; the migrations'
+/// SQL; one statement writes the tracking rows and the status row; commit.
 async fn transact(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     set: &MigrationSet,
     opts: &Options,
     mode: Mode,
     t: &Target,
-) -> std::result::Result<(Option<i64>, Vec<i64>, Option<i64>), Failed> {
-    let mut tx = pool.begin().await?;
-    set_lock_timeout(&mut tx, opts.lock_timeout).await?;
-    // The lock provisioning takes: waits at most lock_timeout for a run working on this tenant.
-    if let Err(e) = locks::lock_platform_xact(&mut tx, t.platform_id).await {
-        return Err(match e {
-            Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {
-                MigrationError::Busy.into()
-            }
-            other => other.into(),
-        });
+) -> std::result::Result<Done, Failed> {
+    let mut tx = conn.begin().await?;
+    // language=PostgreSQL
+    let (locked, schema_exists, tracked, _, _): (bool, bool, bool, String, String) =
+        sqlx::query_as(
+            "SELECT pg_try_advisory_xact_lock($1, $2), \
+                    EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
+                    to_regclass($4) IS NOT NULL, \
+                    set_config('lock_timeout', $5, true), set_config('search_path', $6, true)",
+        )
+        .bind(locks::CLASS + 1)
+        .bind(t.platform_id as i32)
+        .bind(t.schema.as_str())
+        .bind(super::tracking(&t.schema))
+        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(t.schema.search_path(opts.extension_schema.as_ref()))
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        // Another run works on this tenant (provisioning, a restore, or the leftover backend of
+        // a killed run): wait for it, at most lock_timeout.
+        locks::lock_platform_xact(&mut tx, t.platform_id)
+            .await
+            .map_err(|e| match e {
+                Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {
+                    MigrationError::Busy
+                }
+                other => other.into(),
+            })?;
     }
-    db::set_tenant(&mut tx, &t.schema, opts.extension_schema.as_ref()).await?;
-    // Read again under the lock: the batched plan was read without it.
-    let before = applied(&mut tx, &t.schema).await?;
-    if before.is_empty() && !schema_exists(&mut tx, &t.schema).await? {
+    if !schema_exists {
         return Err(Failed {
             error: MigrationError::MissingSchema(t.schema.to_string()),
+            from: None,
             facts: Some(Facts::missing(set)),
         });
     }
-    let p = plan(set, &before);
-    let facts_before = Facts::from_plan(&p, set);
+    let applied = if tracked {
+        status::applied_here(&mut tx).await?
+    } else {
+        Vec::new()
+    };
+    let p = plan(set, &applied);
     let fail = |error: MigrationError| Failed {
         error,
-        facts: Some(facts_before.clone()),
+        from: p.current,
+        facts: Some(Facts::from_plan(&p, set)),
     };
-    let (versions, after) = match mode {
+    let mut applied_now = Vec::new();
+    let mut reverted = Vec::new();
+    let after = match mode {
         Mode::Up => {
             if let Some(e) = p.blocker(set) {
                 return Err(fail(e));
             }
-            if before.is_empty() {
+            if !p.pending.is_empty() && !tracked {
                 ensure_tracking_table(&mut tx, &t.schema)
                     .await
                     .map_err(|e| fail(e.into()))?;
             }
             for &v in &p.pending {
                 let m = set.up(v).expect("planned from the set");
-                apply_one(&mut tx, &t.schema, m).await.map_err(fail)?;
+                let ns = run_sql(&mut tx, m).await.map_err(fail)?;
+                applied_now.push(AppliedNow {
+                    version: m.version,
+                    description: m.description.as_ref(),
+                    checksum: m.checksum.as_ref(),
+                    execution_ns: ns,
+                });
             }
-            let to = p.pending.iter().copied().chain(p.current).max();
-            (p.pending.clone(), Facts::current(to, set))
+            Facts::current(p.pending.iter().copied().chain(p.current).max(), set)
         }
         Mode::Down { to } => {
-            let versions = revert_plan(set, &before, to).map_err(fail)?;
-            for &v in &versions {
+            reverted = revert_plan(set, &applied, to).map_err(fail)?;
+            for &v in &reverted {
                 let down = set.down(v).expect("checked by revert_plan");
-                revert_one(&mut tx, &t.schema, down).await.map_err(fail)?;
+                run_sql(&mut tx, down).await.map_err(fail)?;
             }
-            let left: Vec<Applied> = before
+            let left: Vec<Applied> = applied
                 .iter()
-                .filter(|a| !versions.contains(&a.version))
+                .filter(|a| !reverted.contains(&a.version))
                 .cloned()
                 .collect();
-            (versions, Facts::from_plan(&plan(set, &left), set))
+            Facts::from_plan(&plan(set, &left), set)
         }
     };
-    status::record(&mut tx, t.platform_id, &after, None)
-        .await
-        .map_err(|e| fail(e.into()))?;
+    if tracked || !applied_now.is_empty() {
+        status::record_here(&mut tx, t.platform_id, &applied_now, &reverted, &after)
+            .await
+            .map_err(|e| fail(e))?;
+    }
     tx.commit().await.map_err(|e| fail(e.into()))?;
-    Ok((p.current, versions, after.version))
-}
-
-async fn schema_exists(
-    conn: &mut sqlx::PgConnection,
-    schema: &SchemaName,
-) -> std::result::Result<bool, MigrationError> {
-    // language=PostgreSQL
-    Ok(
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
-            .bind(schema.as_str())
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+    let versions = match mode {
+        Mode::Up => applied_now.iter().map(|a| a.version).collect(),
+        Mode::Down { .. } => reverted,
+    };
+    Ok(Done {
+        from: p.current,
+        versions,
+        to: after.version,
+    })
 }

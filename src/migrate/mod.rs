@@ -32,7 +32,8 @@ use std::time::{Duration, Instant};
 /// The tracking table's name inside each tenant schema.
 pub const TRACKING_TABLE: &str = "_sqlx_migrations";
 
-fn tracking(schema: &SchemaName) -> String {
+/// `"schema"."_sqlx_migrations"`.
+pub fn tracking(schema: &SchemaName) -> String {
     schema.qualify(&Ident::parse(TRACKING_TABLE).expect("constant identifier"))
 }
 
@@ -59,7 +60,9 @@ pub async fn ensure_tracking_table(conn: &mut PgConnection, schema: &SchemaName)
         )",
         tracking(schema)
     );
-    sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -84,6 +87,7 @@ pub async fn applied(conn: &mut PgConnection, schema: &SchemaName) -> Result<Vec
         tracking(schema)
     );
     Ok(sqlx::query_as::<_, Applied>(AssertSqlSafe(sql))
+        .persistent(false)
         .fetch_all(&mut *conn)
         .await?)
 }
@@ -207,6 +211,20 @@ impl From<Error> for MigrationError {
     }
 }
 
+/// Run one migration's SQL (up or down) inside the caller's transaction, without recording
+/// it; returns how long it took, in nanoseconds.
+pub async fn run_sql(
+    conn: &mut PgConnection,
+    m: &Migration,
+) -> std::result::Result<i64, MigrationError> {
+    let started = Instant::now();
+    sqlx::raw_sql(m.sql.clone())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| failed(m, e))?;
+    Ok(started.elapsed().as_nanos() as i64)
+}
+
 /// Apply one up migration inside the caller's transaction (search_path already set to the
 /// tenant), and record it.
 pub async fn apply_one(
@@ -214,21 +232,20 @@ pub async fn apply_one(
     schema: &SchemaName,
     m: &Migration,
 ) -> std::result::Result<(), MigrationError> {
-    let started = Instant::now();
-    sqlx::raw_sql(m.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(m, e))?;
+    let elapsed = run_sql(conn, m).await?;
     // language=PostgreSQL
     let sql = format!(
         "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
         tracking(schema)
     );
+    // Not persistent: the text differs per schema, and caching it would only evict statements
+    // that are reused (each eviction costs a round trip).
     sqlx::query(AssertSqlSafe(sql))
+        .persistent(false)
         .bind(m.version)
         .bind(m.description.as_ref())
         .bind(m.checksum.as_ref())
-        .bind(started.elapsed().as_nanos() as i64)
+        .bind(elapsed)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -240,13 +257,11 @@ pub async fn revert_one(
     schema: &SchemaName,
     down: &Migration,
 ) -> std::result::Result<(), MigrationError> {
-    sqlx::raw_sql(down.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(down, e))?;
+    run_sql(conn, down).await?;
     // language=PostgreSQL
     let sql = format!("DELETE FROM {} WHERE version = $1", tracking(schema));
     sqlx::query(AssertSqlSafe(sql))
+        .persistent(false)
         .bind(down.version)
         .execute(&mut *conn)
         .await?;

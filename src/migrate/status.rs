@@ -94,6 +94,73 @@ pub async fn record(
     Ok(())
 }
 
+/// A migration applied in the current transaction, for [`record_tracked`].
+#[derive(Debug, Clone, Copy)]
+pub struct AppliedNow<'a> {
+    pub version: i64,
+    pub description: &'a str,
+    pub checksum: &'a [u8],
+    pub execution_ns: i64,
+}
+
+/// The applied migrations of the schema on this transaction's search_path, oldest first. The
+/// caller has put the tenant's schema first on the search_path and checked that it has a
+/// tracking table.
+///
+/// NOTE: the table name is deliberately unqualified, unlike everywhere else: the statement text
+/// is then the same for every tenant, so each connection prepares it once and PostgreSQL
+/// re-resolves the name under each transaction's search_path (documented for PREPARE). A
+/// schema-qualified text would cost a parse round trip per tenant, as much again as the
+/// migration itself on a fleet of small schemas.
+pub async fn applied_here(
+    conn: &mut PgConnection,
+) -> std::result::Result<Vec<super::Applied>, MigrationError> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, super::Applied>(
+        "SELECT version, description, checksum, success FROM _sqlx_migrations ORDER BY version",
+    )
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// In one statement: the tracking rows of the migrations this transaction applied (`applied`)
+/// or reverted (`reverted`) in the schema on its search_path, and the tenant's status row. Call
+/// it inside that transaction, after the migrations' SQL ran (see [`applied_here`] for why the
+/// tracking table is not qualified).
+pub async fn record_here(
+    conn: &mut PgConnection,
+    platform_id: i64,
+    applied: &[AppliedNow<'_>],
+    reverted: &[i64],
+    facts: &Facts,
+) -> std::result::Result<(), MigrationError> {
+    // language=PostgreSQL
+    const SQL: &str = "WITH applied AS ( \
+            INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+            SELECT u.v, u.d, TRUE, u.c, u.t \
+            FROM unnest($7::bigint[], $8::text[], $9::bytea[], $10::bigint[]) AS u(v, d, c, t) \
+         ), reverted AS ( \
+            DELETE FROM _sqlx_migrations WHERE version = ANY($11::bigint[]) \
+         ) ";
+    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let text = TEXT.get_or_init(|| format!("{SQL}{}", UPSERT.replace("{WHERE}", "p.id = $1")));
+    sqlx::query(sqlx::AssertSqlSafe(text.as_str()))
+        .bind(platform_id)
+        .bind(facts.version)
+        .bind(facts.latest)
+        .bind(facts.pending)
+        .bind(facts.drift)
+        .bind(None::<String>)
+        .bind(applied.iter().map(|a| a.version).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.description).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.checksum).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.execution_ns).collect::<Vec<_>>())
+        .bind(reverted)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Like [`record`] for the platform that owns `schema`, when the registry has the status table
 /// (the one-schema runner is also used on bare databases).
 pub async fn record_by_schema(
@@ -122,12 +189,26 @@ pub async fn record_by_schema(
     Ok(())
 }
 
-/// Record a failure outside the (rolled back) transaction. A platform deleted meanwhile is
-/// not an error.
-pub async fn record_failure(pool: &PgPool, platform_id: i64, facts: &Facts, error: &str) {
+/// Record a failure outside the (rolled back) transaction; without `facts` (the schema could
+/// not be read) only the error and the time. A platform deleted meanwhile is not an error.
+pub async fn record_failure(pool: &PgPool, platform_id: i64, facts: Option<&Facts>, error: &str) {
     let res = async {
         let mut conn = pool.acquire().await?;
-        record(&mut conn, platform_id, facts, Some(error)).await
+        match facts {
+            Some(facts) => record(&mut conn, platform_id, facts, Some(error)).await,
+            None => {
+                // language=PostgreSQL
+                sqlx::query(
+                    "UPDATE tenantctl.tenant_migrations SET last_error = $2, last_run_at = now(), \
+                     updated_at = now() WHERE platform_id = $1",
+                )
+                .bind(platform_id)
+                .bind(error)
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            }
+        }
     }
     .await;
     if let Err(e) = res {
