@@ -33,6 +33,8 @@ pub struct Target {
     /// What `tenantctl.tenant_migrations` says: at the newest version, nothing pending, no
     /// drift, no error. Only a routing hint (see [`Cursor::with_hints`]); `true` when not asked.
     pub likely_current: bool,
+    /// The version `tenantctl.tenant_migrations` records, when hints were asked for.
+    pub recorded_version: Option<i64>,
 }
 
 /// Which completed platforms a run covers: all, or `only` these ids, minus `exclude`.
@@ -83,10 +85,10 @@ impl Cursor {
             return Ok(None);
         }
         let (hint, join) = match self.hints {
-            None => ("true", ""),
+            None => ("true, NULL::bigint", ""),
             Some(_) => (
                 "coalesce(s.version IS NOT DISTINCT FROM $5 AND s.pending_count = 0 \
-                 AND NOT s.drift AND s.last_error IS NULL, false)",
+                 AND NOT s.drift AND s.last_error IS NULL, false), s.version",
                 "LEFT JOIN tenantctl.tenant_migrations s ON s.platform_id = p.id",
             ),
         };
@@ -95,11 +97,12 @@ impl Cursor {
             "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
              WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
         );
-        let mut q = sqlx::query_as::<_, (i64, String, String, bool)>(sqlx::AssertSqlSafe(sql))
-            .bind(&self.filter.only)
-            .bind(&self.filter.exclude)
-            .bind(self.after)
-            .bind(self.chunk as i64);
+        let mut q =
+            sqlx::query_as::<_, (i64, String, String, bool, Option<i64>)>(sqlx::AssertSqlSafe(sql))
+                .bind(&self.filter.only)
+                .bind(&self.filter.exclude)
+                .bind(self.after)
+                .bind(self.chunk as i64);
         if let Some(latest) = self.hints {
             q = q.bind(latest);
         }
@@ -112,14 +115,17 @@ impl Cursor {
         };
         self.after = last.0;
         rows.into_iter()
-            .map(|(platform_id, name, schema, likely_current)| {
-                Ok(Target {
-                    platform_id,
-                    name,
-                    schema: SchemaName::parse(&schema)?,
-                    likely_current,
-                })
-            })
+            .map(
+                |(platform_id, name, schema, likely_current, recorded_version)| {
+                    Ok(Target {
+                        platform_id,
+                        name,
+                        schema: SchemaName::parse(&schema)?,
+                        likely_current,
+                        recorded_version,
+                    })
+                },
+            )
             .collect::<Result<Vec<_>>>()
             .map(Some)
     }
@@ -502,6 +508,9 @@ struct Work {
     /// The version the plan saw, if it read the schema (for the summary if the transaction
     /// never started).
     from: Option<i64>,
+    /// The versions the stored status suggests are pending (every version of the set above
+    /// the recorded one): tried optimistically, see [`transact`].
+    guess: Option<Vec<i64>>,
 }
 
 fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
@@ -605,11 +614,19 @@ async fn plan_chunk(
     let (batch, direct): (Vec<Target>, Vec<Target>) = batch
         .into_iter()
         .partition(|t| t.likely_current || dry_run || mode != Mode::Up);
-    items.extend(
-        direct
-            .into_iter()
-            .map(|target| Item::Work(Work { target, from: None })),
-    );
+    items.extend(direct.into_iter().map(|target| {
+        let guess = target.recorded_version.map(|recorded| {
+            set.ups()
+                .map(|m| m.version)
+                .filter(|&v| v > recorded)
+                .collect::<Vec<_>>()
+        });
+        Item::Work(Work {
+            target,
+            from: None,
+            guess: guess.filter(|g| !g.is_empty()),
+        })
+    }));
     let reads = catalog::read_many(pool, &batch).await?;
     let mut healthy = Vec::new();
     for (t, read) in batch.into_iter().zip(reads) {
@@ -675,6 +692,7 @@ async fn plan_chunk(
             items.push(Item::Work(Work {
                 target: t,
                 from: p.current,
+                guess: None,
             }));
         }
     }
@@ -748,7 +766,18 @@ async fn work(
 ) -> (TenantRun, Option<sqlx::Error>) {
     let started = Instant::now();
     let t = &w.target;
-    let res = transact(conn, set, opts, mode, t).await;
+    let res = match (&w.guess, mode) {
+        (Some(guess), Mode::Up) => match optimistic(conn, set, opts, t, guess).await {
+            Ok(Some(done)) => Ok(done),
+            // Busy, no schema, a lock timeout, the database gone: the careful path would only
+            // meet the same again.
+            Err(f) if !worth_a_careful_retry(&f.error) => Err(f),
+            // The guess was wrong, or a migration failed on what may be a drifted schema:
+            // nothing was kept; read first and say exactly why.
+            Ok(None) | Err(_) => transact(conn, set, opts, mode, t).await,
+        },
+        _ => transact(conn, set, opts, mode, t).await,
+    };
     let elapsed = started.elapsed().as_millis() as u64;
     match res {
         Ok(done) => {
@@ -793,43 +822,31 @@ async fn transact(
     t: &Target,
 ) -> std::result::Result<Done, Failed> {
     let mut tx = conn.begin().await?;
-    // language=PostgreSQL
-    let (locked, schema_exists, tracked, _, _): (bool, bool, bool, String, String) =
-        sqlx::query_as(
-            "SELECT pg_try_advisory_xact_lock($1, $2), \
-                    EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
-                    to_regclass($4) IS NOT NULL, \
-                    set_config('lock_timeout', $5, true), set_config('search_path', $6, true)",
-        )
-        .bind(locks::CLASS + 1)
-        .bind(t.platform_id as i32)
-        .bind(t.schema.as_str())
-        .bind(super::tracking(&t.schema))
-        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
-        .bind(t.schema.search_path(opts.extension_schema.as_ref()))
-        .fetch_one(&mut *tx)
-        .await?;
-    if !locked {
-        // Another run works on this tenant (provisioning, a restore, or the leftover backend of
-        // a killed run): wait for it, at most lock_timeout.
-        locks::lock_platform_xact(&mut tx, t.platform_id)
-            .await
-            .map_err(|e| match e {
-                Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {
-                    MigrationError::Busy
-                }
-                other => other.into(),
-            })?;
+    match transact_in(&mut tx, set, opts, mode, t).await {
+        Ok(done) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Err(f) => {
+            // NOTE: roll back now: a dropped transaction only queues its ROLLBACK until the
+            // connection's next use, and recording the failure on another connection would
+            // wait for this transaction's row locks meanwhile.
+            let _ = tx.rollback().await;
+            Err(f)
+        }
     }
-    if !schema_exists {
-        return Err(Failed {
-            error: MigrationError::MissingSchema(t.schema.to_string()),
-            from: None,
-            facts: Some(Facts::missing(set)),
-        });
-    }
+}
+
+async fn transact_in(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    t: &Target,
+) -> std::result::Result<Done, Failed> {
+    let (tracked, _) = enter(&mut *tx, set, opts, t, None).await?;
     let applied = if tracked {
-        status::applied_here(&mut tx).await?
+        status::applied_here(&mut *tx).await?
     } else {
         Vec::new()
     };
@@ -847,13 +864,13 @@ async fn transact(
                 return Err(fail(e));
             }
             if !p.pending.is_empty() && !tracked {
-                ensure_tracking_table(&mut tx, &t.schema)
+                ensure_tracking_table(&mut *tx, &t.schema)
                     .await
                     .map_err(|e| fail(e.into()))?;
             }
             for &v in &p.pending {
                 let m = set.up(v).expect("planned from the set");
-                let ns = run_sql(&mut tx, m).await.map_err(fail)?;
+                let ns = run_sql(&mut *tx, m).await.map_err(fail)?;
                 applied_now.push(AppliedNow {
                     version: m.version,
                     description: m.description.as_ref(),
@@ -867,7 +884,7 @@ async fn transact(
             reverted = revert_plan(set, &applied, to).map_err(fail)?;
             for &v in &reverted {
                 let down = set.down(v).expect("checked by revert_plan");
-                run_sql(&mut tx, down).await.map_err(fail)?;
+                run_sql(&mut *tx, down).await.map_err(fail)?;
             }
             let left: Vec<Applied> = applied
                 .iter()
@@ -878,11 +895,10 @@ async fn transact(
         }
     };
     if tracked || !applied_now.is_empty() {
-        status::record_here(&mut tx, t.platform_id, &applied_now, &reverted, &after)
+        status::record_here(&mut *tx, t.platform_id, &applied_now, &reverted, &after)
             .await
             .map_err(|e| fail(e))?;
     }
-    tx.commit().await.map_err(|e| fail(e.into()))?;
     let versions = match mode {
         Mode::Up => applied_now.iter().map(|a| a.version).collect(),
         Mode::Down { .. } => reverted,
@@ -892,4 +908,145 @@ async fn transact(
         versions,
         to: after.version,
     })
+}
+
+fn worth_a_careful_retry(e: &MigrationError) -> bool {
+    match e {
+        MigrationError::Failed { sqlstate, .. } => sqlstate.as_deref() != Some("55P03"),
+        MigrationError::Db(d) => !crate::error::is_connection_error(d),
+        _ => false,
+    }
+}
+
+/// The first statement of a tenant's transaction: lock_timeout and the search_path, the
+/// platform's lock (waiting at most lock_timeout when another run holds it), and whether the
+/// schema and its tracking table exist. With `status`, it also writes the tenant's status row
+/// (the transaction's outcome, if it commits), under the platform's lock only.
+///
+/// Returns (tracked, status written). The text is the same for every tenant and is analysed
+/// under the session's own search_path, so each connection plans it once.
+async fn enter(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    status: Option<&Facts>,
+) -> std::result::Result<(bool, bool), Failed> {
+    // language=PostgreSQL
+    let (locked, schema_exists, tracked, _, _, written): (bool, bool, bool, String, String, i64) =
+        sqlx::query_as(
+            "WITH status AS ( \
+                UPDATE tenantctl.tenant_migrations SET version = $7, latest_version = $8, \
+                    pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
+                    last_success_at = now(), updated_at = now() \
+                WHERE $11 AND platform_id = $2::bigint AND pg_try_advisory_xact_lock($1, $2) \
+                RETURNING 1 \
+             ) \
+             SELECT pg_try_advisory_xact_lock($1, $2), \
+                    EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
+                    to_regclass($4) IS NOT NULL, \
+                    set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
+                    (SELECT count(*) FROM status)",
+        )
+        .bind(locks::CLASS + 1)
+        .bind(t.platform_id as i32)
+        .bind(t.schema.as_str())
+        .bind(super::tracking(&t.schema))
+        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(t.schema.search_path(opts.extension_schema.as_ref()))
+        .bind(status.and_then(|f| f.version))
+        .bind(status.and_then(|f| f.latest))
+        .bind(status.map(|f| f.pending).unwrap_or_default())
+        .bind(status.is_some_and(|f| f.drift))
+        .bind(status.is_some())
+        .bind(t.platform_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        // Another run works on this tenant (provisioning, a restore, or the leftover backend of
+        // a killed run): wait for it, at most lock_timeout.
+        locks::lock_platform_xact(&mut *tx, t.platform_id)
+            .await
+            .map_err(|e| match e {
+                Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {
+                    MigrationError::Busy
+                }
+                other => other.into(),
+            })?;
+    }
+    if !schema_exists {
+        return Err(Failed {
+            error: MigrationError::MissingSchema(t.schema.to_string()),
+            from: None,
+            facts: Some(Facts::missing(set)),
+        });
+    }
+    Ok((tracked, written > 0))
+}
+
+/// The fast path for a tenant the stored status says is behind: apply the guessed versions,
+/// then, in the statement that records them, read what the tracking table held before and
+/// update the status row. Commit only when what it held is exactly what the guess assumed
+/// (no drift, nothing else pending); otherwise roll back and return `None`, and the careful
+/// path ([`transact`]) reads first. A run of five statements, like psql's floor.
+async fn optimistic(
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    guess: &[i64],
+) -> std::result::Result<Option<Done>, Failed> {
+    let mut tx = conn.begin().await?;
+    match optimistic_in(&mut tx, set, opts, t, guess).await {
+        Ok(Some(done)) => {
+            tx.commit().await?;
+            Ok(Some(done))
+        }
+        other => {
+            // See `transact` for why this is not left to the drop.
+            let _ = tx.rollback().await;
+            other
+        }
+    }
+}
+
+async fn optimistic_in(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    guess: &[i64],
+) -> std::result::Result<Option<Done>, Failed> {
+    let to = guess.iter().copied().max();
+    let after = Facts::current(to, set);
+    let (tracked, status_written) = enter(&mut *tx, set, opts, t, Some(&after)).await?;
+    if !tracked {
+        return Ok(None);
+    }
+    let mut applied_now = Vec::with_capacity(guess.len());
+    for &v in guess {
+        let Some(m) = set.up(v) else {
+            return Ok(None);
+        };
+        let ns = run_sql(&mut *tx, m).await?;
+        applied_now.push(AppliedNow {
+            version: m.version,
+            description: m.description.as_ref(),
+            checksum: m.checksum.as_ref(),
+            execution_ns: ns,
+        });
+    }
+    let before = status::record_guessed(&mut *tx, &applied_now).await?;
+    let p = plan(set, &before);
+    if p.blocker(set).is_some() || p.pending != guess {
+        return Ok(None);
+    }
+    if !status_written {
+        status::record(&mut *tx, t.platform_id, &after, None).await?;
+    }
+    Ok(Some(Done {
+        from: p.current,
+        versions: guess.to_vec(),
+        to,
+    }))
 }

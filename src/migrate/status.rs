@@ -161,6 +161,30 @@ pub async fn record_here(
     Ok(())
 }
 
+/// The optimistic variant of [`record_here`], for a transaction that applied the migrations it
+/// guessed were pending (its first statement wrote the status row already): in one statement,
+/// insert their tracking rows and return what the tracking table held before, so the caller
+/// can check the guess.
+pub async fn record_guessed(
+    conn: &mut PgConnection,
+    applied: &[AppliedNow<'_>],
+) -> std::result::Result<Vec<super::Applied>, MigrationError> {
+    // language=PostgreSQL
+    const SQL: &str = "WITH applied AS ( \
+            INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+            SELECT u.v, u.d, TRUE, u.c, u.t \
+            FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS u(v, d, c, t) \
+         ) \
+         SELECT version, description, checksum, success FROM _sqlx_migrations ORDER BY version";
+    Ok(sqlx::query_as::<_, super::Applied>(SQL)
+        .bind(applied.iter().map(|a| a.version).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.description).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.checksum).collect::<Vec<_>>())
+        .bind(applied.iter().map(|a| a.execution_ns).collect::<Vec<_>>())
+        .fetch_all(&mut *conn)
+        .await?)
+}
+
 /// Like [`record`] for the platform that owns `schema`, when the registry has the status table
 /// (the one-schema runner is also used on bare databases).
 pub async fn record_by_schema(

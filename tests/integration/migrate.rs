@@ -172,6 +172,35 @@ async fn a_new_migration_reaches_every_tenant_and_status_follows(pool: PgPool) {
             .all(|s| s["pending"] == 1 && s["state"] == "behind")
     );
 
+    // The stored status only routes the work; make it wrong in every way it can be: stale
+    // (T1), missing (T2), claiming the newest version (T3). The schemas stay the truth.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM public.platforms WHERE name IN ('T1', 'T2', 'T3') ORDER BY id",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE tenantctl.tenant_migrations SET version = 20260101000005 WHERE platform_id = $1",
+    )
+    .bind(ids[0])
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM tenantctl.tenant_migrations WHERE platform_id = $1")
+        .bind(ids[1])
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE tenantctl.tenant_migrations SET version = $2, latest_version = $2, \
+         pending_count = 0 WHERE platform_id = $1",
+    )
+    .bind(ids[2])
+    .bind(NEW)
+    .execute(&env.pool)
+    .await
+    .unwrap();
     let r = env
         .run(&[
             "migrate",
