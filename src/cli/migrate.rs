@@ -265,7 +265,13 @@ impl RunArgs {
                 pending,
             })
         } else {
-            let applied = migrations::run(pool).await?;
+            // Asking first costs one statement; sqlx's migrator costs several even when there is
+            // nothing to do.
+            let applied = if migrations::pending(pool).await?.is_empty() {
+                Vec::new()
+            } else {
+                migrations::run(pool).await?
+            };
             ctx.out.note(&match applied.len() {
                 0 => "registry: up to date".to_string(),
                 n => format!("registry: applied {n} migration(s)"),
@@ -278,9 +284,9 @@ impl RunArgs {
         let Some(set) = set else {
             return print_run(ctx, self.dry_run, registry, None, false);
         };
-        if !self.dry_run {
+        if self.tenants_only {
             migrations::ensure_current(pool).await?;
-        } else if !registry_exists(pool).await? {
+        } else if self.dry_run && !registry_exists(pool).await? {
             // A dry run on a database without a registry: no tenants yet.
             let report = Report::default();
             return print_run(
@@ -306,7 +312,12 @@ impl RunArgs {
             ctx.out
                 .note("dry run: canaries are picked when the run is real; listing every tenant");
         }
-        let total = fleet::count(pool, &opts.filter).await?;
+        // The count is only for the bar; without a terminal there is none.
+        let total = if ctx.term().stderr {
+            fleet::count(pool, &opts.filter).await?
+        } else {
+            0
+        };
         let pb = ctx.out.progress(
             total,
             if self.dry_run {
