@@ -96,11 +96,12 @@ pub async fn read_many(pool: &PgPool, targets: &[Target]) -> Result<Vec<Read>> {
         );
     }
     sql.push_str(" ORDER BY 1, 2");
-    let rows: std::result::Result<Vec<(i32, i64, String, Vec<u8>, bool)>, sqlx::Error> =
-        sqlx::query_as(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch_all(pool)
-            .await;
+    /// (index in `targets`, version, description, checksum, success)
+    type Row = (i32, i64, String, Vec<u8>, bool);
+    let rows: std::result::Result<Vec<Row>, sqlx::Error> = sqlx::query_as(AssertSqlSafe(sql))
+        .persistent(false)
+        .fetch_all(pool)
+        .await;
     match rows {
         Ok(rows) => {
             for (i, version, description, checksum, success) in rows {

@@ -1,7 +1,9 @@
 //! The fleet orchestrator behind `migrate` and `migrate rollback`: walk the completed tenant
-//! platforms in chunks (keyset pagination, so memory does not grow with the fleet), read each
-//! chunk's applied versions in a couple of batched queries ([`super::catalog`]), and open a
-//! transaction only for the schemas that have work, `jobs` at a time.
+//! platforms in chunks (keyset pagination, so memory does not grow with the fleet), read the
+//! applied versions of the chunk's likely-current schemas in a couple of batched queries
+//! ([`super::catalog`]), and open a transaction only for the schemas that have work, on `jobs`
+//! workers with one connection each. Schemas the stored status says are behind skip the
+//! batched read: their worker reads them in its own transaction (see [`Cursor::with_hints`]).
 //!
 //! Each tenant's work is one transaction: the platform's advisory lock (the one provisioning
 //! takes, so a tenant is never migrated and provisioned at once), `lock_timeout`, its schema
@@ -897,7 +899,7 @@ async fn transact_in(
     if tracked || !applied_now.is_empty() {
         status::record_here(&mut *tx, t.platform_id, &applied_now, &reverted, &after)
             .await
-            .map_err(|e| fail(e))?;
+            .map_err(fail)?;
     }
     let versions = match mode {
         Mode::Up => applied_now.iter().map(|a| a.version).collect(),

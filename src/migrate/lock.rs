@@ -60,7 +60,9 @@ pub async fn acquire(
 /// Who holds a run lock: `pid 123, tenantctl from 10.0.0.5, started 42s ago`.
 async fn holder(conn: &mut PgConnection, lock: RunLock) -> Result<String> {
     // language=PostgreSQL
-    let row: Option<(i32, Option<String>, Option<String>, Option<i64>)> = sqlx::query_as(
+    /// (pid, application, client address, seconds since it connected)
+    type Holder = (i32, Option<String>, Option<String>, Option<i64>);
+    let row: Option<Holder> = sqlx::query_as(
         "SELECT a.pid, nullif(a.application_name, ''), host(a.client_addr), \
                 extract(epoch FROM now() - a.backend_start)::bigint \
          FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
