@@ -691,10 +691,12 @@ async fn plan_chunk(
             run.versions = versions;
             items.push(Item::Done(run));
         } else {
+            // Up: what was just read is the guess (the worker checks it again as it records).
+            let guess = (mode == Mode::Up).then_some(versions);
             items.push(Item::Work(Work {
                 target: t,
                 from: p.current,
-                guess: None,
+                guess,
             }));
         }
     }
