@@ -1093,3 +1093,43 @@ async fn verify_lists_the_tenant_with_a_hand_made_hotfix(pool: PgPool) {
             .any(|s| s.starts_with("tenantctl_verify"))
     );
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_progress_bar_on_a_terminal_and_none_in_a_pipe(pool: PgPool) {
+    let (env, _) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    // In a pipe: the summary, no bar.
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "--dry-run"])
+        .await;
+    r.ok().stdout_has("3 would migrate");
+    assert!(!r.stderr.contains("planning ["), "{}", r.stderr);
+    // On a terminal (util-linux `script` gives the command a pty): the bar, then the summary.
+    let script = "/usr/bin/script";
+    assert!(
+        std::path::Path::new(script).exists(),
+        "this test needs {script} (util-linux) to run tenantctl on a terminal"
+    );
+    let out = tokio::process::Command::new(script)
+        .args(["-qec"])
+        .arg(format!(
+            "'{}' migrate --tenant-migrations '{dir}'",
+            crate::common::BIN
+        ))
+        .arg("/dev/null")
+        .current_dir(env.path())
+        .env("DATABASE_URL", &env.url)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .await
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("migrating tenants ["), "{text}");
+    assert!(
+        text.contains("3 migrated, 0 up to date, 0 failed"),
+        "{text}"
+    );
+}
