@@ -1,72 +1,707 @@
-//! `tenantctl migrate`: registry migrations first, then the tenant migrations.
+//! `tenantctl migrate`: registry migrations first, then the tenant migrations across every
+//! provisioned tenant schema in parallel; `migrate status`, `migrate rollback --to VERSION` and
+//! `migrate verify`. The work is done by `crate::migrate` (fleet, status, verify, lock); this
+//! file parses, resolves flags against the configuration, and prints.
 
 use super::Ctx;
-use crate::db;
+use crate::db::{self, locks::RunLock};
 use crate::error::{Error, Result};
-use crate::migrate::{self, MigrationSet};
-use crate::registry::{ProvisionStatus, migrations, store};
-use clap::Args;
+use crate::migrate::fleet::{self, Canary, Filter, Options, Report, TenantRun, Wanted};
+use crate::migrate::status::{self, State};
+use crate::migrate::verify::{self, VerifyReport};
+use crate::migrate::{MigrationSet, lock};
+use crate::output::{Format, Tabular, Term};
+use crate::registry::migrations;
+use clap::{ArgAction, Args, Subcommand};
+use comfy_table::Cell;
+use serde::Serialize;
+use sqlx::PgPool;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Migrate {
-    /// Only the registry migrations (public.platforms and the tenantctl schema)
-    #[arg(long, conflicts_with = "tenants_only")]
-    pub registry_only: bool,
-    /// Only the tenant migrations
-    #[arg(long)]
-    pub tenants_only: bool,
-    /// Directory of tenant migrations [config: tenant_migrations_dir] [default: the embedded
-    /// sample set]
+    #[command(subcommand)]
+    pub command: Option<MigrateCmd>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCmd {
+    /// Show each tenant's applied version, pending count, drift and last error
+    Status(StatusArgs),
+    /// Run down migrations until the tenants are at VERSION (asks for confirmation)
+    Rollback(RollbackArgs),
+    /// Compare each tenant schema's structure with a reference built from the migration set
+    Verify(VerifyArgs),
+}
+
+/// Which tenants a command covers.
+#[derive(Debug, Clone, Default, Args)]
+pub struct TenantFilter {
+    /// Only these tenants (platform names or ids; repeat the flag or list several)
+    #[arg(long = "tenant", value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
+    pub tenants: Vec<String>,
+    /// Skip these tenants (platform names or ids; repeat the flag or list several)
+    #[arg(long, value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
+    pub exclude: Vec<String>,
+}
+
+impl TenantFilter {
+    async fn resolve(&self, pool: &PgPool) -> Result<Filter> {
+        let only = if self.tenants.is_empty() {
+            None
+        } else {
+            Some(fleet::resolve(pool, &self.tenants, Wanted::Migratable).await?)
+        };
+        let exclude = fleet::resolve(pool, &self.exclude, Wanted::Any).await?;
+        Ok(Filter { only, exclude })
+    }
+}
+
+/// Which tenant migration set.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SetOpts {
+    /// Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR]
+    /// [config: tenant_migrations_dir] [default: the embedded sample set]
     #[arg(long, value_name = "DIR")]
     pub tenant_migrations: Option<PathBuf>,
 }
 
-impl Migrate {
-    pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        let pool = ctx.pool().await?;
-        if !self.tenants_only {
-            let applied = migrations::run(pool).await?;
-            ctx.out.note(&format!(
-                "registry: {}",
-                if applied.is_empty() {
-                    "up to date".to_string()
-                } else {
-                    format!("applied {}", applied.len())
-                }
-            ));
-        }
-        if self.registry_only {
-            return Ok(());
-        }
-        migrations::ensure_current(pool).await?;
+impl SetOpts {
+    async fn load(&self, ctx: &Ctx) -> Result<MigrationSet> {
         let dir = self
             .tenant_migrations
             .as_ref()
             .or(ctx.settings().tenant_migrations_dir.as_ref());
-        let set = MigrationSet::load(dir).await?;
+        MigrationSet::load(dir).await
+    }
+}
+
+/// How much at once, and how long to wait for a table lock.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ParallelOpts {
+    /// Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS]
+    /// [config: parallel_migration_threads] [default: 4]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub jobs: Option<u16>,
+    /// lock_timeout of each tenant's transaction: a table locked longer fails that tenant
+    /// instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT]
+    /// [config: lock_timeout] [default: 5s]
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub lock_timeout: Option<Duration>,
+}
+
+impl ParallelOpts {
+    fn jobs(&self, ctx: &Ctx) -> usize {
+        let (jobs, source) = match self.jobs {
+            Some(j) => (j as usize, "flag --jobs".to_string()),
+            None => (
+                ctx.settings().parallel_migration_threads.clamp(1, 256),
+                ctx.config
+                    .values
+                    .get("parallel_migration_threads")
+                    .map(|r| r.source.to_string())
+                    .unwrap_or_else(|| "default".into()),
+            ),
+        };
+        tracing::debug!(jobs, %source, "parallel tenant migrations");
+        jobs
+    }
+
+    fn lock_timeout(&self, ctx: &Ctx) -> Duration {
+        self.lock_timeout.unwrap_or(*ctx.settings().lock_timeout)
+    }
+}
+
+/// A pool with a connection per job, plus one for planning and one for bookkeeping.
+async fn pool_for(ctx: &Ctx, jobs: usize) -> Result<PgPool> {
+    db::connect(ctx.settings(), (jobs + 2) as u32).await
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Only the registry migrations (public.platforms and the tenantctl schema)
+    #[arg(long, conflicts_with_all = ["tenants_only", "tenants", "exclude", "canary", "canary_tenants", "tenant_migrations"])]
+    pub registry_only: bool,
+    /// Only the tenant migrations (the registry must be migrated already)
+    #[arg(long)]
+    pub tenants_only: bool,
+    #[command(flatten)]
+    pub filter: TenantFilter,
+    #[command(flatten)]
+    pub set: SetOpts,
+    #[command(flatten)]
+    pub parallel: ParallelOpts,
+    /// Say what would run where; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Exit at once (status 5) when another migrate run holds the lock, instead of waiting
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Migrate N tenants first (the first N, by id, with something pending) and stop before
+    /// the rest if any of them fails
+    #[arg(long, value_name = "N", conflicts_with = "canary_tenants",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub canary: Option<u32>,
+    /// Migrate these tenants first and stop before the rest if any of them fails
+    #[arg(long, value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
+    pub canary_tenants: Vec<String>,
+}
+
+impl Migrate {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        match self.command {
+            None => self.run.run(ctx).await,
+            Some(MigrateCmd::Status(c)) => c.run(ctx).await,
+            Some(MigrateCmd::Rollback(c)) => c.run(ctx).await,
+            Some(MigrateCmd::Verify(c)) => c.run(ctx).await,
+        }
+    }
+}
+
+/// What the registry part of a run did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RegistryOutcome {
+    /// Registry migrations applied by this run.
+    pub applied: Vec<i64>,
+    /// With --dry-run: the registry migrations that would be applied.
+    pub pending: Vec<i64>,
+}
+
+/// The JSON of `migrate` (and `migrate rollback`). Field names are stable.
+#[derive(Debug, Serialize)]
+pub struct RunOutput<'a> {
+    pub dry_run: bool,
+    /// `null` with --tenants-only.
+    pub registry: Option<RegistryOutcome>,
+    /// `null` with --registry-only.
+    pub tenant_migrations: Option<TenantsOutput<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TenantsOutput<'a> {
+    /// `embedded` or the directory.
+    pub source: &'a str,
+    pub latest_version: Option<i64>,
+    #[serde(flatten)]
+    pub report: &'a Report,
+}
+
+impl RunArgs {
+    async fn run(self, ctx: &Ctx) -> Result<()> {
+        // Everything that can be checked without the database is checked first: nothing runs
+        // when the migration directory is missing or broken.
+        let set = if self.registry_only {
+            None
+        } else {
+            Some(self.set.load(ctx).await?)
+        };
+        let jobs = self.parallel.jobs(ctx);
+        let pool = pool_for(ctx, jobs).await?;
+        let registry_exists = registry_exists(&pool).await?;
+        let mut filter = Filter::default();
+        let mut canary = Canary::None;
+        if set.is_some() && registry_exists {
+            filter = self.filter.resolve(&pool).await?;
+            if let Some(n) = self.canary {
+                canary = Canary::First(n as usize);
+            } else if !self.canary_tenants.is_empty() {
+                canary = Canary::Named(
+                    fleet::resolve(&pool, &self.canary_tenants, Wanted::Migratable).await?,
+                );
+            }
+        } else if !self.filter.tenants.is_empty() || !self.canary_tenants.is_empty() {
+            return Err(crate::registry::store::not_found(
+                self.filter
+                    .tenants
+                    .first()
+                    .or(self.canary_tenants.first())
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            ));
+        }
+
+        let guard = if self.dry_run {
+            None
+        } else {
+            let out = ctx.out;
+            Some(lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?)
+        };
+        let res = self
+            .migrate(ctx, &pool, set.as_ref(), filter, canary, jobs)
+            .await;
+        if let Some(g) = guard {
+            g.release().await?;
+        }
+        res
+    }
+
+    async fn migrate(
+        &self,
+        ctx: &Ctx,
+        pool: &PgPool,
+        set: Option<&MigrationSet>,
+        filter: Filter,
+        canary: Canary,
+        jobs: usize,
+    ) -> Result<()> {
+        let registry = if self.tenants_only {
+            None
+        } else if self.dry_run {
+            let pending: Vec<i64> = migrations::pending(pool)
+                .await?
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            ctx.out.note(&match pending.len() {
+                0 => "registry: up to date".to_string(),
+                n => format!("registry: would apply {n} migration(s)"),
+            });
+            Some(RegistryOutcome {
+                applied: Vec::new(),
+                pending,
+            })
+        } else {
+            // Asking first costs one statement; sqlx's migrator costs several even when there is
+            // nothing to do.
+            let applied = if migrations::pending(pool).await?.is_empty() {
+                Vec::new()
+            } else {
+                migrations::run(pool).await?
+            };
+            ctx.out.note(&match applied.len() {
+                0 => "registry: up to date".to_string(),
+                n => format!("registry: applied {n} migration(s)"),
+            });
+            Some(RegistryOutcome {
+                applied,
+                pending: Vec::new(),
+            })
+        };
+        let Some(set) = set else {
+            return print_run(ctx, self.dry_run, registry, None, false);
+        };
+        if self.tenants_only {
+            migrations::ensure_current(pool).await?;
+        } else if self.dry_run && !registry_exists(pool).await? {
+            // A dry run on a database without a registry: no tenants yet.
+            let report = Report::default();
+            return print_run(
+                ctx,
+                true,
+                registry,
+                Some(TenantsOutput {
+                    source: &set.source,
+                    latest_version: set.latest(),
+                    report: &report,
+                }),
+                false,
+            );
+        }
+        let opts = Options {
+            jobs,
+            lock_timeout: self.parallel.lock_timeout(ctx),
+            dry_run: self.dry_run,
+            filter,
+            extension_schema: db::extension_schema(ctx.settings())?,
+        };
+        if self.dry_run && canary != Canary::None {
+            ctx.out
+                .note("dry run: canaries are picked when the run is real; listing every tenant");
+        }
+        // The count is only for the bar; without a terminal there is none.
+        let total = if ctx.term().stderr {
+            fleet::count(pool, &opts.filter).await?
+        } else {
+            0
+        };
+        let pb = ctx.out.progress(
+            total,
+            if self.dry_run {
+                "planning"
+            } else {
+                "migrating tenants"
+            },
+        );
+        let on_done = |run: &TenantRun| {
+            pb.inc(1);
+            if run.outcome == fleet::Outcome::Failed {
+                pb.suspend(|| {
+                    eprintln!(
+                        "{}: failed: {}",
+                        run.tenant,
+                        run.error.as_deref().unwrap_or("")
+                    )
+                });
+            }
+        };
+        let report = fleet::migrate(pool, set, &opts, &canary, &on_done).await;
+        pb.finish_and_clear();
+        let report = report?;
+        print_run(
+            ctx,
+            self.dry_run,
+            registry,
+            Some(TenantsOutput {
+                source: &set.source,
+                latest_version: set.latest(),
+                report: &report,
+            }),
+            false,
+        )?;
+        outcome(&report, false)
+    }
+}
+
+/// Whether `public.platforms` exists (a fresh database has no registry yet).
+async fn registry_exists(pool: &PgPool) -> Result<bool> {
+    // language=PostgreSQL
+    Ok(
+        sqlx::query_scalar("SELECT to_regclass('public.platforms') IS NOT NULL")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+/// The exit status of a run: 0, 3 when some tenants failed, 1 when a canary failed.
+fn outcome(report: &Report, rollback: bool) -> Result<()> {
+    if report.canary_failed {
+        return Err(Error::Other(anyhow::anyhow!(
+            "a canary tenant failed: the other {} tenant(s) were not migrated",
+            report.totals.not_started
+        ))
+        .hint("fix the failure shown above, then run `tenantctl migrate` again"));
+    }
+    if report.totals.failed > 0 {
+        return Err(Error::Partial {
+            failed: report.totals.failed,
+            total: report.totals.tenants,
+        }
+        .hint(if rollback {
+            "each failed tenant is still at its old version; `tenantctl migrate status` shows them"
+        } else {
+            "each failed tenant is still at its old version; fix the cause and run `tenantctl migrate` again (it only touches tenants with pending work)"
+        }));
+    }
+    Ok(())
+}
+
+fn print_run(
+    ctx: &Ctx,
+    dry_run: bool,
+    registry: Option<RegistryOutcome>,
+    tenants: Option<TenantsOutput<'_>>,
+    rollback: bool,
+) -> Result<()> {
+    if ctx.out.format == Format::Json {
+        return ctx.out.json(&RunOutput {
+            dry_run,
+            registry,
+            tenant_migrations: tenants,
+        });
+    }
+    let Some(t) = tenants else {
+        return Ok(());
+    };
+    let r = t.report;
+    if !r.tenants.is_empty() {
+        if ctx.out.format == Format::Csv {
+            ctx.out.csv(&r.tenants)?;
+        } else {
+            ctx.out.list(&r.tenants)?;
+        }
+    }
+    if ctx.out.format == Format::Csv {
+        return Ok(());
+    }
+    let latest = t
+        .latest_version
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "-".into());
+    let verb = match (rollback, dry_run) {
+        (false, false) => "migrated",
+        (false, true) => "would migrate",
+        (true, false) => "rolled back",
+        (true, true) => "would roll back",
+    };
+    let mut line = format!(
+        "{} tenant(s): {} {verb}, {} {}, {} failed",
+        r.totals.tenants,
+        r.totals.changed,
+        r.totals.unchanged,
+        if rollback { "unchanged" } else { "up to date" },
+        r.totals.failed
+    );
+    if r.totals.not_started > 0 {
+        line.push_str(&format!(", {} not started", r.totals.not_started));
+    }
+    if !rollback {
+        line.push_str(&format!(" (latest version {latest})"));
+    }
+    ctx.out.line(&line)
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub filter: TenantFilter,
+    #[command(flatten)]
+    pub set: SetOpts,
+    /// Only tenants not at the latest version (something pending, or no schema)
+    #[arg(long)]
+    pub behind: bool,
+}
+
+impl StatusArgs {
+    async fn run(self, ctx: &Ctx) -> Result<()> {
+        let set = self.set.load(ctx).await?;
+        let pool = ctx.registry().await?;
+        let filter = self.filter.resolve(pool).await?;
+        let rows = status::status(pool, &set, &filter, self.behind).await?;
+        ctx.out.list(&rows)?;
+        if ctx.out.format == Format::Table {
+            let count = |s: State| rows.iter().filter(|r| r.state == s).count();
+            let latest = set
+                .latest()
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "-".into());
+            ctx.out.note(&format!(
+                "{} tenant(s){}: {} up to date, {} behind, {} drift, {} missing (latest version {latest})",
+                rows.len(),
+                if self.behind { " behind" } else { "" },
+                count(State::UpToDate),
+                count(State::Behind),
+                count(State::Drift),
+                count(State::Missing),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The version to go back to: every applied migration above it is reverted (0: all)
+    #[arg(long, value_name = "VERSION")]
+    pub to: i64,
+    #[command(flatten)]
+    pub filter: TenantFilter,
+    #[command(flatten)]
+    pub set: SetOpts,
+    #[command(flatten)]
+    pub parallel: ParallelOpts,
+    /// Say what would be reverted where; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Exit at once (status 5) when another migrate run holds the lock, instead of waiting
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+impl RollbackArgs {
+    async fn run(self, ctx: &Ctx) -> Result<()> {
+        let set = self.set.load(ctx).await?;
+        check_rollback_target(&set, self.to)?;
+        let jobs = self.parallel.jobs(ctx);
+        let pool = pool_for(ctx, jobs).await?;
+        migrations::ensure_current(&pool).await?;
+        let filter = self.filter.resolve(&pool).await?;
+        let mut opts = Options {
+            jobs,
+            lock_timeout: self.parallel.lock_timeout(ctx),
+            dry_run: true,
+            filter,
+            extension_schema: db::extension_schema(ctx.settings())?,
+        };
+        let plan = fleet::rollback(&pool, &set, &opts, self.to, &|_| {}).await?;
+        let print = |report: &Report, dry_run: bool| {
+            print_run(
+                ctx,
+                dry_run,
+                None,
+                Some(TenantsOutput {
+                    source: &set.source,
+                    latest_version: set.latest(),
+                    report,
+                }),
+                true,
+            )
+        };
+        if self.dry_run || plan.totals.changed == 0 {
+            print(&plan, self.dry_run)?;
+            return outcome(&plan, true);
+        }
+        let reverts: usize = plan
+            .tenants
+            .iter()
+            .filter(|r| r.outcome == fleet::Outcome::WouldRollBack)
+            .map(|r| r.versions.len())
+            .sum();
+        ctx.confirm(&format!(
+            "roll back {} tenant schema(s) to version {}, reverting {reverts} migration(s)",
+            plan.totals.changed, self.to
+        ))
+        .await?;
+        drop(plan);
+
+        let out = ctx.out;
+        let guard = lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?;
+        opts.dry_run = false;
+        let total = fleet::count(&pool, &opts.filter).await?;
+        let pb = ctx.out.progress(total, "rolling back");
+        let report = fleet::rollback(&pool, &set, &opts, self.to, &|_| pb.inc(1)).await;
+        pb.finish_and_clear();
+        guard.release().await?;
+        let report = report?;
+        print(&report, false)?;
+        outcome(&report, true)
+    }
+}
+
+/// `--to` must be 0 or a version of the set, and everything above it must be reversible:
+/// checked before any SQL.
+pub fn check_rollback_target(set: &MigrationSet, to: i64) -> Result<()> {
+    if to < 0 || (to != 0 && set.up(to).is_none()) {
+        let first = set.ups().next().map(|m| m.version).unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "version {to} is not in the migration set ({}: {} migrations, {first} to {})",
+            set.source,
+            set.len(),
+            set.latest().unwrap_or_default()
+        ))
+        .hint(
+            "pass 0 to revert everything, or one of the versions `tenantctl migrate status` shows",
+        ));
+    }
+    if let Some(m) = set
+        .ups()
+        .find(|m| m.version > to && set.down(m.version).is_none())
+    {
+        return Err(Error::Usage(format!(
+            "migration {} ({}) has no down migration: cannot roll back past it",
+            m.version, m.description
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub filter: TenantFilter,
+    #[command(flatten)]
+    pub set: SetOpts,
+    #[command(flatten)]
+    pub parallel: ParallelOpts,
+}
+
+/// One line of `migrate verify`'s table.
+#[derive(Debug, Serialize)]
+struct VerifyRow {
+    tenant: String,
+    change: String,
+    object: String,
+    expected: String,
+    actual: String,
+}
+
+impl Tabular for VerifyRow {
+    fn headers() -> Vec<&'static str> {
+        vec!["tenant", "change", "object", "expected", "actual"]
+    }
+
+    fn row(&self, _: &Term) -> Vec<Cell> {
+        vec![
+            Cell::new(&self.tenant),
+            Cell::new(&self.change),
+            Cell::new(&self.object),
+            Cell::new(&self.expected),
+            Cell::new(&self.actual),
+        ]
+    }
+}
+
+fn verify_rows(report: &VerifyReport) -> Vec<VerifyRow> {
+    let mut rows = Vec::new();
+    for d in &report.drifted {
+        if let Some(e) = &d.error {
+            rows.push(VerifyRow {
+                tenant: d.tenant.clone(),
+                change: "error".into(),
+                object: format!("schema {}", d.schema),
+                expected: String::new(),
+                actual: e.clone(),
+            });
+        }
+        for x in &d.differences {
+            rows.push(VerifyRow {
+                tenant: d.tenant.clone(),
+                change: x.change.as_str().into(),
+                object: format!("{} {}", x.kind, x.name),
+                expected: x.expected.clone().unwrap_or_default(),
+                actual: x.actual.clone().unwrap_or_default(),
+            });
+        }
+    }
+    rows
+}
+
+impl VerifyArgs {
+    async fn run(self, ctx: &Ctx) -> Result<()> {
+        let set = self.set.load(ctx).await?;
+        let jobs = self.parallel.jobs(ctx);
+        let pool = pool_for(ctx, jobs).await?;
+        migrations::ensure_current(&pool).await?;
+        let filter = self.filter.resolve(&pool).await?;
+        let total = fleet::count(&pool, &filter).await?;
+        let pb = ctx.out.progress(total, "verifying");
         let ext = db::extension_schema(ctx.settings())?;
-        let platforms = store::list_by_status(pool, ProvisionStatus::Completed).await?;
-        let mut failed = 0;
-        let mut total = 0;
-        for p in platforms.iter().filter(|p| !p.external) {
-            total += 1;
-            let schema = p.require_schema()?;
-            let mut tx = db::begin_tenant(pool, &schema, ext.as_ref()).await?;
-            match migrate::apply_pending(&mut tx, &schema, &set).await {
-                Ok(v) => {
-                    tx.commit().await?;
-                    ctx.out.note(&format!("{}: applied {}", p.name, v.len()));
+        let report = verify::verify(
+            &pool,
+            &set,
+            ext.as_ref(),
+            &filter,
+            jobs,
+            self.parallel.lock_timeout(ctx),
+            &|| pb.inc(1),
+        )
+        .await;
+        pb.finish_and_clear();
+        let report = report?;
+        match ctx.out.format {
+            Format::Json => ctx.out.json(&report)?,
+            _ => {
+                let rows = verify_rows(&report);
+                if !rows.is_empty() {
+                    ctx.out.list(&rows)?;
                 }
-                Err(e) => {
-                    failed += 1;
-                    ctx.out.note(&format!("{}: failed: {e}", p.name));
+                if ctx.out.format == Format::Table {
+                    ctx.out.line(&if report.drifted.is_empty() {
+                        format!(
+                            "all {} tenant schema(s) match the migration set",
+                            report.checked
+                        )
+                    } else {
+                        format!(
+                            "{} of {} tenant schema(s) differ from the migration set",
+                            report.drifted.len(),
+                            report.checked
+                        )
+                    })?;
                 }
             }
         }
-        if failed > 0 {
-            return Err(Error::Partial { failed, total });
+        if report.drifted.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Partial {
+                failed: report.drifted.len(),
+                total: report.checked,
+            }
+            .hint("a hand-made change is best turned into a migration (or undone by hand); `extra` objects are in the tenant only"))
         }
-        Ok(())
     }
 }

@@ -7,8 +7,19 @@
 //! (version, description, checksum, ...), so sqlx-cli can read it too. We do not use sqlx's
 //! `Migrator::run` for tenants: it takes one advisory lock per database (every schema would
 //! wait on every other) and commits per migration outside our transaction.
+//!
+//! Around it: [`catalog`] reads many schemas' applied versions in a few batched queries,
+//! [`fleet`] migrates and rolls back every tenant in parallel, [`status`] keeps
+//! `tenantctl.tenant_migrations` equal to what the schemas hold, [`verify`] compares each
+//! tenant's catalog with a reference built from the set, and [`lock`] is the cluster-wide run
+//! lock with its waiting message.
 
+pub mod catalog;
+pub mod fleet;
+pub mod lock;
 pub mod set;
+pub mod status;
+pub mod verify;
 
 pub use set::MigrationSet;
 
@@ -16,12 +27,13 @@ use crate::db::{Ident, SchemaName};
 use crate::error::{Error, Result};
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, PgConnection};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The tracking table's name inside each tenant schema.
 pub const TRACKING_TABLE: &str = "_sqlx_migrations";
 
-fn tracking(schema: &SchemaName) -> String {
+/// `"schema"."_sqlx_migrations"`.
+pub fn tracking(schema: &SchemaName) -> String {
     schema.qualify(&Ident::parse(TRACKING_TABLE).expect("constant identifier"))
 }
 
@@ -48,7 +60,9 @@ pub async fn ensure_tracking_table(conn: &mut PgConnection, schema: &SchemaName)
         )",
         tracking(schema)
     );
-    sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -73,6 +87,7 @@ pub async fn applied(conn: &mut PgConnection, schema: &SchemaName) -> Result<Vec
         tracking(schema)
     );
     Ok(sqlx::query_as::<_, Applied>(AssertSqlSafe(sql))
+        .persistent(false)
         .fetch_all(&mut *conn)
         .await?)
 }
@@ -86,8 +101,35 @@ pub struct Plan {
     pub drift: Vec<i64>,
     /// Applied versions the set does not know (applied by a newer set, or files removed).
     pub unknown: Vec<i64>,
+    /// Versions recorded with `success = false` (sqlx's mark of a failed, possibly partial run
+    /// outside tenantctl); never written by tenantctl itself.
+    pub dirty: Vec<i64>,
     /// The highest applied version, if any.
     pub current: Option<i64>,
+}
+
+impl Plan {
+    /// The first reason this schema must not be migrated automatically, if any.
+    pub fn blocker(&self, set: &MigrationSet) -> Option<MigrationError> {
+        if let Some(&version) = self.dirty.first() {
+            return Some(MigrationError::Dirty { version });
+        }
+        if let Some(&version) = self.drift.first() {
+            return Some(MigrationError::Drift {
+                version,
+                description: set
+                    .up(version)
+                    .map(|m| m.description.to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        if !self.unknown.is_empty() {
+            return Some(MigrationError::Unknown {
+                versions: self.unknown.clone(),
+            });
+        }
+        None
+    }
 }
 
 /// Compare applied rows with the set. Pure.
@@ -111,6 +153,9 @@ pub fn plan(set: &MigrationSet, applied: &[Applied]) -> Plan {
         if set.up(a.version).is_none() {
             p.unknown.push(a.version);
         }
+        if !a.success {
+            p.dirty.push(a.version);
+        }
     }
     p
 }
@@ -125,10 +170,25 @@ pub enum MigrationError {
         message: String,
         sqlstate: Option<String>,
     },
-    #[error("migration {version} was changed after it was applied (checksum differs); not re-run")]
-    Drift { version: i64 },
-    #[error("schema `{0}` does not exist")]
+    #[error(
+        "drift: migration {version} ({description}) was changed after it was applied (checksum differs); not re-run"
+    )]
+    Drift { version: i64, description: String },
+    #[error(
+        "migration {version} is recorded as failed in the tracking table (a run outside tenantctl?); repair the schema by hand"
+    )]
+    Dirty { version: i64 },
+    #[error(
+        "the schema has applied migration(s) {} that this migration set does not have (applied by a newer release?)",
+        join(.versions)
+    )]
+    Unknown { versions: Vec<i64> },
+    #[error("migration {version} has no down migration; cannot roll back past it")]
+    NoDown { version: i64 },
+    #[error("schema `{0}` does not exist (dropped by hand?)")]
     MissingSchema(String),
+    #[error("platform is busy: another run (provisioning, restore, ...) holds its lock")]
+    Busy,
     #[error("{0}")]
     Db(#[from] sqlx::Error),
 }
@@ -151,6 +211,20 @@ impl From<Error> for MigrationError {
     }
 }
 
+/// Run one migration's SQL (up or down) inside the caller's transaction, without recording
+/// it; returns how long it took, in nanoseconds.
+pub async fn run_sql(
+    conn: &mut PgConnection,
+    m: &Migration,
+) -> std::result::Result<i64, MigrationError> {
+    let started = Instant::now();
+    sqlx::raw_sql(m.sql.clone())
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| failed(m, e))?;
+    Ok(started.elapsed().as_nanos() as i64)
+}
+
 /// Apply one up migration inside the caller's transaction (search_path already set to the
 /// tenant), and record it.
 pub async fn apply_one(
@@ -158,21 +232,20 @@ pub async fn apply_one(
     schema: &SchemaName,
     m: &Migration,
 ) -> std::result::Result<(), MigrationError> {
-    let started = Instant::now();
-    sqlx::raw_sql(m.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(m, e))?;
+    let elapsed = run_sql(conn, m).await?;
     // language=PostgreSQL
     let sql = format!(
         "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
         tracking(schema)
     );
+    // Not persistent: the text differs per schema, and caching it would only evict statements
+    // that are reused (each eviction costs a round trip).
     sqlx::query(AssertSqlSafe(sql))
+        .persistent(false)
         .bind(m.version)
         .bind(m.description.as_ref())
         .bind(m.checksum.as_ref())
-        .bind(started.elapsed().as_nanos() as i64)
+        .bind(elapsed)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -184,22 +257,72 @@ pub async fn revert_one(
     schema: &SchemaName,
     down: &Migration,
 ) -> std::result::Result<(), MigrationError> {
-    sqlx::raw_sql(down.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(down, e))?;
+    run_sql(conn, down).await?;
     // language=PostgreSQL
     let sql = format!("DELETE FROM {} WHERE version = $1", tracking(schema));
     sqlx::query(AssertSqlSafe(sql))
+        .persistent(false)
         .bind(down.version)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
+fn join(versions: &[i64]) -> String {
+    versions
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl MigrationError {
+    /// Whether the database went away (the run should stop rather than blame each tenant).
+    pub fn is_connection_error(&self) -> bool {
+        matches!(self, MigrationError::Db(e) if crate::error::is_connection_error(e))
+    }
+}
+
+/// Set this transaction's `lock_timeout`, so a statement waiting for a table lock held by an
+/// application transaction fails the tenant instead of hanging the run (and queueing every
+/// later query on that table behind it).
+pub async fn set_lock_timeout(conn: &mut PgConnection, timeout: Duration) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(format!("{}ms", timeout.as_millis()))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
+    if crate::error::is_connection_error(&e) {
+        return MigrationError::Db(e);
+    }
     let (message, sqlstate) = match &e {
-        sqlx::Error::Database(db) => (db.message().to_string(), db.code().map(|c| c.into_owned())),
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned());
+            let mut message = db.message().to_string();
+            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                && let Some(sqlx::postgres::PgErrorPosition::Original(pos)) = pg.position()
+            {
+                let line = m
+                    .sql
+                    .as_str()
+                    .chars()
+                    .take(pos.saturating_sub(1))
+                    .filter(|&c| c == '\n')
+                    .count()
+                    + 1;
+                message = format!("{message} (at line {line})");
+            }
+            if code.as_deref() == Some("55P03") {
+                message.push_str(
+                    " (another transaction holds a lock this migration needs; lock_timeout expired)",
+                );
+            }
+            (message, code)
+        }
         other => (other.to_string(), None),
     };
     MigrationError::Failed {
@@ -211,7 +334,10 @@ fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
 }
 
 /// Bring one schema to the newest version of `set` inside the caller's transaction, whose
-/// search_path must already be the tenant's. Refuses on drift. Returns the versions applied.
+/// search_path must already be the tenant's. Refuses on drift (and on versions the set does not
+/// know, or failed runs recorded by sqlx). Returns the versions applied. When the registry has
+/// `tenantctl.tenant_migrations`, the schema's row there is updated in the same transaction, so
+/// the status table never disagrees with the schema (provisioning goes through here too).
 pub async fn apply_pending(
     conn: &mut PgConnection,
     schema: &SchemaName,
@@ -220,12 +346,199 @@ pub async fn apply_pending(
     ensure_tracking_table(conn, schema).await?;
     let applied = applied(conn, schema).await?;
     let p = plan(set, &applied);
-    if let Some(&version) = p.drift.first() {
-        return Err(MigrationError::Drift { version });
+    if let Some(e) = p.blocker(set) {
+        return Err(e);
     }
     for v in &p.pending {
         let m = set.up(*v).expect("planned from the set");
         apply_one(conn, schema, m).await?;
     }
+    let version = p.current.into_iter().chain(p.pending.iter().copied()).max();
+    status::record_by_schema(conn, schema, &status::Facts::current(version, set)).await?;
     Ok(p.pending)
+}
+
+/// The versions to revert to bring a schema down to `to` (newest first): every applied version
+/// above `to`. Each needs a down migration in the set and an unchanged up migration.
+pub fn revert_plan(
+    set: &MigrationSet,
+    applied: &[Applied],
+    to: i64,
+) -> std::result::Result<Vec<i64>, MigrationError> {
+    let p = plan(set, applied);
+    if let Some(&version) = p.dirty.first() {
+        return Err(MigrationError::Dirty { version });
+    }
+    let mut versions: Vec<i64> = applied
+        .iter()
+        .map(|a| a.version)
+        .filter(|&v| v > to)
+        .collect();
+    versions.sort_unstable_by(|a, b| b.cmp(a));
+    let unknown: Vec<i64> = versions
+        .iter()
+        .copied()
+        .filter(|v| p.unknown.contains(v))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(MigrationError::Unknown { versions: unknown });
+    }
+    for &v in &versions {
+        if p.drift.contains(&v) {
+            return Err(MigrationError::Drift {
+                version: v,
+                description: set
+                    .up(v)
+                    .map(|m| m.description.to_string())
+                    .unwrap_or_default(),
+            });
+        }
+        if set.down(v).is_none() {
+            return Err(MigrationError::NoDown { version: v });
+        }
+    }
+    Ok(versions)
+}
+
+/// Roll one schema back to `to` inside the caller's transaction (search_path already the
+/// tenant's). Returns the versions reverted, newest first.
+pub async fn revert_to(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    set: &MigrationSet,
+    to: i64,
+) -> std::result::Result<Vec<i64>, MigrationError> {
+    let applied = applied(conn, schema).await?;
+    let versions = revert_plan(set, &applied, to)?;
+    for &v in &versions {
+        revert_one(conn, schema, set.down(v).expect("checked by revert_plan")).await?;
+    }
+    Ok(versions)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::MigrationType;
+
+    fn m(version: i64, kind: MigrationType, sql: &str) -> Migration {
+        Migration::new(
+            version,
+            format!("m{version}").into(),
+            kind,
+            sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.to_string())),
+            false,
+        )
+    }
+
+    /// Versions 1..=3, reversible.
+    fn set() -> MigrationSet {
+        let mut v = Vec::new();
+        for i in 1..=3 {
+            v.push(m(i, MigrationType::ReversibleUp, &format!("-- up {i}")));
+            v.push(m(i, MigrationType::ReversibleDown, &format!("-- down {i}")));
+        }
+        MigrationSet::from_migrations("test", v)
+    }
+
+    fn applied_from(set: &MigrationSet, versions: &[i64]) -> Vec<Applied> {
+        versions
+            .iter()
+            .map(|&v| Applied {
+                version: v,
+                description: format!("m{v}"),
+                checksum: set
+                    .up(v)
+                    .map(|m| m.checksum.to_vec())
+                    .unwrap_or_else(|| vec![0; 48]),
+                success: true,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn plan_finds_pending_drift_unknown_and_dirty() {
+        let s = set();
+        let p = plan(&s, &[]);
+        assert_eq!(p.pending, vec![1, 2, 3]);
+        assert_eq!(p.current, None);
+        assert!(p.blocker(&s).is_none());
+
+        let p = plan(&s, &applied_from(&s, &[1, 2, 3]));
+        assert!(p.pending.is_empty() && p.drift.is_empty() && p.unknown.is_empty());
+        assert_eq!(p.current, Some(3));
+
+        // Out of order: 2 pending below the current version is still pending.
+        let p = plan(&s, &applied_from(&s, &[1, 3]));
+        assert_eq!(p.pending, vec![2]);
+
+        let mut a = applied_from(&s, &[1, 2]);
+        a[1].checksum = vec![1; 48];
+        let p = plan(&s, &a);
+        assert_eq!(p.drift, vec![2]);
+        assert_eq!(p.pending, vec![3]);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Drift { version: 2, .. })
+        ));
+
+        let p = plan(&s, &applied_from(&s, &[1, 2, 3, 9]));
+        assert_eq!(p.unknown, vec![9]);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Unknown { .. })
+        ));
+        assert!(p.blocker(&s).unwrap().to_string().contains("9"));
+
+        let mut a = applied_from(&s, &[1]);
+        a[0].success = false;
+        let p = plan(&s, &a);
+        assert_eq!(p.dirty, vec![1]);
+        assert_eq!(p.current, None);
+        assert!(matches!(
+            p.blocker(&s),
+            Some(MigrationError::Dirty { version: 1 })
+        ));
+    }
+
+    #[test]
+    fn revert_plan_goes_newest_first_and_refuses_what_it_cannot_undo() {
+        let s = set();
+        let all = applied_from(&s, &[1, 2, 3]);
+        assert_eq!(revert_plan(&s, &all, 1).unwrap(), vec![3, 2]);
+        assert_eq!(revert_plan(&s, &all, 0).unwrap(), vec![3, 2, 1]);
+        assert_eq!(revert_plan(&s, &all, 3).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            revert_plan(&s, &applied_from(&s, &[1]), 2).unwrap(),
+            Vec::<i64>::new()
+        );
+
+        let unknown = applied_from(&s, &[1, 2, 3, 7]);
+        assert!(matches!(
+            revert_plan(&s, &unknown, 1),
+            Err(MigrationError::Unknown { versions }) if versions == vec![7]
+        ));
+        // Unknown versions at or below the target do not matter.
+        let mut changed = applied_from(&s, &[1, 2, 3]);
+        changed[2].checksum = vec![1; 48];
+        assert!(matches!(
+            revert_plan(&s, &changed, 1),
+            Err(MigrationError::Drift { version: 3, .. })
+        ));
+        assert_eq!(revert_plan(&s, &changed, 3).unwrap(), Vec::<i64>::new());
+
+        let simple = MigrationSet::from_migrations(
+            "simple",
+            vec![
+                m(1, MigrationType::ReversibleUp, "-- 1"),
+                m(1, MigrationType::ReversibleDown, "-- 1 down"),
+                m(2, MigrationType::Simple, "-- 2"),
+            ],
+        );
+        let a = applied_from(&simple, &[1, 2]);
+        assert!(matches!(
+            revert_plan(&simple, &a, 0),
+            Err(MigrationError::NoDown { version: 2 })
+        ));
+    }
 }

@@ -356,6 +356,13 @@ async fn migrate_new_schema(
         .bind(&times)
         .execute(&mut *conn)
         .await?;
+    // The fleet-wide status row, in the same transaction as the schema (as `migrate` keeps it).
+    migrate::status::record_by_schema(
+        conn,
+        schema,
+        &migrate::status::Facts::current(set.latest(), set),
+    )
+    .await?;
     Ok(())
 }
 

@@ -300,6 +300,13 @@ pub async fn claim(
             .bind(platform.id)
             .fetch_one(&mut *tx)
             .await?;
+        // The fleet-wide migration status row, as provisioning and `migrate` keep it.
+        migrate::status::record_by_schema(
+            &mut tx,
+            &target,
+            &migrate::status::Facts::current(prov.set.latest(), &prov.set),
+        )
+        .await?;
         tx.commit().await?;
         // language=PostgreSQL
         sqlx::query(

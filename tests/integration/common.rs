@@ -488,3 +488,50 @@ impl Env {
         u.to_string()
     }
 }
+
+// ---- Helpers for the migrate tests ----
+
+impl Env {
+    /// `n` platforms `<prefix>1`..`<prefix>n` under the host's domain, provisioned with the
+    /// embedded migration set through the library (much faster than two commands each).
+    /// Needs `init` first. Returns (name, schema) pairs, by id.
+    pub async fn tenants(&self, prefix: &str, n: usize) -> Vec<(String, String)> {
+        use tenantctl::registry::store::{self, NewPlatform, PlatformInput};
+        let prov = tenantctl::provision::Provisioner {
+            set: tenantctl::migrate::MigrationSet::embedded(),
+            seeds: tenantctl::provision::Seeds::embedded(),
+            extension_schema: None,
+            base_domain: None,
+        };
+        let mut out = Vec::with_capacity(n);
+        for i in 1..=n {
+            let name = format!("{prefix}{i}");
+            let new = NewPlatform::validate(PlatformInput {
+                name: name.clone(),
+                subdomain: Some(format!("{}-{i}", prefix.to_lowercase())),
+                ..PlatformInput::default()
+            })
+            .expect("valid platform");
+            let p = store::create(&self.pool, &new, None)
+                .await
+                .expect("platform created");
+            let done = tenantctl::provision::provision(&self.pool, &prov, &p)
+                .await
+                .expect("provisioned");
+            let schema = done.platform().schema_name.clone().expect("schema");
+            out.push((name, schema));
+        }
+        out
+    }
+
+    /// The versions recorded in a schema's tracking table, oldest first (empty when the
+    /// schema or its table is missing).
+    pub async fn versions(&self, schema: &str) -> Vec<i64> {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
+            "SELECT version FROM \"{schema}\"._sqlx_migrations ORDER BY version"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .unwrap_or_default()
+    }
+}

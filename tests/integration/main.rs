@@ -4,6 +4,7 @@ mod common;
 
 mod cli;
 mod host_migration;
+mod migrate;
 mod notify;
 mod platform;
 mod pool;

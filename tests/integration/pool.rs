@@ -67,6 +67,19 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
     let schema = v["schema_name"].as_str().unwrap().to_string();
     assert!(env.schemas().await.contains(&schema));
     assert_eq!(spares(&env).await.len(), 1);
+    // The claimed schema is in the fleet's migration status like any provisioned one.
+    let st = env.run(&["migrate", "status", "-o", "json"]).await;
+    st.ok();
+    let rows = st.json();
+    let acme = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["tenant"] == "Acme")
+        .expect("Acme in migrate status")
+        .clone();
+    assert_eq!(acme["recorded_version"], acme["version"], "{acme}");
+    assert_eq!(acme["state"], "up_to_date", "{acme}");
     // The platform's own facts, applied at the claim.
     let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "SELECT name FROM \"{schema}\".communities"

@@ -1,0 +1,1056 @@
+//! The fleet orchestrator behind `migrate` and `migrate rollback`: walk the completed tenant
+//! platforms in chunks (keyset pagination, so memory does not grow with the fleet), read the
+//! applied versions of the chunk's likely-current schemas in a couple of batched queries
+//! ([`super::catalog`]), and open a transaction only for the schemas that have work, on `jobs`
+//! workers with one connection each. Schemas the stored status says are behind skip the
+//! batched read: their worker reads them in its own transaction (see [`Cursor::with_hints`]).
+//!
+//! Each tenant's work is one transaction: the platform's advisory lock (the one provisioning
+//! takes, so a tenant is never migrated and provisioned at once), `lock_timeout`, its schema
+//! alone on the search_path, every pending migration, and its status row. A schema therefore
+//! ends either fully at the old version or fully at the new one, and a tenant that fails is
+//! recorded and reported while the others carry on.
+
+use super::catalog::{self, Read};
+use super::status::{self, AppliedNow, Facts};
+use super::{
+    Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, run_sql,
+};
+use crate::db::{SchemaName, locks};
+use crate::error::{Error, Result};
+use crate::output::{Tabular, Term};
+use comfy_table::{Cell, Color};
+use futures::{StreamExt, TryStreamExt, stream};
+use serde::Serialize;
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
+use std::time::{Duration, Instant};
+
+/// One tenant schema to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub platform_id: i64,
+    pub name: String,
+    pub schema: SchemaName,
+    /// What `tenantctl.tenant_migrations` says: at the newest version, nothing pending, no
+    /// drift, no error. Only a routing hint (see [`Cursor::with_hints`]); `true` when not asked.
+    pub likely_current: bool,
+    /// The version `tenantctl.tenant_migrations` records, when hints were asked for.
+    pub recorded_version: Option<i64>,
+}
+
+/// Which completed platforms a run covers: all, or `only` these ids, minus `exclude`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub only: Option<Vec<i64>>,
+    pub exclude: Vec<i64>,
+}
+
+// language=PostgreSQL
+const TARGETS_WHERE: &str = "p.provision_status = 'completed' AND NOT p.external AND p.schema_name IS NOT NULL \
+     AND ($1::bigint[] IS NULL OR p.id = ANY($1)) AND NOT (p.id = ANY($2))";
+
+/// A walk over the targets by id, one chunk at a time.
+pub struct Cursor {
+    filter: Filter,
+    chunk: usize,
+    after: i64,
+    done: bool,
+    /// The newest version of the set, when the stored status should be read as a hint.
+    hints: Option<Option<i64>>,
+}
+
+/// The targets of `filter`, `chunk` at a time.
+pub fn targets(filter: Filter, chunk: usize) -> Cursor {
+    Cursor {
+        filter,
+        chunk: chunk.max(1),
+        after: i64::MIN,
+        done: false,
+        hints: None,
+    }
+}
+
+impl Cursor {
+    /// Also say which targets `tenantctl.tenant_migrations` records as being at `latest` with
+    /// nothing pending. The hint only routes work: likely-current schemas are read in batches
+    /// (cheap when nothing is pending), the others go straight to a worker, which reads the
+    /// schema's tracking table in its own transaction (reading it twice would cost as much as
+    /// the migration itself). A wrong hint costs time, never correctness.
+    pub fn with_hints(mut self, latest: Option<i64>) -> Cursor {
+        self.hints = Some(latest);
+        self
+    }
+
+    pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Vec<Target>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (hint, join) = match self.hints {
+            None => ("true, NULL::bigint", ""),
+            Some(_) => (
+                "coalesce(s.version IS NOT DISTINCT FROM $5 AND s.pending_count = 0 \
+                 AND NOT s.drift AND s.last_error IS NULL, false), s.version",
+                "LEFT JOIN tenantctl.tenant_migrations s ON s.platform_id = p.id",
+            ),
+        };
+        // language=PostgreSQL
+        let sql = format!(
+            "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
+             WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
+        );
+        let mut q =
+            sqlx::query_as::<_, (i64, String, String, bool, Option<i64>)>(sqlx::AssertSqlSafe(sql))
+                .bind(&self.filter.only)
+                .bind(&self.filter.exclude)
+                .bind(self.after)
+                .bind(self.chunk as i64);
+        if let Some(latest) = self.hints {
+            q = q.bind(latest);
+        }
+        let rows = q.fetch_all(pool).await?;
+        if rows.len() < self.chunk {
+            self.done = true;
+        }
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.0;
+        rows.into_iter()
+            .map(
+                |(platform_id, name, schema, likely_current, recorded_version)| {
+                    Ok(Target {
+                        platform_id,
+                        name,
+                        schema: SchemaName::parse(&schema)?,
+                        likely_current,
+                        recorded_version,
+                    })
+                },
+            )
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+}
+
+/// How many platforms `filter` covers.
+pub async fn count(pool: &PgPool, filter: &Filter) -> Result<u64> {
+    let sql = format!("SELECT count(*) FROM public.platforms p WHERE {TARGETS_WHERE}");
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.only)
+        .bind(&filter.exclude)
+        .fetch_one(pool)
+        .await?;
+    Ok(n as u64)
+}
+
+/// What a name on the command line must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// A platform with a provisioned schema (`--tenant`, `--canary-tenants`).
+    Migratable,
+    /// Any platform (`--exclude`).
+    Any,
+}
+
+/// Platform ids for names (or ids) given on the command line; every name must exist, so a typo
+/// never silently widens or narrows a run.
+pub async fn resolve(pool: &PgPool, names: &[String], wanted: Wanted) -> Result<Vec<i64>> {
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id = name.parse::<i64>().ok();
+        // Only columns of the first registry migration: this runs before the registry is
+        // migrated.
+        // language=PostgreSQL
+        let row: Option<(i64, String, String, bool)> = sqlx::query_as(
+            "SELECT id, name, provision_status, external FROM public.platforms \
+             WHERE lower(name) = lower($1) OR id = $2 ORDER BY (id = $2) DESC LIMIT 1",
+        )
+        .bind(name)
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
+            Some("42P01") => Error::NotFound("the registry does not exist yet".into())
+                .hint("run `tenantctl init` (or `tenantctl migrate --registry-only`)"),
+            _ => Error::Db(e),
+        })?;
+        let Some((id, shown, status, external)) = row else {
+            return Err(crate::registry::store::not_found(name));
+        };
+        if wanted == Wanted::Migratable {
+            if external {
+                return Err(Error::Usage(format!(
+                    "platform `{shown}` is external: it has no schema to migrate"
+                )));
+            }
+            if status != "completed" {
+                return Err(Error::Usage(format!(
+                    "platform `{shown}` is not provisioned (status {status}): it has no schema to migrate"
+                ))
+                .hint(format!("run `tenantctl provision {shown}` first")));
+            }
+        }
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// What happened to one tenant. Serialised in snake case in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Migrated,
+    UpToDate,
+    RolledBack,
+    /// Rollback: already at or below the target version.
+    Unchanged,
+    Failed,
+    WouldMigrate,
+    WouldRollBack,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Migrated => "migrated",
+            Outcome::UpToDate => "up to date",
+            Outcome::RolledBack => "rolled back",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Failed => "failed",
+            Outcome::WouldMigrate => "would migrate",
+            Outcome::WouldRollBack => "would roll back",
+        }
+    }
+}
+
+/// One line of the summary. Field names are part of the JSON output.
+#[derive(Debug, Clone, Serialize)]
+pub struct TenantRun {
+    pub tenant: String,
+    pub platform_id: i64,
+    pub schema: String,
+    /// The version before the run.
+    pub from: Option<i64>,
+    /// The version after it (equal to `from` when it failed: nothing was applied).
+    pub to: Option<i64>,
+    /// Versions applied (rolled back: reverted, newest first); with --dry-run, what would be.
+    pub versions: Vec<i64>,
+    pub duration_ms: u64,
+    pub outcome: Outcome,
+    pub error: Option<String>,
+    /// Migrated in the canary phase.
+    pub canary: bool,
+}
+
+fn version_text(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
+}
+
+/// `850 ms`, `1.25 s`.
+pub fn human_ms(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.2} s", ms as f64 / 1000.0)
+    }
+}
+
+impl Tabular for TenantRun {
+    fn headers() -> Vec<&'static str> {
+        vec!["tenant", "from", "to", "duration", "outcome", "error"]
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let color = match self.outcome {
+            Outcome::Failed => Color::Red,
+            Outcome::Migrated | Outcome::RolledBack => Color::Green,
+            _ => Color::Yellow,
+        };
+        let outcome = if term.color {
+            Cell::new(self.outcome.as_str()).fg(color)
+        } else {
+            Cell::new(self.outcome.as_str())
+        };
+        let tenant = if self.canary {
+            format!("{} (canary)", self.tenant)
+        } else {
+            self.tenant.clone()
+        };
+        vec![
+            Cell::new(tenant),
+            Cell::new(version_text(self.from)),
+            Cell::new(version_text(self.to)),
+            Cell::new(match self.outcome {
+                Outcome::WouldMigrate | Outcome::WouldRollBack => "-".to_string(),
+                _ => human_ms(self.duration_ms),
+            }),
+            outcome,
+            Cell::new(self.error.as_deref().unwrap_or("")),
+        ]
+    }
+}
+
+/// Counts over every tenant the run covered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Tenants looked at.
+    pub tenants: usize,
+    /// Migrated or rolled back (with --dry-run: that would be).
+    pub changed: usize,
+    /// Nothing to do.
+    pub unchanged: usize,
+    pub failed: usize,
+    /// Not started because a canary failed.
+    pub not_started: usize,
+}
+
+/// The result of a run. `tenants` holds only tenants that changed, would change, or failed: a
+/// no-op run over a large fleet keeps nothing per tenant.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    pub tenants: Vec<TenantRun>,
+    pub totals: Totals,
+    /// Names of the canary tenants, in the order they finished.
+    pub canaries: Vec<String>,
+    /// A canary failed, so the rest were not started.
+    pub canary_failed: bool,
+}
+
+impl Report {
+    fn add(&mut self, run: TenantRun) {
+        self.totals.tenants += 1;
+        if run.canary {
+            self.canaries.push(run.tenant.clone());
+        }
+        match run.outcome {
+            Outcome::UpToDate | Outcome::Unchanged => self.totals.unchanged += 1,
+            Outcome::Failed => {
+                self.totals.failed += 1;
+                self.tenants.push(run);
+            }
+            _ => {
+                self.totals.changed += 1;
+                self.tenants.push(run);
+            }
+        }
+    }
+
+    fn sort(&mut self) {
+        self.tenants.sort_by_key(|r| (!r.canary, r.platform_id));
+    }
+}
+
+/// How a run works.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Tenant schemas worked on at once.
+    pub jobs: usize,
+    /// `lock_timeout` of every tenant transaction.
+    pub lock_timeout: Duration,
+    /// Plan only: say what would run where, change nothing.
+    pub dry_run: bool,
+    pub filter: Filter,
+    pub extension_schema: Option<SchemaName>,
+}
+
+/// Up to the newest version, or down to a version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Up,
+    Down { to: i64 },
+}
+
+/// Tenants migrated first; the rest only when all of them succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Canary {
+    None,
+    /// The first N tenants (by id) that have something pending.
+    First(usize),
+    /// These platforms.
+    Named(Vec<i64>),
+}
+
+/// Called with each tenant as it finishes (for a progress bar).
+pub type OnDone<'a> = &'a (dyn Fn(&TenantRun) + Sync);
+
+/// Migrate every targeted tenant to the newest version of `set`.
+pub async fn migrate(
+    pool: &PgPool,
+    set: &MigrationSet,
+    opts: &Options,
+    canary: &Canary,
+    on_done: OnDone<'_>,
+) -> Result<Report> {
+    let mut report = Report::default();
+    let canaries = match canary {
+        _ if opts.dry_run => None,
+        Canary::None => None,
+        Canary::First(n) => Some(pick_canaries(pool, set, &opts.filter, *n).await?),
+        Canary::Named(ids) => Some(ids.clone()),
+    };
+    let Some(ids) = canaries else {
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &opts.filter,
+            false,
+            on_done,
+            &mut report,
+        )
+        .await?;
+        report.sort();
+        return Ok(report);
+    };
+    if !ids.is_empty() {
+        let only = match &opts.filter.only {
+            None => ids.clone(),
+            Some(o) => ids.iter().copied().filter(|i| o.contains(i)).collect(),
+        };
+        let first = Filter {
+            only: Some(only),
+            exclude: opts.filter.exclude.clone(),
+        };
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &first,
+            true,
+            on_done,
+            &mut report,
+        )
+        .await?;
+    }
+    let mut rest = opts.filter.clone();
+    rest.exclude.extend(ids.iter().copied());
+    if report.totals.failed > 0 {
+        report.canary_failed = true;
+        report.totals.not_started = count(pool, &rest).await? as usize;
+    } else {
+        execute(
+            pool,
+            set,
+            opts,
+            Mode::Up,
+            &rest,
+            false,
+            on_done,
+            &mut report,
+        )
+        .await?;
+    }
+    report.sort();
+    Ok(report)
+}
+
+/// Roll every targeted tenant back to `to` (0: revert everything).
+pub async fn rollback(
+    pool: &PgPool,
+    set: &MigrationSet,
+    opts: &Options,
+    to: i64,
+    on_done: OnDone<'_>,
+) -> Result<Report> {
+    let mut report = Report::default();
+    execute(
+        pool,
+        set,
+        opts,
+        Mode::Down { to },
+        &opts.filter,
+        false,
+        on_done,
+        &mut report,
+    )
+    .await?;
+    report.sort();
+    Ok(report)
+}
+
+/// The first `n` targets (by id) with something pending.
+async fn pick_canaries(
+    pool: &PgPool,
+    set: &MigrationSet,
+    filter: &Filter,
+    n: usize,
+) -> Result<Vec<i64>> {
+    let mut picked = Vec::with_capacity(n.min(1024));
+    let mut cursor = targets(filter.clone(), catalog::chunk_size(pool).await?);
+    while picked.len() < n
+        && let Some(batch) = cursor.next(pool).await?
+    {
+        for item in plan_chunk(pool, set, Mode::Up, true, batch).await? {
+            if let Item::Done(run) = item
+                && run.outcome == Outcome::WouldMigrate
+                && picked.len() < n
+            {
+                picked.push(run.platform_id);
+            }
+        }
+    }
+    Ok(picked)
+}
+
+/// A tenant after planning: settled already, or work for a transaction.
+enum Item {
+    Done(TenantRun),
+    Work(Work),
+}
+
+/// A tenant for a worker, which reads its schema again in its own transaction (under the
+/// platform's lock) and decides there.
+struct Work {
+    target: Target,
+    /// The version the plan saw, if it read the schema (for the summary if the transaction
+    /// never started).
+    from: Option<i64>,
+    /// The versions the stored status suggests are pending (every version of the set above
+    /// the recorded one): tried optimistically, see [`transact`].
+    guess: Option<Vec<i64>>,
+}
+
+fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
+    TenantRun {
+        tenant: t.name.clone(),
+        platform_id: t.platform_id,
+        schema: t.schema.to_string(),
+        from,
+        to: from,
+        versions: Vec::new(),
+        duration_ms: 0,
+        outcome,
+        error: None,
+        canary: false,
+    }
+}
+
+/// Run one phase: `opts.jobs` workers, each with one connection of its own for the whole
+/// phase (like one psql session each), take planned tenants from a shared stream until it
+/// ends.
+#[allow(clippy::too_many_arguments)]
+async fn execute(
+    pool: &PgPool,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    filter: &Filter,
+    canary: bool,
+    on_done: OnDone<'_>,
+    report: &mut Report,
+) -> Result<()> {
+    let chunk = catalog::chunk_size(pool).await?;
+    let dry_run = opts.dry_run;
+    let mut cursor = targets(filter.clone(), chunk);
+    if mode == Mode::Up && !dry_run {
+        cursor = cursor.with_hints(set.latest());
+    }
+    let planned = stream::try_unfold(cursor, move |mut cursor| async move {
+        let Some(batch) = cursor.next(pool).await? else {
+            return Ok(None);
+        };
+        let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
+        Ok::<_, Error>(Some((
+            stream::iter(items.into_iter().map(Ok::<Item, Error>)),
+            cursor,
+        )))
+    })
+    .try_flatten();
+    let planned = tokio::sync::Mutex::new(Box::pin(planned));
+    let shared = std::sync::Mutex::new(std::mem::take(report));
+    let emit = |mut run: TenantRun| {
+        run.canary = canary;
+        on_done(&run);
+        shared.lock().expect("not poisoned").add(run);
+    };
+    let worker = || async {
+        let mut conn: Option<PoolConnection<Postgres>> = None;
+        loop {
+            let next = planned.lock().await.next().await;
+            let item = match next {
+                None => return Ok::<_, Error>(()),
+                Some(item) => item?,
+            };
+            let w = match item {
+                Item::Done(run) => {
+                    emit(run);
+                    continue;
+                }
+                Item::Work(w) => w,
+            };
+            let c = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(pool.acquire().await?),
+            };
+            let (run, fatal) = work(pool, c, set, opts, mode, w).await;
+            if let Some(e) = fatal {
+                // The database went away: every further tenant would fail the same way.
+                return Err(Error::Db(e));
+            }
+            emit(run);
+        }
+    };
+    let res = futures::future::try_join_all((0..opts.jobs.max(1)).map(|_| worker())).await;
+    *report = shared.into_inner().expect("not poisoned");
+    res.map(|_| ())
+}
+
+/// Decide, for one chunk, what each tenant needs. Schemas are read in two batched statements
+/// (see [`catalog`]); healthy up-to-date ones get their status row refreshed in one more, and
+/// those that cannot be migrated (missing schema, drift, versions unknown to the set) fail
+/// here without a transaction of their own. In a real `migrate`, tenants whose stored status
+/// says they are behind skip the batched read: their worker reads them anyway.
+async fn plan_chunk(
+    pool: &PgPool,
+    set: &MigrationSet,
+    mode: Mode,
+    dry_run: bool,
+    batch: Vec<Target>,
+) -> Result<Vec<Item>> {
+    let mut items = Vec::with_capacity(batch.len());
+    let (batch, direct): (Vec<Target>, Vec<Target>) = batch
+        .into_iter()
+        .partition(|t| t.likely_current || dry_run || mode != Mode::Up);
+    items.extend(direct.into_iter().map(|target| {
+        let guess = target.recorded_version.map(|recorded| {
+            set.ups()
+                .map(|m| m.version)
+                .filter(|&v| v > recorded)
+                .collect::<Vec<_>>()
+        });
+        Item::Work(Work {
+            target,
+            from: None,
+            guess: guess.filter(|g| !g.is_empty()),
+        })
+    }));
+    let reads = catalog::read_many(pool, &batch).await?;
+    let mut healthy = Vec::new();
+    for (t, read) in batch.into_iter().zip(reads) {
+        let applied = match read {
+            Read::Missing => {
+                let e = MigrationError::MissingSchema(t.schema.to_string());
+                items.push(Item::Done(
+                    failure(pool, &t, None, Some(Facts::missing(set)), &e, dry_run).await,
+                ));
+                continue;
+            }
+            Read::Error(e) => {
+                items.push(Item::Done(failure(pool, &t, None, None, &e, dry_run).await));
+                continue;
+            }
+            Read::Applied(a) => a,
+        };
+        let p = plan(set, &applied);
+        let before = Facts::from_plan(&p, set);
+        let (versions, to) = match mode {
+            Mode::Up => {
+                if let Some(e) = p.blocker(set) {
+                    items.push(Item::Done(
+                        failure(pool, &t, p.current, Some(before), &e, dry_run).await,
+                    ));
+                    continue;
+                }
+                if p.pending.is_empty() {
+                    healthy.push((t.platform_id, p.current));
+                    items.push(Item::Done(run_of(&t, p.current, Outcome::UpToDate)));
+                    continue;
+                }
+                let to = p.pending.iter().copied().chain(p.current).max();
+                (p.pending, to)
+            }
+            Mode::Down { to } => match revert_plan(set, &applied, to) {
+                Err(e) => {
+                    items.push(Item::Done(
+                        failure(pool, &t, p.current, Some(before), &e, dry_run).await,
+                    ));
+                    continue;
+                }
+                Ok(versions) if versions.is_empty() => {
+                    items.push(Item::Done(run_of(&t, p.current, Outcome::Unchanged)));
+                    continue;
+                }
+                Ok(versions) => {
+                    let to = remaining_max(&applied, &versions);
+                    (versions, to)
+                }
+            },
+        };
+        if dry_run {
+            let outcome = match mode {
+                Mode::Up => Outcome::WouldMigrate,
+                Mode::Down { .. } => Outcome::WouldRollBack,
+            };
+            let mut run = run_of(&t, p.current, outcome);
+            run.to = to;
+            run.versions = versions;
+            items.push(Item::Done(run));
+        } else {
+            // Up: what was just read is the guess (the worker checks it again as it records).
+            let guess = (mode == Mode::Up).then_some(versions);
+            items.push(Item::Work(Work {
+                target: t,
+                from: p.current,
+                guess,
+            }));
+        }
+    }
+    if !dry_run && mode == Mode::Up {
+        status::record_up_to_date(pool, &healthy, set).await?;
+    }
+    Ok(items)
+}
+
+fn remaining_max(applied: &[Applied], reverted: &[i64]) -> Option<i64> {
+    applied
+        .iter()
+        .filter(|a| a.success && !reverted.contains(&a.version))
+        .map(|a| a.version)
+        .max()
+}
+
+/// A failed tenant: recorded (unless dry run) and turned into its summary line. Without
+/// `facts` (the schema could not be read) only the error is recorded.
+async fn failure(
+    pool: &PgPool,
+    t: &Target,
+    from: Option<i64>,
+    facts: Option<Facts>,
+    e: &MigrationError,
+    dry_run: bool,
+) -> TenantRun {
+    let message = e.to_string();
+    tracing::info!(tenant = %t.name, schema = %t.schema, error = %message, "tenant failed");
+    if !dry_run {
+        status::record_failure(pool, t.platform_id, facts.as_ref(), &message).await;
+    }
+    let mut run = run_of(t, from, Outcome::Failed);
+    run.error = Some(message);
+    run
+}
+
+/// What a tenant's transaction did.
+struct Done {
+    from: Option<i64>,
+    versions: Vec<i64>,
+    to: Option<i64>,
+}
+
+/// Why a tenant's transaction failed, and what its schema still holds (when it was read).
+struct Failed {
+    error: MigrationError,
+    from: Option<i64>,
+    facts: Option<Facts>,
+}
+
+impl<T: Into<MigrationError>> From<T> for Failed {
+    fn from(e: T) -> Self {
+        Failed {
+            error: e.into(),
+            from: None,
+            facts: None,
+        }
+    }
+}
+
+/// One tenant's transaction on the worker's connection. Returns its summary line, and the
+/// error when the database itself went away (the run stops then).
+async fn work(
+    pool: &PgPool,
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    w: Work,
+) -> (TenantRun, Option<sqlx::Error>) {
+    let started = Instant::now();
+    let t = &w.target;
+    let res = match (&w.guess, mode) {
+        (Some(guess), Mode::Up) => match optimistic(conn, set, opts, t, guess).await {
+            Ok(Some(done)) => Ok(done),
+            // Busy, no schema, a lock timeout, the database gone: the careful path would only
+            // meet the same again.
+            Err(f) if !worth_a_careful_retry(&f.error) => Err(f),
+            // The guess was wrong, or a migration failed on what may be a drifted schema:
+            // nothing was kept; read first and say exactly why.
+            Ok(None) | Err(_) => transact(conn, set, opts, mode, t).await,
+        },
+        _ => transact(conn, set, opts, mode, t).await,
+    };
+    let elapsed = started.elapsed().as_millis() as u64;
+    match res {
+        Ok(done) => {
+            let outcome = match (mode, done.versions.is_empty()) {
+                (Mode::Up, true) => Outcome::UpToDate,
+                (Mode::Up, false) => Outcome::Migrated,
+                (Mode::Down { .. }, true) => Outcome::Unchanged,
+                (Mode::Down { .. }, false) => Outcome::RolledBack,
+            };
+            tracing::info!(tenant = %t.name, schema = %t.schema, versions = ?done.versions, "tenant {}", outcome.as_str());
+            let mut run = run_of(t, done.from, outcome);
+            run.to = done.to;
+            run.versions = done.versions;
+            run.duration_ms = elapsed;
+            (run, None)
+        }
+        Err(Failed {
+            error: MigrationError::Db(e),
+            ..
+        }) if crate::error::is_connection_error(&e) => {
+            (run_of(t, w.from, Outcome::Failed), Some(e))
+        }
+        Err(f) => {
+            let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
+            run.duration_ms = elapsed;
+            (run, None)
+        }
+    }
+}
+
+/// The transaction of [`work`], in as few round trips as a psql session would need: one
+/// statement sets lock_timeout and the search_path, tries the platform's lock (the one
+/// provisioning takes, so a tenant is never migrated and provisioned at once; when it is taken,
+/// a second statement waits for it, at most lock_timeout) and says whether
+/// the schema and its tracking table exist; one reads the applied versions; the migrations'
+/// SQL; one statement writes the tracking rows and the status row; commit.
+async fn transact(
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    t: &Target,
+) -> std::result::Result<Done, Failed> {
+    let mut tx = conn.begin().await?;
+    match transact_in(&mut tx, set, opts, mode, t).await {
+        Ok(done) => {
+            tx.commit().await?;
+            Ok(done)
+        }
+        Err(f) => {
+            // NOTE: roll back now: a dropped transaction only queues its ROLLBACK until the
+            // connection's next use, and recording the failure on another connection would
+            // wait for this transaction's row locks meanwhile.
+            let _ = tx.rollback().await;
+            Err(f)
+        }
+    }
+}
+
+async fn transact_in(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    t: &Target,
+) -> std::result::Result<Done, Failed> {
+    let (tracked, _) = enter(&mut *tx, set, opts, t, None).await?;
+    let applied = if tracked {
+        status::applied_here(&mut *tx).await?
+    } else {
+        Vec::new()
+    };
+    let p = plan(set, &applied);
+    let fail = |error: MigrationError| Failed {
+        error,
+        from: p.current,
+        facts: Some(Facts::from_plan(&p, set)),
+    };
+    let mut applied_now = Vec::new();
+    let mut reverted = Vec::new();
+    let after = match mode {
+        Mode::Up => {
+            if let Some(e) = p.blocker(set) {
+                return Err(fail(e));
+            }
+            if !p.pending.is_empty() && !tracked {
+                ensure_tracking_table(&mut *tx, &t.schema)
+                    .await
+                    .map_err(|e| fail(e.into()))?;
+            }
+            for &v in &p.pending {
+                let m = set.up(v).expect("planned from the set");
+                let ns = run_sql(&mut *tx, m).await.map_err(fail)?;
+                applied_now.push(AppliedNow {
+                    version: m.version,
+                    description: m.description.as_ref(),
+                    checksum: m.checksum.as_ref(),
+                    execution_ns: ns,
+                });
+            }
+            Facts::current(p.pending.iter().copied().chain(p.current).max(), set)
+        }
+        Mode::Down { to } => {
+            reverted = revert_plan(set, &applied, to).map_err(fail)?;
+            for &v in &reverted {
+                let down = set.down(v).expect("checked by revert_plan");
+                run_sql(&mut *tx, down).await.map_err(fail)?;
+            }
+            let left: Vec<Applied> = applied
+                .iter()
+                .filter(|a| !reverted.contains(&a.version))
+                .cloned()
+                .collect();
+            Facts::from_plan(&plan(set, &left), set)
+        }
+    };
+    if tracked || !applied_now.is_empty() {
+        status::record_here(&mut *tx, t.platform_id, &applied_now, &reverted, &after)
+            .await
+            .map_err(fail)?;
+    }
+    let versions = match mode {
+        Mode::Up => applied_now.iter().map(|a| a.version).collect(),
+        Mode::Down { .. } => reverted,
+    };
+    Ok(Done {
+        from: p.current,
+        versions,
+        to: after.version,
+    })
+}
+
+fn worth_a_careful_retry(e: &MigrationError) -> bool {
+    match e {
+        MigrationError::Failed { sqlstate, .. } => sqlstate.as_deref() != Some("55P03"),
+        MigrationError::Db(d) => !crate::error::is_connection_error(d),
+        _ => false,
+    }
+}
+
+/// The first statement of a tenant's transaction: lock_timeout and the search_path, the
+/// platform's lock (waiting at most lock_timeout when another run holds it), and whether the
+/// schema and its tracking table exist. With `status`, it also writes the tenant's status row
+/// (the transaction's outcome, if it commits), under the platform's lock only.
+///
+/// Returns (tracked, status written). The text is the same for every tenant and is analysed
+/// under the session's own search_path, so each connection plans it once.
+async fn enter(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    status: Option<&Facts>,
+) -> std::result::Result<(bool, bool), Failed> {
+    // language=PostgreSQL
+    let (locked, schema_exists, tracked, _, _, written): (bool, bool, bool, String, String, i64) =
+        sqlx::query_as(
+            "WITH status AS ( \
+                UPDATE tenantctl.tenant_migrations SET version = $7, latest_version = $8, \
+                    pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
+                    last_success_at = now(), updated_at = now() \
+                WHERE $11 AND platform_id = $2::bigint AND pg_try_advisory_xact_lock($1, $2) \
+                RETURNING 1 \
+             ) \
+             SELECT pg_try_advisory_xact_lock($1, $2), \
+                    EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
+                    to_regclass($4) IS NOT NULL, \
+                    set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
+                    (SELECT count(*) FROM status)",
+        )
+        .bind(locks::CLASS + 1)
+        .bind(t.platform_id as i32)
+        .bind(t.schema.as_str())
+        .bind(super::tracking(&t.schema))
+        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(t.schema.search_path(opts.extension_schema.as_ref()))
+        .bind(status.and_then(|f| f.version))
+        .bind(status.and_then(|f| f.latest))
+        .bind(status.map(|f| f.pending).unwrap_or_default())
+        .bind(status.is_some_and(|f| f.drift))
+        .bind(status.is_some())
+        .bind(t.platform_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        // Another run works on this tenant (provisioning, a restore, or the leftover backend of
+        // a killed run): wait for it, at most lock_timeout.
+        locks::lock_platform_xact(&mut *tx, t.platform_id)
+            .await
+            .map_err(|e| match e {
+                Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {
+                    MigrationError::Busy
+                }
+                other => other.into(),
+            })?;
+    }
+    if !schema_exists {
+        return Err(Failed {
+            error: MigrationError::MissingSchema(t.schema.to_string()),
+            from: None,
+            facts: Some(Facts::missing(set)),
+        });
+    }
+    Ok((tracked, written > 0))
+}
+
+/// The fast path for a tenant the stored status says is behind: apply the guessed versions,
+/// then, in the statement that records them, read what the tracking table held before and
+/// update the status row. Commit only when what it held is exactly what the guess assumed
+/// (no drift, nothing else pending); otherwise roll back and return `None`, and the careful
+/// path ([`transact`]) reads first. A run of five statements, like psql's floor.
+async fn optimistic(
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    guess: &[i64],
+) -> std::result::Result<Option<Done>, Failed> {
+    let mut tx = conn.begin().await?;
+    match optimistic_in(&mut tx, set, opts, t, guess).await {
+        Ok(Some(done)) => {
+            tx.commit().await?;
+            Ok(Some(done))
+        }
+        other => {
+            // See `transact` for why this is not left to the drop.
+            let _ = tx.rollback().await;
+            other
+        }
+    }
+}
+
+async fn optimistic_in(
+    tx: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    t: &Target,
+    guess: &[i64],
+) -> std::result::Result<Option<Done>, Failed> {
+    let to = guess.iter().copied().max();
+    let after = Facts::current(to, set);
+    let (tracked, status_written) = enter(&mut *tx, set, opts, t, Some(&after)).await?;
+    if !tracked {
+        return Ok(None);
+    }
+    let mut applied_now = Vec::with_capacity(guess.len());
+    for &v in guess {
+        let Some(m) = set.up(v) else {
+            return Ok(None);
+        };
+        let ns = run_sql(&mut *tx, m).await?;
+        applied_now.push(AppliedNow {
+            version: m.version,
+            description: m.description.as_ref(),
+            checksum: m.checksum.as_ref(),
+            execution_ns: ns,
+        });
+    }
+    let before = status::record_guessed(&mut *tx, &applied_now).await?;
+    let p = plan(set, &before);
+    if p.blocker(set).is_some() || p.pending != guess {
+        return Ok(None);
+    }
+    if !status_written {
+        status::record(&mut *tx, t.platform_id, &after, None).await?;
+    }
+    Ok(Some(Done {
+        from: p.current,
+        versions: guess.to_vec(),
+        to,
+    }))
+}

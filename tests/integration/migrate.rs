@@ -1,0 +1,1135 @@
+//! `tenantctl migrate`, `migrate status`, `migrate rollback` and `migrate verify`, run the way
+//! an operator runs them, against a fresh database per test. Each bad-input and fault case of
+//! issue 3 has its test: a migration failing in one tenant, a syntax error, a table locked by
+//! an application transaction (lock_timeout), a schema dropped by hand, a missing migrations
+//! directory, a changed (checksum) migration, and a run killed mid-way.
+
+use crate::common::{Env, Run, copy_sample_migrations, finish};
+use serde_json::Value;
+use sqlx::PgPool;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The newest version of the embedded sample set.
+const SAMPLE_LATEST: i64 = 20260101000010;
+/// The version of the migrations the tests add.
+const NEW: i64 = 20260201000001;
+const ADD_SUMMARY_UP: &str = "ALTER TABLE posts ADD COLUMN summary text;\nCREATE INDEX posts_summary_idx ON posts (summary);\n";
+const ADD_SUMMARY_DOWN: &str =
+    "DROP INDEX posts_summary_idx;\nALTER TABLE posts DROP COLUMN summary;\n";
+
+/// The advisory-lock class of tenantctl (`db::locks::CLASS`).
+const CLASS: i32 = tenantctl::db::locks::CLASS;
+
+/// The sample set plus one migration `NEW` named `name`, in the test's directory.
+fn set_with(env: &Env, name: &str, up: &str, down: &str) -> PathBuf {
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    std::fs::write(dir.join(format!("{NEW}_{name}.up.sql")), up).unwrap();
+    std::fs::write(dir.join(format!("{NEW}_{name}.down.sql")), down).unwrap();
+    dir
+}
+
+/// `init` and `n` provisioned tenants T1..Tn (plus the host platform, also a tenant).
+async fn fleet(pool: PgPool, n: usize) -> (Env, Vec<(String, String)>) {
+    let env = Env::new(pool);
+    env.init().await;
+    let tenants = env.tenants("T", n).await;
+    (env, tenants)
+}
+
+async fn has_column(env: &Env, schema: &str, table: &str, column: &str) -> bool {
+    sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.columns \
+         WHERE table_schema = $1 AND table_name = $2 AND column_name = $3)",
+    )
+    .bind(schema)
+    .bind(table)
+    .bind(column)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap()
+}
+
+async fn has_table(env: &Env, schema: &str, table: &str) -> bool {
+    sqlx::query_scalar::<_, bool>(
+        "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2)",
+    )
+    .bind(schema)
+    .bind(table)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap()
+}
+
+/// Every completed tenant schema (the host's too).
+async fn all_schemas(env: &Env) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT schema_name FROM public.platforms WHERE provision_status = 'completed' \
+         AND NOT external ORDER BY id",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap()
+}
+
+/// A post titled `title` in the tenant's first community.
+async fn add_post(env: &Env, schema: &str, title: &str) {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO \"{schema}\".posts (community_id, title) \
+         SELECT id, $1 FROM \"{schema}\".communities ORDER BY id LIMIT 1"
+    )))
+    .bind(title)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+}
+
+/// The tenant rows of a run's JSON, by tenant name.
+fn rows(v: &Value) -> Vec<Value> {
+    v["tenant_migrations"]["tenants"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn row<'a>(rows: &'a [Value], tenant: &str) -> &'a Value {
+    rows.iter()
+        .find(|r| r["tenant"] == tenant)
+        .unwrap_or_else(|| panic!("no row for {tenant} in {rows:?}"))
+}
+
+/// `migrate status -o json`, checking that the stored status equals what each schema holds.
+async fn status(env: &Env, extra: &[&str]) -> Vec<Value> {
+    let mut args = vec!["migrate", "status", "-o", "json"];
+    args.extend_from_slice(extra);
+    let r = env.run(&args).await;
+    r.ok();
+    let v = r.json();
+    let rows = v.as_array().expect("a list").clone();
+    for s in &rows {
+        assert_eq!(
+            s["recorded_version"], s["version"],
+            "tenantctl.tenant_migrations disagrees with the schema: {s}"
+        );
+    }
+    rows
+}
+
+#[sqlx::test(migrations = false)]
+async fn registry_first_then_every_tenant_and_a_noop_changes_nothing(pool: PgPool) {
+    let env = Env::new(pool);
+    // A fresh database: the registry migrations run first, then the (no) tenants.
+    let r = env.run(&["migrate", "-o", "json"]).await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(
+        v["registry"]["applied"].as_array().unwrap().len() as i64,
+        tenantctl::registry::migrations::migrator()
+            .iter()
+            .filter(|m| m.migration_type.is_up_migration())
+            .count() as i64
+    );
+    assert_eq!(v["tenant_migrations"]["totals"]["tenants"], 0);
+
+    env.init().await;
+    let tenants = env.tenants("T", 3).await;
+    // Provisioning recorded the status already.
+    for s in status(&env, &[]).await {
+        assert_eq!(s["version"], SAMPLE_LATEST);
+        assert_eq!(s["state"], "up_to_date");
+    }
+    let before = env.registry_snapshot().await;
+    let r = env.run(&["migrate", "-o", "json"]).await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["registry"]["applied"], serde_json::json!([]));
+    assert_eq!(v["tenant_migrations"]["totals"]["tenants"], 4);
+    assert_eq!(v["tenant_migrations"]["totals"]["unchanged"], 4);
+    assert_eq!(rows(&v), Vec::<Value>::new());
+    assert_eq!(env.registry_snapshot().await, before);
+    for (_, schema) in &tenants {
+        assert_eq!(env.versions(schema).await.len(), 10);
+    }
+    // The human summary.
+    env.run(&["migrate"]).await.ok().stdout_has(
+        "4 tenant(s): 0 migrated, 4 up to date, 0 failed (latest version 20260101000010)",
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_new_migration_reaches_every_tenant_and_status_follows(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 4).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+
+    // Before: every tenant is behind by one.
+    let behind = status(&env, &["--tenant-migrations", dir, "--behind"]).await;
+    assert_eq!(behind.len(), 5);
+    assert!(
+        behind
+            .iter()
+            .all(|s| s["pending"] == 1 && s["state"] == "behind")
+    );
+
+    // The stored status only routes the work; make it wrong in every way it can be: stale
+    // (T1), missing (T2), claiming the newest version (T3). The schemas stay the truth.
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM public.platforms WHERE name IN ('T1', 'T2', 'T3') ORDER BY id",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE tenantctl.tenant_migrations SET version = 20260101000005 WHERE platform_id = $1",
+    )
+    .bind(ids[0])
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM tenantctl.tenant_migrations WHERE platform_id = $1")
+        .bind(ids[1])
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE tenantctl.tenant_migrations SET version = $2, latest_version = $2, \
+         pending_count = 0 WHERE platform_id = $1",
+    )
+    .bind(ids[2])
+    .bind(NEW)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--jobs",
+            "3",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let v = r.json();
+    let rows = rows(&v);
+    assert_eq!(rows.len(), 5);
+    for (name, schema) in &tenants {
+        let row = row(&rows, name);
+        assert_eq!(row["outcome"], "migrated");
+        assert_eq!(row["from"], SAMPLE_LATEST);
+        assert_eq!(row["to"], NEW);
+        assert_eq!(row["versions"], serde_json::json!([NEW]));
+        assert!(has_column(&env, schema, "posts", "summary").await);
+        assert_eq!(env.versions(schema).await.last(), Some(&NEW));
+    }
+    for s in status(&env, &["--tenant-migrations", dir]).await {
+        assert_eq!(s["version"], NEW);
+        assert_eq!(s["pending"], 0);
+        assert!(s["last_success_at"].is_string());
+    }
+    assert!(
+        status(&env, &["--tenant-migrations", dir, "--behind"])
+            .await
+            .is_empty()
+    );
+    // Run again: nothing to do.
+    let v = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await
+        .json();
+    assert_eq!(v["tenant_migrations"]["totals"]["unchanged"], 5);
+}
+
+#[sqlx::test(migrations = false)]
+async fn one_failing_tenant_does_not_stop_the_others_and_exits_3(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let (bad_name, bad_schema) = tenants[1].clone();
+    add_post(&env, &bad_schema, "bad").await;
+    // Two statements: the first works everywhere, the second fails on T2's data.
+    let dir = set_with(
+        &env,
+        "posts_rules",
+        "ALTER TABLE posts ADD COLUMN summary text;\n\
+         ALTER TABLE posts ADD CONSTRAINT posts_title_not_bad CHECK (title <> 'bad');\n",
+        "ALTER TABLE posts DROP CONSTRAINT posts_title_not_bad;\nALTER TABLE posts DROP COLUMN summary;\n",
+    );
+    let dir = dir.to_str().unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3).stderr_has("1 of 4 tenants failed");
+    let v = r.json();
+    let rows = rows(&v);
+    let bad = row(&rows, &bad_name);
+    assert_eq!(bad["outcome"], "failed");
+    assert_eq!(bad["to"], SAMPLE_LATEST);
+    let error = bad["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("migration {NEW} (posts rules) failed"))
+            && error.contains("posts_title_not_bad"),
+        "{error}"
+    );
+    // Fully at the old version: not even the first statement stayed.
+    assert!(!has_column(&env, &bad_schema, "posts", "summary").await);
+    assert_eq!(env.versions(&bad_schema).await.last(), Some(&SAMPLE_LATEST));
+    for (name, schema) in tenants.iter().filter(|(n, _)| *n != bad_name) {
+        assert_eq!(row(&rows, name)["outcome"], "migrated");
+        assert!(has_column(&env, schema, "posts", "summary").await);
+    }
+    let st = status(&env, &["--tenant-migrations", dir]).await;
+    let s = row(&st, &bad_name);
+    assert_eq!(s["version"], SAMPLE_LATEST);
+    assert!(
+        s["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("posts_title_not_bad")
+    );
+    // The human summary names the tenant and the error.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE \"{bad_schema}\".posts SET title = 'fine' WHERE title = 'bad'"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["tenant_migrations"]["totals"]["changed"], 1);
+    assert_eq!(row(&self::rows(&v), &bad_name)["outcome"], "migrated");
+    let st = status(&env, &["--tenant-migrations", dir]).await;
+    assert_eq!(row(&st, &bad_name)["last_error"], Value::Null);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_syntax_error_leaves_every_schema_at_the_old_version(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let dir = set_with(
+        &env,
+        "broken",
+        "CREATE TABLE half_done (id int);\nALTER TABLE posts ADD COLUMN summary text;\nALTR TABLE posts DROP COLUMN title;\n",
+        "DROP TABLE half_done;\n",
+    );
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir.to_str().unwrap()])
+        .await;
+    r.code(3)
+        .stderr_has("3 of 3 tenants failed")
+        .stdout_has("syntax error at or near \"ALTR\" (at line 3)")
+        .stdout_has("0 migrated, 0 up to date, 3 failed");
+    for (_, schema) in &tenants {
+        assert!(!has_table(&env, schema, "half_done").await);
+        assert!(!has_column(&env, schema, "posts", "summary").await);
+        assert_eq!(env.versions(schema).await.last(), Some(&SAMPLE_LATEST));
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_table_locked_by_the_application_fails_only_that_tenant(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (locked_name, locked_schema) = tenants[0].clone();
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    // An application transaction reading posts holds its lock until it ends.
+    let mut app = env.pool.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE \"{locked_schema}\".posts IN ACCESS SHARE MODE"
+    )))
+    .execute(&mut *app)
+    .await
+    .unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--lock-timeout",
+            "300ms",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let rows = rows(&v);
+    let locked = row(&rows, &locked_name);
+    assert_eq!(locked["outcome"], "failed");
+    assert!(
+        locked["error"].as_str().unwrap().contains("lock timeout"),
+        "{locked}"
+    );
+    assert!(!has_column(&env, &locked_schema, "posts", "summary").await);
+    assert!(has_column(&env, &tenants[1].1, "posts", "summary").await);
+    // The configured lock_timeout applies too, and the next run finishes the job.
+    app.commit().await.unwrap();
+    env.run_with(
+        &["migrate", "--tenant-migrations", dir],
+        &[("TENANTCTL_LOCK_TIMEOUT", "2s")],
+    )
+    .await
+    .ok()
+    .stdout_has("1 migrated, 2 up to date");
+    assert!(has_column(&env, &locked_schema, "posts", "summary").await);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = $1")
+        .bind(&tenants[0].0)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    // The per-platform lock provisioning holds for its whole transaction.
+    let mut other = env.pool.begin().await.unwrap();
+    sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+        .bind(CLASS + 1)
+        .bind(id as i32)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir.to_str().unwrap(),
+            "--lock-timeout",
+            "300ms",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let busy = row(&rows(&v), &tenants[0].0).clone();
+    assert!(
+        busy["error"].as_str().unwrap().contains("platform is busy"),
+        "{busy}"
+    );
+    assert!(!has_column(&env, &tenants[0].1, "posts", "summary").await);
+    other.rollback().await.unwrap();
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_schema_dropped_by_hand_is_reported_and_the_rest_migrate(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (gone_name, gone_schema) = tenants[0].clone();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP SCHEMA \"{gone_schema}\" CASCADE"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let rows = rows(&v);
+    assert_eq!(
+        row(&rows, &gone_name)["error"],
+        format!("schema `{gone_schema}` does not exist (dropped by hand?)")
+    );
+    assert!(has_column(&env, &tenants[1].1, "posts", "summary").await);
+    // Nothing was created in its place.
+    assert!(!env.schemas().await.contains(&gone_schema));
+    let st = status(&env, &["--tenant-migrations", dir, "--behind"]).await;
+    assert_eq!(st.len(), 1);
+    assert_eq!(st[0]["state"], "missing");
+    // verify says so too.
+    env.run(&["migrate", "verify", "--tenant-migrations", dir])
+        .await
+        .code(3)
+        .stdout_has("does not exist");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_missing_migrations_directory_is_a_usage_error_and_nothing_runs(pool: PgPool) {
+    let env = Env::new(pool);
+    let schemas = env.schemas().await;
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            "/nonexistent/tenant-migrations",
+        ])
+        .await;
+    r.code(2)
+        .stderr_has("tenant migrations directory `/nonexistent/tenant-migrations` does not exist");
+    // Not even the registry was created.
+    assert_eq!(env.schemas().await, schemas);
+    let r = env
+        .run_with(
+            &["migrate", "status"],
+            &[("TENANTCTL_TENANT_MIGRATIONS_DIR", "/nonexistent/m")],
+        )
+        .await;
+    r.code(2).stderr_has("`/nonexistent/m` does not exist");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_changed_migration_is_drift_reported_and_never_rerun(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    // Someone edits an applied migration.
+    let edited = dir.join("20260101000010_create_notifications.up.sql");
+    let mut text = std::fs::read_to_string(&edited).unwrap();
+    text.push_str("\nCREATE INDEX notifications_kind_idx ON notifications (kind);\n");
+    std::fs::write(&edited, text).unwrap();
+    let dir = dir.to_str().unwrap();
+    let installed = |schema: String| {
+        let pool = env.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(format!(
+                "SELECT version || ' ' || installed_on::text FROM \"{schema}\"._sqlx_migrations ORDER BY version"
+            )))
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let before = installed(tenants[0].1.clone()).await;
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3).stderr_has("3 of 3 tenants failed");
+    for row in rows(&r.json()) {
+        assert_eq!(
+            row["error"],
+            "drift: migration 20260101000010 (create notifications) was changed after it was applied (checksum differs); not re-run"
+        );
+    }
+    // Not re-run, and the new migration was not applied on top of it either.
+    assert_eq!(installed(tenants[0].1.clone()).await, before);
+    for (_, schema) in &tenants {
+        assert!(!has_column(&env, schema, "posts", "summary").await);
+    }
+    let st = status(&env, &["--tenant-migrations", dir]).await;
+    for s in &st {
+        assert_eq!(s["state"], "drift");
+        assert_eq!(s["drift_versions"], serde_json::json!([SAMPLE_LATEST]));
+    }
+    // verify names the changed migration.
+    let r = env
+        .run(&[
+            "migrate",
+            "verify",
+            "--tenant-migrations",
+            dir,
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let d = &v["drifted"][0]["differences"][0];
+    assert_eq!(d["kind"], "migration");
+    assert_eq!(d["change"], "changed");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_run_killed_mid_way_is_finished_by_the_next_with_nothing_applied_twice(pool: PgPool) {
+    let (env, _) = fleet(pool, 9).await;
+    // Not idempotent on purpose: applied twice, the audit table would hold two rows (or the
+    // CREATE TABLE would fail).
+    let dir = set_with(
+        &env,
+        "slow_audit",
+        "CREATE TABLE migration_audit (at timestamptz NOT NULL DEFAULT clock_timestamp());\n\
+         INSERT INTO migration_audit DEFAULT VALUES;\n\
+         ALTER TABLE posts ADD COLUMN summary text;\n\
+         SELECT pg_sleep(0.4);\n",
+        "DROP TABLE migration_audit;\nALTER TABLE posts DROP COLUMN summary;\n",
+    );
+    let dir = dir.to_str().unwrap().to_string();
+    let schemas = all_schemas(&env).await;
+    let mut child = env.spawn_with(
+        &["migrate", "--tenant-migrations", &dir, "--jobs", "2"],
+        &[],
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        if at_version(&env, &schemas, NEW).await >= 2 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run never got going"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.start_kill().unwrap(); // SIGKILL
+    let exit = child.wait().await.unwrap();
+    assert!(!exit.success());
+    let after_kill = at_version(&env, &schemas, NEW).await;
+    assert!(
+        after_kill < schemas.len(),
+        "the run finished before it was killed; nothing was tested"
+    );
+    // Every schema is at one version or the other, never in between.
+    for s in &schemas {
+        let at_new = env.versions(s).await.contains(&NEW);
+        assert_eq!(has_table(&env, s, "migration_audit").await, at_new, "{s}");
+        assert_eq!(has_column(&env, s, "posts", "summary").await, at_new, "{s}");
+    }
+
+    env.run(&["migrate", "--tenant-migrations", &dir, "--jobs", "2"])
+        .await
+        .ok()
+        .stdout_has(&format!(
+            "{} migrated, {after_kill} up to date, 0 failed",
+            schemas.len() - after_kill
+        ));
+    for s in &schemas {
+        let versions = env.versions(s).await;
+        assert_eq!(versions.iter().filter(|&&v| v == NEW).count(), 1, "{s}");
+        let audits: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM \"{s}\".migration_audit"
+        )))
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        assert_eq!(audits, 1, "{s} ran the migration {audits} times");
+    }
+    for s in status(&env, &["--tenant-migrations", &dir]).await {
+        assert_eq!(s["version"], NEW);
+    }
+}
+
+/// How many of `schemas` have applied `version`.
+async fn at_version(env: &Env, schemas: &[String], version: i64) -> usize {
+    let mut n = 0;
+    for s in schemas {
+        if env.versions(s).await.contains(&version) {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// The schema's DDL as pg_dump prints it.
+async fn dump(env: &Env, schema: &str) -> String {
+    let out = tokio::process::Command::new("pg_dump")
+        .args(["--schema-only", "--no-owner", "--strict-names", "-n"])
+        .arg(format!("\"{schema}\""))
+        .arg("--dbname")
+        .arg(&env.url)
+        .output()
+        .await
+        .expect("pg_dump runs (it is on PATH when the tests run via scripts/test)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // pg_dump 15.14+ brackets its output with a random `\restrict` key.
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("\\restrict") && !l.starts_with("\\unrestrict"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Equal dumps, or the lines that differ.
+#[track_caller]
+fn same_dump(actual: &str, expected: &str) {
+    if actual != expected {
+        let a: std::collections::BTreeSet<&str> = actual.lines().collect();
+        let e: std::collections::BTreeSet<&str> = expected.lines().collect();
+        panic!(
+            "the schema differs\nonly now: {:#?}\nonly before: {:#?}",
+            a.difference(&e).collect::<Vec<_>>(),
+            e.difference(&a).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn up_down_up_gives_the_same_catalog(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 1).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let schema = tenants[0].1.clone();
+    let t = tenants[0].0.as_str();
+    env.run(&["migrate", "--tenant-migrations", dir]).await.ok();
+    let up = dump(&env, &schema).await;
+    assert!(up.contains("posts_summary_idx") && up.contains("CREATE TABLE"));
+
+    // Without confirmation and without a terminal: refused, nothing changed.
+    let r = env
+        .run(&[
+            "migrate",
+            "rollback",
+            "--to",
+            "0",
+            "--tenant",
+            t,
+            "--tenant-migrations",
+            dir,
+        ])
+        .await;
+    r.code(4).stderr_has("pass --yes or set CONFIRM=yes");
+    same_dump(&dump(&env, &schema).await, &up);
+
+    // All the way down (CONFIRM=yes), then up again.
+    env.run_with(
+        &[
+            "migrate",
+            "rollback",
+            "--to",
+            "0",
+            "--tenant",
+            t,
+            "--tenant-migrations",
+            dir,
+        ],
+        &[("CONFIRM", "yes")],
+    )
+    .await
+    .ok()
+    .stdout_has("1 rolled back");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT tablename::text FROM pg_tables WHERE schemaname = $1")
+            .bind(&schema)
+            .fetch_all(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(tables, vec!["_sqlx_migrations".to_string()]);
+    assert_eq!(env.versions(&schema).await, Vec::<i64>::new());
+    assert_eq!(
+        row(&status(&env, &["--tenant-migrations", dir]).await, t)["version"],
+        Value::Null
+    );
+    env.run(&["migrate", "--tenant-migrations", dir, "--tenant", t])
+        .await
+        .ok();
+    same_dump(&dump(&env, &schema).await, &up);
+
+    // Part of the way down and up again, with --yes.
+    env.run(&[
+        "migrate",
+        "rollback",
+        "--to",
+        "20260101000005",
+        "--tenant-migrations",
+        dir,
+        "--yes",
+        "--tenant",
+        t,
+    ])
+    .await
+    .ok();
+    assert_eq!(env.versions(&schema).await.last(), Some(&20260101000005));
+    assert!(!has_table(&env, &schema, "posts").await);
+    env.run(&["migrate", "--tenant-migrations", dir]).await.ok();
+    same_dump(&dump(&env, &schema).await, &up);
+    // The rest of the fleet was never touched by the targeted rollbacks.
+    assert!(has_column(&env, &all_schemas(&env).await[0], "posts", "summary").await);
+}
+
+#[sqlx::test(migrations = false)]
+async fn rollback_checks_its_target_before_any_sql(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 1).await;
+    env.run(&["migrate", "rollback", "--to", "123", "--yes"])
+        .await
+        .code(2)
+        .stderr_has("version 123 is not in the migration set");
+    // A migration without a down file cannot be rolled back past.
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    std::fs::remove_file(dir.join(format!("{NEW}_posts_summary.down.sql"))).unwrap();
+    std::fs::rename(
+        dir.join(format!("{NEW}_posts_summary.up.sql")),
+        dir.join(format!("{NEW}_posts_summary.sql")),
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    env.run(&["migrate", "--tenant-migrations", dir]).await.ok();
+    env.run(&[
+        "migrate",
+        "rollback",
+        "--to",
+        &SAMPLE_LATEST.to_string(),
+        "--tenant-migrations",
+        dir,
+        "--yes",
+    ])
+    .await
+    .code(2)
+    .stderr_has(&format!(
+        "migration {NEW} (posts summary) has no down migration"
+    ));
+    assert!(has_column(&env, &tenants[0].1, "posts", "summary").await);
+    // A dry run says what would happen and changes nothing.
+    let r = env
+        .run(&[
+            "migrate",
+            "rollback",
+            "--to",
+            "20260101000009",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    // (embedded set: the tenants are ahead of it by NEW, which it does not know)
+    let v = r.json();
+    assert_eq!(v["tenant_migrations"]["totals"]["failed"], 2);
+    assert_eq!(env.versions(&tenants[0].1).await.last(), Some(&NEW));
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_second_run_waits_for_the_lock_or_exits_5_with_no_wait(pool: PgPool) {
+    let (env, _) = fleet(pool, 1).await;
+    let mut holder = env.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let before = env.registry_snapshot().await;
+    env.run(&["migrate", "--no-wait"])
+        .await
+        .code(5)
+        .stderr_has("another `migrate` run holds the lock (pid ");
+    env.run(&["migrate", "rollback", "--to", "0", "--no-wait", "--yes"])
+        .await
+        .code(5);
+    assert_eq!(env.registry_snapshot().await, before);
+    assert_eq!(env.versions(&all_schemas(&env).await[1]).await.len(), 10);
+
+    let child = env.spawn_with(&["migrate"], &[]);
+    // Wait until it is queued on the lock.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
+             AND classid = $1::bigint::oid AND objid = 1",
+        )
+        .bind(CLASS as i64)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        if waiting == 1 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "it never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    sqlx::query("SELECT pg_advisory_unlock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let r: Run = finish(child).await;
+    r.ok()
+        .stderr_has("waiting for it to finish (pass --no-wait to exit instead)")
+        .stdout_has("2 up to date");
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failing_canary_stops_the_run_before_the_rest(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let (canary, canary_schema) = tenants[1].clone();
+    add_post(&env, &canary_schema, "bad").await;
+    let dir = set_with(
+        &env,
+        "posts_rules",
+        "ALTER TABLE posts ADD CONSTRAINT posts_title_not_bad CHECK (title <> 'bad');\n",
+        "ALTER TABLE posts DROP CONSTRAINT posts_title_not_bad;\n",
+    );
+    let dir = dir.to_str().unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--canary-tenants",
+            &canary,
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(1)
+        .stderr_has("a canary tenant failed: the other 3 tenant(s) were not migrated");
+    let v = r.json();
+    assert_eq!(v["tenant_migrations"]["canary_failed"], true);
+    assert_eq!(v["tenant_migrations"]["totals"]["not_started"], 3);
+    assert_eq!(rows(&v).len(), 1);
+    for s in all_schemas(&env).await {
+        assert_eq!(env.versions(&s).await.last(), Some(&SAMPLE_LATEST), "{s}");
+    }
+
+    // --canary N: the first N tenants with work go first, then the rest.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM \"{canary_schema}\".posts"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--canary",
+            "2",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(
+        v["tenant_migrations"]["canaries"].as_array().unwrap().len(),
+        2
+    );
+    assert_eq!(v["tenant_migrations"]["totals"]["changed"], 4);
+    let rows = rows(&v);
+    assert!(rows[0]["canary"].as_bool().unwrap() && rows[1]["canary"].as_bool().unwrap());
+    assert!(!rows[2]["canary"].as_bool().unwrap());
+}
+
+#[sqlx::test(migrations = false)]
+async fn filters_and_dry_run_choose_what_runs_where(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+
+    // --dry-run: what would run where; nothing changes.
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["tenant_migrations"]["totals"]["changed"], 4);
+    assert!(
+        rows(&v)
+            .iter()
+            .all(|r| r["outcome"] == "would_migrate" && r["versions"] == serde_json::json!([NEW]))
+    );
+    for s in all_schemas(&env).await {
+        assert_eq!(env.versions(&s).await.last(), Some(&SAMPLE_LATEST));
+    }
+
+    // --tenant: only those.
+    let v = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--tenant",
+            &tenants[0].0,
+            "-o",
+            "json",
+        ])
+        .await
+        .json();
+    assert_eq!(v["tenant_migrations"]["totals"]["tenants"], 1);
+    assert!(has_column(&env, &tenants[0].1, "posts", "summary").await);
+    assert!(!has_column(&env, &tenants[1].1, "posts", "summary").await);
+
+    // --exclude: everybody else.
+    env.run(&[
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--exclude",
+        &tenants[1].0,
+        "Host",
+    ])
+    .await
+    .ok()
+    .stdout_has("1 migrated, 1 up to date");
+    assert!(has_column(&env, &tenants[2].1, "posts", "summary").await);
+    assert!(!has_column(&env, &tenants[1].1, "posts", "summary").await);
+
+    // Unknown names are errors, not silently ignored.
+    env.run(&["migrate", "--tenant", "nosuch"])
+        .await
+        .code(1)
+        .stderr_has("platform `nosuch` not found");
+    env.run(&["migrate", "--exclude", "nosuch"])
+        .await
+        .code(1)
+        .stderr_has("platform `nosuch` not found");
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Pending",
+        "--subdomain",
+        "pending",
+    ])
+    .await
+    .ok();
+    env.run(&["migrate", "--tenant", "Pending"])
+        .await
+        .code(2)
+        .stderr_has("platform `Pending` is not provisioned");
+    // --registry-only touches no tenant.
+    env.run(&["migrate", "--registry-only", "--tenant-migrations", dir])
+        .await
+        .code(2);
+    let r = env.run(&["migrate", "--registry-only", "-o", "json"]).await;
+    r.ok();
+    assert_eq!(r.json()["tenant_migrations"], Value::Null);
+    assert!(!has_column(&env, &tenants[1].1, "posts", "summary").await);
+}
+
+#[sqlx::test(migrations = false)]
+async fn tenants_only_needs_a_migrated_registry(pool: PgPool) {
+    let env = Env::new(pool);
+    env.run(&["migrate", "--tenants-only"])
+        .await
+        .code(1)
+        .stderr_has("the registry is not migrated")
+        .stderr_has("tenantctl migrate --registry-only");
+    env.run(&["migrate", "--registry-only"]).await.ok();
+    env.run(&["migrate", "--tenants-only", "-o", "json"])
+        .await
+        .ok();
+}
+
+#[sqlx::test(migrations = false)]
+async fn verify_lists_the_tenant_with_a_hand_made_hotfix(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    env.run(&["migrate", "verify"])
+        .await
+        .ok()
+        .stdout_has("all 4 tenant schema(s) match the migration set");
+    let (name, schema) = tenants[2].clone();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "CREATE INDEX posts_hotfix_idx ON \"{schema}\".posts (title);\n\
+         ALTER TABLE \"{schema}\".people ALTER COLUMN bio SET NOT NULL;\n\
+         DROP INDEX \"{schema}\".reactions_person_idx;"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env.run(&["migrate", "verify", "-o", "json"]).await;
+    r.code(3);
+    let v = r.json();
+    assert_eq!(v["checked"], 4);
+    let drifted = v["drifted"].as_array().unwrap();
+    assert_eq!(drifted.len(), 1);
+    assert_eq!(drifted[0]["tenant"], name);
+    let diffs: Vec<(String, String, String)> = drifted[0]["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["change"].as_str().unwrap().to_string(),
+                d["kind"].as_str().unwrap().to_string(),
+                d["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        diffs,
+        vec![
+            ("changed".into(), "column".into(), "people.bio".into()),
+            ("extra".into(), "index".into(), "posts_hotfix_idx".into()),
+            (
+                "missing".into(),
+                "index".into(),
+                "reactions_person_idx".into()
+            ),
+        ]
+    );
+    // The table names the tenant and the objects.
+    env.run(&["migrate", "verify"])
+        .await
+        .code(3)
+        .stdout_has("posts_hotfix_idx")
+        .stdout_has("1 of 4 tenant schema(s) differ from the migration set");
+    // A tenant that is merely behind has not drifted.
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    env.run(&[
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--tenant",
+        &tenants[0].0,
+    ])
+    .await
+    .ok();
+    let v = env
+        .run(&[
+            "migrate",
+            "verify",
+            "--tenant-migrations",
+            dir,
+            "-o",
+            "json",
+        ])
+        .await
+        .json();
+    assert_eq!(v["drifted"].as_array().unwrap().len(), 1);
+    // Nothing of the reference is left behind.
+    assert!(
+        !env.schemas()
+            .await
+            .iter()
+            .any(|s| s.starts_with("tenantctl_verify"))
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_progress_bar_on_a_terminal_and_none_in_a_pipe(pool: PgPool) {
+    let (env, _) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    // In a pipe: the summary, no bar.
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "--dry-run"])
+        .await;
+    r.ok().stdout_has("3 would migrate");
+    assert!(!r.stderr.contains("planning ["), "{}", r.stderr);
+    // On a terminal (util-linux `script` gives the command a pty): the bar, then the summary.
+    let script = "/usr/bin/script";
+    assert!(
+        std::path::Path::new(script).exists(),
+        "this test needs {script} (util-linux) to run tenantctl on a terminal"
+    );
+    let out = tokio::process::Command::new(script)
+        .args(["-qec"])
+        .arg(format!(
+            "'{}' migrate --tenant-migrations '{dir}'",
+            crate::common::BIN
+        ))
+        .arg("/dev/null")
+        .current_dir(env.path())
+        .env("DATABASE_URL", &env.url)
+        .env("TERM", "xterm")
+        .env_remove("NO_COLOR")
+        .output()
+        .await
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("migrating tenants ["), "{text}");
+    assert!(
+        text.contains("3 migrated, 0 up to date, 0 failed"),
+        "{text}"
+    );
+}
