@@ -261,10 +261,22 @@ pub const KEYS: &[Key] = &[
         "server-side encryption: AES256 or aws:kms",
     ),
     key(
+        "backup.s3_part_size_mib",
+        Kind::Int,
+        Some("8"),
+        "S3 multipart part size in MiB (at least 5); grows by this much every 1,000 parts",
+    ),
+    key(
         "backup.jobs",
         Kind::Int,
         Some("2"),
-        "tenants dumped at once",
+        "pg_dump processes run at once",
+    ),
+    key(
+        "backup.batch_size",
+        Kind::Int,
+        Some("100"),
+        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; smaller when max_locks_per_transaction demands it",
     ),
     key(
         "backup.keep_daily",
@@ -458,7 +470,9 @@ pub struct BackupSettings {
     pub s3_region: String,
     pub s3_endpoint: Option<String>,
     pub s3_sse: Option<String>,
+    pub s3_part_size_mib: usize,
     pub jobs: usize,
+    pub batch_size: usize,
     pub keep_daily: usize,
     pub keep_weekly: usize,
     pub keep_monthly: usize,

@@ -1,11 +1,14 @@
 //! The command line: clap definitions, one file per command family with its args beside its
 //! handler. Parsing ends here; everything else is library code.
 
+pub mod backup;
+pub mod cleanup;
 pub mod config;
 pub mod init;
 pub mod migrate;
 pub mod platform;
 pub mod provision;
+pub mod restore;
 
 use crate::config::{Config, Overrides, Settings};
 use crate::error::Result;
@@ -138,6 +141,12 @@ pub enum Command {
     Provision(provision::Provision),
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
+    /// Back up tenant schemas (pg_dump, to a folder or S3); list, fetch and verify backups
+    Backup(backup::Backup),
+    /// Replace a platform's schema with one of its backups, atomically
+    Restore(restore::Restore),
+    /// Delete the backups the retention rule does not keep (7 daily, 4 weekly, 12 monthly)
+    Cleanup(cleanup::Cleanup),
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -218,6 +227,9 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Platform(c) => c.run(ctx).await,
         Command::Provision(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
+        Command::Backup(c) => c.run(ctx).await,
+        Command::Restore(c) => c.run(ctx).await,
+        Command::Cleanup(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
     }
 }
