@@ -662,11 +662,34 @@ pub struct LineSink {
     pub lines: u64,
     keep: usize,
     pub text: Vec<u8>,
+    /// The last bytes seen, for the end-of-data marker.
+    tail: Vec<u8>,
+}
+
+/// pg_dump ends each table's COPY data in the archive with this marker (`\.` and blank lines).
+const COPY_END: &[u8] = b"\\.\n\n\n";
+
+impl LineSink {
+    /// The row count: lines, less the end-of-data marker's.
+    fn rows(&self) -> u64 {
+        if self.tail.ends_with(COPY_END) {
+            self.lines - 3
+        } else if self.tail.ends_with(b"\\.\n") {
+            self.lines - 1
+        } else {
+            self.lines
+        }
+    }
 }
 
 impl Write for LineSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.lines += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.tail
+            .extend_from_slice(&buf[buf.len().saturating_sub(8)..]);
+        if self.tail.len() > 8 {
+            self.tail.drain(..self.tail.len() - 8);
+        }
         if self.text.len() < self.keep {
             let n = (self.keep - self.text.len()).min(buf.len());
             self.text.extend_from_slice(&buf[..n]);
@@ -881,7 +904,7 @@ impl Splitter {
                     if let Some(table) = &route.table {
                         self.facts[route.piece]
                             .row_counts
-                            .insert(table.clone(), sink.lines);
+                            .insert(table.clone(), sink.rows());
                     }
                     if let Some(cols) = &route.migrations_columns {
                         self.facts[route.piece].migration_version =
@@ -1073,6 +1096,7 @@ pub(crate) mod tests {
             }
             for e in &self.entries {
                 let Some(text) = &e.data else { continue };
+                let text = format!("{text}\\.\n\n\n");
                 out.push(BLK_DATA);
                 out.extend(encode_int(e.id, isz));
                 let payload = match self.compression {
