@@ -273,6 +273,12 @@ pub const KEYS: &[Key] = &[
         "pg_dump processes run at once",
     ),
     key(
+        "backup.lock_wait_timeout",
+        Kind::Duration,
+        Some("\"60s\""),
+        "how long pg_dump waits for a table lock (a running migration) before that dump fails",
+    ),
+    key(
         "backup.batch_size",
         Kind::Int,
         Some("100"),
@@ -473,6 +479,7 @@ pub struct BackupSettings {
     pub s3_part_size_mib: usize,
     pub jobs: usize,
     pub batch_size: usize,
+    pub lock_wait_timeout: Dur,
     pub keep_daily: usize,
     pub keep_weekly: usize,
     pub keep_monthly: usize,

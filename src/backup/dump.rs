@@ -96,6 +96,76 @@ pub struct Backupper {
     pub growth_warn_factor: f64,
 }
 
+/// Per schema: its size (tables, indexes and TOAST) and how many relations pg_dump will lock.
+/// Sizes need a share lock on each table, so a table locked exclusively (a running migration)
+/// must not stall the run: they are read with a short lock timeout, schema by schema when the
+/// bulk read times out, and stay unknown for a schema that is locked.
+pub async fn schema_facts(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<HashMap<String, (Option<i64>, i64)>> {
+    // language=PostgreSQL
+    let tables: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT n.nspname::text, count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'f'))::bigint \
+         FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid \
+         WHERE n.nspname = ANY($1) GROUP BY n.nspname",
+    )
+    .bind(names)
+    .fetch_all(pool)
+    .await?;
+    let mut out: HashMap<String, (Option<i64>, i64)> =
+        tables.into_iter().map(|(n, t)| (n, (None, t))).collect();
+    let present: Vec<String> = out.keys().cloned().collect();
+    match sizes(pool, &present).await {
+        Ok(all) => {
+            for (n, size) in all {
+                if let Some(e) = out.get_mut(&n) {
+                    e.0 = Some(size);
+                }
+            }
+        }
+        Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
+            for n in &present {
+                match sizes(pool, std::slice::from_ref(n)).await {
+                    Ok(v) => {
+                        if let (Some(e), Some((_, size))) = (out.get_mut(n), v.first()) {
+                            e.0 = Some(*size);
+                        }
+                    }
+                    Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
+                        warn!(schema = %n, "a table is locked; the schema's size stays unknown");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Err(e) => return Err(e.into()),
+    }
+    Ok(out)
+}
+
+async fn sizes(
+    pool: &PgPool,
+    names: &[String],
+) -> std::result::Result<Vec<(String, i64)>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    // language=PostgreSQL
+    sqlx::query("SELECT set_config('lock_timeout', '2s', true)")
+        .execute(&mut *tx)
+        .await?;
+    // language=PostgreSQL
+    let rows = sqlx::query_as(
+        "SELECT n.nspname::text, coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint \
+         FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'm') \
+         WHERE n.nspname = ANY($1) GROUP BY n.nspname",
+    )
+    .bind(names)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    Ok(rows)
+}
+
 /// A split into batches: schemas sorted by name, each batch under `max_schemas` and (unless
 /// one schema alone exceeds it) `lock_budget` tables. Pure.
 pub fn plan_batches(
@@ -171,26 +241,14 @@ impl Backupper {
                 )),
             }
         }
-        // language=PostgreSQL
-        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT n.nspname::text, \
-                    coalesce(sum(pg_total_relation_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm')), 0)::bigint, \
-                    count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'f'))::bigint \
-             FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid \
-             WHERE n.nspname = ANY($1) GROUP BY n.nspname",
-        )
-        .bind(&names)
-        .fetch_all(&self.pool)
-        .await?;
-        let facts: HashMap<String, (i64, i64)> =
-            rows.into_iter().map(|(n, s, t)| (n, (s, t))).collect();
+        let facts = schema_facts(&self.pool, &names).await?;
         let targets = ok
             .into_iter()
             .map(|(platform, schema)| {
                 let f = facts.get(schema.as_str());
                 Target {
                     tables: f.map(|f| f.1).unwrap_or(0),
-                    size_bytes: f.map(|f| f.0),
+                    size_bytes: f.and_then(|f| f.0),
                     exists: f.is_some(),
                     platform,
                     schema,
@@ -443,6 +501,17 @@ impl Backupper {
         drop(stdout);
         let info = match res {
             Ok(info) => info,
+            // The archive stopped making sense: usually pg_dump failed and closed its output;
+            // its own error says why better than ours.
+            Err(BatchError::Archive(a)) => {
+                let waited =
+                    tokio::time::timeout(std::time::Duration::from_secs(10), child.wait()).await;
+                self.discard(&names, &id, states).await;
+                return Err(match waited {
+                    Ok(Err(tool)) => BatchError::Tool(tool),
+                    _ => BatchError::Archive(a),
+                });
+            }
             Err(e) => {
                 child.kill().await;
                 self.discard(&names, &id, states).await;

@@ -20,6 +20,8 @@ const STDERR_KEEP: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct PgTools {
     bin_dir: Option<PathBuf>,
+    /// pg_dump's `--lock-wait-timeout`.
+    lock_wait: Option<std::time::Duration>,
     /// The database URL without its password.
     url: String,
     password: Option<String>,
@@ -29,6 +31,7 @@ impl fmt::Debug for PgTools {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PgTools")
             .field("bin_dir", &self.bin_dir)
+            .field("lock_wait", &self.lock_wait)
             .field("url", &mask_url(&self.url))
             .field("password", &self.password.as_ref().map(|_| "****"))
             .finish()
@@ -42,7 +45,9 @@ impl PgTools {
                 "no database configured: pass `--database-url`, or set `DATABASE_URL`".into(),
             )
         })?;
-        PgTools::from_url(url, settings.backup.pg_bin_dir.clone())
+        let mut t = PgTools::from_url(url, settings.backup.pg_bin_dir.clone())?;
+        t.lock_wait = Some(*settings.backup.lock_wait_timeout);
+        Ok(t)
     }
 
     pub fn from_url(url: &str, bin_dir: Option<PathBuf>) -> Result<PgTools> {
@@ -52,6 +57,7 @@ impl PgTools {
         let _ = u.set_password(None);
         Ok(PgTools {
             bin_dir,
+            lock_wait: None,
             url: u.to_string(),
             password,
         })
@@ -74,6 +80,9 @@ impl PgTools {
             "--strict-names".into(),
             "--no-password".into(),
         ];
+        if let Some(w) = self.lock_wait {
+            args.push(format!("--lock-wait-timeout={}ms", w.as_millis().max(1)).into());
+        }
         for s in schemas {
             args.push(format!("--schema={}", s.sql()).into());
         }

@@ -540,14 +540,16 @@ impl Restorer {
     ) -> Result<RestoreReport> {
         let started = std::time::Instant::now();
         let fetched = self.fetch(m).await?;
-        // A restore killed earlier left its own mark: that is not the state to go back to.
+        // While restoring, `serve` answers 503 (the flag is set outside the restore's
+        // transaction, so everybody sees it). Toggling it leaves `updated_at` alone: a failed
+        // restore changes nothing. A restore killed earlier left its own mark: that is not the state to go back to.
         let (flag, reason) = match &p.maintenance_reason {
             Some(r) if r.starts_with(MAINTENANCE_MARK) => (false, None),
             _ => (p.maintenance, p.maintenance_reason.clone()),
         };
         // language=PostgreSQL
         sqlx::query(
-            "UPDATE public.platforms SET maintenance = true, maintenance_reason = $2, updated_at = now() WHERE id = $1",
+            "UPDATE public.platforms SET maintenance = true, maintenance_reason = $2 WHERE id = $1",
         )
         .bind(p.id)
         .bind(format!(
@@ -579,7 +581,7 @@ impl Restorer {
             Err(e) => {
                 // language=PostgreSQL
                 if let Err(e2) = sqlx::query(
-                    "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, updated_at = now() WHERE id = $1",
+                    "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3 WHERE id = $1",
                 )
                 .bind(p.id)
                 .bind(flag)

@@ -47,15 +47,8 @@ impl Restore {
         let m = manifest::pick(storage.as_ref(), schema.as_str(), self.backup.as_deref()).await?;
 
         // What will be lost, before asking.
-        // language=PostgreSQL
-        let current: Option<i64> = sqlx::query_scalar(
-            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_namespace n \
-             LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind IN ('r', 'm') \
-             WHERE n.nspname = $1 GROUP BY n.oid",
-        )
-        .bind(schema.as_str())
-        .fetch_optional(pool)
-        .await?;
+        let facts = crate::backup::dump::schema_facts(pool, &[schema.as_str().to_string()]).await?;
+        let current = facts.get(schema.as_str()).map(|f| f.0);
         let now = Utc::now();
         ctx.out.note(&format!(
             "backup {} of `{}` (schema {}): taken {} UTC, {} ago; {}, {} tables, {} rows, migration {}",
@@ -74,7 +67,7 @@ impl Restore {
         match current {
             Some(size) => ctx.out.note(&format!(
                 "it replaces the current schema ({} now; last backup {}): every change since {} UTC is lost{}",
-                human_bytes(size),
+                size.map(human_bytes).unwrap_or_else(|| "size unknown: a table is locked".into()),
                 p.last_backup_at
                     .map(|t| format!("{} ago", human_age(now - t)))
                     .unwrap_or_else(|| "never".into()),
