@@ -13,7 +13,7 @@ use super::archive::{BlockScanner, Routed, Splitter, TocProgress, TocReader};
 use super::manifest::{self, Manifest};
 use super::pgtools::PgTools;
 use super::storage::{Storage, Upload, dump_key};
-use crate::db::SchemaName;
+use crate::db::Ident;
 use crate::error::{Error, Result};
 use crate::output::human_bytes;
 use crate::registry::Platform;
@@ -74,11 +74,14 @@ impl Outcome {
     }
 }
 
-/// One tenant to back up, with what the catalog says about its schema now.
+/// One tenant (or `public`) to back up, with what the catalog says about its schema now.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// For `public`, a stand-in (id 0, name `public`): it belongs to no platform.
     pub platform: Platform,
-    pub schema: SchemaName,
+    pub schema: Ident,
+    /// The database's `public` schema (the registry and any legacy tables), not a tenant.
+    pub public: bool,
     /// Relations pg_dump will lock.
     pub tables: i64,
     pub size_bytes: Option<i64>,
@@ -230,8 +233,9 @@ impl Backupper {
                 }
                 Err(e) => failed.push(Outcome::failed(
                     &Target {
-                        schema: SchemaName::parse("invalid").expect("valid"),
+                        schema: Ident::parse("-").expect("valid"),
                         platform: p,
+                        public: false,
                         tables: 0,
                         size_bytes: None,
                         exists: false,
@@ -251,7 +255,8 @@ impl Backupper {
                     size_bytes: f.and_then(|f| f.0),
                     exists: f.is_some(),
                     platform,
-                    schema,
+                    schema: Ident::parse(schema.as_str()).expect("schema names are identifiers"),
+                    public: false,
                 }
             })
             .collect();
@@ -277,7 +282,55 @@ impl Backupper {
         platforms: Vec<Platform>,
         on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
     ) -> Result<Vec<Outcome>> {
-        let (targets, mut outcomes) = self.targets(platforms).await?;
+        let (targets, outcomes) = self.targets(platforms).await?;
+        self.run_targets(targets, outcomes, on_done).await
+    }
+
+    /// Back up the database's `public` schema (the registry, and legacy tables before
+    /// `migrate-host-to-schema`): `public/<id>.dump`, recorded with schema `public`.
+    pub async fn run_public(
+        self: Arc<Self>,
+        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
+    ) -> Result<Vec<Outcome>> {
+        let facts = schema_facts(&self.pool, &["public".to_string()]).await?;
+        let f = facts.get("public");
+        let now = Utc::now();
+        let target = Target {
+            platform: Platform {
+                id: 0,
+                name: "public".into(),
+                host: false,
+                external: false,
+                url: None,
+                domain: None,
+                subdomain: None,
+                schema_name: Some("public".into()),
+                provision_status: crate::registry::ProvisionStatus::Completed,
+                provision_error: None,
+                provisioned_at: None,
+                last_backup_at: None,
+                schema_size_bytes: None,
+                contact_email: None,
+                maintenance: false,
+                maintenance_reason: None,
+                created_at: now,
+                updated_at: now,
+            },
+            schema: Ident::parse("public").expect("valid"),
+            public: true,
+            tables: f.map(|f| f.1).unwrap_or(0),
+            size_bytes: f.and_then(|f| f.0),
+            exists: f.is_some(),
+        };
+        self.run_targets(vec![target], Vec::new(), on_done).await
+    }
+
+    async fn run_targets(
+        self: Arc<Self>,
+        targets: Vec<Target>,
+        mut outcomes: Vec<Outcome>,
+        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
+    ) -> Result<Vec<Outcome>> {
         let (targets, missing): (Vec<Target>, Vec<Target>) =
             targets.into_iter().partition(|t| t.exists);
         for t in missing {
@@ -411,7 +464,7 @@ impl Backupper {
         if let Some(w) = &warning {
             warn!(platform = %t.platform.name, schema = %t.schema, "{w}");
         }
-        let registry = self.record(&m).await;
+        let registry = self.record(&m, t.public).await;
         let mut o = Outcome {
             platform_id: t.platform.id,
             platform_name: t.platform.name.clone(),
@@ -438,25 +491,28 @@ impl Backupper {
     }
 
     /// `last_backup_at`, `schema_size_bytes` and a `tenantctl.backups` row, in one transaction.
-    async fn record(&self, m: &Manifest) -> Result<()> {
+    /// A backup of `public` belongs to no platform: only the row, with no platform id.
+    async fn record(&self, m: &Manifest, public: bool) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        // language=PostgreSQL
-        sqlx::query(
-            "UPDATE public.platforms SET last_backup_at = greatest(last_backup_at, $2), \
+        if !public {
+            // language=PostgreSQL
+            sqlx::query(
+                "UPDATE public.platforms SET last_backup_at = greatest(last_backup_at, $2), \
              schema_size_bytes = coalesce($3, schema_size_bytes), updated_at = now() WHERE id = $1",
-        )
-        .bind(m.platform_id)
-        .bind(m.taken_at)
-        .bind(m.schema_size_bytes)
-        .execute(&mut *tx)
-        .await?;
+            )
+            .bind(m.platform_id)
+            .bind(m.taken_at)
+            .bind(m.schema_size_bytes)
+            .execute(&mut *tx)
+            .await?;
+        }
         // language=PostgreSQL
         sqlx::query(
             "INSERT INTO tenantctl.backups (platform_id, platform_name, schema_name, backup_id, storage, location, \
              taken_at, size_bytes, sha256, migration_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (schema_name, backup_id) DO NOTHING",
         )
-        .bind(m.platform_id)
+        .bind((!public).then_some(m.platform_id))
         .bind(&m.platform_name)
         .bind(&m.schema)
         .bind(&m.id)
@@ -486,7 +542,7 @@ impl Backupper {
         ),
         BatchError,
     > {
-        let schemas: Vec<SchemaName> = batch.iter().map(|t| t.schema.clone()).collect();
+        let schemas: Vec<Ident> = batch.iter().map(|t| t.schema.clone()).collect();
         let names: Vec<String> = schemas.iter().map(|s| s.to_string()).collect();
         let taken_at = Utc::now();
         let id = manifest::backup_id(taken_at);
@@ -774,7 +830,8 @@ mod tests {
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
             },
-            schema: SchemaName::parse(name).unwrap(),
+            schema: Ident::parse(name).unwrap(),
+            public: false,
             tables,
             size_bytes: None,
             exists: true,

@@ -4,7 +4,7 @@
 //! divider lines.
 
 use crate::config::{Settings, mask_url};
-use crate::db::SchemaName;
+use crate::db::Ident;
 use crate::error::{Error, Result};
 use std::ffi::OsString;
 use std::fmt;
@@ -74,7 +74,7 @@ impl PgTools {
     /// snapshot. Each name is passed as a quoted pattern with `--strict-names`: quoted, `t1`
     /// never matches `t10` or `T1` (a pattern's letters fold and `*?[]` are wildcards), and
     /// a schema that vanished fails the dump instead of being skipped.
-    pub fn dump(&self, schemas: &[SchemaName]) -> PgCommand {
+    pub fn dump(&self, schemas: &[Ident]) -> PgCommand {
         let mut args: Vec<OsString> = vec![
             "--format=custom".into(),
             "--strict-names".into(),
@@ -366,7 +366,7 @@ mod tests {
         let t = PgTools::from_url("postgres://app:s%40cret@db:5432/main?sslmode=require", None)
             .unwrap();
         assert_eq!(t.password.as_deref(), Some("s@cret"));
-        let s = vec![SchemaName::parse("tenant_a").unwrap()];
+        let s = vec![Ident::parse("tenant_a").unwrap()];
         let cmd = t.dump(&s);
         let argv: Vec<String> = cmd
             .args
@@ -392,8 +392,8 @@ mod tests {
     #[test]
     fn long_schema_lists_are_cut_in_messages() {
         let t = PgTools::from_url("postgres://db/main", None).unwrap();
-        let s: Vec<SchemaName> = (0..50)
-            .map(|i| SchemaName::parse(&format!("tenant_{i}")).unwrap())
+        let s: Vec<Ident> = (0..50)
+            .map(|i| Ident::parse(&format!("tenant_{i}")).unwrap())
             .collect();
         let shown = t.dump(&s).shown();
         assert!(shown.contains("(... 48 more --schema)"), "{shown}");

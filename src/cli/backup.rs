@@ -28,13 +28,17 @@ pub struct Backup {
     /// Platforms to back up, by name or id
     #[arg(
         value_name = "NAME|ID",
-        required_unless_present = "all",
-        conflicts_with = "all"
+        required_unless_present_any = ["all", "public"],
+        conflicts_with_all = ["all", "public"]
     )]
     pub platforms: Vec<String>,
     /// Back up every provisioned platform
-    #[arg(long)]
+    #[arg(long, conflicts_with = "public")]
     pub all: bool,
+    /// Back up the database's `public` schema (the registry, and legacy tables before
+    /// `migrate-host-to-schema`) to `public/<id>.dump`
+    #[arg(long)]
+    pub public: bool,
     /// Only platforms whose last backup is older than AGE or missing (e.g. 24h)
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub stale: Option<Duration>,
@@ -69,6 +73,9 @@ impl Backup {
             None => {}
         }
         let pool = ctx.registry().await?;
+        if self.public {
+            return self.run_public(ctx, pool).await;
+        }
         let mut platforms = if self.all {
             store::list_by_status(pool, ProvisionStatus::Completed)
                 .await?
@@ -96,15 +103,7 @@ impl Backup {
             None
         };
         crate::backup::handle_file_size_limit();
-        let s = &ctx.settings().backup;
-        let backupper = Arc::new(Backupper {
-            pool: pool.clone(),
-            storage: storage.clone(),
-            tools: PgTools::new(ctx.settings())?,
-            jobs: self.jobs.unwrap_or(s.jobs).max(1),
-            batch_size: self.batch_size.unwrap_or(s.batch_size).max(1),
-            growth_warn_factor: s.growth_warn_factor,
-        });
+        let backupper = self.backupper(ctx, pool, storage.clone())?;
         let pb = ctx.out.progress(platforms.len() as u64, "backing up");
         let bar = pb.clone();
         let on_done: Arc<dyn Fn(&Outcome) + Send + Sync> = Arc::new(move |o: &Outcome| {
@@ -136,6 +135,48 @@ impl Backup {
                 total,
             })
         }
+    }
+}
+
+impl Backup {
+    fn backupper(
+        &self,
+        ctx: &Ctx,
+        pool: &PgPool,
+        storage: Arc<dyn Storage>,
+    ) -> Result<Arc<Backupper>> {
+        let s = &ctx.settings().backup;
+        Ok(Arc::new(Backupper {
+            pool: pool.clone(),
+            storage,
+            tools: PgTools::new(ctx.settings())?,
+            jobs: self.jobs.unwrap_or(s.jobs).max(1),
+            batch_size: self.batch_size.unwrap_or(s.batch_size).max(1),
+            growth_warn_factor: s.growth_warn_factor,
+        }))
+    }
+
+    async fn run_public(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        storage.check().await?;
+        crate::backup::handle_file_size_limit();
+        let spinner = ctx.out.spinner("backing up public");
+        let res = self
+            .backupper(ctx, pool, storage.clone())?
+            .run_public(Arc::new(|_: &Outcome| {}))
+            .await;
+        spinner.finish_and_clear();
+        let outcomes = res?;
+        ctx.out.list(&outcomes)?;
+        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        notify_failures(ctx, &outcomes, &failed, &storage.describe()).await;
+        Err(Error::Other(anyhow::anyhow!(
+            "the backup of public failed: {}",
+            failed[0].error.as_deref().unwrap_or("see above")
+        )))
     }
 }
 
@@ -287,8 +328,25 @@ impl Tabular for Outcome {
 #[derive(Debug, Args)]
 pub struct List {
     /// The platform, by name or id
-    #[arg(value_name = "NAME|ID")]
-    pub platform: String,
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "public",
+        conflicts_with = "public"
+    )]
+    pub platform: Option<String>,
+    /// The backups of the database's `public` schema (`backup --public`)
+    #[arg(long)]
+    pub public: bool,
+}
+
+/// The display name and storage folder of a platform's backups, or of `public`'s.
+async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(String, String)> {
+    if public {
+        return Ok(("public".into(), "public".into()));
+    }
+    let p = store::find(pool, platform.expect("clap requires a platform")).await?;
+    let schema = p.require_schema()?;
+    Ok((p.name, schema.to_string()))
 }
 
 /// One line of `backup list`; field names are stable.
@@ -383,19 +441,17 @@ impl Tabular for ListRow {
 impl List {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
-        let p = store::find(pool, &self.platform).await?;
-        let schema = p.require_schema()?;
+        let (name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
-        let listed = manifest::list(storage.as_ref(), schema.as_str()).await?;
+        let listed = manifest::list(storage.as_ref(), &schema).await?;
         let rows: Vec<ListRow> = listed
             .iter()
             .rev()
-            .map(|l| ListRow::new(l, storage.as_ref(), schema.as_str()))
+            .map(|l| ListRow::new(l, storage.as_ref(), &schema))
             .collect();
         if rows.is_empty() {
             ctx.out.note(&format!(
-                "`{}` has no backups in {}",
-                p.name,
+                "`{name}` has no backups in {}",
                 storage.describe()
             ));
         }
@@ -405,12 +461,12 @@ impl List {
 
 #[derive(Debug, Args)]
 pub struct Get {
-    /// The platform, by name or id
-    #[arg(value_name = "NAME|ID")]
-    pub platform: String,
-    /// The backup id (`backup list` shows them), or `latest`
-    #[arg(value_name = "ID")]
-    pub id: String,
+    /// The platform, by name or id (not with --public)
+    #[arg(value_name = "NAME|ID", required = true, num_args = 1..=2)]
+    pub args: Vec<String>,
+    /// A backup of the database's `public` schema: then only ID is given
+    #[arg(long)]
+    pub public: bool,
     /// Where to write the dump: a file, or a folder for `<ID>.dump`
     #[arg(long, value_name = "PATH")]
     pub to: PathBuf,
@@ -428,15 +484,20 @@ pub struct GotJson {
 
 impl Get {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        let id = (self.id != "latest").then_some(self.id.as_str());
+        let (platform, id) = match (self.public, self.args.as_slice()) {
+            (true, [id]) => (None, id.as_str()),
+            (false, [p, id]) => (Some(p.as_str()), id.as_str()),
+            (true, _) => return Err(Error::Usage("`backup get --public` takes only ID".into())),
+            (false, _) => return Err(Error::Usage("`backup get` takes NAME and ID".into())),
+        };
+        let id = (id != "latest").then_some(id);
         if let Some(id) = id {
             manifest::validate_id(id)?;
         }
         let pool = ctx.registry().await?;
-        let p = store::find(pool, &self.platform).await?;
-        let schema = p.require_schema()?;
+        let (name, schema) = folder(pool, platform, self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
-        let m = manifest::pick(storage.as_ref(), schema.as_str(), id).await?;
+        let m = manifest::pick(storage.as_ref(), &schema, id).await?;
         let to = if self.to.is_dir() {
             self.to.join(&m.dump)
         } else {
@@ -458,7 +519,7 @@ impl Get {
             format!(
                 "wrote backup {} of `{}` to {} ({}, sha256 {} verified)",
                 m.id,
-                p.name,
+                name,
                 out.path,
                 human_bytes(m.size_bytes as i64),
                 m.sha256

@@ -25,7 +25,7 @@ pub struct Cleanup {
         conflicts_with = "all"
     )]
     pub platforms: Vec<String>,
-    /// Every platform with a schema
+    /// Every platform with a schema, and the backups of `public`
     #[arg(long)]
     pub all: bool,
     /// Print every backup with keep or delete and the reason; delete nothing
@@ -120,6 +120,10 @@ impl Cleanup {
         for p in &platforms {
             let schema = p.require_schema()?;
             rows.extend(cleanup::plan(storage.as_ref(), &p.name, schema.as_str(), policy).await?);
+        }
+        if self.all {
+            // Backups of `public` (`backup --public`) follow the same policy.
+            rows.extend(cleanup::plan(storage.as_ref(), "public", "public", policy).await?);
         }
         let doomed = rows.iter().filter(|r| r.action == "delete").count();
         let leftovers = storage.sweep(LEFTOVER_AGE, true).await?;

@@ -670,3 +670,64 @@ async fn bad_input_is_refused_before_anything_runs(pool: PgPool) {
         .stderr_has("has no backups");
     assert!(!env.backups().join("tenant_a").exists());
 }
+
+#[sqlx::test(migrations = false)]
+async fn public_is_backed_up_for_the_host_migration(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    sqlx::query("CREATE TABLE public.legacy_posts (id int PRIMARY KEY, title text)")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO public.legacy_posts SELECT g, 't' || g FROM generate_series(1, 42) g")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let r = env.run(&["backup", "--public", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "public");
+    let m = read_manifest(&env, "public", &id);
+    assert_eq!(m["row_counts"]["legacy_posts"], 42);
+    assert_eq!(m["platform_id"], 0);
+    assert_eq!(
+        schemas_in_dump(&env, &dump_path(&env, "public", &id)).await,
+        Vec::<String>::new()
+    );
+    let listing = env
+        .run_program(
+            "pg_restore",
+            &["--list", dump_path(&env, "public", &id).to_str().unwrap()],
+        )
+        .await;
+    assert!(
+        listing.stdout.contains("TABLE DATA public legacy_posts"),
+        "{}",
+        listing.stdout
+    );
+    // What `migrate-host-to-schema` looks for: a recent row for schema `public`.
+    let (n, platform): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), max(platform_id) FROM tenantctl.backups WHERE schema_name = 'public' AND taken_at > now() - interval '1 hour'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!((n, platform), (1, None));
+    let l = env.run(&["backup", "list", "--public", "-o", "json"]).await;
+    l.ok();
+    assert_eq!(l.json()[0]["id"], id);
+    let to = env.path().join("public.dump");
+    env.run(&[
+        "backup",
+        "get",
+        "--public",
+        &id,
+        "--to",
+        to.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert!(to.exists());
+    // The tenant's own backups and the registry row of A are untouched by it.
+    assert!(!env.backups().join("tenant_a").exists());
+    env.run(&["backup", "--public", "A"]).await.code(2);
+}
