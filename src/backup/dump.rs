@@ -3,8 +3,9 @@
 //! archive per schema, streamed to storage with its SHA-256 and row counts computed on the way.
 //! Nothing holds a dump in memory.
 //!
-//! Batches are capped by `backup.batch_size` and by the lock table: pg_dump takes a lock on
-//! every table it dumps, in one transaction, so a batch's tables stay under a share of
+//! Batches are capped by `backup.batch_size` and by the lock table: pg_dump holds a lock on
+//! every relation it dumps (tables, and also their indexes and sequences) until it ends, so a
+//! batch's relations stay under a share of
 //! `max_locks_per_transaction * (max_connections + max_prepared_transactions)`. When a batch
 //! fails as a whole (a schema vanished, pg_dump died), its tenants are retried one by one so
 //! that one bad tenant fails alone.
@@ -74,6 +75,9 @@ impl Outcome {
     }
 }
 
+/// Catalog relations a pg_dump run locks besides the dumped ones (about 180 on PostgreSQL 15).
+const CATALOG_LOCKS: i64 = 300;
+
 /// One tenant (or `public`) to back up, with what the catalog says about its schema now.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -82,8 +86,8 @@ pub struct Target {
     pub schema: Ident,
     /// The database's `public` schema (the registry and any legacy tables), not a tenant.
     pub public: bool,
-    /// Relations pg_dump will lock.
-    pub tables: i64,
+    /// Relations pg_dump will lock (tables, indexes, sequences, views).
+    pub relations: i64,
     pub size_bytes: Option<i64>,
     pub exists: bool,
 }
@@ -99,7 +103,9 @@ pub struct Backupper {
     pub growth_warn_factor: f64,
 }
 
-/// Per schema: its size (tables, indexes and TOAST) and how many relations pg_dump will lock.
+/// Per schema: its size (tables, indexes and TOAST) and how many relations pg_dump will lock:
+/// all of them (measured on PostgreSQL 15: pg_dump holds a share lock on every table, index
+/// and sequence it dumps until it ends, 63 for the sample schema's 11 tables).
 /// Sizes need a share lock on each table, so a table locked exclusively (a running migration)
 /// must not stall the run: they are read with a short lock timeout, schema by schema when the
 /// bulk read times out, and stay unknown for a schema that is locked.
@@ -109,7 +115,7 @@ pub async fn schema_facts(
 ) -> Result<HashMap<String, (Option<i64>, i64)>> {
     // language=PostgreSQL
     let tables: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT n.nspname::text, count(c.oid) FILTER (WHERE c.relkind IN ('r', 'p', 'm', 'f'))::bigint \
+        "SELECT n.nspname::text, count(c.oid)::bigint \
          FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid \
          WHERE n.nspname = ANY($1) GROUP BY n.nspname",
     )
@@ -170,7 +176,7 @@ async fn sizes(
 }
 
 /// A split into batches: schemas sorted by name, each batch under `max_schemas` and (unless
-/// one schema alone exceeds it) `lock_budget` tables. Pure.
+/// one schema alone exceeds it) `lock_budget` relations. Pure.
 pub fn plan_batches(
     mut targets: Vec<Target>,
     max_schemas: usize,
@@ -179,13 +185,15 @@ pub fn plan_batches(
     targets.sort_by(|a, b| a.schema.cmp(&b.schema));
     let mut out: Vec<Vec<Target>> = Vec::new();
     let mut cur: Vec<Target> = Vec::new();
-    let mut tables = 0;
+    let mut relations = 0;
     for t in targets {
-        if !cur.is_empty() && (cur.len() >= max_schemas.max(1) || tables + t.tables > lock_budget) {
+        if !cur.is_empty()
+            && (cur.len() >= max_schemas.max(1) || relations + t.relations > lock_budget)
+        {
             out.push(std::mem::take(&mut cur));
-            tables = 0;
+            relations = 0;
         }
-        tables += t.tables;
+        relations += t.relations;
         cur.push(t);
     }
     if !cur.is_empty() {
@@ -236,7 +244,7 @@ impl Backupper {
                         schema: Ident::parse("-").expect("valid"),
                         platform: p,
                         public: false,
-                        tables: 0,
+                        relations: 0,
                         size_bytes: None,
                         exists: false,
                     },
@@ -251,7 +259,7 @@ impl Backupper {
             .map(|(platform, schema)| {
                 let f = facts.get(schema.as_str());
                 Target {
-                    tables: f.map(|f| f.1).unwrap_or(0),
+                    relations: f.map(|f| f.1).unwrap_or(0),
                     size_bytes: f.and_then(|f| f.0),
                     exists: f.is_some(),
                     platform,
@@ -263,7 +271,8 @@ impl Backupper {
         Ok((targets, failed))
     }
 
-    /// How many tables one pg_dump may lock: half the lock table, shared by the parallel dumps.
+    /// How many tenant relations one pg_dump may lock: half the shared lock table, split
+    /// between the parallel dumps, less what pg_dump locks in the catalog itself.
     pub async fn lock_budget(&self) -> Result<i64> {
         // language=PostgreSQL
         let slots: i64 = sqlx::query_scalar(
@@ -272,7 +281,7 @@ impl Backupper {
         )
         .fetch_one(&self.pool)
         .await?;
-        Ok((slots / 2 / self.jobs.max(1) as i64).max(64))
+        Ok((slots / 2 / self.jobs.max(1) as i64 - CATALOG_LOCKS).max(64))
     }
 
     /// Back up these platforms; one outcome per platform, in schema order. `on_done` is called
@@ -318,7 +327,7 @@ impl Backupper {
             },
             schema: Ident::parse("public").expect("valid"),
             public: true,
-            tables: f.map(|f| f.1).unwrap_or(0),
+            relations: f.map(|f| f.1).unwrap_or(0),
             size_bytes: f.and_then(|f| f.0),
             exists: f.is_some(),
         };
@@ -808,7 +817,7 @@ mod tests {
     use super::*;
     use crate::registry::ProvisionStatus;
 
-    fn target(name: &str, tables: i64) -> Target {
+    fn target(name: &str, relations: i64) -> Target {
         Target {
             platform: Platform {
                 id: 1,
@@ -832,7 +841,7 @@ mod tests {
             },
             schema: Ident::parse(name).unwrap(),
             public: false,
-            tables,
+            relations,
             size_bytes: None,
             exists: true,
         }

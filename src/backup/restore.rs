@@ -313,7 +313,16 @@ pub async fn apply(
                         .await?;
                     // language=PostgreSQL
                     let sql = format!("DROP SCHEMA {} CASCADE", aside.sql());
-                    sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+                    sqlx::query(AssertSqlSafe(sql))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
+                            Some("55P03") => Error::Busy(format!(
+                                "sessions still use the tables of `{schema}`; nothing was changed"
+                            ))
+                            .hint("retry when they are done (the platform is in maintenance meanwhile), or use --keep-old"),
+                            _ => Error::Db(e),
+                        })?;
                 }
             }
             // language=PostgreSQL

@@ -97,6 +97,19 @@ impl Restore {
         let res = restorer.restore(&p, &m, self.keep_old).await;
         spinner.finish_and_clear();
         let report = res?;
+        // The schema is now at the backup's migration version: newer migrations are pending.
+        if let Ok(set) =
+            crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref()).await
+            && let Some(newest) = set.ups().map(|m| m.version).max()
+            && m.migration_version.is_none_or(|v| v < newest)
+        {
+            ctx.out.note(&format!(
+                "the restored schema is at migration {}, the migration set at {newest}: run `tenantctl migrate`",
+                m.migration_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into())
+            ));
+        }
         ctx.out.one(&report, || {
             let mut s = format!(
                 "restored `{}` from backup {} ({} tables, {} rows) in {:.1}s",
