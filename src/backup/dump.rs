@@ -103,18 +103,12 @@ pub struct Backupper {
     pub growth_warn_factor: f64,
 }
 
-/// Per schema: its size (tables, indexes and TOAST) and how many relations pg_dump will lock:
-/// all of them (measured on PostgreSQL 15: pg_dump holds a share lock on every table, index
-/// and sequence it dumps until it ends, 63 for the sample schema's 11 tables).
-/// Sizes need a share lock on each table, so a table locked exclusively (a running migration)
-/// must not stall the run: they are read with a short lock timeout, schema by schema when the
-/// bulk read times out, and stay unknown for a schema that is locked.
-pub async fn schema_facts(
-    pool: &PgPool,
-    names: &[String],
-) -> Result<HashMap<String, (Option<i64>, i64)>> {
+/// Per existing schema: how many relations pg_dump will lock, which is all of them (measured
+/// on PostgreSQL 15: pg_dump holds a share lock on every table, index and sequence it dumps
+/// until it ends, 63 for the sample schema's 11 tables). Catalog only: no table locks.
+pub async fn relation_counts(pool: &PgPool, names: &[String]) -> Result<HashMap<String, i64>> {
     // language=PostgreSQL
-    let tables: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT n.nspname::text, count(c.oid)::bigint \
          FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid \
          WHERE n.nspname = ANY($1) GROUP BY n.nspname",
@@ -122,23 +116,27 @@ pub async fn schema_facts(
     .bind(names)
     .fetch_all(pool)
     .await?;
-    let mut out: HashMap<String, (Option<i64>, i64)> =
-        tables.into_iter().map(|(n, t)| (n, (None, t))).collect();
-    let present: Vec<String> = out.keys().cloned().collect();
-    match sizes(pool, &present).await {
+    Ok(rows.into_iter().collect())
+}
+
+/// Per schema: its size (tables, indexes and TOAST). Sizes need a share lock on each table, so
+/// a table locked exclusively (a running migration) must not stall the run: they are read with
+/// a short lock timeout, schema by schema when the bulk read times out, and stay unknown for a
+/// schema that is locked. A backup reads them while its pg_dump runs.
+pub async fn schema_sizes(pool: &PgPool, names: &[String]) -> Result<HashMap<String, Option<i64>>> {
+    let mut out: HashMap<String, Option<i64>> = names.iter().map(|n| (n.clone(), None)).collect();
+    match sizes(pool, names).await {
         Ok(all) => {
             for (n, size) in all {
-                if let Some(e) = out.get_mut(&n) {
-                    e.0 = Some(size);
-                }
+                out.insert(n, Some(size));
             }
         }
         Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
-            for n in &present {
+            for n in names {
                 match sizes(pool, std::slice::from_ref(n)).await {
                     Ok(v) => {
-                        if let (Some(e), Some((_, size))) = (out.get_mut(n), v.first()) {
-                            e.0 = Some(*size);
+                        if let Some((_, size)) = v.first() {
+                            out.insert(n.clone(), Some(*size));
                         }
                     }
                     Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
@@ -253,15 +251,15 @@ impl Backupper {
                 )),
             }
         }
-        let facts = schema_facts(&self.pool, &names).await?;
+        let counts = relation_counts(&self.pool, &names).await?;
         let targets = ok
             .into_iter()
             .map(|(platform, schema)| {
-                let f = facts.get(schema.as_str());
+                let n = counts.get(schema.as_str());
                 Target {
-                    relations: f.map(|f| f.1).unwrap_or(0),
-                    size_bytes: f.and_then(|f| f.0),
-                    exists: f.is_some(),
+                    relations: n.copied().unwrap_or(0),
+                    size_bytes: None,
+                    exists: n.is_some(),
                     platform,
                     schema: Ident::parse(schema.as_str()).expect("schema names are identifiers"),
                     public: false,
@@ -301,8 +299,8 @@ impl Backupper {
         self: Arc<Self>,
         on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
     ) -> Result<Vec<Outcome>> {
-        let facts = schema_facts(&self.pool, &["public".to_string()]).await?;
-        let f = facts.get("public");
+        let counts = relation_counts(&self.pool, &["public".to_string()]).await?;
+        let n = counts.get("public");
         let now = Utc::now();
         let target = Target {
             platform: Platform {
@@ -327,9 +325,9 @@ impl Backupper {
             },
             schema: Ident::parse("public").expect("valid"),
             public: true,
-            relations: f.map(|f| f.1).unwrap_or(0),
-            size_bytes: f.and_then(|f| f.0),
-            exists: f.is_some(),
+            relations: n.copied().unwrap_or(0),
+            size_bytes: None,
+            exists: n.is_some(),
         };
         self.run_targets(vec![target], Vec::new(), on_done).await
     }
@@ -380,12 +378,13 @@ impl Backupper {
     /// One batch; on a batch-wide failure, each of its tenants again on its own.
     async fn run_batch(
         &self,
-        batch: Vec<Target>,
+        mut batch: Vec<Target>,
         on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
     ) -> Vec<Outcome> {
         let started = Instant::now();
         match self.dump_batch(&batch).await {
-            Ok((taken_at, info, pieces)) => {
+            Ok((taken_at, info, pieces, sizes)) => {
+                set_sizes(&mut batch, &sizes);
                 let mut out = Vec::new();
                 for (t, piece) in batch.iter().zip(pieces) {
                     let o = match piece {
@@ -407,13 +406,16 @@ impl Backupper {
                     "batch dump failed; dumping its schemas one by one"
                 );
                 let mut out = Vec::new();
-                for t in &batch {
+                for t in &mut batch {
                     let started = Instant::now();
                     let o = match self.dump_batch(std::slice::from_ref(t)).await {
-                        Ok((taken_at, info, mut pieces)) => match pieces.remove(0) {
-                            Ok(p) => self.finish_piece(t, taken_at, &info, p, 1, started).await,
-                            Err(e) => Outcome::failed(t, e, started),
-                        },
+                        Ok((taken_at, info, mut pieces, sizes)) => {
+                            set_sizes(std::slice::from_mut(t), &sizes);
+                            match pieces.remove(0) {
+                                Ok(p) => self.finish_piece(t, taken_at, &info, p, 1, started).await,
+                                Err(e) => Outcome::failed(t, e, started),
+                            }
+                        }
                         Err(e) => Outcome::failed(t, e.one_line(), started),
                     };
                     on_done(&o);
@@ -548,6 +550,7 @@ impl Backupper {
             DateTime<Utc>,
             ArchiveInfo,
             Vec<std::result::Result<Piece, String>>,
+            HashMap<String, Option<i64>>,
         ),
         BatchError,
     > {
@@ -560,6 +563,12 @@ impl Backupper {
             .dump(&schemas)
             .spawn()
             .map_err(BatchError::Other)?;
+        // The sizes (a stat of every file of every table) while pg_dump runs, not before it.
+        let sizes_task = {
+            let pool = self.pool.clone();
+            let names = names.clone();
+            tokio::spawn(async move { schema_sizes(&pool, &names).await })
+        };
         let mut stdout = child.take_stdout();
         let mut states: Vec<PieceState> = (0..batch.len()).map(|_| PieceState::default()).collect();
         let res = self.stream(&mut stdout, &names, &id, &mut states).await;
@@ -605,7 +614,18 @@ impl Backupper {
             .zip(facts)
             .map(|(p, f)| p.map(|p| Piece { facts: f, ..p }))
             .collect();
-        Ok((taken_at, info, pieces))
+        let sizes = match sizes_task.await.map_err(anyhow::Error::from) {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                warn!(error = %e, "schema sizes could not be read");
+                HashMap::new()
+            }
+            Err(e) => {
+                warn!(error = %e, "schema sizes could not be read");
+                HashMap::new()
+            }
+        };
+        Ok((taken_at, info, pieces, sizes))
     }
 
     /// Remove whatever a failed batch put in storage.
@@ -772,6 +792,12 @@ impl Backupper {
             }
             Err(e) => st.failed = Some(format!("storing the dump failed: {e}")),
         }
+    }
+}
+
+fn set_sizes(batch: &mut [Target], sizes: &HashMap<String, Option<i64>>) {
+    for t in batch {
+        t.size_bytes = sizes.get(t.schema.as_str()).copied().flatten();
     }
 }
 

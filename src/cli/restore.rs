@@ -47,8 +47,14 @@ impl Restore {
         let m = manifest::pick(storage.as_ref(), schema.as_str(), self.backup.as_deref()).await?;
 
         // What will be lost, before asking.
-        let facts = crate::backup::dump::schema_facts(pool, &[schema.as_str().to_string()]).await?;
-        let current = facts.get(schema.as_str()).map(|f| f.0);
+        let name = schema.as_str().to_string();
+        let current = if crate::db::schema_exists(pool, &schema).await? {
+            let sizes =
+                crate::backup::dump::schema_sizes(pool, std::slice::from_ref(&name)).await?;
+            Some(sizes.get(&name).copied().flatten())
+        } else {
+            None
+        };
         let now = Utc::now();
         ctx.out.note(&format!(
             "backup {} of `{}` (schema {}): taken {} UTC, {} ago; {}, {} tables, {} rows, migration {}",

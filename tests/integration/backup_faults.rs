@@ -273,7 +273,10 @@ async fn sigkill_during_backup_leaves_nothing_that_looks_like_a_backup(pool: PgP
         if dumping == 0 {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "pg_dump outlived tenantctl");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "pg_dump outlived tenantctl"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // A rerun works, and that backup restores.
