@@ -281,8 +281,8 @@ pub const KEYS: &[Key] = &[
     key(
         "backup.batch_size",
         Kind::Int,
-        Some("100"),
-        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; smaller when max_locks_per_transaction demands it",
+        Some("0"),
+        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as many as the lock table allows, at most 500, spread over backup.jobs",
     ),
     key(
         "backup.keep_daily",

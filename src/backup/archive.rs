@@ -20,6 +20,7 @@ use bytes::Bytes;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::ops::Range;
+use std::sync::Arc;
 
 pub const MAGIC: &[u8; 5] = b"PGDMP";
 /// Archive format byte for "custom".
@@ -100,30 +101,45 @@ impl Header {
     }
 }
 
-/// One TOC entry: the fields tenantctl looks at, and where its bytes are.
+/// One TOC entry: the fields tenantctl looks at, and where its bytes are. Kept small: a
+/// batch of 500 schemas has some 60,000 entries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TocEntry {
     pub dump_id: i64,
     pub had_dumper: bool,
-    pub tag: String,
-    pub desc: String,
-    pub namespace: Option<String>,
-    pub copy_stmt: Option<String>,
+    pub tag: Box<str>,
+    /// Shared between entries (`TABLE`, `INDEX`, ...).
+    pub desc: Arc<str>,
+    /// Shared between the entries of a schema.
+    pub namespace: Option<Arc<str>>,
+    /// Kept only where it is read: the data of `_sqlx_migrations`.
+    pub copy_stmt: Option<Box<str>>,
     /// Whether a data block belongs to this entry.
     pub has_data: bool,
-    /// The entry's bytes inside [`Toc::bytes`].
-    pub raw: Range<usize>,
+    raw: RawRef,
 }
 
-/// Header and table of contents, with the bytes exactly as read.
+/// Where an entry's bytes are in [`Toc`]'s chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RawRef {
+    chunk: u32,
+    start: u32,
+    end: u32,
+}
+
+/// Header and table of contents, with the bytes exactly as read (in chunks that never move,
+/// so a big TOC is held once, not twice while a buffer doubles).
 #[derive(Debug, Clone)]
 pub struct Toc {
     pub header: Header,
-    pub bytes: Vec<u8>,
-    /// Where the entry count sits in `bytes`; everything before it is the header.
-    pub count_at: Range<usize>,
+    /// Everything before the entry count.
+    head: Vec<u8>,
+    chunks: Vec<Vec<u8>>,
     pub entries: Vec<TocEntry>,
 }
+
+/// Chunk size for TOC bytes.
+const TOC_CHUNK: usize = 1 << 20;
 
 /// A cursor over a byte slice that reports "need more" at the end.
 struct Cur<'a> {
@@ -251,7 +267,19 @@ fn parse_header(c: &mut Cur<'_>) -> PResult<Header> {
     })
 }
 
-fn parse_entry(c: &mut Cur<'_>, h: &Header) -> PResult<TocEntry> {
+/// An entry as parsed, before it is stored.
+struct ParsedEntry {
+    dump_id: i64,
+    had_dumper: bool,
+    tag: String,
+    desc: String,
+    namespace: Option<String>,
+    copy_stmt: Option<String>,
+    has_data: bool,
+    raw: Range<usize>,
+}
+
+fn parse_entry(c: &mut Cur<'_>, h: &Header) -> PResult<ParsedEntry> {
     let start = c.pos;
     let dump_id = c.int()?;
     if dump_id <= 0 {
@@ -280,7 +308,7 @@ fn parse_entry(c: &mut Cur<'_>, h: &Header) -> PResult<TocEntry> {
     if !(1..=3).contains(&flag) {
         return Err(ArchiveError::Invalid(format!("data offset flag {flag}")).into());
     }
-    Ok(TocEntry {
+    Ok(ParsedEntry {
         dump_id,
         had_dumper,
         tag,
@@ -295,11 +323,15 @@ fn parse_entry(c: &mut Cur<'_>, h: &Header) -> PResult<TocEntry> {
 /// Reads the header and TOC incrementally from the front of a stream.
 #[derive(Debug, Default)]
 pub struct TocReader {
-    buf: Vec<u8>,
-    pos: usize,
+    /// Bytes not parsed yet.
+    pending: Vec<u8>,
+    seen: bool,
     header: Option<Header>,
-    count: Option<(i64, Range<usize>)>,
+    head: Vec<u8>,
+    count: Option<i64>,
     entries: Vec<TocEntry>,
+    chunks: Vec<Vec<u8>>,
+    interned: HashMap<String, Arc<str>>,
 }
 
 /// What [`TocReader::push`] found.
@@ -310,60 +342,107 @@ pub enum TocProgress {
     Done(Box<Toc>, Bytes),
 }
 
+fn intern(map: &mut HashMap<String, Arc<str>>, s: String) -> Arc<str> {
+    if let Some(a) = map.get(&s) {
+        return a.clone();
+    }
+    let a: Arc<str> = Arc::from(s.as_str());
+    map.insert(s, a.clone());
+    a
+}
+
 impl TocReader {
     pub fn new() -> TocReader {
         TocReader::default()
     }
 
     pub fn push(&mut self, data: &[u8]) -> Result<TocProgress, ArchiveError> {
-        self.buf.extend_from_slice(data);
-        loop {
+        if !data.is_empty() {
+            self.seen = true;
+        }
+        self.pending.extend_from_slice(data);
+        let mut pos = 0;
+        let res = loop {
+            let int_size = self.header.as_ref().map(|h| h.int_size).unwrap_or(4);
             let mut c = Cur {
-                buf: &self.buf,
-                pos: self.pos,
-                int_size: self.header.as_ref().map(|h| h.int_size).unwrap_or(4),
+                buf: &self.pending,
+                pos,
+                int_size,
             };
-            let step = match (&self.header, &self.count) {
+            let step: PResult<()> = match (&self.header, self.count) {
                 (None, _) => parse_header(&mut c).map(|h| {
+                    self.head = self.pending[..c.pos].to_vec();
                     self.header = Some(h);
                 }),
-                (Some(_), None) => c.int().map(|n| {
-                    self.count = Some((n, self.pos..c.pos));
-                }),
-                (Some(h), Some((n, _))) => {
-                    if self.entries.len() as i64 >= *n {
-                        let rest = Bytes::copy_from_slice(&self.buf[self.pos..]);
-                        self.buf.truncate(self.pos);
+                (Some(_), None) => c.int().map(|n| self.count = Some(n)),
+                (Some(h), Some(n)) => {
+                    if self.entries.len() as i64 >= n {
+                        let rest = Bytes::copy_from_slice(&self.pending[pos..]);
                         let toc = Toc {
                             header: self.header.take().expect("header read"),
-                            bytes: std::mem::take(&mut self.buf),
-                            count_at: self.count.take().expect("count read").1,
+                            head: std::mem::take(&mut self.head),
+                            chunks: std::mem::take(&mut self.chunks),
                             entries: std::mem::take(&mut self.entries),
                         };
+                        self.pending = Vec::new();
                         return Ok(TocProgress::Done(Box::new(toc), rest));
                     }
-                    parse_entry(&mut c, h).map(|e| self.entries.push(e))
+                    parse_entry(&mut c, h).map(|e| {
+                        let bytes = &self.pending[e.raw.clone()];
+                        let fits = self
+                            .chunks
+                            .last()
+                            .is_some_and(|ch| ch.capacity() - ch.len() >= bytes.len());
+                        if !fits {
+                            self.chunks
+                                .push(Vec::with_capacity(TOC_CHUNK.max(bytes.len())));
+                        }
+                        let chunk = self.chunks.len() - 1;
+                        let ch = &mut self.chunks[chunk];
+                        let start = ch.len();
+                        ch.extend_from_slice(bytes);
+                        let keep_copy = e.desc == "TABLE DATA" && e.tag == TRACKING_TABLE;
+                        self.entries.push(TocEntry {
+                            dump_id: e.dump_id,
+                            had_dumper: e.had_dumper,
+                            tag: e.tag.into_boxed_str(),
+                            desc: intern(&mut self.interned, e.desc),
+                            namespace: e.namespace.map(|n| intern(&mut self.interned, n)),
+                            copy_stmt: e
+                                .copy_stmt
+                                .filter(|_| keep_copy)
+                                .map(String::into_boxed_str),
+                            has_data: e.has_data,
+                            raw: RawRef {
+                                chunk: chunk as u32,
+                                start: start as u32,
+                                end: ch.len() as u32,
+                            },
+                        });
+                    })
                 }
             };
             match step {
-                Ok(()) => self.pos = c.pos,
-                Err(Need::More) => return Ok(TocProgress::NeedMore),
-                Err(Need::Bad(e)) => return Err(e),
+                Ok(()) => pos = c.pos,
+                Err(Need::More) => break Ok(TocProgress::NeedMore),
+                Err(Need::Bad(e)) => break Err(e),
             }
-            if let Some((n, _)) = &self.count
-                && (*n < 0 || *n > 50_000_000)
+            if let Some(n) = self.count
+                && !(0..=50_000_000).contains(&n)
             {
-                return Err(ArchiveError::Invalid(format!("{n} TOC entries")));
+                break Err(ArchiveError::Invalid(format!("{n} TOC entries")));
             }
-        }
+        };
+        self.pending.drain(..pos);
+        res
     }
 
     /// The stream ended: a TOC that is not complete is a truncated archive.
     pub fn finish(&self) -> ArchiveError {
-        if self.buf.is_empty() {
-            ArchiveError::Invalid("empty input".into())
-        } else {
+        if self.seen {
             ArchiveError::Truncated
+        } else {
+            ArchiveError::Invalid("empty input".into())
         }
     }
 }
@@ -521,19 +600,19 @@ fn int_of(b: &[u8]) -> Result<i64, ArchiveError> {
 /// Special entries every archive needs (client encoding and friends); they belong to no
 /// schema.
 fn is_setup_entry(e: &TocEntry) -> bool {
-    e.namespace.is_none() && matches!(e.desc.as_str(), "ENCODING" | "STDSTRINGS" | "SEARCHPATH")
+    e.namespace.is_none() && matches!(&*e.desc, "ENCODING" | "STDSTRINGS" | "SEARCHPATH")
 }
 
 /// Which schema an entry belongs to, if any: its namespace, or for the schema itself (and its
 /// comment, ACL and security label) the schema it names.
 pub fn entry_schema(e: &TocEntry) -> Option<String> {
     if let Some(ns) = &e.namespace {
-        return Some(ns.clone());
+        return Some(ns.to_string());
     }
-    if e.desc == "SCHEMA" {
+    if &*e.desc == "SCHEMA" {
         return Some(unquote(&e.tag));
     }
-    if matches!(e.desc.as_str(), "ACL" | "COMMENT" | "SECURITY LABEL")
+    if matches!(&*e.desc, "ACL" | "COMMENT" | "SECURITY LABEL")
         && let Some(rest) = e.tag.strip_prefix("SCHEMA ")
     {
         return Some(unquote(rest));
@@ -593,7 +672,7 @@ impl Toc {
         if !self
             .entries
             .iter()
-            .any(|e| e.desc == "SCHEMA" && entry_schema(e).as_deref() == Some(schema))
+            .any(|e| &*e.desc == "SCHEMA" && entry_schema(e).as_deref() == Some(schema))
         {
             return Err(format!(
                 "the dump lacks the CREATE SCHEMA entry of `{schema}`"
@@ -602,22 +681,51 @@ impl Toc {
         Ok(())
     }
 
-    /// A standalone header and TOC holding only `schema`'s entries (plus the setup entries).
-    pub fn piece_for(&self, schema: &str) -> Vec<u8> {
-        let kept: Vec<&TocEntry> = self
-            .entries
+    fn raw(&self, e: &TocEntry) -> &[u8] {
+        &self.chunks[e.raw.chunk as usize][e.raw.start as usize..e.raw.end as usize]
+    }
+
+    /// A standalone header and TOC holding these entries (by index, in TOC order).
+    fn piece_with(&self, indexes: &[u32]) -> Vec<u8> {
+        let size: usize = indexes
             .iter()
-            .filter(|e| is_setup_entry(e) || entry_schema(e).as_deref() == Some(schema))
-            .collect();
-        let mut out = Vec::with_capacity(
-            self.count_at.start + 16 + kept.iter().map(|e| e.raw.len()).sum::<usize>(),
-        );
-        out.extend_from_slice(&self.bytes[..self.count_at.start]);
-        out.extend(encode_int(kept.len() as i64, self.header.int_size));
-        for e in kept {
-            out.extend_from_slice(&self.bytes[e.raw.clone()]);
+            .map(|&i| self.raw(&self.entries[i as usize]).len())
+            .sum();
+        let mut out = Vec::with_capacity(self.head.len() + 16 + size);
+        out.extend_from_slice(&self.head);
+        out.extend(encode_int(indexes.len() as i64, self.header.int_size));
+        for &i in indexes {
+            out.extend_from_slice(self.raw(&self.entries[i as usize]));
         }
         out
+    }
+
+    /// For each of `schemas`, the indexes of its entries and the setup entries, in TOC order.
+    fn members(&self, schemas: &[String]) -> Vec<Vec<u32>> {
+        let index: HashMap<&str, usize> = schemas
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.as_str(), i))
+            .collect();
+        let mut out = vec![Vec::new(); schemas.len()];
+        for (i, e) in self.entries.iter().enumerate() {
+            if is_setup_entry(e) {
+                for m in out.iter_mut() {
+                    m.push(i as u32);
+                }
+            } else if let Some(s) = entry_schema(e)
+                && let Some(&p) = index.get(s.as_str())
+            {
+                out[p].push(i as u32);
+            }
+        }
+        out
+    }
+
+    /// A standalone header and TOC holding only `schema`'s entries (plus the setup entries).
+    pub fn piece_for(&self, schema: &str) -> Vec<u8> {
+        let m = self.members(&[schema.to_string()]);
+        self.piece_with(&m[0])
     }
 
     /// Entries with a data block, in the order pg_dump writes the blocks.
@@ -784,6 +892,8 @@ struct DataRoute {
 pub struct Splitter {
     pub toc: Box<Toc>,
     pub schemas: Vec<String>,
+    /// Each piece's TOC entries (indexes), computed once.
+    members: Vec<Vec<u32>>,
     routes: HashMap<i64, DataRoute>,
     /// For each piece, the dump id of its last data block (a piece is complete after it).
     last_block: Vec<Option<i64>>,
@@ -831,8 +941,8 @@ impl Splitter {
                     "data of schema `{schema}`, which was not asked for"
                 ))
             })?;
-            let table = (e.desc == "TABLE DATA").then(|| e.tag.clone());
-            let migrations_columns = (e.desc == "TABLE DATA" && e.tag == TRACKING_TABLE)
+            let table = (&*e.desc == "TABLE DATA").then(|| e.tag.to_string());
+            let migrations_columns = (&*e.desc == "TABLE DATA" && &*e.tag == TRACKING_TABLE)
                 .then(|| e.copy_stmt.as_deref().map(copy_columns).unwrap_or_default());
             routes.insert(
                 e.dump_id,
@@ -847,6 +957,7 @@ impl Splitter {
         }
         Ok(Splitter {
             facts: vec![PieceFacts::default(); schemas.len()],
+            members: toc.members(schemas),
             schemas: schemas.to_vec(),
             toc,
             routes,
@@ -859,7 +970,7 @@ impl Splitter {
 
     /// The header and TOC of a piece: what its file starts with.
     pub fn piece_head(&self, piece: usize) -> Vec<u8> {
-        self.toc.piece_for(&self.schemas[piece])
+        self.toc.piece_with(&self.members[piece])
     }
 
     /// Whether a piece has no data blocks at all (complete as soon as the TOC is).
@@ -1267,7 +1378,7 @@ pub(crate) mod tests {
                     let c = check(&pieces[i], 13).unwrap();
                     c.toc.check_single_schema(schema).unwrap();
                     assert_eq!(c.facts, sp.facts[i], "{schema}");
-                    assert!(c.toc.entries.iter().any(|e| e.desc == "ENCODING"));
+                    assert!(c.toc.entries.iter().any(|e| &*e.desc == "ENCODING"));
                 }
             }
         }

@@ -99,6 +99,7 @@ pub struct Backupper {
     pub storage: Arc<dyn Storage>,
     pub tools: PgTools,
     pub jobs: usize,
+    /// Schemas per pg_dump; 0: automatic (see [`batch_cap`]).
     pub batch_size: usize,
     pub growth_warn_factor: f64,
 }
@@ -171,6 +172,24 @@ async fn sizes(
     .await?;
     tx.rollback().await?;
     Ok(rows)
+}
+
+/// The most schemas one pg_dump takes when the size is automatic: its table of contents is
+/// held in memory while it streams (about 25 kB per schema of the sample set).
+pub const MAX_AUTO_BATCH: usize = 500;
+
+/// How many schemas per pg_dump: `batch_size`, or when it is 0 ("auto") as few batches as
+/// the lock budget allows but at least one per job, so the `jobs` pg_dumps share the work
+/// (every pg_dump reads the whole catalog once, so fewer, bigger batches are faster). Pure.
+pub fn batch_cap(targets: &[Target], batch_size: usize, jobs: usize, lock_budget: i64) -> usize {
+    if batch_size > 0 {
+        return batch_size;
+    }
+    let n = targets.len().max(1);
+    let relations: i64 = targets.iter().map(|t| t.relations).sum();
+    let by_locks = (relations as f64 / lock_budget.max(1) as f64).ceil() as usize;
+    let batches = jobs.max(1).max(by_locks).min(n);
+    n.div_ceil(batches).clamp(1, MAX_AUTO_BATCH)
 }
 
 /// A split into batches: schemas sorted by name, each batch under `max_schemas` and (unless
@@ -350,7 +369,8 @@ impl Backupper {
             outcomes.push(o);
         }
         let budget = self.lock_budget().await?;
-        let batches = plan_batches(targets, self.batch_size, budget);
+        let cap = batch_cap(&targets, self.batch_size, self.jobs, budget);
+        let batches = plan_batches(targets, cap, budget);
         info!(
             batches = batches.len(),
             jobs = self.jobs,
@@ -375,61 +395,50 @@ impl Backupper {
         Ok(outcomes)
     }
 
-    /// One batch; on a batch-wide failure, each of its tenants again on its own.
+    /// One batch. When it fails as a whole (a schema dropped meanwhile, a table locked past
+    /// the lock wait timeout), it is split in halves and each half tried again, down to single
+    /// schemas: a bad tenant fails alone, found in about 2 log2(n) pg_dump runs.
     async fn run_batch(
         &self,
-        mut batch: Vec<Target>,
+        batch: Vec<Target>,
         on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
     ) -> Vec<Outcome> {
-        let started = Instant::now();
-        match self.dump_batch(&batch).await {
-            Ok((taken_at, info, pieces, sizes)) => {
-                set_sizes(&mut batch, &sizes);
-                let mut out = Vec::new();
-                for (t, piece) in batch.iter().zip(pieces) {
-                    let o = match piece {
-                        Ok(p) => {
-                            self.finish_piece(t, taken_at, &info, p, batch.len(), started)
-                                .await
-                        }
-                        Err(e) => Outcome::failed(t, e, started),
-                    };
+        let mut out = Vec::new();
+        let mut todo: Vec<Vec<Target>> = vec![batch];
+        while let Some(mut batch) = todo.pop() {
+            let started = Instant::now();
+            match self.dump_batch(&batch).await {
+                Ok((taken_at, info, pieces, sizes)) => {
+                    set_sizes(&mut batch, &sizes);
+                    let n = batch.len();
+                    for (t, piece) in batch.iter().zip(pieces) {
+                        let o = match piece {
+                            Ok(p) => self.finish_piece(t, taken_at, &info, p, n, started).await,
+                            Err(e) => Outcome::failed(t, e, started),
+                        };
+                        on_done(&o);
+                        out.push(o);
+                    }
+                }
+                Err(e) if batch.len() > 1 => {
+                    warn!(
+                        schemas = batch.len(),
+                        error = %e.one_line(),
+                        "batch dump failed; dumping its halves separately"
+                    );
+                    let second = batch.split_off(batch.len() / 2);
+                    todo.push(second);
+                    todo.push(batch);
+                }
+                Err(e) => {
+                    warn!(schema = %batch[0].schema, "{e}");
+                    let o = Outcome::failed(&batch[0], e.one_line(), started);
                     on_done(&o);
                     out.push(o);
                 }
-                out
-            }
-            Err(e) if batch.len() > 1 => {
-                warn!(
-                    schemas = batch.len(),
-                    error = %e,
-                    "batch dump failed; dumping its schemas one by one"
-                );
-                let mut out = Vec::new();
-                for t in &mut batch {
-                    let started = Instant::now();
-                    let o = match self.dump_batch(std::slice::from_ref(t)).await {
-                        Ok((taken_at, info, mut pieces, sizes)) => {
-                            set_sizes(std::slice::from_mut(t), &sizes);
-                            match pieces.remove(0) {
-                                Ok(p) => self.finish_piece(t, taken_at, &info, p, 1, started).await,
-                                Err(e) => Outcome::failed(t, e, started),
-                            }
-                        }
-                        Err(e) => Outcome::failed(t, e.one_line(), started),
-                    };
-                    on_done(&o);
-                    out.push(o);
-                }
-                out
-            }
-            Err(e) => {
-                let o = Outcome::failed(&batch[0], e.one_line(), started);
-                warn!(schema = %batch[0].schema, "{e}");
-                on_done(&o);
-                vec![o]
             }
         }
+        out
     }
 
     /// Write the manifest, update the registry, check growth.
@@ -900,6 +909,30 @@ mod tests {
         assert!(shape(&b).contains(&vec!["t_big".to_string()]));
         assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 6);
         assert!(plan_batches(Vec::new(), 10, 10).is_empty());
+    }
+
+    #[test]
+    fn automatic_batches_are_as_big_as_locks_and_jobs_allow() {
+        let ts: Vec<Target> = (0..1000)
+            .map(|i| target(&format!("t_{i:04}"), 63))
+            .collect();
+        // Plenty of lock slots: one batch per job.
+        assert_eq!(batch_cap(&ts, 0, 2, 1_000_000), 500);
+        assert_eq!(batch_cap(&ts, 0, 4, 1_000_000), 250);
+        // 63,000 relations in a budget of 6,300: ten batches of 100.
+        assert_eq!(batch_cap(&ts, 0, 2, 6_300), 100);
+        // Never above the memory cap; a configured size wins.
+        assert_eq!(batch_cap(&ts, 0, 1, 1_000_000), MAX_AUTO_BATCH);
+        assert_eq!(batch_cap(&ts, 7, 2, 1_000_000), 7);
+        assert_eq!(batch_cap(&ts[..3], 0, 8, 1_000_000), 1);
+        assert_eq!(batch_cap(&[], 0, 2, 100), 1);
+        let planned = plan_batches(ts.clone(), batch_cap(&ts, 0, 2, 6_300), 6_300);
+        assert_eq!(planned.len(), 10);
+        assert!(
+            planned
+                .iter()
+                .all(|b| b.iter().map(|t| t.relations).sum::<i64>() <= 6_300)
+        );
     }
 
     #[test]

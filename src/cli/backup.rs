@@ -45,7 +45,7 @@ pub struct Backup {
     /// pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Schemas one pg_dump dumps together [config: backup.batch_size] [default: 100]
+    /// Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]
     #[arg(long, value_name = "N")]
     pub batch_size: Option<usize>,
 }
@@ -151,7 +151,7 @@ impl Backup {
             storage,
             tools: PgTools::new(ctx.settings())?,
             jobs: self.jobs.unwrap_or(s.jobs).max(1),
-            batch_size: self.batch_size.unwrap_or(s.batch_size).max(1),
+            batch_size: self.batch_size.unwrap_or(s.batch_size),
             growth_warn_factor: s.growth_warn_factor,
         }))
     }
