@@ -586,7 +586,8 @@ async fn a_tenant_that_fails_its_batch_fails_alone(pool: PgPool) {
     )
     .await;
     // A migration holds B's table exclusively: pg_dump of any batch with B gives up after
-    // the lock wait timeout; the batch is then dumped schema by schema.
+    // the lock wait timeout; the batch is then split until B is alone. One batch of all four
+    // makes the halves [A, B] and [C, host], then [A] and [B].
     let mut tx = env.pool.begin().await.unwrap();
     sqlx::query("LOCK TABLE tenant_b.posts IN ACCESS EXCLUSIVE MODE")
         .execute(&mut *tx)
