@@ -594,7 +594,9 @@ async fn a_tenant_that_fails_its_batch_fails_alone(pool: PgPool) {
         .await
         .unwrap();
     env.set("TENANTCTL_BACKUP_LOCK_WAIT_TIMEOUT", "1s");
-    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    let r = env
+        .run(&["backup", "--all", "--batch-size", "4", "-o", "json"])
+        .await;
     r.code(3);
     tx.rollback().await.unwrap();
     let s = r.json();
