@@ -282,7 +282,7 @@ pub const KEYS: &[Key] = &[
         "backup.batch_size",
         Kind::Int,
         Some("0"),
-        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as many as the lock table allows, at most 500, spread over backup.jobs",
+        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as many as the lock table allows, at most 250, spread over backup.jobs",
     ),
     key(
         "backup.keep_daily",

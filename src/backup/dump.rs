@@ -175,8 +175,9 @@ async fn sizes(
 }
 
 /// The most schemas one pg_dump takes when the size is automatic: its table of contents is
-/// held in memory while it streams (about 25 kB per schema of the sample set).
-pub const MAX_AUTO_BATCH: usize = 500;
+/// held in memory while it streams (about 40 kB per schema of the sample set, so two batches
+/// of 250 stay around 20 MB).
+pub const MAX_AUTO_BATCH: usize = 250;
 
 /// How many schemas per pg_dump: `batch_size`, or when it is 0 ("auto") as few batches as
 /// the lock budget allows but at least one per job, so the `jobs` pg_dumps share the work
@@ -916,9 +917,9 @@ mod tests {
         let ts: Vec<Target> = (0..1000)
             .map(|i| target(&format!("t_{i:04}"), 63))
             .collect();
-        // Plenty of lock slots: one batch per job.
-        assert_eq!(batch_cap(&ts, 0, 2, 1_000_000), 500);
+        // Plenty of lock slots: one batch per job, up to the memory cap.
         assert_eq!(batch_cap(&ts, 0, 4, 1_000_000), 250);
+        assert_eq!(batch_cap(&ts, 0, 8, 1_000_000), 125);
         // 63,000 relations in a budget of 6,300: ten batches of 100.
         assert_eq!(batch_cap(&ts, 0, 2, 6_300), 100);
         // Never above the memory cap; a configured size wins.
