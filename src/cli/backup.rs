@@ -461,8 +461,9 @@ impl List {
 
 #[derive(Debug, Args)]
 pub struct Get {
-    /// The platform, by name or id (not with --public)
-    #[arg(value_name = "NAME|ID", required = true, num_args = 1..=2)]
+    /// The platform (by name or id) and the backup id (`backup list` shows them; `latest` for
+    /// the newest); with --public, the backup id alone
+    #[arg(value_names = ["NAME", "ID"], required = true, num_args = 1..=2)]
     pub args: Vec<String>,
     /// A backup of the database's `public` schema: then only ID is given
     #[arg(long)]
