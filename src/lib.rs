@@ -2,6 +2,7 @@
 //!
 //! `main.rs` parses and calls [`run`]; everything else is library code that tests call directly.
 
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

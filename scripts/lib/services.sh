@@ -140,6 +140,58 @@ stop_smtp() {
   fi
 }
 
+pip_install() {
+  # Install Python packages for a server we need (moto for S3); pip first, then pip that may
+  # write into a Debian-managed Python.
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    apt_install python3-pip || return 1
+  fi
+  log "installing $* with pip"
+  python3 -m pip install --quiet "$@" >/dev/null 2>&1 \
+    || python3 -m pip install --quiet --break-system-packages "$@" >/dev/null
+  hash -r
+}
+
+# An S3-compatible server (moto) on loopback, in memory. Exports TENANTCTL_TEST_S3_ENDPOINT;
+# creates no bucket: each test creates its own. Also makes sure the `aws` CLI is there (the
+# tests cross-check with it).
+start_s3() {
+  services_dir
+  if ! command -v moto_server >/dev/null 2>&1; then
+    pip_install 'moto[server]' || { log "missing: moto_server (pip install 'moto[server]')"; return 1; }
+  fi
+  if ! command -v aws >/dev/null 2>&1; then
+    pip_install awscli || { log "missing: aws (pip install awscli)"; return 1; }
+  fi
+  local dir="$SERVICES_DIR/s3" port i
+  mkdir -p "$dir"
+  port="$(free_port)"
+  moto_server -H 127.0.0.1 -p "$port" >"$dir/server.log" 2>&1 &
+  S3_PID=$!
+  for i in $(seq 1 100); do
+    if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1', $port)))" 2>/dev/null; then
+      break
+    fi
+    if ! kill -0 "$S3_PID" 2>/dev/null; then
+      cat "$dir/server.log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+  _started+=("s3")
+  export S3_PID
+  export TENANTCTL_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+  log "moto S3 on $TENANTCTL_TEST_S3_ENDPOINT"
+}
+
+stop_s3() {
+  if [ -n "${S3_PID:-}" ]; then
+    kill "$S3_PID" 2>/dev/null || true
+    wait "$S3_PID" 2>/dev/null || true
+    S3_PID=
+  fi
+}
+
 stop_services() {
   local i
   # In reverse order: a pooler stops before the server behind it.

@@ -1,6 +1,8 @@
 //! The command line: clap definitions, one file per command family with its args beside its
 //! handler. Parsing ends here; everything else is library code.
 
+pub mod backup;
+pub mod cleanup;
 pub mod config;
 pub mod host_migration;
 pub mod init;
@@ -10,6 +12,7 @@ pub mod platform;
 pub mod platform_ops;
 pub mod provision;
 pub mod report;
+pub mod restore;
 pub mod serve;
 pub mod status;
 pub mod worker;
@@ -151,6 +154,12 @@ pub enum Command {
     /// Move the host platform's legacy data from public into its schema (pre-flight checks,
     /// CONFIRM=yes, one verified transaction)
     MigrateHostToSchema(host_migration::MigrateHostToSchema),
+    /// Back up tenant schemas (pg_dump, to a folder or S3); list, fetch and verify backups
+    Backup(backup::Backup),
+    /// Replace a platform's schema with one of its backups, atomically
+    Restore(restore::Restore),
+    /// Delete the backups the retention rule does not keep (7 daily, 4 weekly, 12 monthly)
+    Cleanup(cleanup::Cleanup),
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -249,6 +258,9 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Worker(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::MigrateHostToSchema(c) => c.run(ctx).await,
+        Command::Backup(c) => c.run(ctx).await,
+        Command::Restore(c) => c.run(ctx).await,
+        Command::Cleanup(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,

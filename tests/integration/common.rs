@@ -294,9 +294,16 @@ impl Env {
 /// for processes a test starts in the background and signals (workers).
 impl Env {
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(BIN);
-        cmd.args(args)
-            .current_dir(self.dir.path())
+        let mut cmd = self.program(BIN);
+        cmd.args(args);
+        cmd
+    }
+
+    /// A command for any `program` (`aws`, `pg_restore`, `prlimit`) with this test's
+    /// environment, no terminal, killed when dropped.
+    pub fn program(&self, program: &str) -> tokio::process::Command {
+        let mut cmd = tokio::process::Command::new(program);
+        cmd.current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -533,5 +540,122 @@ impl Env {
         .fetch_all(&self.pool)
         .await
         .unwrap_or_default()
+    }
+}
+
+// ---- backups (issue 5) ----
+
+/// The S3 server `scripts/test` starts; a test that needs it fails (not skips) without it.
+pub fn s3_endpoint() -> String {
+    std::env::var("TENANTCTL_TEST_S3_ENDPOINT").unwrap_or_else(|_| {
+        panic!(
+            "TENANTCTL_TEST_S3_ENDPOINT is not set: run the S3 tests via scripts/test, which starts an S3 server (moto) on loopback"
+        )
+    })
+}
+
+/// Credentials and settings every S3 client in the tests uses (moto takes any key).
+pub const S3_ENV: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", "test"),
+    ("AWS_SECRET_ACCESS_KEY", "test"),
+    ("AWS_REGION", "us-east-1"),
+    ("AWS_DEFAULT_REGION", "us-east-1"),
+    ("AWS_EC2_METADATA_DISABLED", "true"),
+];
+
+/// An S3 client for `endpoint`, the way tenantctl configures one.
+pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
+    let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
+    let conf = aws_sdk_s3::config::Builder::new()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(creds)
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
+/// A fresh bucket of this test's own.
+pub async fn s3_bucket(endpoint: &str) -> String {
+    let name = format!("t-{}", uuid::Uuid::new_v4().simple());
+    s3_client(endpoint)
+        .await
+        .create_bucket()
+        .bucket(&name)
+        .send()
+        .await
+        .expect("create bucket");
+    name
+}
+
+impl Env {
+    /// Point this test's tenantctl at S3 (`endpoint`, a new bucket, `prefix`); returns the bucket.
+    pub async fn use_s3(&mut self, endpoint: &str, prefix: &str) -> String {
+        let bucket = s3_bucket(endpoint).await;
+        for (k, v) in S3_ENV {
+            self.set(k, v);
+        }
+        self.set("TENANTCTL_BACKUP_STORAGE", "s3")
+            .set("TENANTCTL_BACKUP_S3_BUCKET", &bucket)
+            .set("TENANTCTL_BACKUP_S3_ENDPOINT", endpoint)
+            .set("TENANTCTL_BACKUP_S3_PREFIX", prefix);
+        bucket
+    }
+
+    /// Run any program (`prlimit`, `aws`, `pg_restore`) with this test's environment.
+    pub async fn run_program(&self, program: &str, args: &[&str]) -> Run {
+        let out = self
+            .program(program)
+            .args(args)
+            .output()
+            .await
+            .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The local backup folder.
+    pub fn backups(&self) -> PathBuf {
+        self.dir.path().join("backups")
+    }
+
+    /// A platform's schema name, from the registry.
+    pub async fn schema_of(&self, name: &str) -> String {
+        sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE lower(name) = lower($1)")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .expect("platform exists")
+    }
+
+    /// Rows in `schema.table`.
+    pub async fn count(&self, schema: &str, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM \"{schema}\".\"{table}\""
+        )))
+        .fetch_one(&self.pool)
+        .await
+        .expect("count")
+    }
+
+    /// Add `rows` people to a tenant, each with about `bio_bytes` of hard-to-compress text.
+    pub async fn fill(&self, schema: &str, rows: i64, bio_bytes: i64) {
+        let chunks = (bio_bytes / 32).max(1);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO \"{schema}\".people (email, display_name, bio) \
+             SELECT 'fill' || g || '-' || md5(random()::text) || '@example.org', 'Person ' || g, \
+                    (SELECT string_agg(md5(random()::text || g || i), '') FROM generate_series(1, $2) i) \
+             FROM generate_series(1, $1) g"
+        )))
+        .bind(rows)
+        .bind(chunks)
+        .execute(&self.pool)
+        .await
+        .expect("fill");
     }
 }

@@ -2,6 +2,9 @@
 
 mod common;
 
+mod backup;
+mod backup_faults;
+mod backup_s3;
 mod cli;
 mod host_migration;
 mod migrate;

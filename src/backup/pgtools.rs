@@ -1,0 +1,412 @@
+//! pg_dump and pg_restore, wrapped once: this module builds every command line, passes the
+//! password through `PGPASSWORD` (never argv, which `ps` shows to everybody), captures stderr
+//! (bounded), and on failure reports the command (URL password-masked) with its stderr between
+//! divider lines.
+
+use crate::config::{Settings, mask_url};
+use crate::db::Ident;
+use crate::error::{Error, Result};
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, ChildStdout, Command};
+
+/// How much of a tool's stderr is kept (the end of it, where the error is).
+const STDERR_KEEP: usize = 64 * 1024;
+
+/// Where the PostgreSQL client tools are and how they connect.
+#[derive(Clone)]
+pub struct PgTools {
+    bin_dir: Option<PathBuf>,
+    /// pg_dump's `--lock-wait-timeout`.
+    lock_wait: Option<std::time::Duration>,
+    /// The database URL without its password.
+    url: String,
+    password: Option<String>,
+}
+
+impl fmt::Debug for PgTools {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgTools")
+            .field("bin_dir", &self.bin_dir)
+            .field("lock_wait", &self.lock_wait)
+            .field("url", &mask_url(&self.url))
+            .field("password", &self.password.as_ref().map(|_| "****"))
+            .finish()
+    }
+}
+
+impl PgTools {
+    pub fn new(settings: &Settings) -> Result<PgTools> {
+        let url = settings.database_url.as_deref().ok_or_else(|| {
+            Error::Usage(
+                "no database configured: pass `--database-url`, or set `DATABASE_URL`".into(),
+            )
+        })?;
+        let mut t = PgTools::from_url(url, settings.backup.pg_bin_dir.clone())?;
+        t.lock_wait = Some(*settings.backup.lock_wait_timeout);
+        Ok(t)
+    }
+
+    pub fn from_url(url: &str, bin_dir: Option<PathBuf>) -> Result<PgTools> {
+        let mut u = url::Url::parse(url)
+            .map_err(|e| Error::Usage(format!("invalid database URL `{}`: {e}", mask_url(url))))?;
+        let password = u.password().map(percent_decode);
+        let _ = u.set_password(None);
+        Ok(PgTools {
+            bin_dir,
+            lock_wait: None,
+            url: u.to_string(),
+            password,
+        })
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        match &self.bin_dir {
+            Some(d) => d.join(name),
+            None => PathBuf::from(name),
+        }
+    }
+
+    /// `pg_dump` of exactly these schemas into one custom-format archive on stdout, in one
+    /// snapshot. Each name is passed as a quoted pattern with `--strict-names`: quoted, `t1`
+    /// never matches `t10` or `T1` (a pattern's letters fold and `*?[]` are wildcards), and
+    /// a schema that vanished fails the dump instead of being skipped.
+    pub fn dump(&self, schemas: &[Ident]) -> PgCommand {
+        let mut args: Vec<OsString> = vec![
+            "--format=custom".into(),
+            "--strict-names".into(),
+            "--no-password".into(),
+        ];
+        if let Some(w) = self.lock_wait {
+            args.push(format!("--lock-wait-timeout={}ms", w.as_millis().max(1)).into());
+        }
+        for s in schemas {
+            args.push(format!("--schema={}", s.sql()).into());
+        }
+        args.push(format!("--dbname={}", self.url).into());
+        self.command("pg_dump", args, true)
+    }
+
+    /// `pg_restore` rendering an archive as an SQL script on stdout (no connection).
+    pub fn script(&self, archive: &Path) -> PgCommand {
+        let args: Vec<OsString> = vec!["--file=-".into(), archive.as_os_str().to_owned()];
+        self.command("pg_restore", args, false)
+    }
+
+    /// `<tool> --version`.
+    pub async fn version(&self, tool: &str) -> Result<String> {
+        let cmd = self.command(tool, vec!["--version".into()], false);
+        let out = cmd
+            .to_command()
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| cmd.spawn_error(e))?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    }
+
+    fn command(&self, tool: &str, args: Vec<OsString>, connects: bool) -> PgCommand {
+        let mut env = vec![("PGAPPNAME".to_string(), format!("tenantctl-{tool}"))];
+        if connects && let Some(p) = &self.password {
+            env.push(("PGPASSWORD".to_string(), p.clone()));
+        }
+        PgCommand {
+            tool: tool.to_string(),
+            program: self.program(tool),
+            args,
+            env,
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One prepared tool invocation.
+pub struct PgCommand {
+    tool: String,
+    program: PathBuf,
+    args: Vec<OsString>,
+    env: Vec<(String, String)>,
+}
+
+impl fmt::Debug for PgCommand {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+impl PgCommand {
+    /// The command line as messages show it: URLs password-masked, long schema lists cut.
+    pub fn shown(&self) -> String {
+        let mut parts = vec![self.program.display().to_string()];
+        let schemas = self
+            .args
+            .iter()
+            .filter(|a| a.to_string_lossy().starts_with("--schema="))
+            .count();
+        let mut schema_shown = 0;
+        for a in &self.args {
+            let a = a.to_string_lossy();
+            if let Some(url) = a.strip_prefix("--dbname=") {
+                parts.push(format!("--dbname={}", mask_url(url)));
+            } else if a.starts_with("--schema=") {
+                schema_shown += 1;
+                if schemas <= 4 || schema_shown <= 2 {
+                    parts.push(a.into_owned());
+                } else if schema_shown == 3 {
+                    parts.push(format!("(... {} more --schema)", schemas - 2));
+                }
+            } else {
+                parts.push(a.into_owned());
+            }
+        }
+        parts.join(" ")
+    }
+
+    fn to_command(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    fn spawn_error(&self, e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Config(format!(
+                "`{}` not found ({}): install the PostgreSQL client tools or set `backup.pg_bin_dir`",
+                self.tool,
+                self.program.display()
+            ))
+        } else {
+            Error::Other(anyhow::anyhow!("cannot run `{}`: {e}", self.shown()))
+        }
+    }
+
+    /// Start it with stdout piped to us and stderr captured; killed if dropped.
+    pub fn spawn(&self) -> Result<PgChild> {
+        let mut child = self
+            .to_command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| self.spawn_error(e))?;
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut stderr = child.stderr.take().expect("stderr piped");
+        let stderr_task = tokio::spawn(async move {
+            let mut kept: Vec<u8> = Vec::new();
+            let mut buf = vec![0u8; 8192];
+            loop {
+                match stderr.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        kept.extend_from_slice(&buf[..n]);
+                        if kept.len() > 2 * STDERR_KEEP {
+                            kept.drain(..kept.len() - STDERR_KEEP);
+                        }
+                    }
+                }
+            }
+            if kept.len() > STDERR_KEEP {
+                kept.drain(..kept.len() - STDERR_KEEP);
+            }
+            String::from_utf8_lossy(&kept).into_owned()
+        });
+        Ok(PgChild {
+            shown: self.shown(),
+            tool: self.tool.clone(),
+            child,
+            stdout: Some(stdout),
+            stderr_task: Some(stderr_task),
+        })
+    }
+}
+
+/// A running tool.
+pub struct PgChild {
+    shown: String,
+    tool: String,
+    child: Child,
+    stdout: Option<ChildStdout>,
+    stderr_task: Option<tokio::task::JoinHandle<String>>,
+}
+
+impl PgChild {
+    pub fn stdout(&mut self) -> &mut ChildStdout {
+        self.stdout.as_mut().expect("stdout not taken")
+    }
+
+    pub fn take_stdout(&mut self) -> ChildStdout {
+        self.stdout.take().expect("stdout not taken")
+    }
+
+    /// Wait for it to end; a non-zero exit is a [`ToolError`] with its stderr.
+    pub async fn wait(mut self) -> std::result::Result<(), ToolError> {
+        // Close our end first so a tool still writing gets EPIPE instead of blocking.
+        drop(self.stdout.take());
+        let status = self.child.wait().await;
+        let stderr = match self.stderr_task.take() {
+            Some(t) => t.await.unwrap_or_default(),
+            None => String::new(),
+        };
+        match status {
+            Ok(s) if s.success() => Ok(()),
+            Ok(s) => Err(ToolError {
+                tool: self.tool.clone(),
+                command: self.shown.clone(),
+                status: describe_status(s),
+                stderr,
+            }),
+            Err(e) => Err(ToolError {
+                tool: self.tool.clone(),
+                command: self.shown.clone(),
+                status: format!("could not be waited for: {e}"),
+                stderr,
+            }),
+        }
+    }
+
+    /// Stop it now (after a failure on our side).
+    pub async fn kill(mut self) {
+        drop(self.stdout.take());
+        let _ = self.child.kill().await;
+        if let Some(t) = self.stderr_task.take() {
+            t.abort();
+        }
+    }
+}
+
+fn describe_status(s: ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (s.code(), s.signal()) {
+        (Some(c), _) => format!("exit status {c}"),
+        (None, Some(sig)) => format!("killed by signal {sig}"),
+        _ => s.to_string(),
+    }
+}
+
+/// A tool that failed: the command (password-masked) and what it said.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ToolError {
+    pub tool: String,
+    pub command: String,
+    pub status: String,
+    pub stderr: String,
+}
+
+impl fmt::Display for ToolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} failed ({}): {}",
+            self.tool, self.status, self.command
+        )?;
+        let text = self.stderr.trim_end();
+        if !text.is_empty() {
+            write!(
+                f,
+                "\n----- {} stderr -----\n{text}\n-----------------------",
+                self.tool
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl ToolError {
+    /// The first line pg_dump printed, for one-line summaries.
+    pub fn short(&self) -> String {
+        let first = self
+            .stderr
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_string());
+        match first {
+            Some(l) => format!("{} failed: {l}", self.tool),
+            None => format!("{} failed ({})", self.tool, self.status),
+        }
+    }
+}
+
+impl From<ToolError> for Error {
+    fn from(e: ToolError) -> Self {
+        Error::Other(anyhow::anyhow!(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_never_reaches_argv_or_messages() {
+        let t = PgTools::from_url("postgres://app:s%40cret@db:5432/main?sslmode=require", None)
+            .unwrap();
+        assert_eq!(t.password.as_deref(), Some("s@cret"));
+        let s = vec![Ident::parse("tenant_a").unwrap()];
+        let cmd = t.dump(&s);
+        let argv: Vec<String> = cmd
+            .args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert!(argv.iter().all(|a| !a.contains("cret")), "{argv:?}");
+        assert!(argv.contains(&"--schema=\"tenant_a\"".to_string()));
+        assert!(argv.contains(&"--strict-names".to_string()));
+        assert!(
+            cmd.env
+                .iter()
+                .any(|(k, v)| k == "PGPASSWORD" && v == "s@cret")
+        );
+        assert!(!format!("{t:?}").contains("cret"));
+        assert!(!cmd.shown().contains("cret"));
+        assert!(
+            cmd.shown()
+                .contains("--dbname=postgres://app@db:5432/main?sslmode=require")
+        );
+    }
+
+    #[test]
+    fn long_schema_lists_are_cut_in_messages() {
+        let t = PgTools::from_url("postgres://db/main", None).unwrap();
+        let s: Vec<Ident> = (0..50)
+            .map(|i| Ident::parse(&format!("tenant_{i}")).unwrap())
+            .collect();
+        let shown = t.dump(&s).shown();
+        assert!(shown.contains("(... 48 more --schema)"), "{shown}");
+        let e = ToolError {
+            tool: "pg_dump".into(),
+            command: shown,
+            status: "exit status 1".into(),
+            stderr: "pg_dump: error: no matching schemas were found for pattern \"x\"\n".into(),
+        };
+        assert_eq!(
+            e.short(),
+            "pg_dump failed: pg_dump: error: no matching schemas were found for pattern \"x\""
+        );
+        assert!(e.to_string().contains("----- pg_dump stderr -----"));
+    }
+}

@@ -1,0 +1,692 @@
+//! Getting a tenant back: fetching a dump with its checksum and structure checked, restoring it
+//! atomically, and verifying a backup by restoring it where nobody sees it.
+//!
+//! Restore and verify both run in ONE transaction on a dedicated connection: the live schema is
+//! renamed aside, pg_restore's script of the dump (`pg_restore --file=-`, the statements and
+//! COPY data pg_restore itself would send) is applied, the row counts are compared with the
+//! manifest; then verify rolls everything back, and restore drops (or keeps) the old schema,
+//! updates the registry and commits. Nothing is visible to anybody before the commit, and a
+//! failure or a SIGKILL at any moment before it leaves the old schema exactly as it was (the
+//! server rolls the transaction back when the connection dies); there is nothing to put back
+//! by hand and nothing left to clean up. This is what `pg_restore --single-transaction` gives,
+//! with the rename inside the same transaction.
+
+use super::archive::{ArchiveCheck, Checked};
+use super::manifest::Manifest;
+use super::pgtools::PgTools;
+use super::storage::Storage;
+use crate::db::{Ident, SchemaName, locks};
+use crate::error::{Error, Result};
+use sha2::{Digest, Sha256};
+use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+
+/// Marks the maintenance reason tenantctl sets while restoring.
+pub const MAINTENANCE_MARK: &str = "tenantctl restore:";
+
+/// A dump fetched to a local file and checked against its manifest.
+pub struct Fetched {
+    pub path: PathBuf,
+    pub checked: Checked,
+    /// Removes the temporary copy when dropped (none for local storage).
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// Where [`fetch`] puts the dump.
+#[derive(Debug, Clone)]
+pub enum Dest {
+    /// The storage is local: read the file where it is.
+    InPlace(PathBuf),
+    /// A private temporary folder (under `$TMPDIR`), removed with the [`Fetched`].
+    Temp,
+    /// This file (written under a temporary name beside it, renamed once checked).
+    File(PathBuf),
+}
+
+/// Fetch a backup's dump and check it before anything is touched: its size and SHA-256 match
+/// the manifest, it is a complete archive, and it holds exactly the manifest's schema with the
+/// manifest's row counts. Any failure is a refusal (exit 4), and no file is left behind.
+pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fetched> {
+    let refuse =
+        |what: String| Error::Refused(format!("backup `{}` of `{}`: {what}", m.id, m.schema));
+    let (path, write_to, temp) = match dest {
+        Dest::InPlace(p) => (p, None, None),
+        Dest::Temp => {
+            let dir = tempfile::Builder::new()
+                .prefix("tenantctl-restore-")
+                .tempdir()
+                .map_err(|e| anyhow::anyhow!("cannot create a temporary folder: {e}"))?;
+            let p = dir.path().join(&m.dump);
+            (p.clone(), Some(p), Some(dir))
+        }
+        Dest::File(p) => {
+            if tokio::fs::try_exists(&p).await.unwrap_or(false) {
+                return Err(Error::Conflict(format!(
+                    "`{}` exists already; not overwritten",
+                    p.display()
+                )));
+            }
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| m.dump.clone());
+            let tmp = p.with_file_name(format!(".{name}.tmp-{:08x}", rand::random::<u32>()));
+            (p, Some(tmp), None)
+        }
+    };
+    let res = copy_checked(storage, m, write_to.as_deref()).await;
+    let checked = match res {
+        Ok(Ok(c)) => c,
+        Ok(Err(what)) => {
+            if let Some(w) = &write_to {
+                let _ = tokio::fs::remove_file(w).await;
+            }
+            return Err(refuse(what));
+        }
+        Err(e) => {
+            if let Some(w) = &write_to {
+                let _ = tokio::fs::remove_file(w).await;
+            }
+            return Err(e);
+        }
+    };
+    if let Some(w) = &write_to
+        && *w != path
+    {
+        tokio::fs::rename(w, &path).await.map_err(|e| {
+            anyhow::anyhow!(
+                "cannot rename `{}` to `{}`: {e}",
+                w.display(),
+                path.display()
+            )
+        })?;
+    }
+    Ok(Fetched {
+        path,
+        checked,
+        _temp: temp,
+    })
+}
+
+/// Stream the dump (to `write_to`, if given) while hashing and parsing it. The outer error is
+/// an I/O or storage failure; the inner one what is wrong with the dump.
+async fn copy_checked(
+    storage: &dyn Storage,
+    m: &Manifest,
+    write_to: Option<&Path>,
+) -> Result<std::result::Result<Checked, String>> {
+    let mut reader = storage.open(&m.dump_key()).await?;
+    let mut copy = match write_to {
+        Some(p) => Some(
+            tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(p)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let mut hasher = Sha256::new();
+    let mut check = ArchiveCheck::new();
+    let mut size = 0u64;
+    let mut damaged = None;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        let data = &buf[..n];
+        hasher.update(data);
+        size += n as u64;
+        if damaged.is_none()
+            && let Err(e) = check.push(data)
+        {
+            damaged = Some(e);
+        }
+        if let Some(f) = &mut copy {
+            f.write_all(data).await?;
+        }
+    }
+    if let Some(mut f) = copy {
+        f.flush().await?;
+        f.sync_all().await?;
+    }
+    let sha = hex::encode(hasher.finalize());
+    if size != m.size_bytes || sha != m.sha256 {
+        return Ok(Err(format!(
+            "checksum mismatch: the dump is {size} bytes with SHA-256 {sha}, the manifest says {} bytes with {}",
+            m.size_bytes, m.sha256
+        )));
+    }
+    if let Some(e) = damaged {
+        return Ok(Err(format!("the dump is damaged: {e}")));
+    }
+    let checked = match check.finish() {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(format!("the dump is damaged: {e}"))),
+    };
+    if let Err(e) = checked.toc.check_single_schema(&m.schema) {
+        return Ok(Err(e));
+    }
+    if checked.facts.row_counts != m.row_counts {
+        return Ok(Err(
+            "the row counts in the dump differ from the manifest's".into()
+        ));
+    }
+    Ok(Ok(checked))
+}
+
+/// What to do once the dump is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare, then roll everything back.
+    Verify,
+    /// Compare, then replace the live schema. `keep_old`: keep the old one under the returned
+    /// name instead of dropping it.
+    Restore { keep_old: bool },
+}
+
+/// The outcome of [`apply`].
+#[derive(Debug, Clone, Default)]
+pub struct Applied {
+    /// Rows per table as restored.
+    pub row_counts: BTreeMap<String, u64>,
+    /// Differences from the manifest; empty when it matches.
+    pub mismatches: Vec<String>,
+    /// Where the old schema was kept (restore with keep_old).
+    pub kept_old_as: Option<String>,
+    /// Whether there was a live schema to replace.
+    pub replaced: bool,
+    /// The schema's size after the restore.
+    pub schema_size_bytes: Option<i64>,
+}
+
+/// A connection of its own: pg_restore's script changes session settings (search_path and
+/// friends), so this connection is closed afterwards instead of going back to a pool.
+pub async fn connect(pool: &sqlx::PgPool, app: &str) -> Result<PgConnection> {
+    let opts = (*pool.connect_options()).clone().application_name(app);
+    Ok(PgConnection::connect_with(&opts).await?)
+}
+
+/// Restore `archive` (already fetched and checked) into `schema` in one transaction; see the
+/// module docs. `platform`: (id, maintenance flag and reason to leave behind) for restore.
+pub async fn apply(
+    conn: &mut PgConnection,
+    tools: &PgTools,
+    archive: &Path,
+    m: &Manifest,
+    mode: Mode,
+    platform: (i64, bool, Option<String>),
+    lock_timeout: std::time::Duration,
+) -> Result<Applied> {
+    let schema = SchemaName::parse(&m.schema)?;
+    let mut tx = conn.begin().await?;
+    if !locks::try_lock_platform_xact(&mut tx, platform.0).await? {
+        return Err(Error::Busy(format!(
+            "platform `{}` is being provisioned, restored or verified by another run",
+            m.platform_name
+        )));
+    }
+    // language=PostgreSQL
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+            .bind(schema.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+    let mut out = Applied {
+        replaced: exists,
+        ..Applied::default()
+    };
+    let aside = if exists {
+        let name = aside_name(&mode, platform.0);
+        // language=PostgreSQL
+        let sql = format!("ALTER SCHEMA {} RENAME TO {}", schema.sql(), name.sql());
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+        Some(name)
+    } else {
+        None
+    };
+    feed_script(&mut tx, tools, archive).await?;
+
+    // language=PostgreSQL
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind = 'r' ORDER BY 1",
+    )
+    .bind(schema.as_str())
+    .fetch_all(&mut *tx)
+    .await?;
+    for t in &tables {
+        let ident = Ident::parse(t)?;
+        // language=PostgreSQL
+        let sql = format!("SELECT count(*) FROM ONLY {}", schema.qualify(&ident));
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .fetch_one(&mut *tx)
+            .await?;
+        out.row_counts.insert(t.clone(), n as u64);
+    }
+    for (t, want) in &m.row_counts {
+        match out.row_counts.get(t) {
+            Some(got) if got == want => {}
+            Some(got) => out.mismatches.push(format!(
+                "table `{t}`: {got} rows restored, the manifest says {want}"
+            )),
+            None => out.mismatches.push(format!(
+                "table `{t}` is in the manifest but was not restored"
+            )),
+        }
+    }
+    for t in out.row_counts.keys() {
+        if !m.row_counts.contains_key(t) {
+            out.mismatches.push(format!(
+                "table `{t}` was restored but is not in the manifest"
+            ));
+        }
+    }
+    match mode {
+        Mode::Verify => {
+            tx.rollback().await?;
+            Ok(out)
+        }
+        Mode::Restore { keep_old } => {
+            if !out.mismatches.is_empty() {
+                tx.rollback().await?;
+                return Err(Error::Other(anyhow::anyhow!(
+                    "the restored schema does not match the manifest ({}); rolled back, nothing changed",
+                    out.mismatches.join("; ")
+                )));
+            }
+            if let Some(aside) = &aside {
+                if keep_old {
+                    out.kept_old_as = Some(aside.to_string());
+                } else {
+                    // Waits for queries still reading the old tables, but not forever.
+                    // language=PostgreSQL
+                    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+                        .bind(format!("{}ms", lock_timeout.as_millis()))
+                        .execute(&mut *tx)
+                        .await?;
+                    // language=PostgreSQL
+                    let sql = format!("DROP SCHEMA {} CASCADE", aside.sql());
+                    sqlx::query(AssertSqlSafe(sql))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
+                            Some("55P03") => Error::Busy(format!(
+                                "sessions still use the tables of `{schema}`; nothing was changed"
+                            ))
+                            .hint("retry when they are done (the platform is in maintenance meanwhile), or use --keep-old"),
+                            _ => Error::Db(e),
+                        })?;
+                }
+            }
+            // language=PostgreSQL
+            let size: i64 = sqlx::query_scalar(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')",
+            )
+            .bind(schema.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+            out.schema_size_bytes = Some(size);
+            // language=PostgreSQL
+            sqlx::query(
+                "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, \
+                 provision_status = 'completed', provision_error = NULL, \
+                 provisioned_at = coalesce(provisioned_at, now()), schema_size_bytes = $4, updated_at = now() \
+                 WHERE id = $1",
+            )
+            .bind(platform.0)
+            .bind(platform.1)
+            .bind(&platform.2)
+            .bind(size)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+    }
+}
+
+/// Where the live schema goes for the duration: short (identifiers stop at 63 bytes) and
+/// unique.
+fn aside_name(mode: &Mode, platform_id: i64) -> SchemaName {
+    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
+    let raw = match mode {
+        Mode::Verify => format!("tctl_verify_{platform_id}_{:08x}", rand::random::<u32>()),
+        Mode::Restore { .. } => format!("tctl_old_{platform_id}_{stamp}"),
+    };
+    SchemaName::parse(&raw).expect("a valid schema name")
+}
+
+/// Run `pg_restore --file=- ARCHIVE` and apply its script on `conn`: SQL between COPY blocks as
+/// simple queries, each COPY's data streamed with COPY FROM STDIN. pg_restore's exit status is
+/// checked, so a damaged archive fails here (and the caller's transaction rolls back).
+async fn feed_script(conn: &mut PgConnection, tools: &PgTools, archive: &Path) -> Result<()> {
+    let mut child = tools.script(archive).spawn()?;
+    let mut stdout = child.take_stdout();
+    let res = feed(conn, &mut stdout).await;
+    drop(stdout);
+    match res {
+        Ok(()) => {
+            child.wait().await?;
+            Ok(())
+        }
+        // The script stopped early: pg_restore's own complaint says why.
+        Err(Fed::Ended(e)) => match child.wait().await {
+            Err(tool) => Err(tool.into()),
+            Ok(()) => Err(e),
+        },
+        // Our side failed (an SQL error): pg_restore only saw its pipe close.
+        Err(Fed::Failed(e)) => {
+            child.kill().await;
+            Err(e)
+        }
+    }
+}
+
+/// Why feeding stopped.
+enum Fed {
+    /// pg_restore's output ended where it must not.
+    Ended(Error),
+    /// The server or the connection failed.
+    Failed(Error),
+}
+
+impl From<sqlx::Error> for Fed {
+    fn from(e: sqlx::Error) -> Self {
+        Fed::Failed(e.into())
+    }
+}
+
+impl From<std::io::Error> for Fed {
+    fn from(e: std::io::Error) -> Self {
+        Fed::Failed(e.into())
+    }
+}
+
+/// Lines pg_restore prints for psql only (`\restrict KEY` since 15.14): not SQL.
+fn is_psql_meta(line: &[u8]) -> bool {
+    line.starts_with(b"\\restrict ") || line.starts_with(b"\\unrestrict ")
+}
+
+async fn feed(
+    conn: &mut PgConnection,
+    out: &mut tokio::process::ChildStdout,
+) -> std::result::Result<(), Fed> {
+    const BATCH: usize = 256 * 1024;
+    let mut r = BufReader::with_capacity(BATCH, out);
+    let mut sql = String::new();
+    let mut line: Vec<u8> = Vec::new();
+    let mut data_header = false;
+    loop {
+        line.clear();
+        if r.read_until(b'\n', &mut line).await? == 0 {
+            break;
+        }
+        if is_psql_meta(&line) {
+            continue;
+        }
+        if line.starts_with(b"-- Data for Name: ") {
+            data_header = line.windows(20).any(|w| w == b"; Type: TABLE DATA; ");
+        }
+        let is_copy =
+            data_header && line.starts_with(b"COPY ") && line.ends_with(b" FROM stdin;\n");
+        if !is_copy {
+            let text = std::str::from_utf8(&line).map_err(|_| {
+                Fed::Ended(Error::Other(anyhow::anyhow!(
+                    "pg_restore printed text that is not UTF-8"
+                )))
+            })?;
+            sql.push_str(text);
+            continue;
+        }
+        data_header = false;
+        if !sql.trim().is_empty() {
+            sqlx::raw_sql(AssertSqlSafe(std::mem::take(&mut sql)))
+                .execute(&mut *conn)
+                .await?;
+        }
+        sql.clear();
+        let stmt = String::from_utf8_lossy(&line).trim_end().to_string();
+        let mut copy = conn.copy_in_raw(&stmt).await?;
+        let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
+        loop {
+            line.clear();
+            if r.read_until(b'\n', &mut line).await? == 0 {
+                copy.abort("pg_restore output ended inside COPY data")
+                    .await?;
+                return Err(Fed::Ended(Error::Other(anyhow::anyhow!(
+                    "pg_restore output ended inside the data of `{stmt}`"
+                ))));
+            }
+            if line == b"\\.\n" {
+                break;
+            }
+            batch.extend_from_slice(&line);
+            if batch.len() >= BATCH {
+                copy.send(batch.as_slice()).await?;
+                batch.clear();
+            }
+        }
+        if !batch.is_empty() {
+            copy.send(batch.as_slice()).await?;
+        }
+        copy.finish().await?;
+    }
+    if !sql.trim().is_empty() {
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RestoreReport {
+    pub platform_id: i64,
+    pub platform_name: String,
+    pub schema: String,
+    pub backup_id: String,
+    pub taken_at: chrono::DateTime<chrono::Utc>,
+    pub tables: usize,
+    pub rows: u64,
+    /// Whether a live schema was replaced (false: the schema was missing).
+    pub replaced: bool,
+    /// Where the old schema was kept (`--keep-old`).
+    pub kept_old_as: Option<String>,
+    pub schema_size_bytes: Option<i64>,
+    pub duration_ms: u64,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VerifyReport {
+    pub platform_id: i64,
+    pub platform_name: String,
+    pub schema: String,
+    pub backup_id: String,
+    pub taken_at: chrono::DateTime<chrono::Utc>,
+    pub ok: bool,
+    pub tables: usize,
+    pub rows: u64,
+    pub problems: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// What restore and verify work with.
+#[derive(Debug, Clone)]
+pub struct Restorer {
+    pub pool: sqlx::PgPool,
+    pub storage: std::sync::Arc<dyn Storage>,
+    pub tools: PgTools,
+    pub lock_timeout: std::time::Duration,
+}
+
+impl Restorer {
+    async fn fetch(&self, m: &Manifest) -> Result<Fetched> {
+        let dest = match self.storage.local_path(&m.dump_key()) {
+            Some(p) => Dest::InPlace(p),
+            None => Dest::Temp,
+        };
+        fetch(self.storage.as_ref(), m, dest).await
+    }
+
+    /// Replace the platform's schema with backup `m`. The dump is checked before anything is
+    /// touched; while restoring the platform is in maintenance; on any failure the old schema
+    /// stays as it was and the maintenance flag goes back to what it was.
+    pub async fn restore(
+        &self,
+        p: &crate::registry::Platform,
+        m: &Manifest,
+        keep_old: bool,
+    ) -> Result<RestoreReport> {
+        let started = std::time::Instant::now();
+        let fetched = self.fetch(m).await?;
+        // While restoring, `serve` answers 503 (the flag is set outside the restore's
+        // transaction, so everybody sees it). Toggling it leaves `updated_at` alone: a failed
+        // restore changes nothing. A restore killed earlier left its own mark: that is not the state to go back to.
+        let (flag, reason) = match &p.maintenance_reason {
+            Some(r) if r.starts_with(MAINTENANCE_MARK) => (false, None),
+            _ => (p.maintenance, p.maintenance_reason.clone()),
+        };
+        // language=PostgreSQL
+        sqlx::query(
+            "UPDATE public.platforms SET maintenance = true, maintenance_reason = $2 WHERE id = $1",
+        )
+        .bind(p.id)
+        .bind(format!(
+            "{MAINTENANCE_MARK} restoring backup {} (pid {}, started {})",
+            m.id,
+            std::process::id(),
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        ))
+        .execute(&self.pool)
+        .await?;
+        let res = async {
+            let mut conn = connect(&self.pool, "tenantctl-restore").await?;
+            let res = apply(
+                &mut conn,
+                &self.tools,
+                &fetched.path,
+                m,
+                Mode::Restore { keep_old },
+                (p.id, flag, reason.clone()),
+                self.lock_timeout,
+            )
+            .await;
+            let _ = conn.close().await;
+            res
+        }
+        .await;
+        let applied = match res {
+            Ok(a) => a,
+            Err(e) => {
+                // language=PostgreSQL
+                if let Err(e2) = sqlx::query(
+                    "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3 WHERE id = $1",
+                )
+                .bind(p.id)
+                .bind(flag)
+                .bind(&reason)
+                .execute(&self.pool)
+                .await
+                {
+                    tracing::warn!(platform = %p.name, error = %e2, "could not take the platform out of maintenance");
+                }
+                return Err(e);
+            }
+        };
+        Ok(RestoreReport {
+            platform_id: p.id,
+            platform_name: p.name.clone(),
+            schema: m.schema.clone(),
+            backup_id: m.id.clone(),
+            taken_at: m.taken_at,
+            tables: applied.row_counts.len(),
+            rows: applied.row_counts.values().sum(),
+            replaced: applied.replaced,
+            kept_old_as: applied.kept_old_as,
+            schema_size_bytes: applied.schema_size_bytes,
+            duration_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Restore backup `m` where nobody sees it and compare with its manifest. A damaged,
+    /// mismatching or unrestorable backup is a report with problems; only a database that
+    /// cannot be used is an error.
+    pub async fn verify(
+        &self,
+        p: &crate::registry::Platform,
+        m: &Manifest,
+    ) -> Result<VerifyReport> {
+        let started = std::time::Instant::now();
+        let mut report = VerifyReport {
+            platform_id: p.id,
+            platform_name: p.name.clone(),
+            schema: m.schema.clone(),
+            backup_id: m.id.clone(),
+            taken_at: m.taken_at,
+            ok: false,
+            tables: 0,
+            rows: 0,
+            problems: Vec::new(),
+            duration_ms: 0,
+        };
+        let hard = |e: &Error| {
+            matches!(e, Error::Unreachable { .. } | Error::Busy(_))
+                || matches!(e, Error::Db(d) if crate::error::is_connection_error(d))
+        };
+        match self.fetch(m).await {
+            Err(e) if hard(&e) => return Err(e),
+            Err(e) => report.problems.push(e.to_string()),
+            Ok(fetched) => {
+                let mut conn = connect(&self.pool, "tenantctl-verify").await?;
+                let res = apply(
+                    &mut conn,
+                    &self.tools,
+                    &fetched.path,
+                    m,
+                    Mode::Verify,
+                    (p.id, p.maintenance, p.maintenance_reason.clone()),
+                    self.lock_timeout,
+                )
+                .await;
+                let _ = conn.close().await;
+                match res {
+                    Ok(a) => {
+                        report.tables = a.row_counts.len();
+                        report.rows = a.row_counts.values().sum();
+                        report.problems = a.mismatches;
+                    }
+                    Err(e) if hard(&e) => return Err(e),
+                    Err(e) => report.problems.push(format!("restore failed: {e}")),
+                }
+            }
+        }
+        report.ok = report.problems.is_empty();
+        report.duration_ms = started.elapsed().as_millis() as u64;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aside_names_are_valid_and_short() {
+        let n = aside_name(&Mode::Restore { keep_old: true }, i64::MAX);
+        assert!(n.as_str().len() <= 63, "{n}");
+        let v = aside_name(&Mode::Verify, 7);
+        assert!(v.as_str().starts_with("tctl_verify_7_"));
+        assert!(is_psql_meta(b"\\restrict abc\n"));
+        assert!(!is_psql_meta(b"\\.\n"));
+    }
+}

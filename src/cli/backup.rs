@@ -1,0 +1,666 @@
+//! `tenantctl backup`: take backups (`backup NAME... | --all [--stale AGE]`), and `backup list`,
+//! `backup get`, `backup verify`.
+
+use super::Ctx;
+use crate::backup::dump::{Backupper, Outcome};
+use crate::backup::manifest::{self, Listed};
+use crate::backup::pgtools::PgTools;
+use crate::backup::restore::{self, Dest, Restorer, VerifyReport};
+use crate::backup::storage::{self, Storage};
+use crate::db::locks::{self, RunLock};
+use crate::error::{Error, Result};
+use crate::output::{Tabular, Term, human_age, human_bytes};
+use crate::registry::{Platform, ProvisionStatus, store};
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use comfy_table::{Cell, Color};
+use serde::Serialize;
+use sqlx::PgPool;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct Backup {
+    #[command(subcommand)]
+    pub cmd: Option<BackupCmd>,
+    /// Platforms to back up, by name or id
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present_any = ["all", "public"],
+        conflicts_with_all = ["all", "public"]
+    )]
+    pub platforms: Vec<String>,
+    /// Back up every provisioned platform
+    #[arg(long, conflicts_with = "public")]
+    pub all: bool,
+    /// Back up the database's `public` schema (the registry, and legacy tables before
+    /// `migrate-host-to-schema`) to `public/<id>.dump`
+    #[arg(long)]
+    pub public: bool,
+    /// Only platforms whose last backup is older than AGE or missing (e.g. 24h)
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub stale: Option<Duration>,
+    /// pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+}
+
+fn parse_age(s: &str) -> std::result::Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not an age like 24h or 7d: {e}"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BackupCmd {
+    /// List a platform's backups: time, age, size, checksum, migration version
+    List(List),
+    /// Download one backup's dump to a file, checksum verified
+    Get(Get),
+    /// Restore a backup where nobody sees it and compare its row counts with the manifest
+    Verify(Verify),
+}
+
+impl Backup {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        match self.cmd {
+            Some(BackupCmd::List(c)) => return c.run(ctx).await,
+            Some(BackupCmd::Get(c)) => return c.run(ctx).await,
+            Some(BackupCmd::Verify(c)) => return c.run(ctx).await,
+            None => {}
+        }
+        let pool = ctx.registry().await?;
+        if self.public {
+            return self.run_public(ctx, pool).await;
+        }
+        let mut platforms = if self.all {
+            store::list_by_status(pool, ProvisionStatus::Completed)
+                .await?
+                .into_iter()
+                .filter(|p| !p.external)
+                .collect()
+        } else {
+            resolve(pool, &self.platforms).await?
+        };
+        if let Some(age) = self.stale {
+            let cutoff =
+                Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+            platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff));
+        }
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        storage.check().await?;
+        if platforms.is_empty() {
+            ctx.out.note("nothing to back up");
+            return ctx.out.list::<Outcome>(&[]);
+        }
+        // Cron and timers: two fleet runs (or a run and a cleanup) never overlap.
+        let lock = if self.all {
+            Some(run_lock(pool).await?)
+        } else {
+            None
+        };
+        crate::backup::handle_file_size_limit();
+        let backupper = self.backupper(ctx, pool, storage.clone())?;
+        let pb = ctx.out.progress(platforms.len() as u64, "backing up");
+        let bar = pb.clone();
+        let on_done: Arc<dyn Fn(&Outcome) + Send + Sync> = Arc::new(move |o: &Outcome| {
+            bar.set_message(o.platform_name.clone());
+            bar.inc(1);
+        });
+        let res = backupper.run(platforms, on_done).await;
+        pb.finish_and_clear();
+        if let Some(l) = lock {
+            l.release().await;
+        }
+        let outcomes = res?;
+        ctx.out.list(&outcomes)?;
+        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        notify_failures(ctx, &outcomes, &failed, &storage.describe()).await;
+        let total = outcomes.len();
+        if failed.len() == total {
+            Err(Error::Other(anyhow::anyhow!(
+                "{} backup{} failed (see the summary above)",
+                total,
+                if total == 1 { "" } else { "s" }
+            )))
+        } else {
+            Err(Error::Partial {
+                failed: failed.len(),
+                total,
+            })
+        }
+    }
+}
+
+impl Backup {
+    fn backupper(
+        &self,
+        ctx: &Ctx,
+        pool: &PgPool,
+        storage: Arc<dyn Storage>,
+    ) -> Result<Arc<Backupper>> {
+        let s = &ctx.settings().backup;
+        Ok(Arc::new(Backupper {
+            pool: pool.clone(),
+            storage,
+            tools: PgTools::new(ctx.settings())?,
+            jobs: self.jobs.unwrap_or(s.jobs).max(1),
+            batch_size: self.batch_size.unwrap_or(s.batch_size),
+            growth_warn_factor: s.growth_warn_factor,
+        }))
+    }
+
+    async fn run_public(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        storage.check().await?;
+        crate::backup::handle_file_size_limit();
+        let spinner = ctx.out.spinner("backing up public");
+        let res = self
+            .backupper(ctx, pool, storage.clone())?
+            .run_public(Arc::new(|_: &Outcome| {}))
+            .await;
+        spinner.finish_and_clear();
+        let outcomes = res?;
+        ctx.out.list(&outcomes)?;
+        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+        if failed.is_empty() {
+            return Ok(());
+        }
+        notify_failures(ctx, &outcomes, &failed, &storage.describe()).await;
+        Err(Error::Other(anyhow::anyhow!(
+            "the backup of public failed: {}",
+            failed[0].error.as_deref().unwrap_or("see above")
+        )))
+    }
+}
+
+/// Tell the administrators which backups failed (or log it, when nothing is configured).
+async fn notify_failures(ctx: &Ctx, all: &[Outcome], failed: &[&Outcome], storage: &str) {
+    let mut body = format!(
+        "{} of {} tenant backups to {storage} failed:\n\n",
+        failed.len(),
+        all.len()
+    );
+    for o in failed {
+        body.push_str(&format!(
+            "- {} ({}): {}\n",
+            o.platform_name,
+            o.schema,
+            o.error.as_deref().unwrap_or("failed")
+        ));
+    }
+    let event = serde_json::json!({
+        "event": "backup.failed",
+        "failed": failed.len(),
+        "total": all.len(),
+        "tenants": failed.iter().map(|o| serde_json::json!({
+            "platform_id": o.platform_id,
+            "platform_name": o.platform_name,
+            "schema": o.schema,
+            "error": o.error,
+        })).collect::<Vec<_>>(),
+    });
+    crate::notify::Notifier::new(ctx.settings())
+        .admins(
+            &format!(
+                "tenantctl: {} of {} backups failed",
+                failed.len(),
+                all.len()
+            ),
+            &body,
+            event,
+        )
+        .await;
+}
+
+/// The `backup`/`cleanup` run lock, held on a connection of its own until released (or until
+/// the process dies and the connection with it).
+pub struct HeldLock {
+    conn: sqlx::PgConnection,
+}
+
+impl HeldLock {
+    pub async fn release(mut self) {
+        let _ = locks::unlock(&mut self.conn, RunLock::Backup).await;
+        let _ = sqlx::Connection::close(self.conn).await;
+    }
+}
+
+pub async fn run_lock(pool: &PgPool) -> Result<HeldLock> {
+    let mut conn = pool.acquire().await?.detach();
+    if !locks::try_lock(&mut conn, RunLock::Backup).await? {
+        return Err(Error::Busy(
+            "another `backup --all` or `cleanup` run holds the backup lock".into(),
+        )
+        .hint("wait for it to finish; runs started by cron or a timer exit with 5 meanwhile"));
+    }
+    Ok(HeldLock { conn })
+}
+
+/// Platforms named on the command line, each once, each with a schema.
+pub async fn resolve(pool: &PgPool, keys: &[String]) -> Result<Vec<Platform>> {
+    let mut out: Vec<Platform> = Vec::new();
+    for k in keys {
+        let p = store::find(pool, k).await?;
+        if p.external {
+            return Err(Error::Usage(format!(
+                "platform `{}` is external: it has no schema to back up",
+                p.name
+            )));
+        }
+        if p.provision_status != ProvisionStatus::Completed {
+            return Err(Error::Usage(format!(
+                "platform `{}` is not provisioned (status {})",
+                p.name, p.provision_status
+            ))
+            .hint(format!("`tenantctl provision {}` first", p.name)));
+        }
+        if !out.iter().any(|o| o.id == p.id) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Platforms named on the command line that have a schema, whatever their status.
+pub async fn resolve_any(pool: &PgPool, keys: &[String]) -> Result<Vec<Platform>> {
+    let mut out: Vec<Platform> = Vec::new();
+    for k in keys {
+        let p = store::find(pool, k).await?;
+        if p.external {
+            return Err(Error::Usage(format!(
+                "platform `{}` is external: it has no backups",
+                p.name
+            )));
+        }
+        if !out.iter().any(|o| o.id == p.id) {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+impl Tabular for Outcome {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "platform", "schema", "status", "backup", "size", "rows", "time", "note",
+        ]
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let status = if term.color {
+            Cell::new(self.status).fg(if self.ok() { Color::Green } else { Color::Red })
+        } else {
+            Cell::new(self.status)
+        };
+        vec![
+            Cell::new(&self.platform_name),
+            Cell::new(&self.schema),
+            status,
+            Cell::new(self.backup_id.as_deref().unwrap_or("-")),
+            Cell::new(
+                self.size_bytes
+                    .map(|b| human_bytes(b as i64))
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            Cell::new(
+                self.rows
+                    .map(|r| r.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            Cell::new(format!("{:.1}s", self.duration_ms as f64 / 1000.0)),
+            Cell::new(
+                self.error
+                    .as_deref()
+                    .or(self.warning.as_deref())
+                    .unwrap_or(""),
+            ),
+        ]
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct List {
+    /// The platform, by name or id
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "public",
+        conflicts_with = "public"
+    )]
+    pub platform: Option<String>,
+    /// The backups of the database's `public` schema (`backup --public`)
+    #[arg(long)]
+    pub public: bool,
+}
+
+/// The display name and storage folder of a platform's backups, or of `public`'s.
+async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(String, String)> {
+    if public {
+        return Ok(("public".into(), "public".into()));
+    }
+    let p = store::find(pool, platform.expect("clap requires a platform")).await?;
+    let schema = p.require_schema()?;
+    Ok((p.name, schema.to_string()))
+}
+
+/// One line of `backup list`; field names are stable.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListRow {
+    pub id: String,
+    pub taken_at: Option<chrono::DateTime<Utc>>,
+    pub age_seconds: Option<i64>,
+    pub size_bytes: Option<u64>,
+    pub sha256: Option<String>,
+    pub migration_version: Option<i64>,
+    pub tables: Option<usize>,
+    pub rows: Option<u64>,
+    pub location: String,
+    /// What is wrong with it; `null` for a usable backup.
+    pub problem: Option<String>,
+}
+
+impl ListRow {
+    fn new(l: &Listed, storage: &dyn Storage, schema: &str) -> ListRow {
+        let m = l.manifest.as_ref().ok();
+        ListRow {
+            id: l.id.clone(),
+            taken_at: m.map(|m| m.taken_at),
+            age_seconds: m.map(|m| (Utc::now() - m.taken_at).num_seconds()),
+            size_bytes: m.map(|m| m.size_bytes).or(l.dump_size),
+            sha256: m.map(|m| m.sha256.clone()),
+            migration_version: m.and_then(|m| m.migration_version),
+            tables: m.map(|m| m.row_counts.len()),
+            rows: m.map(|m| m.total_rows()),
+            location: storage.location(&storage::dump_key(schema, &l.id)),
+            problem: l.problem(),
+        }
+    }
+}
+
+impl Tabular for ListRow {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "id",
+            "taken (UTC)",
+            "age",
+            "size",
+            "sha256",
+            "migration",
+            "rows",
+            "problem",
+        ]
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let dash = || "-".to_string();
+        let problem = match &self.problem {
+            Some(p) if term.color => Cell::new(p).fg(Color::Red),
+            Some(p) => Cell::new(p),
+            None => Cell::new(""),
+        };
+        vec![
+            Cell::new(&self.id),
+            Cell::new(
+                self.taken_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+                    .unwrap_or_else(dash),
+            ),
+            Cell::new(
+                self.age_seconds
+                    .map(|s| human_age(chrono::Duration::seconds(s)))
+                    .unwrap_or_else(dash),
+            ),
+            Cell::new(
+                self.size_bytes
+                    .map(|b| human_bytes(b as i64))
+                    .unwrap_or_else(dash),
+            ),
+            Cell::new(
+                self.sha256
+                    .as_deref()
+                    .map(|s| s.chars().take(12).collect::<String>())
+                    .unwrap_or_else(dash),
+            ),
+            Cell::new(
+                self.migration_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(dash),
+            ),
+            Cell::new(self.rows.map(|v| v.to_string()).unwrap_or_else(dash)),
+            problem,
+        ]
+    }
+}
+
+impl List {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        let (name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        let listed = manifest::list(storage.as_ref(), &schema).await?;
+        let rows: Vec<ListRow> = listed
+            .iter()
+            .rev()
+            .map(|l| ListRow::new(l, storage.as_ref(), &schema))
+            .collect();
+        if rows.is_empty() {
+            ctx.out.note(&format!(
+                "`{name}` has no backups in {}",
+                storage.describe()
+            ));
+        }
+        ctx.out.list(&rows)
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Get {
+    /// The platform (by name or id) and the backup id (`backup list` shows them; `latest` for
+    /// the newest); with --public, the backup id alone
+    #[arg(value_names = ["NAME", "ID"], required = true, num_args = 1..=2)]
+    pub args: Vec<String>,
+    /// A backup of the database's `public` schema: then only ID is given
+    #[arg(long)]
+    pub public: bool,
+    /// Where to write the dump: a file, or a folder for `<ID>.dump`
+    #[arg(long, value_name = "PATH")]
+    pub to: PathBuf,
+}
+
+/// What `backup get` wrote.
+#[derive(Debug, Serialize)]
+pub struct GotJson {
+    pub path: String,
+    pub backup_id: String,
+    pub schema: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+}
+
+impl Get {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let (platform, id) = match (self.public, self.args.as_slice()) {
+            (true, [id]) => (None, id.as_str()),
+            (false, [p, id]) => (Some(p.as_str()), id.as_str()),
+            (true, _) => return Err(Error::Usage("`backup get --public` takes only ID".into())),
+            (false, _) => return Err(Error::Usage("`backup get` takes NAME and ID".into())),
+        };
+        let id = (id != "latest").then_some(id);
+        if let Some(id) = id {
+            manifest::validate_id(id)?;
+        }
+        let pool = ctx.registry().await?;
+        let (name, schema) = folder(pool, platform, self.public).await?;
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        let m = manifest::pick(storage.as_ref(), &schema, id).await?;
+        let to = if self.to.is_dir() {
+            self.to.join(&m.dump)
+        } else {
+            self.to.clone()
+        };
+        crate::backup::handle_file_size_limit();
+        let spinner = ctx.out.spinner(&format!("downloading {}", m.id));
+        let res = restore::fetch(storage.as_ref(), &m, Dest::File(to.clone())).await;
+        spinner.finish_and_clear();
+        res?;
+        let out = GotJson {
+            path: to.display().to_string(),
+            backup_id: m.id.clone(),
+            schema: m.schema.clone(),
+            size_bytes: m.size_bytes,
+            sha256: m.sha256.clone(),
+        };
+        ctx.out.one(&out, || {
+            format!(
+                "wrote backup {} of `{}` to {} ({}, sha256 {} verified)",
+                m.id,
+                name,
+                out.path,
+                human_bytes(m.size_bytes as i64),
+                m.sha256
+            )
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Verify {
+    /// The platform, by name or id
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub platform: Option<String>,
+    /// The backup id (`backup list` shows them); default: the latest
+    #[arg(value_name = "ID", conflicts_with = "latest")]
+    pub id: Option<String>,
+    /// The latest backup (the default)
+    #[arg(long)]
+    pub latest: bool,
+    /// The latest backup of every provisioned platform (or of a sample, with --sample)
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: only N platforms picked at random (the monthly check)
+    #[arg(long, value_name = "N", requires = "all")]
+    pub sample: Option<usize>,
+}
+
+impl Tabular for VerifyReport {
+    fn headers() -> Vec<&'static str> {
+        vec![
+            "platform", "schema", "backup", "result", "tables", "rows", "time", "problems",
+        ]
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let result = if self.ok { "ok" } else { "FAILED" };
+        let result = if term.color {
+            Cell::new(result).fg(if self.ok { Color::Green } else { Color::Red })
+        } else {
+            Cell::new(result)
+        };
+        vec![
+            Cell::new(&self.platform_name),
+            Cell::new(&self.schema),
+            Cell::new(&self.backup_id),
+            result,
+            Cell::new(self.tables),
+            Cell::new(self.rows),
+            Cell::new(format!("{:.1}s", self.duration_ms as f64 / 1000.0)),
+            Cell::new(self.problems.join("; ")),
+        ]
+    }
+}
+
+impl Verify {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        if let Some(id) = &self.id {
+            manifest::validate_id(id)?;
+        }
+        let pool = ctx.registry().await?;
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        storage.check().await?;
+        let restorer = Restorer {
+            pool: pool.clone(),
+            storage: storage.clone(),
+            tools: PgTools::new(ctx.settings())?,
+            lock_timeout: *ctx.settings().lock_timeout,
+        };
+        if !self.all {
+            let key = self.platform.as_deref().expect("clap requires it");
+            let p = resolve(pool, &[key.to_string()]).await?.remove(0);
+            let schema = p.require_schema()?;
+            let m = manifest::pick(storage.as_ref(), schema.as_str(), self.id.as_deref()).await?;
+            let spinner = ctx
+                .out
+                .spinner(&format!("verifying {} of {}", m.id, p.name));
+            let report = restorer.verify(&p, &m).await;
+            spinner.finish_and_clear();
+            let report = report?;
+            ctx.out.list(std::slice::from_ref(&report))?;
+            if !report.ok {
+                return Err(Error::Other(anyhow::anyhow!(
+                    "backup {} of `{}` does not verify: {}",
+                    report.backup_id,
+                    p.name,
+                    report.problems.join("; ")
+                )));
+            }
+            return Ok(());
+        }
+        let mut platforms: Vec<Platform> = store::list_by_status(pool, ProvisionStatus::Completed)
+            .await?
+            .into_iter()
+            .filter(|p| !p.external)
+            .collect();
+        if let Some(n) = self.sample {
+            use rand::seq::SliceRandom;
+            platforms.shuffle(&mut rand::rng());
+            platforms.truncate(n);
+            platforms.sort_by_key(|p| p.id);
+        }
+        let pb = ctx.out.progress(platforms.len() as u64, "verifying");
+        let mut reports = Vec::new();
+        for p in &platforms {
+            pb.set_message(p.name.clone());
+            let schema = p.require_schema()?;
+            let report = match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
+                Ok(m) => restorer.verify(p, &m).await?,
+                Err(Error::Hinted { source, .. }) if matches!(*source, Error::NotFound(_)) => {
+                    VerifyReport {
+                        platform_id: p.id,
+                        platform_name: p.name.clone(),
+                        schema: schema.to_string(),
+                        backup_id: "-".into(),
+                        taken_at: Utc::now(),
+                        ok: false,
+                        tables: 0,
+                        rows: 0,
+                        problems: vec!["no backups".into()],
+                        duration_ms: 0,
+                    }
+                }
+                Err(e) => return Err(e),
+            };
+            reports.push(report);
+            pb.inc(1);
+        }
+        pb.finish_and_clear();
+        ctx.out.list(&reports)?;
+        let failed = reports.iter().filter(|r| !r.ok).count();
+        if failed > 0 {
+            return Err(Error::Partial {
+                failed,
+                total: reports.len(),
+            });
+        }
+        Ok(())
+    }
+}

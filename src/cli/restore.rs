@@ -1,0 +1,136 @@
+//! `tenantctl restore NAME [--backup ID | --latest] [--keep-old]`: replace a platform's schema
+//! with one of its backups, atomically.
+
+use super::Ctx;
+use crate::backup::manifest;
+use crate::backup::pgtools::PgTools;
+use crate::backup::restore::Restorer;
+use crate::backup::storage;
+use crate::error::{Error, Result};
+use crate::output::{human_age, human_bytes};
+use crate::registry::store;
+use chrono::Utc;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct Restore {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+    /// The backup to restore (`tenantctl backup list NAME` shows them)
+    #[arg(long, value_name = "ID", conflicts_with = "latest")]
+    pub backup: Option<String>,
+    /// The newest backup (the default)
+    #[arg(long)]
+    pub latest: bool,
+    /// Keep the replaced schema under a new name (printed) instead of dropping it
+    #[arg(long)]
+    pub keep_old: bool,
+}
+
+impl Restore {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        if let Some(id) = &self.backup {
+            manifest::validate_id(id)?;
+        }
+        let pool = ctx.registry().await?;
+        let p = store::find(pool, &self.platform).await?;
+        if p.external {
+            return Err(Error::Usage(format!(
+                "platform `{}` is external: it has no schema to restore",
+                p.name
+            )));
+        }
+        let schema = p.require_schema()?;
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        storage.check().await?;
+        let m = manifest::pick(storage.as_ref(), schema.as_str(), self.backup.as_deref()).await?;
+
+        // What will be lost, before asking.
+        let name = schema.as_str().to_string();
+        let current = if crate::db::schema_exists(pool, &schema).await? {
+            let sizes =
+                crate::backup::dump::schema_sizes(pool, std::slice::from_ref(&name)).await?;
+            Some(sizes.get(&name).copied().flatten())
+        } else {
+            None
+        };
+        let now = Utc::now();
+        ctx.out.note(&format!(
+            "backup {} of `{}` (schema {}): taken {} UTC, {} ago; {}, {} tables, {} rows, migration {}",
+            m.id,
+            p.name,
+            schema,
+            m.taken_at.format("%Y-%m-%d %H:%M:%S"),
+            human_age(now - m.taken_at),
+            human_bytes(m.size_bytes as i64),
+            m.row_counts.len(),
+            m.total_rows(),
+            m.migration_version
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "none".into())
+        ));
+        match current {
+            Some(size) => ctx.out.note(&format!(
+                "it replaces the current schema ({} now; last backup {}): every change since {} UTC is lost{}",
+                size.map(human_bytes).unwrap_or_else(|| "size unknown: a table is locked".into()),
+                p.last_backup_at
+                    .map(|t| format!("{} ago", human_age(now - t)))
+                    .unwrap_or_else(|| "never".into()),
+                m.taken_at.format("%Y-%m-%d %H:%M:%S"),
+                if self.keep_old {
+                    "; the current schema is kept under a new name"
+                } else {
+                    ""
+                }
+            )),
+            None => ctx.out.note(&format!(
+                "schema {schema} does not exist now; it is created from the backup"
+            )),
+        }
+        ctx.confirm(&format!("restore `{}` from backup {}?", p.name, m.id))
+            .await?;
+
+        let restorer = Restorer {
+            pool: pool.clone(),
+            storage: storage.clone(),
+            tools: PgTools::new(ctx.settings())?,
+            lock_timeout: *ctx.settings().lock_timeout,
+        };
+        let spinner = ctx
+            .out
+            .spinner(&format!("restoring {} from {}", p.name, m.id));
+        let res = restorer.restore(&p, &m, self.keep_old).await;
+        spinner.finish_and_clear();
+        let report = res?;
+        // The schema is now at the backup's migration version: newer migrations are pending.
+        if let Ok(set) =
+            crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref()).await
+            && let Some(newest) = set.ups().map(|m| m.version).max()
+            && m.migration_version.is_none_or(|v| v < newest)
+        {
+            ctx.out.note(&format!(
+                "the restored schema is at migration {}, the migration set at {newest}: run `tenantctl migrate`",
+                m.migration_version
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "none".into())
+            ));
+        }
+        ctx.out.one(&report, || {
+            let mut s = format!(
+                "restored `{}` from backup {} ({} tables, {} rows) in {:.1}s",
+                report.platform_name,
+                report.backup_id,
+                report.tables,
+                report.rows,
+                report.duration_ms as f64 / 1000.0
+            );
+            if let Some(old) = &report.kept_old_as {
+                s.push_str(&format!(
+                    "\nthe replaced schema is kept as {old}; drop it with `DROP SCHEMA {old} CASCADE` when done"
+                ));
+            }
+            s
+        })
+    }
+}

@@ -1,0 +1,737 @@
+//! Backups to a local folder: taking them (one tenant, the fleet in batches, stale ones),
+//! listing, fetching, verifying, restoring, retention, and the automation rules (lock,
+//! notification, growth warning). S3 is in `backup_s3.rs`, faults in `backup_faults.rs`.
+
+use crate::common::Env;
+use serde_json::Value;
+use sqlx::PgPool;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+/// `init` plus tenants with fixed schema names, provisioned.
+pub async fn fleet(env: &Env, tenants: &[(&str, &str)]) {
+    env.init().await;
+    for (name, schema) in tenants {
+        let sub = name.to_lowercase();
+        env.run(&[
+            "platform",
+            "create",
+            "--name",
+            name,
+            "--subdomain",
+            &sub,
+            "--schema",
+            schema,
+        ])
+        .await
+        .ok();
+        env.run(&["provision", name]).await.ok();
+    }
+}
+
+pub fn manifest_path(env: &Env, schema: &str, id: &str) -> std::path::PathBuf {
+    env.backups().join(schema).join(format!("{id}.json"))
+}
+
+pub fn dump_path(env: &Env, schema: &str, id: &str) -> std::path::PathBuf {
+    env.backups().join(schema).join(format!("{id}.dump"))
+}
+
+pub fn read_manifest(env: &Env, schema: &str, id: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(manifest_path(env, schema, id)).unwrap()).unwrap()
+}
+
+/// The one backup id in a `backup -o json` summary for `schema`.
+pub fn id_of(summary: &Value, schema: &str) -> String {
+    summary
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["schema"] == schema)
+        .unwrap_or_else(|| panic!("{schema} not in {summary}"))["backup_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{schema} has no backup id: {summary}"))
+        .to_string()
+}
+
+/// The tenant schemas `pg_restore --list` names in a dump (every schema here is `tenant_*`).
+pub async fn schemas_in_dump(env: &Env, dump: &Path) -> Vec<String> {
+    let r = env
+        .run_program("pg_restore", &["--list", dump.to_str().unwrap()])
+        .await;
+    r.ok();
+    let mut out: Vec<String> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.starts_with(';'))
+        .flat_map(|l| l.split_whitespace())
+        .filter(|w| w.starts_with("tenant_"))
+        .map(str::to_string)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+async fn exact_counts(env: &Env, schema: &str) -> serde_json::Map<String, Value> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND relkind = 'r' ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    let mut m = serde_json::Map::new();
+    for t in tables {
+        m.insert(t.clone(), Value::from(env.count(schema, &t).await));
+    }
+    m
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_backup_holds_exactly_its_schema_with_a_complete_manifest(pool: PgPool) {
+    let env = Env::new(pool);
+    // `tenant_t1` is a prefix of `tenant_t10`: the pattern must not pick that up.
+    fleet(&env, &[("T1", "tenant_t1"), ("T10", "tenant_t10")]).await;
+    env.fill("tenant_t1", 50, 100).await;
+    let r = env.run(&["backup", "T1", "-o", "json"]).await;
+    r.ok();
+    let summary = r.json();
+    assert_eq!(summary.as_array().unwrap().len(), 1);
+    assert_eq!(summary[0]["status"], "ok");
+    let id = id_of(&summary, "tenant_t1");
+
+    let dump = dump_path(&env, "tenant_t1", &id);
+    assert_eq!(schemas_in_dump(&env, &dump).await, ["tenant_t1"]);
+    assert!(!env.backups().join("tenant_t10").exists());
+
+    let m = read_manifest(&env, "tenant_t1", &id);
+    let bytes = std::fs::read(&dump).unwrap();
+    use sha2::Digest;
+    assert_eq!(m["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+    assert_eq!(m["size_bytes"], bytes.len());
+    assert_eq!(m["schema"], "tenant_t1");
+    assert_eq!(m["platform_name"], "T1");
+    assert_eq!(m["id"], id);
+    assert!(m["taken_at"].as_str().unwrap().ends_with('Z'));
+    assert!(m["pg_dump_version"].as_str().unwrap().starts_with("15"));
+    assert!(m["server_version"].as_str().unwrap().starts_with("15"));
+    let latest = tenantctl::migrate::MigrationSet::embedded()
+        .ups()
+        .map(|m| m.version)
+        .max();
+    assert_eq!(m["migration_version"].as_i64(), latest);
+    assert_eq!(
+        m["row_counts"].as_object().unwrap(),
+        &exact_counts(&env, "tenant_t1").await
+    );
+
+    // Private files and folders.
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dump), 0o600);
+    assert_eq!(mode(&manifest_path(&env, "tenant_t1", &id)), 0o600);
+    assert_eq!(mode(&env.backups().join("tenant_t1")), 0o700);
+
+    // The registry knows.
+    let (last, size): (Option<chrono::DateTime<chrono::Utc>>, Option<i64>) = sqlx::query_as(
+        "SELECT last_backup_at, schema_size_bytes FROM public.platforms WHERE name = 'T1'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        last.unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        chrono::DateTime::parse_from_rfc3339(m["taken_at"].as_str().unwrap())
+            .unwrap()
+            .to_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    );
+    let real: i64 = sqlx::query_scalar(
+        "SELECT sum(pg_total_relation_size(c.oid))::bigint FROM pg_class c JOIN pg_namespace n \
+         ON n.oid = c.relnamespace WHERE n.nspname = 'tenant_t1' AND c.relkind = 'r'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(size, Some(real));
+    let recorded: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM tenantctl.backups WHERE schema_name = 'tenant_t1' AND backup_id = $1 AND sha256 = $2",
+    )
+    .bind(&id)
+    .bind(m["sha256"].as_str().unwrap())
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(recorded, 1);
+
+    // Listed, and fetched with its checksum verified.
+    let l = env.run(&["backup", "list", "T1", "-o", "json"]).await;
+    l.ok();
+    let rows = l.json();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["id"], id);
+    assert_eq!(rows[0]["sha256"], m["sha256"]);
+    assert_eq!(rows[0]["migration_version"], m["migration_version"]);
+    assert!(rows[0]["problem"].is_null());
+    let to = env.path().join("copy.dump");
+    env.run(&["backup", "get", "T1", &id, "--to", to.to_str().unwrap()])
+        .await
+        .ok();
+    assert_eq!(std::fs::read(&to).unwrap(), bytes);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_fleet_is_dumped_in_batches_and_each_tenant_restores_alone(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(
+        &env,
+        &[("A", "tenant_a"), ("B", "tenant_b"), ("C", "tenant_c")],
+    )
+    .await;
+    env.fill("tenant_a", 20, 64).await;
+    env.fill("tenant_b", 30, 64).await;
+    // Batches of two: the host and three tenants make two pg_dump runs.
+    let r = env
+        .run(&["backup", "--all", "--batch-size", "2", "-o", "json"])
+        .await;
+    r.ok();
+    let s = r.json();
+    let rows = s.as_array().unwrap();
+    assert_eq!(rows.len(), 4, "{s}");
+    assert!(rows.iter().all(|o| o["status"] == "ok"), "{s}");
+    let mut batch_sizes: Vec<i64> = rows
+        .iter()
+        .map(|o| o["batch_schemas"].as_i64().unwrap())
+        .collect();
+    batch_sizes.sort();
+    assert_eq!(batch_sizes, [2, 2, 2, 2]);
+
+    // Each per-tenant dump is a standalone archive of its own schema.
+    for schema in ["tenant_a", "tenant_b", "tenant_c"] {
+        let id = id_of(&s, schema);
+        assert_eq!(
+            schemas_in_dump(&env, &dump_path(&env, schema, &id)).await,
+            [schema]
+        );
+        assert_eq!(
+            read_manifest(&env, schema, &id)["row_counts"]
+                .as_object()
+                .unwrap(),
+            &exact_counts(&env, schema).await
+        );
+    }
+
+    // Change two tenants, restore one: only that one goes back.
+    let b_people = env.count("tenant_b", "people").await;
+    let c_people = env.count("tenant_c", "people").await;
+    env.fill("tenant_b", 5, 10).await;
+    env.fill("tenant_c", 7, 10).await;
+    env.run(&["backup", "verify", "B"]).await.ok();
+    let r = env
+        .run(&["restore", "B", "--latest", "--yes", "-o", "json"])
+        .await;
+    r.ok();
+    assert_eq!(r.json()["replaced"], true);
+    assert_eq!(env.count("tenant_b", "people").await, b_people);
+    assert_eq!(env.count("tenant_c", "people").await, c_people + 7);
+    assert!(!env.schemas().await.iter().any(|s| s.starts_with("tctl_")));
+    let (maintenance, status): (bool, String) = sqlx::query_as(
+        "SELECT maintenance, provision_status FROM public.platforms WHERE name = 'B'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert!(!maintenance);
+    assert_eq!(status, "completed");
+}
+
+#[sqlx::test(migrations = false)]
+async fn stale_picks_only_tenants_without_a_recent_backup(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    env.run(&["backup", "--all"]).await.ok();
+    let r = env
+        .run(&["backup", "--all", "--stale", "24h", "-o", "json"])
+        .await;
+    r.ok().stderr_has("nothing to back up");
+    assert_eq!(r.json(), serde_json::json!([]));
+    sqlx::query(
+        "UPDATE public.platforms SET last_backup_at = now() - interval '2 days' WHERE name = 'B'",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env
+        .run(&["backup", "--all", "--stale", "24h", "-o", "json"])
+        .await;
+    r.ok();
+    let s = r.json();
+    assert_eq!(s.as_array().unwrap().len(), 1, "{s}");
+    assert_eq!(s[0]["platform_name"], "B");
+    assert_eq!(
+        std::fs::read_dir(env.backups().join("tenant_b"))
+            .unwrap()
+            .count(),
+        4,
+        "two backups of B, each a dump and a manifest"
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn restore_asks_first_then_replaces_or_keeps_the_old_schema(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    env.run(&["backup", "A"]).await.ok();
+    env.fill("tenant_a", 3, 10).await;
+    let before = env.count("tenant_a", "people").await;
+    let snapshot = env.registry_snapshot().await;
+
+    // No terminal, no --yes: refused, nothing changed, and it said what would be lost.
+    let r = env.run(&["restore", "A"]).await;
+    r.code(4)
+        .stderr_has("it replaces the current schema")
+        .stderr_has("is lost")
+        .stderr_has("pass --yes or set CONFIRM=yes");
+    assert_eq!(env.count("tenant_a", "people").await, before);
+    assert_eq!(env.registry_snapshot().await, snapshot);
+
+    // CONFIRM=yes and --keep-old: the old schema stays under the printed name.
+    let r = env
+        .run_with(
+            &["restore", "A", "--keep-old", "-o", "json"],
+            &[("CONFIRM", "yes")],
+        )
+        .await;
+    r.ok();
+    let old = r.json()["kept_old_as"].as_str().unwrap().to_string();
+    assert_eq!(env.count("tenant_a", "people").await, before - 3);
+    assert_eq!(env.count(&old, "people").await, before);
+
+    // A schema that is gone altogether comes back too.
+    sqlx::query("DROP SCHEMA tenant_a CASCADE")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let r = env.run(&["restore", "A", "--yes", "-o", "json"]).await;
+    r.ok();
+    assert_eq!(r.json()["replaced"], false);
+    assert_eq!(env.count("tenant_a", "people").await, before - 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn verify_restores_out_of_sight_and_reports_mismatches(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    env.fill("tenant_a", 10, 10).await;
+    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "tenant_a");
+    let before = env.schemas().await;
+    let r = env.run(&["backup", "verify", "A", &id, "-o", "json"]).await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(v[0]["ok"], true, "{v}");
+    assert_eq!(
+        v[0]["rows"].as_u64(),
+        Some(
+            exact_counts(&env, "tenant_a")
+                .await
+                .values()
+                .map(|v| v.as_u64().unwrap())
+                .sum()
+        )
+    );
+    assert_eq!(env.schemas().await, before, "no scratch schema stays");
+
+    // Every tenant's latest, or a sample of them.
+    let r = env.run(&["backup", "verify", "--all", "-o", "json"]).await;
+    r.ok();
+    assert_eq!(r.json().as_array().unwrap().len(), 3);
+    let r = env
+        .run(&["backup", "verify", "--all", "--sample", "2", "-o", "json"])
+        .await;
+    r.ok();
+    assert_eq!(r.json().as_array().unwrap().len(), 2);
+
+    // A manifest that promises other row counts does not verify.
+    let p = manifest_path(&env, "tenant_a", &id);
+    let mut m: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    m["row_counts"]["people"] = Value::from(m["row_counts"]["people"].as_u64().unwrap() + 1);
+    std::fs::write(&p, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = env.run(&["backup", "verify", "A", "--latest"]).await;
+    r.code(1).stderr_has("does not verify").stdout_has("FAILED");
+    let r = env.run(&["backup", "verify", "--all"]).await;
+    r.code(3);
+}
+
+/// Write a copy of backup `id` as if taken at `at`.
+fn backdate(env: &Env, schema: &str, id: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let new_id = tenantctl::backup::manifest::backup_id(at);
+    let mut m = read_manifest(env, schema, id);
+    m["id"] = Value::from(new_id.clone());
+    m["taken_at"] = Value::from(at.to_rfc3339());
+    m["dump"] = Value::from(format!("{new_id}.dump"));
+    std::fs::copy(dump_path(env, schema, id), dump_path(env, schema, &new_id)).unwrap();
+    std::fs::write(
+        manifest_path(env, schema, &new_id),
+        serde_json::to_vec(&m).unwrap(),
+    )
+    .unwrap();
+    new_id
+}
+
+#[sqlx::test(migrations = false)]
+async fn cleanup_keeps_what_the_policy_says_and_never_the_newest(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let newest = id_of(&r.json(), "tenant_a");
+    let taken: chrono::DateTime<chrono::Utc> = read_manifest(&env, "tenant_a", &newest)["taken_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let days = |d: i64| now - chrono::Duration::days(d);
+    // Same day as the newest (the older one loses), 3 days, 40 days and 400 days back.
+    let same_day = backdate(
+        &env,
+        "tenant_a",
+        &newest,
+        taken - chrono::Duration::milliseconds(1),
+    );
+    let d3 = backdate(&env, "tenant_a", &newest, days(3));
+    let d40 = backdate(&env, "tenant_a", &newest, days(40));
+    let d400 = backdate(&env, "tenant_a", &newest, days(400));
+    // A half-written file of a killed run, a day and a half old.
+    let stale_tmp = env.backups().join("tenant_a").join(".x.dump.tmp-1-2");
+    std::fs::write(&stale_tmp, b"half").unwrap();
+    env.run_program(
+        "touch",
+        &["-d", "36 hours ago", stale_tmp.to_str().unwrap()],
+    )
+    .await
+    .ok();
+
+    let r = env
+        .run(&[
+            "cleanup",
+            "A",
+            "--dry-run",
+            "--keep-daily",
+            "2",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok().stderr_has("would remove leftover");
+    let plan = r.json();
+    let action = |id: &str| {
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["backup_id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in {plan}"))["action"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(action(&newest), "keep");
+    assert_eq!(action(&same_day), "delete");
+    assert_eq!(action(&d3), "keep");
+    assert_eq!(action(&d40), "delete");
+    assert_eq!(action(&d400), "delete");
+    assert!(
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["reason"] == "newest, daily"),
+        "{plan}"
+    );
+    assert_eq!(
+        std::fs::read_dir(env.backups().join("tenant_a"))
+            .unwrap()
+            .count(),
+        11,
+        "dry run deletes nothing"
+    );
+
+    // Without confirmation: refused.
+    env.run(&[
+        "cleanup",
+        "A",
+        "--keep-daily",
+        "2",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .code(4);
+    // Default policy: 7 daily keeps all four days; monthly adds nothing new; the same-day
+    // older one goes.
+    let r = env.run(&["cleanup", "--all", "--yes", "-o", "json"]).await;
+    r.ok();
+    let ids: Vec<String> = {
+        let l = env.run(&["backup", "list", "A", "-o", "json"]).await;
+        l.ok();
+        l.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids, [newest.clone(), d3.clone(), d40.clone(), d400.clone()]);
+    assert!(!stale_tmp.exists(), "the leftover of a killed run is gone");
+
+    // Nothing at all to keep: still the newest stays.
+    env.run(&[
+        "cleanup",
+        "A",
+        "--yes",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .ok();
+    let l = env.run(&["backup", "list", "A", "-o", "json"]).await;
+    l.ok();
+    assert_eq!(l.json().as_array().unwrap().len(), 1);
+    assert_eq!(l.json()[0]["id"], newest);
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM tenantctl.backups WHERE schema_name = 'tenant_a'")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn runs_do_not_overlap_and_failures_reach_the_administrators(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+
+    // Another run holds the lock: a timer-started run exits 5 at once.
+    let mut holder = env.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1, $2)")
+        .bind(tenantctl::db::locks::CLASS)
+        .bind(tenantctl::db::locks::RunLock::Backup as i32)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    env.run(&["backup", "--all"])
+        .await
+        .code(5)
+        .stderr_has("holds the backup lock");
+    env.run(&["cleanup", "--all", "--yes"]).await.code(5);
+    sqlx::query("SELECT pg_advisory_unlock_all()")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    drop(holder);
+
+    // One tenant's schema is gone: the others are backed up, exit 3, and without a mail
+    // server the notice goes to the log.
+    sqlx::query("DROP SCHEMA tenant_b CASCADE")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    env.set("TENANTCTL_BACKUP_GROWTH_WARN_FACTOR", "1000");
+    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    r.code(3)
+        .stderr_has("backups failed")
+        .stderr_has("tenant_b")
+        .stderr_has("1 of 3 tenants failed");
+    let s = r.json();
+    let b = s
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["schema"] == "tenant_b")
+        .unwrap();
+    assert_eq!(b["status"], "failed");
+    assert!(
+        b["error"].as_str().unwrap().contains("does not exist"),
+        "{b}"
+    );
+    assert!(
+        s.as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["status"] == "ok")
+            .count()
+            == 2
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_tenant_that_fails_its_batch_fails_alone(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(
+        &env,
+        &[("A", "tenant_a"), ("B", "tenant_b"), ("C", "tenant_c")],
+    )
+    .await;
+    // A migration holds B's table exclusively: pg_dump of any batch with B gives up after
+    // the lock wait timeout; the batch is then split until B is alone. One batch of all four
+    // makes the halves [A, B] and [C, host], then [A] and [B].
+    let mut tx = env.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE tenant_b.posts IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    env.set("TENANTCTL_BACKUP_LOCK_WAIT_TIMEOUT", "1s");
+    let r = env
+        .run(&["backup", "--all", "--batch-size", "4", "-o", "json"])
+        .await;
+    r.code(3);
+    tx.rollback().await.unwrap();
+    let s = r.json();
+    for o in s.as_array().unwrap() {
+        if o["schema"] == "tenant_b" {
+            assert_eq!(o["status"], "failed", "{s}");
+            // pg_dump gives up on the lock: "canceling statement due to statement timeout".
+            assert!(
+                o["error"].as_str().unwrap().contains("pg_dump failed"),
+                "{s}"
+            );
+        } else {
+            assert_eq!(o["status"], "ok", "{s}");
+            let want = if o["schema"] == "tenant_a" { 1 } else { 2 };
+            assert_eq!(
+                o["batch_schemas"], want,
+                "dumped in a half of the batch: {s}"
+            );
+        }
+    }
+    assert!(
+        !env.backups().join("tenant_b").exists()
+            || std::fs::read_dir(env.backups().join("tenant_b"))
+                .unwrap()
+                .next()
+                .is_none()
+    );
+    // Once the lock is gone, B backs up in one batch with the others.
+    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    r.ok();
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_schema_that_grew_past_the_factor_is_warned_about(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    env.run(&["backup", "A"]).await.ok();
+    env.fill("tenant_a", 2000, 1000).await;
+    env.set("TENANTCTL_BACKUP_GROWTH_WARN_FACTOR", "1.5");
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok().stderr_has("schema grew");
+    assert!(
+        r.json()[0]["warning"]
+            .as_str()
+            .unwrap()
+            .contains("since its last backup")
+    );
+    // No growth since: no warning.
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    assert!(r.json()[0]["warning"].is_null());
+}
+
+#[sqlx::test(migrations = false)]
+async fn bad_input_is_refused_before_anything_runs(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    env.run(&["backup"]).await.code(2);
+    env.run(&["backup", "A", "--all"]).await.code(2);
+    env.run(&["backup", "nobody"])
+        .await
+        .code(1)
+        .stderr_has("platform `nobody` not found");
+    env.run(&["backup", "get", "A", "../../etc/passwd", "--to", "x"])
+        .await
+        .code(2)
+        .stderr_has("is not a backup id");
+    env.run(&["restore", "A", "--backup", "20990101T000000.000Z", "--yes"])
+        .await
+        .code(1)
+        .stderr_has("not found");
+    env.run(&["restore", "A", "--yes"])
+        .await
+        .code(1)
+        .stderr_has("has no backups");
+    assert!(!env.backups().join("tenant_a").exists());
+}
+
+#[sqlx::test(migrations = false)]
+async fn public_is_backed_up_for_the_host_migration(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    sqlx::query("CREATE TABLE public.legacy_posts (id int PRIMARY KEY, title text)")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO public.legacy_posts SELECT g, 't' || g FROM generate_series(1, 42) g")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    let r = env.run(&["backup", "--public", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "public");
+    let m = read_manifest(&env, "public", &id);
+    assert_eq!(m["row_counts"]["legacy_posts"], 42);
+    assert_eq!(m["platform_id"], 0);
+    assert_eq!(
+        schemas_in_dump(&env, &dump_path(&env, "public", &id)).await,
+        Vec::<String>::new()
+    );
+    let listing = env
+        .run_program(
+            "pg_restore",
+            &["--list", dump_path(&env, "public", &id).to_str().unwrap()],
+        )
+        .await;
+    assert!(
+        listing.stdout.contains("TABLE DATA public legacy_posts"),
+        "{}",
+        listing.stdout
+    );
+    // What `migrate-host-to-schema` looks for: a recent row for schema `public`.
+    let (n, platform): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT count(*), max(platform_id) FROM tenantctl.backups WHERE schema_name = 'public' AND taken_at > now() - interval '1 hour'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!((n, platform), (1, None));
+    let l = env.run(&["backup", "list", "--public", "-o", "json"]).await;
+    l.ok();
+    assert_eq!(l.json()[0]["id"], id);
+    let to = env.path().join("public.dump");
+    env.run(&[
+        "backup",
+        "get",
+        "--public",
+        &id,
+        "--to",
+        to.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert!(to.exists());
+    // The tenant's own backups and the registry row of A are untouched by it.
+    assert!(!env.backups().join("tenant_a").exists());
+    env.run(&["backup", "--public", "A"]).await.code(2);
+}
