@@ -588,6 +588,14 @@ pub async fn copy(
         .bind(format!("{}ms", settings.lock_timeout.as_millis()))
         .execute(&mut *tx)
         .await?;
+    // The host is in maintenance: close serve's gate on its schema for this transaction
+    // (requests in flight finish, new ones answer 503 until commit).
+    crate::serve::gate::close_xact(&mut tx, &schema)
+        .await
+        .map_err(|e| match e {
+            Error::Db(d) => lock_error(d, &format!("the tables of {schema}")),
+            other => other,
+        })?;
     if plan.defer_constraints {
         sqlx::query("SET CONSTRAINTS ALL DEFERRED")
             .execute(&mut *tx)

@@ -242,6 +242,26 @@ pub async fn apply(
         replaced: exists,
         ..Applied::default()
     };
+    if exists && matches!(mode, Mode::Restore { .. }) {
+        // Close serve's gate: wait (bounded) for requests in flight on the live tables, and
+        // make new ones answer 503 until this transaction ends (see `serve::gate`).
+        // language=PostgreSQL
+        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+            .bind(format!("{}ms", lock_timeout.as_millis()))
+            .execute(&mut *tx)
+            .await?;
+        crate::serve::gate::close_xact(&mut tx, &schema)
+            .await
+            .map_err(|e| match &e {
+                Error::Db(d) if crate::error::sqlstate(d).as_deref() == Some("55P03") => {
+                    Error::Busy(format!(
+                        "requests or sessions still hold the tables of `{schema}`; nothing was changed"
+                    ))
+                    .hint("retry in a moment (the platform is in maintenance meanwhile)")
+                }
+                _ => e,
+            })?;
+    }
     let aside = if exists {
         let name = aside_name(&mode, platform.0);
         // language=PostgreSQL
