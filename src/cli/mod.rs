@@ -2,6 +2,7 @@
 //! handler. Parsing ends here; everything else is library code.
 
 pub mod config;
+pub mod generate;
 pub mod init;
 pub mod migrate;
 pub mod platform;
@@ -141,6 +142,11 @@ pub enum Command {
     /// Show the effective configuration
     #[command(subcommand)]
     Config(config::ConfigCmd),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(generate::Completions),
+    /// Write the generated completions, man pages and configuration reference
+    #[command(hide = true)]
+    Generate(generate::Generate),
 }
 
 /// Everything a command needs: settings, output, confirmation policy, and a lazily connected
@@ -219,5 +225,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Provision(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::Config(c) => c.run(ctx).await,
+        Command::Completions(c) => c.run(ctx).await,
+        Command::Generate(c) => c.run(ctx).await,
     }
 }

@@ -3,5 +3,6 @@
 mod common;
 
 mod cli;
+mod packaging;
 mod platform;
 mod provision;
