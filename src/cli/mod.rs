@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod cleanup;
 pub mod config;
+pub mod generate;
 pub mod host_migration;
 pub mod init;
 pub mod init_wizard;
@@ -54,6 +55,7 @@ pub struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// PostgreSQL URL of the database with the registry and the tenant schemas
     /// [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]
@@ -171,6 +173,11 @@ pub enum Command {
     Status(status::Status),
     /// Serve HTTP: each request reaches its tenant's schema, by Host header
     Serve(serve::Serve),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(generate::Completions),
+    /// Write the generated completions, man pages and configuration reference
+    #[command(hide = true)]
+    Generate(generate::Generate),
 }
 
 impl Command {
@@ -265,5 +272,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,
         Command::Serve(c) => c.run(ctx).await,
+        Command::Completions(c) => c.run(ctx).await,
+        Command::Generate(c) => c.run(ctx).await,
     }
 }

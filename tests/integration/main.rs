@@ -9,6 +9,7 @@ mod cli;
 mod host_migration;
 mod migrate;
 mod notify;
+mod packaging;
 mod platform;
 mod pool;
 mod provision;
