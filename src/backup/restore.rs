@@ -217,13 +217,13 @@ pub async fn connect(pool: &sqlx::PgPool, app: &str) -> Result<PgConnection> {
 /// module docs. `platform`: (id, maintenance flag and reason to leave behind) for restore.
 pub async fn apply(
     conn: &mut PgConnection,
-    tools: &PgTools,
+    r: &Restorer,
     archive: &Path,
     m: &Manifest,
     mode: Mode,
     platform: (i64, bool, Option<String>),
-    lock_timeout: std::time::Duration,
 ) -> Result<Applied> {
+    let (tools, lock_timeout, migrations) = (&r.tools, r.lock_timeout, r.migrations.as_ref());
     let schema = SchemaName::parse(&m.schema)?;
     let mut tx = conn.begin().await?;
     if !locks::try_lock_platform_xact(&mut tx, platform.0).await? {
@@ -367,6 +367,17 @@ pub async fn apply(
             .bind(size)
             .execute(&mut *tx)
             .await?;
+            // The fleet's migration status follows the restored schema (which may be older).
+            if let Some(set) = migrations {
+                let applied = crate::migrate::applied(&mut tx, &schema).await?;
+                let plan = crate::migrate::plan(set, &applied);
+                crate::migrate::status::record_by_schema(
+                    &mut tx,
+                    &schema,
+                    &crate::migrate::status::Facts::from_plan(&plan, set),
+                )
+                .await?;
+            }
             tx.commit().await?;
             Ok(out)
         }
@@ -547,6 +558,9 @@ pub struct Restorer {
     pub storage: std::sync::Arc<dyn Storage>,
     pub tools: PgTools,
     pub lock_timeout: std::time::Duration,
+    /// The tenant migration set, to record the restored schema's migration status in the
+    /// restore's own transaction (`tenantctl.tenant_migrations`).
+    pub migrations: Option<crate::migrate::MigrationSet>,
 }
 
 impl Restorer {
@@ -593,12 +607,11 @@ impl Restorer {
             let mut conn = connect(&self.pool, "tenantctl-restore").await?;
             let res = apply(
                 &mut conn,
-                &self.tools,
+                self,
                 &fetched.path,
                 m,
                 Mode::Restore { keep_old },
                 (p.id, flag, reason.clone()),
-                self.lock_timeout,
             )
             .await;
             let _ = conn.close().await;
@@ -670,12 +683,11 @@ impl Restorer {
                 let mut conn = connect(&self.pool, "tenantctl-verify").await?;
                 let res = apply(
                     &mut conn,
-                    &self.tools,
+                    self,
                     &fetched.path,
                     m,
                     Mode::Verify,
                     (p.id, p.maintenance, p.maintenance_reason.clone()),
-                    self.lock_timeout,
                 )
                 .await;
                 let _ = conn.close().await;

@@ -592,6 +592,10 @@ impl Verify {
             storage: storage.clone(),
             tools: PgTools::new(ctx.settings())?,
             lock_timeout: *ctx.settings().lock_timeout,
+            migrations: Some(
+                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
+                    .await?,
+            ),
         };
         if !self.all {
             let key = self.platform.as_deref().expect("clap requires it");

@@ -96,6 +96,10 @@ impl Restore {
             storage: storage.clone(),
             tools: PgTools::new(ctx.settings())?,
             lock_timeout: *ctx.settings().lock_timeout,
+            migrations: Some(
+                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
+                    .await?,
+            ),
         };
         let spinner = ctx
             .out

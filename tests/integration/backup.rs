@@ -735,3 +735,47 @@ async fn public_is_backed_up_for_the_host_migration(pool: PgPool) {
     assert!(!env.backups().join("tenant_a").exists());
     env.run(&["backup", "--public", "A"]).await.code(2);
 }
+
+#[sqlx::test(migrations = false)]
+async fn restoring_an_older_backup_brings_the_migration_status_along(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(&env, &[("A", "t_a")]).await;
+    env.run(&["backup", "A"]).await.ok();
+    // A new migration, applied after the backup.
+    let dir = env.path().join("tenant-migrations");
+    crate::common::copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join("20990101000001_flag.up.sql"),
+        "ALTER TABLE posts ADD COLUMN flagged boolean NOT NULL DEFAULT false;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("20990101000001_flag.down.sql"),
+        "ALTER TABLE posts DROP COLUMN flagged;\n",
+    )
+    .unwrap();
+    env.set("TENANTCTL_TENANT_MIGRATIONS_DIR", dir.to_str().unwrap());
+    env.run(&["migrate"]).await.ok();
+    let status = |r: &crate::common::Run| -> Value {
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["tenant"] == "A")
+            .unwrap()
+            .clone()
+    };
+    let before = status(env.run(&["migrate", "status", "-o", "json"]).await.ok());
+    assert_eq!(before["version"], 20990101000001_i64);
+    assert_eq!(before["recorded_version"], 20990101000001_i64);
+
+    env.run(&["restore", "A", "--latest", "--yes"]).await.ok();
+    let after = status(env.run(&["migrate", "status", "-o", "json"]).await.ok());
+    assert_eq!(after["state"], "behind", "{after}");
+    assert_eq!(after["version"], after["recorded_version"], "{after}");
+    assert_ne!(after["version"], 20990101000001_i64);
+    // And `migrate` brings it forward again.
+    env.run(&["migrate"]).await.ok();
+    let again = status(env.run(&["migrate", "status", "-o", "json"]).await.ok());
+    assert_eq!(again["version"], 20990101000001_i64);
+}
