@@ -53,6 +53,7 @@ pub struct Defaults {
 /// Ask for the host platform. Blocking (run it in `spawn_blocking`); `Error::Silent(130)` when
 /// the operator cancels with Ctrl-C or Esc (nothing was created).
 pub fn ask(check: &AddressCheck, defaults: &Defaults) -> Result<NewPlatform> {
+    let _keys = KeysKept::new();
     let term = Term::stderr();
     let theme = dialoguer::theme::ColorfulTheme::default();
     let _ = term.write_line(&format!(
@@ -136,8 +137,47 @@ pub fn ask(check: &AddressCheck, defaults: &Defaults) -> Result<NewPlatform> {
     Ok(new)
 }
 
+/// Keeps keystrokes typed between two key reads. `console` switches the terminal to raw mode
+/// for each key it reads and back to canonical mode after, so a key that arrives while a prompt
+/// is being redrawn meets the line discipline: a Backspace there erases nothing and is gone, and
+/// the prompt ends up with text the operator deleted. This turns canonical mode and echo off for
+/// the whole wizard (output processing and signals stay as they were) and restores the
+/// terminal's settings when dropped.
+struct KeysKept {
+    tty: std::fs::File,
+    saved: rustix::termios::Termios,
+}
+
+impl KeysKept {
+    /// `None` when there is no terminal to adjust (nothing to keep then).
+    fn new() -> Option<KeysKept> {
+        use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+        let tty = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let saved = tcgetattr(&tty).ok()?;
+        let mut quiet = saved.clone();
+        quiet.local_modes &= !(LocalModes::ICANON | LocalModes::ECHO);
+        tcsetattr(&tty, OptionalActions::Now, &quiet).ok()?;
+        Some(KeysKept { tty, saved })
+    }
+}
+
+impl Drop for KeysKept {
+    fn drop(&mut self) {
+        let _ = rustix::termios::tcsetattr(
+            &self.tty,
+            rustix::termios::OptionalActions::Now,
+            &self.saved,
+        );
+    }
+}
+
 /// Ask again after a failed provisioning (the platform exists either way).
 pub fn ask_retry(error: &str) -> bool {
+    let _keys = KeysKept::new();
     let term = Term::stderr();
     let _ = term.write_line(&format!(
         "{} {error}",
