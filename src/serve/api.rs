@@ -174,7 +174,13 @@ where
     T: Serialize,
     F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
 {
-    let tx = RequestTx::begin(&app.requests, &tenant.schema, app.extension_schema.as_ref()).await;
+    let tx = RequestTx::begin(
+        &app.requests,
+        &tenant.schema,
+        app.extension_schema.as_ref(),
+        app.lock_timeout_set,
+    )
+    .await;
     let tx = match tx {
         Ok(tx) => tx,
         Err(e) => return failure(&e),

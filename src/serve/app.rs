@@ -52,6 +52,9 @@ pub struct App {
     /// Whether request queries may be named prepared statements (`serve.statement_cache` > 0);
     /// otherwise they use the unnamed statement, which lives only inside its transaction.
     pub persistent: bool,
+    /// Whether the request connections have the request lock timeout as their own default
+    /// (direct connections); otherwise each request transaction sets it.
+    pub lock_timeout_set: bool,
     /// The request pool's statement cache per connection (`serve.statement_cache`).
     pub statement_cache: usize,
     /// The registry, directly: setup routes, readiness, and the resolver's reloads.
@@ -196,11 +199,6 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
             Area::System | Area::Setup | Area::Bench => return next.run(req).await,
             Area::Tenant => {}
         }
-        let path_and_query = req
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "/".into());
         match app.resolver.current().resolve(&host, chrono::Utc::now()) {
             Resolution::Tenant(t) => {
                 span.record("tenant", t.name.as_str());
@@ -215,10 +213,13 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
                 tenant_label = t.schema.as_str().to_string();
                 maintenance(&t)
             }
-            Resolution::Moved { to } => redirect(
-                StatusCode::PERMANENT_REDIRECT,
-                &location(&app, &to, &host, &path_and_query),
-            ),
+            Resolution::Moved { to } => {
+                let path_and_query = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                redirect(
+                    StatusCode::PERMANENT_REDIRECT,
+                    &location(&app, &to, &host, path_and_query),
+                )
+            }
             Resolution::Unknown { host_address } => match (app.unknown_host, host_address) {
                 (UnknownHost::Redirect, Some(h)) if h != host.name.as_str() => {
                     // Temporary: an unknown host may become a platform any minute.

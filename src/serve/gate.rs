@@ -29,11 +29,11 @@ pub const REQUEST_LOCK_TIMEOUT: &str = "250ms";
 /// The SQLSTATE of a lock wait that timed out (`lock_not_available`).
 pub const LOCK_NOT_AVAILABLE: &str = "55P03";
 
-/// A request's transaction on a pooled connection: `search_path` and the short lock timeout
-/// set transaction-locally, in one round trip — the effect of [`crate::db::begin_tenant`]
-/// without a prepared statement: `BEGIN; SET LOCAL search_path TO "schema"; SET LOCAL
-/// lock_timeout = '250ms'` goes as one simple query (which a transaction-mode PgBouncer before
-/// 1.21 also takes). The schema reaches SQL text only as `SchemaName::sql()`.
+/// A request's transaction on a pooled connection: `search_path` set transaction-locally, in
+/// the same round trip as `BEGIN` — the effect of [`crate::db::begin_tenant`] without a
+/// prepared statement: `BEGIN; SET LOCAL search_path TO "schema"` goes as one simple query
+/// (which a transaction-mode PgBouncer before 1.21 also takes), with `SET LOCAL lock_timeout =
+/// '250ms'` added behind a pooler. The schema reaches SQL text only as `SchemaName::sql()`.
 ///
 /// It ends with [`commit`](Self::commit) or [`rollback`](Self::rollback). Dropped while open
 /// — a request future cancelled half-way, a panic — its connection is closed instead of going
@@ -47,20 +47,25 @@ pub struct RequestTx {
 }
 
 impl RequestTx {
-    /// Begin a tenant's request transaction.
+    /// Begin a tenant's request transaction. `lock_timeout_set` says the connection already
+    /// has the request lock timeout as its own default (a startup option of a direct
+    /// connection, see [`REQUEST_LOCK_TIMEOUT`]); otherwise — behind a transaction-mode pooler,
+    /// where a connection's settings cannot be trusted — it is set here, transaction-locally.
     pub async fn begin(
         pool: &PgPool,
         schema: &SchemaName,
         extension_schema: Option<&SchemaName>,
+        lock_timeout_set: bool,
     ) -> Result<RequestTx> {
-        RequestTx::begin_with(
-            pool,
+        let path = schema.search_path(extension_schema);
+        let statement = if lock_timeout_set {
+            format!("BEGIN; SET LOCAL search_path TO {path}")
+        } else {
             format!(
-                "BEGIN; SET LOCAL search_path TO {}; SET LOCAL lock_timeout = '{REQUEST_LOCK_TIMEOUT}'",
-                schema.search_path(extension_schema)
-            ),
-        )
-        .await
+                "BEGIN; SET LOCAL search_path TO {path}; SET LOCAL lock_timeout = '{REQUEST_LOCK_TIMEOUT}'"
+            )
+        };
+        RequestTx::begin_with(pool, statement).await
     }
 
     /// A plain transaction (the benchmark floor: same machinery, no switch).
@@ -68,18 +73,29 @@ impl RequestTx {
         RequestTx::begin_with(pool, "BEGIN".to_string()).await
     }
 
-    async fn begin_with(pool: &PgPool, statement: String) -> Result<RequestTx> {
-        let mut conn = pool.acquire().await?;
+    /// Begin with `statement` (a `BEGIN` and settings). The connection is owned by the
+    /// `RequestTx` before the statement is sent: a request cancelled while it is on the wire
+    /// closes the connection (see `Drop`) instead of handing a connection that may be inside a
+    /// transaction back to the pool.
+    #[doc(hidden)]
+    pub async fn begin_with(pool: &PgPool, statement: String) -> Result<RequestTx> {
+        let conn = pool.acquire().await?;
+        let mut tx = RequestTx { conn, open: true };
         match sqlx::raw_sql(AssertSqlSafe(statement))
-            .execute(&mut *conn)
+            .execute(&mut *tx.conn)
             .await
         {
-            Ok(_) => Ok(RequestTx { conn, open: true }),
+            Ok(_) => Ok(tx),
             Err(e) => {
-                // The BEGIN may have run before a later statement failed: end it here.
+                // The BEGIN may have run before a later statement failed: end it here. When
+                // that fails too, `open` stays set and the connection is closed on drop.
                 // language=PostgreSQL
-                if sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await.is_err() {
-                    conn.close_on_drop();
+                if sqlx::raw_sql("ROLLBACK")
+                    .execute(&mut *tx.conn)
+                    .await
+                    .is_ok()
+                {
+                    tx.open = false;
                 }
                 Err(e.into())
             }

@@ -63,21 +63,23 @@ pub struct ServeOptions {
 }
 
 /// Connect a pool for request traffic: `statement_cache` prepared statements per connection
-/// (0: unnamed statements only, for transaction-mode poolers).
+/// (0: unnamed statements only, for transaction-mode poolers), and `settings` as the
+/// connections' own defaults (startup options; only for direct connections, never through a
+/// pooler, whose server connections other clients share).
 pub async fn connect_requests(
     url: &str,
     size: u32,
     statement_cache: usize,
     timeout: Duration,
-    search_path: Option<String>,
+    settings: Vec<(&'static str, String)>,
 ) -> Result<PgPool> {
     let masked = mask_url(url);
     let mut opts = PgConnectOptions::from_str(url)
         .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?
         .application_name("tenantctl serve")
         .statement_cache_capacity(statement_cache);
-    if let Some(sp) = search_path {
-        opts = opts.options([("search_path", sp)]);
+    if !settings.is_empty() {
+        opts = opts.options(settings);
     }
     let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
         .await
@@ -117,7 +119,17 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     } else {
         DIRECT_STATEMENT_CACHE
     });
-    let requests = connect_requests(url, s.pool_size, statement_cache, timeout, None).await?;
+    // A direct connection carries the request lock timeout as its own default, which saves a
+    // statement per request; behind a pooler it is set in each request transaction.
+    let lock_timeout_set = !behind_pooler;
+    let own = |mut v: Vec<(&'static str, String)>| {
+        if lock_timeout_set {
+            v.push(("lock_timeout", gate::REQUEST_LOCK_TIMEOUT.to_string()));
+        }
+        v
+    };
+    let requests =
+        connect_requests(url, s.pool_size, statement_cache, timeout, own(vec![])).await?;
     let extension_schema = db::extension_schema(settings)?;
     let fixed = match opts.bench_fixed_schema {
         Some(schema) => {
@@ -132,7 +144,10 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
                 s.pool_size,
                 100,
                 timeout,
-                Some(schema.search_path(extension_schema.as_ref())),
+                own(vec![(
+                    "search_path",
+                    schema.search_path(extension_schema.as_ref()),
+                )]),
             )
             .await?;
             Some(FixedSchema { pool, schema })
@@ -150,6 +165,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     Ok(Arc::new(App {
         requests,
         persistent: statement_cache > 0,
+        lock_timeout_set,
         statement_cache,
         registry,
         resolver,

@@ -971,3 +971,50 @@ async fn an_unmigrated_registry_starts_not_ready(pool: PgPool) {
     let a = get(&app, "localhost", "/readyz").await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
 }
+
+/// A request cancelled while its `BEGIN ...` is on the wire (the client went away) must not
+/// hand a connection that is inside a transaction back to the pool: the next request would
+/// run in that transaction.
+#[sqlx::test(migrations = false)]
+async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(pool: PgPool) {
+    let env = Env::new(pool);
+    let requests = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&env.url)
+        .await
+        .unwrap();
+    let begin =
+        serve::gate::RequestTx::begin_with(&requests, "BEGIN; SELECT pg_sleep(1)".to_string());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), begin)
+            .await
+            .is_err(),
+        "the begin was still running when it was cancelled"
+    );
+    // The one connection of the pool, whichever it is now, is not inside the transaction
+    // that began a second ago.
+    let mut conn = requests.acquire().await.unwrap();
+    let age: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM clock_timestamp() - xact_start)::float8 \
+         FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let own = age < 0.15;
+    assert!(
+        own,
+        "the pool handed out a connection inside a transaction begun {age:.3} s ago"
+    );
+    drop(conn);
+    // And no session of this database is left idle in a transaction.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let stuck: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(stuck, 0);
+}
