@@ -163,26 +163,42 @@ pub async fn record_here(
 
 /// The optimistic variant of [`record_here`], for a transaction that applied the migrations it
 /// guessed were pending (its first statement wrote the status row already): in one statement,
-/// insert their tracking rows and return what the tracking table held before, so the caller
-/// can check the guess.
+/// insert their tracking rows and return a fingerprint of what the tracking table held before
+/// (see [`fingerprint`]), so the caller can check the guess. One aggregate row rather than the
+/// rows themselves: planning and sending the full read cost about as much as the migration.
 pub async fn record_guessed(
     conn: &mut PgConnection,
     applied: &[AppliedNow<'_>],
-) -> std::result::Result<Vec<super::Applied>, MigrationError> {
+) -> std::result::Result<String, MigrationError> {
     // language=PostgreSQL
     const SQL: &str = "WITH applied AS ( \
             INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
             SELECT u.v, u.d, TRUE, u.c, u.t \
             FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS u(v, d, c, t) \
          ) \
-         SELECT version, description, checksum, success FROM _sqlx_migrations ORDER BY version";
-    Ok(sqlx::query_as::<_, super::Applied>(SQL)
+         SELECT coalesce(string_agg(version::text || ':' || encode(checksum, 'hex') || ':' \
+                || CASE WHEN success THEN 't' ELSE 'f' END, ',' ORDER BY version), '') \
+         FROM _sqlx_migrations";
+    Ok(sqlx::query_scalar::<_, String>(SQL)
         .bind(applied.iter().map(|a| a.version).collect::<Vec<_>>())
         .bind(applied.iter().map(|a| a.description).collect::<Vec<_>>())
         .bind(applied.iter().map(|a| a.checksum).collect::<Vec<_>>())
         .bind(applied.iter().map(|a| a.execution_ns).collect::<Vec<_>>())
-        .fetch_all(&mut *conn)
+        .fetch_one(&mut *conn)
         .await?)
+}
+
+/// The fingerprint [`record_guessed`] returns for a tracking table that holds exactly these
+/// migrations, applied successfully, in version order: `version:checksum-hex:t,...`.
+pub fn fingerprint<'a>(held: impl Iterator<Item = (i64, &'a [u8])>) -> String {
+    let mut out = String::new();
+    for (i, (version, checksum)) in held.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&format!("{version}:{}:t", hex::encode(checksum)));
+    }
+    out
 }
 
 /// Like [`record`] for the platform that owns `schema`, when the registry has the status table
