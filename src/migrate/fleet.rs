@@ -1043,14 +1043,13 @@ async fn optimistic_in(
     // The guess holds when the table held exactly the set's other migrations, unchanged and
     // successful: then nothing drifted and the guessed ones were all that was pending.
     let held = status::record_guessed(&mut *tx, &applied_now).await?;
-    let mut others: Vec<&crate::migrate::Migration> =
-        set.ups().filter(|m| !guess.contains(&m.version)).collect();
-    others.sort_by_key(|m| m.version);
-    let expected = status::fingerprint(others.iter().map(|m| (m.version, m.checksum.as_ref())));
+    // `ups()` is in version order, as the fingerprint is.
+    let others = || set.ups().filter(|m| !guess.contains(&m.version));
+    let expected = status::fingerprint(others().map(|m| (m.version, m.checksum.as_ref())));
     if held != expected {
         return Ok(None);
     }
-    let current = others.last().map(|m| m.version);
+    let current = others().last().map(|m| m.version);
     if !status_written {
         status::record(&mut *tx, t.platform_id, &after, None).await?;
     }

@@ -208,12 +208,11 @@ pub async fn record_guessed(
 /// The fingerprint [`record_guessed`] returns for a tracking table that holds exactly these
 /// migrations, applied successfully, in version order: `version:checksum-hex:t,...`.
 pub fn fingerprint<'a>(held: impl Iterator<Item = (i64, &'a [u8])>) -> String {
+    use std::fmt::Write;
     let mut out = String::new();
     for (i, (version, checksum)) in held.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&format!("{version}:{}:t", hex::encode(checksum)));
+        let sep = if i > 0 { "," } else { "" };
+        let _ = write!(out, "{sep}{version}:{}:t", hex::encode(checksum));
     }
     out
 }
