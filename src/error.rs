@@ -58,7 +58,7 @@ pub enum Error {
     #[error("{source}")]
     Hinted { source: Box<Error>, hint: String },
 
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Db(#[from] sqlx::Error),
 
     #[error("{0}")]
@@ -141,6 +141,20 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
     )
+}
+
+/// A sqlx error for an operator. sqlx 0.9 ends a server error's text with " at line N", the line
+/// of PostgreSQL's own C source that raised it, which reads as a line of the operator's SQL;
+/// this gives the server's message alone.
+pub fn describe(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+        {
+            Some(pg) => pg.message().to_string(),
+            None => db.message().to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// The SQLSTATE of a database error, if it is one.

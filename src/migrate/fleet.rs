@@ -587,12 +587,17 @@ async fn execute(
                 Some(c) => c,
                 None => conn.insert(pool.acquire().await?),
             };
-            let (run, fatal) = work(pool, c, set, opts, mode, w).await;
-            if let Some(e) = fatal {
+            let worked = work(pool, c, set, opts, mode, w).await;
+            if let Some(e) = worked.fatal {
                 // The database went away: every further tenant would fail the same way.
                 return Err(Error::Db(e));
             }
-            emit(run);
+            if worked.discard
+                && let Some(c) = conn.take()
+            {
+                let _ = c.close().await;
+            }
+            emit(worked.run);
         }
     };
     let res = futures::future::try_join_all((0..opts.jobs.max(1)).map(|_| worker())).await;
@@ -758,8 +763,17 @@ impl<T: Into<MigrationError>> From<T> for Failed {
     }
 }
 
-/// One tenant's transaction on the worker's connection. Returns its summary line, and the
-/// error when the database itself went away (the run stops then).
+/// What became of one tenant's transaction, for the worker.
+struct Worked {
+    run: TenantRun,
+    /// The database went away: the run stops with this error.
+    fatal: Option<sqlx::Error>,
+    /// The connection is out of step with the server (see [`status::applied_here`]): close it
+    /// and take a new one for the next tenant.
+    discard: bool,
+}
+
+/// One tenant's transaction on the worker's connection.
 async fn work(
     pool: &PgPool,
     conn: &mut PgConnection,
@@ -767,22 +781,18 @@ async fn work(
     opts: &Options,
     mode: Mode,
     w: Work,
-) -> (TenantRun, Option<sqlx::Error>) {
+) -> Worked {
     let started = Instant::now();
     let t = &w.target;
-    let res = match (&w.guess, mode) {
-        (Some(guess), Mode::Up) => match optimistic(conn, set, opts, t, guess).await {
-            Ok(Some(done)) => Ok(done),
-            // Busy, no schema, a lock timeout, the database gone: the careful path would only
-            // meet the same again.
-            Err(f) if !worth_a_careful_retry(&f.error) => Err(f),
-            // The guess was wrong, or a migration failed on what may be a drifted schema:
-            // nothing was kept; read first and say exactly why.
-            Ok(None) | Err(_) => transact(conn, set, opts, mode, t).await,
-        },
-        _ => transact(conn, set, opts, mode, t).await,
-    };
+    let res = transact(conn, set, opts, mode, t, w.guess.as_deref()).await;
     let elapsed = started.elapsed().as_millis() as u64;
+    let discard = matches!(
+        res,
+        Err(Failed {
+            error: MigrationError::Read(_),
+            ..
+        })
+    );
     match res {
         Ok(done) => {
             let outcome = match (mode, done.versions.is_empty()) {
@@ -796,18 +806,28 @@ async fn work(
             run.to = done.to;
             run.versions = done.versions;
             run.duration_ms = elapsed;
-            (run, None)
+            Worked {
+                run,
+                fatal: None,
+                discard,
+            }
         }
         Err(Failed {
-            error: MigrationError::Db(e),
+            error: MigrationError::Db(e) | MigrationError::Read(e),
             ..
-        }) if crate::error::is_connection_error(&e) => {
-            (run_of(t, w.from, Outcome::Failed), Some(e))
-        }
+        }) if crate::error::is_connection_error(&e) => Worked {
+            run: run_of(t, w.from, Outcome::Failed),
+            fatal: Some(e),
+            discard,
+        },
         Err(f) => {
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
-            (run, None)
+            Worked {
+                run,
+                fatal: None,
+                discard,
+            }
         }
     }
 }
@@ -815,18 +835,24 @@ async fn work(
 /// The transaction of [`work`], in as few round trips as a psql session would need: one
 /// statement sets lock_timeout and the search_path, tries the platform's lock (the one
 /// provisioning takes, so a tenant is never migrated and provisioned at once; when it is taken,
-/// a second statement waits for it, at most lock_timeout) and says whether
-/// the schema and its tracking table exist; one reads the applied versions; the migrations'
-/// SQL; one statement writes the tracking rows and the status row; commit.
+/// a second statement waits for it, at most lock_timeout), says whether the schema and its
+/// tracking table exist and, with a `guess`, writes the status row the run expects; a COPY reads
+/// the applied versions; the migrations' SQL; one statement writes the tracking rows (and the
+/// status row, when the guess was wrong); commit.
+///
+/// `guess` is what the stored status suggests is pending. It is only a hint (a restored or
+/// hand-edited schema may hold something else): the transaction always plans from what the
+/// tracking table holds, and the guess only decides whether the status row is written up front.
 async fn transact(
     conn: &mut PgConnection,
     set: &MigrationSet,
     opts: &Options,
     mode: Mode,
     t: &Target,
+    guess: Option<&[i64]>,
 ) -> std::result::Result<Done, Failed> {
     let mut tx = conn.begin().await?;
-    match transact_in(&mut tx, set, opts, mode, t).await {
+    match transact_in(&mut tx, set, opts, mode, t, guess).await {
         Ok(done) => {
             tx.commit().await?;
             Ok(done)
@@ -847,10 +873,15 @@ async fn transact_in(
     opts: &Options,
     mode: Mode,
     t: &Target,
+    guess: Option<&[i64]>,
 ) -> std::result::Result<Done, Failed> {
-    let (tracked, _) = enter(&mut *tx, set, opts, t, None).await?;
+    let guessed = match (mode, guess) {
+        (Mode::Up, Some(g)) => Some(Facts::current(g.iter().copied().max(), set)),
+        _ => None,
+    };
+    let (tracked, status_written) = enter(&mut *tx, set, opts, t, guessed.as_ref()).await?;
     let applied = if tracked {
-        status::applied_here(&mut *tx).await?
+        status::applied_here(&mut *tx, &t.schema).await?
     } else {
         Vec::new()
     };
@@ -898,7 +929,12 @@ async fn transact_in(
             Facts::from_plan(&plan(set, &left), set)
         }
     };
-    if tracked || !applied_now.is_empty() {
+    if status_written && guessed.as_ref() == Some(&after) {
+        // The usual case: the guess held, and the first statement wrote this status already.
+        status::insert_applied(&mut *tx, &applied_now)
+            .await
+            .map_err(fail)?;
+    } else if tracked || status_written || !applied_now.is_empty() {
         status::record_here(&mut *tx, t.platform_id, &applied_now, &reverted, &after)
             .await
             .map_err(fail)?;
@@ -912,14 +948,6 @@ async fn transact_in(
         versions,
         to: after.version,
     })
-}
-
-fn worth_a_careful_retry(e: &MigrationError) -> bool {
-    match e {
-        MigrationError::Failed { sqlstate, .. } => sqlstate.as_deref() != Some("55P03"),
-        MigrationError::Db(d) => !crate::error::is_connection_error(d),
-        _ => false,
-    }
 }
 
 /// The first statement of a tenant's transaction: lock_timeout and the search_path, the
@@ -986,76 +1014,4 @@ async fn enter(
         });
     }
     Ok((tracked, written > 0))
-}
-
-/// The fast path for a tenant the stored status says is behind: apply the guessed versions,
-/// then, in the statement that records them, read what the tracking table held before and
-/// update the status row. Commit only when what it held is exactly what the guess assumed
-/// (no drift, nothing else pending); otherwise roll back and return `None`, and the careful
-/// path ([`transact`]) reads first. A run of five statements, like psql's floor.
-async fn optimistic(
-    conn: &mut PgConnection,
-    set: &MigrationSet,
-    opts: &Options,
-    t: &Target,
-    guess: &[i64],
-) -> std::result::Result<Option<Done>, Failed> {
-    let mut tx = conn.begin().await?;
-    match optimistic_in(&mut tx, set, opts, t, guess).await {
-        Ok(Some(done)) => {
-            tx.commit().await?;
-            Ok(Some(done))
-        }
-        other => {
-            // See `transact` for why this is not left to the drop.
-            let _ = tx.rollback().await;
-            other
-        }
-    }
-}
-
-async fn optimistic_in(
-    tx: &mut PgConnection,
-    set: &MigrationSet,
-    opts: &Options,
-    t: &Target,
-    guess: &[i64],
-) -> std::result::Result<Option<Done>, Failed> {
-    let to = guess.iter().copied().max();
-    let after = Facts::current(to, set);
-    let (tracked, status_written) = enter(&mut *tx, set, opts, t, Some(&after)).await?;
-    if !tracked {
-        return Ok(None);
-    }
-    let mut applied_now = Vec::with_capacity(guess.len());
-    for &v in guess {
-        let Some(m) = set.up(v) else {
-            return Ok(None);
-        };
-        let ns = run_sql(&mut *tx, m).await?;
-        applied_now.push(AppliedNow {
-            version: m.version,
-            description: m.description.as_ref(),
-            checksum: m.checksum.as_ref(),
-            execution_ns: ns,
-        });
-    }
-    // The guess holds when the table held exactly the set's other migrations, unchanged and
-    // successful: then nothing drifted and the guessed ones were all that was pending.
-    let held = status::record_guessed(&mut *tx, &applied_now).await?;
-    // `ups()` is in version order, as the fingerprint is.
-    let others = || set.ups().filter(|m| !guess.contains(&m.version));
-    let expected = status::fingerprint(others().map(|m| (m.version, m.checksum.as_ref())));
-    if held != expected {
-        return Ok(None);
-    }
-    let current = others().last().map(|m| m.version);
-    if !status_written {
-        status::record(&mut *tx, t.platform_id, &after, None).await?;
-    }
-    Ok(Some(Done {
-        from: current,
-        versions: guess.to_vec(),
-        to,
-    }))
 }

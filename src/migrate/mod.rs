@@ -189,14 +189,18 @@ pub enum MigrationError {
     MissingSchema(String),
     #[error("platform is busy: another run (provisioning, restore, ...) holds its lock")]
     Busy,
-    #[error("{0}")]
+    /// Reading the tracking table failed; the connection is out of step (see
+    /// [`status::applied_here`]) and must be closed.
+    #[error("could not read the tracking table: {}", crate::error::describe(.0))]
+    Read(sqlx::Error),
+    #[error("{}", crate::error::describe(.0))]
     Db(#[from] sqlx::Error),
 }
 
 impl From<MigrationError> for Error {
     fn from(e: MigrationError) -> Self {
         match e {
-            MigrationError::Db(d) => Error::Db(d),
+            MigrationError::Db(d) | MigrationError::Read(d) => Error::Db(d),
             other => Error::Other(anyhow::anyhow!(other.to_string())),
         }
     }
@@ -279,7 +283,7 @@ fn join(versions: &[i64]) -> String {
 impl MigrationError {
     /// Whether the database went away (the run should stop rather than blame each tenant).
     pub fn is_connection_error(&self) -> bool {
-        matches!(self, MigrationError::Db(e) if crate::error::is_connection_error(e))
+        matches!(self, MigrationError::Db(e) | MigrationError::Read(e) if crate::error::is_connection_error(e))
     }
 }
 

@@ -377,6 +377,59 @@ async fn a_table_locked_by_the_application_fails_only_that_tenant(pool: PgPool) 
     assert!(has_column(&env, &locked_schema, "posts", "summary").await);
 }
 
+/// The tracking table is read with COPY; when that COPY fails (here: its table is locked), sqlx
+/// leaves the connection out of step with the server. The worker must close it and go on with
+/// a new one: with one job, the tenants after the failed one run on that same worker.
+#[sqlx::test(migrations = false)]
+async fn a_locked_tracking_table_fails_that_tenant_and_the_worker_goes_on(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let (locked_name, locked_schema) = tenants[0].clone();
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let mut app = env.pool.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE \"{locked_schema}\"._sqlx_migrations IN ACCESS EXCLUSIVE MODE"
+    )))
+    .execute(&mut *app)
+    .await
+    .unwrap();
+    let r = env
+        .run(&[
+            "migrate",
+            "--tenant-migrations",
+            dir,
+            "--jobs",
+            "1",
+            "--lock-timeout",
+            "300ms",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let rows = rows(&v);
+    let locked = row(&rows, &locked_name);
+    assert_eq!(locked["outcome"], "failed");
+    let error = locked["error"].as_str().unwrap();
+    assert!(
+        error.contains("could not read the tracking table") && error.contains("lock timeout"),
+        "{locked}"
+    );
+    assert!(!has_column(&env, &locked_schema, "posts", "summary").await);
+    for (name, schema) in &tenants[1..] {
+        assert_eq!(row(&rows, name)["outcome"], "migrated", "{v}");
+        assert!(has_column(&env, schema, "posts", "summary").await);
+        assert_eq!(env.versions(schema).await.last(), Some(&NEW));
+    }
+    app.rollback().await.unwrap();
+    env.run(&["migrate", "--tenant-migrations", dir])
+        .await
+        .ok()
+        .stdout_has("1 migrated, 3 up to date");
+    assert_eq!(env.versions(&locked_schema).await.last(), Some(&NEW));
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time(pool: PgPool) {
     let (env, tenants) = fleet(pool, 2).await;
