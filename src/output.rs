@@ -79,6 +79,8 @@ pub trait Tabular: Serialize {
 pub struct Out {
     pub format: Format,
     pub term: Term,
+    /// `-q`: notes for people are left out (errors still reach stderr).
+    pub quiet: bool,
 }
 
 impl Out {
@@ -180,9 +182,11 @@ impl Out {
         Ok(())
     }
 
-    /// A note for people on stderr (never part of the result).
+    /// A note for people on stderr (never part of the result); none with `-q`.
     pub fn note(&self, text: &str) {
-        eprintln!("{text}");
+        if !self.quiet {
+            eprintln!("{text}");
+        }
     }
 
     /// A progress bar on stderr, hidden unless stderr is a terminal.

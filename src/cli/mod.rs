@@ -201,7 +201,11 @@ impl Ctx {
     pub fn new(config: Config, global: &GlobalOpts, term: Term) -> Ctx {
         let format = Format::parse(&config.settings.output);
         Ctx {
-            out: Out { format, term },
+            out: Out {
+                format,
+                term,
+                quiet: global.quiet > 0,
+            },
             assume_yes: global.assume_yes(),
             config,
             pool: tokio::sync::OnceCell::new(),

@@ -286,7 +286,7 @@ impl History {
         } else {
             Out {
                 format: Format::Csv,
-                term: ctx.out.term,
+                ..ctx.out
             }
         };
         if out.format == Format::Csv {

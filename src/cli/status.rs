@@ -79,6 +79,7 @@ impl Status {
                     Some(_) => Out {
                         format: Format::Table,
                         term: crate::output::Term::none(),
+                        quiet: ctx.out.quiet,
                     },
                     None => ctx.out,
                 };

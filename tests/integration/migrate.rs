@@ -151,10 +151,17 @@ async fn registry_first_then_every_tenant_and_a_noop_changes_nothing(pool: PgPoo
     for (_, schema) in &tenants {
         assert_eq!(env.versions(schema).await.len(), 10);
     }
-    // The human summary.
-    env.run(&["migrate"]).await.ok().stdout_has(
-        "4 tenant(s): 0 migrated, 4 up to date, 0 failed (latest version 20260101000010)",
-    );
+    // The human summary, with the registry's line as a note on stderr; `-q` (errors only)
+    // leaves the note out and keeps the result.
+    let summary = "4 tenant(s): 0 migrated, 4 up to date, 0 failed (latest version 20260101000010)";
+    env.run(&["migrate"])
+        .await
+        .ok()
+        .stdout_has(summary)
+        .stderr_has("registry: up to date");
+    let r = env.run(&["migrate", "-q"]).await;
+    r.ok().stdout_has(summary);
+    assert_eq!(r.stderr, "", "-q prints no notes");
 }
 
 #[sqlx::test(migrations = false)]
