@@ -201,16 +201,46 @@ impl RunArgs {
         };
         let jobs = self.parallel.jobs(ctx);
         let pool = pool_for(ctx, jobs).await?;
-        let registry_exists = registry_exists(&pool).await?;
+        // The run lock's own connection opens while the targets are resolved.
+        let lock_conn = async {
+            match self.dry_run {
+                true => Ok(None),
+                false => lock::connect(&pool).await.map(Some),
+            }
+        };
+        let (lock_conn, targets) = tokio::join!(lock_conn, self.targets(&pool, set.is_some()));
+        let (filter, canary) = targets?;
+        let guard = match lock_conn? {
+            None => None,
+            Some(conn) => {
+                let out = ctx.out;
+                Some(
+                    lock::acquire_on(conn, RunLock::Migrate, !self.no_wait, |m| out.note(m))
+                        .await?,
+                )
+            }
+        };
+        let res = self
+            .migrate(ctx, &pool, set.as_ref(), filter, canary, jobs)
+            .await;
+        if let Some(g) = guard {
+            g.release().await?;
+        }
+        res
+    }
+
+    /// The tenants this run targets (`--tenant`, `--exclude`) and its canaries; names that
+    /// are not (migratable) tenants are an error here, before any migration runs.
+    async fn targets(&self, pool: &PgPool, tenants: bool) -> Result<(Filter, Canary)> {
         let mut filter = Filter::default();
         let mut canary = Canary::None;
-        if set.is_some() && registry_exists {
-            filter = self.filter.resolve(&pool).await?;
+        if tenants && registry_exists(pool).await? {
+            filter = self.filter.resolve(pool).await?;
             if let Some(n) = self.canary {
                 canary = Canary::First(n as usize);
             } else if !self.canary_tenants.is_empty() {
                 canary = Canary::Named(
-                    fleet::resolve(&pool, &self.canary_tenants, Wanted::Migratable).await?,
+                    fleet::resolve(pool, &self.canary_tenants, Wanted::Migratable).await?,
                 );
             }
         } else if !self.filter.tenants.is_empty() || !self.canary_tenants.is_empty() {
@@ -223,20 +253,7 @@ impl RunArgs {
                     .unwrap_or_default(),
             ));
         }
-
-        let guard = if self.dry_run {
-            None
-        } else {
-            let out = ctx.out;
-            Some(lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?)
-        };
-        let res = self
-            .migrate(ctx, &pool, set.as_ref(), filter, canary, jobs)
-            .await;
-        if let Some(g) = guard {
-            g.release().await?;
-        }
-        res
+        Ok((filter, canary))
     }
 
     async fn migrate(

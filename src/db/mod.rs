@@ -58,22 +58,35 @@ async fn connect_url_tweaked(
         std::time::Duration::from_secs(5),
     );
     let opts = tweak(opts);
-    // One direct attempt first: the pool retries refused connections until its timeout, while
-    // an operator wants "connection refused" at once.
-    let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
-        .await
-        .map_err(|_| Error::Unreachable {
-            what: "database",
-            target: masked.clone(),
-            reason: format!("no answer within {}", humantime::format_duration(timeout)),
-        })?
-        .map_err(|e| unreachable_or(e, &masked))?;
+    // The pool retries refused connections until its timeout, while an operator wants
+    // "connection refused" at once: one direct attempt runs beside the pool's first connection
+    // (no extra wait when the server is up), and its failure is the answer.
+    let pool = tokio::spawn(
+        PgPoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(timeout)
+            .connect_with(opts.clone()),
+    );
+    let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await;
+    let probe = match probe {
+        Ok(Ok(conn)) => conn,
+        Ok(Err(e)) => {
+            pool.abort();
+            return Err(unreachable_or(e, &masked));
+        }
+        Err(_) => {
+            pool.abort();
+            return Err(Error::Unreachable {
+                what: "database",
+                target: masked,
+                reason: format!("no answer within {}", humantime::format_duration(timeout)),
+            });
+        }
+    };
     let _ = probe.close().await;
-    let pool = PgPoolOptions::new()
-        .max_connections(max_connections.max(1))
-        .acquire_timeout(timeout)
-        .connect_with(opts)
+    let pool = pool
         .await
+        .map_err(|e| Error::Other(anyhow::anyhow!("connecting: {e}")))?
         .map_err(|e| unreachable_or(e, &masked))?;
     Ok(pool)
 }

@@ -30,8 +30,23 @@ pub async fn acquire(
     wait: bool,
     note: impl FnOnce(&str),
 ) -> Result<RunLockGuard> {
-    let opts = pool.connect_options();
-    let mut conn = PgConnection::connect_with(&opts).await?;
+    acquire_on(connect(pool).await?, lock, wait, note).await
+}
+
+/// A connection of its own for the lock, outside the pool (so it is never handed to anyone
+/// else while it holds the lock). Open it early, beside other work, and lock with
+/// [`acquire_on`].
+pub async fn connect(pool: &PgPool) -> Result<PgConnection> {
+    Ok(PgConnection::connect_with(&pool.connect_options()).await?)
+}
+
+/// [`acquire`] on a connection from [`connect`].
+pub async fn acquire_on(
+    mut conn: PgConnection,
+    lock: RunLock,
+    wait: bool,
+    note: impl FnOnce(&str),
+) -> Result<RunLockGuard> {
     if locks::try_lock(&mut conn, lock).await? {
         return Ok(RunLockGuard { conn, lock });
     }

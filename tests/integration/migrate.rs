@@ -336,6 +336,38 @@ async fn a_syntax_error_leaves_every_schema_at_the_old_version(pool: PgPool) {
     }
 }
 
+/// An application transaction that holds `mode` on `schema.table` until it ends.
+async fn app_locks(
+    env: &Env,
+    schema: &str,
+    table: &str,
+    mode: &str,
+) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut app = env.pool.begin().await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "LOCK TABLE \"{schema}\".\"{table}\" IN {mode} MODE"
+    )))
+    .execute(&mut *app)
+    .await
+    .unwrap();
+    app
+}
+
+/// `migrate -o json` with the set in `dir` and a 300 ms lock_timeout.
+async fn migrate_json_with_lock_timeout(env: &Env, dir: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--lock-timeout",
+        "300ms",
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    env.run(&args).await
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_table_locked_by_the_application_fails_only_that_tenant(pool: PgPool) {
     let (env, tenants) = fleet(pool, 2).await;
@@ -343,24 +375,8 @@ async fn a_table_locked_by_the_application_fails_only_that_tenant(pool: PgPool) 
     let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
     let dir = dir.to_str().unwrap();
     // An application transaction reading posts holds its lock until it ends.
-    let mut app = env.pool.begin().await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "LOCK TABLE \"{locked_schema}\".posts IN ACCESS SHARE MODE"
-    )))
-    .execute(&mut *app)
-    .await
-    .unwrap();
-    let r = env
-        .run(&[
-            "migrate",
-            "--tenant-migrations",
-            dir,
-            "--lock-timeout",
-            "300ms",
-            "-o",
-            "json",
-        ])
-        .await;
+    let app = app_locks(&env, &locked_schema, "posts", "ACCESS SHARE").await;
+    let r = migrate_json_with_lock_timeout(&env, dir, &[]).await;
     r.code(3);
     let v = r.json();
     let rows = rows(&v);
@@ -393,26 +409,8 @@ async fn a_locked_tracking_table_fails_that_tenant_and_the_worker_goes_on(pool: 
     let (locked_name, locked_schema) = tenants[0].clone();
     let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
     let dir = dir.to_str().unwrap();
-    let mut app = env.pool.begin().await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "LOCK TABLE \"{locked_schema}\"._sqlx_migrations IN ACCESS EXCLUSIVE MODE"
-    )))
-    .execute(&mut *app)
-    .await
-    .unwrap();
-    let r = env
-        .run(&[
-            "migrate",
-            "--tenant-migrations",
-            dir,
-            "--jobs",
-            "1",
-            "--lock-timeout",
-            "300ms",
-            "-o",
-            "json",
-        ])
-        .await;
+    let app = app_locks(&env, &locked_schema, "_sqlx_migrations", "ACCESS EXCLUSIVE").await;
+    let r = migrate_json_with_lock_timeout(&env, dir, &["--jobs", "1"]).await;
     r.code(3);
     let v = r.json();
     let rows = rows(&v);
