@@ -23,7 +23,7 @@ use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use sqlx::pool::PoolConnection;
-use sqlx::{PgConnection, PgPool, Postgres};
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use std::time::{Duration, Instant};
 
 /// One tenant schema to work on.
@@ -784,19 +784,7 @@ async fn work(
 ) -> Worked {
     let started = Instant::now();
     let t = &w.target;
-    let mut res = transact(conn, set, opts, mode, t, w.guess.as_deref()).await;
-    if matches!(
-        res,
-        Err(Failed {
-            error: MigrationError::Folded(_),
-            ..
-        })
-    ) {
-        // The one-message path failed somewhere in the migrations or the bookkeeping: run the
-        // tenant again statement by statement, which says exactly which migration failed and
-        // why (or succeeds, if what failed was transient).
-        res = transact(conn, set, opts, mode, t, None).await;
-    }
+    let res = transact(conn, set, opts, mode, t, w.guess.as_deref()).await;
     let elapsed = started.elapsed().as_millis() as u64;
     let discard = matches!(
         res,
@@ -844,22 +832,17 @@ async fn work(
     }
 }
 
-/// The transaction of [`work`], in fewer round trips than a psql session needs for the same
-/// work. One statement sets lock_timeout and the search_path, tries the platform's lock (the
-/// one provisioning takes, so a tenant is never migrated and provisioned at once; when it is
-/// taken, a second statement waits for it, at most lock_timeout), says whether the schema and
-/// its tracking table exist and, with a `guess`, writes the status row the run expects and
-/// hands the tracking rows it would write to the transaction (as a setting). A COPY reads the
-/// applied versions. When they are what the guess said, one message carries the migrations'
-/// SQL, the tracking rows and the COMMIT (see [`run_folded`]); otherwise each migration runs on
-/// its own, then one statement writes the tracking rows and the status row, then COMMIT.
+/// The transaction of [`work`], in as few round trips as a psql session would need: one
+/// statement sets lock_timeout and the search_path, tries the platform's lock (the one
+/// provisioning takes, so a tenant is never migrated and provisioned at once; when it is taken,
+/// a second statement waits for it, at most lock_timeout), says whether the schema and its
+/// tracking table exist and, with a `guess`, writes the status row the run expects; a COPY reads
+/// the applied versions; the migrations' SQL; one statement writes the tracking rows (and the
+/// status row, when the guess was wrong); commit.
 ///
 /// `guess` is what the stored status suggests is pending. It is only a hint (a restored or
 /// hand-edited schema may hold something else): the transaction always plans from what the
-/// tracking table holds, and the guess only decides what is prepared up front.
-///
-/// NOTE: BEGIN, COMMIT and ROLLBACK are sent as plain SQL, not through sqlx's `Transaction`:
-/// the one-message path commits inside its message, which a `Transaction` cannot know about.
+/// tracking table holds, and the guess only decides whether the status row is written up front.
 async fn transact(
     conn: &mut PgConnection,
     set: &MigrationSet,
@@ -868,94 +851,22 @@ async fn transact(
     t: &Target,
     guess: Option<&[i64]>,
 ) -> std::result::Result<Done, Failed> {
-    sqlx::raw_sql("BEGIN").execute(&mut *conn).await?;
-    match transact_in(&mut *conn, set, opts, mode, t, guess).await {
-        Ok((done, true)) => Ok(done),
-        Ok((done, false)) => {
-            sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+    let mut tx = conn.begin().await?;
+    match transact_in(&mut tx, set, opts, mode, t, guess).await {
+        Ok(done) => {
+            tx.commit().await?;
             Ok(done)
         }
         Err(f) => {
-            // NOTE: roll back now, before the failure is recorded on another connection (which
-            // would wait for this transaction's row locks). After a failed COMMIT inside the
-            // one-message path there is no transaction left, and the server only warns.
-            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            // NOTE: roll back now: a dropped transaction only queues its ROLLBACK until the
+            // connection's next use, and recording the failure on another connection would
+            // wait for this transaction's row locks meanwhile.
+            let _ = tx.rollback().await;
             Err(f)
         }
     }
 }
 
-/// The tracking rows a guess would write, as the JSON [`run_folded`] reads back from the
-/// transaction's `tenantctl.record` setting; empty without a guess.
-fn record_json(set: &MigrationSet, guess: Option<&[i64]>) -> String {
-    let Some(guess) = guess else {
-        return String::new();
-    };
-    let rows: Vec<serde_json::Value> = guess
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &v)| {
-            set.up(v).map(|m| {
-                serde_json::json!({
-                    "i": i,
-                    "version": m.version,
-                    "description": m.description.as_ref(),
-                    "checksum": hex::encode(m.checksum.as_ref()),
-                })
-            })
-        })
-        .collect();
-    serde_json::Value::Array(rows).to_string()
-}
-
-/// The migrations `ups`, their tracking rows and the COMMIT in one simple-query message, for a
-/// tenant whose first statement stored the rows (see [`record_json`]) and wrote its status row.
-/// Each migration's time is taken by the server (`clock_timestamp()` before and after it), as
-/// sqlx would take it around the statement. Any failure is [`MigrationError::Folded`]: the
-/// caller rolls back and runs the tenant again statement by statement, which tells a failing
-/// migration from the bookkeeping.
-///
-/// Values reach the INSERT only through the transaction's settings (bound in the first
-/// statement), never as SQL text; the text is the migrations' own SQL and constants.
-async fn run_folded(
-    conn: &mut PgConnection,
-    ups: &[&super::Migration],
-) -> std::result::Result<(), MigrationError> {
-    // language=PostgreSQL
-    const MARK: &str =
-        "SELECT set_config('tenantctl.t{i}', extract(epoch FROM clock_timestamp())::text, true);\n";
-    // language=PostgreSQL
-    const RECORD: &str = "INSERT INTO _sqlx_migrations \
-            (version, description, success, checksum, execution_time) \
-        SELECT r.version, r.description, TRUE, decode(r.checksum, 'hex'), \
-            ((current_setting('tenantctl.t' || (r.i + 1))::numeric \
-              - current_setting('tenantctl.t' || r.i)::numeric) * 1e9)::bigint \
-        FROM json_to_recordset(current_setting('tenantctl.record')::json) \
-            AS r(i int, version bigint, description text, checksum text);\n\
-        COMMIT";
-    let mut text = String::new();
-    for (i, m) in ups.iter().enumerate() {
-        text.push_str(&MARK.replace("{i}", &i.to_string()));
-        text.push_str(m.sql.as_str());
-        // A last line that is a `--` comment must not swallow what follows.
-        text.push_str("\n;\n");
-    }
-    text.push_str(&MARK.replace("{i}", &ups.len().to_string()));
-    text.push_str(RECORD);
-    sqlx::raw_sql(sqlx::AssertSqlSafe(text))
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| {
-            if crate::error::is_connection_error(&e) {
-                MigrationError::Db(e)
-            } else {
-                MigrationError::Folded(e)
-            }
-        })?;
-    Ok(())
-}
-
-/// Returns what the transaction did, and whether it committed already (the one-message path).
 async fn transact_in(
     tx: &mut PgConnection,
     set: &MigrationSet,
@@ -963,16 +874,12 @@ async fn transact_in(
     mode: Mode,
     t: &Target,
     guess: Option<&[i64]>,
-) -> std::result::Result<(Done, bool), Failed> {
-    let (guessed, record) = match (mode, guess) {
-        (Mode::Up, Some(g)) => (
-            Some(Facts::current(g.iter().copied().max(), set)),
-            record_json(set, Some(g)),
-        ),
-        _ => (None, String::new()),
+) -> std::result::Result<Done, Failed> {
+    let guessed = match (mode, guess) {
+        (Mode::Up, Some(g)) => Some(Facts::current(g.iter().copied().max(), set)),
+        _ => None,
     };
-    let (tracked, status_written) =
-        enter(&mut *tx, set, opts, t, guessed.as_ref(), &record).await?;
+    let (tracked, status_written) = enter(&mut *tx, set, opts, t, guessed.as_ref()).await?;
     let applied = if tracked {
         status::applied_here(&mut *tx, &t.schema).await?
     } else {
@@ -995,26 +902,6 @@ async fn transact_in(
                 ensure_tracking_table(&mut *tx, &t.schema)
                     .await
                     .map_err(|e| fail(e.into()))?;
-            }
-            let after = Facts::current(p.pending.iter().copied().chain(p.current).max(), set);
-            if tracked
-                && status_written
-                && guess == Some(p.pending.as_slice())
-                && guessed.as_ref() == Some(&after)
-            {
-                // The usual case: everything is as the stored status said.
-                let ups: Vec<_> = p
-                    .pending
-                    .iter()
-                    .map(|&v| set.up(v).expect("planned from the set"))
-                    .collect();
-                run_folded(&mut *tx, &ups).await.map_err(fail)?;
-                let done = Done {
-                    from: p.current,
-                    versions: p.pending.clone(),
-                    to: after.version,
-                };
-                return Ok((done, true));
             }
             for &v in &p.pending {
                 let m = set.up(v).expect("planned from the set");
@@ -1043,7 +930,7 @@ async fn transact_in(
         }
     };
     if status_written && guessed.as_ref() == Some(&after) {
-        // The first statement wrote this status already.
+        // The usual case: the guess held, and the first statement wrote this status already.
         status::insert_applied(&mut *tx, &applied_now)
             .await
             .map_err(fail)?;
@@ -1056,14 +943,11 @@ async fn transact_in(
         Mode::Up => applied_now.iter().map(|a| a.version).collect(),
         Mode::Down { .. } => reverted,
     };
-    Ok((
-        Done {
-            from: p.current,
-            versions,
-            to: after.version,
-        },
-        false,
-    ))
+    Ok(Done {
+        from: p.current,
+        versions,
+        to: after.version,
+    })
 }
 
 /// The first statement of a tenant's transaction: lock_timeout and the search_path, the
@@ -1079,19 +963,11 @@ async fn enter(
     opts: &Options,
     t: &Target,
     status: Option<&Facts>,
-    record: &str,
 ) -> std::result::Result<(bool, bool), Failed> {
     // language=PostgreSQL
-    let (locked, schema_exists, tracked, _, _, written, _): (
-        bool,
-        bool,
-        bool,
-        String,
-        String,
-        i64,
-        String,
-    ) = sqlx::query_as(
-        "WITH status AS ( \
+    let (locked, schema_exists, tracked, _, _, written): (bool, bool, bool, String, String, i64) =
+        sqlx::query_as(
+            "WITH status AS ( \
                 UPDATE tenantctl.tenant_migrations SET version = $7, latest_version = $8, \
                     pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
                     last_success_at = now(), updated_at = now() \
@@ -1102,23 +978,22 @@ async fn enter(
                     EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
                     to_regclass($4) IS NOT NULL, \
                     set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
-                    (SELECT count(*) FROM status), set_config('tenantctl.record', $13, true)",
-    )
-    .bind(locks::CLASS + 1)
-    .bind(t.platform_id as i32)
-    .bind(t.schema.as_str())
-    .bind(super::tracking(&t.schema))
-    .bind(format!("{}ms", opts.lock_timeout.as_millis()))
-    .bind(t.schema.search_path(opts.extension_schema.as_ref()))
-    .bind(status.and_then(|f| f.version))
-    .bind(status.and_then(|f| f.latest))
-    .bind(status.map(|f| f.pending).unwrap_or_default())
-    .bind(status.is_some_and(|f| f.drift))
-    .bind(status.is_some())
-    .bind(t.platform_id)
-    .bind(record)
-    .fetch_one(&mut *tx)
-    .await?;
+                    (SELECT count(*) FROM status)",
+        )
+        .bind(locks::CLASS + 1)
+        .bind(t.platform_id as i32)
+        .bind(t.schema.as_str())
+        .bind(super::tracking(&t.schema))
+        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(t.schema.search_path(opts.extension_schema.as_ref()))
+        .bind(status.and_then(|f| f.version))
+        .bind(status.and_then(|f| f.latest))
+        .bind(status.map(|f| f.pending).unwrap_or_default())
+        .bind(status.is_some_and(|f| f.drift))
+        .bind(status.is_some())
+        .bind(t.platform_id)
+        .fetch_one(&mut *tx)
+        .await?;
     if !locked {
         // Another run works on this tenant (provisioning, a restore, or the leftover backend of
         // a killed run): wait for it, at most lock_timeout.

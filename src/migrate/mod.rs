@@ -193,10 +193,6 @@ pub enum MigrationError {
     /// [`status::applied_here`]) and must be closed.
     #[error("could not read the tracking table: {}", crate::error::describe(.0))]
     Read(sqlx::Error),
-    /// The one-message path of a fleet run failed (its migrations, tracking rows or COMMIT);
-    /// the tenant is run again statement by statement to say which and why.
-    #[error("{}", crate::error::describe(.0))]
-    Folded(sqlx::Error),
     #[error("{}", crate::error::describe(.0))]
     Db(#[from] sqlx::Error),
 }
@@ -204,9 +200,7 @@ pub enum MigrationError {
 impl From<MigrationError> for Error {
     fn from(e: MigrationError) -> Self {
         match e {
-            MigrationError::Db(d) | MigrationError::Read(d) | MigrationError::Folded(d) => {
-                Error::Db(d)
-            }
+            MigrationError::Db(d) | MigrationError::Read(d) => Error::Db(d),
             other => Error::Other(anyhow::anyhow!(other.to_string())),
         }
     }
