@@ -1197,7 +1197,9 @@ async fn a_progress_bar_on_a_terminal_and_none_in_a_pipe(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn two_new_migrations_at_once_are_applied_and_recorded_in_order(pool: PgPool) {
     let (env, tenants) = fleet(pool, 2).await;
-    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    // The first one takes a while: each tracking row must carry its own migration's time.
+    let slow_up = format!("{ADD_SUMMARY_UP}SELECT pg_sleep(0.15);\n");
+    let dir = set_with(&env, "posts_summary", &slow_up, ADD_SUMMARY_DOWN);
     let second = NEW + 1;
     std::fs::write(
         dir.join(format!("{second}_posts_teaser.up.sql")),
@@ -1224,6 +1226,28 @@ async fn two_new_migrations_at_once_are_applied_and_recorded_in_order(pool: PgPo
         assert!(has_column(&env, schema, "posts", "teaser").await);
         let versions = env.versions(schema).await;
         assert_eq!(&versions[versions.len() - 2..], &[NEW, second]);
+        let recorded: Vec<(i64, String, bool, i64)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT version, description, success, execution_time FROM \"{schema}\"._sqlx_migrations \
+             WHERE version >= $1 ORDER BY version"
+        )))
+        .bind(NEW)
+        .fetch_all(&env.pool)
+        .await
+        .unwrap();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(
+            (recorded[0].0, recorded[0].1.as_str(), recorded[0].2),
+            (NEW, "posts summary", true)
+        );
+        assert_eq!(
+            (recorded[1].0, recorded[1].1.as_str(), recorded[1].2),
+            (second, "posts teaser", true)
+        );
+        assert!(recorded[0].3 >= 150_000_000, "{recorded:?}");
+        assert!(
+            recorded[1].3 > 0 && recorded[1].3 < 150_000_000,
+            "{recorded:?}"
+        );
     }
     // Recorded with the files' checksums: verify and a second run agree nothing is off.
     let again = env
