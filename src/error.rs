@@ -148,11 +148,7 @@ pub fn is_connection_error(e: &sqlx::Error) -> bool {
 /// this gives the server's message alone.
 pub fn describe(e: &sqlx::Error) -> String {
     match e {
-        sqlx::Error::Database(db) => match db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-        {
-            Some(pg) => pg.message().to_string(),
-            None => db.message().to_string(),
-        },
+        sqlx::Error::Database(db) => db.message().to_string(),
         other => other.to_string(),
     }
 }

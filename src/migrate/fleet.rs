@@ -793,7 +793,7 @@ async fn work(
             ..
         })
     );
-    match res {
+    let (run, fatal) = match res {
         Ok(done) => {
             let outcome = match (mode, done.versions.is_empty()) {
                 (Mode::Up, true) => Outcome::UpToDate,
@@ -806,29 +806,24 @@ async fn work(
             run.to = done.to;
             run.versions = done.versions;
             run.duration_ms = elapsed;
-            Worked {
-                run,
-                fatal: None,
-                discard,
-            }
+            (run, None)
         }
         Err(Failed {
             error: MigrationError::Db(e) | MigrationError::Read(e),
             ..
-        }) if crate::error::is_connection_error(&e) => Worked {
-            run: run_of(t, w.from, Outcome::Failed),
-            fatal: Some(e),
-            discard,
-        },
+        }) if crate::error::is_connection_error(&e) => {
+            (run_of(t, w.from, Outcome::Failed), Some(e))
+        }
         Err(f) => {
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
-            Worked {
-                run,
-                fatal: None,
-                discard,
-            }
+            (run, None)
         }
+    };
+    Worked {
+        run,
+        fatal,
+        discard,
     }
 }
 
