@@ -368,10 +368,43 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each tenant''s applied version, pending count, drift and last error')
-            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION (asks for confirmation)')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'Show each tenant''s applied version, pending count, drift and last error')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)')
+            [CompletionResult]::new('revert', 'revert', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare each tenant schema''s structure with a reference built from the migration set')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tenantctl;migrate;run' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--tenant-migrations', '--tenant-migrations', [CompletionResultType]::ParameterName, 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'lock_timeout of each tenant''s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]')
+            [CompletionResult]::new('--canary', '--canary', [CompletionResultType]::ParameterName, 'Migrate N tenants first (the first N, by id, with something pending) and stop before the rest if any of them fails')
+            [CompletionResult]::new('--canary-tenants', '--canary-tenants', [CompletionResultType]::ParameterName, 'Migrate these tenants first and stop before the rest if any of them fails')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
+            [CompletionResult]::new('--registry-only', '--registry-only', [CompletionResultType]::ParameterName, 'Only the registry migrations (public.platforms and the tenantctl schema)')
+            [CompletionResult]::new('--tenants-only', '--tenants-only', [CompletionResultType]::ParameterName, 'Only the tenant migrations (the registry must be migrated already)')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would run where; change nothing')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
         'tenantctl;migrate;status' {
@@ -395,8 +428,29 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'tenantctl;migrate;info' {
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--tenant-migrations', '--tenant-migrations', [CompletionResultType]::ParameterName, 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
+            [CompletionResult]::new('--behind', '--behind', [CompletionResultType]::ParameterName, 'Only tenants not at the latest version (something pending, or no schema)')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'tenantctl;migrate;rollback' {
-            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The version to go back to: every applied migration above it is reverted (0: all)')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The version to go back to: every applied migration above it is reverted (0: all) [default: one step: the newest migration applied in any of the tenants is reverted]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only these tenants (platform names or ids; repeat the flag or list several)')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip these tenants (platform names or ids; repeat the flag or list several)')
             [CompletionResult]::new('--tenant-migrations', '--tenant-migrations', [CompletionResultType]::ParameterName, 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]')
@@ -410,6 +464,51 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be reverted where; change nothing')
             [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tenantctl;migrate;revert' {
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The version to go back to: every applied migration above it is reverted (0: all) [default: one step: the newest migration applied in any of the tenants is reverted]')
+            [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Skip these tenants (platform names or ids; repeat the flag or list several)')
+            [CompletionResult]::new('--tenant-migrations', '--tenant-migrations', [CompletionResultType]::ParameterName, 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]')
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]')
+            [CompletionResult]::new('--lock-timeout', '--lock-timeout', [CompletionResultType]::ParameterName, 'lock_timeout of each tenant''s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Say what would be reverted where; change nothing')
+            [CompletionResult]::new('--no-wait', '--no-wait', [CompletionResultType]::ParameterName, 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'tenantctl;migrate;add' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'The tenant migrations folder to write into [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir]')
+            [CompletionResult]::new('--tenant-migrations', '--tenant-migrations', [CompletionResultType]::ParameterName, 'The tenant migrations folder to write into [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir]')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
             [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
@@ -445,16 +544,24 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;migrate;help' {
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each tenant''s applied version, pending count, drift and last error')
-            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION (asks for confirmation)')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare each tenant schema''s structure with a reference built from the migration set')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tenantctl;migrate;help;run' {
             break
         }
         'tenantctl;migrate;help;status' {
             break
         }
         'tenantctl;migrate;help;rollback' {
+            break
+        }
+        'tenantctl;migrate;help;add' {
             break
         }
         'tenantctl;migrate;help;verify' {
@@ -964,15 +1071,23 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;migrate' {
+            [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show each tenant''s applied version, pending count, drift and last error')
-            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION (asks for confirmation)')
+            [CompletionResult]::new('rollback', 'rollback', [CompletionResultType]::ParameterValue, 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)')
+            [CompletionResult]::new('add', 'add', [CompletionResultType]::ParameterValue, 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Compare each tenant schema''s structure with a reference built from the migration set')
+            break
+        }
+        'tenantctl;help;migrate;run' {
             break
         }
         'tenantctl;help;migrate;status' {
             break
         }
         'tenantctl;help;migrate;rollback' {
+            break
+        }
+        'tenantctl;help;migrate;add' {
             break
         }
         'tenantctl;help;migrate;verify' {

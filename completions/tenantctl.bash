@@ -160,8 +160,14 @@ _tenantctl() {
             tenantctl__subcmd__help__subcmd__config,show)
                 cmd="tenantctl__subcmd__help__subcmd__config__subcmd__show"
                 ;;
+            tenantctl__subcmd__help__subcmd__migrate,add)
+                cmd="tenantctl__subcmd__help__subcmd__migrate__subcmd__add"
+                ;;
             tenantctl__subcmd__help__subcmd__migrate,rollback)
                 cmd="tenantctl__subcmd__help__subcmd__migrate__subcmd__rollback"
+                ;;
+            tenantctl__subcmd__help__subcmd__migrate,run)
+                cmd="tenantctl__subcmd__help__subcmd__migrate__subcmd__run"
                 ;;
             tenantctl__subcmd__help__subcmd__migrate,status)
                 cmd="tenantctl__subcmd__help__subcmd__migrate__subcmd__status"
@@ -208,11 +214,23 @@ _tenantctl() {
             tenantctl__subcmd__help__subcmd__report,sizes)
                 cmd="tenantctl__subcmd__help__subcmd__report__subcmd__sizes"
                 ;;
+            tenantctl__subcmd__migrate,add)
+                cmd="tenantctl__subcmd__migrate__subcmd__add"
+                ;;
             tenantctl__subcmd__migrate,help)
                 cmd="tenantctl__subcmd__migrate__subcmd__help"
                 ;;
+            tenantctl__subcmd__migrate,info)
+                cmd="tenantctl__subcmd__migrate__subcmd__status"
+                ;;
+            tenantctl__subcmd__migrate,revert)
+                cmd="tenantctl__subcmd__migrate__subcmd__rollback"
+                ;;
             tenantctl__subcmd__migrate,rollback)
                 cmd="tenantctl__subcmd__migrate__subcmd__rollback"
+                ;;
+            tenantctl__subcmd__migrate,run)
+                cmd="tenantctl__subcmd__migrate__subcmd__run"
                 ;;
             tenantctl__subcmd__migrate,status)
                 cmd="tenantctl__subcmd__migrate__subcmd__status"
@@ -220,11 +238,17 @@ _tenantctl() {
             tenantctl__subcmd__migrate,verify)
                 cmd="tenantctl__subcmd__migrate__subcmd__verify"
                 ;;
+            tenantctl__subcmd__migrate__subcmd__help,add)
+                cmd="tenantctl__subcmd__migrate__subcmd__help__subcmd__add"
+                ;;
             tenantctl__subcmd__migrate__subcmd__help,help)
                 cmd="tenantctl__subcmd__migrate__subcmd__help__subcmd__help"
                 ;;
             tenantctl__subcmd__migrate__subcmd__help,rollback)
                 cmd="tenantctl__subcmd__migrate__subcmd__help__subcmd__rollback"
+                ;;
+            tenantctl__subcmd__migrate__subcmd__help,run)
+                cmd="tenantctl__subcmd__migrate__subcmd__help__subcmd__run"
                 ;;
             tenantctl__subcmd__migrate__subcmd__help,status)
                 cmd="tenantctl__subcmd__migrate__subcmd__help__subcmd__status"
@@ -995,7 +1019,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__migrate)
-            opts="status rollback verify"
+            opts="run status rollback add verify"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1022,7 +1046,35 @@ _tenantctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tenantctl__subcmd__help__subcmd__migrate__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tenantctl__subcmd__help__subcmd__migrate__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__migrate__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1395,7 +1447,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate)
-            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help status rollback verify help"
+            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help run status info rollback revert add verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1498,9 +1550,65 @@ _tenantctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        tenantctl__subcmd__migrate__subcmd__help)
-            opts="status rollback verify help"
+        tenantctl__subcmd__migrate__subcmd__add)
+            opts="-o -v -q -y -h --tenant-migrations --dir --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant-migrations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__migrate__subcmd__help)
+            opts="run status rollback add verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__migrate__subcmd__help__subcmd__add)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1527,6 +1635,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate__subcmd__help__subcmd__rollback)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__migrate__subcmd__help__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1600,6 +1722,72 @@ _tenantctl() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__migrate__subcmd__run)
+            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant-migrations)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --canary)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --canary-tenants)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -340,10 +340,42 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
+            cand run 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)'
             cand status 'Show each tenant''s applied version, pending count, drift and last error'
-            cand rollback 'Run down migrations until the tenants are at VERSION (asks for confirmation)'
+            cand info 'Show each tenant''s applied version, pending count, drift and last error'
+            cand rollback 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)'
+            cand revert 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)'
+            cand add 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder'
             cand verify 'Compare each tenant schema''s structure with a reference built from the migration set'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;migrate;run'= {
+            cand --tenant 'Only these tenants (platform names or ids; repeat the flag or list several)'
+            cand --exclude 'Skip these tenants (platform names or ids; repeat the flag or list several)'
+            cand --tenant-migrations 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]'
+            cand -j 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]'
+            cand --jobs 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]'
+            cand --lock-timeout 'lock_timeout of each tenant''s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]'
+            cand --canary 'Migrate N tenants first (the first N, by id, with something pending) and stop before the rest if any of them fails'
+            cand --canary-tenants 'Migrate these tenants first and stop before the rest if any of them fails'
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --registry-only 'Only the registry migrations (public.platforms and the tenantctl schema)'
+            cand --tenants-only 'Only the tenant migrations (the registry must be migrated already)'
+            cand --dry-run 'Say what would run where; change nothing'
+            cand --no-wait 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;migrate;status'= {
             cand --tenant 'Only these tenants (platform names or ids; repeat the flag or list several)'
@@ -365,8 +397,28 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tenantctl;migrate;info'= {
+            cand --tenant 'Only these tenants (platform names or ids; repeat the flag or list several)'
+            cand --exclude 'Skip these tenants (platform names or ids; repeat the flag or list several)'
+            cand --tenant-migrations 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]'
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --behind 'Only tenants not at the latest version (something pending, or no schema)'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tenantctl;migrate;rollback'= {
-            cand --to 'The version to go back to: every applied migration above it is reverted (0: all)'
+            cand --to 'The version to go back to: every applied migration above it is reverted (0: all) [default: one step: the newest migration applied in any of the tenants is reverted]'
             cand --tenant 'Only these tenants (platform names or ids; repeat the flag or list several)'
             cand --exclude 'Skip these tenants (platform names or ids; repeat the flag or list several)'
             cand --tenant-migrations 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]'
@@ -380,6 +432,49 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
             cand --dry-run 'Say what would be reverted where; change nothing'
             cand --no-wait 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tenantctl;migrate;revert'= {
+            cand --to 'The version to go back to: every applied migration above it is reverted (0: all) [default: one step: the newest migration applied in any of the tenants is reverted]'
+            cand --tenant 'Only these tenants (platform names or ids; repeat the flag or list several)'
+            cand --exclude 'Skip these tenants (platform names or ids; repeat the flag or list several)'
+            cand --tenant-migrations 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]'
+            cand -j 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]'
+            cand --jobs 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]'
+            cand --lock-timeout 'lock_timeout of each tenant''s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]'
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --dry-run 'Say what would be reverted where; change nothing'
+            cand --no-wait 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'tenantctl;migrate;add'= {
+            cand --dir 'The tenant migrations folder to write into [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir]'
+            cand --tenant-migrations 'The tenant migrations folder to write into [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir]'
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
             cand --no-config 'Read no configuration file'
             cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
             cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -413,14 +508,20 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;migrate;help'= {
+            cand run 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)'
             cand status 'Show each tenant''s applied version, pending count, drift and last error'
-            cand rollback 'Run down migrations until the tenants are at VERSION (asks for confirmation)'
+            cand rollback 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)'
+            cand add 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder'
             cand verify 'Compare each tenant schema''s structure with a reference built from the migration set'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tenantctl;migrate;help;run'= {
         }
         &'tenantctl;migrate;help;status'= {
         }
         &'tenantctl;migrate;help;rollback'= {
+        }
+        &'tenantctl;migrate;help;add'= {
         }
         &'tenantctl;migrate;help;verify'= {
         }
@@ -880,13 +981,19 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;worker'= {
         }
         &'tenantctl;help;migrate'= {
+            cand run 'Apply the pending migrations: the same as plain `migrate` (sqlx-cli''s `migrate run`)'
             cand status 'Show each tenant''s applied version, pending count, drift and last error'
-            cand rollback 'Run down migrations until the tenants are at VERSION (asks for confirmation)'
+            cand rollback 'Run down migrations until the tenants are at VERSION, or without --to revert the newest applied migration (asks for confirmation)'
+            cand add 'Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the tenant migrations folder'
             cand verify 'Compare each tenant schema''s structure with a reference built from the migration set'
+        }
+        &'tenantctl;help;migrate;run'= {
         }
         &'tenantctl;help;migrate;status'= {
         }
         &'tenantctl;help;migrate;rollback'= {
+        }
+        &'tenantctl;help;migrate;add'= {
         }
         &'tenantctl;help;migrate;verify'= {
         }

@@ -30,10 +30,18 @@ pub struct Migrate {
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateCmd {
+    /// Apply the pending migrations: the same as plain `migrate` (sqlx-cli's `migrate run`)
+    Run(RunArgs),
     /// Show each tenant's applied version, pending count, drift and last error
+    #[command(visible_alias = "info")]
     Status(StatusArgs),
-    /// Run down migrations until the tenants are at VERSION (asks for confirmation)
+    /// Run down migrations until the tenants are at VERSION, or without --to revert the newest
+    /// applied migration (asks for confirmation)
+    #[command(visible_alias = "revert")]
     Rollback(RollbackArgs),
+    /// Write a new reversible migration pair `<version>_<NAME>.up.sql`/`.down.sql` into the
+    /// tenant migrations folder
+    Add(super::migrate_add::Add),
     /// Compare each tenant schema's structure with a reference built from the migration set
     Verify(VerifyArgs),
 }
@@ -155,6 +163,8 @@ impl Migrate {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         match self.command {
             None => self.run.run(ctx).await,
+            Some(MigrateCmd::Run(c)) => c.run(ctx).await,
+            Some(MigrateCmd::Add(c)) => c.run(ctx).await,
             Some(MigrateCmd::Status(c)) => c.run(ctx).await,
             Some(MigrateCmd::Rollback(c)) => c.run(ctx).await,
             Some(MigrateCmd::Verify(c)) => c.run(ctx).await,
@@ -502,8 +512,9 @@ impl StatusArgs {
 #[derive(Debug, Args)]
 pub struct RollbackArgs {
     /// The version to go back to: every applied migration above it is reverted (0: all)
+    /// [default: one step: the newest migration applied in any of the tenants is reverted]
     #[arg(long, value_name = "VERSION")]
-    pub to: i64,
+    pub to: Option<i64>,
     #[command(flatten)]
     pub filter: TenantFilter,
     #[command(flatten)]
@@ -521,11 +532,22 @@ pub struct RollbackArgs {
 impl RollbackArgs {
     async fn run(self, ctx: &Ctx) -> Result<()> {
         let set = self.set.load(ctx).await?;
-        check_rollback_target(&set, self.to)?;
+        if let Some(to) = self.to {
+            check_rollback_target(&set, to)?;
+        }
         let jobs = self.parallel.jobs(ctx);
         let pool = pool_for(ctx, jobs).await?;
         migrations::ensure_current(&pool).await?;
         let filter = self.filter.resolve(&pool).await?;
+        let to = match self.to {
+            Some(to) => to,
+            None => {
+                // sqlx's `migrate revert`: one step back, from the newest applied migration.
+                let to = one_step_back(&set, fleet::newest_applied(&pool, &filter).await?);
+                check_rollback_target(&set, to)?;
+                to
+            }
+        };
         let mut opts = Options {
             jobs,
             lock_timeout: self.parallel.lock_timeout(ctx),
@@ -533,7 +555,7 @@ impl RollbackArgs {
             filter,
             extension_schema: db::extension_schema(ctx.settings())?,
         };
-        let plan = fleet::rollback(&pool, &set, &opts, self.to, &|_| {}).await?;
+        let plan = fleet::rollback(&pool, &set, &opts, to, &|_| {}).await?;
         let print = |report: &Report, dry_run: bool| {
             print_run(
                 ctx,
@@ -559,7 +581,7 @@ impl RollbackArgs {
             .sum();
         ctx.confirm(&format!(
             "roll back {} tenant schema(s) to version {}, reverting {reverts} migration(s)",
-            plan.totals.changed, self.to
+            plan.totals.changed, to
         ))
         .await?;
         drop(plan);
@@ -569,13 +591,26 @@ impl RollbackArgs {
         opts.dry_run = false;
         let total = fleet::count(&pool, &opts.filter).await?;
         let pb = ctx.out.progress(total, "rolling back");
-        let report = fleet::rollback(&pool, &set, &opts, self.to, &|_| pb.inc(1)).await;
+        let report = fleet::rollback(&pool, &set, &opts, to, &|_| pb.inc(1)).await;
         pb.finish_and_clear();
         guard.release().await?;
         let report = report?;
         print(&report, false)?;
         outcome(&report, true)
     }
+}
+
+/// The target of a one-step revert: the set's version just below `newest` (0 when `newest` is
+/// the first). With nothing applied anywhere, the set's latest: nothing to revert.
+pub fn one_step_back(set: &MigrationSet, newest: Option<i64>) -> i64 {
+    let Some(newest) = newest else {
+        return set.latest().unwrap_or(0);
+    };
+    set.ups()
+        .map(|m| m.version)
+        .filter(|&v| v < newest)
+        .max()
+        .unwrap_or(0)
 }
 
 /// `--to` must be 0 or a version of the set, and everything above it must be reversible:

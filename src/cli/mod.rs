@@ -9,6 +9,7 @@ pub mod host_migration;
 pub mod init;
 pub mod init_wizard;
 pub mod migrate;
+pub mod migrate_add;
 pub mod platform;
 pub mod platform_ops;
 pub mod provision;

@@ -144,6 +144,21 @@ pub async fn count(pool: &PgPool, filter: &Filter) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// The newest version applied in any schema `filter` covers (`None`: nothing applied
+/// anywhere), read from the tracking tables themselves: what `migrate revert` undoes.
+pub async fn newest_applied(pool: &PgPool, filter: &Filter) -> Result<Option<i64>> {
+    let mut newest = None;
+    let mut cursor = targets(filter.clone(), catalog::chunk_size(pool).await?);
+    while let Some(batch) = cursor.next(pool).await? {
+        for read in catalog::read_many(pool, &batch).await? {
+            if let Read::Applied(applied) = read {
+                newest = newest.max(applied.iter().map(|a| a.version).max());
+            }
+        }
+    }
+    Ok(newest)
+}
+
 /// What a name on the command line must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wanted {

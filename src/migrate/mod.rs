@@ -14,6 +14,7 @@
 //! tenant's catalog with a reference built from the set, and [`lock`] is the cluster-wide run
 //! lock with its waiting message.
 
+pub mod add;
 pub mod catalog;
 pub mod fleet;
 pub mod lock;

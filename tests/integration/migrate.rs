@@ -1265,3 +1265,141 @@ async fn two_new_migrations_at_once_are_applied_and_recorded_in_order(pool: PgPo
         assert_eq!(s["drift_versions"], serde_json::json!([]));
     }
 }
+
+// ---- sqlx-cli's names (issue 16, item 11) ----
+
+#[sqlx::test(migrations = false)]
+async fn sqlx_cli_names_run_info_and_revert_one_step(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let (t1, s1) = (&tenants[0].0, &tenants[0].1);
+    let s2 = &tenants[1].1;
+
+    // `migrate run` is plain `migrate`, flags and all.
+    env.run(&["migrate", "run", "--tenant", t1, "--tenant-migrations", dir])
+        .await
+        .ok()
+        .stdout_has("1 migrated");
+    assert_eq!(env.versions(s1).await.last(), Some(&NEW));
+    assert_eq!(env.versions(s2).await.last(), Some(&SAMPLE_LATEST));
+
+    // `migrate info` is `migrate status`.
+    let info = env
+        .run(&["migrate", "info", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    info.code(0);
+    let status = env
+        .run(&[
+            "migrate",
+            "status",
+            "--tenant-migrations",
+            dir,
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_eq!(info.json(), status.json());
+
+    // `migrate revert` without --to: one step back from the newest applied migration, asked
+    // for like any rollback.
+    env.run(&["migrate", "revert", "--tenant-migrations", dir])
+        .await
+        .code(4);
+    assert_eq!(env.versions(s1).await.last(), Some(&NEW));
+    env.run(&["migrate", "revert", "--tenant-migrations", dir, "--yes"])
+        .await
+        .ok()
+        .stdout_has("1 rolled back");
+    assert_eq!(env.versions(s1).await.last(), Some(&SAMPLE_LATEST));
+    assert!(!has_column(&env, s1, "posts", "summary").await);
+    // The tenant that never had it is untouched.
+    assert_eq!(env.versions(s2).await.len(), 10);
+
+    // Again: now every tenant is at the sample's latest, so each goes back one.
+    env.run(&["migrate", "revert", "--tenant-migrations", dir, "--yes"])
+        .await
+        .ok();
+    for s in [s1, s2] {
+        assert_eq!(env.versions(s).await.last(), Some(&20260101000009));
+    }
+    // A migration without a down file: refused before any SQL, like `rollback --to`.
+    std::fs::remove_file(std::path::Path::new(dir).join("20260101000009_create_settings.down.sql"))
+        .unwrap();
+    env.run(&["migrate", "revert", "--tenant-migrations", dir, "--yes"])
+        .await
+        .code(2)
+        .stderr_has("has no down migration");
+    assert_eq!(env.versions(s1).await.last(), Some(&20260101000009));
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrate_add_writes_a_reversible_pair_with_the_next_version(pool: PgPool) {
+    let (mut env, tenants) = fleet(pool, 1).await;
+    // Only the embedded set: nowhere to write.
+    env.run(&["migrate", "add", "add_posts_index"])
+        .await
+        .code(2)
+        .stderr_has("no tenant migrations folder is configured")
+        .stderr_has("tenant_migrations_dir");
+
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    let before = std::fs::read_dir(&dir).unwrap().count();
+    env.run(&[
+        "migrate",
+        "add",
+        "Add Posts-Index",
+        "--dir",
+        dir.to_str().unwrap(),
+    ])
+    .await
+    .code(2)
+    .stderr_has("lower-case letters, digits and underscores")
+    .stderr_has("try `add_posts_index`");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), before);
+
+    // The folder from the configuration (here its environment variable).
+    env.set("TENANTCTL_TENANT_MIGRATIONS_DIR", dir.to_str().unwrap());
+    let r = env
+        .run(&["migrate", "add", "add_posts_index", "-o", "json"])
+        .await;
+    r.ok();
+    let v = r.json();
+    let version = v["version"].as_i64().unwrap();
+    let now: i64 = chrono::Utc::now()
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+        .parse()
+        .unwrap();
+    assert!(
+        version > SAMPLE_LATEST && (now - version).abs() < 100,
+        "{v}"
+    );
+    let up = dir.join(format!("{version}_add_posts_index.up.sql"));
+    let down = dir.join(format!("{version}_add_posts_index.down.sql"));
+    assert_eq!(v["up"], up.to_str().unwrap());
+    assert!(up.is_file() && down.is_file());
+
+    // A folder whose newest version is ahead of the clock: the new one still sorts last.
+    std::fs::write(dir.join("20990101000000_future.up.sql"), "SELECT 1;\n").unwrap();
+    std::fs::write(dir.join("20990101000000_future.down.sql"), "SELECT 1;\n").unwrap();
+    env.run(&["migrate", "add", "after_future"])
+        .await
+        .ok()
+        .stdout_has("20990101000001_after_future.up.sql");
+
+    // What it wrote is a set tenantctl runs, and reverts.
+    std::fs::write(&up, "ALTER TABLE posts ADD COLUMN summary text;\n").unwrap();
+    std::fs::write(&down, "ALTER TABLE posts DROP COLUMN summary;\n").unwrap();
+    env.run(&["migrate"]).await.ok();
+    let schema = &tenants[0].1;
+    assert!(has_column(&env, schema, "posts", "summary").await);
+    assert_eq!(env.versions(schema).await.last(), Some(&20990101000001));
+    env.run(&["migrate", "rollback", "--to", &version.to_string(), "--yes"])
+        .await
+        .ok();
+    env.run(&["migrate", "revert", "--yes"]).await.ok();
+    assert_eq!(env.versions(schema).await.last(), Some(&SAMPLE_LATEST));
+    assert!(!has_column(&env, schema, "posts", "summary").await);
+}
