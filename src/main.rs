@@ -6,6 +6,8 @@ use tenantctl::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash tenantctl -- ...`) is answered and ends here.
+    tenantctl::cli::complete::handle_request();
     let cli = Cli::parse();
     let config = match Config::load(&cli.global.overrides()) {
         Ok(c) => c,

@@ -63,12 +63,11 @@ pub fn completion_file(shell: Shell) -> &'static str {
     }
 }
 
-/// The completion script for one shell.
+/// The completion script for one shell: clap_complete's dynamic registration, which asks
+/// `tenantctl` itself on every TAB (so platform names and backup ids come from the registry;
+/// see `cli::complete`).
 pub fn completion(shell: Shell) -> String {
-    let mut cmd = Cli::command();
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut cmd, "tenantctl", &mut buf);
-    String::from_utf8(buf).expect("completion scripts are UTF-8")
+    super::complete::registration(shell)
 }
 
 /// Every generated file: (path relative to the repository root, contents).

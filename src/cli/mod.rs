@@ -3,6 +3,7 @@
 
 pub mod backup;
 pub mod cleanup;
+pub mod complete;
 pub mod config;
 pub mod generate;
 pub mod host_migration;

@@ -6,6 +6,7 @@ mod backup;
 mod backup_faults;
 mod backup_s3;
 mod cli;
+mod completion;
 mod conventions;
 mod host_migration;
 mod migrate;

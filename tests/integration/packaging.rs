@@ -53,46 +53,7 @@ fn completions_command_prints_the_committed_script() {
     }
 }
 
-/// Ask the committed bash completion what `tenantctl <words>` completes to, in a real bash.
-fn bash_complete(words: &[&str]) -> Vec<String> {
-    let script = generate::repo_root().join("completions/tenantctl.bash");
-    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
-    let program = format!(
-        "source '{}'\nCOMP_WORDS=(tenantctl {})\nCOMP_CWORD={}\nCOMP_LINE=\"${{COMP_WORDS[*]}}\"\nCOMP_POINT=${{#COMP_LINE}}\n_tenantctl tenantctl '{}' '{}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
-        script.display(),
-        quoted.join(" "),
-        words.len(),
-        words.last().unwrap(),
-        if words.len() > 1 {
-            words[words.len() - 2]
-        } else {
-            "tenantctl"
-        },
-    );
-    let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", &program])
-        .output()
-        .expect("bash runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-#[test]
-fn bash_completes_subcommands() {
-    let got = bash_complete(&["ba"]);
-    assert!(got.iter().any(|w| w == "backup"), "{got:?}");
-    assert!(!got.iter().any(|w| w == "platform"), "{got:?}");
-    let got = bash_complete(&["platform", "se"]);
-    assert!(got.iter().any(|w| w == "set-domain"), "{got:?}");
-}
+// Completion in real shells: tests/integration/completion.rs.
 
 #[test]
 fn man_pages_render_with_exit_codes_and_environment() {
