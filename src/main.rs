@@ -1,14 +1,12 @@
-use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
-use tenantctl::cli::Cli;
 use tenantctl::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash tenantctl -- ...`) is answered and ends here.
     tenantctl::cli::complete::handle_request();
-    let cli = Cli::parse();
+    let cli = tenantctl::cli::parse();
     let config = match Config::load(&cli.global.overrides()) {
         Ok(c) => c,
         Err(e) => return report(e),

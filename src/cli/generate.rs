@@ -3,11 +3,11 @@
 //! `man/`, `docs/configuration.md`); a test fails when they differ from what the current CLI
 //! generates, and `tenantctl generate` rewrites them.
 
-use super::{Cli, Ctx};
+use super::Ctx;
 use crate::config::{KEYS, Kind, env_var};
 use crate::error::Result;
 use crate::exit_code;
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{Args, ValueEnum};
 use clap_complete::Shell;
 use std::path::{Path, PathBuf};
 
@@ -88,7 +88,7 @@ pub fn all_files() -> Vec<(String, String)> {
 
 /// `tenantctl.1` and one page per (visible) subcommand, each with EXIT STATUS and ENVIRONMENT.
 pub fn man_pages() -> Vec<(String, String)> {
-    let mut cmd = Cli::command().disable_help_subcommand(true);
+    let mut cmd = super::examples::command().disable_help_subcommand(true);
     cmd.build();
     let mut pages = Vec::new();
     collect(&cmd, &mut pages);
@@ -126,10 +126,28 @@ fn collect(cmd: &clap::Command, pages: &mut Vec<(String, String)>) {
     ));
 }
 
-/// EXIT STATUS, ENVIRONMENT and SEE ALSO, the same on every page.
+/// EXAMPLES (the command's own), then EXIT STATUS, ENVIRONMENT and SEE ALSO, the same on
+/// every page.
 fn extra_sections(cmd: &clap::Command) -> String {
     use roff::{Roff, bold, roman};
     let mut r = Roff::new();
+    let path = cmd
+        .get_bin_name()
+        .unwrap_or(cmd.get_name())
+        .trim_start_matches("tenantctl")
+        .trim();
+    if let Some(examples) = super::examples::of(path) {
+        r.control("SH", ["EXAMPLES"]);
+        for (what, line) in examples {
+            r.control("PP", []);
+            r.text([roman(format!("{what}:"))]);
+            r.control("RS", ["4"]);
+            r.control("EX", []);
+            r.text([bold(*line)]);
+            r.control("EE", []);
+            r.control("RE", []);
+        }
+    }
     r.control("SH", ["EXIT STATUS"]);
     for (code, meaning) in exit_code::TABLE {
         r.control("TP", []);

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod cleanup;
 pub mod complete;
 pub mod config;
+pub mod examples;
 pub mod generate;
 pub mod host_migration;
 pub mod init;
@@ -44,6 +45,15 @@ Environment:
   TENANTCTL_LOG                          log filter (tracing EnvFilter syntax), overrides -v/-q
   CONFIRM=yes                            confirm destructive commands, like --yes
   NO_COLOR                               no colour in tables";
+
+/// Parse the command line (with every command's examples in its `--help`), or print the help
+/// or the usage error and exit.
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let mut cmd = examples::command();
+    let matches = cmd.get_matches_mut();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+}
 
 /// tenantctl: run PostgreSQL schema-per-tenant multi-tenancy.
 #[derive(Debug, Parser)]

@@ -1,0 +1,475 @@
+//! The EXAMPLES of every command: the two or three lines an operator actually types, shown at
+//! the end of `--help` (clap's `after_long_help`) and as the EXAMPLES section of the man pages.
+//! Kept in one table so they read as one voice; a test parses every example with the real CLI
+//! and fails when a visible command has none.
+
+use super::Cli;
+use clap::CommandFactory;
+
+/// (command path without `tenantctl`, [(what it does, the command line)]).
+pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
+    (
+        "",
+        &[
+            (
+                "set up: the registry and the host platform",
+                "tenantctl init --non-interactive --name Example --domain example.org",
+            ),
+            (
+                "a tenant at acme.example.org, provisioned now",
+                "tenantctl platform create --name Acme --subdomain acme --wait",
+            ),
+            (
+                "on every deploy: the registry, then every tenant schema",
+                "tenantctl migrate",
+            ),
+        ],
+    ),
+    (
+        "init",
+        &[
+            ("ask for each answer on a terminal", "tenantctl init"),
+            (
+                "scripts and CI: every answer from the flags",
+                "tenantctl init --non-interactive --name Example --domain example.org",
+            ),
+        ],
+    ),
+    (
+        "platform",
+        &[
+            ("every platform", "tenantctl platform list"),
+            ("one platform's details", "tenantctl platform show acme"),
+        ],
+    ),
+    (
+        "platform create",
+        &[
+            (
+                "served at acme.example.org; waits for the worker to provision it",
+                "tenantctl platform create --name Acme --subdomain acme --wait",
+            ),
+            (
+                "on a domain of its own",
+                "tenantctl platform create --name Beta --domain community.beta.org",
+            ),
+        ],
+    ),
+    (
+        "platform list",
+        &[
+            ("every platform", "tenantctl platform list"),
+            (
+                "the failed ones, for a script",
+                "tenantctl platform list --status failed -o json",
+            ),
+            (
+                "largest schemas first",
+                "tenantctl platform list --sort size",
+            ),
+        ],
+    ),
+    (
+        "platform show",
+        &[
+            ("by name", "tenantctl platform show acme"),
+            ("by id, as JSON", "tenantctl platform show 42 -o json"),
+        ],
+    ),
+    (
+        "platform retry",
+        &[
+            ("provision acme again", "tenantctl platform retry acme"),
+            (
+                "every failed or stuck platform, and wait",
+                "tenantctl platform retry --all-failed --wait",
+            ),
+        ],
+    ),
+    (
+        "platform set-domain",
+        &[
+            (
+                "move acme to its own domain (the old address redirects for 30 days)",
+                "tenantctl platform set-domain acme --domain acme.org --yes",
+            ),
+            (
+                "a subdomain under another domain",
+                "tenantctl platform set-domain acme --domain example.net --subdomain acme",
+            ),
+        ],
+    ),
+    (
+        "platform maintenance",
+        &[
+            (
+                "close acme's schema to requests",
+                "tenantctl platform maintenance acme on --reason upgrade",
+            ),
+            ("open it again", "tenantctl platform maintenance acme off"),
+        ],
+    ),
+    (
+        "platform delete",
+        &[
+            (
+                "drop acme's schema and registry row (asks first)",
+                "tenantctl platform delete acme",
+            ),
+            ("in a script", "tenantctl platform delete acme --yes"),
+        ],
+    ),
+    (
+        "provision",
+        &[
+            (
+                "create, migrate and seed acme's schema now",
+                "tenantctl provision acme",
+            ),
+            (
+                "keep three spare schemas ready",
+                "tenantctl provision pool --size 3",
+            ),
+        ],
+    ),
+    (
+        "provision pool",
+        &[
+            (
+                "keep three spare schemas ready",
+                "tenantctl provision pool --size 3",
+            ),
+            (
+                "drop every spare schema",
+                "tenantctl provision pool --size 0",
+            ),
+        ],
+    ),
+    (
+        "worker",
+        &[
+            ("as a service, until SIGTERM", "tenantctl worker"),
+            (
+                "from cron: the ready jobs, then exit",
+                "tenantctl worker --once",
+            ),
+        ],
+    ),
+    (
+        "migrate",
+        &[
+            (
+                "the registry, then every tenant schema",
+                "tenantctl migrate",
+            ),
+            (
+                "five tenants first; stop if one fails",
+                "tenantctl migrate --canary 5",
+            ),
+            ("what would run where", "tenantctl migrate --dry-run"),
+        ],
+    ),
+    (
+        "migrate run",
+        &[
+            ("the same as `tenantctl migrate`", "tenantctl migrate run"),
+            (
+                "only some tenants",
+                "tenantctl migrate run --tenant acme --tenant beta",
+            ),
+        ],
+    ),
+    (
+        "migrate status",
+        &[
+            ("every tenant's version", "tenantctl migrate status"),
+            (
+                "who is not at the latest",
+                "tenantctl migrate status --behind",
+            ),
+        ],
+    ),
+    (
+        "migrate rollback",
+        &[
+            (
+                "one step back (sqlx-cli: migrate revert)",
+                "tenantctl migrate revert --yes",
+            ),
+            (
+                "acme back to a version",
+                "tenantctl migrate rollback --to 20260101000008 --tenant acme",
+            ),
+            (
+                "what would be reverted where",
+                "tenantctl migrate rollback --to 0 --dry-run",
+            ),
+        ],
+    ),
+    (
+        "migrate verify",
+        &[
+            (
+                "who drifted from the migrations",
+                "tenantctl migrate verify",
+            ),
+            ("one tenant", "tenantctl migrate verify --tenant acme"),
+        ],
+    ),
+    (
+        "migrate add",
+        &[
+            (
+                "a new reversible pair in the configured folder",
+                "tenantctl migrate add posts_summary",
+            ),
+            (
+                "in a folder of your choice",
+                "tenantctl migrate add posts_summary --dir ./migrations/tenant",
+            ),
+        ],
+    ),
+    (
+        "migrate-host-to-schema",
+        &[
+            (
+                "the pre-flight checks and the plan",
+                "tenantctl migrate-host-to-schema --dry-run",
+            ),
+            (
+                "copy, verified, in one transaction",
+                "tenantctl migrate-host-to-schema --yes",
+            ),
+            (
+                "later: drop the copied public tables",
+                "tenantctl migrate-host-to-schema --drop-public",
+            ),
+        ],
+    ),
+    (
+        "backup",
+        &[
+            ("one platform", "tenantctl backup acme"),
+            (
+                "nightly: every platform not backed up for a day",
+                "tenantctl backup --all --stale 24h",
+            ),
+            ("the registry in public", "tenantctl backup --public"),
+        ],
+    ),
+    (
+        "backup list",
+        &[
+            ("acme's backups, newest first", "tenantctl backup list acme"),
+            ("for a script", "tenantctl backup list acme -o json"),
+        ],
+    ),
+    (
+        "backup get",
+        &[
+            (
+                "download acme's newest dump, checksum verified",
+                "tenantctl backup get acme latest --to ./acme.dump",
+            ),
+            (
+                "a given backup, into a folder",
+                "tenantctl backup get acme 20260301T020000.000Z --to /tmp",
+            ),
+        ],
+    ),
+    (
+        "backup verify",
+        &[
+            (
+                "test-restore acme's latest backup",
+                "tenantctl backup verify acme",
+            ),
+            (
+                "monthly: ten platforms at random",
+                "tenantctl backup verify --all --sample 10",
+            ),
+        ],
+    ),
+    (
+        "restore",
+        &[
+            (
+                "acme's newest backup (asks first)",
+                "tenantctl restore acme",
+            ),
+            (
+                "a given backup, keeping the replaced schema",
+                "tenantctl restore acme --backup 20260301T020000.000Z --keep-old",
+            ),
+        ],
+    ),
+    (
+        "cleanup",
+        &[
+            (
+                "what the retention rule would delete",
+                "tenantctl cleanup --all --dry-run",
+            ),
+            ("delete it", "tenantctl cleanup --all --yes"),
+            (
+                "a shorter rule for one platform",
+                "tenantctl cleanup acme --keep-daily 3 --keep-monthly 6 --yes",
+            ),
+        ],
+    ),
+    (
+        "config",
+        &[
+            (
+                "every key's value and where it came from",
+                "tenantctl config show",
+            ),
+            ("for a script", "tenantctl config show -o json"),
+        ],
+    ),
+    (
+        "config show",
+        &[
+            (
+                "every key's value and where it came from",
+                "tenantctl config show",
+            ),
+            (
+                "with another file",
+                "tenantctl --config /etc/tenantctl/staging.toml config show",
+            ),
+        ],
+    ),
+    (
+        "report",
+        &[
+            (
+                "ask every tenant schema",
+                "tenantctl report query --sql 'select count(*) as posts from posts'",
+            ),
+            ("schema sizes", "tenantctl report sizes"),
+        ],
+    ),
+    (
+        "report query",
+        &[
+            (
+                "one row per tenant",
+                "tenantctl report query --sql 'select count(*) as posts from posts'",
+            ),
+            (
+                "summed over the fleet",
+                "tenantctl report query --sql 'select count(*) as posts from posts' --aggregate",
+            ),
+            (
+                "from a file, as CSV",
+                "tenantctl report query --file active-users.sql -o csv",
+            ),
+        ],
+    ),
+    (
+        "report sizes",
+        &[
+            ("largest first", "tenantctl report sizes"),
+            (
+                "the ten largest, as JSON",
+                "tenantctl report sizes --limit 10 -o json",
+            ),
+        ],
+    ),
+    (
+        "report provisioning",
+        &[
+            ("the last 30 days", "tenantctl report provisioning"),
+            (
+                "per day over a week",
+                "tenantctl report provisioning --since 7d --by day",
+            ),
+        ],
+    ),
+    (
+        "report backups",
+        &[
+            ("every platform's last backup", "tenantctl report backups"),
+            ("only the stale ones", "tenantctl report backups --stale"),
+        ],
+    ),
+    (
+        "report history",
+        &[
+            ("the last 30 days", "tenantctl report history"),
+            (
+                "one month, as CSV",
+                "tenantctl report history --from 2026-03-01 --to 2026-03-31 -o csv",
+            ),
+        ],
+    ),
+    (
+        "status",
+        &[
+            ("the fleet on one screen", "tenantctl status"),
+            ("for a monitoring plugin", "tenantctl status --check"),
+            (
+                "for node_exporter's textfile collector",
+                "tenantctl status --format prometheus --write /var/lib/node_exporter/textfile_collector/tenantctl.prom",
+            ),
+        ],
+    ),
+    (
+        "serve",
+        &[
+            ("on the default address", "tenantctl serve"),
+            ("behind a proxy", "tenantctl serve --listen 127.0.0.1:8080"),
+        ],
+    ),
+    (
+        "completions",
+        &[
+            ("in ~/.bashrc", "source <(tenantctl completions bash)"),
+            (
+                "in ~/.zshrc, after compinit",
+                "source <(tenantctl completions zsh)",
+            ),
+        ],
+    ),
+];
+
+/// The examples of the command at `path` (`""` for `tenantctl` itself).
+pub fn of(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
+    EXAMPLES.iter().find(|(p, _)| *p == path).map(|(_, e)| *e)
+}
+
+/// The examples as the end of `--help` shows them.
+pub fn help_text(examples: &[(&str, &str)]) -> String {
+    let lines: Vec<String> = examples
+        .iter()
+        .map(|(what, line)| format!("  # {what}\n  {line}"))
+        .collect();
+    format!("Examples:\n{}", lines.join("\n\n"))
+}
+
+/// The CLI with every command's examples as its `after_long_help` (and the root's exit status
+/// and environment after them): what `main` parses with and the man pages are made from.
+pub fn command() -> clap::Command {
+    add(Cli::command(), "")
+}
+
+fn add(cmd: clap::Command, path: &str) -> clap::Command {
+    let mut cmd = cmd;
+    if let Some(examples) = of(path) {
+        let mut text = help_text(examples);
+        if path.is_empty() {
+            text = format!("{text}\n\n{}", super::AFTER_HELP);
+        }
+        cmd = cmd.after_long_help(text);
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let sub_path = format!("{path} {name}").trim().to_string();
+        cmd = cmd.mut_subcommand(&name, |s| add(s, &sub_path));
+    }
+    cmd
+}
