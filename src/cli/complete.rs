@@ -288,3 +288,54 @@ pub fn registration(shell: clap_complete::Shell) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Which arguments complete from the registry, found by walking the completion command.
+    fn completed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for a in cmd.get_arguments() {
+            if a.get::<ArgValueCandidates>().is_some() {
+                out.push(format!("{path} {}", a.get_id()));
+            }
+        }
+        for s in cmd.get_subcommands() {
+            completed(s, &format!("{path} {}", s.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn platform_and_backup_arguments_complete_and_new_names_do_not() {
+        let mut got = Vec::new();
+        completed(&command(), "tenantctl", &mut got);
+        for want in [
+            "tenantctl restore platform",
+            "tenantctl restore backup",
+            "tenantctl platform show platform",
+            "tenantctl platform delete platform",
+            "tenantctl migrate tenants",
+            "tenantctl migrate exclude",
+            "tenantctl migrate rollback tenants",
+            "tenantctl backup platforms",
+            "tenantctl backup verify id",
+            "tenantctl backup get args",
+            "tenantctl cleanup platforms",
+            "tenantctl provision platform",
+            "tenantctl report query tenant",
+        ] {
+            assert!(
+                got.iter().any(|g| g == want),
+                "{want} does not complete: {got:#?}"
+            );
+        }
+        for not in [
+            "tenantctl platform create name",
+            "tenantctl platform create schema",
+            "tenantctl init name",
+            "tenantctl migrate add name",
+        ] {
+            assert!(!got.contains(&not.to_string()), "{not} completes");
+        }
+    }
+}

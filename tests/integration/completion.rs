@@ -193,6 +193,11 @@ async fn bash_and_zsh_complete_platform_names_and_backup_ids(pool: PgPool) {
             &["acme"],
         );
         offers(&tab(&["backup", "get", "a"]).await, &["acme", "acorn"], &[]);
+        offers(
+            &tab(&["backup", "verify", "acme", "2"]).await,
+            &[&backup_id],
+            &["acme"],
+        );
         // Subcommands still complete, and the hidden `generate` is never offered.
         offers(
             &tab(&[""]).await,
