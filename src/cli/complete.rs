@@ -24,7 +24,7 @@ pub const DEADLINE: Duration = Duration::from_millis(1500);
 
 /// Flags whose `NAME` values are platforms (the others, like `platform create --schema NAME`,
 /// are new names).
-const PLATFORM_FLAGS: &[&str] = &["tenant", "exclude", "canary-tenants", "only"];
+pub const PLATFORM_FLAGS: &[&str] = &["tenant", "exclude", "canary-tenants", "only"];
 
 /// The environment variable of clap_complete's protocol.
 pub const VAR: &str = "COMPLETE";
