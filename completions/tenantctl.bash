@@ -369,12 +369,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup)
-            opts="-j -o -v -q -y -h --all --public --stale --jobs --batch-size --database-url --config --no-config --output --verbose --quiet --log-format --yes --help list get verify help"
+            opts="-j -o -v -q -y -h --tenant --exclude --all --public --stale --jobs --batch-size --database-url --config --no-config --output --verbose --quiet --log-format --yes --help list get verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --stale)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -561,12 +569,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__backup__subcmd__verify)
-            opts="-o -v -q -y -h --latest --all --sample --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --latest --tenant --exclude --all --sample --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --sample)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -599,12 +615,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__cleanup)
-            opts="-o -v -q -y -h --all --dry-run --keep-daily --keep-weekly --keep-monthly --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --tenant --exclude --all --dry-run --keep-daily --keep-weekly --keep-monthly --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --keep-daily)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1395,7 +1419,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate)
-            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help status rollback verify help"
+            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --all --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help status rollback verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1569,7 +1593,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate__subcmd__rollback)
-            opts="-j -o -v -q -y -h --to --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-j -o -v -q -y -h --to --tenant --exclude --all --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1631,7 +1655,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate__subcmd__status)
-            opts="-o -v -q -y -h --tenant --exclude --tenant-migrations --behind --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --tenant --exclude --all --tenant-migrations --behind --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1677,7 +1701,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate__subcmd__verify)
-            opts="-j -o -v -q -y -h --tenant --exclude --tenant-migrations --jobs --lock-timeout --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-j -o -v -q -y -h --tenant --exclude --all --tenant-migrations --jobs --lock-timeout --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2325,12 +2349,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__report__subcmd__backups)
-            opts="-o -v -q -y -h --stale --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --stale --tenant --exclude --all --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2541,7 +2573,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__report__subcmd__query)
-            opts="-j -o -v -q -y -h --sql --file --tenant --exclude --jobs --timeout --aggregate --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-j -o -v -q -y -h --sql --file --tenant --exclude --all --jobs --timeout --aggregate --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2603,7 +2635,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__report__subcmd__sizes)
-            opts="-o -v -q -y -h --sort --limit --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --sort --limit --tenant --exclude --all --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2614,6 +2646,14 @@ _tenantctl() {
                     return 0
                     ;;
                 --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tenant)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --exclude)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -249,13 +249,13 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -s v -l verb
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l tenant -d 'Only these tenants (platform names or ids; repeat the flag or list several)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l exclude -d 'Skip these tenants (platform names or ids; repeat the flag or list several)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l tenant-migrations -d 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -s j -l jobs -d 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l lock-timeout -d 'lock_timeout of each tenant\'s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l canary -d 'Migrate N tenants first (the first N, by id, with something pending) and stop before the rest if any of them fails' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l canary-tenants -d 'Migrate these tenants first and stop before the rest if any of them fails' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l canary-tenants -d 'Migrate these tenants first and stop before the rest if any of them fails (repeat the flag or give a comma list)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -s o -l output -d 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]' -r -f -a "table\t'A table for people'
@@ -265,6 +265,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __f
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l registry-only -d 'Only the registry migrations (public.platforms and the tenantctl schema)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l tenants-only -d 'Only the tenant migrations (the registry must be migrated already)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l dry-run -d 'Say what would run where; change nothing'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l no-wait -d 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -l no-config -d 'Read no configuration file'
@@ -276,8 +277,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __f
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -f -a "rollback" -d 'Run down migrations until the tenants are at VERSION (asks for confirmation)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -f -a "verify" -d 'Compare each tenant schema\'s structure with a reference built from the migration set'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and not __fish_seen_subcommand_from status rollback verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l tenant -d 'Only these tenants (platform names or ids; repeat the flag or list several)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l exclude -d 'Skip these tenants (platform names or ids; repeat the flag or list several)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l tenant-migrations -d 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
@@ -286,6 +287,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l behind -d 'Only tenants not at the latest version (something pending, or no schema)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -293,8 +295,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l to -d 'The version to go back to: every applied migration above it is reverted (0: all)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l tenant -d 'Only these tenants (platform names or ids; repeat the flag or list several)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l exclude -d 'Skip these tenants (platform names or ids; repeat the flag or list several)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l tenant-migrations -d 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -s j -l jobs -d 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l lock-timeout -d 'lock_timeout of each tenant\'s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]' -r
@@ -305,6 +307,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l dry-run -d 'Say what would be reverted where; change nothing'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l no-wait -d 'Exit at once (status 5) when another migrate run holds the lock, instead of waiting'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -l no-config -d 'Read no configuration file'
@@ -312,8 +315,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from rollback" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l tenant -d 'Only these tenants (platform names or ids; repeat the flag or list several)' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l exclude -d 'Skip these tenants (platform names or ids; repeat the flag or list several)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l tenant-migrations -d 'Directory of tenant migrations (sqlx format) [env: TENANTCTL_TENANT_MIGRATIONS_DIR] [config: tenant_migrations_dir] [default: the embedded sample set]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -s j -l jobs -d 'Tenant schemas worked on at once [env: TENANTCTL_PARALLEL_MIGRATION_THREADS] [config: parallel_migration_threads] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l lock-timeout -d 'lock_timeout of each tenant\'s transaction: a table locked longer fails that tenant instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT] [config: lock_timeout] [default: 5s]' -r
@@ -324,6 +327,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
@@ -349,6 +353,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-sche
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-schema" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-schema" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-schema" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l stale -d 'Only platforms whose last backup is older than AGE or missing (e.g. 24h)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s j -l jobs -d 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l batch-size -d 'Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]' -r
@@ -359,7 +365,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l all -d 'Back up every provisioned platform'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l public -d 'Back up the database\'s `public` schema (the registry, and legacy tables before `migrate-host-to-schema`) to `public/<id>.dump`'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -397,6 +403,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from get" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from get" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from get" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l sample -d 'With --all: only N platforms picked at random (the monthly check)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
@@ -406,7 +414,7 @@ csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l latest -d 'The latest backup (the default)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l all -d 'The latest backup of every provisioned platform (or of a sample, with --sample)'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
@@ -431,6 +439,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s v -l ver
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-daily -d 'Days with backups to keep the newest of [config: backup.keep_daily] [default: 7]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-weekly -d 'ISO weeks to keep the newest of [config: backup.keep_weekly] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-monthly -d 'Months to keep the newest of [config: backup.keep_monthly] [default: 12]' -r
@@ -441,7 +451,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l all -d 'Every platform with a schema, and the backups of `public`'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l dry-run -d 'Print every backup with keep or delete and the reason; delete nothing'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -496,8 +506,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and not __fi
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and not __fish_seen_subcommand_from query sizes provisioning backups history help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l sql -d 'The query: one SELECT, VALUES, TABLE or WITH … SELECT, with table names unqualified (each tenant\'s schema is alone on the search_path)' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l file -d 'Read the query from a file (`-`: standard input)' -r -F
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l tenant -d 'Only this platform (name or id); repeat for more' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l exclude -d 'Leave this platform out (name or id); repeat for more' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -s j -l jobs -d 'Tenant schemas queried at once [env: TENANTCTL_REPORT_JOBS] [config: report.jobs] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l timeout -d 'statement_timeout of each tenant\'s query, like 30s or 2m; 0 for none [env: TENANTCTL_REPORT_TIMEOUT] [config: report.timeout] [default: 30s]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
@@ -507,6 +517,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l aggregate -d 'Sum the numeric columns across tenants, grouped by the other columns, with a `tenants` column counting the tenants in each group'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from query" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -518,6 +529,8 @@ name\t'By platform name'
 tables\t'Most tables first'
 rows\t'Most rows (estimated) first'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l limit -d 'Only the first N rows' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -s o -l output -d 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]' -r -f -a "table\t'A table for people'
@@ -525,6 +538,7 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from sizes" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
@@ -544,6 +558,8 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -s o -l output -d 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]' -r -f -a "table\t'A table for people'
@@ -552,6 +568,7 @@ csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l stale -d 'Only platforms whose backup is stale or critical'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'

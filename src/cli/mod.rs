@@ -14,6 +14,7 @@ pub mod platform_ops;
 pub mod provision;
 pub mod report;
 pub mod restore;
+pub mod select;
 pub mod serve;
 pub mod status;
 pub mod worker;

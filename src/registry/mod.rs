@@ -2,6 +2,7 @@
 
 pub mod migrations;
 pub mod naming;
+pub mod select;
 pub mod store;
 
 use chrono::{DateTime, Utc};

@@ -658,7 +658,7 @@ async fn bad_input_is_refused_before_anything_runs(pool: PgPool) {
     env.run(&["backup", "A", "--all"]).await.code(2);
     env.run(&["backup", "nobody"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nobody` not found");
     env.run(&["backup", "get", "A", "../../etc/passwd", "--to", "x"])
         .await

@@ -1004,14 +1004,13 @@ async fn filters_and_dry_run_choose_what_runs_where(pool: PgPool) {
     assert!(has_column(&env, &tenants[0].1, "posts", "summary").await);
     assert!(!has_column(&env, &tenants[1].1, "posts", "summary").await);
 
-    // --exclude: everybody else.
+    // --exclude: everybody else (a comma list).
     env.run(&[
         "migrate",
         "--tenant-migrations",
         dir,
         "--exclude",
-        &tenants[1].0,
-        "Host",
+        &format!("{},Host", tenants[1].0),
     ])
     .await
     .ok()
@@ -1022,11 +1021,11 @@ async fn filters_and_dry_run_choose_what_runs_where(pool: PgPool) {
     // Unknown names are errors, not silently ignored.
     env.run(&["migrate", "--tenant", "nosuch"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nosuch` not found");
     env.run(&["migrate", "--exclude", "nosuch"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nosuch` not found");
     env.run(&[
         "platform",
