@@ -321,6 +321,8 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;worker' {
+            [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]')
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]')
             [CompletionResult]::new('--pool-size', '--pool-size', [CompletionResultType]::ParameterName, 'Spare schemas to keep in the warm pool [config: provision.pool_size] [default: 0]')
             [CompletionResult]::new('--id', '--id', [CompletionResultType]::ParameterName, 'Name of this worker in the job records [default: HOST:PID]')
@@ -491,7 +493,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
         'tenantctl;backup' {
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only this tenant (platform name or id); repeat the flag or give a comma list')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave this tenant out (platform name or id); repeat the flag or give a comma list')
-            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'Only platforms whose last backup is older than AGE or missing (e.g. 24h)')
+            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'Only platforms whose last backup is missing or older than AGE (e.g. 24h) [default AGE: status.backup_warn_age, when `status` calls a backup stale]')
             [CompletionResult]::new('-j', '-j', [CompletionResultType]::ParameterName, 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]')
             [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]')
             [CompletionResult]::new('--batch-size', '--batch-size', [CompletionResultType]::ParameterName, 'Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]')
@@ -777,6 +779,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;report;backups' {
+            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'Only platforms whose backup is older than AGE (e.g. 24h; never backed up: counted from provisioning, as `status` does) [default AGE: status.backup_warn_age]')
             [CompletionResult]::new('--tenant', '--tenant', [CompletionResultType]::ParameterName, 'Only this tenant (platform name or id); repeat the flag or give a comma list')
             [CompletionResult]::new('--exclude', '--exclude', [CompletionResultType]::ParameterName, 'Leave this tenant out (platform name or id); repeat the flag or give a comma list')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
@@ -784,7 +787,6 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
-            [CompletionResult]::new('--stale', '--stale', [CompletionResultType]::ParameterName, 'Only platforms whose backup is stale or critical')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every tenant (minus --exclude)')
             [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
@@ -844,7 +846,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;status' {
-            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format [default: from --output]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Another document instead of the status screen: `prometheus` for the metrics exposition (`--output` still chooses table or json for the screen)')
             [CompletionResult]::new('--write', '--write', [CompletionResultType]::ParameterName, 'Write the result to FILE atomically (a temporary file renamed into place), as the node_exporter textfile collector needs, instead of to stdout')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')

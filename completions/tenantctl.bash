@@ -2355,6 +2355,10 @@ _tenantctl() {
                 return 0
             fi
             case "${prev}" in
+                --stale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tenant)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2772,7 +2776,7 @@ _tenantctl() {
             fi
             case "${prev}" in
                 --format)
-                    COMPREPLY=($(compgen -W "human json prometheus" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "prometheus" -- "${cur}"))
                     return 0
                     ;;
                 --write)
@@ -2807,13 +2811,21 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__worker)
-            opts="-o -v -q -y -h --once --concurrency --pool-size --id --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-j -o -v -q -y -h --once --concurrency --jobs --pool-size --id --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

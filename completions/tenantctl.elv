@@ -294,6 +294,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;provision;help;help'= {
         }
         &'tenantctl;worker'= {
+            cand -j 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]'
+            cand --jobs 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]'
             cand --concurrency 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]'
             cand --pool-size 'Spare schemas to keep in the warm pool [config: provision.pool_size] [default: 0]'
             cand --id 'Name of this worker in the job records [default: HOST:PID]'
@@ -453,7 +455,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;backup'= {
             cand --tenant 'Only this tenant (platform name or id); repeat the flag or give a comma list'
             cand --exclude 'Leave this tenant out (platform name or id); repeat the flag or give a comma list'
-            cand --stale 'Only platforms whose last backup is older than AGE or missing (e.g. 24h)'
+            cand --stale 'Only platforms whose last backup is missing or older than AGE (e.g. 24h) [default AGE: status.backup_warn_age, when `status` calls a backup stale]'
             cand -j 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]'
             cand --jobs 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]'
             cand --batch-size 'Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]'
@@ -719,6 +721,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;report;backups'= {
+            cand --stale 'Only platforms whose backup is older than AGE (e.g. 24h; never backed up: counted from provisioning, as `status` does) [default AGE: status.backup_warn_age]'
             cand --tenant 'Only this tenant (platform name or id); repeat the flag or give a comma list'
             cand --exclude 'Leave this tenant out (platform name or id); repeat the flag or give a comma list'
             cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
@@ -726,7 +729,6 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
             cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
             cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
-            cand --stale 'Only platforms whose backup is stale or critical'
             cand --all 'Every tenant (minus --exclude)'
             cand --no-config 'Read no configuration file'
             cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -777,7 +779,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;report;help;help'= {
         }
         &'tenantctl;status'= {
-            cand --format 'Output format [default: from --output]'
+            cand --format 'Another document instead of the status screen: `prometheus` for the metrics exposition (`--output` still chooses table or json for the screen)'
             cand --write 'Write the result to FILE atomically (a temporary file renamed into place), as the node_exporter textfile collector needs, instead of to stdout'
             cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
             cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'

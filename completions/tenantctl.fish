@@ -233,7 +233,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision; and __fis
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision; and __fish_seen_subcommand_from pool" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision; and __fish_seen_subcommand_from help" -f -a "pool" -d 'Keep N spare schemas migrated and seeded with neutral data, so `platform create` claims one by renaming it (ready in milliseconds); the worker refills the pool'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand provision; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -l concurrency -d 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -s j -l jobs -l concurrency -d 'Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency] [default: 1]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -l pool-size -d 'Spare schemas to keep in the warm pool [config: provision.pool_size] [default: 0]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -l id -d 'Name of this worker in the job records [default: HOST:PID]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand worker" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
@@ -355,7 +355,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-sche
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand migrate-host-to-schema" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l stale -d 'Only platforms whose last backup is older than AGE or missing (e.g. 24h)' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l stale -d 'Only platforms whose last backup is missing or older than AGE (e.g. 24h) [default AGE: status.backup_warn_age, when `status` calls a backup stale]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s j -l jobs -d 'pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l batch-size -d 'Schemas one pg_dump dumps together; 0: automatic [config: backup.batch_size] [default: 0]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
@@ -558,6 +558,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from provisioning" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l stale -d 'Only platforms whose backup is older than AGE (e.g. 24h; never backed up: counted from provisioning, as `status` does) [default AGE: status.backup_warn_age]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l tenant -d 'Only this tenant (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l exclude -d 'Leave this tenant out (platform name or id); repeat the flag or give a comma list' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
@@ -567,7 +568,6 @@ json\t'JSON for pipelines (field names are stable)'
 csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l stale -d 'Only platforms whose backup is stale or critical'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l all -d 'Every tenant (minus --exclude)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from backups" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
@@ -594,9 +594,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "backups" -d 'Age of each platform\'s last backup (flagged over status.backup_warn_age and backup_crit_age) and backup sizes'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "history" -d 'Provision attempts between two dates, as CSV for analysis'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand report; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l format -d 'Output format [default: from --output]' -r -f -a "human\t'The screen for people (the same as `--output table`)'
-json\t'The snapshot and the verdict as JSON (the same as `--output json`)'
-prometheus\t'Prometheus text exposition (version 0.0.4)'"
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l format -d 'Another document instead of the status screen: `prometheus` for the metrics exposition (`--output` still chooses table or json for the screen)' -r -f -a "prometheus\t'Prometheus text exposition (version 0.0.4)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l write -d 'Write the result to FILE atomically (a temporary file renamed into place), as the node_exporter textfile collector needs, instead of to stdout' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand status" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F

@@ -41,9 +41,10 @@ pub struct Backup {
     /// `migrate-host-to-schema`) to `public/<id>.dump`
     #[arg(long, conflicts_with_all = ["all", "tenants", "exclude"])]
     pub public: bool,
-    /// Only platforms whose last backup is older than AGE or missing (e.g. 24h)
-    #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub stale: Option<Duration>,
+    /// Only platforms whose last backup is missing or older than AGE (e.g. 24h)
+    /// [default AGE: status.backup_warn_age, when `status` calls a backup stale]
+    #[arg(long, value_name = "AGE", value_parser = parse_age, num_args = 0..=1)]
+    pub stale: Option<Option<Duration>>,
     /// pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -52,7 +53,7 @@ pub struct Backup {
     pub batch_size: Option<usize>,
 }
 
-fn parse_age(s: &str) -> std::result::Result<Duration, String> {
+pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("`{s}` is not an age like 24h or 7d: {e}"))
 }
 
@@ -84,6 +85,7 @@ impl Backup {
             .await?;
         let mut platforms = provisioned(pool, &selection).await?;
         if let Some(age) = self.stale {
+            let age = age.unwrap_or(*ctx.settings().status.backup_warn_age);
             let cutoff =
                 Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
             platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff));
@@ -199,7 +201,7 @@ async fn notify_failures(ctx: &Ctx, all: &[Outcome], failed: &[&Outcome], storag
         "total": all.len(),
         "tenants": failed.iter().map(|o| serde_json::json!({
             "platform_id": o.platform_id,
-            "platform_name": o.platform_name,
+            "platform": o.platform_name,
             "schema": o.schema,
             "error": o.error,
         })).collect::<Vec<_>>(),
@@ -316,6 +318,7 @@ async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(
 /// One line of `backup list`; field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
+    #[serde(rename = "backup_id")]
     pub id: String,
     pub taken_at: Option<chrono::DateTime<Utc>>,
     pub age_seconds: Option<i64>,

@@ -653,6 +653,7 @@ pub struct VerifyArgs {
 /// One line of `migrate verify`'s table.
 #[derive(Debug, Serialize)]
 struct VerifyRow {
+    #[serde(rename = "platform")]
     tenant: String,
     change: String,
     object: String,

@@ -227,9 +227,10 @@ impl Provisioning {
 
 #[derive(Debug, Args)]
 pub struct Backups {
-    /// Only platforms whose backup is stale or critical
-    #[arg(long)]
-    pub stale: bool,
+    /// Only platforms whose backup is older than AGE (e.g. 24h; never backed up: counted from
+    /// provisioning, as `status` does) [default AGE: status.backup_warn_age]
+    #[arg(long, value_name = "AGE", value_parser = super::backup::parse_age, num_args = 0..=1)]
+    pub stale: Option<Option<Duration>>,
     #[command(flatten)]
     pub select: TenantArgs,
 }
@@ -244,8 +245,10 @@ impl Backups {
             .await?;
         let mut rows = builtin::backups(pool, *s.backup_warn_age, *s.backup_crit_age).await?;
         rows.retain(|r| selection.admits(r.platform_id));
-        if self.stale {
-            rows.retain(|r| r.state != builtin::BackupState::Ok);
+        match self.stale {
+            Some(None) => rows.retain(|r| r.state != builtin::BackupState::Ok),
+            Some(Some(age)) => rows.retain(|r| r.age_seconds as u64 > age.as_secs()),
+            None => {}
         }
         ctx.out.list(&rows)?;
         if ctx.out.format == Format::Table {

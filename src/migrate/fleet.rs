@@ -171,6 +171,7 @@ impl Outcome {
 /// One line of the summary. Field names are part of the JSON output.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantRun {
+    #[serde(rename = "platform")]
     pub tenant: String,
     pub platform_id: i64,
     pub schema: String,

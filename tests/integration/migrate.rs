@@ -95,7 +95,7 @@ fn rows(v: &Value) -> Vec<Value> {
 
 fn row<'a>(rows: &'a [Value], tenant: &str) -> &'a Value {
     rows.iter()
-        .find(|r| r["tenant"] == tenant)
+        .find(|r| r["platform"] == tenant)
         .unwrap_or_else(|| panic!("no row for {tenant} in {rows:?}"))
 }
 
@@ -1087,7 +1087,7 @@ async fn verify_lists_the_tenant_with_a_hand_made_hotfix(pool: PgPool) {
     assert_eq!(v["checked"], 4);
     let drifted = v["drifted"].as_array().unwrap();
     assert_eq!(drifted.len(), 1);
-    assert_eq!(drifted[0]["tenant"], name);
+    assert_eq!(drifted[0]["platform"], name);
     let diffs: Vec<(String, String, String)> = drifted[0]["differences"]
         .as_array()
         .unwrap()

@@ -778,7 +778,12 @@ async fn history_exports_attempts_as_csv(pool: PgPool) {
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(
         header[..4],
-        ["id", "started_at", "finished_at", "duration_seconds"]
+        [
+            "attempt_id",
+            "started_at",
+            "finished_at",
+            "duration_seconds"
+        ]
     );
     let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(recs.len(), 2);

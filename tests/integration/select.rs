@@ -10,13 +10,7 @@ fn platforms(v: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap_or_else(|| panic!("a JSON array: {v}"))
         .iter()
-        .map(|r| {
-            ["platform", "platform_name", "tenant"]
-                .iter()
-                .find_map(|k| r[k].as_str())
-                .expect("a platform field")
-                .to_string()
-        })
+        .map(|r| r["platform"].as_str().expect("platform").to_string())
         .collect();
     names.sort();
     names
@@ -182,4 +176,57 @@ async fn every_fleet_family_reads_the_same_flags(pool: PgPool) {
             .await,
     );
     assert_eq!(platforms(&v), ["Acme"]);
+}
+
+/// `--stale [AGE]` means the same in `backup` and `report backups`; `--jobs` is the worker's
+/// flag too, `--concurrency` its alias.
+#[sqlx::test(migrations = false)]
+async fn shared_flags_mean_the_same_everywhere(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env).await;
+    env.run(&["backup", "acme"]).await.ok();
+    // Beta: provisioned two days ago and never backed up.
+    sqlx::query(
+        "UPDATE public.platforms SET provisioned_at = now() - interval '2 days' WHERE name = 'Beta'",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let json = |r: crate::common::Run| {
+        r.ok();
+        r.json()
+    };
+    // Without AGE: older than status.backup_warn_age (24h); with AGE: older than AGE.
+    // `report` counts a platform never backed up from its provisioning, as `status` does.
+    for (stale, want) in [
+        (vec!["--stale"], vec!["Beta"]),
+        (vec!["--stale", "1h"], vec!["Beta"]),
+        (vec!["--stale", "3d"], vec![]),
+    ] {
+        let mut args = vec!["report", "backups"];
+        args.extend(&stale);
+        args.extend(["-o", "json"]);
+        assert_eq!(platforms(&json(env.run(&args).await)), want, "{args:?}");
+    }
+    // `backup` backs up every platform never backed up, whatever AGE.
+    let v = json(env.run(&["backup", "--all", "--stale", "-o", "json"]).await);
+    assert_eq!(platforms(&v), ["Beta", "Host"]);
+    let v = json(
+        env.run(&["backup", "--all", "--stale", "1h", "-o", "json"])
+            .await,
+    );
+    assert_eq!(platforms(&v), Vec::<String>::new());
+    env.run(&["backup", "--all", "--stale", "soon"])
+        .await
+        .code(2)
+        .stderr_has("is not an age like 24h");
+    for jobs in [["--jobs", "2"], ["--concurrency", "2"]] {
+        let mut args = vec!["worker", "--once"];
+        args.extend(jobs);
+        env.run(&args).await.ok();
+    }
+    env.run(&["worker", "--once", "--jobs", "0"])
+        .await
+        .code(2)
+        .stderr_has("--jobs must be at least 1");
 }
