@@ -8,6 +8,29 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
+/// The version of the JSON contract (docs/conventions.md): the field names and meanings of every
+/// command's `--output json`. Adding a field keeps it; renaming or removing one, or changing a
+/// meaning, raises it. Shown by `tenantctl --version`; a script pins the version it was written
+/// for with `TENANTCTL_JSON_VERSION`, and a tenantctl with another contract refuses to run.
+pub const JSON_VERSION: u32 = 1;
+
+/// `TENANTCTL_JSON_VERSION`, when set, must be [`JSON_VERSION`] (a usage error otherwise, before
+/// anything runs).
+pub fn check_json_version(pinned: Option<&str>) -> Result<()> {
+    let Some(pinned) = pinned.map(str::trim) else {
+        return Ok(());
+    };
+    if pinned == JSON_VERSION.to_string() {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "TENANTCTL_JSON_VERSION={pinned}: this tenantctl writes JSON version {JSON_VERSION}"
+    ))
+    .hint(
+        "docs/conventions.md lists what changed between versions; update the script, then its pin",
+    ))
+}
+
 /// What kind of terminal we run in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Term {
@@ -277,6 +300,19 @@ pub fn human_age(d: chrono::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_version_is_pinned_and_shown() {
+        assert!(check_json_version(None).is_ok());
+        assert!(check_json_version(Some("1")).is_ok());
+        let e = check_json_version(Some("2")).unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit_code::USAGE);
+        assert!(
+            crate::cli::LONG_VERSION.ends_with(&format!("(JSON output version {JSON_VERSION})")),
+            "{}",
+            crate::cli::LONG_VERSION
+        );
+    }
 
     #[test]
     fn sizes_and_ages() {

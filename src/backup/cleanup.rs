@@ -12,6 +12,7 @@ use sqlx::PgPool;
 /// One backup and what cleanup does (or would do) with it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Row {
+    #[serde(rename = "platform")]
     pub platform_name: String,
     pub schema: String,
     pub backup_id: String,

@@ -33,6 +33,7 @@ use tracing::{info, warn};
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
     pub platform_id: i64,
+    #[serde(rename = "platform")]
     pub platform_name: String,
     pub schema: String,
     /// `ok` or `failed`.

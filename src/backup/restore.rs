@@ -522,6 +522,7 @@ async fn feed(
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct RestoreReport {
     pub platform_id: i64,
+    #[serde(rename = "platform")]
     pub platform_name: String,
     pub schema: String,
     pub backup_id: String,
@@ -540,6 +541,7 @@ pub struct RestoreReport {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifyReport {
     pub platform_id: i64,
+    #[serde(rename = "platform")]
     pub platform_name: String,
     pub schema: String,
     pub backup_id: String,

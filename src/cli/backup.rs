@@ -2,6 +2,7 @@
 //! `backup get`, `backup verify`.
 
 use super::Ctx;
+use super::select::TenantArgs;
 use crate::backup::dump::{Backupper, Outcome};
 use crate::backup::manifest::{self, Listed};
 use crate::backup::pgtools::PgTools;
@@ -10,6 +11,7 @@ use crate::backup::storage::{self, Storage};
 use crate::db::locks::{self, RunLock};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_age, human_bytes};
+use crate::registry::select::{Selection, Wanted};
 use crate::registry::{Platform, ProvisionStatus, store};
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -25,23 +27,24 @@ use std::time::Duration;
 pub struct Backup {
     #[command(subcommand)]
     pub cmd: Option<BackupCmd>,
-    /// Platforms to back up, by name or id
+    /// Platforms to back up, by name or id (like --tenant)
     #[arg(
         value_name = "NAME|ID",
-        required_unless_present_any = ["all", "public"],
+        required_unless_present_any = ["all", "public", "tenants"],
         conflicts_with_all = ["all", "public"]
     )]
     pub platforms: Vec<String>,
-    /// Back up every provisioned platform
-    #[arg(long, conflicts_with = "public")]
-    pub all: bool,
+    /// Which tenants (`--all`: every provisioned platform)
+    #[command(flatten)]
+    pub select: TenantArgs,
     /// Back up the database's `public` schema (the registry, and legacy tables before
     /// `migrate-host-to-schema`) to `public/<id>.dump`
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["all", "tenants", "exclude"])]
     pub public: bool,
-    /// Only platforms whose last backup is older than AGE or missing (e.g. 24h)
-    #[arg(long, value_name = "AGE", value_parser = parse_age)]
-    pub stale: Option<Duration>,
+    /// Only platforms whose last backup is missing or older than AGE (e.g. 24h)
+    /// [default AGE: status.backup_warn_age, when `status` calls a backup stale]
+    #[arg(long, value_name = "AGE", value_parser = parse_age, num_args = 0..=1)]
+    pub stale: Option<Option<Duration>>,
     /// pg_dump processes at once [env: TENANTCTL_BACKUP_JOBS] [config: backup.jobs] [default: 2]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -50,7 +53,7 @@ pub struct Backup {
     pub batch_size: Option<usize>,
 }
 
-fn parse_age(s: &str) -> std::result::Result<Duration, String> {
+pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("`{s}` is not an age like 24h or 7d: {e}"))
 }
 
@@ -76,16 +79,13 @@ impl Backup {
         if self.public {
             return self.run_public(ctx, pool).await;
         }
-        let mut platforms = if self.all {
-            store::list_by_status(pool, ProvisionStatus::Completed)
-                .await?
-                .into_iter()
-                .filter(|p| !p.external)
-                .collect()
-        } else {
-            resolve(pool, &self.platforms).await?
-        };
+        let selection = self
+            .select
+            .resolve(pool, &self.platforms, Wanted::Provisioned, "back up")
+            .await?;
+        let mut platforms = provisioned(pool, &selection).await?;
         if let Some(age) = self.stale {
+            let age = age.unwrap_or(*ctx.settings().status.backup_warn_age);
             let cutoff =
                 Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
             platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff));
@@ -97,7 +97,7 @@ impl Backup {
             return ctx.out.list::<Outcome>(&[]);
         }
         // Cron and timers: two fleet runs (or a run and a cleanup) never overlap.
-        let lock = if self.all {
+        let lock = if self.select.all {
             Some(run_lock(pool).await?)
         } else {
             None
@@ -201,7 +201,7 @@ async fn notify_failures(ctx: &Ctx, all: &[Outcome], failed: &[&Outcome], storag
         "total": all.len(),
         "tenants": failed.iter().map(|o| serde_json::json!({
             "platform_id": o.platform_id,
-            "platform_name": o.platform_name,
+            "platform": o.platform_name,
             "schema": o.schema,
             "error": o.error,
         })).collect::<Vec<_>>(),
@@ -243,47 +243,13 @@ pub async fn run_lock(pool: &PgPool) -> Result<HeldLock> {
     Ok(HeldLock { conn })
 }
 
-/// Platforms named on the command line, each once, each with a schema.
-pub async fn resolve(pool: &PgPool, keys: &[String]) -> Result<Vec<Platform>> {
-    let mut out: Vec<Platform> = Vec::new();
-    for k in keys {
-        let p = store::find(pool, k).await?;
-        if p.external {
-            return Err(Error::Usage(format!(
-                "platform `{}` is external: it has no schema to back up",
-                p.name
-            )));
-        }
-        if p.provision_status != ProvisionStatus::Completed {
-            return Err(Error::Usage(format!(
-                "platform `{}` is not provisioned (status {})",
-                p.name, p.provision_status
-            ))
-            .hint(format!("`tenantctl provision {}` first", p.name)));
-        }
-        if !out.iter().any(|o| o.id == p.id) {
-            out.push(p);
-        }
-    }
-    Ok(out)
-}
-
-/// Platforms named on the command line that have a schema, whatever their status.
-pub async fn resolve_any(pool: &PgPool, keys: &[String]) -> Result<Vec<Platform>> {
-    let mut out: Vec<Platform> = Vec::new();
-    for k in keys {
-        let p = store::find(pool, k).await?;
-        if p.external {
-            return Err(Error::Usage(format!(
-                "platform `{}` is external: it has no backups",
-                p.name
-            )));
-        }
-        if !out.iter().any(|o| o.id == p.id) {
-            out.push(p);
-        }
-    }
-    Ok(out)
+/// The provisioned platforms with a schema that `selection` admits, by id.
+pub async fn provisioned(pool: &PgPool, selection: &Selection) -> Result<Vec<Platform>> {
+    Ok(store::list_by_status(pool, ProvisionStatus::Completed)
+        .await?
+        .into_iter()
+        .filter(|p| !p.external && selection.admits(p.id))
+        .collect())
 }
 
 impl Tabular for Outcome {
@@ -352,6 +318,7 @@ async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(
 /// One line of `backup list`; field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
+    #[serde(rename = "backup_id")]
     pub id: String,
     pub taken_at: Option<chrono::DateTime<Utc>>,
     pub age_seconds: Option<i64>,
@@ -534,8 +501,8 @@ pub struct Verify {
     /// The platform, by name or id
     #[arg(
         value_name = "NAME|ID",
-        required_unless_present = "all",
-        conflicts_with = "all"
+        required_unless_present_any = ["all", "tenants"],
+        conflicts_with_all = ["all", "tenants", "exclude"]
     )]
     pub platform: Option<String>,
     /// The backup id (`backup list` shows them); default: the latest
@@ -544,9 +511,10 @@ pub struct Verify {
     /// The latest backup (the default)
     #[arg(long)]
     pub latest: bool,
-    /// The latest backup of every provisioned platform (or of a sample, with --sample)
-    #[arg(long)]
-    pub all: bool,
+    /// The latest backup of each of these tenants (`--all`: of every provisioned platform, or
+    /// of a sample with --sample)
+    #[command(flatten)]
+    pub select: TenantArgs,
     /// With --all: only N platforms picked at random (the monthly check)
     #[arg(long, value_name = "N", requires = "all")]
     pub sample: Option<usize>,
@@ -597,9 +565,16 @@ impl Verify {
                     .await?,
             ),
         };
-        if !self.all {
-            let key = self.platform.as_deref().expect("clap requires it");
-            let p = resolve(pool, &[key.to_string()]).await?.remove(0);
+        if let Some(key) = &self.platform {
+            let selection = TenantArgs::default()
+                .resolve(
+                    pool,
+                    std::slice::from_ref(key),
+                    Wanted::Provisioned,
+                    "verify",
+                )
+                .await?;
+            let p = provisioned(pool, &selection).await?.remove(0);
             let schema = p.require_schema()?;
             let m = manifest::pick(storage.as_ref(), schema.as_str(), self.id.as_deref()).await?;
             let spinner = ctx
@@ -619,11 +594,11 @@ impl Verify {
             }
             return Ok(());
         }
-        let mut platforms: Vec<Platform> = store::list_by_status(pool, ProvisionStatus::Completed)
-            .await?
-            .into_iter()
-            .filter(|p| !p.external)
-            .collect();
+        let selection = self
+            .select
+            .resolve(pool, &[], Wanted::Provisioned, "verify")
+            .await?;
+        let mut platforms: Vec<Platform> = provisioned(pool, &selection).await?;
         if let Some(n) = self.sample {
             use rand::seq::SliceRandom;
             platforms.shuffle(&mut rand::rng());

@@ -2,12 +2,14 @@
 //! (N daily + N weekly + N monthly, restic-forget semantics, UTC) does not keep.
 
 use super::Ctx;
-use super::backup::{resolve_any, run_lock};
+use super::backup::run_lock;
+use super::select::TenantArgs;
 use crate::backup::cleanup::{self, Row};
 use crate::backup::retention::Policy;
 use crate::backup::storage;
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_bytes};
+use crate::registry::select::Wanted;
 use crate::registry::store;
 use clap::Args;
 use comfy_table::{Cell, Color};
@@ -18,16 +20,16 @@ const LEFTOVER_AGE: Duration = Duration::from_secs(24 * 3600);
 
 #[derive(Debug, Args)]
 pub struct Cleanup {
-    /// Platforms whose backups to thin out, by name or id
+    /// Platforms whose backups to thin out, by name or id (like --tenant)
     #[arg(
         value_name = "NAME|ID",
-        required_unless_present = "all",
+        required_unless_present_any = ["all", "tenants"],
         conflicts_with = "all"
     )]
     pub platforms: Vec<String>,
-    /// Every platform with a schema, and the backups of `public`
-    #[arg(long)]
-    pub all: bool,
+    /// Which tenants (`--all`: every platform with a schema, and the backups of `public`)
+    #[command(flatten)]
+    pub select: TenantArgs,
     /// Print every backup with keep or delete and the reason; delete nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -85,15 +87,15 @@ impl Cleanup {
             monthly: self.keep_monthly.unwrap_or(s.keep_monthly),
         };
         let pool = ctx.registry().await?;
-        let platforms = if self.all {
-            store::list(pool)
-                .await?
-                .into_iter()
-                .filter(|p| p.schema_name.is_some())
-                .collect()
-        } else {
-            resolve_any(pool, &self.platforms).await?
-        };
+        let selection = self
+            .select
+            .resolve(pool, &self.platforms, Wanted::WithSchema, "clean up")
+            .await?;
+        let platforms = store::list(pool)
+            .await?
+            .into_iter()
+            .filter(|p| !p.external && p.schema_name.is_some() && selection.admits(p.id))
+            .collect();
         let storage = storage::from_settings(s).await?;
         storage.check().await?;
         let lock = if self.dry_run {
@@ -121,7 +123,7 @@ impl Cleanup {
             let schema = p.require_schema()?;
             rows.extend(cleanup::plan(storage.as_ref(), &p.name, schema.as_str(), policy).await?);
         }
-        if self.all {
+        if self.select.all {
             // Backups of `public` (`backup --public`) follow the same policy.
             rows.extend(cleanup::plan(storage.as_ref(), "public", "public", policy).await?);
         }

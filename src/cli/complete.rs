@@ -322,7 +322,7 @@ mod tests {
             "tenantctl backup get args",
             "tenantctl cleanup platforms",
             "tenantctl provision platform",
-            "tenantctl report query tenant",
+            "tenantctl report query tenants",
         ] {
             assert!(
                 got.iter().any(|g| g == want),

@@ -4,14 +4,16 @@
 //! file parses, resolves flags against the configuration, and prints.
 
 use super::Ctx;
+use super::select::TenantArgs;
 use crate::db::{self, locks::RunLock};
 use crate::error::{Error, Result};
-use crate::migrate::fleet::{self, Canary, Filter, Options, Report, TenantRun, Wanted};
+use crate::migrate::fleet::{self, Canary, Filter, Options, Report, TenantRun};
 use crate::migrate::status::{self, State};
 use crate::migrate::verify::{self, VerifyReport};
 use crate::migrate::{MigrationSet, lock};
 use crate::output::{Format, Tabular, Term};
 use crate::registry::migrations;
+use crate::registry::select::Wanted;
 use clap::{ArgAction, Args, Subcommand};
 use comfy_table::Cell;
 use serde::Serialize;
@@ -19,8 +21,10 @@ use sqlx::PgPool;
 use std::path::PathBuf;
 use std::time::Duration;
 
+// NOTE: not `args_conflicts_with_subcommands`: clap would then read `status` in
+// `migrate --tenant acme status` as a stray value. `run` refuses run flags before a
+// subcommand instead, and hands the tenant selection down.
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
 pub struct Migrate {
     #[command(subcommand)]
     pub command: Option<MigrateCmd>,
@@ -46,27 +50,11 @@ pub enum MigrateCmd {
     Verify(VerifyArgs),
 }
 
-/// Which tenants a command covers.
-#[derive(Debug, Clone, Default, Args)]
-pub struct TenantFilter {
-    /// Only these tenants (platform names or ids; repeat the flag or list several)
-    #[arg(long = "tenant", value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
-    pub tenants: Vec<String>,
-    /// Skip these tenants (platform names or ids; repeat the flag or list several)
-    #[arg(long, value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
-    pub exclude: Vec<String>,
-}
-
-impl TenantFilter {
-    async fn resolve(&self, pool: &PgPool) -> Result<Filter> {
-        let only = if self.tenants.is_empty() {
-            None
-        } else {
-            Some(fleet::resolve(pool, &self.tenants, Wanted::Migratable).await?)
-        };
-        let exclude = fleet::resolve(pool, &self.exclude, Wanted::Any).await?;
-        Ok(Filter { only, exclude })
-    }
+/// The tenant selection of a migrate command, checked against what migrating needs.
+async fn selection(select: &TenantArgs, pool: &PgPool) -> Result<Filter> {
+    select
+        .resolve(pool, &[], Wanted::Provisioned, "migrate")
+        .await
 }
 
 /// Which tenant migration set.
@@ -132,13 +120,13 @@ async fn pool_for(ctx: &Ctx, jobs: usize) -> Result<PgPool> {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Only the registry migrations (public.platforms and the tenantctl schema)
-    #[arg(long, conflicts_with_all = ["tenants_only", "tenants", "exclude", "canary", "canary_tenants", "tenant_migrations"])]
+    #[arg(long, conflicts_with_all = ["tenants_only", "tenants", "exclude", "all", "canary", "canary_tenants", "tenant_migrations"])]
     pub registry_only: bool,
     /// Only the tenant migrations (the registry must be migrated already)
     #[arg(long)]
     pub tenants_only: bool,
     #[command(flatten)]
-    pub filter: TenantFilter,
+    pub select: TenantArgs,
     #[command(flatten)]
     pub set: SetOpts,
     #[command(flatten)]
@@ -154,20 +142,65 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", conflicts_with = "canary_tenants",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub canary: Option<u32>,
-    /// Migrate these tenants first and stop before the rest if any of them fails
-    #[arg(long, value_name = "NAME", num_args = 1.., action = ArgAction::Append)]
+    /// Migrate these tenants first and stop before the rest if any of them fails (repeat the
+    /// flag or give a comma list)
+    #[arg(long, value_name = "NAME", value_delimiter = ',', action = ArgAction::Append)]
     pub canary_tenants: Vec<String>,
+}
+
+impl RunArgs {
+    /// Flags of a run given before a subcommand (`migrate --dry-run rollback`): refused
+    /// rather than silently ignored. The tenant selection is handed down instead.
+    fn check_no_run_flags(&self, sub: &str) -> Result<()> {
+        let given = [
+            (self.registry_only, "--registry-only"),
+            (self.tenants_only, "--tenants-only"),
+            (self.dry_run, "--dry-run"),
+            (self.no_wait, "--no-wait"),
+            (self.canary.is_some(), "--canary"),
+            (!self.canary_tenants.is_empty(), "--canary-tenants"),
+            (self.set.tenant_migrations.is_some(), "--tenant-migrations"),
+            (self.parallel.jobs.is_some(), "--jobs"),
+            (self.parallel.lock_timeout.is_some(), "--lock-timeout"),
+        ];
+        match given.iter().find(|(set, _)| *set) {
+            Some((_, flag)) => Err(Error::Usage(format!(
+                "`{flag}` before `{sub}` belongs to `migrate` itself"
+            ))
+            .hint(format!(
+                "put it after the subcommand: `tenantctl migrate {sub} {flag} ...`"
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Migrate {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let parent = self.run.select.clone();
         match self.command {
             None => self.run.run(ctx).await,
-            Some(MigrateCmd::Run(c)) => c.run(ctx).await,
+            Some(MigrateCmd::Run(mut c)) => {
+                self.run.check_no_run_flags("run")?;
+                c.select.merge(parent);
+                c.run(ctx).await
+            }
             Some(MigrateCmd::Add(c)) => c.run(ctx).await,
-            Some(MigrateCmd::Status(c)) => c.run(ctx).await,
-            Some(MigrateCmd::Rollback(c)) => c.run(ctx).await,
-            Some(MigrateCmd::Verify(c)) => c.run(ctx).await,
+            Some(MigrateCmd::Status(mut c)) => {
+                self.run.check_no_run_flags("status")?;
+                c.select.merge(parent);
+                c.run(ctx).await
+            }
+            Some(MigrateCmd::Rollback(mut c)) => {
+                self.run.check_no_run_flags("rollback")?;
+                c.select.merge(parent);
+                c.run(ctx).await
+            }
+            Some(MigrateCmd::Verify(mut c)) => {
+                self.run.check_no_run_flags("verify")?;
+                c.select.merge(parent);
+                c.run(ctx).await
+            }
         }
     }
 }
@@ -245,17 +278,23 @@ impl RunArgs {
         let mut filter = Filter::default();
         let mut canary = Canary::None;
         if tenants && registry_exists(pool).await? {
-            filter = self.filter.resolve(pool).await?;
+            filter = selection(&self.select, pool).await?;
             if let Some(n) = self.canary {
                 canary = Canary::First(n as usize);
             } else if !self.canary_tenants.is_empty() {
-                canary = Canary::Named(
-                    fleet::resolve(pool, &self.canary_tenants, Wanted::Migratable).await?,
-                );
+                let named = crate::registry::select::resolve(
+                    pool,
+                    &self.canary_tenants,
+                    &[],
+                    Wanted::Provisioned,
+                    "migrate",
+                )
+                .await?;
+                canary = Canary::Named(named.only.unwrap_or_default());
             }
-        } else if !self.filter.tenants.is_empty() || !self.canary_tenants.is_empty() {
+        } else if !self.select.tenants.is_empty() || !self.canary_tenants.is_empty() {
             return Err(crate::registry::store::not_found(
-                self.filter
+                self.select
                     .tenants
                     .first()
                     .or(self.canary_tenants.first())
@@ -474,7 +513,7 @@ fn print_run(
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     #[command(flatten)]
-    pub filter: TenantFilter,
+    pub select: TenantArgs,
     #[command(flatten)]
     pub set: SetOpts,
     /// Only tenants not at the latest version (something pending, or no schema)
@@ -486,7 +525,7 @@ impl StatusArgs {
     async fn run(self, ctx: &Ctx) -> Result<()> {
         let set = self.set.load(ctx).await?;
         let pool = ctx.registry().await?;
-        let filter = self.filter.resolve(pool).await?;
+        let filter = selection(&self.select, pool).await?;
         let rows = status::status(pool, &set, &filter, self.behind).await?;
         ctx.out.list(&rows)?;
         if ctx.out.format == Format::Table {
@@ -516,7 +555,7 @@ pub struct RollbackArgs {
     #[arg(long, value_name = "VERSION")]
     pub to: Option<i64>,
     #[command(flatten)]
-    pub filter: TenantFilter,
+    pub select: TenantArgs,
     #[command(flatten)]
     pub set: SetOpts,
     #[command(flatten)]
@@ -538,7 +577,7 @@ impl RollbackArgs {
         let jobs = self.parallel.jobs(ctx);
         let pool = pool_for(ctx, jobs).await?;
         migrations::ensure_current(&pool).await?;
-        let filter = self.filter.resolve(&pool).await?;
+        let filter = selection(&self.select, &pool).await?;
         let to = match self.to {
             Some(to) => to,
             None => {
@@ -643,7 +682,7 @@ pub fn check_rollback_target(set: &MigrationSet, to: i64) -> Result<()> {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     #[command(flatten)]
-    pub filter: TenantFilter,
+    pub select: TenantArgs,
     #[command(flatten)]
     pub set: SetOpts,
     #[command(flatten)]
@@ -653,6 +692,7 @@ pub struct VerifyArgs {
 /// One line of `migrate verify`'s table.
 #[derive(Debug, Serialize)]
 struct VerifyRow {
+    #[serde(rename = "platform")]
     tenant: String,
     change: String,
     object: String,
@@ -707,7 +747,7 @@ impl VerifyArgs {
         let jobs = self.parallel.jobs(ctx);
         let pool = pool_for(ctx, jobs).await?;
         migrations::ensure_current(&pool).await?;
-        let filter = self.filter.resolve(&pool).await?;
+        let filter = selection(&self.select, &pool).await?;
         let total = fleet::count(&pool, &filter).await?;
         let pb = ctx.out.progress(total, "verifying");
         let ext = db::extension_schema(ctx.settings())?;

@@ -17,6 +17,7 @@ pub mod platform_ops;
 pub mod provision;
 pub mod report;
 pub mod restore;
+pub mod select;
 pub mod serve;
 pub mod status;
 pub mod worker;
@@ -43,6 +44,7 @@ Environment:
   TENANTCTL_<KEY>                        any configuration key, e.g. TENANTCTL_BACKUP_JOBS=4
   TENANTCTL_CONFIG                       configuration file
   TENANTCTL_LOG                          log filter (tracing EnvFilter syntax), overrides -v/-q
+  TENANTCTL_JSON_VERSION                 refuse to run unless the JSON contract is this version
   CONFIRM=yes                            confirm destructive commands, like --yes
   NO_COLOR                               no colour in tables";
 
@@ -55,9 +57,13 @@ pub fn parse() -> Cli {
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
 }
 
+/// `tenantctl --version`: the release and the JSON contract version
+/// ([`crate::output::JSON_VERSION`]).
+pub const LONG_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (JSON output version 1)");
+
 /// tenantctl: run PostgreSQL schema-per-tenant multi-tenancy.
 #[derive(Debug, Parser)]
-#[command(name = "tenantctl", version, about, long_about = None, after_help = AFTER_HELP)]
+#[command(name = "tenantctl", version, long_version = LONG_VERSION, about, long_about = None, after_help = AFTER_HELP)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,

@@ -269,8 +269,11 @@ pub struct Delete {
 /// `platform delete --output json`.
 #[derive(Debug, Serialize)]
 pub struct Deleted {
+    #[serde(rename = "platform_id")]
     pub id: i64,
+    #[serde(rename = "platform")]
     pub name: String,
+    #[serde(rename = "schema")]
     pub schema_name: Option<String>,
     /// Whether a schema existed and was dropped.
     pub schema_dropped: bool,

@@ -2,9 +2,11 @@
 //! (sizes, provisioning, backups, provision history).
 
 use super::Ctx;
+use super::select::TenantArgs;
 use crate::config::Source;
 use crate::error::{Error, Result};
 use crate::output::{Format, Out, human_bytes};
+use crate::registry::select::Wanted;
 use crate::registry::store;
 use crate::report::builtin::{self, SizeSort};
 use crate::report::{present, query};
@@ -53,12 +55,8 @@ pub struct Query {
     /// Read the query from a file (`-`: standard input)
     #[arg(long, value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Only this platform (name or id); repeat for more
-    #[arg(long, value_name = "NAME|ID")]
-    pub tenant: Vec<String>,
-    /// Leave this platform out (name or id); repeat for more
-    #[arg(long, value_name = "NAME|ID")]
-    pub exclude: Vec<String>,
+    #[command(flatten)]
+    pub select: TenantArgs,
     /// Tenant schemas queried at once [env: TENANTCTL_REPORT_JOBS] [config: report.jobs]
     /// [default: 4]
     #[arg(long, short = 'j', value_name = "N")]
@@ -103,8 +101,12 @@ impl Query {
             extension_schema: crate::db::extension_schema(s)?,
         };
         let registry = ctx.registry().await?;
+        let selection = self
+            .select
+            .resolve(registry, &[], Wanted::Provisioned, "query")
+            .await?;
         let platforms = store::list(registry).await?;
-        let targets = query::select_targets(&platforms, &self.tenant, &self.exclude)?;
+        let targets = query::select_targets(&platforms, &selection)?;
         if targets.is_empty() {
             ctx.out.note("no completed tenant schemas to query");
         } else if targets.len() > FAN_OUT_WARN {
@@ -152,12 +154,19 @@ pub struct Sizes {
     /// Only the first N rows
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    #[command(flatten)]
+    pub select: TenantArgs,
 }
 
 impl Sizes {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
+        let selection = self
+            .select
+            .resolve(pool, &[], Wanted::WithSchema, "report on")
+            .await?;
         let mut rows = builtin::sizes(pool, self.sort).await?;
+        rows.retain(|r| selection.admits(r.platform_id));
         let total: i64 = rows.iter().map(|r| r.total_bytes).sum();
         let count = rows.len();
         if let Some(n) = self.limit {
@@ -218,18 +227,28 @@ impl Provisioning {
 
 #[derive(Debug, Args)]
 pub struct Backups {
-    /// Only platforms whose backup is stale or critical
-    #[arg(long)]
-    pub stale: bool,
+    /// Only platforms whose backup is older than AGE (e.g. 24h; never backed up: counted from
+    /// provisioning, as `status` does) [default AGE: status.backup_warn_age]
+    #[arg(long, value_name = "AGE", value_parser = super::backup::parse_age, num_args = 0..=1)]
+    pub stale: Option<Option<Duration>>,
+    #[command(flatten)]
+    pub select: TenantArgs,
 }
 
 impl Backups {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         let s = &ctx.settings().status;
+        let selection = self
+            .select
+            .resolve(pool, &[], Wanted::WithSchema, "report on")
+            .await?;
         let mut rows = builtin::backups(pool, *s.backup_warn_age, *s.backup_crit_age).await?;
-        if self.stale {
-            rows.retain(|r| r.state != builtin::BackupState::Ok);
+        rows.retain(|r| selection.admits(r.platform_id));
+        match self.stale {
+            Some(None) => rows.retain(|r| r.state != builtin::BackupState::Ok),
+            Some(Some(age)) => rows.retain(|r| r.age_seconds as u64 > age.as_secs()),
+            None => {}
         }
         ctx.out.list(&rows)?;
         if ctx.out.format == Format::Table {

@@ -20,9 +20,12 @@ const SHOWN: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatusFormat {
-    /// The screen for people (the same as `--output table`)
+    /// The screen for people (the same as `--output table`, which is the documented way)
+    #[value(hide = true)]
     Human,
-    /// The snapshot and the verdict as JSON (the same as `--output json`)
+    /// The snapshot and the verdict as JSON (the same as `--output json`, which is the
+    /// documented way)
+    #[value(hide = true)]
     Json,
     /// Prometheus text exposition (version 0.0.4)
     Prometheus,
@@ -34,7 +37,8 @@ pub struct Status {
     /// 3 UNKNOWN), judged against the status.* thresholds in the configuration
     #[arg(long, conflicts_with_all = ["format", "write"])]
     pub check: bool,
-    /// Output format [default: from --output]
+    /// Another document instead of the status screen: `prometheus` for the metrics exposition
+    /// (`--output` still chooses table or json for the screen)
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<StatusFormat>,
     /// Write the result to FILE atomically (a temporary file renamed into place), as the

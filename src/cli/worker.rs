@@ -16,7 +16,12 @@ pub struct Worker {
     pub once: bool,
     /// Jobs provisioned at once [env: TENANTCTL_WORKER_CONCURRENCY] [config: worker.concurrency]
     /// [default: 1]
-    #[arg(long, value_name = "N")]
+    #[arg(
+        long = "jobs",
+        short = 'j',
+        visible_alias = "concurrency",
+        value_name = "N"
+    )]
     pub concurrency: Option<usize>,
     /// Spare schemas to keep in the warm pool [config: provision.pool_size] [default: 0]
     #[arg(long, value_name = "N")]
@@ -31,7 +36,7 @@ impl Worker {
         let s = ctx.settings();
         let concurrency = self.concurrency.unwrap_or(s.worker.concurrency);
         if concurrency == 0 {
-            return Err(Error::Usage("--concurrency must be at least 1".into()));
+            return Err(Error::Usage("--jobs must be at least 1".into()));
         }
         // Its own pool: one connection per job, one for LISTEN, one for claiming.
         ctx.registry().await?;

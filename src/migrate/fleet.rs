@@ -40,11 +40,7 @@ pub struct Target {
 }
 
 /// Which completed platforms a run covers: all, or `only` these ids, minus `exclude`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Filter {
-    pub only: Option<Vec<i64>>,
-    pub exclude: Vec<i64>,
-}
+pub use crate::registry::select::Selection as Filter;
 
 // language=PostgreSQL
 const TARGETS_WHERE: &str = "p.provision_status = 'completed' AND NOT p.external AND p.schema_name IS NOT NULL \
@@ -159,60 +155,6 @@ pub async fn newest_applied(pool: &PgPool, filter: &Filter) -> Result<Option<i64
     Ok(newest)
 }
 
-/// What a name on the command line must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wanted {
-    /// A platform with a provisioned schema (`--tenant`, `--canary-tenants`).
-    Migratable,
-    /// Any platform (`--exclude`).
-    Any,
-}
-
-/// Platform ids for names (or ids) given on the command line; every name must exist, so a typo
-/// never silently widens or narrows a run.
-pub async fn resolve(pool: &PgPool, names: &[String], wanted: Wanted) -> Result<Vec<i64>> {
-    let mut ids = Vec::with_capacity(names.len());
-    for name in names {
-        let id = name.parse::<i64>().ok();
-        // Only columns of the first registry migration: this runs before the registry is
-        // migrated.
-        // language=PostgreSQL
-        let row: Option<(i64, String, String, bool)> = sqlx::query_as(
-            "SELECT id, name, provision_status, external FROM public.platforms \
-             WHERE lower(name) = lower($1) OR id = $2 ORDER BY (id = $2) DESC LIMIT 1",
-        )
-        .bind(name)
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
-            Some("42P01") => Error::NotFound("the registry does not exist yet".into())
-                .hint("run `tenantctl init` (or `tenantctl migrate --registry-only`)"),
-            _ => Error::Db(e),
-        })?;
-        let Some((id, shown, status, external)) = row else {
-            return Err(crate::registry::store::not_found(name));
-        };
-        if wanted == Wanted::Migratable {
-            if external {
-                return Err(Error::Usage(format!(
-                    "platform `{shown}` is external: it has no schema to migrate"
-                )));
-            }
-            if status != "completed" {
-                return Err(Error::Usage(format!(
-                    "platform `{shown}` is not provisioned (status {status}): it has no schema to migrate"
-                ))
-                .hint(format!("run `tenantctl provision {shown}` first")));
-            }
-        }
-        if !ids.contains(&id) {
-            ids.push(id);
-        }
-    }
-    Ok(ids)
-}
-
 /// What happened to one tenant. Serialised in snake case in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -244,6 +186,7 @@ impl Outcome {
 /// One line of the summary. Field names are part of the JSON output.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantRun {
+    #[serde(rename = "platform")]
     pub tenant: String,
     pub platform_id: i64,
     pub schema: String,

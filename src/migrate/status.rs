@@ -450,6 +450,7 @@ impl State {
 /// One line of `migrate status`. Field names are part of the JSON output.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantStatus {
+    #[serde(rename = "platform")]
     pub tenant: String,
     pub platform_id: i64,
     pub schema: String,

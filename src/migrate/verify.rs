@@ -235,6 +235,7 @@ pub async fn reference(
 /// A tenant whose structure differs from its reference, or that could not be checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantDrift {
+    #[serde(rename = "platform")]
     pub tenant: String,
     pub platform_id: i64,
     pub schema: String,

@@ -174,7 +174,9 @@ impl Notifier {
 /// (its domain, or its subdomain of the host domain), never the host's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tenant {
+    #[serde(rename = "platform_id")]
     pub id: i64,
+    #[serde(rename = "platform")]
     pub name: String,
     pub schema: Option<String>,
     pub address: Option<String>,
@@ -237,11 +239,16 @@ pub fn provision_notice(
             )
         }
     };
-    let mut ev = serde_json::json!({
-        "event": name,
-        "platform": tenant,
-        "at": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-    });
+    // The platform's fields at the top level, in the JSON vocabulary (docs/conventions.md).
+    let mut ev = serde_json::json!({ "event": name });
+    if let (Some(ev), Ok(serde_json::Value::Object(t))) =
+        (ev.as_object_mut(), serde_json::to_value(tenant))
+    {
+        ev.extend(t);
+    }
+    ev["at"] = serde_json::Value::String(
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    );
     if let ProvisionEvent::Failed { error, attempts } = event {
         ev["error"] = serde_json::Value::String(error.clone());
         ev["attempts"] = serde_json::Value::from(*attempts);
@@ -280,7 +287,8 @@ mod tests {
         assert_eq!(n.subject, "Acme is ready");
         assert!(n.body.contains("https://acme.org/"), "{}", n.body);
         assert_eq!(n.event["event"], "platform.provisioned");
-        assert_eq!(n.event["platform"]["link"], "https://acme.org/");
+        assert_eq!(n.event["link"], "https://acme.org/");
+        assert_eq!(n.event["platform"], "Acme");
     }
 
     #[test]

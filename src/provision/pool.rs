@@ -25,6 +25,7 @@ pub const PREFIX: &str = "_tenantctl_pool_";
 /// One spare schema.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Spare {
+    #[serde(rename = "schema")]
     pub schema_name: String,
     pub version: Option<i64>,
     pub created_at: DateTime<Utc>,

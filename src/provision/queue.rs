@@ -19,10 +19,13 @@ pub const CHANNEL: &str = "tenantctl_jobs";
 /// One row of `tenantctl.jobs`.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Job {
+    #[serde(rename = "job_id")]
     pub id: i64,
     pub kind: String,
     pub platform_id: Option<i64>,
+    #[serde(rename = "platform")]
     pub platform_name: String,
+    #[serde(rename = "schema")]
     pub schema_name: Option<String>,
     /// queued | running | succeeded | failed
     pub status: String,

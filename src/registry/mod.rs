@@ -2,6 +2,7 @@
 
 pub mod migrations;
 pub mod naming;
+pub mod select;
 pub mod store;
 
 use chrono::{DateTime, Utc};
@@ -59,13 +60,16 @@ impl TryFrom<String> for ProvisionStatus {
 /// stay stable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Platform {
+    #[serde(rename = "platform_id")]
     pub id: i64,
+    #[serde(rename = "platform")]
     pub name: String,
     pub host: bool,
     pub external: bool,
     pub url: Option<String>,
     pub domain: Option<String>,
     pub subdomain: Option<String>,
+    #[serde(rename = "schema")]
     pub schema_name: Option<String>,
     #[sqlx(try_from = "String")]
     pub provision_status: ProvisionStatus,

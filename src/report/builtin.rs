@@ -614,6 +614,7 @@ impl Tabular for BackupRow {
 /// One provision attempt, for CSV export. Field names are the CSV header.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Attempt {
+    #[serde(rename = "attempt_id")]
     pub id: i64,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -657,7 +658,7 @@ impl Tabular for Attempt {
 
 /// The CSV header of [`history_csv`], in [`Attempt`]'s field order.
 pub const ATTEMPT_CSV_HEADER: &[&str] = &[
-    "id",
+    "attempt_id",
     "started_at",
     "finished_at",
     "duration_seconds",

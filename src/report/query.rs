@@ -26,7 +26,8 @@
 use super::value::{Column, Kind};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result, is_connection_error, sqlstate};
-use crate::registry::{Platform, ProvisionStatus, naming};
+use crate::registry::select::Selection;
+use crate::registry::{Platform, ProvisionStatus};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -161,62 +162,13 @@ pub fn first_keyword(sql: &str) -> String {
     sql[i..end].to_ascii_uppercase()
 }
 
-/// Choose the tenants: every completed platform with a schema, or those named with `tenant`,
-/// minus those named with `exclude`, ordered by name. A name (or id) that matches no platform,
-/// and a named platform that has no completed schema, are errors: nothing runs.
-pub fn select_targets(
-    platforms: &[Platform],
-    tenant: &[String],
-    exclude: &[String],
-) -> Result<Vec<Target>> {
-    let lookup = |key: &str| -> Result<&Platform> {
-        let found = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
-            let id: Option<i64> = key.parse().ok();
-            platforms.iter().find(|p| Some(p.id) == id)
-        } else {
-            platforms
-                .iter()
-                .find(|p| p.name.to_lowercase() == key.to_lowercase())
-        };
-        found.ok_or_else(|| {
-            Error::NotFound(format!("platform `{}` not found", naming::shown(key)))
-                .hint("`tenantctl platform list` shows the platforms; nothing ran")
-        })
-    };
-    let excluded: Vec<i64> = exclude
-        .iter()
-        .map(|k| lookup(k).map(|p| p.id))
-        .collect::<Result<_>>()?;
-    let chosen: Vec<&Platform> = if tenant.is_empty() {
-        platforms
-            .iter()
-            .filter(|p| !p.external && p.provision_status == ProvisionStatus::Completed)
-            .collect()
-    } else {
-        let mut v: Vec<&Platform> = Vec::new();
-        for k in tenant {
-            let p = lookup(k)?;
-            if p.external {
-                return Err(Error::Usage(format!(
-                    "platform `{}` is external: it has no schema to query",
-                    p.name
-                )));
-            }
-            if p.provision_status != ProvisionStatus::Completed {
-                return Err(Error::Usage(format!(
-                    "platform `{}` is {}, not provisioned: only completed tenant schemas are queried",
-                    p.name, p.provision_status
-                )));
-            }
-            if !v.iter().any(|x| x.id == p.id) {
-                v.push(p);
-            }
-        }
-        v
-    };
+/// Choose the tenants: every completed platform with a schema that `selection` admits,
+/// ordered by name (the names were checked by [`crate::registry::select`]).
+pub fn select_targets(platforms: &[Platform], selection: &Selection) -> Result<Vec<Target>> {
+    let chosen = platforms.iter().filter(|p| {
+        !p.external && p.provision_status == ProvisionStatus::Completed && selection.admits(p.id)
+    });
     let mut targets: Vec<Target> = chosen
-        .into_iter()
-        .filter(|p| !excluded.contains(&p.id))
         .map(|p| {
             Ok(Target {
                 platform_id: p.id,
@@ -769,25 +721,19 @@ mod tests {
             platform(5, "Beta", Completed, false),
         ];
         let names = |t: Vec<Target>| t.into_iter().map(|t| t.platform).collect::<Vec<_>>();
+        let sel = |only: Option<Vec<i64>>, exclude: Vec<i64>| Selection { only, exclude };
         assert_eq!(
-            names(select_targets(&ps, &[], &[]).unwrap()),
+            names(select_targets(&ps, &sel(None, vec![])).unwrap()),
             ["alpha", "Beta", "Zeta"]
         );
         assert_eq!(
-            names(select_targets(&ps, &[], &["ZETA".into(), "2".into()]).unwrap()),
+            names(select_targets(&ps, &sel(None, vec![1, 2])).unwrap()),
             ["Beta"]
         );
         assert_eq!(
-            names(select_targets(&ps, &["zeta".into(), "zeta".into()], &[]).unwrap()),
+            names(select_targets(&ps, &sel(Some(vec![1, 3, 4]), vec![])).unwrap()),
             ["Zeta"]
         );
-        let e = select_targets(&ps, &[], &["nope".into()]).unwrap_err();
-        assert_eq!(e.exit_code(), crate::exit_code::FAILURE);
-        assert!(e.to_string().contains("platform `nope` not found"), "{e}");
-        let e = select_targets(&ps, &["Pend".into()], &[]).unwrap_err();
-        assert!(e.to_string().contains("is pending, not provisioned"), "{e}");
-        let e = select_targets(&ps, &["Ext".into()], &[]).unwrap_err();
-        assert!(e.to_string().contains("is external"), "{e}");
     }
 
     #[test]

@@ -171,7 +171,7 @@ async fn a_backup_holds_exactly_its_schema_with_a_complete_manifest(pool: PgPool
     l.ok();
     let rows = l.json();
     assert_eq!(rows.as_array().unwrap().len(), 1);
-    assert_eq!(rows[0]["id"], id);
+    assert_eq!(rows[0]["backup_id"], id);
     assert_eq!(rows[0]["sha256"], m["sha256"]);
     assert_eq!(rows[0]["migration_version"], m["migration_version"]);
     assert!(rows[0]["problem"].is_null());
@@ -269,7 +269,7 @@ async fn stale_picks_only_tenants_without_a_recent_backup(pool: PgPool) {
     r.ok();
     let s = r.json();
     assert_eq!(s.as_array().unwrap().len(), 1, "{s}");
-    assert_eq!(s[0]["platform_name"], "B");
+    assert_eq!(s[0]["platform"], "B");
     assert_eq!(
         std::fs::read_dir(env.backups().join("tenant_b"))
             .unwrap()
@@ -487,7 +487,7 @@ async fn cleanup_keeps_what_the_policy_says_and_never_the_newest(pool: PgPool) {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| r["id"].as_str().unwrap().to_string())
+            .map(|r| r["backup_id"].as_str().unwrap().to_string())
             .collect()
     };
     assert_eq!(ids, [newest.clone(), d3.clone(), d40.clone(), d400.clone()]);
@@ -510,7 +510,7 @@ async fn cleanup_keeps_what_the_policy_says_and_never_the_newest(pool: PgPool) {
     let l = env.run(&["backup", "list", "A", "-o", "json"]).await;
     l.ok();
     assert_eq!(l.json().as_array().unwrap().len(), 1);
-    assert_eq!(l.json()[0]["id"], newest);
+    assert_eq!(l.json()[0]["backup_id"], newest);
     let rows: i64 =
         sqlx::query_scalar("SELECT count(*) FROM tenantctl.backups WHERE schema_name = 'tenant_a'")
             .fetch_one(&env.pool)
@@ -658,7 +658,7 @@ async fn bad_input_is_refused_before_anything_runs(pool: PgPool) {
     env.run(&["backup", "A", "--all"]).await.code(2);
     env.run(&["backup", "nobody"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nobody` not found");
     env.run(&["backup", "get", "A", "../../etc/passwd", "--to", "x"])
         .await
@@ -718,7 +718,7 @@ async fn public_is_backed_up_for_the_host_migration(pool: PgPool) {
     assert_eq!((n, platform), (1, None));
     let l = env.run(&["backup", "list", "--public", "-o", "json"]).await;
     l.ok();
-    assert_eq!(l.json()[0]["id"], id);
+    assert_eq!(l.json()[0]["backup_id"], id);
     let to = env.path().join("public.dump");
     env.run(&[
         "backup",
@@ -761,7 +761,7 @@ async fn restoring_an_older_backup_brings_the_migration_status_along(pool: PgPoo
             .as_array()
             .unwrap()
             .iter()
-            .find(|t| t["tenant"] == "A")
+            .find(|t| t["platform"] == "A")
             .unwrap()
             .clone()
     };

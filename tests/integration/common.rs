@@ -166,7 +166,7 @@ impl Env {
             .await;
         r.ok();
         let v = r.json();
-        let schema = v["schema_name"].as_str().expect("schema name").to_string();
+        let schema = v["schema"].as_str().expect("schema name").to_string();
         self.run(&["provision", name]).await.ok();
         schema
     }

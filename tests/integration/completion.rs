@@ -152,11 +152,11 @@ async fn bash_and_zsh_complete_platform_names_and_backup_ids(pool: PgPool) {
     env.create("Zeta", "zeta").await;
     // A name a shell would split: offered as its id.
     let spaced = env.create("Acme Two", "acme-two").await;
-    let spaced_id = spaced["id"].as_i64().unwrap().to_string();
+    let spaced_id = spaced["platform_id"].as_i64().unwrap().to_string();
     env.run(&["backup", "acme"]).await.ok();
     let listed = env.run(&["backup", "list", "acme", "-o", "json"]).await;
     listed.ok();
-    let backup_id = listed.json()[0]["id"].as_str().unwrap().to_string();
+    let backup_id = listed.json()[0]["backup_id"].as_str().unwrap().to_string();
 
     let zsh_too = zsh_installed();
     for shell in ["bash", "zsh"] {

@@ -17,6 +17,7 @@ mod platform;
 mod pool;
 mod provision;
 mod report;
+mod select;
 mod serve;
 mod serve_e2e;
 mod status;

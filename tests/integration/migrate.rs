@@ -95,7 +95,7 @@ fn rows(v: &Value) -> Vec<Value> {
 
 fn row<'a>(rows: &'a [Value], tenant: &str) -> &'a Value {
     rows.iter()
-        .find(|r| r["tenant"] == tenant)
+        .find(|r| r["platform"] == tenant)
         .unwrap_or_else(|| panic!("no row for {tenant} in {rows:?}"))
 }
 
@@ -1004,14 +1004,13 @@ async fn filters_and_dry_run_choose_what_runs_where(pool: PgPool) {
     assert!(has_column(&env, &tenants[0].1, "posts", "summary").await);
     assert!(!has_column(&env, &tenants[1].1, "posts", "summary").await);
 
-    // --exclude: everybody else.
+    // --exclude: everybody else (a comma list).
     env.run(&[
         "migrate",
         "--tenant-migrations",
         dir,
         "--exclude",
-        &tenants[1].0,
-        "Host",
+        &format!("{},Host", tenants[1].0),
     ])
     .await
     .ok()
@@ -1022,11 +1021,11 @@ async fn filters_and_dry_run_choose_what_runs_where(pool: PgPool) {
     // Unknown names are errors, not silently ignored.
     env.run(&["migrate", "--tenant", "nosuch"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nosuch` not found");
     env.run(&["migrate", "--exclude", "nosuch"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nosuch` not found");
     env.run(&[
         "platform",
@@ -1088,7 +1087,7 @@ async fn verify_lists_the_tenant_with_a_hand_made_hotfix(pool: PgPool) {
     assert_eq!(v["checked"], 4);
     let drifted = v["drifted"].as_array().unwrap();
     assert_eq!(drifted.len(), 1);
-    assert_eq!(drifted[0]["tenant"], name);
+    assert_eq!(drifted[0]["platform"], name);
     let diffs: Vec<(String, String, String)> = drifted[0]["differences"]
         .as_array()
         .unwrap()

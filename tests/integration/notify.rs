@@ -142,12 +142,7 @@ async fn completion_and_final_failure_mail_the_contact_with_tenant_links(pool: P
     }
     let kinds: Vec<(&str, &str)> = got
         .iter()
-        .map(|e| {
-            (
-                e["event"].as_str().unwrap(),
-                e["platform"]["link"].as_str().unwrap(),
-            )
-        })
+        .map(|e| (e["event"].as_str().unwrap(), e["link"].as_str().unwrap()))
         .collect();
     assert_eq!(
         kinds,

@@ -114,7 +114,7 @@ async fn list_json_round_trips_every_field(pool: PgPool) {
     );
     assert_eq!(rows[1]["provision_status"], "pending");
     assert_eq!(rows[1]["contact_email"], "ops@acme.test");
-    assert_eq!(rows[3]["schema_name"], Value::Null);
+    assert_eq!(rows[3]["schema"], Value::Null);
     assert_eq!(rows[3]["url"], "https://ext.example.net/");
     assert_eq!(rows[0]["backup_stale"], true);
 
@@ -293,7 +293,7 @@ async fn explicit_schema_names_are_used(pool: PgPool) {
         ])
         .await;
     r.ok();
-    assert_eq!(r.json()["schema_name"], "acme_custom");
+    assert_eq!(r.json()["schema"], "acme_custom");
     env.run(&[
         "platform",
         "create",

@@ -64,7 +64,7 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
     assert_eq!(v["provision_status"], "completed");
     assert!(v["provisioned_at"].is_string());
     assert_eq!(v["job_id"], serde_json::Value::Null);
-    let schema = v["schema_name"].as_str().unwrap().to_string();
+    let schema = v["schema"].as_str().unwrap().to_string();
     assert!(env.schemas().await.contains(&schema));
     assert_eq!(spares(&env).await.len(), 1);
     // The claimed schema is in the fleet's migration status like any provisioned one.
@@ -75,7 +75,7 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["tenant"] == "Acme")
+        .find(|r| r["platform"] == "Acme")
         .expect("Acme in migrate status")
         .clone();
     assert_eq!(acme["recorded_version"], acme["version"], "{acme}");
@@ -155,7 +155,7 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
     r.ok();
     let v = r.json();
     assert_eq!(v["from_pool"], true);
-    let beta = v["schema_name"].as_str().unwrap();
+    let beta = v["schema"].as_str().unwrap();
     assert_eq!(
         count(
             &env,

@@ -89,7 +89,7 @@ async fn a_failing_migration_leaves_no_schema_and_retry_completes(pool: PgPool) 
         ])
         .await;
     r.ok();
-    let schema = r.json()["schema_name"].as_str().unwrap().to_string();
+    let schema = r.json()["schema"].as_str().unwrap().to_string();
 
     env.run(&["provision", "acme"])
         .await

@@ -326,17 +326,18 @@ async fn unknown_or_unprovisioned_names_fail_before_anything_runs(pool: PgPool) 
         let mut a = vec!["report", "query", "--sql", "select 1"];
         a.extend(args);
         let r = env.run(&a).await;
-        r.code(1).stderr_has("platform `nosuch` not found");
+        r.code(2).stderr_has("platform `nosuch` not found");
         assert!(r.stdout.is_empty());
     }
     env.run(&["report", "query", "--sql", "select 1", "--tenant", "later"])
         .await
         .code(2)
-        .stderr_has("platform `Later` is pending, not provisioned");
+        .stderr_has("platform `Later` is not provisioned (status pending)");
     // A bad query is refused even when a name is also wrong: names first.
     env.run(&["report", "query", "--sql", "selec 1", "--exclude", "nosuch"])
         .await
-        .code(1);
+        .code(2)
+        .stderr_has("platform `nosuch` not found");
 }
 
 #[sqlx::test(migrations = false)]
@@ -777,7 +778,12 @@ async fn history_exports_attempts_as_csv(pool: PgPool) {
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     assert_eq!(
         header[..4],
-        ["id", "started_at", "finished_at", "duration_seconds"]
+        [
+            "attempt_id",
+            "started_at",
+            "finished_at",
+            "duration_seconds"
+        ]
     );
     let recs: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(recs.len(), 2);

@@ -60,7 +60,7 @@ async fn create_queues_a_job_that_the_worker_provisions(pool: PgPool) {
         assert!(
             env.schemas()
                 .await
-                .contains(&p["schema_name"].as_str().unwrap().to_string())
+                .contains(&p["schema"].as_str().unwrap().to_string())
         );
     }
     let status: String = sqlx::query_scalar("SELECT status FROM tenantctl.jobs WHERE id = $1")
@@ -144,7 +144,7 @@ async fn failed_runs_back_off_3s_then_9s_and_keep_their_tenant(pool: PgPool) {
     );
     let acme = env.create("Acme", "acme").await;
     let job = acme["job_id"].as_i64().unwrap();
-    let schema = acme["schema_name"].as_str().unwrap().to_string();
+    let schema = acme["schema"].as_str().unwrap().to_string();
 
     env.run(&["worker", "--once"]).await.ok();
     // First run failed: retried in 3 s (provision.backoff_base), the platform pending again with
@@ -190,7 +190,10 @@ async fn failed_runs_back_off_3s_then_9s_and_keep_their_tenant(pool: PgPool) {
     .fetch_all(&env.pool)
     .await
     .unwrap();
-    assert_eq!(tenants, vec![(acme["id"].as_i64().unwrap(), schema)]);
+    assert_eq!(
+        tenants,
+        vec![(acme["platform_id"].as_i64().unwrap(), schema)]
+    );
 }
 
 #[sqlx::test(migrations = false)]
@@ -206,7 +209,7 @@ async fn a_migration_failing_half_way_fails_for_good_then_retry_after_the_fix_co
     env.set("TENANTCTL_PROVISION_MAX_ATTEMPTS", "2")
         .set("TENANTCTL_PROVISION_BACKOFF_BASE", "0s");
     let acme = env.create("Acme", "acme").await;
-    let schema = acme["schema_name"].as_str().unwrap().to_string();
+    let schema = acme["schema"].as_str().unwrap().to_string();
     let job = acme["job_id"].as_i64().unwrap();
 
     let r = env
@@ -430,26 +433,8 @@ async fn two_workers_never_provision_a_platform_twice(pool: PgPool) {
     for i in 0..20 {
         env.create(&format!("P{i:02}"), &format!("p{i:02}")).await;
     }
-    let a = env.spawn(&[
-        "worker",
-        "--once",
-        "--concurrency",
-        "2",
-        "--id",
-        "a",
-        "-o",
-        "json",
-    ]);
-    let b = env.spawn(&[
-        "worker",
-        "--once",
-        "--concurrency",
-        "2",
-        "--id",
-        "b",
-        "-o",
-        "json",
-    ]);
+    let a = env.spawn(&["worker", "--once", "--jobs", "2", "--id", "a", "-o", "json"]);
+    let b = env.spawn(&["worker", "--once", "--jobs", "2", "--id", "b", "-o", "json"]);
     let (a, b) = (finish(a).await, finish(b).await);
     a.ok();
     b.ok();
@@ -515,7 +500,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
     let schemas = env.schemas().await;
     for p in [&acme, &beta] {
         assert!(
-            !schemas.contains(&p["schema_name"].as_str().unwrap().to_string()),
+            !schemas.contains(&p["schema"].as_str().unwrap().to_string()),
             "half-built schema"
         );
     }
@@ -528,7 +513,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
         .unwrap()
         .iter()
         .filter(|p| p["stuck"] == true)
-        .map(|p| p["name"].as_str().unwrap())
+        .map(|p| p["platform"].as_str().unwrap())
         .collect();
     assert_eq!(stuck, vec!["Acme", "Beta"], "{rows:#}");
     env.run(&["platform", "list"])
@@ -567,7 +552,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
     let abandoned: String = sqlx::query_scalar(
         "SELECT last_error FROM tenantctl.jobs WHERE platform_id = $1 AND status = 'failed'",
     )
-    .bind(acme["id"].as_i64().unwrap())
+    .bind(acme["platform_id"].as_i64().unwrap())
     .fetch_one(&env.pool)
     .await
     .unwrap();
