@@ -6,9 +6,17 @@ use tenantctl::config::Config;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let monitoring = tenantctl::cli::status::is_check_invocation(std::env::args_os().skip(1));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if monitoring && e.use_stderr() => {
+            return tenantctl::cli::status::unknown(&e.to_string());
+        }
+        Err(e) => e.exit(),
+    };
     let config = match Config::load(&cli.global.overrides()) {
         Ok(c) => c,
+        Err(e) if monitoring => return tenantctl::cli::status::unknown(&e.to_string()),
         Err(e) => return report(e),
     };
     let stderr_color = std::io::stderr().is_terminal()
