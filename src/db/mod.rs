@@ -154,26 +154,48 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
     PgConnectOptions::from_str(u.as_str()).map_err(|e| invalid(e.to_string()))
 }
 
-/// Map a connection failure to exit 69 with the masked URL; keep other errors as they are.
+/// Map a connection failure to exit 69 with the masked URL when the server cannot be reached
+/// (or cannot take a connection now: starting up, too many connections); a server that
+/// answers "no such role", "no such database" or "authentication failed" is exit 1 with what
+/// to fix, since retrying cannot help. Other errors stay as they are.
 pub fn unreachable_or(e: sqlx::Error, masked_url: &str) -> Error {
     if crate::error::is_connection_error(&e) {
-        Error::Unreachable {
+        return Error::Unreachable {
             what: "database",
             target: masked_url.to_string(),
             reason: e.to_string(),
+        };
+    }
+    let sqlx::Error::Database(db) = &e else {
+        return Error::Db(e);
+    };
+    let reason = db.message().to_string();
+    let refusing = |hint: &str| {
+        Error::Refusing {
+            target: masked_url.to_string(),
+            reason: reason.clone(),
         }
-    } else if let sqlx::Error::Database(db) = &e {
-        // Authentication, a missing database and the like happen at connect time too.
-        match db.code().as_deref() {
-            Some("28P01" | "28000" | "3D000" | "57P03" | "53300") => Error::Unreachable {
-                what: "database",
-                target: masked_url.to_string(),
-                reason: db.message().to_string(),
-            },
-            _ => Error::Db(e),
+        .hint(hint)
+    };
+    match db.code().as_deref() {
+        Some("57P03" | "53300") => Error::Unreachable {
+            what: "database",
+            target: masked_url.to_string(),
+            reason,
+        },
+        Some("3D000") => {
+            refusing("create the database (`createdb -O <role> <name>`) or fix its name in the URL")
         }
-    } else {
-        Error::Db(e)
+        Some("28000") if reason.contains("pg_hba.conf") => refusing(
+            "allow this client in the server's pg_hba.conf (host, user and database), then reload PostgreSQL",
+        ),
+        Some("28000") => refusing(
+            "create the role (`CREATE ROLE <name> LOGIN PASSWORD '...'`) or fix the user in the URL",
+        ),
+        Some("28P01") => refusing(
+            "check the password: in the URL, PGPASSWORD or ~/.pgpass (and the server's password_encryption)",
+        ),
+        _ => Error::Db(e),
     }
 }
 

@@ -216,3 +216,42 @@ async fn url_parameter_passwords_are_masked_everywhere(pool: PgPool) {
     assert!(!r.stderr.contains("KeyPw77"), "{}", r.stderr);
     r.stderr_has("password=****");
 }
+
+/// Issue 15.14: a role or database that does not exist is not "unreachable" (exit 69, which
+/// retry-on-69 wrappers retry forever) but a failure (exit 1) that says what is wrong; a
+/// malformed URL is a usage error (exit 2) that shows the right form; 69 stays for a server
+/// that cannot be reached.
+#[sqlx::test(migrations = false)]
+async fn a_missing_role_or_database_is_a_failure_that_says_so(pool: PgPool) {
+    let env = Env::new(pool);
+    let base = url::Url::parse(&env.url).unwrap();
+    let mut no_db = base.clone();
+    no_db.set_path("/no_such_database_h6");
+    let r = env
+        .run(&["platform", "list", "--database-url", no_db.as_str()])
+        .await;
+    r.code(1);
+    r.stderr_has("database \"no_such_database_h6\" does not exist");
+    assert!(!r.stderr.contains("cannot reach"), "{}", r.stderr);
+    r.stderr_has("hint:");
+
+    let mut no_role = base.clone();
+    no_role.set_username("no_such_role_h6").unwrap();
+    let r = env
+        .run(&["platform", "list", "--database-url", no_role.as_str()])
+        .await;
+    r.code(1);
+    r.stderr_has("role \"no_such_role_h6\" does not exist");
+    assert!(!r.stderr.contains("cannot reach"), "{}", r.stderr);
+
+    for bad in [
+        "postgres://tenantctl@localhost:notaport/app",
+        "mysql://tenantctl@localhost/app",
+        "localhost:5432/app",
+    ] {
+        let r = env.run(&["platform", "list", "--database-url", bad]).await;
+        r.code(2);
+        r.stderr_has("invalid database URL");
+        r.stderr_has("postgres://user[:password]@host[:port]/database");
+    }
+}
