@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective configuration')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Ask every tenant schema a read-only question, and the built-in reports (sizes, provisioning, backups, history)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation (privileges, ownership, client tools, lock table, pooler, clock, stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP: each request reaches its tenant''s schema, by Host header')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated completions, man pages and configuration reference')
@@ -846,6 +847,24 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'tenantctl;doctor' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
+            [CompletionResult]::new('--fix', '--fix', [CompletionResultType]::ParameterName, 'Apply the fixes doctor can make itself, after confirming (--yes): today, revoke CREATE on schema public from PUBLIC (CVE-2018-1058)')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'tenantctl;serve' {
             [CompletionResult]::new('--listen', '--listen', [CompletionResultType]::ParameterName, 'Address to listen on, like 127.0.0.1:8080 (port 0: any free port; the address is printed) [env: TENANTCTL_SERVE_LISTEN] [config: serve.listen] [default: 127.0.0.1:8080]')
             [CompletionResult]::new('--bench-fixed-schema', '--bench-fixed-schema', [CompletionResultType]::ParameterName, 'Benchmark only: also serve /_bench/fixed/api/* from SCHEMA with no resolution and no per-request schema switch (the floor of scripts/bench-serve)')
@@ -913,6 +932,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show the effective configuration')
             [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Ask every tenant schema a read-only question, and the built-in reports (sizes, provisioning, backups, history)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics')
+            [CompletionResult]::new('doctor', 'doctor', [CompletionResultType]::ParameterValue, 'Check the installation (privileges, ownership, client tools, lock table, pooler, clock, stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve HTTP: each request reaches its tenant''s schema, by Host header')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, elvish, powershell)')
             [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Write the generated completions, man pages and configuration reference')
@@ -1033,6 +1053,9 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;status' {
+            break
+        }
+        'tenantctl;help;doctor' {
             break
         }
         'tenantctl;help;serve' {

@@ -28,6 +28,9 @@ _tenantctl() {
             tenantctl,config)
                 cmd="tenantctl__subcmd__config"
                 ;;
+            tenantctl,doctor)
+                cmd="tenantctl__subcmd__doctor"
+                ;;
             tenantctl,generate)
                 cmd="tenantctl__subcmd__generate"
                 ;;
@@ -111,6 +114,9 @@ _tenantctl() {
                 ;;
             tenantctl__subcmd__help,config)
                 cmd="tenantctl__subcmd__help__subcmd__config"
+                ;;
+            tenantctl__subcmd__help,doctor)
+                cmd="tenantctl__subcmd__help__subcmd__doctor"
                 ;;
             tenantctl__subcmd__help,generate)
                 cmd="tenantctl__subcmd__help__subcmd__generate"
@@ -335,7 +341,7 @@ _tenantctl() {
 
     case "${cmd}" in
         tenantctl)
-            opts="-o -v -q -y -h -V --database-url --config --no-config --output --verbose --quiet --log-format --yes --help --version init platform provision worker migrate migrate-host-to-schema backup restore cleanup config report status serve completions generate help"
+            opts="-o -v -q -y -h -V --database-url --config --no-config --output --verbose --quiet --log-format --yes --help --version init platform provision worker migrate migrate-host-to-schema backup restore cleanup config report status doctor serve completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -788,6 +794,40 @@ _tenantctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tenantctl__subcmd__doctor)
+            opts="-o -v -q -y -h --fix --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tenantctl__subcmd__generate)
             opts="-o -v -q -y -h --out-dir --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -827,7 +867,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help)
-            opts="init platform provision worker migrate migrate-host-to-schema backup restore cleanup config report status serve completions generate help"
+            opts="init platform provision worker migrate migrate-host-to-schema backup restore cleanup config report status doctor serve completions generate help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -941,6 +981,20 @@ _tenantctl() {
         tenantctl__subcmd__help__subcmd__config__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

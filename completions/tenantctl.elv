@@ -46,6 +46,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand config 'Show the effective configuration'
             cand report 'Ask every tenant schema a read-only question, and the built-in reports (sizes, provisioning, backups, history)'
             cand status 'The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics'
+            cand doctor 'Check the installation (privileges, ownership, client tools, lock table, pooler, clock, stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`'
             cand serve 'Serve HTTP: each request reaches its tenant''s schema, by Host header'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand generate 'Write the generated completions, man pages and configuration reference'
@@ -778,6 +779,23 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tenantctl;doctor'= {
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --fix 'Apply the fixes doctor can make itself, after confirming (--yes): today, revoke CREATE on schema public from PUBLIC (CVE-2018-1058)'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tenantctl;serve'= {
             cand --listen 'Address to listen on, like 127.0.0.1:8080 (port 0: any free port; the address is printed) [env: TENANTCTL_SERVE_LISTEN] [config: serve.listen] [default: 127.0.0.1:8080]'
             cand --bench-fixed-schema 'Benchmark only: also serve /_bench/fixed/api/* from SCHEMA with no resolution and no per-request schema switch (the floor of scripts/bench-serve)'
@@ -842,6 +860,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand config 'Show the effective configuration'
             cand report 'Ask every tenant schema a read-only question, and the built-in reports (sizes, provisioning, backups, history)'
             cand status 'The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics'
+            cand doctor 'Check the installation (privileges, ownership, client tools, lock table, pooler, clock, stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`'
             cand serve 'Serve HTTP: each request reaches its tenant''s schema, by Host header'
             cand completions 'Print a shell completion script (bash, zsh, fish, elvish, powershell)'
             cand generate 'Write the generated completions, man pages and configuration reference'
@@ -930,6 +949,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;report;history'= {
         }
         &'tenantctl;help;status'= {
+        }
+        &'tenantctl;help;doctor'= {
         }
         &'tenantctl;help;serve'= {
         }

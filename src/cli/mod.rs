@@ -4,6 +4,7 @@
 pub mod backup;
 pub mod cleanup;
 pub mod config;
+pub mod doctor;
 pub mod generate;
 pub mod host_migration;
 pub mod init;
@@ -171,6 +172,9 @@ pub enum Command {
     Report(report::ReportCmd),
     /// The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics
     Status(status::Status),
+    /// Check the installation (privileges, ownership, client tools, lock table, pooler, clock,
+    /// stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`
+    Doctor(doctor::Doctor),
     /// Serve HTTP: each request reaches its tenant's schema, by Host header
     Serve(serve::Serve),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -275,6 +279,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Config(c) => c.run(ctx).await,
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,
+        Command::Doctor(c) => c.run(ctx).await,
         Command::Serve(c) => c.run(ctx).await,
         Command::Completions(c) => c.run(ctx).await,
         Command::Generate(c) => c.run(ctx).await,
