@@ -793,31 +793,63 @@ fn display_value(k: &Key, v: &toml::Value) -> String {
     }
 }
 
-/// Mask a secret for display: a URL keeps everything but its password; anything else is `****`.
+/// Mask a secret for display: a URL is redacted by [`mask_url`]; anything else is `****`.
 pub fn mask_secret(text: &str) -> String {
     match url::Url::parse(text) {
-        Ok(mut u) if u.has_host() => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("****"));
-            }
-            u.to_string()
-        }
+        Ok(u) if u.has_host() => redact_url(u),
         _ if text.is_empty() => String::new(),
         _ => "****".to_string(),
     }
 }
 
-/// Mask the password in a database URL for messages (`postgres://user:****@host/db`).
+/// Query parameters whose values are secrets: libpq's `password` and `sslpassword`, and the
+/// usual names of tokens in webhook URLs.
+const SECRET_PARAMS: &[&str] = &[
+    "password",
+    "sslpassword",
+    "pass",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+    "sig",
+    "signature",
+];
+
+/// Mask every secret in a URL for messages: the password of the user part and the value of
+/// any secret query parameter (`postgres://user:****@host/db?password=****`). The one
+/// redaction every printed URL goes through (`config show`, errors, logs, tool command lines).
 pub fn mask_url(text: &str) -> String {
     match url::Url::parse(text) {
-        Ok(mut u) => {
-            if u.password().is_some() {
-                let _ = u.set_password(Some("****"));
-            }
-            u.to_string()
-        }
+        Ok(u) => redact_url(u),
         Err(_) => "<unparseable URL>".to_string(),
     }
+}
+
+fn redact_url(mut u: url::Url) -> String {
+    if u.password().is_some() {
+        let _ = u.set_password(Some("****"));
+    }
+    let secret = |k: &str| SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str());
+    if u.query_pairs().any(|(k, _)| secret(&k)) {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if secret(&k) {
+                    "****".to_string()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 fn parse_literal(lit: &str) -> Option<toml::Value> {
@@ -1022,6 +1054,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.settings.database_url.as_deref(), Some("postgres://h/two"));
+    }
+
+    #[test]
+    fn url_secrets_are_masked_in_the_user_part_and_the_query() {
+        assert_eq!(
+            mask_url("postgres://u:pw@h:5432/db?sslmode=require&password=x%26y&PassWord=z"),
+            "postgres://u:****@h:5432/db?sslmode=require&password=****&PassWord=****"
+        );
+        assert_eq!(
+            mask_url("postgres://u@h/db?sslpassword=k"),
+            "postgres://u@h/db?sslpassword=****"
+        );
+        assert_eq!(mask_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            mask_secret("https://hooks.example/x?token=abc&a=1"),
+            "https://hooks.example/x?token=****&a=1"
+        );
+        assert_eq!(mask_secret("hunter2"), "****");
+        assert_eq!(mask_url("not a url"), "<unparseable URL>");
     }
 
     #[test]

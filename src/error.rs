@@ -45,6 +45,11 @@ pub enum Error {
         reason: String,
     },
 
+    /// The server answered but refused the connection for a reason retrying cannot fix: the
+    /// role or database does not exist, authentication failed. `target` is password-masked.
+    #[error("the database at {target} refused the connection: {reason}")]
+    Refusing { target: String, reason: String },
+
     /// Some tenants failed; the command already printed the per-tenant summary.
     #[error("{failed} of {total} tenants failed (see the summary above)")]
     Partial { failed: usize, total: usize },
@@ -83,7 +88,7 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid(_) | Error::Usage(_) | Error::Config(_) => exit_code::USAGE,
-            Error::NotFound(_) | Error::Conflict(_) => exit_code::FAILURE,
+            Error::NotFound(_) | Error::Conflict(_) | Error::Refusing { .. } => exit_code::FAILURE,
             Error::Refused(_) => exit_code::REFUSED,
             Error::Busy(_) => exit_code::BUSY,
             Error::Unreachable { .. } => exit_code::UNAVAILABLE,

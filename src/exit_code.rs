@@ -14,7 +14,9 @@ pub const PARTIAL: u8 = 3;
 pub const REFUSED: u8 = 4;
 /// Busy: another run holds the lock (for example a second `migrate --no-wait`).
 pub const BUSY: u8 = 5;
-/// The database or the backup storage could not be reached (EX_UNAVAILABLE).
+/// The database or the backup storage could not be reached (EX_UNAVAILABLE), or cannot take a
+/// connection now (starting up, too many connections): worth retrying. A role or database that
+/// does not exist, or a failed authentication, is [`FAILURE`]; a malformed URL is [`USAGE`].
 pub const UNAVAILABLE: u8 = 69;
 
 /// The table as (code, meaning) pairs, in the order the docs print it.

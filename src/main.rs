@@ -6,9 +6,17 @@ use tenantctl::config::Config;
 async fn main() -> ExitCode {
     // A shell asking for completions (`COMPLETE=bash tenantctl -- ...`) is answered and ends here.
     tenantctl::cli::complete::handle_request();
-    let cli = tenantctl::cli::parse();
+    let monitoring = tenantctl::cli::status::is_check_invocation(std::env::args_os().skip(1));
+    let cli = match tenantctl::cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if monitoring && e.use_stderr() => {
+            return tenantctl::cli::status::unknown(&e.to_string());
+        }
+        Err(e) => e.exit(),
+    };
     let config = match Config::load(&cli.global.overrides()) {
         Ok(c) => c,
+        Err(e) if monitoring => return tenantctl::cli::status::unknown(&e.to_string()),
         Err(e) => return report(e),
     };
     let stderr_color = std::io::stderr().is_terminal()

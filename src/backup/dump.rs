@@ -77,7 +77,7 @@ impl Outcome {
 }
 
 /// Catalog relations a pg_dump run locks besides the dumped ones (about 180 on PostgreSQL 15).
-const CATALOG_LOCKS: i64 = 300;
+pub const CATALOG_LOCKS: i64 = 300;
 
 /// One tenant (or `public`) to back up, with what the catalog says about its schema now.
 #[derive(Debug, Clone)]

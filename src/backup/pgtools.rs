@@ -1,7 +1,8 @@
 //! pg_dump and pg_restore, wrapped once: this module builds every command line, passes the
-//! password through `PGPASSWORD` (never argv, which `ps` shows to everybody), captures stderr
-//! (bounded), and on failure reports the command (URL password-masked) with its stderr between
-//! divider lines.
+//! connection through the environment (`PGHOST`, `PGUSER`, … and the password as `PGPASSWORD`;
+//! never argv, which `ps` shows to everybody, whether the URL carried the password in its user
+//! part or as `?password=`), captures stderr (bounded), and on failure reports the command
+//! (without the password) with its stderr between divider lines.
 
 use crate::config::{Settings, mask_url};
 use crate::db::Ident;
@@ -22,8 +23,8 @@ pub struct PgTools {
     bin_dir: Option<PathBuf>,
     /// pg_dump's `--lock-wait-timeout`.
     lock_wait: Option<std::time::Duration>,
-    /// The database URL without its password.
-    url: String,
+    /// The connection as libpq environment variables, all but the password.
+    conn: Vec<(&'static str, String)>,
     password: Option<String>,
 }
 
@@ -32,7 +33,7 @@ impl fmt::Debug for PgTools {
         f.debug_struct("PgTools")
             .field("bin_dir", &self.bin_dir)
             .field("lock_wait", &self.lock_wait)
-            .field("url", &mask_url(&self.url))
+            .field("conn", &self.conn)
             .field("password", &self.password.as_ref().map(|_| "****"))
             .finish()
     }
@@ -50,15 +51,67 @@ impl PgTools {
         Ok(t)
     }
 
+    /// The tools connecting where `url` points, with the connection taken apart into libpq's
+    /// environment variables (the URL parameters sqlx and libpq share, in either spelling).
     pub fn from_url(url: &str, bin_dir: Option<PathBuf>) -> Result<PgTools> {
-        let mut u = url::Url::parse(url)
-            .map_err(|e| Error::Usage(format!("invalid database URL `{}`: {e}", mask_url(url))))?;
-        let password = u.password().map(percent_decode);
-        let _ = u.set_password(None);
+        let invalid = |why: String| {
+            Error::Usage(format!(
+                "invalid database URL `{}`: {why} (expected postgres://user[:password]@host[:port]/database[?sslmode=...])",
+                mask_url(url)
+            ))
+        };
+        let u = url::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+        let mut conn: Vec<(&'static str, String)> = Vec::new();
+        let mut set = |var: &'static str, value: String| {
+            conn.retain(|(k, _)| *k != var);
+            if !value.is_empty() {
+                conn.push((var, value));
+            }
+        };
+        match u.host() {
+            Some(url::Host::Domain(d)) => set("PGHOST", percent_decode(d)),
+            Some(url::Host::Ipv4(a)) => set("PGHOST", a.to_string()),
+            Some(url::Host::Ipv6(a)) => set("PGHOST", a.to_string()),
+            None => {}
+        }
+        if let Some(p) = u.port() {
+            set("PGPORT", p.to_string());
+        }
+        set("PGUSER", percent_decode(u.username()));
+        set(
+            "PGDATABASE",
+            percent_decode(u.path().trim_start_matches('/')),
+        );
+        let mut password = u.password().map(percent_decode);
+        for (k, v) in u.query_pairs() {
+            let v = v.into_owned();
+            match k.as_ref() {
+                "host" => set("PGHOST", v),
+                "hostaddr" => set("PGHOSTADDR", v),
+                "port" => set("PGPORT", v),
+                "user" => set("PGUSER", v),
+                "dbname" => set("PGDATABASE", v),
+                "password" => password = Some(v),
+                "sslmode" | "ssl-mode" => set("PGSSLMODE", v),
+                "sslrootcert" | "ssl-root-cert" | "ssl-ca" => set("PGSSLROOTCERT", v),
+                "sslcert" | "ssl-cert" => set("PGSSLCERT", v),
+                "sslkey" | "ssl-key" => set("PGSSLKEY", v),
+                "options" => set("PGOPTIONS", v),
+                "connect_timeout" => set("PGCONNECT_TIMEOUT", v),
+                "target_session_attrs" => set("PGTARGETSESSIONATTRS", v),
+                "sslpassword" => {
+                    return Err(invalid(
+                        "`sslpassword` cannot reach pg_dump but on its command line, which every user can read: use a key file without a passphrase (mode 0600)".into(),
+                    ));
+                }
+                // sqlx's own (statement-cache-capacity, application_name, ...): not libpq's.
+                _ => {}
+            }
+        }
         Ok(PgTools {
             bin_dir,
             lock_wait: None,
-            url: u.to_string(),
+            conn,
             password,
         })
     }
@@ -86,7 +139,6 @@ impl PgTools {
         for s in schemas {
             args.push(format!("--schema={}", s.sql()).into());
         }
-        args.push(format!("--dbname={}", self.url).into());
         self.command("pg_dump", args, true)
     }
 
@@ -110,8 +162,11 @@ impl PgTools {
 
     fn command(&self, tool: &str, args: Vec<OsString>, connects: bool) -> PgCommand {
         let mut env = vec![("PGAPPNAME".to_string(), format!("tenantctl-{tool}"))];
-        if connects && let Some(p) = &self.password {
-            env.push(("PGPASSWORD".to_string(), p.clone()));
+        if connects {
+            env.extend(self.conn.iter().map(|(k, v)| (k.to_string(), v.clone())));
+            if let Some(p) = &self.password {
+                env.push(("PGPASSWORD".to_string(), p.clone()));
+            }
         }
         PgCommand {
             tool: tool.to_string(),
@@ -158,7 +213,14 @@ impl fmt::Debug for PgCommand {
 impl PgCommand {
     /// The command line as messages show it: URLs password-masked, long schema lists cut.
     pub fn shown(&self) -> String {
-        let mut parts = vec![self.program.display().to_string()];
+        // The connection as the environment it travels in, never the password.
+        let mut parts: Vec<String> = self
+            .env
+            .iter()
+            .filter(|(k, _)| k != "PGPASSWORD" && k != "PGAPPNAME")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        parts.push(self.program.display().to_string());
         let schemas = self
             .args
             .iter()
@@ -167,9 +229,7 @@ impl PgCommand {
         let mut schema_shown = 0;
         for a in &self.args {
             let a = a.to_string_lossy();
-            if let Some(url) = a.strip_prefix("--dbname=") {
-                parts.push(format!("--dbname={}", mask_url(url)));
-            } else if a.starts_with("--schema=") {
+            if a.starts_with("--schema=") {
                 schema_shown += 1;
                 if schemas <= 4 || schema_shown <= 2 {
                     parts.push(a.into_owned());
@@ -362,6 +422,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_url_parameter_password_goes_to_the_environment_too() {
+        let t = PgTools::from_url(
+            "postgres://app@db:6432/main?password=p%26w&ssl-mode=require&statement-cache-capacity=0",
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.password.as_deref(), Some("p&w"));
+        let cmd = t.dump(&[Ident::parse("tenant_a").unwrap()]);
+        assert!(cmd.args.iter().all(
+            |a| !a.to_string_lossy().contains("p&w") && !a.to_string_lossy().contains("dbname")
+        ));
+        let env: std::collections::HashMap<_, _> = cmd.env.iter().cloned().collect();
+        assert_eq!(env["PGHOST"], "db");
+        assert_eq!(env["PGPORT"], "6432");
+        assert_eq!(env["PGUSER"], "app");
+        assert_eq!(env["PGDATABASE"], "main");
+        assert_eq!(env["PGSSLMODE"], "require");
+        assert_eq!(env["PGPASSWORD"], "p&w");
+        assert!(!cmd.shown().contains("p&w"), "{}", cmd.shown());
+        let e = PgTools::from_url("postgres://app@db/main?sslpassword=x", None).unwrap_err();
+        assert!(e.to_string().contains("sslpassword"), "{e}");
+        assert!(!e.to_string().contains("=x"), "{e}");
+    }
+
+    #[test]
     fn the_password_never_reaches_argv_or_messages() {
         let t = PgTools::from_url("postgres://app:s%40cret@db:5432/main?sslmode=require", None)
             .unwrap();
@@ -384,8 +469,11 @@ mod tests {
         assert!(!format!("{t:?}").contains("cret"));
         assert!(!cmd.shown().contains("cret"));
         assert!(
+            cmd.shown().starts_with(
+                "PGHOST=db PGPORT=5432 PGUSER=app PGDATABASE=main PGSSLMODE=require pg_dump "
+            ),
+            "{}",
             cmd.shown()
-                .contains("--dbname=postgres://app@db:5432/main?sslmode=require")
         );
     }
 

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod cleanup;
 pub mod complete;
 pub mod config;
+pub mod doctor;
 pub mod examples;
 pub mod generate;
 pub mod host_migration;
@@ -51,10 +52,17 @@ Environment:
 /// Parse the command line (with every command's examples in its `--help`), or print the help
 /// or the usage error and exit.
 pub fn parse() -> Cli {
+    try_parse().unwrap_or_else(|e| e.exit())
+}
+
+/// Parse the command line (with every command's examples in its `--help`); the error is
+/// clap's, formatted against the command, for the caller to print (or answer otherwise, as
+/// `status --check` does).
+pub fn try_parse() -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let mut cmd = examples::command();
-    let matches = cmd.get_matches_mut();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut cmd).exit())
+    let matches = cmd.try_get_matches_from_mut(std::env::args_os())?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
 }
 
 /// `tenantctl --version`: the release and the JSON contract version
@@ -189,6 +197,9 @@ pub enum Command {
     Report(report::ReportCmd),
     /// The fleet on one screen; `--check` for monitoring, `--format prometheus` for metrics
     Status(status::Status),
+    /// Check the installation (privileges, ownership, client tools, lock table, pooler, clock,
+    /// stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`
+    Doctor(doctor::Doctor),
     /// Serve HTTP: each request reaches its tenant's schema, by Host header
     Serve(serve::Serve),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -293,6 +304,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Config(c) => c.run(ctx).await,
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,
+        Command::Doctor(c) => c.run(ctx).await,
         Command::Serve(c) => c.run(ctx).await,
         Command::Completions(c) => c.run(ctx).await,
         Command::Generate(c) => c.run(ctx).await,

@@ -126,6 +126,37 @@ impl Status {
     }
 }
 
+/// Whether a raw command line asks for `status --check`, so that an error before the check
+/// can run (a wrong flag, a bad configuration) is still answered the monitoring-plugin way.
+pub fn is_check_invocation<I, S>(args: I) -> bool
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let (mut status, mut check) = (false, false);
+    for a in args {
+        match a.as_ref().to_str() {
+            Some("status") => status = true,
+            Some("--check") => check = true,
+            _ => {}
+        }
+    }
+    status && check
+}
+
+/// Answer a `status --check` that could not run: UNKNOWN (3) with the reason (its first
+/// line, without clap's `error: `) as the one line on stdout (issue 15.17).
+pub fn unknown(reason: &str) -> std::process::ExitCode {
+    let first = reason
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("cannot run the check");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    println!("TENANTCTL UNKNOWN - {first}");
+    std::process::ExitCode::from(Level::Unknown as u8)
+}
+
 /// Write `bytes` to `path` through a temporary file in the same directory, fsynced, then
 /// renamed: a reader (the textfile collector) sees the old file or the new one, never half.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -48,8 +48,7 @@ async fn connect_url_tweaked(
     tweak: impl FnOnce(PgConnectOptions) -> PgConnectOptions,
 ) -> Result<PgPool> {
     let masked = mask_url(url);
-    let opts = PgConnectOptions::from_str(url)
-        .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?;
+    let opts = connect_options(url)?;
     // Long statements are normal here (migrations, dumps, fan-out reports): note them at info
     // (`-v`), never as warnings in a cron mail.
     let opts = sqlx::ConnectOptions::log_slow_statements(
@@ -91,26 +90,112 @@ async fn connect_url_tweaked(
     Ok(pool)
 }
 
-/// Map a connection failure to exit 69 with the masked URL; keep other errors as they are.
+/// The form of a database URL, for messages about one that is not.
+pub const URL_FORM: &str = "postgres://user[:password]@host[:port]/database[?sslmode=require]";
+
+/// Parse a database URL the one way every connection does. Parameters sqlx does not know are
+/// dropped here, not by sqlx, whose warning would print their values (`sslpassword=...`); a
+/// URL that does not parse is a usage error (exit 2) showing the right form.
+pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
+    let masked = mask_url(url);
+    let invalid = |why: String| {
+        Error::Usage(format!("invalid database URL `{masked}`: {why}")).hint(format!(
+            "the form is {URL_FORM}, for example postgres://tenantctl@localhost:5432/app"
+        ))
+    };
+    let mut u = url::Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(u.scheme(), "postgres" | "postgresql") {
+        return Err(invalid(format!(
+            "the scheme is `{}`, not `postgres`",
+            u.scheme()
+        )));
+    }
+    let known = |k: &str| {
+        matches!(
+            k,
+            "sslmode"
+                | "ssl-mode"
+                | "sslrootcert"
+                | "ssl-root-cert"
+                | "ssl-ca"
+                | "sslcert"
+                | "ssl-cert"
+                | "sslkey"
+                | "ssl-key"
+                | "statement-cache-capacity"
+                | "host"
+                | "hostaddr"
+                | "port"
+                | "dbname"
+                | "user"
+                | "password"
+                | "application_name"
+                | "options"
+        ) || k.starts_with("options[")
+    };
+    if u.query_pairs().any(|(k, _)| !known(&k)) {
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| {
+                let keep = known(k);
+                if !keep {
+                    tracing::warn!(parameter = %k, "ignoring a connect parameter tenantctl does not know (value not shown)");
+                }
+                keep
+            })
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            u.set_query(None);
+        } else {
+            u.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    PgConnectOptions::from_str(u.as_str()).map_err(|e| invalid(e.to_string()))
+}
+
+/// Map a connection failure to exit 69 with the masked URL when the server cannot be reached
+/// (or cannot take a connection now: starting up, too many connections); a server that
+/// answers "no such role", "no such database" or "authentication failed" is exit 1 with what
+/// to fix, since retrying cannot help. Other errors stay as they are.
 pub fn unreachable_or(e: sqlx::Error, masked_url: &str) -> Error {
     if crate::error::is_connection_error(&e) {
-        Error::Unreachable {
+        return Error::Unreachable {
             what: "database",
             target: masked_url.to_string(),
             reason: e.to_string(),
+        };
+    }
+    let sqlx::Error::Database(db) = &e else {
+        return Error::Db(e);
+    };
+    let reason = db.message().to_string();
+    let refusing = |hint: &str| {
+        Error::Refusing {
+            target: masked_url.to_string(),
+            reason: reason.clone(),
         }
-    } else if let sqlx::Error::Database(db) = &e {
-        // Authentication, a missing database and the like happen at connect time too.
-        match db.code().as_deref() {
-            Some("28P01" | "28000" | "3D000" | "57P03" | "53300") => Error::Unreachable {
-                what: "database",
-                target: masked_url.to_string(),
-                reason: db.message().to_string(),
-            },
-            _ => Error::Db(e),
+        .hint(hint)
+    };
+    match db.code().as_deref() {
+        Some("57P03" | "53300") => Error::Unreachable {
+            what: "database",
+            target: masked_url.to_string(),
+            reason,
+        },
+        Some("3D000") => {
+            refusing("create the database (`createdb -O <role> <name>`) or fix its name in the URL")
         }
-    } else {
-        Error::Db(e)
+        Some("28000") if reason.contains("pg_hba.conf") => refusing(
+            "allow this client in the server's pg_hba.conf (host, user and database), then reload PostgreSQL",
+        ),
+        Some("28000") => refusing(
+            "create the role (`CREATE ROLE <name> LOGIN PASSWORD '...'`) or fix the user in the URL",
+        ),
+        Some("28P01") => refusing(
+            "check the password: in the URL, PGPASSWORD or ~/.pgpass (and the server's password_encryption)",
+        ),
+        _ => Error::Db(e),
     }
 }
 

@@ -38,10 +38,9 @@ pub use resolve::{ResolutionMap, Resolver, Tenant};
 use crate::config::{Settings, mask_url};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgPoolOptions;
 use sqlx::{Connection, PgConnection, PgPool};
 use std::future::{Future, IntoFuture};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -74,8 +73,7 @@ pub async fn connect_requests(
     settings: Vec<(&'static str, String)>,
 ) -> Result<PgPool> {
     let masked = mask_url(url);
-    let mut opts = PgConnectOptions::from_str(url)
-        .map_err(|e| Error::Usage(format!("invalid database URL `{masked}`: {e}")))?
+    let mut opts = db::connect_options(url)?
         .application_name("tenantctl serve")
         .statement_cache_capacity(statement_cache);
     if !settings.is_empty() {

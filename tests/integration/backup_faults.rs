@@ -265,7 +265,8 @@ async fn sigkill_during_backup_leaves_nothing_that_looks_like_a_backup(pool: PgP
     let started = std::time::Instant::now();
     loop {
         let dumping: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tenantctl-pg_dump'",
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tenantctl-pg_dump' \
+             AND datname = current_database()",
         )
         .fetch_one(&env.pool)
         .await

@@ -172,3 +172,86 @@ async fn tables_have_no_colour_in_a_pipe_even_without_no_color(pool: PgPool) {
     assert!(!r.stdout.contains('\u{1b}'), "{}", r.stdout);
     assert!(!r.stderr.contains('\u{1b}'), "{}", r.stderr);
 }
+
+/// Issue 15.13: a password given as `?password=` (or `sslpassword=`) in the URL is masked like
+/// one in the user part, in `config show` (table and JSON) and in error messages.
+#[sqlx::test(migrations = false)]
+async fn url_parameter_passwords_are_masked_everywhere(pool: PgPool) {
+    let env = Env::new(pool);
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!(
+        "postgres://admin@127.0.0.1:{port}/db?sslmode=disable&password=Sup3rSecretPw&sslpassword=KeyPw77"
+    );
+    for args in [
+        vec!["config", "show", "--database-url", &url],
+        vec!["config", "show", "-o", "json", "--database-url", &url],
+    ] {
+        let r = env.run(&args).await;
+        r.ok();
+        for secret in ["Sup3rSecretPw", "KeyPw77"] {
+            assert!(!r.stdout.contains(secret), "{secret} in {}", r.stdout);
+        }
+        r.stdout_has("password=****");
+        r.stdout_has("sslmode=disable");
+    }
+    // The same through the environment and the serve URL key.
+    let r = env
+        .run_with(
+            &["config", "show", "-o", "json"],
+            &[
+                ("DATABASE_URL", &url),
+                ("TENANTCTL_SERVE_DATABASE_URL", &url),
+            ],
+        )
+        .await;
+    r.ok();
+    assert!(!r.stdout.contains("Sup3rSecretPw"), "{}", r.stdout);
+    // An error message that shows the URL.
+    let r = env.run(&["platform", "list", "--database-url", &url]).await;
+    r.code(69);
+    assert!(!r.stderr.contains("Sup3rSecretPw"), "{}", r.stderr);
+    assert!(!r.stderr.contains("KeyPw77"), "{}", r.stderr);
+    r.stderr_has("password=****");
+}
+
+/// Issue 15.14: a role or database that does not exist is not "unreachable" (exit 69, which
+/// retry-on-69 wrappers retry forever) but a failure (exit 1) that says what is wrong; a
+/// malformed URL is a usage error (exit 2) that shows the right form; 69 stays for a server
+/// that cannot be reached.
+#[sqlx::test(migrations = false)]
+async fn a_missing_role_or_database_is_a_failure_that_says_so(pool: PgPool) {
+    let env = Env::new(pool);
+    let base = url::Url::parse(&env.url).unwrap();
+    let mut no_db = base.clone();
+    no_db.set_path("/no_such_database_h6");
+    let r = env
+        .run(&["platform", "list", "--database-url", no_db.as_str()])
+        .await;
+    r.code(1);
+    r.stderr_has("database \"no_such_database_h6\" does not exist");
+    assert!(!r.stderr.contains("cannot reach"), "{}", r.stderr);
+    r.stderr_has("hint:");
+
+    let mut no_role = base.clone();
+    no_role.set_username("no_such_role_h6").unwrap();
+    let r = env
+        .run(&["platform", "list", "--database-url", no_role.as_str()])
+        .await;
+    r.code(1);
+    r.stderr_has("role \"no_such_role_h6\" does not exist");
+    assert!(!r.stderr.contains("cannot reach"), "{}", r.stderr);
+
+    for bad in [
+        "postgres://tenantctl@localhost:notaport/app",
+        "mysql://tenantctl@localhost/app",
+        "localhost:5432/app",
+    ] {
+        let r = env.run(&["platform", "list", "--database-url", bad]).await;
+        r.code(2);
+        r.stderr_has("invalid database URL");
+        r.stderr_has("postgres://user[:password]@host[:port]/database");
+    }
+}

@@ -8,6 +8,7 @@ mod backup_s3;
 mod cli;
 mod completion;
 mod conventions;
+mod doctor;
 mod help;
 mod host_migration;
 mod migrate;

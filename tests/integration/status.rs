@@ -333,3 +333,49 @@ async fn prometheus_exposition_for_the_textfile_collector(pool: PgPool) {
     .stderr_has("cannot write `/nonexistent/dir/x.prom`");
     let _: Value = env.run(&["status", "--format", "json"]).await.json();
 }
+
+/// Issue 15.17: a `status --check` that cannot even start (a wrong flag, a bad configuration)
+/// is UNKNOWN (3) with a one-line reason on stdout, as monitoring plugins report, never a bare
+/// exit 2 that a monitor reads as CRITICAL with nothing to show.
+#[sqlx::test(migrations = false)]
+async fn check_that_cannot_start_is_unknown_with_a_reason(pool: PgPool) {
+    let env = Env::new(pool);
+    let unknown = |r: &crate::common::Run, needle: &str| {
+        assert_eq!(r.code, 3, "{r:?}");
+        assert_eq!(r.stdout.lines().count(), 1, "one line:\n{}", r.stdout);
+        assert!(r.stdout.starts_with("TENANTCTL UNKNOWN - "), "{}", r.stdout);
+        assert!(r.stdout.contains(needle), "{needle:?} in {}", r.stdout);
+    };
+    let r = env.run(&["status", "--check", "--bogus"]).await;
+    unknown(&r, "--bogus");
+    let r = env
+        .run(&["--output", "json", "status", "--check", "--bogus"])
+        .await;
+    unknown(&r, "--bogus");
+    let r = env
+        .run_with(
+            &["status", "--check"],
+            &[("TENANTCTL_STATUS_FAILED_WARN", "many")],
+        )
+        .await;
+    unknown(&r, "status.failed_warn");
+    env.write("tenantctl.toml", "[status]\nfailed_warm = 2\n");
+    let r = env.run(&["status", "--check"]).await;
+    unknown(&r, "failed_warm");
+    let r = env
+        .run(&[
+            "--config",
+            "/nonexistent/tenantctl.toml",
+            "status",
+            "--check",
+        ])
+        .await;
+    unknown(&r, "/nonexistent/tenantctl.toml");
+    // Outside --check, usage errors stay exit 2 on stderr.
+    let r = env.run(&["status", "--bogus"]).await;
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stdout.is_empty());
+    // And --help is still help.
+    let r = env.run(&["status", "--check", "--help"]).await;
+    assert_eq!(r.code, 0, "{r:?}");
+}
