@@ -168,18 +168,15 @@ impl Out {
             w.write_record(&row).map_err(anyhow::Error::from)?;
         }
         let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut out = std::io::stdout().lock();
-        out.write_all(&bytes)?;
-        out.flush()?;
-        Ok(())
+        write_stdout(&bytes)
     }
 
     /// One line of result text on stdout.
     pub fn line(&self, text: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}")?;
-        out.flush()?;
-        Ok(())
+        let mut buf = String::with_capacity(text.len() + 1);
+        buf.push_str(text);
+        buf.push('\n');
+        write_stdout(buf.as_bytes())
     }
 
     /// A note for people on stderr (never part of the result); none with `-q`.
@@ -217,6 +214,19 @@ impl Out {
         pb.enable_steady_tick(std::time::Duration::from_millis(100));
         pb
     }
+}
+
+/// Write result bytes to stdout and flush. Every result reaches stdout through here, so a
+/// reader that closed the pipe early (`| head -1`) becomes [`Error::StdoutClosed`] in one place,
+/// which `main` turns into a quiet exit 0.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+            _ => Error::Io(e),
+        })
 }
 
 /// Ask before destroying: yes when `assume_yes` (`--yes` or `CONFIRM=yes`); on a terminal ask

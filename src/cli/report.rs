@@ -291,9 +291,7 @@ impl History {
         };
         if out.format == Format::Csv {
             let bytes = builtin::history_csv(&rows)?;
-            let mut so = std::io::stdout().lock();
-            std::io::Write::write_all(&mut so, &bytes)?;
-            std::io::Write::flush(&mut so)?;
+            crate::output::write_stdout(&bytes)?;
         } else {
             out.list(&rows)?;
         }

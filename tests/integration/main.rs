@@ -18,5 +18,6 @@ mod report;
 mod serve;
 mod serve_e2e;
 mod status;
+mod terminal;
 mod wizard;
 mod worker;
