@@ -195,11 +195,23 @@ impl Out {
         }
     }
 
-    /// Print a list in the chosen format.
+    /// Print a list in the chosen format; an empty one as a table is the line "nothing to show"
+    /// (see [`Out::list_or`]).
     pub fn list<T: Tabular>(&self, items: &[T]) -> Result<()> {
+        self.list_or(items, "nothing to show")
+    }
+
+    /// Print a list in the chosen format. An empty list is, as a table, the one-line `empty`
+    /// summary instead of a header with no rows (printed with `-q` too: it is the result); in
+    /// JSON `[]` and in CSV nothing, with the summary as a note on stderr.
+    pub fn list_or<T: Tabular>(&self, items: &[T], empty: &str) -> Result<()> {
+        if items.is_empty() && self.format != Format::Table {
+            self.note(empty);
+        }
         match self.format {
             Format::Json => self.json(&items),
             Format::Csv => self.csv(items),
+            Format::Table if items.is_empty() => self.line(empty),
             Format::Table => {
                 let mut t = self.table(&T::headers());
                 for item in items {

@@ -206,12 +206,16 @@ pub fn print(out: &Out, p: &Presented) -> Result<()> {
             crate::output::write_stdout(&bytes)
         }
         Format::Table => {
-            let headers: Vec<&str> = p.header.iter().map(String::as_str).collect();
-            let mut t = out.table(&headers);
-            for r in &p.rows {
-                t.add_row(r.iter().map(|v| value::cell_text(v)));
+            if p.rows.is_empty() {
+                out.line("no rows")?;
+            } else {
+                let headers: Vec<&str> = p.header.iter().map(String::as_str).collect();
+                let mut t = out.table(&headers);
+                for r in &p.rows {
+                    t.add_row(r.iter().map(|v| value::cell_text(v)));
+                }
+                out.line(&t.to_string())?;
             }
-            out.line(&t.to_string())?;
             if !p.errors.is_empty() {
                 let mut e = out.table(&["platform", "schema", "error"]);
                 for row in &p.errors {

@@ -236,3 +236,58 @@ async fn rust_log_is_honoured_and_tenantctl_log_wins(pool: PgPool) {
     r.ok();
     assert_eq!(r.stderr, "");
 }
+
+/// An empty result is the one-line summary on stdout, never a header with no rows, with `-q`
+/// too; JSON gives `[]`.
+#[sqlx::test(migrations = false)]
+async fn empty_results_print_their_summary_not_a_bare_header(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    env.tenant("Acme", "acme").await;
+    let latest = {
+        let r = env.run(&["migrate", "status", "-o", "json"]).await;
+        r.ok();
+        r.json()[0]["version"].clone()
+    };
+    let cases: [(&[&str], String); 3] = [
+        (
+            &["platform", "retry", "--all-failed"],
+            "no failed or stuck platforms; nothing to retry".into(),
+        ),
+        (
+            &["migrate", "status", "--behind"],
+            format!("no tenant is behind (latest version {latest})"),
+        ),
+        (
+            &[
+                "report",
+                "query",
+                "--sql",
+                "select 1 from posts where false",
+            ],
+            "no rows".into(),
+        ),
+    ];
+    for (args, summary) in &cases {
+        for quiet in [false, true] {
+            let mut a = args.to_vec();
+            if quiet {
+                a.push("-q");
+            }
+            let r = env.run(&a).await;
+            r.ok();
+            assert_eq!(r.stdout, format!("{summary}\n"), "{a:?}");
+            if quiet {
+                assert_eq!(r.stderr, "", "{a:?}");
+            }
+        }
+    }
+    for args in [
+        &["platform", "retry", "--all-failed", "-o", "json"][..],
+        &["migrate", "status", "--behind", "-o", "json"],
+    ] {
+        let r = env.run(args).await;
+        r.ok();
+        assert_eq!(r.json(), serde_json::json!([]), "{args:?}");
+    }
+}
