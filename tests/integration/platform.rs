@@ -152,6 +152,11 @@ async fn hostile_input_is_refused_and_nothing_is_written(pool: PgPool) {
         ("--subdomain", "аcme", "invalid subdomain"),
         ("--subdomain", &long, "at most 63 bytes"),
         ("--subdomain", "ACME", "must be lower case"),
+        (
+            "--subdomain",
+            "Acme_Co",
+            "must be lower case (try `acme-co`)",
+        ),
         ("--subdomain", "", "must not be empty"),
         ("--domain", "pаypal.com", "mixes"),
         ("--domain", "https://acme.test", "without a scheme"),
@@ -162,7 +167,8 @@ async fn hostile_input_is_refused_and_nothing_is_written(pool: PgPool) {
         ("--schema", "pg_toast", "must not start with `pg_`"),
         ("--schema", "public", "is reserved"),
         ("--schema", "tenantctl", "is reserved"),
-        ("--schema", "Tenant", "must start with a-z"),
+        ("--schema", "Tenant", "must be lower case (try `tenant`)"),
+        ("--schema", "1acme", "must start with a-z"),
         (
             "--schema",
             "x\"; drop schema public cascade; --",
