@@ -432,3 +432,40 @@ async fn commands_before_init_say_how_to_set_up(pool: PgPool) {
     assert_eq!(tables, 0, "registry migrations touched another schema");
     env.run(&["platform", "list", "-o", "json"]).await.ok();
 }
+
+/// `init` on an existing host with another `--domain` changes nothing, says what differs and
+/// prints the command that moves it, which works as printed.
+#[sqlx::test(migrations = false)]
+async fn init_with_another_domain_says_what_differs_and_how_to_move(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let before = env.registry_snapshot().await;
+    let r = env
+        .run(&[
+            "init",
+            "--non-interactive",
+            "--name",
+            "Host",
+            "--domain",
+            "Other.TEST",
+        ])
+        .await;
+    r.ok()
+        .stderr_has("its domain is `example.test`, not `other.test` (--domain)")
+        .stderr_has("`tenantctl platform set-domain Host --domain other.test`");
+    assert_eq!(
+        env.registry_snapshot().await,
+        before,
+        "init changed nothing"
+    );
+    let start = r.stderr.find("`tenantctl ").expect("a command") + "`tenantctl ".len();
+    let cmd = &r.stderr[start..];
+    let cmd = &cmd[..cmd.find('`').expect("the command's end")];
+    // The same address: no warning.
+    let again = env.init().await;
+    assert!(!again.stderr.contains("warning"), "{}", again.stderr);
+    // The printed command, run as printed (with --yes: no terminal here).
+    let args: Vec<&str> = cmd.split(' ').chain(["--yes"]).collect();
+    env.run(&args).await.ok();
+    assert_eq!(env.show("Host").await["domain"], "other.test");
+}
