@@ -582,10 +582,10 @@ mod tests {
             if let Some(x) = suggest_subdomain(&s) {
                 prop_assert_eq!(validate_subdomain(&x), Ok(()), "{:?} suggested {:?}", s, x);
             }
-            if let Err(e) = validate_subdomain(&s) {
-                if let Some(x) = hinted(&e.rule) {
-                    prop_assert_eq!(validate_subdomain(&x), Ok(()), "{}", e);
-                }
+            if let Err(e) = validate_subdomain(&s)
+                && let Some(x) = hinted(&e.rule)
+            {
+                prop_assert_eq!(validate_subdomain(&x), Ok(()), "{}", e);
             }
         }
 
@@ -594,10 +594,10 @@ mod tests {
             if let Some(x) = suggest_schema_name(&s) {
                 prop_assert_eq!(validate_schema_name(&x), Ok(()), "{:?} suggested {:?}", s, x);
             }
-            if let Err(e) = validate_schema_name(&s) {
-                if let Some(x) = hinted(&e.rule) {
-                    prop_assert_eq!(validate_schema_name(&x), Ok(()), "{}", e);
-                }
+            if let Err(e) = validate_schema_name(&s)
+                && let Some(x) = hinted(&e.rule)
+            {
+                prop_assert_eq!(validate_schema_name(&x), Ok(()), "{}", e);
             }
         }
 
