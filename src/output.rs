@@ -1,6 +1,9 @@
 //! How results reach people and pipelines: tables on a terminal (colour only when stdout is a
-//! terminal and `NO_COLOR` is unset), JSON or CSV on request, progress bars on stderr only when
-//! stderr is a terminal, and confirmations for destructive commands.
+//! terminal, `NO_COLOR` is unset and `TERM` is not `dumb`; fitted to the terminal's width when it
+//! reports one, identifiers never wrapped), JSON or CSV on request, one summary line for an empty
+//! list, progress bars on stderr only when stderr is a terminal, and confirmations for
+//! destructive commands. Every result write goes through [`write_stdout`], where a closed stdout
+//! becomes [`Error::StdoutClosed`] (a quiet exit 0).
 
 use crate::error::{Error, Result};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
@@ -16,8 +19,6 @@ pub struct Term {
     pub stderr: bool,
     /// Colour on stdout: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
     pub color: bool,
-    /// Colour on stderr (log lines): the same rules, for stderr.
-    pub stderr_color: bool,
     /// The width of the stdout terminal, if it reports one (`None` in a pipe, and on a terminal
     /// that says 0×0, as `script` and some `docker exec -t` / `ssh -t` do: no limit then).
     pub width: Option<u16>,
@@ -26,7 +27,6 @@ pub struct Term {
 impl Term {
     pub fn detect() -> Term {
         let stdout = std::io::stdout().is_terminal();
-        let stderr = std::io::stderr().is_terminal();
         let colour_allowed = colour_allowed(
             std::env::var_os("NO_COLOR").as_deref(),
             std::env::var_os("TERM").as_deref(),
@@ -34,9 +34,8 @@ impl Term {
         Term {
             stdin: std::io::stdin().is_terminal(),
             stdout,
-            stderr,
+            stderr: std::io::stderr().is_terminal(),
             color: stdout && colour_allowed,
-            stderr_color: stderr && colour_allowed,
             width: if stdout { terminal_width() } else { None },
         }
     }
@@ -48,7 +47,6 @@ impl Term {
             stdout: false,
             stderr: false,
             color: false,
-            stderr_color: false,
             width: None,
         }
     }
@@ -447,6 +445,16 @@ mod tests {
         assert_eq!(human_age(chrono::Duration::seconds(59)), "59s");
         assert_eq!(human_age(chrono::Duration::minutes(61)), "1h 1m");
         assert_eq!(human_age(chrono::Duration::hours(50)), "2d 2h");
+    }
+
+    #[test]
+    fn colour_needs_no_no_color_and_a_terminal_that_is_not_dumb() {
+        use std::ffi::OsStr;
+        let os = |v: &'static str| Some(OsStr::new(v));
+        assert!(colour_allowed(None, os("xterm-256color")));
+        assert!(colour_allowed(os(""), None));
+        assert!(!colour_allowed(os("1"), os("xterm")));
+        assert!(!colour_allowed(None, os("dumb")));
     }
 
     #[tokio::test]
