@@ -59,6 +59,11 @@ pub enum Error {
     #[error("exit status {0}")]
     Silent(u8),
 
+    /// Stdout was closed by its reader (`tenantctl ... | head -1`). Not a failure: the reader has
+    /// what it wanted, so `main` ends quietly with exit 0, as ripgrep does.
+    #[error("stdout closed")]
+    StdoutClosed,
+
     /// A failure with a hint for the operator.
     #[error("{source}")]
     Hinted { source: Box<Error>, hint: String },
@@ -94,6 +99,7 @@ impl Error {
             Error::Unreachable { .. } => exit_code::UNAVAILABLE,
             Error::Partial { .. } => exit_code::PARTIAL,
             Error::Silent(code) => *code,
+            Error::StdoutClosed => exit_code::SUCCESS,
             Error::Hinted { source, .. } => source.exit_code(),
             Error::Db(e) if is_connection_error(e) => exit_code::UNAVAILABLE,
             Error::Db(_) | Error::Migrate(_) | Error::Io(_) | Error::Other(_) => exit_code::FAILURE,
@@ -102,7 +108,7 @@ impl Error {
 
     /// The text printed on stderr: `error: <message>`, the hint, then the cause chain.
     pub fn render(&self) -> Option<String> {
-        if let Error::Silent(_) = self {
+        if let Error::Silent(_) | Error::StdoutClosed = self {
             return None;
         }
         let mut out = format!("error: {self}");

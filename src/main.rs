@@ -20,7 +20,10 @@ async fn main() -> ExitCode {
         Err(e) => return report(e),
     };
     let stderr_color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        && tenantctl::output::colour_allowed(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
     tenantctl::logging::init(
         cli.global.verbose,
         cli.global.quiet,

@@ -1,9 +1,12 @@
 //! How results reach people and pipelines: tables on a terminal (colour only when stdout is a
-//! terminal and `NO_COLOR` is unset), JSON or CSV on request, progress bars on stderr only when
-//! stderr is a terminal, and confirmations for destructive commands.
+//! terminal, `NO_COLOR` is unset and `TERM` is not `dumb`; fitted to the terminal's width when it
+//! reports one, identifiers never wrapped), JSON or CSV on request, one summary line for an empty
+//! list, progress bars on stderr only when stderr is a terminal, and confirmations for
+//! destructive commands. Every result write goes through [`write_stdout`], where a closed stdout
+//! becomes [`Error::StdoutClosed`] (a quiet exit 0).
 
 use crate::error::{Error, Result};
-use comfy_table::{Cell, Color, ContentArrangement, Table, presets};
+use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
@@ -39,18 +42,24 @@ pub struct Term {
     pub stderr: bool,
     /// Colour on stdout: a terminal, `NO_COLOR` unset or empty, `TERM` not `dumb`.
     pub color: bool,
+    /// The width of the stdout terminal, if it reports one (`None` in a pipe, and on a terminal
+    /// that says 0×0, as `script` and some `docker exec -t` / `ssh -t` do: no limit then).
+    pub width: Option<u16>,
 }
 
 impl Term {
     pub fn detect() -> Term {
         let stdout = std::io::stdout().is_terminal();
-        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        let colour_allowed = colour_allowed(
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
         Term {
             stdin: std::io::stdin().is_terminal(),
             stdout,
             stderr: std::io::stderr().is_terminal(),
-            color: stdout && !no_color && !dumb,
+            color: stdout && colour_allowed,
+            width: if stdout { terminal_width() } else { None },
         }
     }
 
@@ -61,6 +70,7 @@ impl Term {
             stdout: false,
             stderr: false,
             color: false,
+            width: None,
         }
     }
 
@@ -97,6 +107,51 @@ pub trait Tabular: Serialize {
     fn row(&self, term: &Term) -> Vec<Cell>;
 }
 
+/// Whether the environment allows colour on a terminal: `NO_COLOR` unset or empty
+/// (<https://no-color.org>) and `TERM` not `dumb`.
+pub fn colour_allowed(no_color: Option<&std::ffi::OsStr>, term: Option<&std::ffi::OsStr>) -> bool {
+    let no_color = no_color.is_some_and(|v| !v.is_empty());
+    let dumb = term.is_some_and(|t| t == "dumb");
+    !no_color && !dumb
+}
+
+/// The stdout terminal's width in columns; a size of 0 (unknown) falls back to `COLUMNS`, and
+/// then to none (no limit).
+fn terminal_width() -> Option<u16> {
+    let reported = console::Term::stdout()
+        .size_checked()
+        .map(|(_rows, cols)| cols)
+        .filter(|&c| c > 0);
+    reported.or_else(|| {
+        std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|&c| c > 0)
+    })
+}
+
+/// Column headers whose values are identifiers an operator copies (platform and schema names,
+/// domains, backup ids). Their columns are as wide as their widest value and never wrap, so a
+/// double-click copies the whole name; the other columns wrap instead.
+const IDENTIFIER_COLUMNS: &[&str] = &[
+    "platform",
+    "tenant",
+    "name",
+    "schema",
+    "address",
+    "old address",
+    "new address",
+    "domain",
+    "subdomain",
+    "backup",
+    "backup id",
+    "backup_id",
+    "id",
+    "key",
+    "table",
+    "object",
+];
+
 /// The output handle every command writes results through.
 #[derive(Debug, Clone, Copy)]
 pub struct Out {
@@ -107,23 +162,49 @@ pub struct Out {
 }
 
 impl Out {
-    /// A table styled for where it goes: borders and wrapping on a terminal, plain aligned
-    /// columns in a pipe.
-    pub fn table(&self, headers: &[&str]) -> Table {
+    /// A table styled for where it goes: borders, and wrapping to the terminal's width when it
+    /// reports one, on a terminal; plain aligned columns in a pipe. Identifier columns
+    /// ([`IDENTIFIER_COLUMNS`]) never wrap.
+    pub fn table(&self, headers: &[&str]) -> OutTable {
         let mut t = Table::new();
+        // NOTE: the width is ours, never comfy-table's own probe: that one runs only when
+        // colour is on and takes a terminal's 0×0 for a width of 0 (one-letter columns).
+        t.force_no_tty();
+        let mut fit = false;
         if self.term.stdout {
-            t.load_style(presets::UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic);
+            t.load_style(presets::UTF8_FULL_CONDENSED);
+            match self.term.width {
+                Some(w) => {
+                    t.set_width(w)
+                        .set_content_arrangement(ContentArrangement::Dynamic);
+                    fit = true;
+                }
+                None => {
+                    t.set_content_arrangement(ContentArrangement::Disabled);
+                }
+            }
         } else {
             t.load_style(presets::NOTHING)
-                .set_content_arrangement(ContentArrangement::Disabled)
-                .force_no_tty();
+                .set_content_arrangement(ContentArrangement::Disabled);
         }
-        if !self.term.color {
-            t.force_no_tty();
+        if self.term.color {
+            t.enforce_styling();
         }
         t.set_header(headers.to_vec());
-        t
+        let identifiers: Vec<bool> = headers
+            .iter()
+            .map(|h| IDENTIFIER_COLUMNS.contains(&h.to_ascii_lowercase().as_str()))
+            .collect();
+        for (i, id) in identifiers.iter().enumerate() {
+            if *id && let Some(col) = t.column_mut(i) {
+                col.set_constraint(ColumnConstraint::ContentWidth);
+            }
+        }
+        OutTable {
+            table: t,
+            identifiers,
+            fit,
+        }
     }
 
     /// A cell coloured only when colour is on.
@@ -135,11 +216,23 @@ impl Out {
         }
     }
 
-    /// Print a list in the chosen format.
+    /// Print a list in the chosen format; an empty one as a table is the line "nothing to show"
+    /// (see [`Out::list_or`]).
     pub fn list<T: Tabular>(&self, items: &[T]) -> Result<()> {
+        self.list_or(items, "nothing to show")
+    }
+
+    /// Print a list in the chosen format. An empty list is, as a table, the one-line `empty`
+    /// summary instead of a header with no rows (printed with `-q` too: it is the result); in
+    /// JSON `[]` and in CSV nothing, with the summary as a note on stderr.
+    pub fn list_or<T: Tabular>(&self, items: &[T], empty: &str) -> Result<()> {
+        if items.is_empty() && self.format != Format::Table {
+            self.note(empty);
+        }
         match self.format {
             Format::Json => self.json(&items),
             Format::Csv => self.csv(items),
+            Format::Table if items.is_empty() => self.line(empty),
             Format::Table => {
                 let mut t = self.table(&T::headers());
                 for item in items {
@@ -191,18 +284,15 @@ impl Out {
             w.write_record(&row).map_err(anyhow::Error::from)?;
         }
         let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-        let mut out = std::io::stdout().lock();
-        out.write_all(&bytes)?;
-        out.flush()?;
-        Ok(())
+        write_stdout(&bytes)
     }
 
     /// One line of result text on stdout.
     pub fn line(&self, text: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}")?;
-        out.flush()?;
-        Ok(())
+        let mut buf = String::with_capacity(text.len() + 1);
+        buf.push_str(text);
+        buf.push('\n');
+        write_stdout(buf.as_bytes())
     }
 
     /// A note for people on stderr (never part of the result); none with `-q`.
@@ -239,6 +329,74 @@ impl Out {
         pb.set_message(what.to_string());
         pb.enable_steady_tick(std::time::Duration::from_millis(100));
         pb
+    }
+}
+
+/// Write result bytes to stdout and flush. Every result reaches stdout through here, so a
+/// reader that closed the pipe early (`| head -1`) becomes [`Error::StdoutClosed`] in one place,
+/// which `main` turns into a quiet exit 0.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Error::StdoutClosed,
+            _ => Error::Io(e),
+        })
+}
+
+/// A result table from [`Out::table`]: a comfy-table (add rows through `Deref`) that renders
+/// fitted to the terminal when it prints.
+#[derive(Debug, Clone)]
+pub struct OutTable {
+    table: Table,
+    identifiers: Vec<bool>,
+    /// Whether the table wraps to a known terminal width.
+    fit: bool,
+}
+
+/// The narrowest a wrapping (non-identifier) column gets, in characters of content: enough for
+/// a status word or a header like "provisioned", so long identifiers beside it squeeze it into a
+/// few lines, not into a letter a line.
+const MIN_WRAPPED_WIDTH: u16 = 12;
+
+impl OutTable {
+    fn fitted(&self) -> Table {
+        let mut t = self.table.clone();
+        if !self.fit {
+            return t;
+        }
+        let widths = t.column_max_content_widths();
+        for (i, width) in widths.into_iter().enumerate() {
+            if self.identifiers.get(i).copied().unwrap_or(false) {
+                continue;
+            }
+            if let Some(col) = t.column_mut(i) {
+                // The boundary counts the cell's padding, one space either side.
+                let lower = width.min(MIN_WRAPPED_WIDTH) + 2;
+                col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
+            }
+        }
+        t
+    }
+}
+
+impl std::ops::Deref for OutTable {
+    type Target = Table;
+    fn deref(&self) -> &Table {
+        &self.table
+    }
+}
+
+impl std::ops::DerefMut for OutTable {
+    fn deref_mut(&mut self) -> &mut Table {
+        &mut self.table
+    }
+}
+
+impl std::fmt::Display for OutTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.fitted())
     }
 }
 
@@ -323,6 +481,16 @@ mod tests {
         assert_eq!(human_age(chrono::Duration::seconds(59)), "59s");
         assert_eq!(human_age(chrono::Duration::minutes(61)), "1h 1m");
         assert_eq!(human_age(chrono::Duration::hours(50)), "2d 2h");
+    }
+
+    #[test]
+    fn colour_needs_no_no_color_and_a_terminal_that_is_not_dumb() {
+        use std::ffi::OsStr;
+        let os = |v: &'static str| Some(OsStr::new(v));
+        assert!(colour_allowed(None, os("xterm-256color")));
+        assert!(colour_allowed(os(""), None));
+        assert!(!colour_allowed(os("1"), os("xterm")));
+        assert!(!colour_allowed(None, os("dumb")));
     }
 
     #[tokio::test]

@@ -93,8 +93,7 @@ impl Backup {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
         if platforms.is_empty() {
-            ctx.out.note("nothing to back up");
-            return ctx.out.list::<Outcome>(&[]);
+            return ctx.out.list_or::<Outcome>(&[], "nothing to back up");
         }
         // Cron and timers: two fleet runs (or a run and a cleanup) never overlap.
         let lock = if self.select.all {
@@ -416,13 +415,8 @@ impl List {
             .rev()
             .map(|l| ListRow::new(l, storage.as_ref(), &schema))
             .collect();
-        if rows.is_empty() {
-            ctx.out.note(&format!(
-                "`{name}` has no backups in {}",
-                storage.describe()
-            ));
-        }
-        ctx.out.list(&rows)
+        let empty = format!("`{name}` has no backups in {}", storage.describe());
+        ctx.out.list_or(&rows, &empty)
     }
 }
 

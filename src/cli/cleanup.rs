@@ -133,7 +133,7 @@ impl Cleanup {
             for l in &leftovers {
                 ctx.out.note(&format!("would remove leftover {l}"));
             }
-            return ctx.out.list(&rows);
+            return ctx.out.list_or(&rows, "no backups to keep or delete");
         }
         if doomed > 0 {
             let tenants = rows
@@ -156,7 +156,7 @@ impl Cleanup {
         for l in storage.sweep(LEFTOVER_AGE, false).await? {
             ctx.out.note(&format!("removed leftover {l}"));
         }
-        ctx.out.list(&rows)?;
+        ctx.out.list_or(&rows, "no backups to keep or delete")?;
         let failed = rows.iter().filter(|r| r.action == "failed").count();
         if failed > 0 {
             return Err(Error::Partial {

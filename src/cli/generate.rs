@@ -170,14 +170,14 @@ fn extra_sections(cmd: &clap::Command) -> String {
         ),
         ("TENANTCTL_CONFIG", "the configuration file"),
         (
-            "TENANTCTL_LOG",
-            "log filter in tracing EnvFilter syntax; overrides -v and -q",
+            "TENANTCTL_LOG, RUST_LOG",
+            "log filter in tracing EnvFilter syntax; overrides -v and -q (TENANTCTL_LOG wins over RUST_LOG)",
         ),
         (
             "CONFIRM=yes",
             "confirm destructive commands when there is no terminal, like --yes",
         ),
-        ("NO_COLOR", "no colour in tables"),
+        ("NO_COLOR, TERM=dumb", "no colour in tables and log lines"),
     ] {
         r.control("TP", []);
         r.text([bold(var)]);

@@ -61,6 +61,75 @@ impl Init {
     }
 }
 
+impl Init {
+    /// When `--domain` or `--subdomain` asks for another address than the existing host
+    /// platform's: a warning saying what differs and the command that changes it (init itself
+    /// never moves a platform).
+    fn address_differs(&self, h: &crate::registry::Platform) -> Result<Option<String>> {
+        let domain = match &self.domain {
+            Some(d) => Some(crate::registry::naming::normalize_domain(d)?),
+            None => None,
+        };
+        if let Some(s) = &self.subdomain {
+            crate::registry::naming::validate_subdomain(s)?;
+        }
+        let mut differs = Vec::new();
+        if let Some(d) = &domain
+            && h.domain.as_deref() != Some(d.as_str())
+        {
+            differs.push(format!(
+                "its domain is `{}`, not `{d}` (--domain)",
+                h.domain.as_deref().unwrap_or("(none)")
+            ));
+        }
+        if let Some(s) = &self.subdomain
+            && h.subdomain.as_deref() != Some(s.as_str())
+        {
+            differs.push(format!(
+                "its subdomain is `{}`, not `{s}` (--subdomain)",
+                h.subdomain.as_deref().unwrap_or("(none)")
+            ));
+        }
+        if differs.is_empty() {
+            return Ok(None);
+        }
+        let new_domain = domain.or_else(|| h.domain.clone());
+        let new_sub = self.subdomain.clone().or_else(|| h.subdomain.clone());
+        let fix = match new_domain {
+            Some(d) => {
+                let mut cmd = format!(
+                    "tenantctl platform set-domain {} --domain {}",
+                    shell_word(&h.name),
+                    shell_word(&d)
+                );
+                if let Some(s) = new_sub {
+                    cmd.push_str(&format!(" --subdomain {}", shell_word(&s)));
+                }
+                format!("to move it, run `{cmd}`")
+            }
+            None => "to move it, run `tenantctl platform set-domain` with its new --domain".into(),
+        };
+        Ok(Some(format!(
+            "warning: the host platform `{}` exists already and init does not change it: {}; {fix}",
+            h.name,
+            differs.join(", ")
+        )))
+    }
+}
+
+/// `word` as one shell word: as is when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+=".contains(c));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// What `init` did, for `--output json`.
 #[derive(Debug, Serialize)]
 pub struct InitReport {
@@ -86,6 +155,14 @@ impl Init {
             contact_email: self.contact_email.clone(),
             ..PlatformInput::default()
         };
+        if self.non_interactive {
+            if let Some(d) = &self.domain {
+                crate::registry::naming::normalize_domain(d)?;
+            }
+            if let Some(s) = &self.subdomain {
+                crate::registry::naming::validate_subdomain(s)?;
+            }
+        }
         // The wizard takes the flags as initial answers and validates what it is given.
         let wanted = if self.non_interactive && self.name.is_some() {
             Some(NewPlatform::validate(input)?)
@@ -107,6 +184,9 @@ impl Init {
                         "warning: the host platform is `{}` already; --name `{}` ignored",
                         h.name, w.name
                     ));
+                }
+                if let Some(text) = self.address_differs(&h)? {
+                    ctx.out.note(&text);
                 }
                 (h, false)
             }

@@ -527,13 +527,18 @@ impl StatusArgs {
         let pool = ctx.registry().await?;
         let filter = selection(&self.select, pool).await?;
         let rows = status::status(pool, &set, &filter, self.behind).await?;
-        ctx.out.list(&rows)?;
-        if ctx.out.format == Format::Table {
+        let latest = set
+            .latest()
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| "-".into());
+        let empty = if self.behind {
+            format!("no tenant is behind (latest version {latest})")
+        } else {
+            "no tenants".to_string()
+        };
+        ctx.out.list_or(&rows, &empty)?;
+        if ctx.out.format == Format::Table && !rows.is_empty() {
             let count = |s: State| rows.iter().filter(|r| r.state == s).count();
-            let latest = set
-                .latest()
-                .map(|v| v.to_string())
-                .unwrap_or_else(|| "-".into());
             ctx.out.note(&format!(
                 "{} tenant(s){}: {} up to date, {} behind, {} drift, {} missing (latest version {latest})",
                 rows.len(),

@@ -44,10 +44,10 @@ Environment:
   DATABASE_URL, TENANTCTL_DATABASE_URL  database URL (the flag wins)
   TENANTCTL_<KEY>                        any configuration key, e.g. TENANTCTL_BACKUP_JOBS=4
   TENANTCTL_CONFIG                       configuration file
-  TENANTCTL_LOG                          log filter (tracing EnvFilter syntax), overrides -v/-q
+  TENANTCTL_LOG, RUST_LOG                log filter (tracing EnvFilter syntax), overrides -v/-q
   TENANTCTL_JSON_VERSION                 refuse to run unless the JSON contract is this version
   CONFIRM=yes                            confirm destructive commands, like --yes
-  NO_COLOR                               no colour in tables";
+  NO_COLOR, TERM=dumb                    no colour in tables and log lines";
 
 /// Parse the command line (with every command's examples in its `--help`), or print the help
 /// or the usage error and exit.

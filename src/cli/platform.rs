@@ -307,7 +307,8 @@ impl List {
                 v
             })
             .collect();
-        ctx.out.list(&views)
+        ctx.out
+            .list_or(&views, "no platforms (hint: run `tenantctl init`)")
     }
 }
 

@@ -196,9 +196,9 @@ impl Retry {
             targets.extend(recovery::stuck_platforms(pool, *s.provision.stuck_after).await?);
             targets.sort_by_key(|p| p.id);
             if targets.is_empty() {
-                ctx.out
-                    .note("no failed or stuck platforms; nothing to retry");
-                return ctx.out.list::<Retried>(&[]);
+                return ctx
+                    .out
+                    .list_or::<Retried>(&[], "no failed or stuck platforms; nothing to retry");
             }
         } else {
             for key in &self.platforms {

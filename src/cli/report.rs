@@ -172,8 +172,8 @@ impl Sizes {
         if let Some(n) = self.limit {
             rows.truncate(n);
         }
-        ctx.out.list(&rows)?;
-        if ctx.out.format == Format::Table {
+        ctx.out.list_or(&rows, "no tenant schemas")?;
+        if ctx.out.format == Format::Table && count > 0 {
             ctx.out.note(&format!(
                 "{} in {count} tenant schema(s) (live sizes from the catalog)",
                 human_bytes(total)
@@ -250,8 +250,17 @@ impl Backups {
             Some(Some(age)) => rows.retain(|r| r.age_seconds as u64 > age.as_secs()),
             None => {}
         }
-        ctx.out.list(&rows)?;
-        if ctx.out.format == Format::Table {
+        let empty = if self.stale.is_some() {
+            format!(
+                "no stale (> {}) or critical (> {}) backups",
+                builtin::human_duration(*s.backup_warn_age),
+                builtin::human_duration(*s.backup_crit_age),
+            )
+        } else {
+            "no tenants".to_string()
+        };
+        ctx.out.list_or(&rows, &empty)?;
+        if ctx.out.format == Format::Table && !rows.is_empty() {
             let count = |st| rows.iter().filter(|r| r.state == st).count();
             ctx.out.note(&format!(
                 "{} stale (> {}), {} critical (> {})",
@@ -310,18 +319,23 @@ impl History {
         };
         if out.format == Format::Csv {
             let bytes = builtin::history_csv(&rows)?;
-            let mut so = std::io::stdout().lock();
-            std::io::Write::write_all(&mut so, &bytes)?;
-            std::io::Write::flush(&mut so)?;
+            crate::output::write_stdout(&bytes)?;
         } else {
-            out.list(&rows)?;
+            let empty = format!(
+                "no provision attempts from {} to {}",
+                from.to_rfc3339(),
+                to.to_rfc3339()
+            );
+            out.list_or(&rows, &empty)?;
         }
-        ctx.out.note(&format!(
-            "{} provision attempt(s) from {} to {}",
-            rows.len(),
-            from.to_rfc3339(),
-            to.to_rfc3339()
-        ));
+        if !(rows.is_empty() && out.format == Format::Table) {
+            ctx.out.note(&format!(
+                "{} provision attempt(s) from {} to {}",
+                rows.len(),
+                from.to_rfc3339(),
+                to.to_rfc3339()
+            ));
+        }
         Ok(())
     }
 }

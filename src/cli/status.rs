@@ -92,12 +92,7 @@ impl Status {
         };
         match &self.write {
             Some(path) => write_atomically(path, text.as_bytes()),
-            None => {
-                let mut so = std::io::stdout().lock();
-                so.write_all(text.as_bytes())?;
-                so.flush()?;
-                Ok(())
-            }
+            None => crate::output::write_stdout(text.as_bytes()),
         }
     }
 

@@ -96,9 +96,61 @@ pub fn validate_platform_name(name: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// ` (try `x`)` when `suggestion` gives a value different from `value`, else nothing.
+fn try_hint(value: &str, suggestion: Option<String>) -> String {
+    match suggestion {
+        Some(s) if s != value => format!(" (try `{s}`)"),
+        _ => String::new(),
+    }
+}
+
+/// The valid subdomain closest to `input`: lower case, every run of other characters (`_`,
+/// spaces, dots, repeated hyphens) one hyphen, no hyphen at either end, at most 63 bytes.
+/// `None` when nothing valid is left, or for non-ASCII input (dropping a look-alike letter
+/// would suggest a different name). Every `Some` passes [`validate_subdomain`].
+pub fn suggest_subdomain(input: &str) -> Option<String> {
+    if !input.is_ascii() {
+        return None;
+    }
+    let mut s = String::new();
+    for c in input.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.is_empty() && !s.ends_with('-') {
+            s.push('-');
+        }
+    }
+    s.truncate(MAX_IDENT_BYTES);
+    let s = s.trim_matches('-').to_string();
+    validate_subdomain(&s).is_ok().then_some(s)
+}
+
+/// The valid schema name closest to `input`: lower case, every other character `_`, at most
+/// 63 bytes. `None` when that is still invalid (a leading digit, a reserved or `pg_` name).
+/// `None` for non-ASCII input too. Every `Some` passes [`validate_schema_name`].
+pub fn suggest_schema_name(input: &str) -> Option<String> {
+    if !input.is_ascii() {
+        return None;
+    }
+    let mut s: String = input
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.truncate(MAX_IDENT_BYTES);
+    validate_schema_name(&s).is_ok().then_some(s)
+}
+
 /// A subdomain: one DNS label, `^[a-z0-9]+(?:-[a-z0-9]+)*$`, at most 63 bytes.
 pub fn validate_subdomain(sub: &str) -> Result<(), ValidationError> {
     let err = |rule: String| Err(ValidationError::new("subdomain", sub, rule));
+    // Only for rules a rewrite can fix; `suggest_subdomain` validates what it returns.
+    let hint = || try_hint(sub, suggest_subdomain(sub));
     if sub.is_empty() {
         return err("must not be empty".into());
     }
@@ -116,20 +168,20 @@ pub fn validate_subdomain(sub: &str) -> Result<(), ValidationError> {
         .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
     {
         let rule = if c.is_ascii_uppercase() {
-            format!("must be lower case (try `{}`)", sub.to_ascii_lowercase())
+            "must be lower case".to_string()
         } else {
             format!(
                 "may contain only a-z, 0-9 and single hyphens between them (found `{}` at byte {i})",
                 show_char(c)
             )
         };
-        return err(rule);
+        return err(format!("{rule}{}", hint()));
     }
     if sub.starts_with('-') || sub.ends_with('-') {
-        return err("must not start or end with a hyphen".into());
+        return err(format!("must not start or end with a hyphen{}", hint()));
     }
     if sub.contains("--") {
-        return err("must not contain consecutive hyphens".into());
+        return err(format!("must not contain consecutive hyphens{}", hint()));
     }
     Ok(())
 }
@@ -260,23 +312,26 @@ pub fn validate_schema_name(name: &str) -> Result<(), ValidationError> {
             name.len()
         ));
     }
-    let first = name.as_bytes()[0];
-    if !(first.is_ascii_lowercase() || first == b'_') {
-        return err("must start with a-z or `_`".into());
-    }
+    // Only for rules a rewrite can fix; `suggest_schema_name` validates what it returns.
+    let hint = || try_hint(name, suggest_schema_name(name));
+    // NOTE: characters before the first one, so `Acme` hears "lower case", not "start with a-z".
     if let Some((i, c)) = name
         .char_indices()
         .find(|(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_'))
     {
         let rule = if c.is_ascii_uppercase() {
-            format!("must be lower case (try `{}`)", name.to_ascii_lowercase())
+            "must be lower case".to_string()
         } else {
             format!(
                 "may contain only a-z, 0-9 and `_` (found `{}` at byte {i})",
                 show_char(c)
             )
         };
-        return err(rule);
+        return err(format!("{rule}{}", hint()));
+    }
+    let first = name.as_bytes()[0];
+    if !(first.is_ascii_lowercase() || first == b'_') {
+        return err("must start with a-z or `_`".into());
     }
     if RESERVED_SCHEMAS.contains(&name) {
         return err("is reserved".into());
@@ -351,10 +406,12 @@ mod tests {
         for (bad, rule) in [
             ("", "empty"),
             ("Acme", "lower case (try `acme`)"),
-            ("-acme", "start or end"),
+            ("Acme_Co", "must be lower case (try `acme-co`)"),
+            ("-acme", "start or end with a hyphen (try `acme`)"),
             ("acme-", "start or end"),
-            ("ac--me", "consecutive"),
-            ("ac_me", "found `_`"),
+            ("ac--me", "consecutive hyphens (try `ac-me`)"),
+            ("ac_me", "found `_` at byte 2) (try `ac-me`)"),
+            ("acme co", "(try `acme-co`)"),
             ("a.b", "single label"),
             ("ac'me", "found `'`"),
             ("acme;", "found `;`"),
@@ -440,10 +497,12 @@ mod tests {
             ("tenantctl", "reserved"),
             ("pg_toast", "pg_"),
             ("pg_catalog", "pg_"),
-            ("Tenant", "start with a-z"),
+            ("Tenant", "must be lower case (try `tenant`)"),
+            ("Acme", "must be lower case (try `acme`)"),
             ("tenAnt", "lower case (try `tenant`)"),
             ("1abc", "start with"),
-            ("a-b", "found `-`"),
+            ("a-b", "found `-` at byte 1) (try `a_b`)"),
+            ("PUBLIC", "must be lower case"),
             ("a\"b", "found `\"`"),
             ("a;drop", "found `;`"),
             ("tenant_а", "found `а`"),
@@ -484,6 +543,13 @@ mod tests {
         assert!(long.ends_with("_123456"));
     }
 
+    /// The `x` of a rule's "(try `x`)", if it has one.
+    fn hinted(rule: &str) -> Option<String> {
+        let start = rule.rfind("(try `")? + "(try `".len();
+        let len = rule[start..].find("`)")?;
+        Some(rule[start..start + len].to_string())
+    }
+
     proptest! {
         #[test]
         fn generated_schema_names_always_validate(sub in proptest::option::of("[a-z0-9]{1,20}(-[a-z0-9]{1,20}){0,3}"), name in "\\PC{0,120}", suffix in any::<u32>()) {
@@ -509,6 +575,30 @@ mod tests {
             let n = normalize_domain(&d).unwrap();
             prop_assert_eq!(&n, &d.to_ascii_lowercase());
             prop_assert_eq!(normalize_domain(&n).unwrap(), n);
+        }
+
+        #[test]
+        fn every_subdomain_suggestion_validates(s in "[A-Za-z0-9_ .'-]{0,80}|\\PC{0,80}") {
+            if let Some(x) = suggest_subdomain(&s) {
+                prop_assert_eq!(validate_subdomain(&x), Ok(()), "{:?} suggested {:?}", s, x);
+            }
+            if let Err(e) = validate_subdomain(&s)
+                && let Some(x) = hinted(&e.rule)
+            {
+                prop_assert_eq!(validate_subdomain(&x), Ok(()), "{}", e);
+            }
+        }
+
+        #[test]
+        fn every_schema_suggestion_validates(s in "[A-Za-z0-9_ .'-]{0,80}|\\PC{0,80}") {
+            if let Some(x) = suggest_schema_name(&s) {
+                prop_assert_eq!(validate_schema_name(&x), Ok(()), "{:?} suggested {:?}", s, x);
+            }
+            if let Err(e) = validate_schema_name(&s)
+                && let Some(x) = hinted(&e.rule)
+            {
+                prop_assert_eq!(validate_schema_name(&x), Ok(()), "{}", e);
+            }
         }
 
         #[test]

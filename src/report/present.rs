@@ -15,7 +15,6 @@ use crate::output::{Format, Out};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use serde_json::value::RawValue;
-use std::io::Write;
 
 /// One failed tenant.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -204,18 +203,19 @@ pub fn print(out: &Out, p: &Presented) -> Result<()> {
                     .map_err(anyhow::Error::from)?;
             }
             let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-            let mut so = std::io::stdout().lock();
-            so.write_all(&bytes)?;
-            so.flush()?;
-            Ok(())
+            crate::output::write_stdout(&bytes)
         }
         Format::Table => {
-            let headers: Vec<&str> = p.header.iter().map(String::as_str).collect();
-            let mut t = out.table(&headers);
-            for r in &p.rows {
-                t.add_row(r.iter().map(|v| value::cell_text(v)));
+            if p.rows.is_empty() {
+                out.line("no rows")?;
+            } else {
+                let headers: Vec<&str> = p.header.iter().map(String::as_str).collect();
+                let mut t = out.table(&headers);
+                for r in &p.rows {
+                    t.add_row(r.iter().map(|v| value::cell_text(v)));
+                }
+                out.line(&t.to_string())?;
             }
-            out.line(&t.to_string())?;
             if !p.errors.is_empty() {
                 let mut e = out.table(&["platform", "schema", "error"]);
                 for row in &p.errors {

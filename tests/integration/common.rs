@@ -313,6 +313,7 @@ impl Env {
                 || k == "DATABASE_URL"
                 || k == "CONFIRM"
                 || k == "NO_COLOR"
+                || k == "RUST_LOG"
             {
                 cmd.env_remove(&k);
             }

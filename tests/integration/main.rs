@@ -22,5 +22,6 @@ mod select;
 mod serve;
 mod serve_e2e;
 mod status;
+mod terminal;
 mod wizard;
 mod worker;

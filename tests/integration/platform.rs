@@ -152,6 +152,11 @@ async fn hostile_input_is_refused_and_nothing_is_written(pool: PgPool) {
         ("--subdomain", "аcme", "invalid subdomain"),
         ("--subdomain", &long, "at most 63 bytes"),
         ("--subdomain", "ACME", "must be lower case"),
+        (
+            "--subdomain",
+            "Acme_Co",
+            "must be lower case (try `acme-co`)",
+        ),
         ("--subdomain", "", "must not be empty"),
         ("--domain", "pаypal.com", "mixes"),
         ("--domain", "https://acme.test", "without a scheme"),
@@ -162,7 +167,8 @@ async fn hostile_input_is_refused_and_nothing_is_written(pool: PgPool) {
         ("--schema", "pg_toast", "must not start with `pg_`"),
         ("--schema", "public", "is reserved"),
         ("--schema", "tenantctl", "is reserved"),
-        ("--schema", "Tenant", "must start with a-z"),
+        ("--schema", "Tenant", "must be lower case (try `tenant`)"),
+        ("--schema", "1acme", "must start with a-z"),
         (
             "--schema",
             "x\"; drop schema public cascade; --",
@@ -425,4 +431,41 @@ async fn commands_before_init_say_how_to_set_up(pool: PgPool) {
     .unwrap();
     assert_eq!(tables, 0, "registry migrations touched another schema");
     env.run(&["platform", "list", "-o", "json"]).await.ok();
+}
+
+/// `init` on an existing host with another `--domain` changes nothing, says what differs and
+/// prints the command that moves it, which works as printed.
+#[sqlx::test(migrations = false)]
+async fn init_with_another_domain_says_what_differs_and_how_to_move(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let before = env.registry_snapshot().await;
+    let r = env
+        .run(&[
+            "init",
+            "--non-interactive",
+            "--name",
+            "Host",
+            "--domain",
+            "Other.TEST",
+        ])
+        .await;
+    r.ok()
+        .stderr_has("its domain is `example.test`, not `other.test` (--domain)")
+        .stderr_has("`tenantctl platform set-domain Host --domain other.test`");
+    assert_eq!(
+        env.registry_snapshot().await,
+        before,
+        "init changed nothing"
+    );
+    let start = r.stderr.find("`tenantctl ").expect("a command") + "`tenantctl ".len();
+    let cmd = &r.stderr[start..];
+    let cmd = &cmd[..cmd.find('`').expect("the command's end")];
+    // The same address: no warning.
+    let again = env.init().await;
+    assert!(!again.stderr.contains("warning"), "{}", again.stderr);
+    // The printed command, run as printed (with --yes: no terminal here).
+    let args: Vec<&str> = cmd.split(' ').chain(["--yes"]).collect();
+    env.run(&args).await.ok();
+    assert_eq!(env.show("Host").await["domain"], "other.test");
 }

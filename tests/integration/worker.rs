@@ -372,7 +372,7 @@ async fn retry_all_failed_and_refusals(pool: PgPool) {
     env.run(&["platform", "retry", "--all-failed"])
         .await
         .ok()
-        .stderr_has("nothing to retry");
+        .stdout_has("nothing to retry");
     // A mix of good and bad names: per-platform rows and exit 3.
     env.run(&["platform", "retry", "acme", "nope"])
         .await
