@@ -512,13 +512,14 @@ impl Backupper {
     }
 
     /// `last_backup_at`, `schema_size_bytes` and a `tenantctl.backups` row, in one transaction.
+    /// A `last_backup_at` in the future (a clock that ran ahead) does not outlive a real backup.
     /// A backup of `public` belongs to no platform: only the row, with no platform id.
     async fn record(&self, m: &Manifest, public: bool) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         if !public {
             // language=PostgreSQL
             sqlx::query(
-                "UPDATE public.platforms SET last_backup_at = greatest(last_backup_at, $2), \
+                "UPDATE public.platforms SET last_backup_at = greatest(CASE WHEN last_backup_at <= now() THEN last_backup_at END, $2), \
              schema_size_bytes = coalesce($3, schema_size_bytes), updated_at = now() WHERE id = $1",
             )
             .bind(m.platform_id)

@@ -88,7 +88,9 @@ impl Backup {
         if let Some(age) = self.stale {
             let cutoff =
                 Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
-            platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff));
+            // A date in the future (a clock that ran ahead) does not make a backup recent.
+            let now = Utc::now();
+            platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff || t > now));
         }
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
@@ -361,6 +363,9 @@ pub struct ListRow {
     pub tables: Option<usize>,
     pub rows: Option<u64>,
     pub location: String,
+    /// Dated after now (a clock that ran ahead, a copied manifest): never the newest, never
+    /// removed by `cleanup`.
+    pub future: bool,
     /// What is wrong with it; `null` for a usable backup.
     pub problem: Option<String>,
 }
@@ -378,6 +383,7 @@ impl ListRow {
             tables: m.map(|m| m.row_counts.len()),
             rows: m.map(|m| m.total_rows()),
             location: storage.location(&storage::dump_key(schema, &l.id)),
+            future: m.is_some_and(|m| m.taken_at > Utc::now()),
             problem: l.problem(),
         }
     }
@@ -402,6 +408,18 @@ impl Tabular for ListRow {
         let problem = match &self.problem {
             Some(p) if term.color => Cell::new(p).fg(Color::Red),
             Some(p) => Cell::new(p),
+            None if self.future => {
+                let ahead = self
+                    .age_seconds
+                    .map(|s| human_age(chrono::Duration::seconds(-s)))
+                    .unwrap_or_default();
+                let text = format!("dated {ahead} in the future (clock skew?)");
+                if term.color {
+                    Cell::new(text).fg(Color::Yellow)
+                } else {
+                    Cell::new(text)
+                }
+            }
             None => Cell::new(""),
         };
         vec![
@@ -411,11 +429,11 @@ impl Tabular for ListRow {
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(dash),
             ),
-            Cell::new(
-                self.age_seconds
-                    .map(|s| human_age(chrono::Duration::seconds(s)))
-                    .unwrap_or_else(dash),
-            ),
+            Cell::new(match self.age_seconds {
+                Some(s) if s < 0 => "future".to_string(),
+                Some(s) => human_age(chrono::Duration::seconds(s)),
+                None => dash(),
+            }),
             Cell::new(
                 self.size_bytes
                     .map(|b| human_bytes(b as i64))

@@ -84,6 +84,12 @@ impl Cleanup {
             weekly: self.keep_weekly.unwrap_or(s.keep_weekly),
             monthly: self.keep_monthly.unwrap_or(s.keep_monthly),
         };
+        if policy.keeps_nothing() {
+            return Err(Error::Usage(
+                "the retention policy keeps nothing (every --keep-* is 0)".into(),
+            )
+            .hint("keep at least one period, e.g. `--keep-daily 1`"));
+        }
         let pool = ctx.registry().await?;
         let platforms = if self.all {
             store::list(pool)

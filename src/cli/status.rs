@@ -220,6 +220,20 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         age(s.backup_crit_seconds),
         s.backups.len()
     ));
+    let future: Vec<_> = s.backups.iter().filter(|b| b.future_backups > 0).collect();
+    if !future.is_empty() {
+        let mut t = out.table(&["platform", "backups dated in the future"]);
+        for b in future.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(b.future_backups, Some(Color::Yellow)),
+            ]);
+        }
+        text.push_str(&format!(
+            "backups dated in the future (clock skew? never counted as the last backup): {} platform(s)\n{t}\n",
+            future.len()
+        ));
+    }
     let bad: Vec<_> = s
         .backups
         .iter()

@@ -548,6 +548,22 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             ),
         ));
     }
+    let future: Vec<&str> = s
+        .backups
+        .iter()
+        .filter(|b| b.future_backups > 0)
+        .map(|b| b.platform.as_str())
+        .collect();
+    if !future.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} platform(s) with backups dated in the future ({})",
+                future.len(),
+                names(future.clone())
+            ),
+        ));
+    }
     let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
     if l > Level::Ok {

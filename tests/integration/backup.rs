@@ -493,13 +493,26 @@ async fn cleanup_keeps_what_the_policy_says_and_never_the_newest(pool: PgPool) {
     assert_eq!(ids, [newest.clone(), d3.clone(), d40.clone(), d400.clone()]);
     assert!(!stale_tmp.exists(), "the leftover of a killed run is gone");
 
-    // Nothing at all to keep: still the newest stays.
+    // A policy that keeps nothing is refused; one day keeps only the newest.
     env.run(&[
         "cleanup",
         "A",
         "--yes",
         "--keep-daily",
         "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .code(2);
+    env.run(&[
+        "cleanup",
+        "A",
+        "--yes",
+        "--keep-daily",
+        "1",
         "--keep-weekly",
         "0",
         "--keep-monthly",
@@ -778,4 +791,111 @@ async fn restoring_an_older_backup_brings_the_migration_status_along(pool: PgPoo
     env.run(&["migrate"]).await.ok();
     let again = status(env.run(&["migrate", "status", "-o", "json"]).await.ok());
     assert_eq!(again["version"], 20990101000001_i64);
+}
+
+/// Issue 15.8: a backup dated in the future (clock skew, a copied manifest) never counts as the
+/// newest: retention keeps today's real backup, and the future one is flagged.
+#[sqlx::test(migrations = false)]
+async fn a_future_dated_backup_never_counts_as_the_newest(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let real = id_of(&r.json(), "tenant_a");
+    let now = chrono::Utc::now();
+    let earlier = backdate(&env, "tenant_a", &real, now - chrono::Duration::days(2));
+    let future = backdate(&env, "tenant_a", &real, now + chrono::Duration::days(3));
+    let policy = [
+        "--keep-daily",
+        "1",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ];
+    let mut args = vec!["cleanup", "A", "--dry-run", "-o", "json"];
+    args.extend(policy);
+    let r = env.run(&args).await;
+    r.ok();
+    let plan = r.json();
+    let row = |id: &str| {
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["backup_id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in {plan}"))
+            .clone()
+    };
+    assert_eq!(row(&real)["action"], "keep", "{plan}");
+    assert_eq!(row(&real)["reason"], "newest, daily", "{plan}");
+    assert_eq!(row(&earlier)["action"], "delete", "{plan}");
+    assert_eq!(row(&future)["action"], "keep", "{plan}");
+    assert_eq!(row(&future)["reason"], "future-dated", "{plan}");
+
+    let mut args = vec!["cleanup", "A", "--yes"];
+    args.extend(policy);
+    env.run(&args).await.ok();
+    let l = env.run(&["backup", "list", "A", "-o", "json"]).await;
+    l.ok();
+    let listed = l.json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [future.as_str(), real.as_str()]);
+    assert_eq!(listed[0]["future"], true);
+    assert_eq!(listed[1]["future"], false);
+    let l = env.run(&["backup", "list", "A"]).await;
+    l.ok().stdout_has("in the future");
+
+    // `restore`/`verify` "latest" is the newest backup that is not in the future.
+    let r = env.run(&["backup", "verify", "A", "-o", "json"]).await;
+    r.ok();
+    assert_eq!(r.json()[0]["backup_id"], real.as_str());
+
+    // `status` flags it, and its date never makes the platform look freshly backed up.
+    sqlx::query(
+        "INSERT INTO tenantctl.backups (platform_id, platform_name, schema_name, backup_id, storage, \
+         location, taken_at, size_bytes, sha256) SELECT id, name, schema_name, $1, 'local', 'x', \
+         now() + interval '3 days', 1, 'x' FROM public.platforms WHERE name = 'A'",
+    )
+    .bind(&future)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    env.sql(
+        "UPDATE tenantctl.backups SET taken_at = now() - interval '3 days' WHERE backup_id <> (SELECT max(backup_id) FROM tenantctl.backups); \
+         UPDATE public.platforms SET last_backup_at = now() + interval '3 days' WHERE name = 'A'",
+    )
+    .await;
+    let s = env.run(&["status", "-o", "json"]).await;
+    s.ok();
+    let b = s.json()["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["platform"] == "A")
+        .cloned()
+        .unwrap();
+    assert_eq!(b["future_backups"], 1, "{b}");
+    assert_eq!(b["state"], "stale", "{b}");
+    env.run(&["status"]).await.ok().stdout_has("dated in the future");
+
+    // A policy that keeps nothing is refused, as restic refuses it.
+    env.run(&[
+        "cleanup",
+        "A",
+        "--yes",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .code(2)
+    .stderr_has("keeps nothing");
 }
