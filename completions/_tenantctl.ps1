@@ -505,7 +505,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups: time, age, size, checksum, migration version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Download one backup''s dump to a file, checksum verified')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Restore a backup where nobody sees it and compare its row counts with the manifest')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -569,7 +569,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;backup;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups: time, age, size, checksum, migration version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Download one backup''s dump to a file, checksum verified')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Restore a backup where nobody sees it and compare its row counts with the manifest')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -608,9 +608,12 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;cleanup' {
+            [CompletionResult]::new('--keep-last', '--keep-last', [CompletionResultType]::ParameterName, 'The newest N backups to keep, however old [config: backup.keep_last] [default: 0]')
             [CompletionResult]::new('--keep-daily', '--keep-daily', [CompletionResultType]::ParameterName, 'Days with backups to keep the newest of [config: backup.keep_daily] [default: 7]')
             [CompletionResult]::new('--keep-weekly', '--keep-weekly', [CompletionResultType]::ParameterName, 'ISO weeks to keep the newest of [config: backup.keep_weekly] [default: 4]')
             [CompletionResult]::new('--keep-monthly', '--keep-monthly', [CompletionResultType]::ParameterName, 'Months to keep the newest of [config: backup.keep_monthly] [default: 12]')
+            [CompletionResult]::new('--keep-yearly', '--keep-yearly', [CompletionResultType]::ParameterName, 'Years to keep the newest of [config: backup.keep_yearly] [default: 0]')
+            [CompletionResult]::new('--keep-within', '--keep-within', [CompletionResultType]::ParameterName, 'Keep every backup newer than the newest one minus DURATION, as restic writes it: 1y5m7d2h (years, months, days, hours) [config: backup.keep_within]')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
@@ -982,7 +985,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;backup' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups: time, age, size, checksum, migration version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version')
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Download one backup''s dump to a file, checksum verified')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Restore a backup where nobody sees it and compare its row counts with the manifest')
             break

@@ -599,12 +599,16 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__cleanup)
-            opts="-o -v -q -y -h --all --dry-run --keep-daily --keep-weekly --keep-monthly --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --all --dry-run --keep-last --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --keep-last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --keep-daily)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -614,6 +618,14 @@ _tenantctl() {
                     return 0
                     ;;
                 --keep-monthly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-yearly)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-within)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -467,7 +467,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand list 'List a platform''s backups: time, age, size, checksum, migration version'
+            cand list 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version'
             cand get 'Download one backup''s dump to a file, checksum verified'
             cand verify 'Restore a backup where nobody sees it and compare its row counts with the manifest'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -527,7 +527,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;backup;help'= {
-            cand list 'List a platform''s backups: time, age, size, checksum, migration version'
+            cand list 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version'
             cand get 'Download one backup''s dump to a file, checksum verified'
             cand verify 'Restore a backup where nobody sees it and compare its row counts with the manifest'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -560,9 +560,12 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;cleanup'= {
+            cand --keep-last 'The newest N backups to keep, however old [config: backup.keep_last] [default: 0]'
             cand --keep-daily 'Days with backups to keep the newest of [config: backup.keep_daily] [default: 7]'
             cand --keep-weekly 'ISO weeks to keep the newest of [config: backup.keep_weekly] [default: 4]'
             cand --keep-monthly 'Months to keep the newest of [config: backup.keep_monthly] [default: 12]'
+            cand --keep-yearly 'Years to keep the newest of [config: backup.keep_yearly] [default: 0]'
+            cand --keep-within 'Keep every backup newer than the newest one minus DURATION, as restic writes it: 1y5m7d2h (years, months, days, hours) [config: backup.keep_within]'
             cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
             cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
             cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
@@ -893,7 +896,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;migrate-host-to-schema'= {
         }
         &'tenantctl;help;backup'= {
-            cand list 'List a platform''s backups: time, age, size, checksum, migration version'
+            cand list 'List a platform''s backups (every platform''s without a name): time, age, size, checksum, migration version'
             cand get 'Download one backup''s dump to a file, checksum verified'
             cand verify 'Restore a backup where nobody sees it and compare its row counts with the manifest'
         }

@@ -366,7 +366,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fi
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -a "list" -d 'List a platform\'s backups: time, age, size, checksum, migration version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -a "list" -d 'List a platform\'s backups (every platform\'s without a name): time, age, size, checksum, migration version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -a "get" -d 'Download one backup\'s dump to a file, checksum verified'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -a "verify" -d 'Restore a backup where nobody sees it and compare its row counts with the manifest'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and not __fish_seen_subcommand_from list get verify help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -412,7 +412,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_s
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a platform\'s backups: time, age, size, checksum, migration version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "list" -d 'List a platform\'s backups (every platform\'s without a name): time, age, size, checksum, migration version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "get" -d 'Download one backup\'s dump to a file, checksum verified'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Restore a backup where nobody sees it and compare its row counts with the manifest'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand backup; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -431,9 +431,12 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s v -l ver
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s q -l quiet -d 'Less log detail on stderr (-q errors only, -qq nothing)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s y -l yes -d 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-last -d 'The newest N backups to keep, however old [config: backup.keep_last] [default: 0]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-daily -d 'Days with backups to keep the newest of [config: backup.keep_daily] [default: 7]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-weekly -d 'ISO weeks to keep the newest of [config: backup.keep_weekly] [default: 4]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-monthly -d 'Months to keep the newest of [config: backup.keep_monthly] [default: 12]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-yearly -d 'Years to keep the newest of [config: backup.keep_yearly] [default: 0]' -r
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l keep-within -d 'Keep every backup newer than the newest one minus DURATION, as restic writes it: 1y5m7d2h (years, months, days, hours) [config: backup.keep_within]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l database-url -d 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]' -r
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l config -d 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]' -r -F
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -s o -l output -d 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]' -r -f -a "table\t'A table for people'
@@ -660,7 +663,7 @@ complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_see
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "status" -d 'Show each tenant\'s applied version, pending count, drift and last error'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "rollback" -d 'Run down migrations until the tenants are at VERSION (asks for confirmation)'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from migrate" -f -a "verify" -d 'Compare each tenant schema\'s structure with a reference built from the migration set'
-complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List a platform\'s backups: time, age, size, checksum, migration version'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "list" -d 'List a platform\'s backups (every platform\'s without a name): time, age, size, checksum, migration version'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "get" -d 'Download one backup\'s dump to a file, checksum verified'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from backup" -f -a "verify" -d 'Restore a backup where nobody sees it and compare its row counts with the manifest'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Print every setting, its effective value (passwords masked) and its source'

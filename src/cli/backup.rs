@@ -56,7 +56,8 @@ fn parse_age(s: &str) -> std::result::Result<Duration, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCmd {
-    /// List a platform's backups: time, age, size, checksum, migration version
+    /// List a platform's backups (every platform's without a name): time, age, size,
+    /// checksum, migration version
     List(List),
     /// Download one backup's dump to a file, checksum verified
     Get(Get),
@@ -329,12 +330,9 @@ impl Tabular for Outcome {
 
 #[derive(Debug, Args)]
 pub struct List {
-    /// The platform, by name or id
-    #[arg(
-        value_name = "NAME|ID",
-        required_unless_present = "public",
-        conflicts_with = "public"
-    )]
+    /// The platform, by name or id; without one, every platform's backups (as `restic
+    /// snapshots` lists every snapshot)
+    #[arg(value_name = "NAME|ID", conflicts_with = "public")]
     pub platform: Option<String>,
     /// The backups of the database's `public` schema (`backup --public`)
     #[arg(long)]
@@ -354,6 +352,9 @@ async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(
 /// One line of `backup list`; field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
+    /// The platform's name (`public` for `backup --public`).
+    pub platform: String,
+    pub schema: String,
     pub id: String,
     pub taken_at: Option<chrono::DateTime<Utc>>,
     pub age_seconds: Option<i64>,
@@ -371,9 +372,11 @@ pub struct ListRow {
 }
 
 impl ListRow {
-    fn new(l: &Listed, storage: &dyn Storage, schema: &str) -> ListRow {
+    fn new(l: &Listed, storage: &dyn Storage, platform: &str, schema: &str) -> ListRow {
         let m = l.manifest.as_ref().ok();
         ListRow {
+            platform: platform.to_string(),
+            schema: schema.to_string(),
             id: l.id.clone(),
             taken_at: m.map(|m| m.taken_at),
             age_seconds: m.map(|m| (Utc::now() - m.taken_at).num_seconds()),
@@ -459,13 +462,16 @@ impl Tabular for ListRow {
 impl List {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
+        if self.platform.is_none() && !self.public {
+            return self.run_all(ctx, pool).await;
+        }
         let (name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         let listed = manifest::list(storage.as_ref(), &schema).await?;
         let rows: Vec<ListRow> = listed
             .iter()
             .rev()
-            .map(|l| ListRow::new(l, storage.as_ref(), &schema))
+            .map(|l| ListRow::new(l, storage.as_ref(), &name, &schema))
             .collect();
         if rows.is_empty() {
             ctx.out.note(&format!(
@@ -474,6 +480,66 @@ impl List {
             ));
         }
         ctx.out.list(&rows)
+    }
+
+    /// Every platform's backups (and `public`'s), platform by platform, newest first in each.
+    async fn run_all(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        let mut folders: Vec<(String, String)> = store::list(pool)
+            .await?
+            .into_iter()
+            .filter(|p| !p.external)
+            .filter_map(|p| Some((p.name, p.schema_name?)))
+            .collect();
+        folders.push(("public".into(), "public".into()));
+        let mut rows: Vec<FleetListRow> = Vec::new();
+        for (name, schema) in &folders {
+            let listed = manifest::list(storage.as_ref(), schema).await?;
+            rows.extend(
+                listed
+                    .iter()
+                    .rev()
+                    .map(|l| FleetListRow(ListRow::new(l, storage.as_ref(), name, schema))),
+            );
+        }
+        if rows.is_empty() {
+            ctx.out
+                .note(&format!("no backups in {}", storage.describe()));
+        } else {
+            let platforms = rows
+                .iter()
+                .map(|r| &r.0.schema)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            ctx.out.note(&format!(
+                "{} backup{} of {platforms} platform{} in {}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                if platforms == 1 { "" } else { "s" },
+                storage.describe()
+            ));
+        }
+        ctx.out.list(&rows)
+    }
+}
+
+/// A line of `backup list` without a name: the same fields, with the platform first in the
+/// table.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct FleetListRow(pub ListRow);
+
+impl Tabular for FleetListRow {
+    fn headers() -> Vec<&'static str> {
+        let mut h = vec!["platform"];
+        h.extend(ListRow::headers());
+        h
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let mut r = vec![Cell::new(&self.0.platform)];
+        r.extend(self.0.row(term));
+        r
     }
 }
 

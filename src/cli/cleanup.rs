@@ -1,10 +1,11 @@
 //! `tenantctl cleanup [NAME... | --all] [--dry-run]`: delete the backups the retention rule
-//! (N daily + N weekly + N monthly, restic-forget semantics, UTC) does not keep.
+//! (the last N, N daily/weekly/monthly/yearly, all within a duration; restic-forget semantics,
+//! UTC) does not keep.
 
 use super::Ctx;
 use super::backup::{resolve_any, run_lock};
 use crate::backup::cleanup::{self, Row};
-use crate::backup::retention::Policy;
+use crate::backup::retention::{Policy, Within};
 use crate::backup::storage;
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_bytes};
@@ -31,6 +32,9 @@ pub struct Cleanup {
     /// Print every backup with keep or delete and the reason; delete nothing
     #[arg(long)]
     pub dry_run: bool,
+    /// The newest N backups to keep, however old [config: backup.keep_last] [default: 0]
+    #[arg(long, value_name = "N")]
+    pub keep_last: Option<usize>,
     /// Days with backups to keep the newest of [config: backup.keep_daily] [default: 7]
     #[arg(long, value_name = "N")]
     pub keep_daily: Option<usize>,
@@ -40,6 +44,17 @@ pub struct Cleanup {
     /// Months to keep the newest of [config: backup.keep_monthly] [default: 12]
     #[arg(long, value_name = "N")]
     pub keep_monthly: Option<usize>,
+    /// Years to keep the newest of [config: backup.keep_yearly] [default: 0]
+    #[arg(long, value_name = "N")]
+    pub keep_yearly: Option<usize>,
+    /// Keep every backup newer than the newest one minus DURATION, as restic writes it:
+    /// 1y5m7d2h (years, months, days, hours) [config: backup.keep_within]
+    #[arg(long, value_name = "DURATION", value_parser = parse_within)]
+    pub keep_within: Option<Within>,
+}
+
+fn parse_within(s: &str) -> std::result::Result<Within, String> {
+    s.parse()
 }
 
 impl Tabular for Row {
@@ -79,10 +94,21 @@ impl Tabular for Row {
 impl Cleanup {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let s = &ctx.settings().backup;
+        let within = match (self.keep_within, &s.keep_within) {
+            (Some(w), _) => Some(w),
+            (None, Some(text)) => Some(
+                text.parse::<Within>()
+                    .map_err(|e| Error::Config(format!("backup.keep_within: {e}")))?,
+            ),
+            (None, None) => None,
+        };
         let policy = Policy {
+            last: self.keep_last.unwrap_or(s.keep_last),
             daily: self.keep_daily.unwrap_or(s.keep_daily),
             weekly: self.keep_weekly.unwrap_or(s.keep_weekly),
             monthly: self.keep_monthly.unwrap_or(s.keep_monthly),
+            yearly: self.keep_yearly.unwrap_or(s.keep_yearly),
+            within,
         };
         if policy.keeps_nothing() {
             return Err(Error::Usage(
@@ -147,12 +173,9 @@ impl Cleanup {
                 .collect::<std::collections::BTreeSet<_>>()
                 .len();
             ctx.confirm(&format!(
-                "delete {doomed} backup{} of {tenants} platform{} (policy: {} daily, {} weekly, {} monthly)?",
+                "delete {doomed} backup{} of {tenants} platform{} (policy: {policy})?",
                 if doomed == 1 { "" } else { "s" },
                 if tenants == 1 { "" } else { "s" },
-                policy.daily,
-                policy.weekly,
-                policy.monthly
             ))
             .await?;
             cleanup::execute(storage.as_ref(), pool, &mut rows).await?;

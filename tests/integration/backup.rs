@@ -881,7 +881,10 @@ async fn a_future_dated_backup_never_counts_as_the_newest(pool: PgPool) {
         .unwrap();
     assert_eq!(b["future_backups"], 1, "{b}");
     assert_eq!(b["state"], "stale", "{b}");
-    env.run(&["status"]).await.ok().stdout_has("dated in the future");
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("dated in the future");
 
     // A policy that keeps nothing is refused, as restic refuses it.
     env.run(&[
@@ -898,4 +901,133 @@ async fn a_future_dated_backup_never_counts_as_the_newest(pool: PgPool) {
     .await
     .code(2)
     .stderr_has("keeps nothing");
+}
+
+/// Issue 16.11: restic's `--keep-last`, `--keep-yearly` and `--keep-within` (counted back from
+/// the newest backup), also from the configuration; `backup list` without a name lists every
+/// platform's backups.
+#[sqlx::test(migrations = false)]
+async fn cleanup_knows_keep_last_yearly_and_within_and_list_shows_the_fleet(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let newest = id_of(&r.json(), "tenant_a");
+    let taken: chrono::DateTime<chrono::Utc> = read_manifest(&env, "tenant_a", &newest)["taken_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let h = |n: i64| taken - chrono::Duration::hours(n);
+    let h30 = backdate(&env, "tenant_a", &newest, h(30));
+    let h50 = backdate(&env, "tenant_a", &newest, h(50));
+    let y1 = backdate(
+        &env,
+        "tenant_a",
+        &newest,
+        taken - chrono::Duration::days(400),
+    );
+    let y1b = backdate(
+        &env,
+        "tenant_a",
+        &newest,
+        taken - chrono::Duration::days(410),
+    );
+    env.run(&["backup", "B"]).await.ok();
+
+    let plan = |extra: &'static [&'static str]| {
+        let env = &env;
+        async move {
+            let mut args = vec![
+                "cleanup",
+                "A",
+                "--dry-run",
+                "-o",
+                "json",
+                "--keep-daily",
+                "0",
+                "--keep-weekly",
+                "0",
+                "--keep-monthly",
+                "0",
+            ];
+            args.extend(extra);
+            let r = env.run(&args).await;
+            r.ok();
+            let mut kept: Vec<(String, String)> = r
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["action"] == "keep")
+                .map(|r| {
+                    (
+                        r["backup_id"].as_str().unwrap().to_string(),
+                        r["reason"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            kept.sort();
+            kept
+        }
+    };
+    let pair = |id: &str, why: &str| (id.to_string(), why.to_string());
+    assert_eq!(
+        plan(&["--keep-last", "2"]).await,
+        [pair(&h30, "last"), pair(&newest, "newest, last")]
+    );
+    // Within 2 days of the newest backup (not of now): 30 h back is in, 50 h back is out.
+    assert_eq!(
+        plan(&["--keep-within", "2d"]).await,
+        [pair(&h30, "within"), pair(&newest, "newest, within")]
+    );
+    // Yearly: the newest of this year and of the year before that have backups.
+    let yearly = plan(&["--keep-yearly", "2"]).await;
+    use chrono::Datelike;
+    if h(50).year() == taken.year() {
+        // (Not in the first days of January, when 50 hours back is last year.)
+        assert!(yearly.contains(&pair(&y1, "yearly")), "{yearly:?}");
+        assert!(!yearly.iter().any(|(id, _)| id == &y1b || id == &h50));
+    }
+    // The same from the configuration file; a bad duration there or on the command line is a
+    // usage error naming the format.
+    env.write(
+        "tenantctl.toml",
+        "[backup]\nkeep_within = \"1d7h\"\nkeep_last = 0\n",
+    );
+    assert_eq!(
+        plan(&[]).await,
+        [pair(&h30, "within"), pair(&newest, "newest, within")]
+    );
+    env.run(&["cleanup", "A", "--dry-run", "--keep-within", "2w"])
+        .await
+        .code(2)
+        .stderr_has("1y5m7d2h");
+    env.write("tenantctl.toml", "[backup]\nkeep_within = \"soon\"\n");
+    env.run(&["cleanup", "A", "--dry-run"])
+        .await
+        .code(2)
+        .stderr_has("backup.keep_within");
+    std::fs::remove_file(env.path().join("tenantctl.toml")).unwrap();
+
+    // `backup list` without a name: every platform's backups, each row naming its platform.
+    let r = env.run(&["backup", "list", "-o", "json"]).await;
+    r.ok();
+    let rows = r.json();
+    let of = |p: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["platform"] == p)
+            .count()
+    };
+    assert_eq!(
+        (of("A"), of("B"), rows.as_array().unwrap().len()),
+        (5, 1, 6)
+    );
+    assert_eq!(rows[0]["schema"], "tenant_a");
+    let r = env.run(&["backup", "list"]).await;
+    r.ok()
+        .stdout_has("platform")
+        .stderr_has("6 backups of 2 platforms");
 }
