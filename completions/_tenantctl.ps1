@@ -549,7 +549,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;backup;verify' {
-            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'With --all: only N platforms picked at random (the monthly check)')
+            [CompletionResult]::new('--sample', '--sample', [CompletionResultType]::ParameterName, 'With --all: only N platforms picked at random among those that have backups (the monthly check)')
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')

@@ -508,7 +508,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'tenantctl;backup;verify'= {
-            cand --sample 'With --all: only N platforms picked at random (the monthly check)'
+            cand --sample 'With --all: only N platforms picked at random among those that have backups (the monthly check)'
             cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
             cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
             cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'

@@ -631,7 +631,8 @@ pub struct Verify {
     /// The latest backup of every provisioned platform (or of a sample, with --sample)
     #[arg(long)]
     pub all: bool,
-    /// With --all: only N platforms picked at random (the monthly check)
+    /// With --all: only N platforms picked at random among those that have backups (the
+    /// monthly check)
     #[arg(long, value_name = "N", requires = "all")]
     pub sample: Option<usize>,
 }
@@ -703,41 +704,44 @@ impl Verify {
             }
             return Ok(());
         }
-        let mut platforms: Vec<Platform> = store::list_by_status(pool, ProvisionStatus::Completed)
+        let platforms: Vec<Platform> = store::list_by_status(pool, ProvisionStatus::Completed)
             .await?
             .into_iter()
             .filter(|p| !p.external)
             .collect();
-        if let Some(n) = self.sample {
-            use rand::seq::SliceRandom;
-            platforms.shuffle(&mut rand::rng());
-            platforms.truncate(n);
-            platforms.sort_by_key(|p| p.id);
-        }
-        let pb = ctx.out.progress(platforms.len() as u64, "verifying");
-        let mut reports = Vec::new();
-        for p in &platforms {
-            pb.set_message(p.name.clone());
+        // Pick each platform's latest backup first: the sample is drawn among platforms that
+        // have one, and a platform never backed up is `status`'s business, not a failed
+        // verification (issue 16.12).
+        let mut picked: Vec<(Platform, crate::backup::manifest::Manifest)> = Vec::new();
+        let mut never: Vec<String> = Vec::new();
+        for p in platforms {
             let schema = p.require_schema()?;
-            let report = match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
-                Ok(m) => restorer.verify(p, &m).await?,
+            match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
+                Ok(m) => picked.push((p, m)),
                 Err(Error::Hinted { source, .. }) if matches!(*source, Error::NotFound(_)) => {
-                    VerifyReport {
-                        platform_id: p.id,
-                        platform_name: p.name.clone(),
-                        schema: schema.to_string(),
-                        backup_id: "-".into(),
-                        taken_at: Utc::now(),
-                        ok: false,
-                        tables: 0,
-                        rows: 0,
-                        problems: vec!["no backups".into()],
-                        duration_ms: 0,
-                    }
+                    never.push(p.name.clone())
                 }
                 Err(e) => return Err(e),
-            };
-            reports.push(report);
+            }
+        }
+        if !never.is_empty() {
+            ctx.out.note(&format!(
+                "{} platform(s) never backed up (not verified): {} (`tenantctl status` tracks them)",
+                never.len(),
+                never.join(", ")
+            ));
+        }
+        if let Some(n) = self.sample {
+            use rand::seq::SliceRandom;
+            picked.shuffle(&mut rand::rng());
+            picked.truncate(n);
+            picked.sort_by_key(|(p, _)| p.id);
+        }
+        let pb = ctx.out.progress(picked.len() as u64, "verifying");
+        let mut reports = Vec::new();
+        for (p, m) in &picked {
+            pb.set_message(p.name.clone());
+            reports.push(restorer.verify(p, m).await?);
             pb.inc(1);
         }
         pb.finish_and_clear();

@@ -1031,3 +1031,51 @@ async fn cleanup_knows_keep_last_yearly_and_within_and_list_shows_the_fleet(pool
         .stdout_has("platform")
         .stderr_has("6 backups of 2 platforms");
 }
+
+/// Issue 16.12: the monthly `verify --all --sample N` samples among platforms that have
+/// backups; a platform never backed up is reported apart, not as a failure.
+#[sqlx::test(migrations = false)]
+async fn verify_samples_only_backed_up_platforms(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(
+        &env,
+        &[("A", "tenant_a"), ("B", "tenant_b"), ("New", "tenant_new")],
+    )
+    .await;
+    env.run(&["backup", "A"]).await.ok();
+    env.run(&["backup", "B"]).await.ok();
+    let r = env
+        .run(&["backup", "verify", "--all", "--sample", "5", "-o", "json"])
+        .await;
+    r.ok()
+        .stderr_has("never backed up (not verified): Host, New");
+    let names = |r: &crate::common::Run| -> Vec<String> {
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["platform_name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&r), ["A", "B"]);
+    for _ in 0..3 {
+        let r = env
+            .run(&["backup", "verify", "--all", "--sample", "1", "-o", "json"])
+            .await;
+        r.ok();
+        let got = names(&r);
+        assert!(got == ["A"] || got == ["B"], "{got:?}");
+    }
+    // Without --sample too; a backup that does not verify still fails the run.
+    env.run(&["backup", "verify", "--all"]).await.ok();
+    let dump = std::fs::read_dir(env.backups().join("tenant_b"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "dump"))
+        .unwrap();
+    let mut bytes = std::fs::read(&dump).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&dump, bytes).unwrap();
+    env.run(&["backup", "verify", "--all"]).await.code(3);
+}
