@@ -1079,3 +1079,82 @@ async fn verify_samples_only_backed_up_platforms(pool: PgPool) {
     std::fs::write(&dump, bytes).unwrap();
     env.run(&["backup", "verify", "--all"]).await.code(3);
 }
+
+/// Issue 15.9: an archive newer than the local pg_restore or the target server can read is
+/// refused (exit 4) before anything changes, naming both versions; a newer archive format is
+/// "written by a newer pg_dump", not "damaged".
+#[sqlx::test(migrations = false)]
+async fn restore_refuses_an_archive_newer_than_what_reads_it(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "tenant_a");
+    env.fill("tenant_a", 3, 10).await;
+    let before = env.count("tenant_a", "people").await;
+    let snapshot = env.registry_snapshot().await;
+    let local = env.run_program("pg_restore", &["--version"]).await;
+    let local_major = local
+        .stdout
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = manifest_path(&env, "tenant_a", &id);
+    let original = std::fs::read(&path).unwrap();
+    let forge = |field: &str, value: &str| {
+        let mut m: Value = serde_json::from_slice(&original).unwrap();
+        m[field] = Value::from(value);
+        std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    };
+    let unchanged = |r: &crate::common::Run| {
+        assert!(!r.stderr.contains("damaged"), "{}", r.stderr);
+        assert!(!r.stderr.contains("maintenance"), "{}", r.stderr);
+    };
+
+    // A dump by pg_dump 99 cannot be read by this pg_restore.
+    forge("pg_dump_version", "99.1");
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("written by pg_dump 99.1")
+        .stderr_has(&format!("pg_restore {local_major}."))
+        .stderr_has("nothing was changed");
+    unchanged(&r);
+    assert_eq!(env.count("tenant_a", "people").await, before);
+    assert_eq!(env.registry_snapshot().await, snapshot);
+    // verify says so too, as a failed verification.
+    env.run(&["backup", "verify", "A"])
+        .await
+        .code(1)
+        .stdout_has("written by pg_dump 99.1");
+
+    // A dump of a PostgreSQL 99 server does not go into this older server.
+    forge("server_version", "99.0 (Debian 99.0-1)");
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("dumped from PostgreSQL 99.0")
+        .stderr_has(&format!("PostgreSQL {local_major}."));
+    unchanged(&r);
+
+    // The archive header itself says a newer format: refused as newer, not as damaged.
+    std::fs::write(&path, &original).unwrap();
+    let dump = dump_path(&env, "tenant_a", &id);
+    let mut bytes = std::fs::read(&dump).unwrap();
+    assert_eq!(&bytes[..5], b"PGDMP");
+    bytes[6] = 99;
+    std::fs::write(&dump, &bytes).unwrap();
+    use sha2::Digest;
+    let mut m: Value = serde_json::from_slice(&original).unwrap();
+    m["sha256"] = Value::from(hex::encode(sha2::Sha256::digest(&bytes)));
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("written by a newer pg_dump")
+        .stderr_has("archive version 1.99");
+    unchanged(&r);
+    assert_eq!(env.count("tenant_a", "people").await, before);
+    assert_eq!(env.registry_snapshot().await, snapshot);
+}
