@@ -620,6 +620,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every platform with a schema, and the backups of `public`')
+            [CompletionResult]::new('--old-schemas', '--old-schemas', [CompletionResultType]::ParameterName, 'Instead of backups: drop the schemas `restore --keep-old` kept (`tctl_old_*`, listed by `status`), after confirmation')
             [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print every backup with keep or delete and the reason; delete nothing')
             [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')

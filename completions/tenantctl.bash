@@ -599,7 +599,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__cleanup)
-            opts="-o -v -q -y -h --all --dry-run --keep-last --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-o -v -q -y -h --all --old-schemas --dry-run --keep-last --keep-daily --keep-weekly --keep-monthly --keep-yearly --keep-within --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -572,6 +572,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
             cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
             cand --all 'Every platform with a schema, and the backups of `public`'
+            cand --old-schemas 'Instead of backups: drop the schemas `restore --keep-old` kept (`tctl_old_*`, listed by `status`), after confirmation'
             cand --dry-run 'Print every backup with keep or delete and the reason; delete nothing'
             cand --no-config 'Read no configuration file'
             cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'

@@ -445,6 +445,7 @@ csv\t'CSV (lists only)'"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l log-format -d 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]' -r -f -a "text\t''
 json\t''"
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l all -d 'Every platform with a schema, and the backups of `public`'
+complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l old-schemas -d 'Instead of backups: drop the schemas `restore --keep-old` kept (`tctl_old_*`, listed by `status`), after confirmation'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l dry-run -d 'Print every backup with keep or delete and the reason; delete nothing'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -l no-config -d 'Read no configuration file'
 complete -c tenantctl -n "__fish_tenantctl_using_subcommand cleanup" -s v -l verbose -d 'More log detail on stderr (-v info, -vv debug, -vvv trace)'

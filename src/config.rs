@@ -363,6 +363,12 @@ pub const KEYS: &[Key] = &[
         "status --check: CRITICAL when a platform's last backup is older",
     ),
     key(
+        "status.maintenance_warn",
+        Kind::Duration,
+        Some("\"1h\""),
+        "status --check: WARNING when a platform has been in maintenance longer (a killed restore leaves it there)",
+    ),
+    key(
         "status.failed_warn",
         Kind::Int,
         Some("1"),
@@ -588,6 +594,7 @@ pub struct ReportSettings {
 pub struct StatusSettings {
     pub backup_warn_age: Dur,
     pub backup_crit_age: Dur,
+    pub maintenance_warn: Dur,
     pub failed_warn: i64,
     pub failed_crit: i64,
     pub queue_warn: i64,
