@@ -75,6 +75,74 @@ impl Outcome {
     }
 }
 
+/// For each of `names`, the other schemas its objects depend on (issue 15.11): column types,
+/// defaults, constraints, views, triggers, domains and function signatures that refer to a
+/// type, function, table, collation or operator outside the schema, as `pg_depend` records
+/// them (`pg_catalog` aside). What a function body names at run time is not recorded there
+/// and cannot be seen. One catalog query for the whole batch.
+pub async fn schema_dependencies(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
+    // language=PostgreSQL
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "WITH s AS (SELECT oid, nspname::text AS nspname FROM pg_namespace WHERE nspname = ANY($1)),
+         objs AS (
+             SELECT 'pg_class'::regclass AS classid, c.oid AS objid, s.nspname
+               FROM pg_class c JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_type'::regclass, t.oid, s.nspname
+               FROM pg_type t JOIN s ON t.typnamespace = s.oid
+             UNION ALL SELECT 'pg_proc'::regclass, p.oid, s.nspname
+               FROM pg_proc p JOIN s ON p.pronamespace = s.oid
+             UNION ALL SELECT 'pg_constraint'::regclass, k.oid, s.nspname
+               FROM pg_constraint k JOIN s ON k.connamespace = s.oid
+             UNION ALL SELECT 'pg_attrdef'::regclass, ad.oid, s.nspname
+               FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_rewrite'::regclass, r.oid, s.nspname
+               FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_trigger'::regclass, tg.oid, s.nspname
+               FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN s ON c.relnamespace = s.oid
+         ),
+         refs AS (
+             SELECT o.nspname, d.refclassid, d.refobjid
+             FROM objs o JOIN pg_depend d ON d.classid = o.classid AND d.objid = o.objid
+             WHERE d.deptype IN ('n', 'a')
+         ),
+         ref_ns AS (
+             SELECT r.nspname, CASE r.refclassid
+                 WHEN 'pg_class'::regclass THEN (SELECT relnamespace FROM pg_class WHERE oid = r.refobjid)
+                 WHEN 'pg_type'::regclass THEN (SELECT typnamespace FROM pg_type WHERE oid = r.refobjid)
+                 WHEN 'pg_proc'::regclass THEN (SELECT pronamespace FROM pg_proc WHERE oid = r.refobjid)
+                 WHEN 'pg_collation'::regclass THEN (SELECT collnamespace FROM pg_collation WHERE oid = r.refobjid)
+                 WHEN 'pg_operator'::regclass THEN (SELECT oprnamespace FROM pg_operator WHERE oid = r.refobjid)
+             END AS ns
+             FROM refs r
+         )
+         SELECT DISTINCT x.nspname, n.nspname::text
+         FROM ref_ns x JOIN pg_namespace n ON n.oid = x.ns
+         WHERE n.nspname <> x.nspname AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY 1, 2",
+    )
+    .bind(names)
+    .fetch_all(pool)
+    .await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (schema, dep) in rows {
+        out.entry(schema).or_default().push(dep);
+    }
+    Ok(out)
+}
+
+/// The warning for a schema that uses objects of others.
+pub fn dependency_warning(deps: &[String]) -> Option<String> {
+    (!deps.is_empty()).then(|| {
+        format!(
+            "uses objects of schema(s) {} (a type, function or table outside its own): a restore works only where they exist; recorded in the manifest",
+            deps.join(", ")
+        )
+    })
+}
+
 /// Catalog relations a pg_dump run locks besides the dumped ones (about 180 on PostgreSQL 15).
 const CATALOG_LOCKS: i64 = 300;
 
@@ -413,9 +481,25 @@ impl Backupper {
                 Ok((taken_at, info, pieces, sizes)) => {
                     set_sizes(&mut batch, &sizes);
                     let n = batch.len();
+                    let names: Vec<String> = batch
+                        .iter()
+                        .filter(|t| !t.public)
+                        .map(|t| t.schema.to_string())
+                        .collect();
+                    let deps = match schema_dependencies(&self.pool, &names).await {
+                        Ok(d) => d,
+                        Err(e) => {
+                            warn!(error = %e, "cannot read the schemas' dependencies");
+                            HashMap::new()
+                        }
+                    };
                     for (t, piece) in batch.iter().zip(pieces) {
+                        let dep = deps.get(t.schema.as_str()).cloned().unwrap_or_default();
                         let o = match piece {
-                            Ok(p) => self.finish_piece(t, taken_at, &info, p, n, started).await,
+                            Ok(p) => {
+                                self.finish_piece(t, taken_at, &info, p, n, dep, started)
+                                    .await
+                            }
                             Err(e) => Outcome::failed(t, e, started),
                         };
                         on_done(&o);
@@ -451,6 +535,7 @@ impl Backupper {
         info: &ArchiveInfo,
         p: Piece,
         batch_schemas: usize,
+        depends_on_schemas: Vec<String>,
         started: Instant,
     ) -> Outcome {
         let id = manifest::backup_id(taken_at);
@@ -472,6 +557,7 @@ impl Backupper {
             schema_size_bytes: t.size_bytes,
             row_counts: p.facts.row_counts.clone(),
             batch_schemas,
+            depends_on_schemas,
             tenantctl_version: env!("CARGO_PKG_VERSION").into(),
         };
         if let Err(e) = self.storage.put(&m.manifest_key(), m.to_json()).await {
@@ -483,9 +569,14 @@ impl Backupper {
             t.size_bytes,
             self.growth_warn_factor,
         );
-        if let Some(w) = &warning {
+        let dependency = dependency_warning(&m.depends_on_schemas);
+        for w in warning.iter().chain(dependency.iter()) {
             warn!(platform = %t.platform.name, schema = %t.schema, "{w}");
         }
+        let warning = match (warning, dependency) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let registry = self.record(&m, t.public).await;
         let mut o = Outcome {
             platform_id: t.platform.id,

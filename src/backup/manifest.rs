@@ -44,6 +44,11 @@ pub struct Manifest {
     pub row_counts: BTreeMap<String, u64>,
     /// How many schemas the pg_dump run held (they share one snapshot).
     pub batch_schemas: usize,
+    /// Other schemas whose objects the tenant's tables, types or functions use (a column of a
+    /// type in `shared_types`, a default calling a function elsewhere): a restore works only
+    /// where they exist. Empty for a self-contained schema; absent in older manifests.
+    #[serde(default)]
+    pub depends_on_schemas: Vec<String>,
     pub tenantctl_version: String,
 }
 

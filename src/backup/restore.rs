@@ -164,10 +164,9 @@ async fn copy_checked(
         )));
     }
     let what = |e: super::archive::ArchiveError| match e {
-        super::archive::ArchiveError::Unsupported(why) => format!(
-            "{why}; the manifest says pg_dump {}",
-            m.pg_dump_version
-        ),
+        super::archive::ArchiveError::Unsupported(why) => {
+            format!("{why}; the manifest says pg_dump {}", m.pg_dump_version)
+        }
         other => format!("the dump is damaged: {other}"),
     };
     if let Some(e) = damaged {

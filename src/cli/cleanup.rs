@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_bytes};
 use crate::registry::store;
 use clap::Args;
-use serde::Serialize;
 use comfy_table::{Cell, Color};
+use serde::Serialize;
 use std::time::Duration;
 
 /// Leftovers of interrupted runs older than this are removed.

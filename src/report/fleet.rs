@@ -651,7 +651,10 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     let long: Vec<&str> = s
         .maintenance
         .iter()
-        .filter(|m| m.age_seconds.is_none_or(|a| a as f64 > s.maintenance_warn_seconds))
+        .filter(|m| {
+            m.age_seconds
+                .is_none_or(|a| a as f64 > s.maintenance_warn_seconds)
+        })
         .map(|m| m.platform.as_str())
         .collect();
     if !long.is_empty() {
@@ -835,7 +838,11 @@ mod tests {
         };
         s.maintenance = vec![m(Some(60))];
         assert_eq!(check(&s, &thresholds()).level, Level::Ok);
-        assert!(check(&s, &thresholds()).perfdata.ends_with("maintenance=1;;;0"));
+        assert!(
+            check(&s, &thresholds())
+                .perfdata
+                .ends_with("maintenance=1;;;0")
+        );
         s.maintenance = vec![m(Some(3601))];
         let c = check(&s, &thresholds());
         assert_eq!(c.level, Level::Warning);

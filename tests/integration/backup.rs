@@ -1158,3 +1158,43 @@ async fn restore_refuses_an_archive_newer_than_what_reads_it(pool: PgPool) {
     assert_eq!(env.count("tenant_a", "people").await, before);
     assert_eq!(env.registry_snapshot().await, snapshot);
 }
+
+/// Issue 15.11: a tenant whose tables use a type or a function of another schema backs up with
+/// a warning, and its manifest records the schemas it needs.
+#[sqlx::test(migrations = false)]
+async fn a_tenant_using_another_schemas_objects_is_warned_about(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    env.sql(
+        "CREATE SCHEMA shared_types; CREATE TYPE shared_types.mood AS ENUM ('ok', 'meh');
+         CREATE SCHEMA shared_fns;
+         CREATE FUNCTION shared_fns.default_mood() RETURNS text LANGUAGE sql AS $$ SELECT 'ok' $$;
+         ALTER TABLE tenant_a.people ADD COLUMN mood shared_types.mood;
+         ALTER TABLE tenant_a.people ADD COLUMN mood_text text DEFAULT shared_fns.default_mood();",
+    )
+    .await;
+    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    r.ok().stderr_has("shared_fns, shared_types");
+    let out = r.json();
+    let of = |schema: &str| {
+        out.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["schema"] == schema)
+            .unwrap()
+            .clone()
+    };
+    let w = of("tenant_a")["warning"].as_str().unwrap().to_string();
+    assert!(
+        w.contains("uses objects of schema(s) shared_fns, shared_types"),
+        "{w}"
+    );
+    assert!(of("tenant_b")["warning"].is_null(), "{out}");
+    let m = read_manifest(&env, "tenant_a", &id_of(&out, "tenant_a"));
+    assert_eq!(
+        m["depends_on_schemas"],
+        serde_json::json!(["shared_fns", "shared_types"])
+    );
+    let m = read_manifest(&env, "tenant_b", &id_of(&out, "tenant_b"));
+    assert_eq!(m["depends_on_schemas"], serde_json::json!([]));
+}

@@ -400,14 +400,19 @@ async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPoo
         .stdout_has("tenantctl restore: restoring backup")
         .stdout_has("for 2h");
     // Taking it out clears the time too.
-    env.run(&["platform", "maintenance", "Acme", "off"]).await.ok();
+    env.run(&["platform", "maintenance", "Acme", "off"])
+        .await
+        .ok();
     let since: Option<chrono::DateTime<chrono::Utc>> =
         sqlx::query_scalar("SELECT maintenance_since FROM public.platforms WHERE name = 'Acme'")
             .fetch_one(&env.pool)
             .await
             .unwrap();
     assert_eq!(since, None);
-    env.run(&["status"]).await.ok().stdout_has("maintenance: none");
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("maintenance: none");
 
     // `restore --keep-old` leaves the old schema: status lists it, cleanup removes it.
     let r = env
@@ -432,7 +437,9 @@ async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPoo
         .code(4)
         .stderr_has("pass --yes or set CONFIRM=yes");
     assert!(env.schemas().await.contains(&old));
-    let r = env.run(&["cleanup", "--old-schemas", "--yes", "-o", "json"]).await;
+    let r = env
+        .run(&["cleanup", "--old-schemas", "--yes", "-o", "json"])
+        .await;
     r.ok();
     assert_eq!(r.json()[0]["action"], "dropped");
     assert!(!env.schemas().await.contains(&old));
@@ -440,5 +447,7 @@ async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPoo
         .await
         .ok()
         .stdout_has("schemas kept by restore --keep-old: none");
-    env.run(&["cleanup", "--old-schemas", "--all"]).await.code(2);
+    env.run(&["cleanup", "--old-schemas", "--all"])
+        .await
+        .code(2);
 }
