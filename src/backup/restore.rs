@@ -616,7 +616,8 @@ pub struct Restorer {
 }
 
 impl Restorer {
-    /// [`check_versions`] against the local pg_restore and the target server.
+    /// [`check_versions`] against the local pg_restore and the target server, and the schemas
+    /// the backup depends on are present.
     pub async fn check_versions(&self, m: &Manifest) -> Result<()> {
         let pg_restore = self.tools.version("pg_restore").await?;
         let pg_restore = pg_restore
@@ -627,7 +628,33 @@ impl Restorer {
         let server: String = sqlx::query_scalar("SELECT current_setting('server_version')")
             .fetch_one(&self.pool)
             .await?;
-        check_versions(m, &pg_restore, &server)
+        check_versions(m, &pg_restore, &server)?;
+        // The schemas its objects use must be here, or the restore fails midway (issue 15.11).
+        if !m.depends_on_schemas.is_empty() {
+            // language=PostgreSQL
+            let present: Vec<String> = sqlx::query_scalar(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)",
+            )
+            .bind(&m.depends_on_schemas)
+            .fetch_all(&self.pool)
+            .await?;
+            let missing: Vec<&str> = m
+                .depends_on_schemas
+                .iter()
+                .filter(|d| !present.contains(d))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Refused(format!(
+                    "backup `{}` of `{}` uses objects of schema(s) {} that this database lacks; nothing was changed",
+                    m.id,
+                    m.schema,
+                    missing.join(", ")
+                ))
+                .hint("create those schemas (and their objects) first"));
+            }
+        }
+        Ok(())
     }
 
     async fn fetch(&self, m: &Manifest) -> Result<Fetched> {

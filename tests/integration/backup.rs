@@ -1197,4 +1197,14 @@ async fn a_tenant_using_another_schemas_objects_is_warned_about(pool: PgPool) {
     );
     let m = read_manifest(&env, "tenant_b", &id_of(&out, "tenant_b"));
     assert_eq!(m["depends_on_schemas"], serde_json::json!([]));
+    // Where a needed schema is missing, restore refuses before anything changes.
+    env.sql("ALTER SCHEMA shared_fns RENAME TO shared_fns_elsewhere")
+        .await;
+    let snapshot = env.registry_snapshot().await;
+    env.run(&["restore", "A", "--yes"])
+        .await
+        .code(4)
+        .stderr_has("uses objects of schema(s) shared_fns that this database lacks");
+    assert_eq!(env.registry_snapshot().await, snapshot);
+    env.run(&["restore", "B", "--yes"]).await.ok();
 }
