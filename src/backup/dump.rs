@@ -527,7 +527,8 @@ impl Backupper {
         out
     }
 
-    /// Write the manifest, update the registry, check growth.
+    /// Write the manifest, update the registry, check growth and dependencies.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the piece or of its batch
     async fn finish_piece(
         &self,
         t: &Target,
