@@ -285,6 +285,12 @@ pub const KEYS: &[Key] = &[
         "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as many as the lock table allows, at most 250, spread over backup.jobs",
     ),
     key(
+        "backup.keep_last",
+        Kind::Int,
+        Some("0"),
+        "retention: the newest backups to keep, however old",
+    ),
+    key(
         "backup.keep_daily",
         Kind::Int,
         Some("7"),
@@ -301,6 +307,18 @@ pub const KEYS: &[Key] = &[
         Kind::Int,
         Some("12"),
         "retention: months to keep the newest of",
+    ),
+    key(
+        "backup.keep_yearly",
+        Kind::Int,
+        Some("0"),
+        "retention: years to keep the newest of",
+    ),
+    key(
+        "backup.keep_within",
+        Kind::Str,
+        None,
+        "retention: keep every backup newer than the newest one minus this, as restic writes it (1y5m7d2h: years, months, days, hours)",
     ),
     key(
         "backup.growth_warn_factor",
@@ -343,6 +361,12 @@ pub const KEYS: &[Key] = &[
         Kind::Duration,
         Some("\"7d\""),
         "status --check: CRITICAL when a platform's last backup is older",
+    ),
+    key(
+        "status.maintenance_warn",
+        Kind::Duration,
+        Some("\"1h\""),
+        "status --check: WARNING when a platform has been in maintenance longer (a killed restore leaves it there)",
     ),
     key(
         "status.failed_warn",
@@ -547,9 +571,12 @@ pub struct BackupSettings {
     pub jobs: usize,
     pub batch_size: usize,
     pub lock_wait_timeout: Dur,
+    pub keep_last: usize,
     pub keep_daily: usize,
     pub keep_weekly: usize,
     pub keep_monthly: usize,
+    pub keep_yearly: usize,
+    pub keep_within: Option<String>,
     pub growth_warn_factor: f64,
     pub pg_bin_dir: Option<PathBuf>,
 }
@@ -567,6 +594,7 @@ pub struct ReportSettings {
 pub struct StatusSettings {
     pub backup_warn_age: Dur,
     pub backup_crit_age: Dur,
+    pub maintenance_warn: Dur,
     pub failed_warn: i64,
     pub failed_crit: i64,
     pub queue_warn: i64,

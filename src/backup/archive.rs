@@ -217,8 +217,14 @@ fn parse_header(c: &mut Cur<'_>) -> PResult<Header> {
     let vmin = c.byte()?;
     let vrev = c.byte()?;
     if (vmaj, vmin) < MIN_VERSION || (vmaj, vmin) > MAX_VERSION {
+        // A newer format is not damage: it was written by a newer pg_dump (issue 15.9).
+        let why = if (vmaj, vmin) > MAX_VERSION {
+            "written by a newer pg_dump than tenantctl reads"
+        } else {
+            "written by a pg_dump older than tenantctl reads"
+        };
         return Err(ArchiveError::Unsupported(format!(
-            "archive version {vmaj}.{vmin} is not supported (tenantctl reads {}.{} to {}.{})",
+            "archive version {vmaj}.{vmin} was {why} ({}.{} to {}.{})",
             MIN_VERSION.0, MIN_VERSION.1, MAX_VERSION.0, MAX_VERSION.1
         ))
         .into());

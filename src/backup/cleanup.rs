@@ -21,8 +21,9 @@ pub struct Row {
     /// `keep`, `delete` (dry run or not yet done), `deleted`, `skip` (not understood: left
     /// alone), `failed`.
     pub action: &'static str,
-    /// Why: the retention reasons (`newest`, `daily`, `weekly`, `monthly`), `expired`, or
-    /// what is wrong with a skipped entry.
+    /// Why: the retention reasons (`newest`, `daily`, `weekly`, `monthly`; `future-dated`
+    /// for a backup dated after now, kept and counted by no rule), `expired`, or what is
+    /// wrong with a skipped entry.
     pub reason: String,
     pub error: Option<String>,
 }
@@ -52,7 +53,7 @@ pub async fn plan(
             }),
         }
     }
-    let mut out: Vec<Row> = retention::apply(policy, usable)
+    let mut out: Vec<Row> = retention::apply(policy, Utc::now(), usable)
         .into_iter()
         .map(|v| {
             let keep = v.keep();

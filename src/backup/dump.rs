@@ -76,6 +76,74 @@ impl Outcome {
     }
 }
 
+/// For each of `names`, the other schemas its objects depend on (issue 15.11): column types,
+/// defaults, constraints, views, triggers, domains and function signatures that refer to a
+/// type, function, table, collation or operator outside the schema, as `pg_depend` records
+/// them (`pg_catalog` aside). What a function body names at run time is not recorded there
+/// and cannot be seen. One catalog query for the whole batch.
+pub async fn schema_dependencies(
+    pool: &PgPool,
+    names: &[String],
+) -> Result<HashMap<String, Vec<String>>> {
+    // language=PostgreSQL
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "WITH s AS (SELECT oid, nspname::text AS nspname FROM pg_namespace WHERE nspname = ANY($1)),
+         objs AS (
+             SELECT 'pg_class'::regclass AS classid, c.oid AS objid, s.nspname
+               FROM pg_class c JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_type'::regclass, t.oid, s.nspname
+               FROM pg_type t JOIN s ON t.typnamespace = s.oid
+             UNION ALL SELECT 'pg_proc'::regclass, p.oid, s.nspname
+               FROM pg_proc p JOIN s ON p.pronamespace = s.oid
+             UNION ALL SELECT 'pg_constraint'::regclass, k.oid, s.nspname
+               FROM pg_constraint k JOIN s ON k.connamespace = s.oid
+             UNION ALL SELECT 'pg_attrdef'::regclass, ad.oid, s.nspname
+               FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_rewrite'::regclass, r.oid, s.nspname
+               FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN s ON c.relnamespace = s.oid
+             UNION ALL SELECT 'pg_trigger'::regclass, tg.oid, s.nspname
+               FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN s ON c.relnamespace = s.oid
+         ),
+         refs AS (
+             SELECT o.nspname, d.refclassid, d.refobjid
+             FROM objs o JOIN pg_depend d ON d.classid = o.classid AND d.objid = o.objid
+             WHERE d.deptype IN ('n', 'a')
+         ),
+         ref_ns AS (
+             SELECT r.nspname, CASE r.refclassid
+                 WHEN 'pg_class'::regclass THEN (SELECT relnamespace FROM pg_class WHERE oid = r.refobjid)
+                 WHEN 'pg_type'::regclass THEN (SELECT typnamespace FROM pg_type WHERE oid = r.refobjid)
+                 WHEN 'pg_proc'::regclass THEN (SELECT pronamespace FROM pg_proc WHERE oid = r.refobjid)
+                 WHEN 'pg_collation'::regclass THEN (SELECT collnamespace FROM pg_collation WHERE oid = r.refobjid)
+                 WHEN 'pg_operator'::regclass THEN (SELECT oprnamespace FROM pg_operator WHERE oid = r.refobjid)
+             END AS ns
+             FROM refs r
+         )
+         SELECT DISTINCT x.nspname, n.nspname::text
+         FROM ref_ns x JOIN pg_namespace n ON n.oid = x.ns
+         WHERE n.nspname <> x.nspname AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         ORDER BY 1, 2",
+    )
+    .bind(names)
+    .fetch_all(pool)
+    .await?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (schema, dep) in rows {
+        out.entry(schema).or_default().push(dep);
+    }
+    Ok(out)
+}
+
+/// The warning for a schema that uses objects of others.
+pub fn dependency_warning(deps: &[String]) -> Option<String> {
+    (!deps.is_empty()).then(|| {
+        format!(
+            "uses objects of schema(s) {} (a type, function or table outside its own): a restore works only where they exist; recorded in the manifest",
+            deps.join(", ")
+        )
+    })
+}
+
 /// Catalog relations a pg_dump run locks besides the dumped ones (about 180 on PostgreSQL 15).
 pub const CATALOG_LOCKS: i64 = 300;
 
@@ -341,6 +409,7 @@ impl Backupper {
                 contact_email: None,
                 maintenance: false,
                 maintenance_reason: None,
+                maintenance_since: None,
                 created_at: now,
                 updated_at: now,
             },
@@ -413,9 +482,25 @@ impl Backupper {
                 Ok((taken_at, info, pieces, sizes)) => {
                     set_sizes(&mut batch, &sizes);
                     let n = batch.len();
+                    let names: Vec<String> = batch
+                        .iter()
+                        .filter(|t| !t.public)
+                        .map(|t| t.schema.to_string())
+                        .collect();
+                    let deps = match schema_dependencies(&self.pool, &names).await {
+                        Ok(d) => d,
+                        Err(e) => {
+                            warn!(error = %e, "cannot read the schemas' dependencies");
+                            HashMap::new()
+                        }
+                    };
                     for (t, piece) in batch.iter().zip(pieces) {
+                        let dep = deps.get(t.schema.as_str()).cloned().unwrap_or_default();
                         let o = match piece {
-                            Ok(p) => self.finish_piece(t, taken_at, &info, p, n, started).await,
+                            Ok(p) => {
+                                self.finish_piece(t, taken_at, &info, p, n, dep, started)
+                                    .await
+                            }
                             Err(e) => Outcome::failed(t, e, started),
                         };
                         on_done(&o);
@@ -443,7 +528,8 @@ impl Backupper {
         out
     }
 
-    /// Write the manifest, update the registry, check growth.
+    /// Write the manifest, update the registry, check growth and dependencies.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the piece or of its batch
     async fn finish_piece(
         &self,
         t: &Target,
@@ -451,6 +537,7 @@ impl Backupper {
         info: &ArchiveInfo,
         p: Piece,
         batch_schemas: usize,
+        depends_on_schemas: Vec<String>,
         started: Instant,
     ) -> Outcome {
         let id = manifest::backup_id(taken_at);
@@ -472,6 +559,7 @@ impl Backupper {
             schema_size_bytes: t.size_bytes,
             row_counts: p.facts.row_counts.clone(),
             batch_schemas,
+            depends_on_schemas,
             tenantctl_version: env!("CARGO_PKG_VERSION").into(),
         };
         if let Err(e) = self.storage.put(&m.manifest_key(), m.to_json()).await {
@@ -483,9 +571,14 @@ impl Backupper {
             t.size_bytes,
             self.growth_warn_factor,
         );
-        if let Some(w) = &warning {
+        let dependency = dependency_warning(&m.depends_on_schemas);
+        for w in warning.iter().chain(dependency.iter()) {
             warn!(platform = %t.platform.name, schema = %t.schema, "{w}");
         }
+        let warning = match (warning, dependency) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         let registry = self.record(&m, t.public).await;
         let mut o = Outcome {
             platform_id: t.platform.id,
@@ -513,13 +606,14 @@ impl Backupper {
     }
 
     /// `last_backup_at`, `schema_size_bytes` and a `tenantctl.backups` row, in one transaction.
+    /// A `last_backup_at` in the future (a clock that ran ahead) does not outlive a real backup.
     /// A backup of `public` belongs to no platform: only the row, with no platform id.
     async fn record(&self, m: &Manifest, public: bool) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         if !public {
             // language=PostgreSQL
             sqlx::query(
-                "UPDATE public.platforms SET last_backup_at = greatest(last_backup_at, $2), \
+                "UPDATE public.platforms SET last_backup_at = greatest(CASE WHEN last_backup_at <= now() THEN last_backup_at END, $2), \
              schema_size_bytes = coalesce($3, schema_size_bytes), updated_at = now() WHERE id = $1",
             )
             .bind(m.platform_id)
@@ -873,6 +967,7 @@ mod tests {
                 contact_email: None,
                 maintenance: false,
                 maintenance_reason: None,
+                maintenance_since: None,
                 created_at: Utc::now(),
                 updated_at: Utc::now(),
             },

@@ -44,6 +44,11 @@ pub struct Manifest {
     pub row_counts: BTreeMap<String, u64>,
     /// How many schemas the pg_dump run held (they share one snapshot).
     pub batch_schemas: usize,
+    /// Other schemas whose objects the tenant's tables, types or functions use (a column of a
+    /// type in `shared_types`, a default calling a function elsewhere): a restore works only
+    /// where they exist. Empty for a self-contained schema; absent in older manifests.
+    #[serde(default)]
+    pub depends_on_schemas: Vec<String>,
     pub tenantctl_version: String,
 }
 
@@ -169,7 +174,8 @@ pub fn parse(bytes: &[u8], schema: &str, id: &str) -> std::result::Result<Manife
     Ok(m)
 }
 
-/// One backup of `schema` by id, or the newest usable one.
+/// One backup of `schema` by id, or the newest usable one that is not dated in the future
+/// (a clock that ran ahead or a copied manifest never counts as the newest; issue 15.8).
 pub async fn pick(storage: &dyn Storage, schema: &str, id: Option<&str>) -> Result<Manifest> {
     match id {
         Some(id) => {
@@ -186,15 +192,32 @@ pub async fn pick(storage: &dyn Storage, schema: &str, id: Option<&str>) -> Resu
                 })?;
             parse(&bytes, schema, id).map_err(|e| Error::Refused(format!("backup `{id}`: {e}")))
         }
-        None => list(storage, schema)
-            .await?
-            .into_iter()
-            .rev()
-            .find_map(|l| l.ok().cloned())
-            .ok_or_else(|| {
-                Error::NotFound(format!("schema `{schema}` has no backups in storage"))
-                    .hint("`tenantctl backup NAME` takes one")
-            }),
+        None => {
+            let now = Utc::now();
+            let usable: Vec<Manifest> = list(storage, schema)
+                .await?
+                .into_iter()
+                .rev()
+                .filter_map(|l| l.ok().cloned())
+                .collect();
+            let future: Vec<&str> = usable
+                .iter()
+                .filter(|m| m.taken_at > now)
+                .map(|m| m.id.as_str())
+                .collect();
+            match usable.iter().find(|m| m.taken_at <= now) {
+                Some(m) => Ok(m.clone()),
+                None if !future.is_empty() => Err(Error::NotFound(format!(
+                    "schema `{schema}` has only backups dated in the future ({})",
+                    future.join(", ")
+                ))
+                .hint("check the clocks; name one with its id to use it anyway")),
+                None => Err(Error::NotFound(format!(
+                    "schema `{schema}` has no backups in storage"
+                ))
+                .hint("`tenantctl backup NAME` takes one")),
+            }
+        }
     }
 }
 

@@ -163,12 +163,18 @@ async fn copy_checked(
             m.size_bytes, m.sha256
         )));
     }
+    let what = |e: super::archive::ArchiveError| match e {
+        super::archive::ArchiveError::Unsupported(why) => {
+            format!("{why}; the manifest says pg_dump {}", m.pg_dump_version)
+        }
+        other => format!("the dump is damaged: {other}"),
+    };
     if let Some(e) = damaged {
-        return Ok(Err(format!("the dump is damaged: {e}")));
+        return Ok(Err(what(e)));
     }
     let checked = match check.finish() {
         Ok(c) => c,
-        Err(e) => return Ok(Err(format!("the dump is damaged: {e}"))),
+        Err(e) => return Ok(Err(what(e))),
     };
     if let Err(e) = checked.toc.check_single_schema(&m.schema) {
         return Ok(Err(e));
@@ -179,6 +185,52 @@ async fn copy_checked(
         ));
     }
     Ok(Ok(checked))
+}
+
+/// A PostgreSQL version's major part: `15` of `15.14 (Debian ...)`, `(9, 6)` of `9.6.24`.
+fn major(v: &str) -> Option<(u32, u32)> {
+    let v = v
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))?;
+    let mut parts = v
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().ok());
+    let first = parts.next()??;
+    if first >= 10 {
+        Some((first, 0))
+    } else {
+        Some((first, parts.next().flatten().unwrap_or(0)))
+    }
+}
+
+fn newer(archive: &str, reader: &str) -> bool {
+    matches!((major(archive), major(reader)), (Some(a), Some(r)) if a > r)
+}
+
+/// Refuse (exit 4) a backup newer than what must read it, before anything changes: its
+/// pg_dump against the local pg_restore (which renders the archive), and the server it was
+/// dumped from against the target server (whose SQL it may use). Issue 15.9.
+pub fn check_versions(m: &Manifest, pg_restore: &str, server: &str) -> Result<()> {
+    let refuse = |what: String| {
+        Err(Error::Refused(format!(
+            "backup `{}` of `{}`: {what}; nothing was changed",
+            m.id, m.schema
+        ))
+        .hint("restore with a pg_restore and a server at least as new (`backup.pg_bin_dir` picks the client tools)"))
+    };
+    if newer(&m.pg_dump_version, pg_restore) {
+        return refuse(format!(
+            "written by pg_dump {}, newer than the local {pg_restore}, which cannot read it",
+            m.pg_dump_version
+        ));
+    }
+    if newer(&m.server_version, server) {
+        return refuse(format!(
+            "dumped from PostgreSQL {}, newer than the target server (PostgreSQL {server})",
+            m.server_version
+        ));
+    }
+    Ok(())
 }
 
 /// What to do once the dump is in.
@@ -566,6 +618,47 @@ pub struct Restorer {
 }
 
 impl Restorer {
+    /// [`check_versions`] against the local pg_restore and the target server, and the schemas
+    /// the backup depends on are present.
+    pub async fn check_versions(&self, m: &Manifest) -> Result<()> {
+        let pg_restore = self.tools.version("pg_restore").await?;
+        let pg_restore = pg_restore
+            .strip_prefix("pg_restore (PostgreSQL) ")
+            .map(|v| format!("pg_restore {v}"))
+            .unwrap_or(pg_restore);
+        // language=PostgreSQL
+        let server: String = sqlx::query_scalar("SELECT current_setting('server_version')")
+            .fetch_one(&self.pool)
+            .await?;
+        check_versions(m, &pg_restore, &server)?;
+        // The schemas its objects use must be here, or the restore fails midway (issue 15.11).
+        if !m.depends_on_schemas.is_empty() {
+            // language=PostgreSQL
+            let present: Vec<String> = sqlx::query_scalar(
+                "SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)",
+            )
+            .bind(&m.depends_on_schemas)
+            .fetch_all(&self.pool)
+            .await?;
+            let missing: Vec<&str> = m
+                .depends_on_schemas
+                .iter()
+                .filter(|d| !present.contains(d))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(Error::Refused(format!(
+                    "backup `{}` of `{}` uses objects of schema(s) {} that this database lacks; nothing was changed",
+                    m.id,
+                    m.schema,
+                    missing.join(", ")
+                ))
+                .hint("create those schemas (and their objects) first"));
+            }
+        }
+        Ok(())
+    }
+
     async fn fetch(&self, m: &Manifest) -> Result<Fetched> {
         let dest = match self.storage.local_path(&m.dump_key()) {
             Some(p) => Dest::InPlace(p),
@@ -584,6 +677,7 @@ impl Restorer {
         keep_old: bool,
     ) -> Result<RestoreReport> {
         let started = std::time::Instant::now();
+        self.check_versions(m).await?;
         let fetched = self.fetch(m).await?;
         // While restoring, `serve` answers 503 (the flag is set outside the restore's
         // transaction, so everybody sees it). Toggling it leaves `updated_at` alone: a failed
@@ -678,7 +772,11 @@ impl Restorer {
             matches!(e, Error::Unreachable { .. } | Error::Busy(_))
                 || matches!(e, Error::Db(d) if crate::error::is_connection_error(d))
         };
-        match self.fetch(m).await {
+        let checked = match self.check_versions(m).await {
+            Ok(()) => self.fetch(m).await,
+            Err(e) => Err(e),
+        };
+        match checked {
             Err(e) if hard(&e) => return Err(e),
             Err(e) => report.problems.push(e.to_string()),
             Ok(fetched) => {
@@ -722,5 +820,21 @@ mod tests {
         assert!(v.as_str().starts_with("tctl_verify_7_"));
         assert!(is_psql_meta(b"\\restrict abc\n"));
         assert!(!is_psql_meta(b"\\.\n"));
+    }
+
+    #[test]
+    fn versions_compare_by_major() {
+        assert_eq!(major("15.14 (Debian 15.14-1.pgdg120+1)"), Some((15, 0)));
+        assert_eq!(major("pg_restore 16.2"), Some((16, 0)));
+        assert_eq!(major("9.6.24"), Some((9, 6)));
+        assert_eq!(major("18beta1"), Some((18, 0)));
+        assert_eq!(major("unknown"), None);
+        assert!(newer("16.1", "pg_restore 15.14"));
+        assert!(!newer("15.1", "pg_restore 15.14"));
+        assert!(!newer("14.9", "15.0"));
+        assert!(newer("10.1", "9.6.24"));
+        assert!(!newer("9.5.1", "9.6.0"));
+        // Unknown versions are not refused here (the archive check still reads the header).
+        assert!(!newer("", "15.0"));
     }
 }

@@ -59,7 +59,8 @@ pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
 
 #[derive(Debug, Subcommand)]
 pub enum BackupCmd {
-    /// List a platform's backups: time, age, size, checksum, migration version
+    /// List a platform's backups (every platform's without a name): time, age, size,
+    /// checksum, migration version
     List(List),
     /// Download one backup's dump to a file, checksum verified
     Get(Get),
@@ -88,7 +89,9 @@ impl Backup {
             let age = age.unwrap_or(*ctx.settings().status.backup_warn_age);
             let cutoff =
                 Utc::now() - chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
-            platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff));
+            // A date in the future (a clock that ran ahead) does not make a backup recent.
+            let now = Utc::now();
+            platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff || t > now));
         }
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
@@ -292,12 +295,9 @@ impl Tabular for Outcome {
 
 #[derive(Debug, Args)]
 pub struct List {
-    /// The platform, by name or id
-    #[arg(
-        value_name = "NAME|ID",
-        required_unless_present = "public",
-        conflicts_with = "public"
-    )]
+    /// The platform, by name or id; without one, every platform's backups (as `restic
+    /// snapshots` lists every snapshot)
+    #[arg(value_name = "NAME|ID", conflicts_with = "public")]
     pub platform: Option<String>,
     /// The backups of the database's `public` schema (`backup --public`)
     #[arg(long)]
@@ -317,6 +317,9 @@ async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(
 /// One line of `backup list`; field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct ListRow {
+    /// The platform's name (`public` for `backup --public`).
+    pub platform: String,
+    pub schema: String,
     #[serde(rename = "backup_id")]
     pub id: String,
     pub taken_at: Option<chrono::DateTime<Utc>>,
@@ -327,14 +330,19 @@ pub struct ListRow {
     pub tables: Option<usize>,
     pub rows: Option<u64>,
     pub location: String,
+    /// Dated after now (a clock that ran ahead, a copied manifest): never the newest, never
+    /// removed by `cleanup`.
+    pub future: bool,
     /// What is wrong with it; `null` for a usable backup.
     pub problem: Option<String>,
 }
 
 impl ListRow {
-    fn new(l: &Listed, storage: &dyn Storage, schema: &str) -> ListRow {
+    fn new(l: &Listed, storage: &dyn Storage, platform: &str, schema: &str) -> ListRow {
         let m = l.manifest.as_ref().ok();
         ListRow {
+            platform: platform.to_string(),
+            schema: schema.to_string(),
             id: l.id.clone(),
             taken_at: m.map(|m| m.taken_at),
             age_seconds: m.map(|m| (Utc::now() - m.taken_at).num_seconds()),
@@ -344,6 +352,7 @@ impl ListRow {
             tables: m.map(|m| m.row_counts.len()),
             rows: m.map(|m| m.total_rows()),
             location: storage.location(&storage::dump_key(schema, &l.id)),
+            future: m.is_some_and(|m| m.taken_at > Utc::now()),
             problem: l.problem(),
         }
     }
@@ -368,6 +377,18 @@ impl Tabular for ListRow {
         let problem = match &self.problem {
             Some(p) if term.color => Cell::new(p).fg(Color::Red),
             Some(p) => Cell::new(p),
+            None if self.future => {
+                let ahead = self
+                    .age_seconds
+                    .map(|s| human_age(chrono::Duration::seconds(-s)))
+                    .unwrap_or_default();
+                let text = format!("dated {ahead} in the future (clock skew?)");
+                if term.color {
+                    Cell::new(text).fg(Color::Yellow)
+                } else {
+                    Cell::new(text)
+                }
+            }
             None => Cell::new(""),
         };
         vec![
@@ -377,11 +398,11 @@ impl Tabular for ListRow {
                     .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
                     .unwrap_or_else(dash),
             ),
-            Cell::new(
-                self.age_seconds
-                    .map(|s| human_age(chrono::Duration::seconds(s)))
-                    .unwrap_or_else(dash),
-            ),
+            Cell::new(match self.age_seconds {
+                Some(s) if s < 0 => "future".to_string(),
+                Some(s) => human_age(chrono::Duration::seconds(s)),
+                None => dash(),
+            }),
             Cell::new(
                 self.size_bytes
                     .map(|b| human_bytes(b as i64))
@@ -407,16 +428,77 @@ impl Tabular for ListRow {
 impl List {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
+        if self.platform.is_none() && !self.public {
+            return self.run_all(ctx, pool).await;
+        }
         let (name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         let listed = manifest::list(storage.as_ref(), &schema).await?;
         let rows: Vec<ListRow> = listed
             .iter()
             .rev()
-            .map(|l| ListRow::new(l, storage.as_ref(), &schema))
+            .map(|l| ListRow::new(l, storage.as_ref(), &name, &schema))
             .collect();
         let empty = format!("`{name}` has no backups in {}", storage.describe());
         ctx.out.list_or(&rows, &empty)
+    }
+
+    /// Every platform's backups (and `public`'s), platform by platform, newest first in each.
+    async fn run_all(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
+        let storage = storage::from_settings(&ctx.settings().backup).await?;
+        let mut folders: Vec<(String, String)> = store::list(pool)
+            .await?
+            .into_iter()
+            .filter(|p| !p.external)
+            .filter_map(|p| Some((p.name, p.schema_name?)))
+            .collect();
+        folders.push(("public".into(), "public".into()));
+        let mut rows: Vec<FleetListRow> = Vec::new();
+        for (name, schema) in &folders {
+            let listed = manifest::list(storage.as_ref(), schema).await?;
+            rows.extend(
+                listed
+                    .iter()
+                    .rev()
+                    .map(|l| FleetListRow(ListRow::new(l, storage.as_ref(), name, schema))),
+            );
+        }
+        if !rows.is_empty() {
+            let platforms = rows
+                .iter()
+                .map(|r| &r.0.schema)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            ctx.out.note(&format!(
+                "{} backup{} of {platforms} platform{} in {}",
+                rows.len(),
+                if rows.len() == 1 { "" } else { "s" },
+                if platforms == 1 { "" } else { "s" },
+                storage.describe()
+            ));
+        }
+        ctx.out
+            .list_or(&rows, &format!("no backups in {}", storage.describe()))
+    }
+}
+
+/// A line of `backup list` without a name: the same fields, with the platform first in the
+/// table.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct FleetListRow(pub ListRow);
+
+impl Tabular for FleetListRow {
+    fn headers() -> Vec<&'static str> {
+        let mut h = vec!["platform"];
+        h.extend(ListRow::headers());
+        h
+    }
+
+    fn row(&self, term: &Term) -> Vec<Cell> {
+        let mut r = vec![Cell::new(&self.0.platform)];
+        r.extend(self.0.row(term));
+        r
     }
 }
 
@@ -509,7 +591,8 @@ pub struct Verify {
     /// of a sample with --sample)
     #[command(flatten)]
     pub select: TenantArgs,
-    /// With --all: only N platforms picked at random (the monthly check)
+    /// With --all: only N platforms picked at random among those that have backups (the
+    /// monthly check)
     #[arg(long, value_name = "N", requires = "all")]
     pub sample: Option<usize>,
 }
@@ -592,37 +675,40 @@ impl Verify {
             .select
             .resolve(pool, &[], Wanted::Provisioned, "verify")
             .await?;
-        let mut platforms: Vec<Platform> = provisioned(pool, &selection).await?;
-        if let Some(n) = self.sample {
-            use rand::seq::SliceRandom;
-            platforms.shuffle(&mut rand::rng());
-            platforms.truncate(n);
-            platforms.sort_by_key(|p| p.id);
-        }
-        let pb = ctx.out.progress(platforms.len() as u64, "verifying");
-        let mut reports = Vec::new();
-        for p in &platforms {
-            pb.set_message(p.name.clone());
+        let platforms: Vec<Platform> = provisioned(pool, &selection).await?;
+        // Pick each platform's latest backup first: the sample is drawn among platforms that
+        // have one, and a platform never backed up is `status`'s business, not a failed
+        // verification (issue 16.12).
+        let mut picked: Vec<(Platform, crate::backup::manifest::Manifest)> = Vec::new();
+        let mut never: Vec<String> = Vec::new();
+        for p in platforms {
             let schema = p.require_schema()?;
-            let report = match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
-                Ok(m) => restorer.verify(p, &m).await?,
+            match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
+                Ok(m) => picked.push((p, m)),
                 Err(Error::Hinted { source, .. }) if matches!(*source, Error::NotFound(_)) => {
-                    VerifyReport {
-                        platform_id: p.id,
-                        platform_name: p.name.clone(),
-                        schema: schema.to_string(),
-                        backup_id: "-".into(),
-                        taken_at: Utc::now(),
-                        ok: false,
-                        tables: 0,
-                        rows: 0,
-                        problems: vec!["no backups".into()],
-                        duration_ms: 0,
-                    }
+                    never.push(p.name.clone())
                 }
                 Err(e) => return Err(e),
-            };
-            reports.push(report);
+            }
+        }
+        if !never.is_empty() {
+            ctx.out.note(&format!(
+                "{} platform(s) never backed up (not verified): {} (`tenantctl status` tracks them)",
+                never.len(),
+                never.join(", ")
+            ));
+        }
+        if let Some(n) = self.sample {
+            use rand::seq::SliceRandom;
+            picked.shuffle(&mut rand::rng());
+            picked.truncate(n);
+            picked.sort_by_key(|(p, _)| p.id);
+        }
+        let pb = ctx.out.progress(picked.len() as u64, "verifying");
+        let mut reports = Vec::new();
+        for (p, m) in &picked {
+            pb.set_message(p.name.clone());
+            reports.push(restorer.verify(p, m).await?);
             pb.inc(1);
         }
         pb.finish_and_clear();

@@ -408,7 +408,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "doctor",
         &[
             ("after install and before an upgrade", "tenantctl doctor"),
-            ("revoke PUBLIC's CREATE on `public`", "tenantctl doctor --fix --yes"),
+            (
+                "revoke PUBLIC's CREATE on `public`",
+                "tenantctl doctor --fix --yes",
+            ),
             ("for a pipeline", "tenantctl doctor --output json"),
         ],
     ),

@@ -93,6 +93,14 @@ impl PlatformView {
     }
 }
 
+/// `maintenance 2h 5m` (how long, when known).
+fn maintenance_age(p: &Platform) -> String {
+    match p.maintenance_since {
+        Some(t) => format!("maintenance {}", human_age(Utc::now() - t)),
+        None => "maintenance".into(),
+    }
+}
+
 fn status_color(s: ProvisionStatus) -> Color {
     match s {
         ProvisionStatus::Pending => Color::Yellow,
@@ -150,6 +158,12 @@ impl Tabular for PlatformView {
                     term,
                     format!("! {} (stuck)", p.provision_status),
                     Color::Red,
+                )
+            } else if p.maintenance {
+                colored(
+                    term,
+                    format!("! {} ({})", p.provision_status, maintenance_age(p)),
+                    Color::Yellow,
                 )
             } else {
                 colored(term, p.provision_status, status_color(p.provision_status))
@@ -378,6 +392,28 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
                     p.provision_status,
                     status_color(p.provision_status),
                 )
+            },
+        ),
+        (
+            "maintenance",
+            if p.maintenance {
+                colored(
+                    &out.term,
+                    format!(
+                        "yes{}: {}",
+                        p.maintenance_since
+                            .map(|t| format!(
+                                ", for {} (since {})",
+                                human_age(Utc::now() - t),
+                                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                            ))
+                            .unwrap_or_default(),
+                        p.maintenance_reason.as_deref().unwrap_or("no reason given")
+                    ),
+                    Color::Yellow,
+                )
+            } else {
+                Cell::new("no")
             },
         ),
         ("provision error", Cell::new(opt(&p.provision_error))),

@@ -45,6 +45,19 @@ impl Restore {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
         let m = manifest::pick(storage.as_ref(), schema.as_str(), self.backup.as_deref()).await?;
+        let restorer = Restorer {
+            pool: pool.clone(),
+            storage: storage.clone(),
+            tools: PgTools::new(ctx.settings())?,
+            lock_timeout: *ctx.settings().lock_timeout,
+            migrations: Some(
+                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
+                    .await?,
+            ),
+        };
+        // A backup newer than what reads it is refused before the question (and again by
+        // `Restorer::restore`, for library callers).
+        restorer.check_versions(&m).await?;
 
         // What will be lost, before asking.
         let name = schema.as_str().to_string();
@@ -91,16 +104,6 @@ impl Restore {
         ctx.confirm(&format!("restore `{}` from backup {}?", p.name, m.id))
             .await?;
 
-        let restorer = Restorer {
-            pool: pool.clone(),
-            storage: storage.clone(),
-            tools: PgTools::new(ctx.settings())?,
-            lock_timeout: *ctx.settings().lock_timeout,
-            migrations: Some(
-                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
-                    .await?,
-            ),
-        };
         let spinner = ctx
             .out
             .spinner(&format!("restoring {} from {}", p.name, m.id));

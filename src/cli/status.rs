@@ -241,6 +241,52 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         ));
     }
 
+    if s.maintenance.is_empty() {
+        text.push_str("maintenance: none\n");
+    } else {
+        let warn = std::time::Duration::from_secs_f64(s.maintenance_warn_seconds);
+        let mut t = out.table(&["platform", "in maintenance for", "reason"]);
+        for m in s.maintenance.iter().take(SHOWN) {
+            let long = m.age_seconds.is_none_or(|a| a as f64 > warn.as_secs_f64());
+            t.add_row(vec![
+                out.cell(&m.platform, None),
+                out.cell(
+                    m.age_seconds
+                        .map(|a| human_age(chrono::Duration::seconds(a)))
+                        .unwrap_or_else(|| "unknown".into()),
+                    long.then_some(Color::Yellow),
+                ),
+                out.cell(m.reason.as_deref().unwrap_or("-"), None),
+            ]);
+        }
+        text.push_str(&format!(
+            "\nmaintenance: {} (serve answers 503; `tenantctl platform maintenance NAME off` ends it)\n{t}\n",
+            s.maintenance.len()
+        ));
+    }
+    if s.old_schemas.is_empty() {
+        text.push_str("schemas kept by restore --keep-old: none\n");
+    } else {
+        let mut t = out.table(&["schema", "platform", "kept", "size"]);
+        for o in s.old_schemas.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&o.schema, None),
+                out.cell(o.platform.as_deref().unwrap_or("-"), None),
+                out.cell(
+                    o.kept_at
+                        .map(|k| format!("{} ago", human_age(now - k)))
+                        .unwrap_or_else(|| "-".into()),
+                    None,
+                ),
+                out.cell(human_bytes(o.size_bytes), None),
+            ]);
+        }
+        text.push_str(&format!(
+            "\nschemas kept by restore --keep-old: {} (`tenantctl cleanup --old-schemas` drops them)\n{t}\n",
+            s.old_schemas.len()
+        ));
+    }
+
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();
     let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));
@@ -250,6 +296,20 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         age(s.backup_crit_seconds),
         s.backups.len()
     ));
+    let future: Vec<_> = s.backups.iter().filter(|b| b.future_backups > 0).collect();
+    if !future.is_empty() {
+        let mut t = out.table(&["platform", "backups dated in the future"]);
+        for b in future.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(b.future_backups, Some(Color::Yellow)),
+            ]);
+        }
+        text.push_str(&format!(
+            "backups dated in the future (clock skew? never counted as the last backup): {} platform(s)\n{t}\n",
+            future.len()
+        ));
+    }
     let bad: Vec<_> = s
         .backups
         .iter()

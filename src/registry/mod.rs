@@ -81,6 +81,10 @@ pub struct Platform {
     /// In maintenance, `serve` answers 503 and no request touches the schema.
     pub maintenance: bool,
     pub maintenance_reason: Option<String>,
+    /// Since when it is in maintenance (kept by a trigger; null when not in maintenance).
+    #[sqlx(default)]
+    #[serde(default)]
+    pub maintenance_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -88,7 +92,7 @@ pub struct Platform {
 /// The columns of `Platform`, for `SELECT {PLATFORM_COLUMNS} FROM public.platforms`.
 pub const PLATFORM_COLUMNS: &str = "id, name, host, external, url, domain, subdomain, schema_name, \
      provision_status, provision_error, provisioned_at, last_backup_at, schema_size_bytes, \
-     contact_email, maintenance, maintenance_reason, created_at, updated_at";
+     contact_email, maintenance, maintenance_reason, maintenance_since, created_at, updated_at";
 
 impl Platform {
     /// The host name the platform is served at: `sub.domain`, `domain`, or `sub.<base>` for a

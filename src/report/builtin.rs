@@ -502,6 +502,9 @@ pub struct BackupRow {
     pub state: BackupState,
     pub last_size_bytes: Option<i64>,
     pub backups: i64,
+    /// Backups dated after now (a clock that ran ahead, a copied record): counted here,
+    /// never as the last backup.
+    pub future_backups: i64,
     pub stored_bytes: i64,
     pub schema_size_bytes: Option<i64>,
 }
@@ -515,6 +518,7 @@ struct BackupFacts {
     reference: DateTime<Utc>,
     last_size_bytes: Option<i64>,
     backups: i64,
+    future_backups: i64,
     stored_bytes: i64,
     schema_size_bytes: Option<i64>,
 }
@@ -524,17 +528,22 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
     // language=PostgreSQL
     let facts = sqlx::query_as::<_, BackupFacts>(
         "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
-                greatest(p.last_backup_at, b.last_taken) AS last_backup_at,
+                greatest(CASE WHEN p.last_backup_at <= now() THEN p.last_backup_at END, b.last_taken)
+                    AS last_backup_at,
                 coalesce(p.provisioned_at, p.created_at) AS reference,
                 b.last_size AS last_size_bytes,
                 coalesce(b.n, 0) AS backups,
+                coalesce(b.future, 0) AS future_backups,
                 coalesce(b.total, 0)::int8 AS stored_bytes,
                 p.schema_size_bytes
          FROM public.platforms p
          LEFT JOIN LATERAL (
-             SELECT max(taken_at) AS last_taken, count(*) AS n, sum(size_bytes) AS total,
+             -- A backup dated after now is never the last one (issue 15.8).
+             SELECT max(taken_at) FILTER (WHERE taken_at <= now()) AS last_taken, count(*) AS n,
+                    count(*) FILTER (WHERE taken_at > now()) AS future,
+                    sum(size_bytes) AS total,
                     (SELECT x.size_bytes FROM tenantctl.backups x WHERE x.platform_id = p.id
-                     ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS last_size
+                     AND x.taken_at <= now() ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS last_size
              FROM tenantctl.backups b WHERE b.platform_id = p.id
          ) b ON true
          WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
@@ -557,6 +566,7 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
                 state: backup_state(age, warn, crit),
                 last_size_bytes: f.last_size_bytes,
                 backups: f.backups,
+                future_backups: f.future_backups,
                 stored_bytes: f.stored_bytes,
                 schema_size_bytes: f.schema_size_bytes,
             }

@@ -114,6 +114,84 @@ pub struct MissingSchema {
     pub schema: String,
 }
 
+/// A platform in maintenance (`serve` answers 503): by hand, or left by a killed restore.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct InMaintenance {
+    pub platform_id: i64,
+    pub platform: String,
+    pub schema: Option<String>,
+    pub reason: Option<String>,
+    /// When it went into maintenance (unknown for rows older than the column).
+    pub since: Option<DateTime<Utc>>,
+    pub age_seconds: Option<i64>,
+}
+
+/// A schema `restore --keep-old` left behind (`tctl_old_<platform id>_<UTC time>`);
+/// `cleanup --old-schemas` drops them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OldSchema {
+    pub schema: String,
+    pub platform_id: Option<i64>,
+    /// The platform it was replaced in, if it still exists.
+    pub platform: Option<String>,
+    /// When the restore replaced it (from the name).
+    pub kept_at: Option<DateTime<Utc>>,
+    pub size_bytes: i64,
+}
+
+/// The prefix of the schemas `restore --keep-old` keeps.
+pub const OLD_SCHEMA_PREFIX: &str = "tctl_old_";
+
+/// The restore time in an old schema's name (`tctl_old_7_20261202073000`). Pure.
+pub fn old_schema_time(name: &str) -> Option<DateTime<Utc>> {
+    let stamp = name.strip_prefix(OLD_SCHEMA_PREFIX)?.rsplit('_').next()?;
+    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d%H%M%S")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Every platform in maintenance, the longest first.
+pub async fn in_maintenance(pool: &PgPool) -> Result<Vec<InMaintenance>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as::<_, InMaintenance>(
+        "SELECT id AS platform_id, name AS platform, schema_name AS schema,
+                maintenance_reason AS reason, maintenance_since AS since,
+                extract(epoch FROM now() - maintenance_since)::int8 AS age_seconds
+         FROM public.platforms WHERE maintenance
+         ORDER BY maintenance_since NULLS FIRST, id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The schemas `restore --keep-old` left, with their platform and size.
+pub async fn old_schemas(pool: &PgPool) -> Result<Vec<OldSchema>> {
+    // language=PostgreSQL
+    let rows: Vec<(String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
+        "SELECT n.nspname::text, p.id, p.name,
+                (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::int8 FROM pg_class c
+                 WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'm'))
+         FROM pg_namespace n
+         LEFT JOIN public.platforms p
+           ON p.id::text = substring(n.nspname FROM '^tctl_old_([0-9]+)_[0-9]+$')
+         WHERE starts_with(n.nspname, $1)
+         ORDER BY 1",
+    )
+    .bind(OLD_SCHEMA_PREFIX)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(schema, platform_id, platform, size_bytes)| OldSchema {
+            kept_at: old_schema_time(&schema),
+            schema,
+            platform_id,
+            platform,
+            size_bytes,
+        })
+        .collect())
+}
+
 /// Everything `status` knows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FleetStatus {
@@ -123,6 +201,9 @@ pub struct FleetStatus {
     pub stuck: Vec<StuckPlatform>,
     pub failed: Vec<FailedPlatform>,
     pub missing_schemas: Vec<MissingSchema>,
+    pub maintenance_warn_seconds: f64,
+    pub maintenance: Vec<InMaintenance>,
+    pub old_schemas: Vec<OldSchema>,
     pub backup_warn_seconds: f64,
     pub backup_crit_seconds: f64,
     pub backups: Vec<BackupRow>,
@@ -361,6 +442,9 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
         stuck: builtin::stuck(pool, stuck_after).await?,
         failed: builtin::failed_platforms(pool).await?,
         missing_schemas: missing_schemas(pool).await?,
+        maintenance_warn_seconds: settings.status.maintenance_warn.as_secs_f64(),
+        maintenance: in_maintenance(pool).await?,
+        old_schemas: old_schemas(pool).await?,
         backup_warn_seconds: warn.as_secs_f64(),
         backup_crit_seconds: crit.as_secs_f64(),
         backups: builtin::backups(pool, warn, crit).await?,
@@ -548,6 +632,42 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             ),
         ));
     }
+    let future: Vec<&str> = s
+        .backups
+        .iter()
+        .filter(|b| b.future_backups > 0)
+        .map(|b| b.platform.as_str())
+        .collect();
+    if !future.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} platform(s) with backups dated in the future ({})",
+                future.len(),
+                names(future.clone())
+            ),
+        ));
+    }
+    let long: Vec<&str> = s
+        .maintenance
+        .iter()
+        .filter(|m| {
+            m.age_seconds
+                .is_none_or(|a| a as f64 > s.maintenance_warn_seconds)
+        })
+        .map(|m| m.platform.as_str())
+        .collect();
+    if !long.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} platform(s) in maintenance for more than {} ({})",
+                long.len(),
+                age(s.maintenance_warn_seconds),
+                names(long.clone())
+            ),
+        ));
+    }
     let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
     if l > Level::Ok {
@@ -587,6 +707,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         format!("schemas_missing={};;;0", s.missing_schemas.len()),
         perf("behind", behind.len() as i64, t.behind_warn, t.behind_crit),
         perf("queue", s.queue.ready, t.queue_warn, t.queue_crit),
+        format!("maintenance={};;;0", s.maintenance.len()),
     ]
     .join(" ");
     Check {
@@ -612,6 +733,9 @@ mod tests {
             stuck: vec![],
             failed: vec![],
             missing_schemas: vec![],
+            maintenance_warn_seconds: 3600.0,
+            maintenance: vec![],
+            old_schemas: vec![],
             backup_warn_seconds: 86400.0,
             backup_crit_seconds: 7.0 * 86400.0,
             backups: vec![],
@@ -699,6 +823,48 @@ mod tests {
         let c = check(&s, &thresholds());
         assert_eq!(c.level, Level::Critical);
         assert!(c.problems[0].1.contains("600 job(s)"));
+    }
+
+    #[test]
+    fn maintenance_warns_only_past_its_age() {
+        let mut s = empty();
+        let m = |age: Option<i64>| InMaintenance {
+            platform_id: 1,
+            platform: "acme".into(),
+            schema: None,
+            reason: Some("tenantctl restore: ...".into()),
+            since: None,
+            age_seconds: age,
+        };
+        s.maintenance = vec![m(Some(60))];
+        assert_eq!(check(&s, &thresholds()).level, Level::Ok);
+        assert!(
+            check(&s, &thresholds())
+                .perfdata
+                .ends_with("maintenance=1;;;0")
+        );
+        s.maintenance = vec![m(Some(3601))];
+        let c = check(&s, &thresholds());
+        assert_eq!(c.level, Level::Warning);
+        assert!(
+            c.line(&s)
+                .contains("1 platform(s) in maintenance for more than 1h (acme)"),
+            "{}",
+            c.line(&s)
+        );
+        // Since unknown (set before the column existed): warned, to be looked at.
+        s.maintenance = vec![m(None)];
+        assert_eq!(check(&s, &thresholds()).level, Level::Warning);
+    }
+
+    #[test]
+    fn old_schema_names_carry_their_time() {
+        assert_eq!(
+            old_schema_time("tctl_old_7_20261202073000"),
+            Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 7, 30, 0).unwrap())
+        );
+        assert_eq!(old_schema_time("tctl_old_7_x"), None);
+        assert_eq!(old_schema_time("tenant_acme"), None);
     }
 
     #[test]

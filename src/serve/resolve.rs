@@ -447,6 +447,7 @@ mod tests {
             contact_email: None,
             maintenance: false,
             maintenance_reason: None,
+            maintenance_since: None,
             created_at: Utc::now(),
             updated_at: Utc::now(),
         }

@@ -493,13 +493,26 @@ async fn cleanup_keeps_what_the_policy_says_and_never_the_newest(pool: PgPool) {
     assert_eq!(ids, [newest.clone(), d3.clone(), d40.clone(), d400.clone()]);
     assert!(!stale_tmp.exists(), "the leftover of a killed run is gone");
 
-    // Nothing at all to keep: still the newest stays.
+    // A policy that keeps nothing is refused; one day keeps only the newest.
     env.run(&[
         "cleanup",
         "A",
         "--yes",
         "--keep-daily",
         "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .code(2);
+    env.run(&[
+        "cleanup",
+        "A",
+        "--yes",
+        "--keep-daily",
+        "1",
         "--keep-weekly",
         "0",
         "--keep-monthly",
@@ -863,4 +876,420 @@ async fn passwords_never_reach_pg_dump_argv(pool: PgPool) {
         assert!(!r.stderr.contains(password) && !r.stdout.contains(password));
     }
     env.sql(&format!("DROP ROLE IF EXISTS \"{role}\"")).await;
+}
+
+/// Issue 15.8: a backup dated in the future (clock skew, a copied manifest) never counts as the
+/// newest: retention keeps today's real backup, and the future one is flagged.
+#[sqlx::test(migrations = false)]
+async fn a_future_dated_backup_never_counts_as_the_newest(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let real = id_of(&r.json(), "tenant_a");
+    let now = chrono::Utc::now();
+    let earlier = backdate(&env, "tenant_a", &real, now - chrono::Duration::days(2));
+    let future = backdate(&env, "tenant_a", &real, now + chrono::Duration::days(3));
+    let policy = [
+        "--keep-daily",
+        "1",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ];
+    let mut args = vec!["cleanup", "A", "--dry-run", "-o", "json"];
+    args.extend(policy);
+    let r = env.run(&args).await;
+    r.ok();
+    let plan = r.json();
+    let row = |id: &str| {
+        plan.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["backup_id"] == id)
+            .unwrap_or_else(|| panic!("{id} not in {plan}"))
+            .clone()
+    };
+    assert_eq!(row(&real)["action"], "keep", "{plan}");
+    assert_eq!(row(&real)["reason"], "newest, daily", "{plan}");
+    assert_eq!(row(&earlier)["action"], "delete", "{plan}");
+    assert_eq!(row(&future)["action"], "keep", "{plan}");
+    assert_eq!(row(&future)["reason"], "future-dated", "{plan}");
+
+    let mut args = vec!["cleanup", "A", "--yes"];
+    args.extend(policy);
+    env.run(&args).await.ok();
+    let l = env.run(&["backup", "list", "A", "-o", "json"]).await;
+    l.ok();
+    let listed = l.json();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["backup_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [future.as_str(), real.as_str()]);
+    assert_eq!(listed[0]["future"], true);
+    assert_eq!(listed[1]["future"], false);
+    let l = env.run(&["backup", "list", "A"]).await;
+    l.ok().stdout_has("in the future");
+
+    // `restore`/`verify` "latest" is the newest backup that is not in the future.
+    let r = env.run(&["backup", "verify", "A", "-o", "json"]).await;
+    r.ok();
+    assert_eq!(r.json()[0]["backup_id"], real.as_str());
+
+    // `status` flags it, and its date never makes the platform look freshly backed up.
+    sqlx::query(
+        "INSERT INTO tenantctl.backups (platform_id, platform_name, schema_name, backup_id, storage, \
+         location, taken_at, size_bytes, sha256) SELECT id, name, schema_name, $1, 'local', 'x', \
+         now() + interval '3 days', 1, 'x' FROM public.platforms WHERE name = 'A'",
+    )
+    .bind(&future)
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    env.sql(
+        "UPDATE tenantctl.backups SET taken_at = now() - interval '3 days' WHERE backup_id <> (SELECT max(backup_id) FROM tenantctl.backups); \
+         UPDATE public.platforms SET last_backup_at = now() + interval '3 days' WHERE name = 'A'",
+    )
+    .await;
+    let s = env.run(&["status", "-o", "json"]).await;
+    s.ok();
+    let b = s.json()["backups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["platform"] == "A")
+        .cloned()
+        .unwrap();
+    assert_eq!(b["future_backups"], 1, "{b}");
+    assert_eq!(b["state"], "stale", "{b}");
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("dated in the future");
+
+    // A policy that keeps nothing is refused, as restic refuses it.
+    env.run(&[
+        "cleanup",
+        "A",
+        "--yes",
+        "--keep-daily",
+        "0",
+        "--keep-weekly",
+        "0",
+        "--keep-monthly",
+        "0",
+    ])
+    .await
+    .code(2)
+    .stderr_has("keeps nothing");
+}
+
+/// Issue 16.11: restic's `--keep-last`, `--keep-yearly` and `--keep-within` (counted back from
+/// the newest backup), also from the configuration; `backup list` without a name lists every
+/// platform's backups.
+#[sqlx::test(migrations = false)]
+async fn cleanup_knows_keep_last_yearly_and_within_and_list_shows_the_fleet(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let newest = id_of(&r.json(), "tenant_a");
+    let taken: chrono::DateTime<chrono::Utc> = read_manifest(&env, "tenant_a", &newest)["taken_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let h = |n: i64| taken - chrono::Duration::hours(n);
+    let h30 = backdate(&env, "tenant_a", &newest, h(30));
+    let h50 = backdate(&env, "tenant_a", &newest, h(50));
+    let y1 = backdate(
+        &env,
+        "tenant_a",
+        &newest,
+        taken - chrono::Duration::days(400),
+    );
+    let y1b = backdate(
+        &env,
+        "tenant_a",
+        &newest,
+        taken - chrono::Duration::days(410),
+    );
+    env.run(&["backup", "B"]).await.ok();
+
+    let plan = |extra: &'static [&'static str]| {
+        let env = &env;
+        async move {
+            let mut args = vec![
+                "cleanup",
+                "A",
+                "--dry-run",
+                "-o",
+                "json",
+                "--keep-daily",
+                "0",
+                "--keep-weekly",
+                "0",
+                "--keep-monthly",
+                "0",
+            ];
+            args.extend(extra);
+            let r = env.run(&args).await;
+            r.ok();
+            let mut kept: Vec<(String, String)> = r
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["action"] == "keep")
+                .map(|r| {
+                    (
+                        r["backup_id"].as_str().unwrap().to_string(),
+                        r["reason"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            kept.sort();
+            kept
+        }
+    };
+    let pair = |id: &str, why: &str| (id.to_string(), why.to_string());
+    assert_eq!(
+        plan(&["--keep-last", "2"]).await,
+        [pair(&h30, "last"), pair(&newest, "newest, last")]
+    );
+    // Within 2 days of the newest backup (not of now): 30 h back is in, 50 h back is out.
+    assert_eq!(
+        plan(&["--keep-within", "2d"]).await,
+        [pair(&h30, "within"), pair(&newest, "newest, within")]
+    );
+    // Yearly: the newest of this year and of the year before that have backups.
+    let yearly = plan(&["--keep-yearly", "2"]).await;
+    use chrono::Datelike;
+    if h(50).year() == taken.year() {
+        // (Not in the first days of January, when 50 hours back is last year.)
+        assert!(yearly.contains(&pair(&y1, "yearly")), "{yearly:?}");
+        assert!(!yearly.iter().any(|(id, _)| id == &y1b || id == &h50));
+    }
+    // The same from the configuration file; a bad duration there or on the command line is a
+    // usage error naming the format.
+    env.write(
+        "tenantctl.toml",
+        "[backup]\nkeep_within = \"1d7h\"\nkeep_last = 0\n",
+    );
+    assert_eq!(
+        plan(&[]).await,
+        [pair(&h30, "within"), pair(&newest, "newest, within")]
+    );
+    env.run(&["cleanup", "A", "--dry-run", "--keep-within", "2w"])
+        .await
+        .code(2)
+        .stderr_has("1y5m7d2h");
+    env.write("tenantctl.toml", "[backup]\nkeep_within = \"soon\"\n");
+    env.run(&["cleanup", "A", "--dry-run"])
+        .await
+        .code(2)
+        .stderr_has("backup.keep_within");
+    std::fs::remove_file(env.path().join("tenantctl.toml")).unwrap();
+
+    // `backup list` without a name: every platform's backups, each row naming its platform.
+    let r = env.run(&["backup", "list", "-o", "json"]).await;
+    r.ok();
+    let rows = r.json();
+    let of = |p: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["platform"] == p)
+            .count()
+    };
+    assert_eq!(
+        (of("A"), of("B"), rows.as_array().unwrap().len()),
+        (5, 1, 6)
+    );
+    assert_eq!(rows[0]["schema"], "tenant_a");
+    let r = env.run(&["backup", "list"]).await;
+    r.ok()
+        .stdout_has("platform")
+        .stderr_has("6 backups of 2 platforms");
+}
+
+/// Issue 16.12: the monthly `verify --all --sample N` samples among platforms that have
+/// backups; a platform never backed up is reported apart, not as a failure.
+#[sqlx::test(migrations = false)]
+async fn verify_samples_only_backed_up_platforms(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(
+        &env,
+        &[("A", "tenant_a"), ("B", "tenant_b"), ("New", "tenant_new")],
+    )
+    .await;
+    env.run(&["backup", "A"]).await.ok();
+    env.run(&["backup", "B"]).await.ok();
+    let r = env
+        .run(&["backup", "verify", "--all", "--sample", "5", "-o", "json"])
+        .await;
+    r.ok()
+        .stderr_has("never backed up (not verified): Host, New");
+    let names = |r: &crate::common::Run| -> Vec<String> {
+        r.json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["platform"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&r), ["A", "B"]);
+    for _ in 0..3 {
+        let r = env
+            .run(&["backup", "verify", "--all", "--sample", "1", "-o", "json"])
+            .await;
+        r.ok();
+        let got = names(&r);
+        assert!(got == ["A"] || got == ["B"], "{got:?}");
+    }
+    // Without --sample too; a backup that does not verify still fails the run.
+    env.run(&["backup", "verify", "--all"]).await.ok();
+    let dump = std::fs::read_dir(env.backups().join("tenant_b"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "dump"))
+        .unwrap();
+    let mut bytes = std::fs::read(&dump).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0xff;
+    std::fs::write(&dump, bytes).unwrap();
+    env.run(&["backup", "verify", "--all"]).await.code(3);
+}
+
+/// Issue 15.9: an archive newer than the local pg_restore or the target server can read is
+/// refused (exit 4) before anything changes, naming both versions; a newer archive format is
+/// "written by a newer pg_dump", not "damaged".
+#[sqlx::test(migrations = false)]
+async fn restore_refuses_an_archive_newer_than_what_reads_it(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    let r = env.run(&["backup", "A", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "tenant_a");
+    env.fill("tenant_a", 3, 10).await;
+    let before = env.count("tenant_a", "people").await;
+    let snapshot = env.registry_snapshot().await;
+    let local = env.run_program("pg_restore", &["--version"]).await;
+    let local_major = local
+        .stdout
+        .split_whitespace()
+        .find(|w| w.starts_with(|c: char| c.is_ascii_digit()))
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    let path = manifest_path(&env, "tenant_a", &id);
+    let original = std::fs::read(&path).unwrap();
+    let forge = |field: &str, value: &str| {
+        let mut m: Value = serde_json::from_slice(&original).unwrap();
+        m[field] = Value::from(value);
+        std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    };
+    let unchanged = |r: &crate::common::Run| {
+        assert!(!r.stderr.contains("damaged"), "{}", r.stderr);
+        assert!(!r.stderr.contains("maintenance"), "{}", r.stderr);
+    };
+
+    // A dump by pg_dump 99 cannot be read by this pg_restore.
+    forge("pg_dump_version", "99.1");
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("written by pg_dump 99.1")
+        .stderr_has(&format!("pg_restore {local_major}."))
+        .stderr_has("nothing was changed");
+    unchanged(&r);
+    assert_eq!(env.count("tenant_a", "people").await, before);
+    assert_eq!(env.registry_snapshot().await, snapshot);
+    // verify says so too, as a failed verification.
+    env.run(&["backup", "verify", "A"])
+        .await
+        .code(1)
+        .stdout_has("written by pg_dump 99.1");
+
+    // A dump of a PostgreSQL 99 server does not go into this older server.
+    forge("server_version", "99.0 (Debian 99.0-1)");
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("dumped from PostgreSQL 99.0")
+        .stderr_has(&format!("PostgreSQL {local_major}."));
+    unchanged(&r);
+
+    // The archive header itself says a newer format: refused as newer, not as damaged.
+    std::fs::write(&path, &original).unwrap();
+    let dump = dump_path(&env, "tenant_a", &id);
+    let mut bytes = std::fs::read(&dump).unwrap();
+    assert_eq!(&bytes[..5], b"PGDMP");
+    bytes[6] = 99;
+    std::fs::write(&dump, &bytes).unwrap();
+    use sha2::Digest;
+    let mut m: Value = serde_json::from_slice(&original).unwrap();
+    m["sha256"] = Value::from(hex::encode(sha2::Sha256::digest(&bytes)));
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    let r = env.run(&["restore", "A", "--yes"]).await;
+    r.code(4)
+        .stderr_has("written by a newer pg_dump")
+        .stderr_has("archive version 1.99");
+    unchanged(&r);
+    assert_eq!(env.count("tenant_a", "people").await, before);
+    assert_eq!(env.registry_snapshot().await, snapshot);
+}
+
+/// Issue 15.11: a tenant whose tables use a type or a function of another schema backs up with
+/// a warning, and its manifest records the schemas it needs.
+#[sqlx::test(migrations = false)]
+async fn a_tenant_using_another_schemas_objects_is_warned_about(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    env.sql(
+        "CREATE SCHEMA shared_types; CREATE TYPE shared_types.mood AS ENUM ('ok', 'meh');
+         CREATE SCHEMA shared_fns;
+         CREATE FUNCTION shared_fns.default_mood() RETURNS text LANGUAGE sql AS $$ SELECT 'ok' $$;
+         ALTER TABLE tenant_a.people ADD COLUMN mood shared_types.mood;
+         ALTER TABLE tenant_a.people ADD COLUMN mood_text text DEFAULT shared_fns.default_mood();",
+    )
+    .await;
+    let r = env.run(&["backup", "--all", "-o", "json"]).await;
+    r.ok().stderr_has("shared_fns, shared_types");
+    let out = r.json();
+    let of = |schema: &str| {
+        out.as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["schema"] == schema)
+            .unwrap()
+            .clone()
+    };
+    let w = of("tenant_a")["warning"].as_str().unwrap().to_string();
+    assert!(
+        w.contains("uses objects of schema(s) shared_fns, shared_types"),
+        "{w}"
+    );
+    assert!(of("tenant_b")["warning"].is_null(), "{out}");
+    let m = read_manifest(&env, "tenant_a", &id_of(&out, "tenant_a"));
+    assert_eq!(
+        m["depends_on_schemas"],
+        serde_json::json!(["shared_fns", "shared_types"])
+    );
+    let m = read_manifest(&env, "tenant_b", &id_of(&out, "tenant_b"));
+    assert_eq!(m["depends_on_schemas"], serde_json::json!([]));
+    // Where a needed schema is missing, restore refuses before anything changes.
+    env.sql("ALTER SCHEMA shared_fns RENAME TO shared_fns_elsewhere")
+        .await;
+    let snapshot = env.registry_snapshot().await;
+    env.run(&["restore", "A", "--yes"])
+        .await
+        .code(4)
+        .stderr_has("uses objects of schema(s) shared_fns that this database lacks");
+    assert_eq!(env.registry_snapshot().await, snapshot);
+    env.run(&["restore", "B", "--yes"]).await.ok();
 }

@@ -302,7 +302,7 @@ async fn sigkill_during_restore_keeps_the_old_data_and_a_rerun_works(pool: PgPoo
     loop {
         // The restore is copying rows inside its transaction.
         let copying: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tenantctl-restore' \
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenantctl-restore' \
              AND query LIKE 'COPY %' AND state = 'active'",
         )
         .fetch_one(&env.pool)
@@ -327,7 +327,7 @@ async fn sigkill_during_restore_keeps_the_old_data_and_a_rerun_works(pool: PgPoo
     let started = std::time::Instant::now();
     loop {
         let left: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'tenantctl-restore'",
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'tenantctl-restore'",
         )
         .fetch_one(&env.pool)
         .await

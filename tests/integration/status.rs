@@ -379,3 +379,121 @@ async fn check_that_cannot_start_is_unknown_with_a_reason(pool: PgPool) {
     let r = env.run(&["status", "--check", "--help"]).await;
     assert_eq!(r.code, 0, "{r:?}");
 }
+
+/// Issue 15.10: a platform left in maintenance (a killed restore) shows everywhere with its
+/// reason and age, and `status --check` warns after `status.maintenance_warn`; schemas kept by
+/// `restore --keep-old` are listed by `status` and removed by `cleanup --old-schemas`.
+#[sqlx::test(migrations = false)]
+async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    env.tenant("Acme", "acme").await;
+    env.tenant("Beta", "beta").await;
+    env.run(&["backup", "--all"]).await.ok();
+    env.sql("DELETE FROM tenantctl.jobs; DELETE FROM tenantctl.tenant_migrations")
+        .await;
+    // What a restore killed with SIGKILL leaves behind.
+    env.sql(
+        "UPDATE public.platforms SET maintenance = true, maintenance_reason = \
+         'tenantctl restore: restoring backup 20261202T000000.000Z (pid 1, started 2026-12-02T00:00:00Z)' \
+         WHERE name = 'Acme'",
+    )
+    .await;
+    let r = env.run(&["status"]).await;
+    r.ok()
+        .stdout_has("maintenance: 1")
+        .stdout_has("tenantctl restore: restoring backup 20261202T000000.000Z");
+    let (code, line) = check(&env, &[]).await;
+    assert_eq!(code, 0, "{line}");
+    // Two hours on, past the default hour: a warning naming it.
+    env.sql(
+        "UPDATE public.platforms SET maintenance_since = now() - interval '2 hours' WHERE name = 'Acme'",
+    )
+    .await;
+    let (code, line) = check(&env, &[]).await;
+    assert_eq!(code, 1, "{line}");
+    assert!(
+        line.contains("1 platform(s) in maintenance for more than 1h (Acme)"),
+        "{line}"
+    );
+    env.write("tenantctl.toml", "[status]\nmaintenance_warn = \"3h\"\n");
+    assert_eq!(check(&env, &[]).await.0, 0);
+    std::fs::remove_file(env.path().join("tenantctl.toml")).unwrap();
+    let j = env.run(&["status", "-o", "json"]).await;
+    j.ok();
+    let m = &j.json()["maintenance"];
+    assert_eq!(m.as_array().unwrap().len(), 1, "{m}");
+    assert_eq!(m[0]["platform"], "Acme");
+    assert!(m[0]["age_seconds"].as_i64().unwrap() >= 7200, "{m}");
+
+    let l = env.run(&["platform", "list"]).await;
+    l.ok().stdout_has("maintenance 2h");
+    let l = env.run(&["platform", "list", "-o", "json"]).await;
+    l.ok();
+    let acme = l
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["platform"] == "Acme")
+        .cloned()
+        .unwrap();
+    assert_eq!(acme["maintenance"], true);
+    assert!(acme["maintenance_since"].is_string(), "{acme}");
+    env.run(&["platform", "show", "Acme"])
+        .await
+        .ok()
+        .stdout_has("tenantctl restore: restoring backup")
+        .stdout_has("for 2h");
+    // Taking it out clears the time too.
+    env.run(&["platform", "maintenance", "Acme", "off"])
+        .await
+        .ok();
+    let since: Option<chrono::DateTime<chrono::Utc>> =
+        sqlx::query_scalar("SELECT maintenance_since FROM public.platforms WHERE name = 'Acme'")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(since, None);
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("maintenance: none");
+
+    // `restore --keep-old` leaves the old schema: status lists it, cleanup removes it.
+    let r = env
+        .run(&["restore", "Beta", "--keep-old", "--yes", "-o", "json"])
+        .await;
+    r.ok();
+    let old = r.json()["kept_old_as"].as_str().unwrap().to_string();
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("schemas kept by restore --keep-old: 1")
+        .stdout_has(&old);
+    let j = env.run(&["status", "-o", "json"]).await;
+    assert_eq!(j.json()["old_schemas"][0]["schema"], old.as_str());
+    assert_eq!(j.json()["old_schemas"][0]["platform"], "Beta");
+    env.run(&["cleanup", "--old-schemas", "--dry-run"])
+        .await
+        .ok()
+        .stdout_has(&old);
+    env.run(&["cleanup", "--old-schemas"])
+        .await
+        .code(4)
+        .stderr_has("pass --yes or set CONFIRM=yes");
+    assert!(env.schemas().await.contains(&old));
+    let r = env
+        .run(&["cleanup", "--old-schemas", "--yes", "-o", "json"])
+        .await;
+    r.ok();
+    assert_eq!(r.json()[0]["action"], "dropped");
+    assert!(!env.schemas().await.contains(&old));
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("schemas kept by restore --keep-old: none");
+    env.run(&["cleanup", "--old-schemas", "--all"])
+        .await
+        .code(2);
+}
