@@ -211,6 +211,21 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         ));
     }
 
+    if !s.invalid.is_empty() {
+        let mut t = out.table(&["platform", "schema", "error"]);
+        for b in s.invalid.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(&b.schema, None),
+                out.cell(&b.error, Some(Color::Yellow)),
+            ]);
+        }
+        text.push_str(&format!(
+            "\nplatforms with an invalid schema name: {} (every fleet command reports them as failed; fix the row or `tenantctl platform delete` it)\n{t}\n",
+            s.invalid.len()
+        ));
+    }
+
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();
     let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));

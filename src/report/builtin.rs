@@ -107,6 +107,9 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
     )
     .fetch_all(pool)
     .await?;
+    // A row edited by hand to `public` (or any name that breaks the rules) is no tenant: its
+    // "size" would be the registry's schema. `status` lists it.
+    rows.retain(|r| crate::registry::tenant_schema(r.platform_id, &r.platform, &r.schema).is_ok());
     sort_sizes(&mut rows, sort);
     Ok(rows)
 }

@@ -26,7 +26,7 @@
 use super::value::{Column, Kind};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result, is_connection_error, sqlstate};
-use crate::registry::{Platform, ProvisionStatus, naming};
+use crate::registry::{InvalidPlatform, Platform, ProvisionStatus, naming};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -163,12 +163,13 @@ pub fn first_keyword(sql: &str) -> String {
 
 /// Choose the tenants: every completed platform with a schema, or those named with `tenant`,
 /// minus those named with `exclude`, ordered by name. A name (or id) that matches no platform,
-/// and a named platform that has no completed schema, are errors: nothing runs.
+/// and a named platform that has no completed schema, are errors: nothing runs. Chosen rows
+/// whose schema name breaks the rules come back apart, to be reported as failed tenants.
 pub fn select_targets(
     platforms: &[Platform],
     tenant: &[String],
     exclude: &[String],
-) -> Result<Vec<Target>> {
+) -> Result<(Vec<Target>, Vec<InvalidPlatform>)> {
     let lookup = |key: &str| -> Result<&Platform> {
         let found = if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
             let id: Option<i64> = key.parse().ok();
@@ -214,24 +215,26 @@ pub fn select_targets(
         }
         v
     };
-    let mut targets: Vec<Target> = chosen
-        .into_iter()
-        .filter(|p| !excluded.contains(&p.id))
-        .map(|p| {
-            Ok(Target {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut invalid: Vec<InvalidPlatform> = Vec::new();
+    for p in chosen.into_iter().filter(|p| !excluded.contains(&p.id)) {
+        match p.tenant_schema() {
+            Ok(Some(schema)) => targets.push(Target {
                 platform_id: p.id,
                 platform: p.name.clone(),
-                schema: p.require_schema()?,
-            })
-        })
-        .collect::<Result<_>>()?;
+                schema,
+            }),
+            Ok(None) => {}
+            Err(bad) => invalid.push(bad),
+        }
+    }
     targets.sort_by(|a, b| {
         a.platform
             .to_lowercase()
             .cmp(&b.platform.to_lowercase())
             .then(a.platform_id.cmp(&b.platform_id))
     });
-    Ok(targets)
+    Ok((targets, invalid))
 }
 
 fn tenant_error(e: &sqlx::Error, timeout: Duration) -> TenantError {
@@ -768,7 +771,10 @@ mod tests {
             platform(4, "Ext", Completed, true),
             platform(5, "Beta", Completed, false),
         ];
-        let names = |t: Vec<Target>| t.into_iter().map(|t| t.platform).collect::<Vec<_>>();
+        let names = |(t, bad): (Vec<Target>, Vec<InvalidPlatform>)| {
+            assert!(bad.is_empty());
+            t.into_iter().map(|t| t.platform).collect::<Vec<_>>()
+        };
         assert_eq!(
             names(select_targets(&ps, &[], &[]).unwrap()),
             ["alpha", "Beta", "Zeta"]
@@ -788,6 +794,15 @@ mod tests {
         assert!(e.to_string().contains("is pending, not provisioned"), "{e}");
         let e = select_targets(&ps, &["Ext".into()], &[]).unwrap_err();
         assert!(e.to_string().contains("is external"), "{e}");
+
+        // A row edited by hand to a bad schema name is set apart, not an error for the run.
+        let mut ps = ps;
+        ps[0].schema_name = Some("public".into());
+        let (t, bad) = select_targets(&ps, &[], &[]).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].platform, "Zeta");
+        assert_eq!(bad[0].error, "invalid schema name `public`: is reserved");
     }
 
     #[test]
