@@ -96,6 +96,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List platforms with their address, schema, status, last backup and size')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one platform in full, with its domain history')
             [CompletionResult]::new('set-domain', 'set-domain', [CompletionResultType]::ParameterValue, 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days')
+            [CompletionResult]::new('release-domain', 'release-domain', [CompletionResultType]::ParameterValue, 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue the provisioning of failed or stuck platforms again')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a platform: drop its schema and its registry row in one transaction')
             [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out')
@@ -183,6 +184,23 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'tenantctl;platform;release-domain' {
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]')
+            [CompletionResult]::new('--no-config', '--no-config', [CompletionResultType]::ParameterName, 'Read no configuration file')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log detail on stderr (-v info, -vv debug, -vvv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Less log detail on stderr (-q errors only, -qq nothing)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'tenantctl;platform;retry' {
             [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]')
@@ -242,6 +260,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List platforms with their address, schema, status, last backup and size')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one platform in full, with its domain history')
             [CompletionResult]::new('set-domain', 'set-domain', [CompletionResultType]::ParameterValue, 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days')
+            [CompletionResult]::new('release-domain', 'release-domain', [CompletionResultType]::ParameterValue, 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue the provisioning of failed or stuck platforms again')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a platform: drop its schema and its registry row in one transaction')
             [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out')
@@ -258,6 +277,9 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;platform;help;set-domain' {
+            break
+        }
+        'tenantctl;platform;help;release-domain' {
             break
         }
         'tenantctl;platform;help;retry' {
@@ -927,6 +949,7 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List platforms with their address, schema, status, last backup and size')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show one platform in full, with its domain history')
             [CompletionResult]::new('set-domain', 'set-domain', [CompletionResultType]::ParameterValue, 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days')
+            [CompletionResult]::new('release-domain', 'release-domain', [CompletionResultType]::ParameterValue, 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)')
             [CompletionResult]::new('retry', 'retry', [CompletionResultType]::ParameterValue, 'Queue the provisioning of failed or stuck platforms again')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a platform: drop its schema and its registry row in one transaction')
             [CompletionResult]::new('maintenance', 'maintenance', [CompletionResultType]::ParameterValue, 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out')
@@ -942,6 +965,9 @@ Register-ArgumentCompleter -Native -CommandName 'tenantctl' -ScriptBlock {
             break
         }
         'tenantctl;help;platform;set-domain' {
+            break
+        }
+        'tenantctl;help;platform;release-domain' {
             break
         }
         'tenantctl;help;platform;retry' {

@@ -181,6 +181,9 @@ _tenantctl() {
             tenantctl__subcmd__help__subcmd__platform,maintenance)
                 cmd="tenantctl__subcmd__help__subcmd__platform__subcmd__maintenance"
                 ;;
+            tenantctl__subcmd__help__subcmd__platform,release-domain)
+                cmd="tenantctl__subcmd__help__subcmd__platform__subcmd__release__subcmd__domain"
+                ;;
             tenantctl__subcmd__help__subcmd__platform,retry)
                 cmd="tenantctl__subcmd__help__subcmd__platform__subcmd__retry"
                 ;;
@@ -247,6 +250,9 @@ _tenantctl() {
             tenantctl__subcmd__platform,maintenance)
                 cmd="tenantctl__subcmd__platform__subcmd__maintenance"
                 ;;
+            tenantctl__subcmd__platform,release-domain)
+                cmd="tenantctl__subcmd__platform__subcmd__release__subcmd__domain"
+                ;;
             tenantctl__subcmd__platform,retry)
                 cmd="tenantctl__subcmd__platform__subcmd__retry"
                 ;;
@@ -270,6 +276,9 @@ _tenantctl() {
                 ;;
             tenantctl__subcmd__platform__subcmd__help,maintenance)
                 cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__maintenance"
+                ;;
+            tenantctl__subcmd__platform__subcmd__help,release-domain)
+                cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__release__subcmd__domain"
                 ;;
             tenantctl__subcmd__platform__subcmd__help,retry)
                 cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__retry"
@@ -1065,7 +1074,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__platform)
-            opts="create list show set-domain retry delete maintenance"
+            opts="create list show set-domain release-domain retry delete maintenance"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1121,6 +1130,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__platform__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__platform__subcmd__release__subcmd__domain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1735,7 +1758,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform)
-            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help create list show set-domain retry delete maintenance help"
+            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help create list show set-domain release-domain retry delete maintenance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1861,7 +1884,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform__subcmd__help)
-            opts="create list show set-domain retry delete maintenance help"
+            opts="create list show set-domain release-domain retry delete maintenance help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1931,6 +1954,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform__subcmd__help__subcmd__maintenance)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__platform__subcmd__help__subcmd__release__subcmd__domain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2039,6 +2076,40 @@ _tenantctl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__platform__subcmd__release__subcmd__domain)
+            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --database-url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -91,6 +91,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand list 'List platforms with their address, schema, status, last backup and size'
             cand show 'Show one platform in full, with its domain history'
             cand set-domain 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days'
+            cand release-domain 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)'
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
@@ -173,6 +174,22 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tenantctl;platform;release-domain'= {
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tenantctl;platform;retry'= {
             cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
             cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
@@ -229,6 +246,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand list 'List platforms with their address, schema, status, last backup and size'
             cand show 'Show one platform in full, with its domain history'
             cand set-domain 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days'
+            cand release-domain 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)'
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
@@ -241,6 +259,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;platform;help;show'= {
         }
         &'tenantctl;platform;help;set-domain'= {
+        }
+        &'tenantctl;platform;help;release-domain'= {
         }
         &'tenantctl;platform;help;retry'= {
         }
@@ -854,6 +874,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand list 'List platforms with their address, schema, status, last backup and size'
             cand show 'Show one platform in full, with its domain history'
             cand set-domain 'Change where a platform is served; the old address redirects for `domain_redirect_days` (30) days'
+            cand release-domain 'Free an old address before its redirect window ends, so another platform can take it (its redirect stops)'
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
@@ -865,6 +886,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;platform;show'= {
         }
         &'tenantctl;help;platform;set-domain'= {
+        }
+        &'tenantctl;help;platform;release-domain'= {
         }
         &'tenantctl;help;platform;retry'= {
         }
