@@ -548,6 +548,8 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
     let now = Utc::now();
     let mut rows: Vec<BackupRow> = facts
         .into_iter()
+        // A schema name that breaks the rules is no tenant (`status` lists it apart).
+        .filter(|f| crate::registry::tenant_schema(f.platform_id, &f.platform, &f.schema).is_ok())
         .map(|f| {
             let age = now - f.last_backup_at.unwrap_or(f.reference);
             BackupRow {

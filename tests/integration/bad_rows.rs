@@ -231,6 +231,11 @@ async fn status_counts_bad_rows_and_platform_delete_removes_them(pool: PgPool) {
     assert_eq!(schemas.len(), 2, "{schemas:?}");
     assert!(!schemas.iter().any(|s| s == "public" || s == "tenantctl"));
 
+    let r = env.run(&["report", "backups", "-o", "json"]).await;
+    r.ok();
+    let rows = r.json();
+    assert_eq!(rows.as_array().unwrap().len(), 2, "{rows}");
+
     // The row can go; `public` stays (it holds the registry).
     let r = env
         .run(&["platform", "delete", "T1", "--yes", "-o", "json"])
