@@ -78,6 +78,35 @@ pub struct Plan {
     /// A foreign-key cycle among the tables whose constraints are all deferrable: the copy
     /// defers them to commit.
     pub defer_constraints: bool,
+    /// With `--truncate-targets`: tables outside the copy set that reference a target (directly
+    /// or through each other), empty at planning time, emptied in the same TRUNCATE (PostgreSQL
+    /// refuses to truncate a referenced table alone).
+    #[serde(default)]
+    pub truncated_along: Vec<Relation>,
+}
+
+/// A table in some schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relation {
+    pub schema: String,
+    pub table: String,
+}
+
+impl Relation {
+    /// `"schema"."table"`, both quoted.
+    fn sql(&self) -> Result<String> {
+        Ok(format!(
+            "{}.{}",
+            Ident::parse(&self.schema)?.sql(),
+            Ident::parse(&self.table)?.sql()
+        ))
+    }
+}
+
+impl std::fmt::Display for Relation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.schema, self.table)
+    }
 }
 
 /// What the copy did to one table.
@@ -358,6 +387,7 @@ async fn plan_tables(
     }
 
     let mut tables = Vec::new();
+    let mut target_oids: Vec<i64> = Vec::new();
     let mut cover_problems = Vec::new();
     let mut non_empty = Vec::new();
     for name in &wanted {
@@ -412,6 +442,7 @@ async fn plan_tables(
             non_empty.push(format!("{name} ({target_rows} rows)"));
         }
         let overriding = ten_cols.iter().any(|c| c.identity == "a");
+        target_oids.push(i64::from(ten_oid));
         tables.push(TablePlan {
             table: name.clone(),
             columns: pub_cols
@@ -460,6 +491,16 @@ async fn plan_tables(
     ));
     if !cover_problems.is_empty() {
         return Ok((None, checks));
+    }
+    let mut truncated_along = Vec::new();
+    if opts.truncate_targets && !non_empty.is_empty() {
+        let (along, check) = referencing_tables(conn, &target_oids).await?;
+        let ok = check.ok;
+        checks.push(check);
+        if !ok {
+            return Ok((None, checks));
+        }
+        truncated_along = along;
     }
 
     // Foreign keys among the tenant tables decide the order.
@@ -528,9 +569,72 @@ async fn plan_tables(
             schema: schema.as_str().to_string(),
             tables: ordered,
             defer_constraints: defer,
+            truncated_along,
         }),
         checks,
     ))
+}
+
+/// The tables outside the copy set that reference one of the targets (`oids`), directly or
+/// through each other: TRUNCATE must name them too. Empty ones are returned to be emptied
+/// along (a PASS); any that holds rows fails the check, named, since emptying the targets would
+/// destroy its rows.
+async fn referencing_tables(
+    conn: &mut PgConnection,
+    oids: &[i64],
+) -> Result<(Vec<Relation>, Check)> {
+    // language=PostgreSQL
+    let found: Vec<(String, String)> = sqlx::query_as(
+        "WITH RECURSIVE refs(oid) AS ( \
+             SELECT o::oid FROM unnest($1::int8[]) o \
+             UNION \
+             SELECT con.conrelid FROM pg_constraint con JOIN refs r ON con.confrelid = r.oid \
+             WHERE con.contype = 'f') \
+         SELECT n.nspname::text, c.relname::text FROM refs \
+         JOIN pg_class c ON c.oid = refs.oid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT (c.oid::int8 = ANY($1)) ORDER BY 1, 2",
+    )
+    .bind(oids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut along = Vec::new();
+    let mut full = Vec::new();
+    for (schema, table) in found {
+        let r = Relation { schema, table };
+        let rows = count_rows(conn, &r.sql()?).await?;
+        if rows > 0 {
+            full.push(format!("{r} ({rows} rows)"));
+        } else {
+            along.push(r);
+        }
+    }
+    let name = "tables referencing the targets";
+    let c = if !full.is_empty() {
+        check(
+            name,
+            false,
+            format!(
+                "{} reference(s) a target table and are not copied: emptying the targets would empty them too; copy them as well (--tables) or empty them first",
+                full.join(", ")
+            ),
+        )
+    } else if along.is_empty() {
+        check(name, true, "none")
+    } else {
+        check(
+            name,
+            true,
+            format!(
+                "empty, emptied along with the targets: {}",
+                along
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    };
+    Ok((along, c))
 }
 
 /// Referenced tables before referencing ones (Kahn's algorithm, names sorted for a stable
@@ -619,8 +723,25 @@ pub async fn copy(
 
     if opts.truncate_targets && plan.tables.iter().any(|t| t.target_rows > 0) {
         // All targets in one statement: TRUNCATE needs every referencing table beside the
-        // referenced ones, and every target is about to be filled anyway.
-        let targets: Vec<String> = idents.iter().map(|i| schema.qualify(i)).collect();
+        // referenced ones, and every target is about to be filled anyway. The referencing
+        // tables outside the copy were empty at planning time: check again under lock.
+        let mut targets: Vec<String> = idents.iter().map(|i| schema.qualify(i)).collect();
+        for r in &plan.truncated_along {
+            let q = r.sql()?;
+            // language=PostgreSQL
+            sqlx::query(AssertSqlSafe(format!(
+                "LOCK TABLE {q} IN ACCESS EXCLUSIVE MODE"
+            )))
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| lock_error(e, &r.to_string()))?;
+            if count_rows(&mut tx, &q).await? > 0 {
+                return Err(Error::Refused(format!(
+                    "{r} references a target table and got rows since the pre-flight: emptying the targets would empty it too; nothing changed"
+                )));
+            }
+            targets.push(q);
+        }
         // language=PostgreSQL
         sqlx::query(AssertSqlSafe(format!(
             "TRUNCATE {} RESTART IDENTITY",

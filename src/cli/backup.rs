@@ -678,11 +678,31 @@ impl Verify {
         let platforms: Vec<Platform> = provisioned(pool, &selection).await?;
         // Pick each platform's latest backup first: the sample is drawn among platforms that
         // have one, and a platform never backed up is `status`'s business, not a failed
-        // verification (issue 16.12).
+        // verification (issue 16.12). A row whose schema name breaks the rules is a failed
+        // verification of its own (issue 15.4), never a reason to stop the others.
         let mut picked: Vec<(Platform, crate::backup::manifest::Manifest)> = Vec::new();
         let mut never: Vec<String> = Vec::new();
+        let mut invalid: Vec<VerifyReport> = Vec::new();
         for p in platforms {
-            let schema = p.require_schema()?;
+            let schema = match p.tenant_schema() {
+                Ok(Some(s)) => s,
+                Ok(None) => continue,
+                Err(bad) => {
+                    invalid.push(VerifyReport {
+                        platform_id: p.id,
+                        platform_name: p.name.clone(),
+                        schema: bad.schema,
+                        backup_id: "-".into(),
+                        taken_at: Utc::now(),
+                        ok: false,
+                        tables: 0,
+                        rows: 0,
+                        problems: vec![bad.error],
+                        duration_ms: 0,
+                    });
+                    continue;
+                }
+            };
             match manifest::pick(storage.as_ref(), schema.as_str(), None).await {
                 Ok(m) => picked.push((p, m)),
                 Err(Error::Hinted { source, .. }) if matches!(*source, Error::NotFound(_)) => {
@@ -705,7 +725,7 @@ impl Verify {
             picked.sort_by_key(|(p, _)| p.id);
         }
         let pb = ctx.out.progress(picked.len() as u64, "verifying");
-        let mut reports = Vec::new();
+        let mut reports = invalid;
         for (p, m) in &picked {
             pb.set_message(p.name.clone());
             reports.push(restorer.verify(p, m).await?);

@@ -275,9 +275,28 @@ impl Cleanup {
         pool: &sqlx::PgPool,
     ) -> Result<()> {
         let mut rows: Vec<Row> = Vec::new();
+        let mut invalid = 0;
         for p in &platforms {
-            let schema = p.require_schema()?;
-            rows.extend(cleanup::plan(storage.as_ref(), &p.name, schema.as_str(), policy).await?);
+            match p.tenant_schema() {
+                Ok(Some(schema)) => rows.extend(
+                    cleanup::plan(storage.as_ref(), &p.name, schema.as_str(), policy).await?,
+                ),
+                Ok(None) => {}
+                // Its backups are never looked for under a name that breaks the rules.
+                Err(bad) => {
+                    invalid += 1;
+                    rows.push(Row {
+                        platform_name: bad.platform,
+                        schema: bad.schema,
+                        backup_id: "-".into(),
+                        taken_at: None,
+                        size_bytes: None,
+                        action: "failed",
+                        reason: "invalid schema name".into(),
+                        error: Some(bad.error),
+                    })
+                }
+            }
         }
         if self.select.all {
             // Backups of `public` (`backup --public`) follow the same policy.
@@ -314,7 +333,7 @@ impl Cleanup {
         if failed > 0 {
             return Err(Error::Partial {
                 failed,
-                total: doomed,
+                total: doomed + invalid,
             });
         }
         Ok(())

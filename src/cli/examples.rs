@@ -100,6 +100,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "platform release-domain",
+        &[
+            (
+                "free an old address before its redirect window ends",
+                "tenantctl platform release-domain old.acme.org",
+            ),
+            (
+                "the same from a script",
+                "tenantctl platform release-domain old.acme.org --yes",
+            ),
+        ],
+    ),
+    (
         "platform maintenance",
         &[
             (

@@ -540,14 +540,26 @@ impl StatusArgs {
         if ctx.out.format == Format::Table && !rows.is_empty() {
             let count = |s: State| rows.iter().filter(|r| r.state == s).count();
             ctx.out.note(&format!(
-                "{} tenant(s){}: {} up to date, {} behind, {} drift, {} missing (latest version {latest})",
+                "{} tenant(s){}: {} up to date, {} behind, {} drift, {} missing{} (latest version {latest})",
                 rows.len(),
                 if self.behind { " behind" } else { "" },
                 count(State::UpToDate),
                 count(State::Behind),
                 count(State::Drift),
                 count(State::Missing),
+                match count(State::Invalid) {
+                    0 => String::new(),
+                    n => format!(", {n} with an invalid schema name"),
+                },
             ));
+        }
+        let invalid = rows.iter().filter(|r| r.state == State::Invalid).count();
+        if invalid > 0 {
+            return Err(Error::Partial {
+                failed: invalid,
+                total: rows.len(),
+            }
+            .hint("a registry row's schema name breaks the naming rules (edited by hand?): fix the row, or remove it with `tenantctl platform delete`"));
         }
         Ok(())
     }

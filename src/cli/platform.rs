@@ -22,6 +22,9 @@ pub enum PlatformCmd {
     /// Change where a platform is served; the old address redirects for
     /// `domain_redirect_days` (30) days
     SetDomain(SetDomain),
+    /// Free an old address before its redirect window ends, so another platform can take it
+    /// (its redirect stops)
+    ReleaseDomain(ReleaseDomain),
     /// Queue the provisioning of failed or stuck platforms again
     Retry(super::platform_ops::Retry),
     /// Delete a platform: drop its schema and its registry row in one transaction
@@ -38,6 +41,7 @@ impl PlatformCmd {
             PlatformCmd::List(c) => c.run(ctx).await,
             PlatformCmd::Show(c) => c.run(ctx).await,
             PlatformCmd::SetDomain(c) => c.run(ctx).await,
+            PlatformCmd::ReleaseDomain(c) => c.run(ctx).await,
             PlatformCmd::Retry(c) => c.run(ctx).await,
             PlatformCmd::Delete(c) => c.run(ctx).await,
             PlatformCmd::Maintenance(c) => c.run(ctx).await,
@@ -511,6 +515,63 @@ impl SetDomain {
                 view.platform.name,
                 view.address.as_deref().unwrap_or("-"),
                 old.as_deref().unwrap_or("the old address")
+            )
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReleaseDomain {
+    /// The old address (`acme.example.org`), as `platform show` lists it in the domain history
+    #[arg(value_name = "DOMAIN")]
+    pub domain: String,
+}
+
+/// `platform release-domain --output json`.
+#[derive(Debug, Serialize)]
+pub struct Released {
+    pub address: String,
+    pub platform: String,
+    pub platform_id: i64,
+    /// When the redirect window would have ended.
+    pub reserved_until: chrono::DateTime<Utc>,
+}
+
+impl ReleaseDomain {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let address = crate::registry::naming::normalize_domain(&self.domain)?;
+        let pool = ctx.registry().await?;
+        let found = {
+            let mut conn = pool.acquire().await?;
+            store::reservation(&mut conn, &address, None).await?
+        };
+        let Some(r) = found else {
+            return Err(crate::error::Error::NotFound(format!(
+                "`{address}` is not reserved: no platform's redirect window holds it"
+            ))
+            .hint("`tenantctl platform show NAME` lists a platform's old addresses"));
+        };
+        ctx.confirm(&format!(
+            "release `{address}` now? requests for it stop redirecting to platform `{}` (reserved until {}), and any platform may take it",
+            r.platform,
+            r.frees_on()
+        ))
+        .await?;
+        let Some(r) = store::release_domain(pool, &address).await? else {
+            return Err(crate::error::Error::NotFound(format!(
+                "`{address}` is not reserved any more (it expired or was released meanwhile)"
+            )));
+        };
+        let out = Released {
+            address: r.address.clone(),
+            platform: r.platform.clone(),
+            platform_id: r.platform_id,
+            reserved_until: r.expires_at,
+        };
+        ctx.out.one(&out, || {
+            format!(
+                "released `{}`: it no longer redirects to platform `{}` and is free to take",
+                out.address, out.platform
             )
         })
     }

@@ -289,13 +289,24 @@ impl Delete {
                 p.name
             )));
         }
-        let schema = p.schema()?;
-        let what = match &schema {
-            Some(s) => format!(
-                "delete platform `{}` and drop its schema `{s}` with all its data",
-                p.name
+        // A schema name that breaks the rules (edited by hand) is never used in SQL: only the
+        // registry row goes.
+        let (schema, what) = match p.tenant_schema() {
+            Ok(Some(s)) => {
+                let what = format!(
+                    "delete platform `{}` and drop its schema `{s}` with all its data",
+                    p.name
+                );
+                (Some(s), what)
+            }
+            Ok(None) => (None, format!("delete the external platform `{}`", p.name)),
+            Err(bad) => (
+                None,
+                format!(
+                    "delete the registry row of platform `{}` ({}; no schema is dropped)",
+                    p.name, bad.error
+                ),
             ),
-            None => format!("delete the external platform `{}`", p.name),
         };
         ctx.confirm(&what).await?;
         let dropped = delete(pool, &p, schema.as_ref()).await?;

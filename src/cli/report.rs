@@ -106,7 +106,7 @@ impl Query {
             .resolve(registry, &[], Wanted::Provisioned, "query")
             .await?;
         let platforms = store::list(registry).await?;
-        let targets = query::select_targets(&platforms, &selection)?;
+        let (targets, invalid) = query::select_targets(&platforms, &selection)?;
         if targets.is_empty() {
             ctx.out.note("no completed tenant schemas to query");
         } else if targets.len() > FAN_OUT_WARN {
@@ -131,7 +131,8 @@ impl Query {
         pool.close().await;
         let run = run?;
         let elapsed = run.elapsed;
-        let shown = present::present(run, self.aggregate)?;
+        let mut shown = present::present(run, self.aggregate)?;
+        shown.add_invalid(invalid);
         present::print(&ctx.out, &shown)?;
         for line in present::summary(&shown, elapsed) {
             ctx.out.note(&line);

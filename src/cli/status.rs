@@ -286,6 +286,20 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             s.old_schemas.len()
         ));
     }
+    if !s.invalid.is_empty() {
+        let mut t = out.table(&["platform", "schema", "error"]);
+        for b in s.invalid.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&b.platform, None),
+                out.cell(&b.schema, None),
+                out.cell(&b.error, Some(Color::Yellow)),
+            ]);
+        }
+        text.push_str(&format!(
+            "\nplatforms with an invalid schema name: {} (every fleet command reports them as failed; fix the row or `tenantctl platform delete` it)\n{t}\n",
+            s.invalid.len()
+        ));
+    }
 
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();

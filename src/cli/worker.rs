@@ -58,13 +58,19 @@ impl Worker {
         let summary = summary?;
         ctx.out.one(&summary, || {
             format!(
-                "worker {}: {} job(s): {} completed, {} already provisioned, {} retrying, {} failed{}{}",
+                "worker {}: {} job(s): {} completed, {} already provisioned, {} retrying, {} failed{}{}{}",
                 summary.worker,
                 summary.jobs,
                 summary.completed,
                 summary.already_completed,
                 summary.retried,
                 summary.failed,
+                // Every claimed job ends in exactly one of these counts.
+                if summary.released > 0 {
+                    format!(", {} put back (platform busy)", summary.released)
+                } else {
+                    String::new()
+                },
                 if summary.recovered > 0 {
                     format!(", {} recovered from a stopped worker", summary.recovered)
                 } else {

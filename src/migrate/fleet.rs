@@ -19,6 +19,7 @@ use super::{
 use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term};
+use crate::registry::InvalidPlatform;
 use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -78,7 +79,9 @@ impl Cursor {
         self
     }
 
-    pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Vec<Target>>> {
+    /// The next chunk: its targets, and its rows whose schema name breaks the rules (each
+    /// that platform's failure; see [`crate::registry::tenant_schema`]).
+    pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Chunk>> {
         if self.done {
             return Ok(None);
         }
@@ -112,20 +115,44 @@ impl Cursor {
             return Ok(None);
         };
         self.after = last.0;
-        rows.into_iter()
-            .map(
-                |(platform_id, name, schema, likely_current, recorded_version)| {
-                    Ok(Target {
-                        platform_id,
-                        name,
-                        schema: SchemaName::parse(&schema)?,
-                        likely_current,
-                        recorded_version,
-                    })
-                },
-            )
-            .collect::<Result<Vec<_>>>()
-            .map(Some)
+        let mut chunk = Chunk::default();
+        for (platform_id, name, schema, likely_current, recorded_version) in rows {
+            match crate::registry::tenant_schema(platform_id, &name, &schema) {
+                Ok(schema) => chunk.targets.push(Target {
+                    platform_id,
+                    name,
+                    schema,
+                    likely_current,
+                    recorded_version,
+                }),
+                Err(bad) => chunk.invalid.push(bad),
+            }
+        }
+        Ok(Some(chunk))
+    }
+}
+
+/// One chunk of a [`Cursor`].
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub targets: Vec<Target>,
+    /// Rows whose schema name breaks the rules: never used in SQL, reported as failed.
+    pub invalid: Vec<InvalidPlatform>,
+}
+
+/// The summary line of a platform whose schema name breaks the rules.
+fn invalid_run(bad: InvalidPlatform) -> TenantRun {
+    TenantRun {
+        tenant: bad.platform,
+        platform_id: bad.platform_id,
+        schema: bad.schema,
+        from: None,
+        to: None,
+        versions: Vec::new(),
+        duration_ms: 0,
+        outcome: Outcome::Failed,
+        error: Some(bad.error),
+        canary: false,
     }
 }
 
@@ -146,7 +173,7 @@ pub async fn newest_applied(pool: &PgPool, filter: &Filter) -> Result<Option<i64
     let mut newest = None;
     let mut cursor = targets(filter.clone(), catalog::chunk_size(pool).await?);
     while let Some(batch) = cursor.next(pool).await? {
-        for read in catalog::read_many(pool, &batch).await? {
+        for read in catalog::read_many(pool, &batch.targets).await? {
             if let Read::Applied(applied) = read {
                 newest = newest.max(applied.iter().map(|a| a.version).max());
             }
@@ -443,7 +470,7 @@ async fn pick_canaries(
     while picked.len() < n
         && let Some(batch) = cursor.next(pool).await?
     {
-        for item in plan_chunk(pool, set, Mode::Up, true, batch).await? {
+        for item in plan_chunk(pool, set, Mode::Up, true, batch.targets).await? {
             if let Item::Done(run) = item
                 && run.outcome == Outcome::WouldMigrate
                 && picked.len() < n
@@ -512,7 +539,12 @@ async fn execute(
         let Some(batch) = cursor.next(pool).await? else {
             return Ok(None);
         };
-        let items = plan_chunk(pool, set, mode, dry_run, batch).await?;
+        let mut items: Vec<Item> = batch
+            .invalid
+            .into_iter()
+            .map(|bad| Item::Done(invalid_run(bad)))
+            .collect();
+        items.extend(plan_chunk(pool, set, mode, dry_run, batch.targets).await?);
         Ok::<_, Error>(Some((
             stream::iter(items.into_iter().map(Ok::<Item, Error>)),
             cursor,

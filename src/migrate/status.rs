@@ -418,6 +418,8 @@ pub enum State {
     Dirty,
     /// The schema does not exist.
     Missing,
+    /// The registry row's schema name breaks the rules (edited by hand): never read.
+    Invalid,
 }
 
 impl State {
@@ -443,6 +445,7 @@ impl State {
             State::Ahead => "ahead",
             State::Dirty => "dirty",
             State::Missing => "missing",
+            State::Invalid => "invalid",
         }
     }
 }
@@ -537,7 +540,25 @@ pub async fn status(
     let chunk = catalog::chunk_size(pool).await?;
     let mut cursor = targets(filter.clone(), chunk);
     let mut out = Vec::new();
-    while let Some(batch) = cursor.next(pool).await? {
+    while let Some(chunk) = cursor.next(pool).await? {
+        for bad in chunk.invalid {
+            out.push(TenantStatus {
+                tenant: bad.platform,
+                platform_id: bad.platform_id,
+                schema: bad.schema,
+                version: None,
+                latest_version: set.latest(),
+                pending: set.len(),
+                state: State::Invalid,
+                drift_versions: Vec::new(),
+                unknown_versions: Vec::new(),
+                recorded_version: None,
+                last_error: Some(bad.error),
+                last_run_at: None,
+                last_success_at: None,
+            });
+        }
+        let batch = chunk.targets;
         let reads = catalog::read_many(pool, &batch).await?;
         let ids: Vec<i64> = batch.iter().map(|t| t.platform_id).collect();
         let stored = stored(pool, &ids).await?;

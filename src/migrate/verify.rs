@@ -270,19 +270,32 @@ pub async fn verify(
     let cache: Cache = Default::default();
     let chunk = catalog::chunk_size(pool).await?;
     let found = stream::try_unfold(targets(filter.clone(), chunk), |mut cursor| async move {
-        Ok::<_, Error>(
-            cursor
-                .next(pool)
-                .await?
-                .map(|batch| (stream::iter(batch.into_iter().map(Ok::<_, Error>)), cursor)),
-        )
+        Ok::<_, Error>(cursor.next(pool).await?.map(|chunk| {
+            let items = chunk
+                .invalid
+                .into_iter()
+                .map(Found::Invalid)
+                .chain(chunk.targets.into_iter().map(Found::Target));
+            (stream::iter(items.map(Ok::<_, Error>)), cursor)
+        }))
     })
     .try_flatten();
     let cache = &cache;
     let checks = found
         .map(|t| async move {
-            let t = t?;
-            check(pool, set, extension_schema, cache, lock_timeout, t).await
+            match t? {
+                Found::Target(t) => {
+                    check(pool, set, extension_schema, cache, lock_timeout, t).await
+                }
+                Found::Invalid(bad) => Ok(Some(TenantDrift {
+                    tenant: bad.platform,
+                    platform_id: bad.platform_id,
+                    schema: bad.schema,
+                    version: None,
+                    differences: Vec::new(),
+                    error: Some(bad.error),
+                })),
+            }
         })
         .buffer_unordered(jobs.max(1));
     let mut checks = std::pin::pin!(checks);
@@ -296,6 +309,13 @@ pub async fn verify(
     }
     report.drifted.sort_by_key(|d| d.platform_id);
     Ok(report)
+}
+
+/// What the walk over the registry yields.
+enum Found {
+    Target(Target),
+    /// A row whose schema name breaks the rules: reported, never read.
+    Invalid(crate::registry::InvalidPlatform),
 }
 
 /// One tenant: `None` when it matches its reference.

@@ -148,7 +148,8 @@ pub async fn provision_attempt(
             platform.name
         )));
     }
-    let schema = platform.require_schema()?;
+    // A bad schema name is this attempt's (permanent) failure, recorded like any other.
+    let schema = platform.require_schema();
     if platform.provision_status == ProvisionStatus::Completed {
         return Ok(Outcome::AlreadyCompleted(platform.clone()));
     }
@@ -160,8 +161,14 @@ pub async fn provision_attempt(
             None => Err(store::not_found(&platform.id.to_string())),
         };
     };
-    info!(platform = %platform.name, schema = %schema, attempt = attempt.number, "provisioning");
-    match build(pool, prov, platform, &schema).await {
+    let shown = platform.schema_name.as_deref().unwrap_or("-");
+    info!(platform = %platform.name, schema = %shown, attempt = attempt.number, "provisioning");
+    let built = match schema {
+        Ok(schema) => build(pool, prov, platform, &schema).await,
+        Err(e) => Err(e),
+    };
+    let schema = shown;
+    match built {
         Ok(Some(p)) => {
             record_end(pool, attempt_id, None).await?;
             info!(platform = %p.name, schema = %schema, "provisioned");
@@ -184,7 +191,11 @@ pub async fn provision_attempt(
             } else {
                 error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
                 record_end(pool, attempt_id, Some(&message)).await?;
-                let status = if attempt.last { "failed" } else { "pending" };
+                let status = if attempt.last || is_permanent(&e) {
+                    "failed"
+                } else {
+                    "pending"
+                };
                 // language=PostgreSQL
                 sqlx::query(
                     "UPDATE public.platforms SET provision_status = $3, provision_error = $2, updated_at = now() \
@@ -198,6 +209,35 @@ pub async fn provision_attempt(
             }
             Err(e)
         }
+    }
+}
+
+/// Whether an error is one that running the attempt again cannot fix: bad input (a schema name
+/// that breaks the rules), bad usage or configuration, something missing or refused (a file or
+/// directory that is not there). Such a job fails at once instead of after every backoff.
+/// Database errors stay transient: a lock, a restart, or a migration being fixed can make the
+/// next run succeed. Pure.
+pub fn is_permanent(e: &Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        Error::Invalid(_)
+        | Error::Usage(_)
+        | Error::Config(_)
+        | Error::NotFound(_)
+        | Error::Conflict(_)
+        | Error::Refused(_) => true,
+        Error::Hinted { source, .. } => is_permanent(source),
+        Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::NotFound
+                | ErrorKind::PermissionDenied
+                | ErrorKind::InvalidInput
+                | ErrorKind::InvalidData
+        ),
+        // Reading or resolving the migration set, not running it.
+        Error::Migrate(m) => !matches!(m, sqlx::migrate::MigrateError::Execute(_)),
+        // Busy, unreachable, a database error, anything else: worth another run.
+        _ => false,
     }
 }
 
@@ -417,4 +457,30 @@ pub async fn set_platform_settings(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permanent_errors_are_those_no_retry_can_fix() {
+        let invalid = crate::db::SchemaName::parse("Bad;Name").unwrap_err();
+        assert!(is_permanent(&Error::Invalid(invalid)));
+        assert!(is_permanent(&Error::Usage("x".into())));
+        assert!(is_permanent(
+            &Error::NotFound("migrations directory".into()).hint("fix it")
+        ));
+        assert!(is_permanent(&Error::Io(std::io::Error::from(
+            std::io::ErrorKind::NotFound
+        ))));
+        assert!(!is_permanent(&Error::Io(std::io::Error::from(
+            std::io::ErrorKind::TimedOut
+        ))));
+        assert!(!is_permanent(&Error::Busy("locked".into())));
+        assert!(!is_permanent(&Error::Db(sqlx::Error::PoolTimedOut)));
+        assert!(!is_permanent(&Error::Other(anyhow::anyhow!(
+            "migration 1 failed"
+        ))));
+    }
 }

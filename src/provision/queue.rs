@@ -214,7 +214,9 @@ pub async fn complete_queued_for(pool: &PgPool, platform_id: i64) -> Result<u64>
     Ok(r.rows_affected())
 }
 
-/// Running jobs of a platform whose worker is gone: failed, so a new job can be queued.
+/// Running jobs of a platform whose worker is gone: failed, so a new job can be queued. The
+/// platform's attempt rows still `running` are closed too (the caller checked that nobody holds
+/// its lock, so no run is alive).
 pub async fn abandon_running_for(pool: &PgPool, platform_id: i64, reason: &str) -> Result<u64> {
     // language=PostgreSQL
     let r = sqlx::query(
@@ -226,23 +228,42 @@ pub async fn abandon_running_for(pool: &PgPool, platform_id: i64, reason: &str) 
     .bind(reason)
     .execute(pool)
     .await?;
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.provision_attempts SET outcome = 'failed', finished_at = now(), error = $2 \
+         WHERE platform_id = $1 AND outcome = 'running'",
+    )
+    .bind(platform_id)
+    .bind(reason)
+    .execute(pool)
+    .await?;
     Ok(r.rows_affected())
 }
 
+/// What an attempt row of a run that died says.
+pub const ABANDONED: &str = "abandoned: its worker stopped during the run";
+
 /// Jobs left `running` by a worker that died (claimed longer ago than `older_than` and nobody
-/// holds their platform's lock) go back to the queue; their run counts as an attempt. Returns
-/// their ids.
+/// holds their platform's lock) go back to the queue; their run counts as an attempt, and its
+/// attempt row, left `running` by the dead worker, is closed as abandoned in the same
+/// statement. Returns their ids.
 pub async fn requeue_abandoned(pool: &PgPool, older_than: Duration) -> Result<Vec<i64>> {
     // language=PostgreSQL
     let sql = format!(
-        "UPDATE tenantctl.jobs j SET status = 'queued', locked_by = NULL, locked_at = NULL, run_at = now(), \
-         last_error = 'its worker stopped during the run (attempt ' || j.attempts || ')', updated_at = now() \
-         WHERE j.status = 'running' AND j.locked_at < now() - make_interval(secs => $1) \
-         AND (j.platform_id IS NULL OR NOT {}) RETURNING j.id",
+        "WITH requeued AS ( \
+             UPDATE tenantctl.jobs j SET status = 'queued', locked_by = NULL, locked_at = NULL, run_at = now(), \
+             last_error = 'its worker stopped during the run (attempt ' || j.attempts || ')', updated_at = now() \
+             WHERE j.status = 'running' AND j.locked_at < now() - make_interval(secs => $1) \
+             AND (j.platform_id IS NULL OR NOT {}) RETURNING j.id), \
+         closed AS ( \
+             UPDATE tenantctl.provision_attempts a SET outcome = 'failed', finished_at = now(), error = $2 \
+             FROM requeued r WHERE a.job_id = r.id AND a.outcome = 'running') \
+         SELECT id FROM requeued",
         platform_locked_sql("j.platform_id")
     );
     Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(older_than.as_secs_f64())
+        .bind(ABANDONED)
         .fetch_all(pool)
         .await?)
 }

@@ -218,7 +218,12 @@ fn count(summary: &mut Summary, done: std::result::Result<JobEnd, tokio::task::J
         Ok(JobEnd::Retrying) => summary.retried += 1,
         Ok(JobEnd::Failed) => summary.failed += 1,
         Ok(JobEnd::Released) => summary.released += 1,
-        Err(e) => error!(error = %e, "job task panicked"),
+        Err(e) => {
+            // Counted, so the summary still adds up; the job stays `running` and is recovered
+            // as abandoned.
+            error!(error = %e, "job task panicked");
+            summary.failed += 1;
+        }
     }
 }
 
@@ -312,7 +317,13 @@ async fn run_job_inner(s: &Shared, job: &queue::Job) -> Result<JobEnd> {
         }
         Err(e) => {
             let msg = super::cause_chain(&e);
-            match delay {
+            // NOTE: a permanent error (bad input, something missing) fails at once: every retry
+            // would meet it again.
+            let permanent = super::is_permanent(&e);
+            if permanent {
+                warn!("a permanent error: not retried");
+            }
+            match delay.filter(|_| !permanent) {
                 Some(d) => {
                     warn!(retry_in = %humantime::format_duration(d), "attempt failed; retrying later");
                     queue::retry_later(&s.pool, job.id, &msg, d).await?;

@@ -113,6 +113,15 @@ impl Platform {
             .transpose()
     }
 
+    /// The schema as a tenant target: `None` for external platforms, an [`InvalidPlatform`]
+    /// when the registry row was edited by hand to a name that breaks the rules.
+    pub fn tenant_schema(&self) -> Result<Option<crate::db::SchemaName>, InvalidPlatform> {
+        self.schema_name
+            .as_deref()
+            .map(|s| tenant_schema(self.id, &self.name, s))
+            .transpose()
+    }
+
     /// The schema, or an error saying this platform has none (external).
     pub fn require_schema(&self) -> crate::error::Result<crate::db::SchemaName> {
         match self.schema()? {
@@ -123,6 +132,40 @@ impl Platform {
             ))),
         }
     }
+}
+
+/// A registry row whose `schema_name` breaks the naming rules (edited by hand). Its name never
+/// reaches SQL: every command over the fleet reports it as that platform's failure, naming the
+/// rule, and carries on with the others; `platform delete` removes the row (no schema dropped).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvalidPlatform {
+    pub platform_id: i64,
+    pub platform: String,
+    /// The stored value, as it is safe to print.
+    pub schema: String,
+    /// `invalid schema name `public`: is reserved`.
+    pub error: String,
+}
+
+impl fmt::Display for InvalidPlatform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.error)
+    }
+}
+
+/// The one gate between a registry row and a tenant target: the validated schema, or the
+/// row as an [`InvalidPlatform`]. Every fleet command builds its targets through this.
+pub fn tenant_schema(
+    platform_id: i64,
+    platform: &str,
+    schema_name: &str,
+) -> Result<crate::db::SchemaName, InvalidPlatform> {
+    crate::db::SchemaName::parse(schema_name).map_err(|e| InvalidPlatform {
+        platform_id,
+        platform: platform.to_string(),
+        schema: naming::shown(schema_name),
+        error: e.to_string(),
+    })
 }
 
 /// See [`Platform::address`].

@@ -234,7 +234,8 @@ pub async fn address_holder(
 }
 
 /// Whether an address is free, and if not, who holds it. Used by `platform create`, the setup
-/// wizard and `/setup/domain-available`.
+/// wizard and `/setup/domain-available`. An old address in its redirect window is not free
+/// (see [`reservation`]).
 pub async fn check_available(
     conn: &mut PgConnection,
     address: &str,
@@ -247,7 +248,87 @@ pub async fn check_available(
             holder.name
         )));
     }
+    if let Some(r) = reservation(conn, address, except).await? {
+        return Err(r.error());
+    }
     Ok(())
+}
+
+/// An old address in its redirect window (`tenantctl.domain_history`): requests for it are
+/// redirected to its platform's new address until `expires_at`, so nobody else may take it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct Reservation {
+    pub address: String,
+    pub platform_id: i64,
+    pub platform: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Reservation {
+    /// The day it frees, as operators read it.
+    pub fn frees_on(&self) -> String {
+        self.expires_at.format("%Y-%m-%d").to_string()
+    }
+
+    /// The refusal of a platform that wants this address.
+    pub fn error(&self) -> Error {
+        Error::Conflict(format!(
+            "`{}` is reserved until {} (UTC): it redirects to platform `{}`'s new address",
+            self.address,
+            self.frees_on(),
+            self.platform
+        ))
+        .hint(format!(
+            "`tenantctl platform release-domain {}` frees it now (its redirect stops)",
+            self.address
+        ))
+    }
+}
+
+// language=PostgreSQL
+const RESERVATION_SQL: &str = "SELECT h.old_address AS address, h.platform_id, p.name AS platform, h.expires_at \
+     FROM tenantctl.domain_history h JOIN public.platforms p ON p.id = h.platform_id \
+     WHERE lower(h.old_address) = lower($1) AND h.expires_at > now()";
+
+/// The redirect window holding `address` for a platform other than `except`, if any (the
+/// latest to expire).
+pub async fn reservation(
+    conn: &mut PgConnection,
+    address: &str,
+    except: Option<i64>,
+) -> Result<Option<Reservation>> {
+    let sql = format!(
+        "{RESERVATION_SQL} AND h.platform_id IS DISTINCT FROM $2 ORDER BY h.expires_at DESC LIMIT 1"
+    );
+    Ok(sqlx::query_as::<_, Reservation>(AssertSqlSafe(sql))
+        .bind(address)
+        .bind(except)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// End the redirect window of an old address now (`platform release-domain`): its history row
+/// stays, expired, and the address is free. `None` when it is not reserved.
+pub async fn release_domain(pool: &PgPool, address: &str) -> Result<Option<Reservation>> {
+    let mut tx = pool.begin().await?;
+    let found = sqlx::query_as::<_, Reservation>(AssertSqlSafe(format!(
+        "{RESERVATION_SQL} ORDER BY h.expires_at DESC LIMIT 1 FOR UPDATE OF h"
+    )))
+    .bind(address)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if found.is_some() {
+        // language=PostgreSQL
+        sqlx::query(
+            "UPDATE tenantctl.domain_history SET expires_at = now() \
+             WHERE lower(old_address) = lower($1) AND expires_at > now()",
+        )
+        .bind(address)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(found)
 }
 
 /// How many times a generated schema name is drawn again after a collision.

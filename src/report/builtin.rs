@@ -107,6 +107,9 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
     )
     .fetch_all(pool)
     .await?;
+    // A row edited by hand to `public` (or any name that breaks the rules) is no tenant: its
+    // "size" would be the registry's schema. `status` lists it.
+    rows.retain(|r| crate::registry::tenant_schema(r.platform_id, &r.platform, &r.schema).is_ok());
     sort_sizes(&mut rows, sort);
     Ok(rows)
 }
@@ -554,6 +557,8 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
     let now = Utc::now();
     let mut rows: Vec<BackupRow> = facts
         .into_iter()
+        // A schema name that breaks the rules is no tenant (`status` lists it apart).
+        .filter(|f| crate::registry::tenant_schema(f.platform_id, &f.platform, &f.schema).is_ok())
         .map(|f| {
             let age = now - f.last_backup_at.unwrap_or(f.reference);
             BackupRow {

@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::db::{Ident, SchemaName};
 use crate::error::Result;
 use crate::migrate::{MigrationSet, TRACKING_TABLE};
-use crate::registry::ProvisionStatus;
+use crate::registry::{InvalidPlatform, ProvisionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -204,6 +204,9 @@ pub struct FleetStatus {
     pub maintenance_warn_seconds: f64,
     pub maintenance: Vec<InMaintenance>,
     pub old_schemas: Vec<OldSchema>,
+    /// Platforms whose `schema_name` breaks the naming rules (edited by hand): left out of
+    /// every other section, reported here.
+    pub invalid: Vec<InvalidPlatform>,
     pub backup_warn_seconds: f64,
     pub backup_crit_seconds: f64,
     pub backups: Vec<BackupRow>,
@@ -253,6 +256,22 @@ async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
     )
     .fetch_all(pool)
     .await?)
+}
+
+/// Registry rows whose schema name breaks the rules, checked by the same gate every fleet
+/// command uses ([`crate::registry::tenant_schema`]).
+async fn invalid_platforms(pool: &PgPool) -> Result<Vec<InvalidPlatform>> {
+    // language=PostgreSQL
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, schema_name FROM public.platforms
+         WHERE NOT external AND schema_name IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, schema)| crate::registry::tenant_schema(id, &name, &schema).err())
+        .collect())
 }
 
 async fn queue(pool: &PgPool) -> Result<Queue> {
@@ -435,20 +454,29 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
     let stuck_after = *settings.provision.stuck_after;
     let warn = *settings.status.backup_warn_age;
     let crit = *settings.status.backup_crit_age;
+    let invalid = invalid_platforms(pool).await?;
+    let valid = |id: i64| !invalid.iter().any(|b| b.platform_id == id);
+    let mut missing = missing_schemas(pool).await?;
+    missing.retain(|m| valid(m.platform_id));
+    let mut backups = builtin::backups(pool, warn, crit).await?;
+    backups.retain(|b| valid(b.platform_id));
+    let mut migrations = migrations(pool, settings).await?;
+    migrations.tenants.retain(|t| valid(t.platform_id));
     Ok(FleetStatus {
         generated_at: Utc::now(),
         platforms: counts(pool).await?,
         stuck_after_seconds: stuck_after.as_secs_f64(),
         stuck: builtin::stuck(pool, stuck_after).await?,
         failed: builtin::failed_platforms(pool).await?,
-        missing_schemas: missing_schemas(pool).await?,
+        missing_schemas: missing,
+        invalid,
         maintenance_warn_seconds: settings.status.maintenance_warn.as_secs_f64(),
         maintenance: in_maintenance(pool).await?,
         old_schemas: old_schemas(pool).await?,
         backup_warn_seconds: warn.as_secs_f64(),
         backup_crit_seconds: crit.as_secs_f64(),
-        backups: builtin::backups(pool, warn, crit).await?,
-        migrations: migrations(pool, settings).await?,
+        backups,
+        migrations,
         queue: queue(pool).await?,
         provision: provision_times(pool).await?,
     })
@@ -583,6 +611,16 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
                 "{stuck} platform(s) provisioning for more than {} ({})",
                 builtin::human_duration(Duration::from_secs_f64(s.stuck_after_seconds)),
                 names(s.stuck.iter().map(|f| f.platform.as_str()).collect())
+            ),
+        ));
+    }
+    if !s.invalid.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} platform(s) with an invalid schema name ({})",
+                s.invalid.len(),
+                names(s.invalid.iter().map(|b| b.platform.as_str()).collect())
             ),
         ));
     }
@@ -736,6 +774,7 @@ mod tests {
             maintenance_warn_seconds: 3600.0,
             maintenance: vec![],
             old_schemas: vec![],
+            invalid: vec![],
             backup_warn_seconds: 86400.0,
             backup_crit_seconds: 7.0 * 86400.0,
             backups: vec![],

@@ -36,6 +36,20 @@ pub struct Presented {
     pub aggregated: bool,
 }
 
+impl Presented {
+    /// Platforms whose schema name breaks the rules: each a failed tenant, never queried.
+    pub fn add_invalid(&mut self, invalid: Vec<crate::registry::InvalidPlatform>) {
+        self.tenants += invalid.len();
+        self.errors.extend(invalid.into_iter().map(|bad| ErrorRow {
+            platform: bad.platform,
+            schema: bad.schema,
+            error: bad.error,
+            sqlstate: None,
+            timed_out: false,
+        }));
+    }
+}
+
 fn json_string(s: &str) -> Value {
     RawValue::from_string(serde_json::to_string(s).expect("a string serialises"))
         .expect("valid JSON")

@@ -27,7 +27,7 @@ use super::value::{Column, Kind};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result, is_connection_error, sqlstate};
 use crate::registry::select::Selection;
-use crate::registry::{Platform, ProvisionStatus};
+use crate::registry::{InvalidPlatform, Platform, ProvisionStatus};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -163,27 +163,35 @@ pub fn first_keyword(sql: &str) -> String {
 }
 
 /// Choose the tenants: every completed platform with a schema that `selection` admits,
-/// ordered by name (the names were checked by [`crate::registry::select`]).
-pub fn select_targets(platforms: &[Platform], selection: &Selection) -> Result<Vec<Target>> {
+/// ordered by name (the names were checked by [`crate::registry::select`]). Chosen rows whose
+/// schema name breaks the rules come back apart, to be reported as failed tenants.
+pub fn select_targets(
+    platforms: &[Platform],
+    selection: &Selection,
+) -> Result<(Vec<Target>, Vec<InvalidPlatform>)> {
     let chosen = platforms.iter().filter(|p| {
         !p.external && p.provision_status == ProvisionStatus::Completed && selection.admits(p.id)
     });
-    let mut targets: Vec<Target> = chosen
-        .map(|p| {
-            Ok(Target {
+    let mut targets: Vec<Target> = Vec::new();
+    let mut invalid: Vec<InvalidPlatform> = Vec::new();
+    for p in chosen {
+        match p.tenant_schema() {
+            Ok(Some(schema)) => targets.push(Target {
                 platform_id: p.id,
                 platform: p.name.clone(),
-                schema: p.require_schema()?,
-            })
-        })
-        .collect::<Result<_>>()?;
+                schema,
+            }),
+            Ok(None) => {}
+            Err(bad) => invalid.push(bad),
+        }
+    }
     targets.sort_by(|a, b| {
         a.platform
             .to_lowercase()
             .cmp(&b.platform.to_lowercase())
             .then(a.platform_id.cmp(&b.platform_id))
     });
-    Ok(targets)
+    Ok((targets, invalid))
 }
 
 fn tenant_error(e: &sqlx::Error, timeout: Duration) -> TenantError {
@@ -721,7 +729,10 @@ mod tests {
             platform(4, "Ext", Completed, true),
             platform(5, "Beta", Completed, false),
         ];
-        let names = |t: Vec<Target>| t.into_iter().map(|t| t.platform).collect::<Vec<_>>();
+        let names = |(t, bad): (Vec<Target>, Vec<InvalidPlatform>)| {
+            assert!(bad.is_empty());
+            t.into_iter().map(|t| t.platform).collect::<Vec<_>>()
+        };
         let sel = |only: Option<Vec<i64>>, exclude: Vec<i64>| Selection { only, exclude };
         assert_eq!(
             names(select_targets(&ps, &sel(None, vec![])).unwrap()),
@@ -735,6 +746,15 @@ mod tests {
             names(select_targets(&ps, &sel(Some(vec![1, 3, 4]), vec![])).unwrap()),
             ["Zeta"]
         );
+
+        // A row edited by hand to a bad schema name is set apart, not an error for the run.
+        let mut ps = ps;
+        ps[0].schema_name = Some("public".into());
+        let (t, bad) = select_targets(&ps, &sel(None, vec![])).unwrap();
+        assert_eq!(t.len(), 2);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].platform, "Zeta");
+        assert_eq!(bad[0].error, "invalid schema name `public`: is reserved");
     }
 
     #[test]

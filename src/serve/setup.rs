@@ -235,15 +235,25 @@ pub async fn domain_available(
                 ));
             }
         };
-        // The conflict message names the holder; the wizard is public, so it is not passed on.
-        let taken = match store::check_available(&mut conn, &address, base.as_deref(), None).await {
-            Ok(()) => false,
-            Err(Error::Conflict(_)) => true,
-            Err(e) => return Err(e),
+        // The conflict messages name the holder; the wizard is public, so they are not passed on.
+        let reason = if store::address_holder(&mut conn, &address, base.as_deref(), None)
+            .await?
+            .is_some()
+        {
+            Some("already the address of another platform".to_string())
+        } else {
+            store::reservation(&mut conn, &address, None)
+                .await?
+                .map(|r| {
+                    format!(
+                        "reserved until {} (UTC): the old address of another platform, redirecting to its new one",
+                        r.frees_on()
+                    )
+                })
         };
         Ok::<_, Error>(Availability {
-            available: !taken,
-            reason: taken.then(|| "already the address of another platform".to_string()),
+            available: reason.is_none(),
+            reason,
             address,
         })
     }

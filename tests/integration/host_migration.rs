@@ -309,3 +309,59 @@ async fn each_failed_precondition_is_refused_with_its_reason(pool: PgPool) {
         .stderr_has("not in public: nope");
     assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
 }
+
+/// Issue 15.16: `--truncate-targets` empties the targets together with the tenant tables that
+/// reference them when those are empty, and refuses in the pre-flight, naming the table, when
+/// one of them holds rows.
+#[sqlx::test(migrations = false)]
+async fn truncate_targets_takes_empty_referencing_tables_along_and_refuses_full_ones(pool: PgPool) {
+    let env = setup(pool).await;
+    fresh_backup_record(&env).await;
+    let schema = host_schema(&env).await;
+    let confirm = [("CONFIRM", "yes")];
+    // The seeded communities and roles are referenced by memberships, posts and
+    // role_assignments, which are not copied here.
+    let only = [
+        "migrate-host-to-schema",
+        "--truncate-targets",
+        "--tables",
+        "communities,roles",
+    ];
+
+    // A post in the host schema: emptying communities would take it along. Refused up front.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "INSERT INTO \"{schema}\".people (email, display_name) VALUES ('a@host.test', 'A');
+         INSERT INTO \"{schema}\".posts (community_id, author_id, title) \
+         SELECT c.id, p.id, 'kept' FROM \"{schema}\".communities c, \"{schema}\".people p LIMIT 1;"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let before = fingerprints(&env.pool, &schema).await;
+    let r = env.run_with(&only, &confirm).await;
+    r.code(4).stdout_has("FAIL");
+    assert!(
+        r.stdout.contains(&format!("{schema}.posts (1 rows)")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(fingerprints(&env.pool, &schema).await, before);
+
+    // Without it, the empty referencing tables are emptied along and the copy succeeds.
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "DELETE FROM \"{schema}\".posts; DELETE FROM \"{schema}\".people;"
+    )))
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let r = env.run_with(&only, &[("CONFIRM", "yes")]).await;
+    r.ok();
+    assert_eq!(
+        fingerprint(&env.pool, &schema, "communities").await,
+        fingerprint(&env.pool, "public", "communities").await
+    );
+    assert_eq!(
+        fingerprint(&env.pool, &schema, "roles").await,
+        fingerprint(&env.pool, "public", "roles").await
+    );
+}

@@ -469,3 +469,135 @@ async fn init_with_another_domain_says_what_differs_and_how_to_move(pool: PgPool
     env.run(&args).await.ok();
     assert_eq!(env.show("Host").await["domain"], "other.test");
 }
+
+/// Issue 15.5: a platform's old address stays reserved for its redirect window; another
+/// platform cannot claim it (create or set-domain) until it expires or is released.
+#[sqlx::test(migrations = false)]
+async fn an_old_domain_is_reserved_for_its_redirect_window_until_released(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    for args in [
+        ["--name", "Acme", "--domain", "acme.test"],
+        ["--name", "Beta", "--domain", "beta.test"],
+    ] {
+        let mut a = vec!["platform", "create"];
+        a.extend_from_slice(&args);
+        env.run(&a).await.ok();
+    }
+    env.run(&[
+        "platform",
+        "set-domain",
+        "Acme",
+        "--domain",
+        "acme.org",
+        "--yes",
+    ])
+    .await
+    .ok();
+    let frees: String = sqlx::query_scalar(
+        "SELECT to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM tenantctl.domain_history",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+
+    // Neither a new platform nor another one's set-domain gets it.
+    let before = env.registry_snapshot().await;
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Squat",
+        "--domain",
+        "ACME.test",
+    ])
+    .await
+    .code(1)
+    .stderr_has(&format!(
+        "`acme.test` is reserved until {frees} (UTC): it redirects to platform `Acme`'s new address"
+    ))
+    .stderr_has("tenantctl platform release-domain acme.test");
+    env.run(&[
+        "platform",
+        "set-domain",
+        "Beta",
+        "--domain",
+        "acme.test",
+        "--yes",
+    ])
+    .await
+    .code(1)
+    .stderr_has(&format!("reserved until {frees}"));
+    assert_eq!(env.registry_snapshot().await, before);
+    // Its own platform may move back.
+    // (checked last: it would end the reservation)
+
+    // Releasing is destructive (the redirect stops): refused without confirmation.
+    env.run(&["platform", "release-domain", "acme.test"])
+        .await
+        .code(4);
+    env.run(&["platform", "release-domain", "nothing.test", "--yes"])
+        .await
+        .code(1)
+        .stderr_has("`nothing.test` is not reserved");
+    let r = env
+        .run(&[
+            "platform",
+            "release-domain",
+            "Acme.Test",
+            "--yes",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let v = r.json();
+    assert_eq!(v["address"], "acme.test");
+    assert_eq!(v["platform"], "Acme");
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Squat",
+        "--domain",
+        "acme.test",
+    ])
+    .await
+    .ok();
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_platform_may_take_back_its_own_reserved_domain(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Acme",
+        "--domain",
+        "acme.test",
+    ])
+    .await
+    .ok();
+    env.run(&[
+        "platform",
+        "set-domain",
+        "Acme",
+        "--domain",
+        "acme.org",
+        "--yes",
+    ])
+    .await
+    .ok();
+    env.run(&[
+        "platform",
+        "set-domain",
+        "Acme",
+        "--domain",
+        "acme.test",
+        "--yes",
+    ])
+    .await
+    .ok();
+}

@@ -1018,3 +1018,70 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(p
     .unwrap();
     assert_eq!(stuck, 0);
 }
+
+/// Issue 15.5: the setup wizard sees an old address in its redirect window as taken, and
+/// cannot create a platform on it.
+#[sqlx::test(migrations = false)]
+async fn setup_sees_a_domain_in_its_redirect_window_as_reserved(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Acme",
+        "--domain",
+        "acme.test",
+    ])
+    .await
+    .ok();
+    env.run(&[
+        "platform",
+        "set-domain",
+        "Acme",
+        "--domain",
+        "acme.org",
+        "--yes",
+    ])
+    .await
+    .ok();
+    let app = app(&env, &[]).await;
+    let a = get(
+        &app,
+        "example.test",
+        "/setup/domain-available?domain=acme.test",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["available"], false, "{}", a.body);
+    let reason = a.body["reason"].as_str().unwrap();
+    assert!(reason.starts_with("reserved until 20"), "{reason}");
+    assert!(
+        !a.body.to_string().contains("Acme"),
+        "names the holder: {}",
+        a.body
+    );
+
+    let a = send(
+        &app,
+        "POST",
+        "/setup/platforms",
+        &[b"example.test"],
+        Some(serde_json::json!({"name": "Squat", "domain": "acme.test"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    assert!(
+        a.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("reserved until"),
+        "{}",
+        a.body
+    );
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM public.platforms WHERE name = 'Squat'")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+}

@@ -614,3 +614,159 @@ async fn sigterm_finishes_the_job_in_progress_and_wait_waits(pool: PgPool) {
     signal(&worker, "INT");
     finish(worker).await.ok();
 }
+
+/// The provision attempt rows of a platform: (outcome, error), oldest first.
+async fn attempts_of(env: &Env, name: &str) -> Vec<(String, Option<String>)> {
+    sqlx::query_as(
+        "SELECT outcome, error FROM tenantctl.provision_attempts WHERE platform_name = $1 ORDER BY id",
+    )
+    .bind(name)
+    .fetch_all(&env.pool)
+    .await
+    .unwrap()
+}
+
+/// Issue 15.12: a worker killed with SIGKILL leaves its attempt row `running`; when its job is
+/// requeued the row is closed as abandoned, so `status` stops counting a run that is gone.
+#[sqlx::test(migrations = false)]
+async fn sigkill_closes_the_abandoned_attempt_when_its_job_is_requeued(pool: PgPool) {
+    let mut env = Env::new(pool);
+    env.init().await;
+    let dir = with_extra_migration(
+        &mut env,
+        "CREATE TABLE extra (id int);\nSELECT pg_sleep(30);\n",
+    );
+    env.set("TENANTCTL_PROVISION_STUCK_AFTER", "1s");
+    env.create("Acme", "acme").await;
+    let worker = env.spawn(&["worker"]);
+    env.eventually(
+        "the build inside the slow migration",
+        30,
+        "SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = current_database() \
+         AND state = 'active' AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+    )
+    .await;
+    signal(&worker, "KILL");
+    finish(worker).await;
+    // The server notices the dead client and ends its session (the lock goes with it).
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() \
+         AND query LIKE '%pg_sleep(30)%' AND pid <> pg_backend_pid()",
+    )
+    .execute(&env.pool)
+    .await
+    .unwrap();
+    let locks = format!(
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {} \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
+        i64::from(tenantctl::db::locks::CLASS) + 1
+    );
+    env.eventually("the killed session to end", 30, &locks)
+        .await;
+    assert_eq!(attempts_of(&env, "Acme").await[0].0, "running");
+    let st = env.run(&["status", "-o", "json"]).await;
+    st.ok();
+    assert_eq!(st.json()["provision"]["running"], 1);
+
+    std::fs::write(
+        dir.join("20990101000001_extra.up.sql"),
+        "CREATE TABLE extra (id int);\n",
+    )
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let s = env.run(&["worker", "--once", "-o", "json"]).await;
+    s.ok();
+    let s = s.json();
+    assert_eq!(
+        (s["recovered"].clone(), s["completed"].clone()),
+        (1.into(), 1.into()),
+        "{s}"
+    );
+    let rows = attempts_of(&env, "Acme").await;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, "failed");
+    assert!(
+        rows[0]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("abandoned: its worker stopped during the run"),
+        "{rows:?}"
+    );
+    assert_eq!(rows[1].0, "completed");
+    let st = env.run(&["status", "-o", "json"]).await;
+    st.ok();
+    assert_eq!(st.json()["provision"]["running"], 0);
+}
+
+/// Issue 15.12: an error that no retry can fix (here a schema name that breaks the rules, a
+/// registry row edited by hand) fails the job at its first run instead of five backoffs later.
+#[sqlx::test(migrations = false)]
+async fn a_permanent_error_fails_the_job_at_once(pool: PgPool) {
+    let mut env = Env::new(pool);
+    env.init().await;
+    env.set("TENANTCTL_PROVISION_BACKOFF_BASE", "0s");
+    let acme = env.create("Acme", "acme").await;
+    let job = acme["job_id"].as_i64().unwrap();
+    env.sql(
+        "ALTER TABLE public.platforms DROP CONSTRAINT platforms_schema_name_check;
+         UPDATE public.platforms SET schema_name = 'Bad;Name' WHERE name = 'Acme';",
+    )
+    .await;
+    let r = env.run(&["worker", "--once", "-o", "json"]).await;
+    r.ok();
+    let s = r.json();
+    assert_eq!(
+        (s["jobs"].clone(), s["retried"].clone(), s["failed"].clone()),
+        (1.into(), 0.into(), 1.into()),
+        "{s}"
+    );
+    let (status, attempts, last_error): (String, i32, String) =
+        sqlx::query_as("SELECT status, attempts, last_error FROM tenantctl.jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert!(
+        last_error.contains("invalid schema name `Bad;Name`"),
+        "{last_error}"
+    );
+    let p = env.show("acme").await;
+    assert_eq!(p["provision_status"], "failed");
+    assert!(
+        p["provision_error"]
+            .as_str()
+            .unwrap()
+            .contains("invalid schema name")
+    );
+    let rows = attempts_of(&env, "Acme").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "failed");
+}
+
+/// Issue 15.12: the summary line adds up: a job put back because its platform was busy is
+/// counted too.
+#[sqlx::test(migrations = false)]
+async fn the_worker_summary_adds_up_with_a_busy_platform(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let acme = env.create("Acme", "acme").await;
+    env.create("Beta", "beta").await;
+    // Another session holds Acme's provisioning lock.
+    let mut holder = env.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1, $2)")
+        .bind(tenantctl::db::locks::CLASS + 1)
+        .bind(acme["platform_id"].as_i64().unwrap() as i32)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let r = env.run(&["worker", "--once"]).await;
+    r.ok();
+    let line = r.stdout.trim();
+    assert!(
+        line.contains("2 job(s): 1 completed, 0 already provisioned, 0 retrying, 0 failed, 1 put back (platform busy)"),
+        "{line}"
+    );
+    drop(holder);
+}
