@@ -934,6 +934,12 @@ async fn transact_in(
             .await
             .map_err(fail)?;
     }
+    // The status statement of `enter` told serve already when it was written.
+    if (!applied_now.is_empty() || !reverted.is_empty()) && !status_written {
+        crate::serve::plans::notify(&mut *tx, &t.schema)
+            .await
+            .map_err(|e| fail(e.into()))?;
+    }
     let versions = match mode {
         Mode::Up => applied_now.iter().map(|a| a.version).collect(),
         Mode::Down { .. } => reverted,
@@ -948,7 +954,8 @@ async fn transact_in(
 /// The first statement of a tenant's transaction: lock_timeout and the search_path, the
 /// platform's lock (waiting at most lock_timeout when another run holds it), and whether the
 /// schema and its tracking table exist. With `status`, it also writes the tenant's status row
-/// (the transaction's outcome, if it commits), under the platform's lock only.
+/// (the transaction's outcome, if it commits), under the platform's lock only, and tells every
+/// `serve` that the schema changes (see [`crate::serve::plans`]).
 ///
 /// Returns (tracked, status written). The text is the same for every tenant and is analysed
 /// under the session's own search_path, so each connection plans it once.
@@ -967,7 +974,7 @@ async fn enter(
                     pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
                     last_success_at = now(), updated_at = now() \
                 WHERE $11 AND platform_id = $2::bigint AND pg_try_advisory_xact_lock($1, $2) \
-                RETURNING 1 \
+                RETURNING pg_notify($13, $14) \
              ) \
              SELECT pg_try_advisory_xact_lock($1, $2), \
                     EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
@@ -987,6 +994,8 @@ async fn enter(
         .bind(status.is_some_and(|f| f.drift))
         .bind(status.is_some())
         .bind(t.platform_id)
+        .bind(crate::serve::resolve::CHANNEL)
+        .bind(crate::serve::plans::payload(&t.schema))
         .fetch_one(&mut *tx)
         .await?;
     if !locked {
