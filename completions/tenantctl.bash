@@ -1395,7 +1395,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate)
-            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help status rollback verify help"
+            opts="-j -o -v -q -y -h --registry-only --tenants-only --tenant --exclude --tenant-migrations --jobs --lock-timeout --lock-retries --dry-run --no-wait --canary --canary-tenants --database-url --config --no-config --output --verbose --quiet --log-format --yes --help status rollback verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1422,6 +1422,10 @@ _tenantctl() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1569,7 +1573,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__migrate__subcmd__rollback)
-            opts="-j -o -v -q -y -h --to --tenant --exclude --tenant-migrations --jobs --lock-timeout --dry-run --no-wait --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            opts="-j -o -v -q -y -h --to --tenant --exclude --tenant-migrations --jobs --lock-timeout --lock-retries --dry-run --no-wait --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1600,6 +1604,10 @@ _tenantctl() {
                     return 0
                     ;;
                 --lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lock-retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

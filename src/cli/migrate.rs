@@ -116,6 +116,22 @@ impl ParallelOpts {
     }
 }
 
+/// Retries after lock timeouts.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LockRetryOpts {
+    /// Try a tenant again up to N times when its transaction meets a lock timeout (SQLSTATE
+    /// 55P03), waiting 1 s, 2 s, 4 s, ... (with jitter) in between; other errors fail at once
+    /// [env: TENANTCTL_LOCK_RETRIES] [config: lock_retries] [default: 3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub lock_retries: Option<u32>,
+}
+
+impl LockRetryOpts {
+    fn get(&self, ctx: &Ctx) -> u32 {
+        self.lock_retries.unwrap_or(ctx.settings().lock_retries)
+    }
+}
+
 /// A pool with a connection per job, plus one for planning and one for bookkeeping.
 async fn pool_for(ctx: &Ctx, jobs: usize) -> Result<PgPool> {
     db::connect(ctx.settings(), (jobs + 2) as u32).await
@@ -135,6 +151,8 @@ pub struct RunArgs {
     pub set: SetOpts,
     #[command(flatten)]
     pub parallel: ParallelOpts,
+    #[command(flatten)]
+    pub retries: LockRetryOpts,
     /// Say what would run where; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -324,6 +342,7 @@ impl RunArgs {
             dry_run: self.dry_run,
             filter,
             extension_schema: db::extension_schema(ctx.settings())?,
+            lock_retries: self.retries.get(ctx),
         };
         if self.dry_run && canary != Canary::None {
             ctx.out
@@ -510,6 +529,8 @@ pub struct RollbackArgs {
     pub set: SetOpts,
     #[command(flatten)]
     pub parallel: ParallelOpts,
+    #[command(flatten)]
+    pub retries: LockRetryOpts,
     /// Say what would be reverted where; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -532,6 +553,7 @@ impl RollbackArgs {
             dry_run: true,
             filter,
             extension_schema: db::extension_schema(ctx.settings())?,
+            lock_retries: self.retries.get(ctx),
         };
         let plan = fleet::rollback(&pool, &set, &opts, self.to, &|_| {}).await?;
         let print = |report: &Report, dry_run: bool| {

@@ -19,6 +19,7 @@ use super::{
 use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term};
+use crate::provision::RetryPolicy;
 use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -243,6 +244,9 @@ pub struct TenantRun {
     pub error: Option<String>,
     /// Migrated in the canary phase.
     pub canary: bool,
+    /// Transactions this tenant took: 1, more when a lock timeout was retried (see
+    /// `--lock-retries`); 0 when none was needed (planned only, or failed before one).
+    pub tries: u32,
 }
 
 fn version_text(v: Option<i64>) -> String {
@@ -260,7 +264,9 @@ pub fn human_ms(ms: u64) -> String {
 
 impl Tabular for TenantRun {
     fn headers() -> Vec<&'static str> {
-        vec!["tenant", "from", "to", "duration", "outcome", "error"]
+        vec![
+            "tenant", "from", "to", "duration", "tries", "outcome", "error",
+        ]
     }
 
     fn row(&self, term: &Term) -> Vec<Cell> {
@@ -287,6 +293,7 @@ impl Tabular for TenantRun {
                 Outcome::WouldMigrate | Outcome::WouldRollBack => "-".to_string(),
                 _ => human_ms(self.duration_ms),
             }),
+            Cell::new(self.tries),
             outcome,
             Cell::new(self.error.as_deref().unwrap_or("")),
         ]
@@ -354,6 +361,19 @@ pub struct Options {
     pub dry_run: bool,
     pub filter: Filter,
     pub extension_schema: Option<SchemaName>,
+    /// How often a tenant whose transaction met a lock timeout is tried again (after
+    /// [`lock_retry_policy`]'s waits, with jitter).
+    pub lock_retries: u32,
+}
+
+/// The waits between a tenant's tries after lock timeouts: 1 s, 2 s, 4 s, ... (each between
+/// half and all of that, see [`RetryPolicy::jittered_delay_after`]).
+pub fn lock_retry_policy(retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        retries,
+        base: Duration::from_secs(1),
+        factor: 2,
+    }
 }
 
 /// Up to the newest version, or down to a version.
@@ -527,6 +547,7 @@ fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
         outcome,
         error: None,
         canary: false,
+        tries: 0,
     }
 }
 
@@ -784,7 +805,21 @@ async fn work(
 ) -> Worked {
     let started = Instant::now();
     let t = &w.target;
-    let res = transact(conn, set, opts, mode, t, w.guess.as_deref()).await;
+    let policy = lock_retry_policy(opts.lock_retries);
+    let mut tries = 0;
+    let res = loop {
+        tries += 1;
+        let res = transact(&mut *conn, set, opts, mode, t, w.guess.as_deref()).await;
+        let retry = match &res {
+            Err(f) if f.error.is_lock_timeout() => {
+                policy.jittered_delay_after(tries, rand::random::<f64>())
+            }
+            _ => None,
+        };
+        let Some(wait) = retry else { break res };
+        tracing::info!(tenant = %t.name, schema = %t.schema, tries, wait_ms = wait.as_millis() as u64, "lock timeout; trying the tenant again");
+        tokio::time::sleep(wait).await;
+    };
     let elapsed = started.elapsed().as_millis() as u64;
     let discard = matches!(
         res,
@@ -803,6 +838,7 @@ async fn work(
             };
             tracing::info!(tenant = %t.name, schema = %t.schema, versions = ?done.versions, "tenant {}", outcome.as_str());
             let mut run = run_of(t, done.from, outcome);
+            run.tries = tries;
             run.to = done.to;
             run.versions = done.versions;
             run.duration_ms = elapsed;
@@ -817,6 +853,7 @@ async fn work(
         Err(f) => {
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
+            run.tries = tries;
             (run, None)
         }
     };

@@ -281,6 +281,17 @@ fn join(versions: &[i64]) -> String {
 }
 
 impl MigrationError {
+    /// Whether a lock wait timed out (SQLSTATE 55P03: a table or the platform's lock held
+    /// longer than `lock_timeout`): the one failure worth trying again.
+    pub fn is_lock_timeout(&self) -> bool {
+        match self {
+            MigrationError::Busy => true,
+            MigrationError::Failed { sqlstate, .. } => sqlstate.as_deref() == Some("55P03"),
+            MigrationError::Db(e) => crate::error::sqlstate(e).as_deref() == Some("55P03"),
+            _ => false,
+        }
+    }
+
     /// Whether the database went away (the run should stop rather than blame each tenant).
     pub fn is_connection_error(&self) -> bool {
         matches!(self, MigrationError::Db(e) | MigrationError::Read(e) if crate::error::is_connection_error(e))

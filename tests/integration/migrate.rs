@@ -361,6 +361,8 @@ async fn migrate_json_with_lock_timeout(env: &Env, dir: &str, extra: &[&str]) ->
         dir,
         "--lock-timeout",
         "300ms",
+        "--lock-retries",
+        "0",
         "-o",
         "json",
     ];
@@ -459,6 +461,8 @@ async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time
             dir.to_str().unwrap(),
             "--lock-timeout",
             "300ms",
+            "--lock-retries",
+            "0",
             "-o",
             "json",
         ])
@@ -472,6 +476,88 @@ async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time
     );
     assert!(!has_column(&env, &tenants[0].1, "posts", "summary").await);
     other.rollback().await.unwrap();
+}
+
+/// Issue 15.3: a lock timeout is tried again (`--lock-retries`, default 3), other errors are
+/// not, and the summary says how many tries each tenant took.
+#[sqlx::test(migrations = false)]
+async fn a_lock_timeout_is_tried_again_and_the_summary_counts_the_tries(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (locked_name, locked_schema) = tenants[0].clone();
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let args = [
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--lock-timeout",
+        "300ms",
+    ];
+    let waiting = format!(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('\"{locked_schema}\".posts')"
+    );
+    let waiters = |pool: PgPool, sql: String| async move {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+
+    // --lock-retries 0: the locked tenant fails at its first timeout.
+    let app = app_locks(&env, &locked_schema, "posts", "ACCESS SHARE").await;
+    let mut no_retry = args.to_vec();
+    no_retry.extend(["--lock-retries", "0"]);
+    let r = env.run(&no_retry).await;
+    r.code(3).stdout_has("tries");
+    let mut json = no_retry.clone();
+    json.extend(["-o", "json"]);
+    let r = env.run(&json).await;
+    r.code(3);
+    let v = r.json();
+    let locked = row(&rows(&v), &locked_name).clone();
+    assert_eq!(locked["outcome"], "failed", "{locked}");
+    assert_eq!(locked["tries"], 1, "{locked}");
+
+    // The reader lets go after the first timeout: the tenant succeeds on its second try.
+    let release = async {
+        let started = std::time::Instant::now();
+        while waiters(env.pool.clone(), waiting.clone()).await == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "migrate never waited"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        while waiters(env.pool.clone(), waiting.clone()).await > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.commit().await.unwrap();
+    };
+    let mut json = args.to_vec();
+    json.extend(["-o", "json"]);
+    let (r, ()) = tokio::join!(env.run(&json), release);
+    r.ok();
+    let v = r.json();
+    let locked = row(&rows(&v), &locked_name).clone();
+    assert_eq!(locked["outcome"], "migrated", "{locked}");
+    assert_eq!(locked["tries"], 2, "{locked}");
+    assert!(has_column(&env, &locked_schema, "posts", "summary").await);
+
+    // Other errors are not tried again.
+    std::fs::write(
+        std::path::Path::new(dir).join("20260301000001_broken.sql"),
+        "ALTR TABLE posts;\n",
+    )
+    .unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3);
+    for (name, _) in &tenants {
+        let failed = row(&rows(&r.json()), name).clone();
+        assert_eq!(failed["outcome"], "failed", "{failed}");
+        assert_eq!(failed["tries"], 1, "{failed}");
+    }
 }
 
 #[sqlx::test(migrations = false)]
