@@ -617,6 +617,17 @@ pub fn check_rollback_target(set: &MigrationSet, to: i64) -> Result<()> {
     }
     if let Some(m) = set
         .ups()
+        .filter_map(|m| set.down(m.version))
+        .find(|d| d.version > to && d.no_tx)
+    {
+        return Err(Error::Usage(format!(
+            "the down migration of {} ({}) is marked `-- no-transaction`: `migrate rollback` runs down migrations in a transaction",
+            m.version, m.description
+        ))
+        .hint("run its statements by hand per tenant, or give it a down migration that can run in a transaction"));
+    }
+    if let Some(m) = set
+        .ups()
         .find(|m| m.version > to && set.down(m.version).is_none())
     {
         return Err(Error::Usage(format!(

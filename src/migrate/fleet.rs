@@ -765,6 +765,10 @@ struct Done {
     from: Option<i64>,
     versions: Vec<i64>,
     to: Option<i64>,
+    /// Up: the transaction stopped before this `-- no-transaction` migration, which runs next
+    /// on its own ([`super::no_tx`]), with `left` migrations pending including it.
+    next_no_tx: Option<i64>,
+    left: i32,
 }
 
 /// Why a tenant's transaction failed, and what its schema still holds (when it was read).
@@ -805,20 +809,56 @@ async fn work(
 ) -> Worked {
     let started = Instant::now();
     let t = &w.target;
-    let policy = lock_retry_policy(opts.lock_retries);
     let mut tries = 0;
+    let mut guess = w.guess.as_deref();
+    // What the tenant's earlier steps did, when a `-- no-transaction` migration splits its run.
+    let mut partial: Option<Done> = None;
     let res = loop {
-        tries += 1;
-        let res = transact(&mut *conn, set, opts, mode, t, w.guess.as_deref()).await;
-        let retry = match &res {
-            Err(f) if f.error.is_lock_timeout() => {
-                policy.jittered_delay_after(tries, rand::random::<f64>())
-            }
-            _ => None,
+        let done = match transact_retrying(&mut *conn, set, opts, mode, t, guess, &mut tries).await
+        {
+            Ok(done) => done,
+            Err(f) => break Err(f),
         };
-        let Some(wait) = retry else { break res };
-        tracing::info!(tenant = %t.name, schema = %t.schema, tries, wait_ms = wait.as_millis() as u64, "lock timeout; trying the tenant again");
-        tokio::time::sleep(wait).await;
+        guess = None;
+        let next = done.next_no_tx;
+        let left = done.left;
+        let mut merged = match partial.take() {
+            None => done,
+            Some(mut p) => {
+                p.versions.extend(done.versions);
+                p.to = done.to;
+                p
+            }
+        };
+        let Some(v) = next else { break Ok(merged) };
+        let m = set.up(v).expect("planned from the set");
+        let ran = super::no_tx::run(
+            pool,
+            t,
+            m,
+            set.latest(),
+            merged.to,
+            left,
+            opts.lock_timeout,
+            opts.extension_schema.as_ref(),
+        )
+        .await;
+        match ran {
+            Ok(()) => {
+                merged.versions.push(v);
+                merged.to = merged.to.max(Some(v));
+                partial = Some(merged);
+            }
+            Err(e) => {
+                let f = Failed {
+                    error: e.error,
+                    from: merged.to,
+                    facts: e.facts,
+                };
+                partial = Some(merged);
+                break Err(f);
+            }
+        }
     };
     let elapsed = started.elapsed().as_millis() as u64;
     let discard = matches!(
@@ -854,6 +894,12 @@ async fn work(
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
             run.tries = tries;
+            if let Some(p) = partial.filter(|p| !p.versions.is_empty()) {
+                // Migrations before a failed `-- no-transaction` one stay applied.
+                run.from = p.from;
+                run.to = p.to;
+                run.versions = p.versions;
+            }
             (run, None)
         }
     };
@@ -861,6 +907,35 @@ async fn work(
         run,
         fatal,
         discard,
+    }
+}
+
+/// [`transact`], tried again after a lock timeout while `opts.lock_retries` allow; `tries`
+/// counts every transaction.
+async fn transact_retrying(
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    t: &Target,
+    guess: Option<&[i64]>,
+    tries: &mut u32,
+) -> std::result::Result<Done, Failed> {
+    let policy = lock_retry_policy(opts.lock_retries);
+    let mut mine = 0;
+    loop {
+        *tries += 1;
+        mine += 1;
+        let res = transact(&mut *conn, set, opts, mode, t, guess).await;
+        let retry = match &res {
+            Err(f) if f.error.is_lock_timeout() => {
+                policy.jittered_delay_after(mine, rand::random::<f64>())
+            }
+            _ => None,
+        };
+        let Some(wait) = retry else { return res };
+        tracing::info!(tenant = %t.name, schema = %t.schema, tries = *tries, wait_ms = wait.as_millis() as u64, "lock timeout; trying the tenant again");
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -925,6 +1000,7 @@ async fn transact_in(
     };
     let mut applied_now = Vec::new();
     let mut reverted = Vec::new();
+    let mut next_no_tx = None;
     let after = match mode {
         Mode::Up => {
             if let Some(e) = p.blocker(set) {
@@ -937,6 +1013,10 @@ async fn transact_in(
             }
             for &v in &p.pending {
                 let m = set.up(v).expect("planned from the set");
+                if m.no_tx {
+                    next_no_tx = Some(v);
+                    break;
+                }
                 let ns = run_sql(&mut *tx, m).await.map_err(fail)?;
                 applied_now.push(AppliedNow {
                     version: m.version,
@@ -945,7 +1025,12 @@ async fn transact_in(
                     execution_ns: ns,
                 });
             }
-            Facts::current(p.pending.iter().copied().chain(p.current).max(), set)
+            let done = applied_now.iter().map(|a| a.version);
+            let left = (p.pending.len() - applied_now.len()) as i32;
+            Facts {
+                pending: left,
+                ..Facts::current(done.chain(p.current).max(), set)
+            }
         }
         Mode::Down { to } => {
             reverted = revert_plan(set, &applied, to).map_err(fail)?;
@@ -985,6 +1070,8 @@ async fn transact_in(
         from: p.current,
         versions,
         to: after.version,
+        next_no_tx,
+        left: after.pending,
     })
 }
 

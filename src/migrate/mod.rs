@@ -17,6 +17,7 @@
 pub mod catalog;
 pub mod fleet;
 pub mod lock;
+pub mod no_tx;
 pub mod set;
 pub mod status;
 pub mod verify;
@@ -216,17 +217,39 @@ impl From<Error> for MigrationError {
 }
 
 /// Run one migration's SQL (up or down) inside the caller's transaction, without recording
-/// it; returns how long it took, in nanoseconds.
+/// it; returns how long it took, in nanoseconds. A `-- no-transaction` migration only comes
+/// here for a schema created in that transaction (see [`no_tx::in_new_schema`]); `migrate`
+/// runs it outside ([`no_tx::run`]).
 pub async fn run_sql(
     conn: &mut PgConnection,
     m: &Migration,
 ) -> std::result::Result<i64, MigrationError> {
     let started = Instant::now();
-    sqlx::raw_sql(m.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(m, e))?;
+    if m.no_tx {
+        for statement in no_tx_statements(m)? {
+            sqlx::raw_sql(AssertSqlSafe(statement))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| failed(m, e))?;
+        }
+    } else {
+        sqlx::raw_sql(m.sql.clone())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| failed(m, e))?;
+    }
     Ok(started.elapsed().as_nanos() as i64)
+}
+
+/// The statements of a `-- no-transaction` migration, for a schema created in the caller's
+/// transaction.
+pub fn no_tx_statements(m: &Migration) -> std::result::Result<Vec<String>, MigrationError> {
+    no_tx::in_new_schema(m.sql.as_str()).map_err(|e| MigrationError::Failed {
+        version: m.version,
+        description: m.description.to_string(),
+        message: format!("cannot split it into statements: {e}"),
+        sqlstate: None,
+    })
 }
 
 /// Apply one up migration inside the caller's transaction (search_path already set to the

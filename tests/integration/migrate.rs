@@ -560,6 +560,150 @@ async fn a_lock_timeout_is_tried_again_and_the_summary_counts_the_tries(pool: Pg
     }
 }
 
+/// Indexes of `schema`: (name, valid).
+async fn indexes(env: &Env, schema: &str) -> Vec<(String, bool)> {
+    sqlx::query_as(
+        "SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(&env.pool)
+    .await
+    .unwrap()
+}
+
+/// Issue 15.2: a `-- no-transaction` migration builds its indexes concurrently, one statement
+/// at a time, after the migrations before it committed in their own transaction; when it fails
+/// it leaves no invalid index, the tenant is marked failed at that version, and a rerun
+/// completes.
+#[sqlx::test(migrations = false)]
+async fn a_no_transaction_migration_builds_indexes_concurrently_and_leaves_no_invalid_one(
+    pool: PgPool,
+) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (dup_name, dup_schema) = tenants[0].clone();
+    for (_, schema) in &tenants {
+        let titles = if *schema == dup_schema {
+            "('a'), ('b'), ('a')"
+        } else {
+            "('a'), ('b')"
+        };
+        env.sql(&format!(
+            "INSERT INTO \"{schema}\".posts (community_id, title, body) \
+             SELECT (SELECT min(id) FROM \"{schema}\".communities), t, 'x' FROM (VALUES {titles}) v (t)"
+        ))
+        .await;
+    }
+    const IDX: i64 = 20260201000002;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    std::fs::write(
+        dir.join(format!("{IDX}_posts_title_idx.up.sql")),
+        "-- no-transaction\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_title_idx ON posts (title);\n\
+         -- one title per post; a statement of its own\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS posts_title_key ON posts (title);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{IDX}_posts_title_idx.down.sql")),
+        "DROP INDEX posts_title_key;\nDROP INDEX posts_title_idx;\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let rows = rows(&v);
+    let dup = row(&rows, &dup_name);
+    assert_eq!(dup["outcome"], "failed", "{dup}");
+    let error = dup["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("migration {IDX} (posts title idx) failed"))
+            && error.contains("could not create unique index")
+            && error.contains("statement 2 of 2")
+            && error.contains("dropped the invalid index(es) it left: posts_title_key"),
+        "{error}"
+    );
+    // The transactional migration before it committed on its own.
+    assert_eq!(dup["from"], SAMPLE_LATEST, "{dup}");
+    assert_eq!(dup["to"], NEW, "{dup}");
+    assert_eq!(dup["versions"], serde_json::json!([NEW]), "{dup}");
+    assert!(has_column(&env, &dup_schema, "posts", "summary").await);
+    assert_eq!(env.versions(&dup_schema).await.last(), Some(&NEW));
+    // No invalid index is left; the first statement's index stays.
+    let idx = indexes(&env, &dup_schema).await;
+    assert!(idx.iter().all(|(_, valid)| *valid), "{idx:?}");
+    assert!(idx.contains(&("posts_title_idx".into(), true)), "{idx:?}");
+    assert!(!idx.iter().any(|(n, _)| n == "posts_title_key"), "{idx:?}");
+    let (version, last_error): (Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT s.version, s.last_error FROM tenantctl.tenant_migrations s \
+         JOIN public.platforms p ON p.id = s.platform_id WHERE p.name = $1",
+    )
+    .bind(&dup_name)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(version, Some(NEW));
+    assert!(last_error.unwrap().contains(&IDX.to_string()));
+    for (name, schema) in &tenants[1..] {
+        let ok = row(&rows, name);
+        assert_eq!(ok["outcome"], "migrated", "{ok}");
+        assert_eq!(ok["versions"], serde_json::json!([NEW, IDX]), "{ok}");
+        assert_eq!(env.versions(schema).await.last(), Some(&IDX));
+        assert!(
+            indexes(&env, schema)
+                .await
+                .contains(&("posts_title_key".into(), true))
+        );
+    }
+
+    // Fixed data, and the rerun completes.
+    env.sql(&format!(
+        "DELETE FROM \"{dup_schema}\".posts WHERE id = (SELECT max(id) FROM \"{dup_schema}\".posts WHERE title = 'a')"
+    ))
+    .await;
+    env.run(&["migrate", "--tenant-migrations", dir])
+        .await
+        .ok()
+        .stdout_has("1 migrated");
+    assert_eq!(env.versions(&dup_schema).await.last(), Some(&IDX));
+    let idx = indexes(&env, &dup_schema).await;
+    assert!(idx.contains(&("posts_title_key".into(), true)), "{idx:?}");
+    assert!(idx.iter().all(|(_, valid)| *valid), "{idx:?}");
+
+    // A new tenant gets the same set in its provisioning transaction (CONCURRENTLY buys nothing
+    // in a schema nobody sees yet).
+    let r = env
+        .run(&[
+            "platform",
+            "create",
+            "--name",
+            "Fresh",
+            "--subdomain",
+            "fresh",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let fresh = r.json()["schema_name"].as_str().unwrap().to_string();
+    env.run_with(
+        &["provision", "Fresh"],
+        &[("TENANTCTL_TENANT_MIGRATIONS_DIR", dir)],
+    )
+    .await
+    .ok();
+    assert_eq!(env.versions(&fresh).await.last(), Some(&IDX));
+    assert!(
+        indexes(&env, &fresh)
+            .await
+            .contains(&("posts_title_key".into(), true))
+    );
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_schema_dropped_by_hand_is_reported_and_the_rest_migrate(pool: PgPool) {
     let (env, tenants) = fleet(pool, 2).await;
