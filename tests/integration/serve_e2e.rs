@@ -396,6 +396,9 @@ async fn serve_refuses_bad_settings(pool: PgPool) {
     .stderr_has("cannot reach database");
 }
 
+/// How many answers came, and each that was not 200: (tenant, status, body).
+type Answers = (usize, Vec<(String, u16, String)>);
+
 /// Clients that keep asking every tenant for its posts (`clients` at a time) until `stop`;
 /// returns how many answers came, and each answer that was not 200 as (tenant, status, body).
 fn keep_asking(
@@ -403,7 +406,7 @@ fn keep_asking(
     fleet: Vec<(String, String, String)>,
     clients: usize,
     stop: Arc<std::sync::atomic::AtomicBool>,
-) -> tokio::task::JoinHandle<(usize, Vec<(String, u16, String)>)> {
+) -> tokio::task::JoinHandle<Answers> {
     tokio::spawn(async move {
         let c = client();
         let mut handles = Vec::new();
@@ -450,7 +453,7 @@ async fn under_load(
     s: &Served,
     fleet: &[(String, String, String)],
     cmd: &[&str],
-) -> (usize, Vec<(String, u16, String)>) {
+) -> Answers {
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let load = keep_asking(s.addr, fleet.to_vec(), 4, stop.clone());
     tokio::time::sleep(Duration::from_millis(700)).await;
