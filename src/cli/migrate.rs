@@ -755,3 +755,46 @@ impl VerifyArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::{Migration, MigrationType};
+
+    fn m(version: i64, kind: MigrationType, sql: &str, no_tx: bool) -> Migration {
+        Migration::new(
+            version,
+            format!("m{version}").into(),
+            kind,
+            sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.to_string())),
+            no_tx,
+        )
+    }
+
+    #[test]
+    fn rollback_refuses_to_pass_a_no_transaction_down_migration() {
+        use MigrationType::{ReversibleDown, ReversibleUp};
+        let set = MigrationSet::from_migrations(
+            "test",
+            vec![
+                m(1, ReversibleUp, "-- 1", false),
+                m(1, ReversibleDown, "-- 1 down", false),
+                m(
+                    2,
+                    ReversibleUp,
+                    "CREATE INDEX CONCURRENTLY i ON t (x)",
+                    true,
+                ),
+                m(2, ReversibleDown, "DROP INDEX CONCURRENTLY i", true),
+            ],
+        );
+        let e = check_rollback_target(&set, 1).unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit_code::USAGE);
+        assert!(
+            e.to_string()
+                .contains("the down migration of 2 (m2) is marked `-- no-transaction`"),
+            "{e}"
+        );
+        assert!(check_rollback_target(&set, 2).is_ok());
+    }
+}
