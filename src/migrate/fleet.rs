@@ -589,12 +589,20 @@ async fn execute(
         on_done(&run);
         shared.lock().expect("not poisoned").add(run);
     };
+    // Schemas changed and not yet told to `serve`, and when it was last told.
+    let changed = std::sync::Mutex::new((Vec::new(), Instant::now()));
+    let changed = &changed;
     let worker = || async {
         let mut conn: Option<PoolConnection<Postgres>> = None;
         loop {
             let next = planned.lock().await.next().await;
             let item = match next {
-                None => return Ok::<_, Error>(()),
+                None => {
+                    if let Some(c) = &mut conn {
+                        tell_serve(c, &changed, true).await;
+                    }
+                    return Ok::<_, Error>(());
+                }
                 Some(item) => item?,
             };
             let w = match item {
@@ -618,12 +626,46 @@ async fn execute(
             {
                 let _ = c.close().await;
             }
+            if !worked.run.versions.is_empty() && worked.run.outcome != Outcome::Failed {
+                changed
+                    .lock()
+                    .expect("not poisoned")
+                    .0
+                    .push(worked.run.schema.clone());
+            }
+            if let Some(c) = &mut conn {
+                tell_serve(c, &changed, false).await;
+            }
             emit(worked.run);
         }
     };
     let res = futures::future::try_join_all((0..opts.jobs.max(1)).map(|_| worker())).await;
     *report = shared.into_inner().expect("not poisoned");
     res.map(|_| ())
+}
+
+/// Tell every `serve` which schemas changed (see [`crate::serve::plans`]): after each tenant's
+/// commit, at most every 100 ms (`all`: whatever is left), in one autocommit statement outside
+/// the tenants' transactions. A NOTIFY in each tenant's transaction would serialise their
+/// commits (PostgreSQL holds a cluster-wide lock from a notifying commit's pre-commit to its
+/// end); a request that runs before the notice arrives is retried by serve itself. Best
+/// effort: a failure is logged, never fails the run.
+async fn tell_serve(
+    conn: &mut PgConnection,
+    changed: &std::sync::Mutex<(Vec<String>, Instant)>,
+    all: bool,
+) {
+    let schemas = {
+        let mut c = changed.lock().expect("not poisoned");
+        if c.0.is_empty() || (!all && c.1.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        c.1 = Instant::now();
+        std::mem::take(&mut c.0)
+    };
+    if let Err(e) = crate::serve::plans::notify_many(conn, &schemas).await {
+        tracing::warn!(error = %e, "could not tell serve which schemas changed");
+    }
 }
 
 /// Decide, for one chunk, what each tenant needs. Schemas are read in two batched statements
@@ -1056,12 +1098,6 @@ async fn transact_in(
             .await
             .map_err(fail)?;
     }
-    // The status statement of `enter` told serve already when it was written.
-    if (!applied_now.is_empty() || !reverted.is_empty()) && !status_written {
-        crate::serve::plans::notify(&mut *tx, &t.schema)
-            .await
-            .map_err(|e| fail(e.into()))?;
-    }
     let versions = match mode {
         Mode::Up => applied_now.iter().map(|a| a.version).collect(),
         Mode::Down { .. } => reverted,
@@ -1078,8 +1114,7 @@ async fn transact_in(
 /// The first statement of a tenant's transaction: lock_timeout and the search_path, the
 /// platform's lock (waiting at most lock_timeout when another run holds it), and whether the
 /// schema and its tracking table exist. With `status`, it also writes the tenant's status row
-/// (the transaction's outcome, if it commits), under the platform's lock only, and tells every
-/// `serve` that the schema changes (see [`crate::serve::plans`]).
+/// (the transaction's outcome, if it commits), under the platform's lock only.
 ///
 /// Returns (tracked, status written). The text is the same for every tenant and is analysed
 /// under the session's own search_path, so each connection plans it once.
@@ -1098,7 +1133,7 @@ async fn enter(
                     pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
                     last_success_at = now(), updated_at = now() \
                 WHERE $11 AND platform_id = $2::bigint AND pg_try_advisory_xact_lock($1, $2) \
-                RETURNING pg_notify($13, $14) \
+                RETURNING 1 \
              ) \
              SELECT pg_try_advisory_xact_lock($1, $2), \
                     EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
@@ -1118,8 +1153,6 @@ async fn enter(
         .bind(status.is_some_and(|f| f.drift))
         .bind(status.is_some())
         .bind(t.platform_id)
-        .bind(crate::serve::resolve::CHANNEL)
-        .bind(crate::serve::plans::payload(&t.schema))
         .fetch_one(&mut *tx)
         .await?;
     if !locked {

@@ -11,9 +11,11 @@
 //! statement, prepared afresh on each connection's next request for that tenant, while the
 //! stale one is never used again and leaves the connection's cache in its turn (LRU). The
 //! generation grows when
-//! - the transaction that changed a schema commits: migrate, `migrate rollback` and restore
-//!   send `pg_notify('tenantctl_registry', 'schema:<name>')` in it ([`notify`]), and serve's
-//!   listener bumps the schema ([`Generations::bump`]);
+//! - a schema changed: restore and a `-- no-transaction` migration send
+//!   `pg_notify('tenantctl_registry', 'schema:<name>')` in their transaction ([`notify`]);
+//!   `migrate` and `migrate rollback` right after each tenant's commit, batched at most every
+//!   100 ms ([`notify_many`]: a NOTIFY inside each tenant's transaction would serialise the
+//!   fleet's commits); serve's listener bumps the schema ([`Generations::bump`]);
 //! - a request still meets 0A000 (the notification is on its way, or LISTEN does not work
 //!   behind a pooler): it bumps the generation it used and is retried once, on the new text.
 //!
@@ -95,6 +97,19 @@ pub async fn notify(conn: &mut PgConnection, schema: &SchemaName) -> sqlx::Resul
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(super::resolve::CHANNEL)
         .bind(payload(schema))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tell every `serve` that these schemas changed, in one statement (its own transaction when
+/// the connection is not in one).
+pub async fn notify_many(conn: &mut PgConnection, schemas: &[String]) -> sqlx::Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT pg_notify($1, $2 || s) FROM unnest($3::text[]) AS s")
+        .bind(super::resolve::CHANNEL)
+        .bind(SCHEMA_CHANGED)
+        .bind(schemas)
         .execute(conn)
         .await?;
     Ok(())
