@@ -599,7 +599,7 @@ async fn execute(
             let item = match next {
                 None => {
                     if let Some(c) = &mut conn {
-                        tell_serve(c, &changed, true).await;
+                        tell_serve(c, changed, true).await;
                     }
                     return Ok::<_, Error>(());
                 }
@@ -634,7 +634,7 @@ async fn execute(
                     .push(worked.run.schema.clone());
             }
             if let Some(c) = &mut conn {
-                tell_serve(c, &changed, false).await;
+                tell_serve(c, changed, false).await;
             }
             emit(worked.run);
         }
