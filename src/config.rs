@@ -137,6 +137,12 @@ pub const KEYS: &[Key] = &[
         "lock_timeout for each migration statement, so a busy table fails the tenant instead of hanging",
     ),
     key(
+        "lock_retries",
+        Kind::Int,
+        Some("3"),
+        "how often a tenant whose migration met a lock timeout is tried again (1 s, 2 s, 4 s, ... with jitter)",
+    ),
+    key(
         "parallel_migration_threads",
         Kind::Int,
         Some("4"),
@@ -515,6 +521,7 @@ pub struct Settings {
     pub base_domain: Option<String>,
     pub url_scheme: String,
     pub lock_timeout: Dur,
+    pub lock_retries: u32,
     pub parallel_migration_threads: usize,
     pub domain_redirect_days: i64,
     pub provision: ProvisionSettings,

@@ -430,6 +430,8 @@ pub async fn apply(
                 )
                 .await?;
             }
+            // Statements `serve` prepared against the old tables may not fit the restored ones.
+            crate::serve::plans::notify(&mut tx, &schema).await?;
             tx.commit().await?;
             Ok(out)
         }

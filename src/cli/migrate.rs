@@ -112,6 +112,22 @@ impl ParallelOpts {
     }
 }
 
+/// Retries after lock timeouts.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LockRetryOpts {
+    /// Try a tenant again up to N times when its transaction meets a lock timeout (SQLSTATE
+    /// 55P03), waiting 1 s, 2 s, 4 s, ... (with jitter) in between; other errors fail at once
+    /// [env: TENANTCTL_LOCK_RETRIES] [config: lock_retries] [default: 3]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub lock_retries: Option<u32>,
+}
+
+impl LockRetryOpts {
+    fn get(&self, ctx: &Ctx) -> u32 {
+        self.lock_retries.unwrap_or(ctx.settings().lock_retries)
+    }
+}
+
 /// A pool with a connection per job, plus one for planning and one for bookkeeping.
 async fn pool_for(ctx: &Ctx, jobs: usize) -> Result<PgPool> {
     db::connect(ctx.settings(), (jobs + 2) as u32).await
@@ -131,6 +147,8 @@ pub struct RunArgs {
     pub set: SetOpts,
     #[command(flatten)]
     pub parallel: ParallelOpts,
+    #[command(flatten)]
+    pub retries: LockRetryOpts,
     /// Say what would run where; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -373,6 +391,7 @@ impl RunArgs {
             dry_run: self.dry_run,
             filter,
             extension_schema: db::extension_schema(ctx.settings())?,
+            lock_retries: self.retries.get(ctx),
         };
         if self.dry_run && canary != Canary::None {
             ctx.out
@@ -577,6 +596,8 @@ pub struct RollbackArgs {
     pub set: SetOpts,
     #[command(flatten)]
     pub parallel: ParallelOpts,
+    #[command(flatten)]
+    pub retries: LockRetryOpts,
     /// Say what would be reverted where; change nothing
     #[arg(long)]
     pub dry_run: bool,
@@ -610,6 +631,7 @@ impl RollbackArgs {
             dry_run: true,
             filter,
             extension_schema: db::extension_schema(ctx.settings())?,
+            lock_retries: self.retries.get(ctx),
         };
         let plan = fleet::rollback(&pool, &set, &opts, to, &|_| {}).await?;
         let print = |report: &Report, dry_run: bool| {
@@ -683,6 +705,17 @@ pub fn check_rollback_target(set: &MigrationSet, to: i64) -> Result<()> {
         .hint(
             "pass 0 to revert everything, or one of the versions `tenantctl migrate status` shows",
         ));
+    }
+    if let Some(m) = set
+        .ups()
+        .filter_map(|m| set.down(m.version))
+        .find(|d| d.version > to && d.no_tx)
+    {
+        return Err(Error::Usage(format!(
+            "the down migration of {} ({}) is marked `-- no-transaction`: `migrate rollback` runs down migrations in a transaction",
+            m.version, m.description
+        ))
+        .hint("run its statements by hand per tenant, or give it a down migration that can run in a transaction"));
     }
     if let Some(m) = set
         .ups()
@@ -812,5 +845,48 @@ impl VerifyArgs {
             }
             .hint("a hand-made change is best turned into a migration (or undone by hand); `extra` objects are in the tenant only"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::migrate::{Migration, MigrationType};
+
+    fn m(version: i64, kind: MigrationType, sql: &str, no_tx: bool) -> Migration {
+        Migration::new(
+            version,
+            format!("m{version}").into(),
+            kind,
+            sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(sql.to_string())),
+            no_tx,
+        )
+    }
+
+    #[test]
+    fn rollback_refuses_to_pass_a_no_transaction_down_migration() {
+        use MigrationType::{ReversibleDown, ReversibleUp};
+        let set = MigrationSet::from_migrations(
+            "test",
+            vec![
+                m(1, ReversibleUp, "-- 1", false),
+                m(1, ReversibleDown, "-- 1 down", false),
+                m(
+                    2,
+                    ReversibleUp,
+                    "CREATE INDEX CONCURRENTLY i ON t (x)",
+                    true,
+                ),
+                m(2, ReversibleDown, "DROP INDEX CONCURRENTLY i", true),
+            ],
+        );
+        let e = check_rollback_target(&set, 1).unwrap_err();
+        assert_eq!(e.exit_code(), crate::exit_code::USAGE);
+        assert!(
+            e.to_string()
+                .contains("the down migration of 2 (m2) is marked `-- no-transaction`"),
+            "{e}"
+        );
+        assert!(check_rollback_target(&set, 2).is_ok());
     }
 }

@@ -19,6 +19,7 @@ use super::{
 use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term};
+use crate::provision::RetryPolicy;
 use crate::registry::InvalidPlatform;
 use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
@@ -153,6 +154,7 @@ fn invalid_run(bad: InvalidPlatform) -> TenantRun {
         outcome: Outcome::Failed,
         error: Some(bad.error),
         canary: false,
+        tries: 0,
     }
 }
 
@@ -228,6 +230,9 @@ pub struct TenantRun {
     pub error: Option<String>,
     /// Migrated in the canary phase.
     pub canary: bool,
+    /// Transactions this tenant took: 1, more when a lock timeout was retried (see
+    /// `--lock-retries`); 0 when none was needed (planned only, or failed before one).
+    pub tries: u32,
 }
 
 fn version_text(v: Option<i64>) -> String {
@@ -245,7 +250,9 @@ pub fn human_ms(ms: u64) -> String {
 
 impl Tabular for TenantRun {
     fn headers() -> Vec<&'static str> {
-        vec!["tenant", "from", "to", "duration", "outcome", "error"]
+        vec![
+            "tenant", "from", "to", "duration", "tries", "outcome", "error",
+        ]
     }
 
     fn row(&self, term: &Term) -> Vec<Cell> {
@@ -272,6 +279,7 @@ impl Tabular for TenantRun {
                 Outcome::WouldMigrate | Outcome::WouldRollBack => "-".to_string(),
                 _ => human_ms(self.duration_ms),
             }),
+            Cell::new(self.tries),
             outcome,
             Cell::new(self.error.as_deref().unwrap_or("")),
         ]
@@ -339,6 +347,19 @@ pub struct Options {
     pub dry_run: bool,
     pub filter: Filter,
     pub extension_schema: Option<SchemaName>,
+    /// How often a tenant whose transaction met a lock timeout is tried again (after
+    /// [`lock_retry_policy`]'s waits, with jitter).
+    pub lock_retries: u32,
+}
+
+/// The waits between a tenant's tries after lock timeouts: 1 s, 2 s, 4 s, ... (each between
+/// half and all of that, see [`RetryPolicy::jittered_delay_after`]).
+pub fn lock_retry_policy(retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        retries,
+        base: Duration::from_secs(1),
+        factor: 2,
+    }
 }
 
 /// Up to the newest version, or down to a version.
@@ -512,6 +533,7 @@ fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
         outcome,
         error: None,
         canary: false,
+        tries: 0,
     }
 }
 
@@ -558,12 +580,20 @@ async fn execute(
         on_done(&run);
         shared.lock().expect("not poisoned").add(run);
     };
+    // Schemas changed and not yet told to `serve`, and when it was last told.
+    let changed = std::sync::Mutex::new((Vec::new(), Instant::now()));
+    let changed = &changed;
     let worker = || async {
         let mut conn: Option<PoolConnection<Postgres>> = None;
         loop {
             let next = planned.lock().await.next().await;
             let item = match next {
-                None => return Ok::<_, Error>(()),
+                None => {
+                    if let Some(c) = &mut conn {
+                        tell_serve(c, changed, true).await;
+                    }
+                    return Ok::<_, Error>(());
+                }
                 Some(item) => item?,
             };
             let w = match item {
@@ -587,12 +617,46 @@ async fn execute(
             {
                 let _ = c.close().await;
             }
+            if !worked.run.versions.is_empty() && worked.run.outcome != Outcome::Failed {
+                changed
+                    .lock()
+                    .expect("not poisoned")
+                    .0
+                    .push(worked.run.schema.clone());
+            }
+            if let Some(c) = &mut conn {
+                tell_serve(c, changed, false).await;
+            }
             emit(worked.run);
         }
     };
     let res = futures::future::try_join_all((0..opts.jobs.max(1)).map(|_| worker())).await;
     *report = shared.into_inner().expect("not poisoned");
     res.map(|_| ())
+}
+
+/// Tell every `serve` which schemas changed (see [`crate::serve::plans`]): after each tenant's
+/// commit, at most every 100 ms (`all`: whatever is left), in one autocommit statement outside
+/// the tenants' transactions. A NOTIFY in each tenant's transaction would serialise their
+/// commits (PostgreSQL holds a cluster-wide lock from a notifying commit's pre-commit to its
+/// end); a request that runs before the notice arrives is retried by serve itself. Best
+/// effort: a failure is logged, never fails the run.
+async fn tell_serve(
+    conn: &mut PgConnection,
+    changed: &std::sync::Mutex<(Vec<String>, Instant)>,
+    all: bool,
+) {
+    let schemas = {
+        let mut c = changed.lock().expect("not poisoned");
+        if c.0.is_empty() || (!all && c.1.elapsed() < Duration::from_millis(100)) {
+            return;
+        }
+        c.1 = Instant::now();
+        std::mem::take(&mut c.0)
+    };
+    if let Err(e) = crate::serve::plans::notify_many(conn, &schemas).await {
+        tracing::warn!(error = %e, "could not tell serve which schemas changed");
+    }
 }
 
 /// Decide, for one chunk, what each tenant needs. Schemas are read in two batched statements
@@ -734,6 +798,10 @@ struct Done {
     from: Option<i64>,
     versions: Vec<i64>,
     to: Option<i64>,
+    /// Up: the transaction stopped before this `-- no-transaction` migration, which runs next
+    /// on its own ([`super::no_tx`]), with `left` migrations pending including it.
+    next_no_tx: Option<i64>,
+    left: i32,
 }
 
 /// Why a tenant's transaction failed, and what its schema still holds (when it was read).
@@ -774,7 +842,57 @@ async fn work(
 ) -> Worked {
     let started = Instant::now();
     let t = &w.target;
-    let res = transact(conn, set, opts, mode, t, w.guess.as_deref()).await;
+    let mut tries = 0;
+    let mut guess = w.guess.as_deref();
+    // What the tenant's earlier steps did, when a `-- no-transaction` migration splits its run.
+    let mut partial: Option<Done> = None;
+    let res = loop {
+        let done = match transact_retrying(&mut *conn, set, opts, mode, t, guess, &mut tries).await
+        {
+            Ok(done) => done,
+            Err(f) => break Err(f),
+        };
+        guess = None;
+        let next = done.next_no_tx;
+        let left = done.left;
+        let mut merged = match partial.take() {
+            None => done,
+            Some(mut p) => {
+                p.versions.extend(done.versions);
+                p.to = done.to;
+                p
+            }
+        };
+        let Some(v) = next else { break Ok(merged) };
+        let m = set.up(v).expect("planned from the set");
+        let ran = super::no_tx::run(
+            pool,
+            t,
+            m,
+            set.latest(),
+            merged.to,
+            left,
+            opts.lock_timeout,
+            opts.extension_schema.as_ref(),
+        )
+        .await;
+        match ran {
+            Ok(()) => {
+                merged.versions.push(v);
+                merged.to = merged.to.max(Some(v));
+                partial = Some(merged);
+            }
+            Err(e) => {
+                let f = Failed {
+                    error: e.error,
+                    from: merged.to,
+                    facts: e.facts,
+                };
+                partial = Some(merged);
+                break Err(f);
+            }
+        }
+    };
     let elapsed = started.elapsed().as_millis() as u64;
     let discard = matches!(
         res,
@@ -793,6 +911,7 @@ async fn work(
             };
             tracing::info!(tenant = %t.name, schema = %t.schema, versions = ?done.versions, "tenant {}", outcome.as_str());
             let mut run = run_of(t, done.from, outcome);
+            run.tries = tries;
             run.to = done.to;
             run.versions = done.versions;
             run.duration_ms = elapsed;
@@ -807,6 +926,13 @@ async fn work(
         Err(f) => {
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;
             run.duration_ms = elapsed;
+            run.tries = tries;
+            if let Some(p) = partial.filter(|p| !p.versions.is_empty()) {
+                // Migrations before a failed `-- no-transaction` one stay applied.
+                run.from = p.from;
+                run.to = p.to;
+                run.versions = p.versions;
+            }
             (run, None)
         }
     };
@@ -814,6 +940,35 @@ async fn work(
         run,
         fatal,
         discard,
+    }
+}
+
+/// [`transact`], tried again after a lock timeout while `opts.lock_retries` allow; `tries`
+/// counts every transaction.
+async fn transact_retrying(
+    conn: &mut PgConnection,
+    set: &MigrationSet,
+    opts: &Options,
+    mode: Mode,
+    t: &Target,
+    guess: Option<&[i64]>,
+    tries: &mut u32,
+) -> std::result::Result<Done, Failed> {
+    let policy = lock_retry_policy(opts.lock_retries);
+    let mut mine = 0;
+    loop {
+        *tries += 1;
+        mine += 1;
+        let res = transact(&mut *conn, set, opts, mode, t, guess).await;
+        let retry = match &res {
+            Err(f) if f.error.is_lock_timeout() => {
+                policy.jittered_delay_after(mine, rand::random::<f64>())
+            }
+            _ => None,
+        };
+        let Some(wait) = retry else { return res };
+        tracing::info!(tenant = %t.name, schema = %t.schema, tries = *tries, wait_ms = wait.as_millis() as u64, "lock timeout; trying the tenant again");
+        tokio::time::sleep(wait).await;
     }
 }
 
@@ -878,6 +1033,7 @@ async fn transact_in(
     };
     let mut applied_now = Vec::new();
     let mut reverted = Vec::new();
+    let mut next_no_tx = None;
     let after = match mode {
         Mode::Up => {
             if let Some(e) = p.blocker(set) {
@@ -890,6 +1046,10 @@ async fn transact_in(
             }
             for &v in &p.pending {
                 let m = set.up(v).expect("planned from the set");
+                if m.no_tx {
+                    next_no_tx = Some(v);
+                    break;
+                }
                 let ns = run_sql(&mut *tx, m).await.map_err(fail)?;
                 applied_now.push(AppliedNow {
                     version: m.version,
@@ -898,7 +1058,12 @@ async fn transact_in(
                     execution_ns: ns,
                 });
             }
-            Facts::current(p.pending.iter().copied().chain(p.current).max(), set)
+            let done = applied_now.iter().map(|a| a.version);
+            let left = (p.pending.len() - applied_now.len()) as i32;
+            Facts {
+                pending: left,
+                ..Facts::current(done.chain(p.current).max(), set)
+            }
         }
         Mode::Down { to } => {
             reverted = revert_plan(set, &applied, to).map_err(fail)?;
@@ -932,6 +1097,8 @@ async fn transact_in(
         from: p.current,
         versions,
         to: after.version,
+        next_no_tx,
+        left: after.pending,
     })
 }
 

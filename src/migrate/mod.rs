@@ -18,6 +18,7 @@ pub mod add;
 pub mod catalog;
 pub mod fleet;
 pub mod lock;
+pub mod no_tx;
 pub mod set;
 pub mod status;
 pub mod verify;
@@ -217,17 +218,39 @@ impl From<Error> for MigrationError {
 }
 
 /// Run one migration's SQL (up or down) inside the caller's transaction, without recording
-/// it; returns how long it took, in nanoseconds.
+/// it; returns how long it took, in nanoseconds. A `-- no-transaction` migration only comes
+/// here for a schema created in that transaction (see [`no_tx::in_new_schema`]); `migrate`
+/// runs it outside ([`no_tx::run`]).
 pub async fn run_sql(
     conn: &mut PgConnection,
     m: &Migration,
 ) -> std::result::Result<i64, MigrationError> {
     let started = Instant::now();
-    sqlx::raw_sql(m.sql.clone())
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| failed(m, e))?;
+    if m.no_tx {
+        for statement in no_tx_statements(m)? {
+            sqlx::raw_sql(AssertSqlSafe(statement))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| failed(m, e))?;
+        }
+    } else {
+        sqlx::raw_sql(m.sql.clone())
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| failed(m, e))?;
+    }
     Ok(started.elapsed().as_nanos() as i64)
+}
+
+/// The statements of a `-- no-transaction` migration, for a schema created in the caller's
+/// transaction.
+pub fn no_tx_statements(m: &Migration) -> std::result::Result<Vec<String>, MigrationError> {
+    no_tx::in_new_schema(m.sql.as_str()).map_err(|e| MigrationError::Failed {
+        version: m.version,
+        description: m.description.to_string(),
+        message: format!("cannot split it into statements: {e}"),
+        sqlstate: None,
+    })
 }
 
 /// Apply one up migration inside the caller's transaction (search_path already set to the
@@ -282,6 +305,17 @@ fn join(versions: &[i64]) -> String {
 }
 
 impl MigrationError {
+    /// Whether a lock wait timed out (SQLSTATE 55P03: a table or the platform's lock held
+    /// longer than `lock_timeout`): the one failure worth trying again.
+    pub fn is_lock_timeout(&self) -> bool {
+        match self {
+            MigrationError::Busy => true,
+            MigrationError::Failed { sqlstate, .. } => sqlstate.as_deref() == Some("55P03"),
+            MigrationError::Db(e) => crate::error::sqlstate(e).as_deref() == Some("55P03"),
+            _ => false,
+        }
+    }
+
     /// Whether the database went away (the run should stop rather than blame each tenant).
     pub fn is_connection_error(&self) -> bool {
         matches!(self, MigrationError::Db(e) | MigrationError::Read(e) if crate::error::is_connection_error(e))

@@ -46,18 +46,6 @@ impl MigrationSet {
                 dir.display()
             )));
         }
-        // Every tenant's migrations run in one transaction (that is what keeps a schema from
-        // being half-migrated); a statement that cannot run in one must be refused up front,
-        // not discovered on the first tenant.
-        if let Some(m) = set.migrations.iter().find(|m| m.no_tx) {
-            return Err(Error::Config(format!(
-                "tenant migration {} ({}) in `{}` is marked `-- no-transaction`: tenant migrations always run in a transaction",
-                m.version,
-                m.description,
-                dir.display()
-            ))
-            .hint("split it so it needs no `CREATE INDEX CONCURRENTLY` or the like, or run it by hand per tenant"));
-        }
         Ok(set)
     }
 
@@ -149,19 +137,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn no_transaction_migrations_are_refused_when_loading() {
+    async fn no_transaction_migrations_are_loaded_with_their_mark() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("1_idx.sql"),
             "-- no-transaction\nCREATE INDEX CONCURRENTLY i ON posts (title);\n",
         )
         .unwrap();
-        let e = MigrationSet::from_dir(dir.path()).await.unwrap_err();
-        assert_eq!(e.exit_code(), crate::exit_code::USAGE);
-        assert!(
-            e.to_string().contains("migration 1 (idx) in `")
-                && e.to_string().contains("`-- no-transaction`"),
-            "{e}"
-        );
+        let s = MigrationSet::from_dir(dir.path()).await.unwrap();
+        assert!(s.up(1).unwrap().no_tx);
     }
 }

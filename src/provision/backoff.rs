@@ -49,6 +49,14 @@ impl RetryPolicy {
         Some(d.min(MAX_DELAY))
     }
 
+    /// [`delay_after`](Self::delay_after) with equal jitter: half the wait, plus `unit` (a
+    /// random number in 0..1) times the other half, so runs that failed together do not all
+    /// come back at the same moment.
+    pub fn jittered_delay_after(&self, runs_done: u32, unit: f64) -> Option<Duration> {
+        self.delay_after(runs_done)
+            .map(|d| d / 2 + (d / 2).mul_f64(unit.clamp(0.0, 1.0)))
+    }
+
     /// Every wait, in order.
     pub fn schedule(&self) -> Vec<Duration> {
         (1..=self.retries)
@@ -80,6 +88,23 @@ mod tests {
         assert_eq!(p.delay_after(0), None);
         assert_eq!(p.delay_after(5), Some(Duration::from_secs(243)));
         assert_eq!(p.delay_after(6), None);
+    }
+
+    #[test]
+    fn jitter_keeps_the_wait_between_half_and_all_of_it() {
+        let p = RetryPolicy {
+            retries: 3,
+            base: Duration::from_secs(1),
+            factor: 2,
+        };
+        assert_eq!(
+            p.jittered_delay_after(1, 0.0),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(p.jittered_delay_after(2, 1.0), Some(Duration::from_secs(2)));
+        assert_eq!(p.jittered_delay_after(3, 0.5), Some(Duration::from_secs(3)));
+        assert_eq!(p.jittered_delay_after(3, 7.0), Some(Duration::from_secs(4)));
+        assert_eq!(p.jittered_delay_after(4, 0.5), None);
     }
 
     #[test]

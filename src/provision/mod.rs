@@ -361,23 +361,31 @@ async fn migrate_new_schema(
     let mut times = Vec::new();
     for m in set.ups() {
         let started = std::time::Instant::now();
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| {
-                let (message, sqlstate) = match &e {
-                    sqlx::Error::Database(db) => {
-                        (db.message().to_string(), db.code().map(|c| c.into_owned()))
+        // A `-- no-transaction` migration runs here statement by statement, in the transaction
+        // (the schema is new: see `migrate::no_tx::in_new_schema`).
+        let statements = match m.no_tx {
+            true => migrate::no_tx_statements(m)?,
+            false => vec![m.sql.as_str().to_string()],
+        };
+        for statement in statements {
+            sqlx::raw_sql(AssertSqlSafe(statement))
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| {
+                    let (message, sqlstate) = match &e {
+                        sqlx::Error::Database(db) => {
+                            (db.message().to_string(), db.code().map(|c| c.into_owned()))
+                        }
+                        other => (other.to_string(), None),
+                    };
+                    migrate::MigrationError::Failed {
+                        version: m.version,
+                        description: m.description.to_string(),
+                        message,
+                        sqlstate,
                     }
-                    other => (other.to_string(), None),
-                };
-                migrate::MigrationError::Failed {
-                    version: m.version,
-                    description: m.description.to_string(),
-                    message,
-                    sqlstate,
-                }
-            })?;
+                })?;
+        }
         versions.push(m.version);
         descriptions.push(m.description.to_string());
         checksums.push(m.checksum.to_vec());

@@ -71,13 +71,21 @@ pub struct Stmts<'a> {
     /// connection moves to another tenant: PostgreSQL invalidates a cached plan whose
     /// `search_path` differs from the one it was planned under.
     pub tag: Option<&'a SchemaName>,
+    /// The statements' generation (see [`super::plans`]): a schema change gives them a new
+    /// text, so every connection prepares them afresh instead of meeting a stale plan.
+    pub generation: u64,
 }
 
 impl Stmts<'_> {
     fn sql(&self, text: &'static str) -> AssertSqlSafe<String> {
+        let g = self.generation;
         match self.tag {
             // The schema reaches SQL text only as `SchemaName::sql()`, here inside a comment.
-            Some(s) if self.persistent => AssertSqlSafe(format!("/* {} */ {text}", s.sql())),
+            Some(s) if self.persistent && g == 0 => {
+                AssertSqlSafe(format!("/* {} */ {text}", s.sql()))
+            }
+            Some(s) if self.persistent => AssertSqlSafe(format!("/* {} g{g} */ {text}", s.sql())),
+            None if self.persistent && g > 0 => AssertSqlSafe(format!("/* g{g} */ {text}")),
             _ => AssertSqlSafe(text.to_string()),
         }
     }
@@ -169,23 +177,67 @@ pub fn failure(e: &Error) -> Response {
 }
 
 /// Run `work` in a request transaction of `tenant`: search_path set, gate entered, committed.
-async fn in_tenant<T, F>(app: &App, tenant: &Tenant, work: F) -> Response
-where
-    T: Serialize,
-    F: for<'c> AsyncFnOnce(&'c mut PgConnection) -> sqlx::Result<T>,
-{
-    let tx = RequestTx::begin(
-        &app.requests,
-        &tenant.schema,
-        app.extension_schema.as_ref(),
-        app.lock_timeout_set,
-    )
-    .await;
-    let tx = match tx {
-        Ok(tx) => tx,
-        Err(e) => return failure(&e),
-    };
-    finish(tx, work).await
+/// A statement that meets a stale plan (a migration, rollback or restore changed a result type
+/// since this connection prepared it, and serve has not heard of it yet) moves the tenant's
+/// statements to a new generation and the request is tried once more, on fresh statements.
+async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
+    let mut retried = false;
+    loop {
+        let st = app.stmts(Some(&tenant.schema));
+        let tx = RequestTx::begin(
+            &app.requests,
+            &tenant.schema,
+            app.extension_schema.as_ref(),
+            app.lock_timeout_set,
+        )
+        .await;
+        let mut tx = match tx {
+            Ok(tx) => tx,
+            Err(e) => return failure(&e),
+        };
+        let out = match read.run(tx.conn(), st).await {
+            Ok(out) => out,
+            Err(e) => {
+                let _ = tx.rollback().await;
+                if !retried
+                    && st.persistent
+                    && crate::error::sqlstate(&e).as_deref() == Some(super::plans::STALE_PLAN)
+                {
+                    tracing::info!(schema = %tenant.schema, error = %e, "stale statement; retrying on a fresh one");
+                    app.resolver.plans.bump_from(st.tag, st.generation);
+                    retried = true;
+                    continue;
+                }
+                return db_failure(&e);
+            }
+        };
+        if let Err(e) = tx.commit().await {
+            return failure(&e);
+        }
+        return out;
+    }
+}
+
+/// What a tenant request reads.
+#[derive(Debug, Clone, Copy)]
+enum Read {
+    Communities,
+    Posts { limit: i64 },
+}
+
+impl Read {
+    async fn run(self, c: &mut PgConnection, st: Stmts<'_>) -> sqlx::Result<Response> {
+        Ok(match self {
+            Read::Communities => Json(Communities {
+                communities: list_communities(c, st).await?,
+            })
+            .into_response(),
+            Read::Posts { limit } => Json(Posts {
+                posts: list_posts(c, limit, st).await?,
+            })
+            .into_response(),
+        })
+    }
 }
 
 /// The benchmark floor: the same work on the fixed-schema pool, in a plain transaction.
@@ -250,13 +302,7 @@ pub async fn communities(
     State(app): State<Arc<App>>,
     axum::Extension(tenant): axum::Extension<Arc<Tenant>>,
 ) -> Response {
-    let st = app.stmts(Some(&tenant.schema));
-    in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
-        Ok(Communities {
-            communities: list_communities(c, st).await?,
-        })
-    })
-    .await
+    in_tenant(&app, &tenant, Read::Communities).await
 }
 
 pub async fn posts(
@@ -268,13 +314,7 @@ pub async fn posts(
         Ok(l) => l,
         Err(m) => return error(StatusCode::BAD_REQUEST, "bad_request", m),
     };
-    let st = app.stmts(Some(&tenant.schema));
-    in_tenant(&app, &tenant, async move |c: &mut PgConnection| {
-        Ok(Posts {
-            posts: list_posts(c, limit, st).await?,
-        })
-    })
-    .await
+    in_tenant(&app, &tenant, Read::Posts { limit }).await
 }
 
 pub async fn fixed_communities(State(app): State<Arc<App>>) -> Response {

@@ -82,12 +82,18 @@ impl App {
     /// (Close) and a full plan per request.
     pub fn stmts<'a>(&self, tenant: Option<&'a SchemaName>) -> super::api::Stmts<'a> {
         let fits = self.resolver.served() * super::api::QUERIES <= self.statement_cache;
+        let tag = if self.persistent && fits {
+            tenant
+        } else {
+            None
+        };
         super::api::Stmts {
             persistent: self.persistent,
-            tag: if self.persistent && fits {
-                tenant
+            tag,
+            generation: if self.persistent {
+                self.resolver.plans.get(tag)
             } else {
-                None
+                0
             },
         }
     }

@@ -28,6 +28,7 @@ pub mod app;
 pub mod gate;
 pub mod host;
 pub mod metrics;
+pub mod plans;
 pub mod resolve;
 pub mod setup;
 

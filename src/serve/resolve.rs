@@ -242,6 +242,8 @@ pub struct Resolver {
     /// Whether our own test notification came back after LISTEN.
     notifications_seen: AtomicBool,
     metrics: Arc<Metrics>,
+    /// Generations of the request statements, bumped when a schema changes.
+    pub plans: super::plans::Generations,
 }
 
 impl Resolver {
@@ -262,6 +264,7 @@ impl Resolver {
             served: AtomicUsize::new(0),
             notifications_seen: AtomicBool::new(false),
             metrics,
+            plans: Default::default(),
         })
     }
 
@@ -371,6 +374,21 @@ impl Resolver {
         }
     }
 
+    /// Whether `payload` says a schema changed (and if so, bump its statements' generation).
+    fn schema_changed(&self, payload: &str) -> bool {
+        match payload.strip_prefix(super::plans::SCHEMA_CHANGED) {
+            Some(schema) => {
+                debug!(
+                    schema,
+                    "schema changed; its statements get a new generation"
+                );
+                self.plans.bump(schema);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// One listener session: LISTEN, reload (anything may have changed while we were not
     /// listening), then reload on every notification until the connection is lost or `stop`.
     async fn listen_once(&self, pool: &PgPool, stop: &CancellationToken) -> Result<()> {
@@ -412,10 +430,17 @@ impl Resolver {
                 self.notifications_seen.store(true, Ordering::Release);
                 continue;
             }
+            // A schema changed (migrate, rollback, restore): its statements get a new
+            // generation; the map stays as it is.
+            let mut reload = !self.schema_changed(n.payload());
             // Coalesce a burst of changes into one reload.
-            while let Ok(Ok(Some(_))) =
+            while let Ok(Ok(Some(n))) =
                 tokio::time::timeout(Duration::from_millis(5), listener.try_recv()).await
             {
+                reload |= n.payload() != nonce && !self.schema_changed(n.payload());
+            }
+            if !reload {
+                continue;
             }
             if let Err(e) = self.refresh(pool, "notify").await {
                 warn!(error = %e, "reload after a registry change failed; serving the last map");

@@ -361,6 +361,8 @@ async fn migrate_json_with_lock_timeout(env: &Env, dir: &str, extra: &[&str]) ->
         dir,
         "--lock-timeout",
         "300ms",
+        "--lock-retries",
+        "0",
         "-o",
         "json",
     ];
@@ -459,6 +461,8 @@ async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time
             dir.to_str().unwrap(),
             "--lock-timeout",
             "300ms",
+            "--lock-retries",
+            "0",
             "-o",
             "json",
         ])
@@ -472,6 +476,232 @@ async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time
     );
     assert!(!has_column(&env, &tenants[0].1, "posts", "summary").await);
     other.rollback().await.unwrap();
+}
+
+/// Issue 15.3: a lock timeout is tried again (`--lock-retries`, default 3), other errors are
+/// not, and the summary says how many tries each tenant took.
+#[sqlx::test(migrations = false)]
+async fn a_lock_timeout_is_tried_again_and_the_summary_counts_the_tries(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (locked_name, locked_schema) = tenants[0].clone();
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let dir = dir.to_str().unwrap();
+    let args = [
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--lock-timeout",
+        "300ms",
+    ];
+    let waiting = format!(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('\"{locked_schema}\".posts')"
+    );
+    let waiters = |pool: PgPool, sql: String| async move {
+        sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+
+    // --lock-retries 0: the locked tenant fails at its first timeout.
+    let app = app_locks(&env, &locked_schema, "posts", "ACCESS SHARE").await;
+    let mut no_retry = args.to_vec();
+    no_retry.extend(["--lock-retries", "0"]);
+    let r = env.run(&no_retry).await;
+    r.code(3).stdout_has("tries");
+    let mut json = no_retry.clone();
+    json.extend(["-o", "json"]);
+    let r = env.run(&json).await;
+    r.code(3);
+    let v = r.json();
+    let locked = row(&rows(&v), &locked_name).clone();
+    assert_eq!(locked["outcome"], "failed", "{locked}");
+    assert_eq!(locked["tries"], 1, "{locked}");
+
+    // The reader lets go after the first timeout: the tenant succeeds on its second try.
+    let release = async {
+        let started = std::time::Instant::now();
+        while waiters(env.pool.clone(), waiting.clone()).await == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "migrate never waited"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        while waiters(env.pool.clone(), waiting.clone()).await > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        app.commit().await.unwrap();
+    };
+    let mut json = args.to_vec();
+    json.extend(["-o", "json"]);
+    let (r, ()) = tokio::join!(env.run(&json), release);
+    r.ok();
+    let v = r.json();
+    let locked = row(&rows(&v), &locked_name).clone();
+    assert_eq!(locked["outcome"], "migrated", "{locked}");
+    assert_eq!(locked["tries"], 2, "{locked}");
+    assert!(has_column(&env, &locked_schema, "posts", "summary").await);
+
+    // Other errors are not tried again.
+    std::fs::write(
+        std::path::Path::new(dir).join("20260301000001_broken.sql"),
+        "ALTR TABLE posts;\n",
+    )
+    .unwrap();
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3);
+    for (name, _) in &tenants {
+        let failed = row(&rows(&r.json()), name).clone();
+        assert_eq!(failed["outcome"], "failed", "{failed}");
+        assert_eq!(failed["tries"], 1, "{failed}");
+    }
+}
+
+/// Indexes of `schema`: (name, valid).
+async fn indexes(env: &Env, schema: &str) -> Vec<(String, bool)> {
+    sqlx::query_as(
+        "SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(&env.pool)
+    .await
+    .unwrap()
+}
+
+/// Issue 15.2: a `-- no-transaction` migration builds its indexes concurrently, one statement
+/// at a time, after the migrations before it committed in their own transaction; when it fails
+/// it leaves no invalid index, the tenant is marked failed at that version, and a rerun
+/// completes.
+#[sqlx::test(migrations = false)]
+async fn a_no_transaction_migration_builds_indexes_concurrently_and_leaves_no_invalid_one(
+    pool: PgPool,
+) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (dup_name, dup_schema) = tenants[0].clone();
+    for (_, schema) in &tenants {
+        let titles = if *schema == dup_schema {
+            "('a'), ('b'), ('a')"
+        } else {
+            "('a'), ('b')"
+        };
+        env.sql(&format!(
+            "INSERT INTO \"{schema}\".posts (community_id, title, body) \
+             SELECT (SELECT min(id) FROM \"{schema}\".communities), t, 'x' FROM (VALUES {titles}) v (t)"
+        ))
+        .await;
+    }
+    const IDX: i64 = 20260201000002;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    std::fs::write(
+        dir.join(format!("{IDX}_posts_title_idx.up.sql")),
+        "-- no-transaction\n\
+         CREATE INDEX CONCURRENTLY IF NOT EXISTS posts_title_idx ON posts (title);\n\
+         -- one title per post; a statement of its own\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS posts_title_key ON posts (title);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join(format!("{IDX}_posts_title_idx.down.sql")),
+        "DROP INDEX posts_title_key;\nDROP INDEX posts_title_idx;\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+
+    let r = env
+        .run(&["migrate", "--tenant-migrations", dir, "-o", "json"])
+        .await;
+    r.code(3);
+    let v = r.json();
+    let rows = rows(&v);
+    let dup = row(&rows, &dup_name);
+    assert_eq!(dup["outcome"], "failed", "{dup}");
+    let error = dup["error"].as_str().unwrap();
+    assert!(
+        error.contains(&format!("migration {IDX} (posts title idx) failed"))
+            && error.contains("could not create unique index")
+            && error.contains("statement 2 of 2")
+            && error.contains("dropped the invalid index(es) it left: posts_title_key"),
+        "{error}"
+    );
+    // The transactional migration before it committed on its own.
+    assert_eq!(dup["from"], SAMPLE_LATEST, "{dup}");
+    assert_eq!(dup["to"], NEW, "{dup}");
+    assert_eq!(dup["versions"], serde_json::json!([NEW]), "{dup}");
+    assert!(has_column(&env, &dup_schema, "posts", "summary").await);
+    assert_eq!(env.versions(&dup_schema).await.last(), Some(&NEW));
+    // No invalid index is left; the first statement's index stays.
+    let idx = indexes(&env, &dup_schema).await;
+    assert!(idx.iter().all(|(_, valid)| *valid), "{idx:?}");
+    assert!(idx.contains(&("posts_title_idx".into(), true)), "{idx:?}");
+    assert!(!idx.iter().any(|(n, _)| n == "posts_title_key"), "{idx:?}");
+    let (version, last_error): (Option<i64>, Option<String>) = sqlx::query_as(
+        "SELECT s.version, s.last_error FROM tenantctl.tenant_migrations s \
+         JOIN public.platforms p ON p.id = s.platform_id WHERE p.name = $1",
+    )
+    .bind(&dup_name)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(version, Some(NEW));
+    assert!(last_error.unwrap().contains(&IDX.to_string()));
+    for (name, schema) in &tenants[1..] {
+        let ok = row(&rows, name);
+        assert_eq!(ok["outcome"], "migrated", "{ok}");
+        assert_eq!(ok["versions"], serde_json::json!([NEW, IDX]), "{ok}");
+        assert_eq!(env.versions(schema).await.last(), Some(&IDX));
+        assert!(
+            indexes(&env, schema)
+                .await
+                .contains(&("posts_title_key".into(), true))
+        );
+    }
+
+    // Fixed data, and the rerun completes.
+    env.sql(&format!(
+        "DELETE FROM \"{dup_schema}\".posts WHERE id = (SELECT max(id) FROM \"{dup_schema}\".posts WHERE title = 'a')"
+    ))
+    .await;
+    env.run(&["migrate", "--tenant-migrations", dir])
+        .await
+        .ok()
+        .stdout_has("1 migrated");
+    assert_eq!(env.versions(&dup_schema).await.last(), Some(&IDX));
+    let idx = indexes(&env, &dup_schema).await;
+    assert!(idx.contains(&("posts_title_key".into(), true)), "{idx:?}");
+    assert!(idx.iter().all(|(_, valid)| *valid), "{idx:?}");
+
+    // A new tenant gets the same set in its provisioning transaction (CONCURRENTLY buys nothing
+    // in a schema nobody sees yet).
+    let r = env
+        .run(&[
+            "platform",
+            "create",
+            "--name",
+            "Fresh",
+            "--subdomain",
+            "fresh",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    let fresh = r.json()["schema"].as_str().unwrap().to_string();
+    env.run_with(
+        &["provision", "Fresh"],
+        &[("TENANTCTL_TENANT_MIGRATIONS_DIR", dir)],
+    )
+    .await
+    .ok();
+    assert_eq!(env.versions(&fresh).await.last(), Some(&IDX));
+    assert!(
+        indexes(&env, &fresh)
+            .await
+            .contains(&("posts_title_key".into(), true))
+    );
 }
 
 #[sqlx::test(migrations = false)]

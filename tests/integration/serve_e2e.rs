@@ -395,3 +395,179 @@ async fn serve_refuses_bad_settings(pool: PgPool) {
     .code(69)
     .stderr_has("cannot reach database");
 }
+
+/// How many answers came, and each that was not 200: (tenant, status, body).
+type Answers = (usize, Vec<(String, u16, String)>);
+
+/// Clients that keep asking every tenant for its posts (`clients` at a time) until `stop`;
+/// returns how many answers came, and each answer that was not 200 as (tenant, status, body).
+fn keep_asking(
+    addr: SocketAddr,
+    fleet: Vec<(String, String, String)>,
+    clients: usize,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+) -> tokio::task::JoinHandle<Answers> {
+    tokio::spawn(async move {
+        let c = client();
+        let mut handles = Vec::new();
+        for k in 0..clients {
+            let (c, fleet, stop) = (c.clone(), fleet.clone(), stop.clone());
+            handles.push(tokio::spawn(async move {
+                let mut answered = 0;
+                let mut bad = Vec::new();
+                let mut i = k;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (name, host, _) = &fleet[i % fleet.len()];
+                    i += 1;
+                    let r = c
+                        .get(format!("http://{addr}/api/posts?limit=5"))
+                        .header("host", host)
+                        .send()
+                        .await
+                        .expect("request");
+                    let status = r.status().as_u16();
+                    let body = r.text().await.unwrap_or_default();
+                    answered += 1;
+                    if status != 200 {
+                        bad.push((name.clone(), status, body));
+                    }
+                }
+                (answered, bad)
+            }));
+        }
+        let mut answered = 0;
+        let mut bad = Vec::new();
+        for h in handles {
+            let (a, b) = h.await.unwrap();
+            answered += a;
+            bad.extend(b);
+        }
+        (answered, bad)
+    })
+}
+
+/// Run `cmd` while 4 clients keep asking serve for every tenant's posts (from a moment before
+/// until a second after it); returns the answers counted and those that were not 200.
+async fn under_load(
+    env: &Env,
+    s: &Served,
+    fleet: &[(String, String, String)],
+    cmd: &[&str],
+) -> Answers {
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = keep_asking(s.addr, fleet.to_vec(), 4, stop.clone());
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    env.run(cmd).await.ok();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    load.await.unwrap()
+}
+
+/// Issue 15.1: a tenant migration that changes a column's type must not fail requests (no
+/// "cached plan must not change result type" 500s), nor must its rollback, nor a restore that
+/// brings the old type back.
+#[sqlx::test(migrations = false)]
+async fn a_migration_that_retypes_a_column_fails_no_request(pool: PgPool) {
+    let env = Env::new(pool);
+    let fleet = tenants(&env, 3).await;
+    // T0's backup, taken while `title` is still `text`.
+    let r = env.run(&["backup", "T0", "-o", "json"]).await;
+    r.ok();
+    let dir = env.path().join("tenant-migrations");
+    crate::common::copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join("20990101000000_retype_title.up.sql"),
+        "ALTER TABLE posts ALTER COLUMN title TYPE varchar(300);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("20990101000000_retype_title.down.sql"),
+        "ALTER TABLE posts ALTER COLUMN title TYPE text;\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap().to_string();
+    let s = Served::start(&env, &[], &[]).await;
+
+    let (answered, bad) = under_load(
+        &env,
+        &s,
+        &fleet,
+        &["migrate", "--tenants-only", "--tenant-migrations", &dir],
+    )
+    .await;
+    assert!(answered > 20, "{answered}");
+    assert!(
+        bad.is_empty(),
+        "{} of {answered}: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(3)]
+    );
+    let title_type = "SELECT data_type FROM information_schema.columns \
+                      WHERE table_schema = $1 AND table_name = 'posts' AND column_name = 'title'";
+    let t: String = sqlx::query_scalar(title_type)
+        .bind(&fleet[0].2)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(t, "character varying");
+
+    let (answered, bad) = under_load(
+        &env,
+        &s,
+        &fleet,
+        &[
+            "migrate",
+            "rollback",
+            "--to",
+            "20260101000010",
+            "--tenant-migrations",
+            &dir,
+            "--yes",
+        ],
+    )
+    .await;
+    assert!(
+        bad.is_empty(),
+        "{} of {answered}: {:?}",
+        bad.len(),
+        &bad[..bad.len().min(3)]
+    );
+    let t: String = sqlx::query_scalar(title_type)
+        .bind(&fleet[0].2)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(t, "text");
+
+    // Retyped again, then T0 restored from the backup taken while `title` was `text`. While it
+    // restores T0 is in maintenance (503 by design); nothing else may fail, before or after.
+    env.run(&["migrate", "--tenants-only", "--tenant-migrations", &dir])
+        .await
+        .ok();
+    let (answered, bad) =
+        under_load(&env, &s, &fleet, &["restore", "T0", "--latest", "--yes"]).await;
+    let unexpected: Vec<_> = bad
+        .iter()
+        .filter(|(name, status, _)| !(name == "T0" && *status == 503))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "{} of {answered}: {:?}",
+        unexpected.len(),
+        &unexpected[..unexpected.len().min(3)]
+    );
+    let t: String = sqlx::query_scalar(title_type)
+        .bind(&fleet[0].2)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(t, "text");
+    // After the restore every tenant answers again.
+    let c = client();
+    for (_, host, _) in &fleet {
+        let (status, body) = get_json(&c, &s, host, "/api/posts").await;
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    s.signal("-TERM");
+    s.wait().await;
+}

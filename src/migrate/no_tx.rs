@@ -1,0 +1,400 @@
+//! Tenant migrations marked `-- no-transaction` (sqlx's marker, the file's first line): for
+//! statements that cannot run in a transaction, above all `CREATE INDEX CONCURRENTLY`
+//! (issue 15.2).
+//!
+//! Such a migration runs per tenant on a connection of its own, outside any transaction,
+//! holding the platform's advisory lock (session level: the lock provisioning and restore
+//! take, so nothing else works on the tenant meanwhile), with the tenant's schema alone on the
+//! search_path and the run's `lock_timeout`. Its file is split into statements by PostgreSQL's
+//! own parser ([`split`]) and each is sent alone: several in one query string would form an
+//! implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
+//! transaction writes the tracking row and the status row.
+//!
+//! Not atomic: when a statement fails, those before it stay done. A failed `CREATE INDEX
+//! CONCURRENTLY` (a duplicate under a unique index, a lock timeout) leaves an INVALID index
+//! behind that would still slow every write and, with `IF NOT EXISTS`, hide the failure from
+//! the next run: indexes of the schema that turned invalid during the migration are dropped
+//! (`DROP INDEX CONCURRENTLY`) and named in the error. The tenant is then marked failed at the
+//! version before; the next `migrate` runs the whole file again, so its statements should be
+//! safe to repeat (`IF NOT EXISTS`).
+
+use super::fleet::Target;
+use super::status::{self, Facts};
+use super::{MigrationError, ensure_tracking_table, tracking};
+use crate::db::{Ident, SchemaName, locks};
+use sqlx::migrate::Migration;
+use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
+use std::time::{Duration, Instant};
+
+/// The statements of a migration file, in order, each as written (comments between statements
+/// dropped). Where one ends is decided on tokens from sqlparser's PostgreSQL tokenizer, so a
+/// semicolon in a string (also `E'...'`), a quoted identifier, a comment or a dollar-quoted
+/// body stays inside its statement; so do those of a `BEGIN ATOMIC ... END` function body,
+/// tracked by keyword (with its `CASE ... END`s).
+///
+/// (libpg_query, PostgreSQL's own parser, was the first choice: the `pg_query` crate needs
+/// libclang to build, which this toolchain lacks, and compiles 86 C files.)
+pub fn split(sql: &str) -> Result<Vec<String>, String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
+        .with_unescape(false)
+        .tokenize_with_location()
+        .map_err(|e| e.to_string())?;
+    // Byte offset of each line's start, to turn (line, column in chars) into a byte offset.
+    let mut lines = vec![0];
+    lines.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    let offset = |line: u64, column: u64| -> usize {
+        let start = lines[(line.max(1) - 1) as usize];
+        sql[start..]
+            .char_indices()
+            .nth((column.max(1) - 1) as usize)
+            .map_or(sql.len(), |(i, _)| start + i)
+    };
+    let keyword = |t: &Token| match t {
+        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut atomic = 0usize;
+    let mut previous = None;
+    for t in &tokens {
+        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
+            continue;
+        }
+        let at = offset(t.span.start.line, t.span.start.column);
+        match (keyword(&t.token), previous) {
+            (Some(Keyword::ATOMIC), Some(Keyword::BEGIN)) => atomic += 1,
+            (Some(Keyword::CASE), _) if atomic > 0 => atomic += 1,
+            (Some(Keyword::END), _) if atomic > 0 => atomic -= 1,
+            _ => {}
+        }
+        previous = keyword(&t.token);
+        if t.token == Token::SemiColon && atomic == 0 {
+            if let Some(s) = start.take() {
+                out.push(sql[s..at].trim().to_string());
+            }
+            continue;
+        }
+        start.get_or_insert(at);
+    }
+    if let Some(s) = start {
+        out.push(sql[s..].trim().to_string());
+    }
+    Ok(out)
+}
+
+/// The statements of a `-- no-transaction` migration for a schema created in the caller's
+/// transaction (provisioning, the warm pool): nobody can see its tables before the commit, so
+/// `CONCURRENTLY` buys nothing there and is taken out of `CREATE [UNIQUE] INDEX` and `DROP
+/// INDEX`, which then run in the transaction like any other statement. Anything else that
+/// cannot run in a transaction fails the provisioning with PostgreSQL's own message.
+pub fn in_new_schema(sql: &str) -> Result<Vec<String>, String> {
+    use sqlparser::dialect::PostgreSqlDialect;
+    use sqlparser::keywords::Keyword;
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let mut out = Vec::new();
+    for statement in split(sql)? {
+        let tokens = Tokenizer::new(&PostgreSqlDialect {}, &statement)
+            .with_unescape(false)
+            .tokenize_with_location()
+            .map_err(|e| e.to_string())?;
+        let words: Vec<_> = tokens
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .take(4)
+            .map(|t| match &t.token {
+                Token::Word(w) if w.quote_style.is_none() => (Some(w.keyword), t),
+                _ => (None, t),
+            })
+            .collect();
+        let keywords: Vec<_> = words.iter().map(|(k, _)| *k).collect();
+        let concurrently = match keywords.as_slice() {
+            [
+                Some(Keyword::CREATE),
+                Some(Keyword::INDEX),
+                Some(Keyword::CONCURRENTLY),
+                ..,
+            ]
+            | [
+                Some(Keyword::DROP),
+                Some(Keyword::INDEX),
+                Some(Keyword::CONCURRENTLY),
+                ..,
+            ] => Some(words[2].1),
+            [
+                Some(Keyword::CREATE),
+                Some(Keyword::UNIQUE),
+                Some(Keyword::INDEX),
+                Some(Keyword::CONCURRENTLY),
+            ] => Some(words[3].1),
+            _ => None,
+        };
+        out.push(match concurrently {
+            // The statement starts on line 1, and CONCURRENTLY (ASCII) sits on its first line
+            // or a later one: cut it out by its location.
+            Some(t) => {
+                let line_start: usize = statement
+                    .split_inclusive('\n')
+                    .take((t.span.start.line.max(1) - 1) as usize)
+                    .map(str::len)
+                    .sum();
+                let at = line_start
+                    + statement[line_start..]
+                        .char_indices()
+                        .nth((t.span.start.column.max(1) - 1) as usize)
+                        .map_or(0, |(i, _)| i);
+                let end = at + "CONCURRENTLY".len();
+                format!("{}{}", &statement[..at], &statement[end..])
+            }
+            None => statement,
+        });
+    }
+    Ok(out)
+}
+
+/// Indexes of `schema` that are not valid (a `CREATE INDEX CONCURRENTLY` that failed).
+async fn invalid_indexes(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+) -> sqlx::Result<Vec<String>> {
+    // language=PostgreSQL
+    sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND NOT i.indisvalid ORDER BY 1",
+    )
+    .bind(schema.as_str())
+    .fetch_all(conn)
+    .await
+}
+
+/// What [`run`] reports when it fails: the error and the schema's facts (for the status row).
+pub struct NoTxFailure {
+    pub error: MigrationError,
+    pub facts: Option<Facts>,
+}
+
+impl<T: Into<MigrationError>> From<T> for NoTxFailure {
+    fn from(e: T) -> Self {
+        NoTxFailure {
+            error: e.into(),
+            facts: None,
+        }
+    }
+}
+
+/// Run the no-transaction migration `m` in `t`'s schema, whose applied versions are `before`
+/// (the highest) with `pending` migrations left including this one.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    pool: &PgPool,
+    t: &Target,
+    m: &Migration,
+    latest: Option<i64>,
+    before: Option<i64>,
+    pending: i32,
+    lock_timeout: Duration,
+    extension_schema: Option<&SchemaName>,
+) -> Result<(), NoTxFailure> {
+    let statements = split(m.sql.as_str()).map_err(|e| MigrationError::Failed {
+        version: m.version,
+        description: m.description.to_string(),
+        message: format!("cannot split it into statements: {e}"),
+        sqlstate: None,
+    })?;
+    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let res = run_on(
+        &mut conn,
+        t,
+        m,
+        &statements,
+        Facts {
+            version: before,
+            latest,
+            pending,
+            drift: false,
+        },
+        lock_timeout,
+        extension_schema,
+    )
+    .await;
+    // Closing the session also releases the platform's lock.
+    let _ = conn.close().await;
+    res
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_on(
+    conn: &mut PgConnection,
+    t: &Target,
+    m: &Migration,
+    statements: &[String],
+    facts: Facts,
+    lock_timeout: Duration,
+    extension_schema: Option<&SchemaName>,
+) -> Result<(), NoTxFailure> {
+    let schema = &t.schema;
+    // The session is ours alone (never returned to a pool), so session settings are safe.
+    // language=PostgreSQL
+    sqlx::query(
+        "SELECT set_config('search_path', $1, false), set_config('lock_timeout', $2, false)",
+    )
+    .bind(schema.search_path(extension_schema))
+    .bind(format!("{}ms", lock_timeout.as_millis()))
+    .execute(&mut *conn)
+    .await?;
+    // language=PostgreSQL
+    let locked = sqlx::query("SELECT pg_advisory_lock($1, $2)")
+        .bind(locks::CLASS + 1)
+        .bind(t.platform_id as i32)
+        .execute(&mut *conn)
+        .await;
+    if let Err(e) = locked {
+        return Err(match crate::error::sqlstate(&e).as_deref() {
+            Some("55P03") => MigrationError::Busy.into(),
+            _ => e.into(),
+        });
+    }
+    let fail = |error: MigrationError| NoTxFailure {
+        error,
+        facts: Some(facts.clone()),
+    };
+    // Another run may have applied it since this one read the schema.
+    let applied = super::applied(&mut *conn, schema)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    if applied.iter().any(|a| a.version == m.version) {
+        return Ok(());
+    }
+    let invalid_before = invalid_indexes(&mut *conn, schema).await?;
+    let started = Instant::now();
+    for (i, statement) in statements.iter().enumerate() {
+        let Err(e) = sqlx::raw_sql(AssertSqlSafe(statement.clone()))
+            .execute(&mut *conn)
+            .await
+        else {
+            continue;
+        };
+        let mut error = super::failed(m, e);
+        let dropped = drop_new_invalid(&mut *conn, schema, &invalid_before).await;
+        if let MigrationError::Failed { message, .. } = &mut error {
+            *message = format!(
+                "{message} (statement {} of {}; the statements before it stay applied{})",
+                i + 1,
+                statements.len(),
+                match &dropped {
+                    Ok(d) if d.is_empty() => String::new(),
+                    Ok(d) => format!("; dropped the invalid index(es) it left: {}", d.join(", ")),
+                    Err(e) => format!("; could not drop the invalid index(es) it left: {e}"),
+                }
+            );
+        }
+        return Err(fail(error));
+    }
+    let elapsed = started.elapsed().as_nanos() as i64;
+    let mut tx = conn.begin().await?;
+    ensure_tracking_table(&mut tx, schema)
+        .await
+        .map_err(|e| fail(e.into()))?;
+    // language=PostgreSQL
+    let sql = format!(
+        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
+        tracking(schema)
+    );
+    sqlx::query(AssertSqlSafe(sql))
+        .persistent(false)
+        .bind(m.version)
+        .bind(m.description.as_ref())
+        .bind(m.checksum.as_ref())
+        .bind(elapsed)
+        .execute(&mut *tx)
+        .await?;
+    let after = Facts {
+        version: facts.version.max(Some(m.version)),
+        pending: (facts.pending - 1).max(0),
+        ..facts.clone()
+    };
+    status::record_by_schema(&mut tx, schema, &after)
+        .await
+        .map_err(fail)?;
+    crate::serve::plans::notify(&mut tx, schema).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Drop the indexes of `schema` that are invalid now and were not before; their names.
+async fn drop_new_invalid(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    before: &[String],
+) -> Result<Vec<String>, String> {
+    let now = invalid_indexes(&mut *conn, schema)
+        .await
+        .map_err(|e| crate::error::describe(&e))?;
+    let mut dropped = Vec::new();
+    for name in now.into_iter().filter(|n| !before.contains(n)) {
+        let ident = Ident::parse(&name).map_err(|e| e.to_string())?;
+        // language=PostgreSQL
+        let sql = format!(
+            "DROP INDEX CONCURRENTLY IF EXISTS {}",
+            schema.qualify(&ident)
+        );
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await
+            .map_err(|e| format!("{name}: {}", crate::error::describe(&e)))?;
+        tracing::warn!(schema = %schema, index = %name, "dropped an invalid index a failed no-transaction migration left");
+        dropped.push(name);
+    }
+    Ok(dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_strings_bodies_and_atomic_blocks_whole() {
+        let sql = "-- no-transaction\n\
+            CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON posts (title);\n\
+            -- a comment; with a semicolon\n\
+            UPDATE posts SET title = 'a;b' WHERE body = $$x;y$$;\n\
+            CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; SELECT 2; END;\n\
+            DO $body$ BEGIN PERFORM 1; END $body$";
+        let s = split(sql).unwrap();
+        assert_eq!(s.len(), 4, "{s:#?}");
+        assert!(s[0].ends_with("ON posts (title)"), "{s:#?}");
+        assert!(s[1].contains("'a;b'") && s[1].contains("$$x;y$$"), "{s:#?}");
+        assert!(s[2].contains("SELECT 1; SELECT 2; END"), "{s:#?}");
+        assert!(s[3].starts_with("DO $body$"), "{s:#?}");
+        // Quoted identifiers, E'' strings, block comments, no final semicolon, non-ASCII.
+        let s = split("CREATE INDEX \"a;b\" ON t (x); /* c; d */ SELECT E'\\';', 'é;' ;\nSELECT 1")
+            .unwrap();
+        assert_eq!(
+            s,
+            vec![
+                "CREATE INDEX \"a;b\" ON t (x)",
+                "SELECT E'\\';', 'é;'",
+                "SELECT 1"
+            ]
+        );
+        assert!(split("SELECT 'unterminated;").is_err());
+        assert_eq!(
+            in_new_schema(
+                "-- no-transaction\ncreate unique index\n  concurrently if not exists k ON posts (title);\n\
+                 DROP INDEX CONCURRENTLY IF EXISTS j; CREATE INDEX \"concurrently\" ON t (x); VACUUM t"
+            )
+            .unwrap(),
+            vec![
+                "create unique index\n   if not exists k ON posts (title)",
+                "DROP INDEX  IF EXISTS j",
+                "CREATE INDEX \"concurrently\" ON t (x)",
+                "VACUUM t",
+            ]
+        );
+        assert_eq!(split("-- nothing\n;;").unwrap(), Vec::<String>::new());
+    }
+}

@@ -1,0 +1,146 @@
+//! Statement generations: how `serve` stops using prepared statements whose plans a schema
+//! change has made stale (issue 15.1).
+//!
+//! A named prepared statement keeps the result type it was prepared with. When a migration,
+//! a rollback or a restore changes a column's type, PostgreSQL re-plans the statement on its
+//! next use and refuses it ("cached plan must not change result type", SQLSTATE 0A000) — on
+//! every pooled connection that prepared it, until the connection goes away.
+//!
+//! Each request statement's text carries its schema's generation (see
+//! [`super::api::Stmts`]); sqlx caches statements by text, so a new generation is a new
+//! statement, prepared afresh on each connection's next request for that tenant, while the
+//! stale one is never used again and leaves the connection's cache in its turn (LRU). The
+//! generation grows when
+//! - a schema changed: restore and a `-- no-transaction` migration send
+//!   `pg_notify('tenantctl_registry', 'schema:<name>')` in their transaction ([`notify`]);
+//!   `migrate` and `migrate rollback` right after each tenant's commit, batched at most every
+//!   100 ms ([`notify_many`]: a NOTIFY inside each tenant's transaction would serialise the
+//!   fleet's commits); serve's listener bumps the schema ([`Generations::bump`]);
+//! - a request still meets 0A000 (the notification is on its way, or LISTEN does not work
+//!   behind a pooler): it bumps the generation it used and is retried once, on the new text.
+//!
+//! Nothing is per connection, so there is no check at checkout: the cost on a request is one
+//! atomic load while no schema ever changed, a map read after that.
+
+use crate::db::SchemaName;
+use sqlx::PgConnection;
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The payload prefix of a schema-change notification on [`super::resolve::CHANNEL`].
+pub const SCHEMA_CHANGED: &str = "schema:";
+
+/// The SQLSTATE of "cached plan must not change result type" (`feature_not_supported`).
+pub const STALE_PLAN: &str = "0A000";
+
+/// Per-schema statement generations, and one for statements all tenants share.
+#[derive(Debug, Default)]
+pub struct Generations {
+    /// Grows with every bump of any schema: the generation of untagged statements.
+    shared: AtomicU64,
+    schemas: RwLock<HashMap<String, u64>>,
+}
+
+impl Generations {
+    /// The generation of `schema`'s statements; `None`: of the statements every tenant shares.
+    pub fn get(&self, schema: Option<&SchemaName>) -> u64 {
+        let shared = self.shared.load(Ordering::Acquire);
+        match schema {
+            None => shared,
+            // Nothing ever changed: skip the map.
+            Some(_) if shared == 0 => 0,
+            Some(s) => self
+                .schemas
+                .read()
+                .expect("not poisoned")
+                .get(s.as_str())
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    /// `schema` changed: its statements (and the shared ones) get a new generation.
+    pub fn bump(&self, schema: &str) {
+        let mut map = self.schemas.write().expect("not poisoned");
+        *map.entry(schema.to_string()).or_insert(0) += 1;
+        self.shared.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// A statement of generation `seen` met a stale plan: bump, unless another request did
+    /// already (so a burst of failures bumps once).
+    pub fn bump_from(&self, schema: Option<&SchemaName>, seen: u64) {
+        match schema {
+            Some(s) => {
+                let mut map = self.schemas.write().expect("not poisoned");
+                let g = map.entry(s.as_str().to_string()).or_insert(0);
+                if *g == seen {
+                    *g += 1;
+                    self.shared.fetch_add(1, Ordering::AcqRel);
+                }
+            }
+            None => {
+                let _ = self.shared.compare_exchange(
+                    seen,
+                    seen + 1,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                );
+            }
+        }
+    }
+}
+
+/// Tell every `serve` that `schema` changed, when the caller's transaction commits.
+pub async fn notify(conn: &mut PgConnection, schema: &SchemaName) -> sqlx::Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(super::resolve::CHANNEL)
+        .bind(payload(schema))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Tell every `serve` that these schemas changed, in one statement (its own transaction when
+/// the connection is not in one).
+pub async fn notify_many(conn: &mut PgConnection, schemas: &[String]) -> sqlx::Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT pg_notify($1, $2 || s) FROM unnest($3::text[]) AS s")
+        .bind(super::resolve::CHANNEL)
+        .bind(SCHEMA_CHANGED)
+        .bind(schemas)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The notification payload for `schema`.
+pub fn payload(schema: &SchemaName) -> String {
+    format!("{SCHEMA_CHANGED}{}", schema.as_str())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps_are_per_schema_and_a_burst_bumps_once() {
+        let g = Generations::default();
+        let a = SchemaName::parse("tenant_a").unwrap();
+        let b = SchemaName::parse("tenant_b").unwrap();
+        assert_eq!((g.get(Some(&a)), g.get(Some(&b)), g.get(None)), (0, 0, 0));
+        g.bump("tenant_a");
+        assert_eq!((g.get(Some(&a)), g.get(Some(&b)), g.get(None)), (1, 0, 1));
+        // Three requests saw generation 1 fail: one bump.
+        for _ in 0..3 {
+            g.bump_from(Some(&a), 1);
+        }
+        assert_eq!((g.get(Some(&a)), g.get(None)), (2, 2));
+        for _ in 0..3 {
+            g.bump_from(None, 2);
+        }
+        assert_eq!((g.get(Some(&a)), g.get(Some(&b)), g.get(None)), (2, 0, 3));
+        assert_eq!(payload(&a), "schema:tenant_a");
+    }
+}
