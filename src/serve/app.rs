@@ -1,6 +1,7 @@
 //! The axum application: shared state, the router, and the front layer every request passes
 //! first (Host check, tenant resolution, redirects, maintenance, tracing span, metrics).
 
+use super::guard::Guard;
 use super::host::{self, RequestHost};
 use super::metrics::{self, Metrics};
 use super::resolve::{Resolution, Resolver, Tenant};
@@ -73,6 +74,8 @@ pub struct App {
     /// Retry policy of the provisioning jobs `/setup/platforms` queues.
     pub retry: crate::provision::RetryPolicy,
     pub fixed: Option<FixedSchema>,
+    /// Who may reach `/setup/*` and `/metrics` (`serve.setup`, `serve.metrics_*`).
+    pub guard: Guard,
 }
 
 impl App {
@@ -145,6 +148,21 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// The router of `serve.metrics_listen`: `/metrics` alone (with its token, if one is set).
+pub fn metrics_router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/metrics", get(own_metrics))
+        .fallback(fallback)
+        .with_state(app)
+}
+
+async fn own_metrics(State(app): State<Arc<App>>, req: Request) -> Response {
+    match app.guard.own_metrics(&req) {
+        Some(refused) => refused,
+        None => metrics_text(State(app)).await,
+    }
+}
+
 /// A JSON error: `{"error": code, "message": text}` plus extra fields.
 pub fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     (
@@ -196,7 +214,19 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         };
         span.record("host", field::display(&host));
         match area(req.uri().path(), app.fixed.is_some()) {
-            Area::System | Area::Setup | Area::Bench => return next.run(req).await,
+            Area::System if req.uri().path() == "/metrics" => {
+                return match app.guard.public_metrics(&req) {
+                    Some(refused) => refused,
+                    None => next.run(req).await,
+                };
+            }
+            Area::Setup => {
+                return match app.guard.setup(&req) {
+                    Some(refused) => refused,
+                    None => next.run(req).await,
+                };
+            }
+            Area::System | Area::Bench => return next.run(req).await,
             Area::Tenant => {}
         }
         match app.resolver.current().resolve(&host, chrono::Utc::now()) {

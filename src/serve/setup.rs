@@ -6,7 +6,7 @@
 //! - `GET /setup/domain-available?domain=D` (or `?subdomain=S`) says whether an address is free.
 //!
 //! Errors are JSON `{"error": code, "message": text}`: 400 malformed, 422 invalid (with
-//! `field`), 404, 409 taken.
+//! `field`), 404, 409 taken. Who may call them at all, and how often, is [`super::guard`]'s.
 
 use super::api::failure;
 use super::app::{App, error};
@@ -139,6 +139,32 @@ pub async fn create(
         Ok(n) => n,
         Err(e) => return registry_failure(&Error::Invalid(e)),
     };
+    // One creation at a time in this process, so the pending count below holds until the
+    // insert (`serve.setup_max_pending`).
+    let _one_at_a_time = app.guard.creating.lock().await;
+    if app.guard.max_pending > 0 {
+        // language=PostgreSQL
+        let pending = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM public.platforms WHERE provision_status IN ('pending', 'provisioning')",
+        )
+        .fetch_one(&app.registry)
+        .await;
+        match pending {
+            Ok(n) if n >= app.guard.max_pending => {
+                // The front layer adds Retry-After (`serve.retry_after`) to a 503.
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too_many_pending",
+                    format!(
+                        "{n} platforms are waiting to be provisioned (the limit is {}); try again later",
+                        app.guard.max_pending
+                    ),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => return registry_failure(&Error::from(e)),
+        }
+    }
     let created = match store::create(&app.registry, &new, app.base_domain.as_deref()).await {
         Ok(p) => p,
         Err(e) => return registry_failure(&e),

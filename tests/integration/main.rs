@@ -17,6 +17,7 @@ mod provision;
 mod report;
 mod serve;
 mod serve_e2e;
+mod serve_setup;
 mod status;
 mod wizard;
 mod worker;
