@@ -190,6 +190,9 @@ _tenantctl() {
             tenantctl__subcmd__help__subcmd__platform,show)
                 cmd="tenantctl__subcmd__help__subcmd__platform__subcmd__show"
                 ;;
+            tenantctl__subcmd__help__subcmd__platform,verify-domain)
+                cmd="tenantctl__subcmd__help__subcmd__platform__subcmd__verify__subcmd__domain"
+                ;;
             tenantctl__subcmd__help__subcmd__provision,pool)
                 cmd="tenantctl__subcmd__help__subcmd__provision__subcmd__pool"
                 ;;
@@ -256,6 +259,9 @@ _tenantctl() {
             tenantctl__subcmd__platform,show)
                 cmd="tenantctl__subcmd__platform__subcmd__show"
                 ;;
+            tenantctl__subcmd__platform,verify-domain)
+                cmd="tenantctl__subcmd__platform__subcmd__verify__subcmd__domain"
+                ;;
             tenantctl__subcmd__platform__subcmd__help,create)
                 cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__create"
                 ;;
@@ -279,6 +285,9 @@ _tenantctl() {
                 ;;
             tenantctl__subcmd__platform__subcmd__help,show)
                 cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__show"
+                ;;
+            tenantctl__subcmd__platform__subcmd__help,verify-domain)
+                cmd="tenantctl__subcmd__platform__subcmd__help__subcmd__verify__subcmd__domain"
                 ;;
             tenantctl__subcmd__provision,help)
                 cmd="tenantctl__subcmd__provision__subcmd__help"
@@ -1065,7 +1074,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__platform)
-            opts="create list show set-domain retry delete maintenance"
+            opts="create list show set-domain retry delete maintenance verify-domain"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1163,6 +1172,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__help__subcmd__platform__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__help__subcmd__platform__subcmd__verify__subcmd__domain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1735,7 +1758,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform)
-            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help create list show set-domain retry delete maintenance help"
+            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help create list show set-domain retry delete maintenance verify-domain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1861,7 +1884,7 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform__subcmd__help)
-            opts="create list show set-domain retry delete maintenance help"
+            opts="create list show set-domain retry delete maintenance verify-domain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1973,6 +1996,20 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__platform__subcmd__help__subcmd__verify__subcmd__domain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2143,6 +2180,40 @@ _tenantctl() {
             return 0
             ;;
         tenantctl__subcmd__platform__subcmd__show)
+            opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -W "table json csv" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tenantctl__subcmd__platform__subcmd__verify__subcmd__domain)
             opts="-o -v -q -y -h --database-url --config --no-config --output --verbose --quiet --log-format --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

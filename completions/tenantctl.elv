@@ -94,6 +94,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
+            cand verify-domain 'Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve answers); serve routes a custom domain only once it is verified'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tenantctl;platform;create'= {
@@ -224,6 +225,22 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'tenantctl;platform;verify-domain'= {
+            cand --database-url 'PostgreSQL URL of the database with the registry and the tenant schemas [env: DATABASE_URL, TENANTCTL_DATABASE_URL] [config: database_url]'
+            cand --config 'Configuration file [env: TENANTCTL_CONFIG] [default: ./tenantctl.toml, then /etc/tenantctl/tenantctl.toml]'
+            cand -o 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --output 'Result format: table for people, json for pipelines, csv for lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]'
+            cand --log-format 'Log line format on stderr [env: TENANTCTL_LOG_FORMAT] [config: log_format] [default: text]'
+            cand --no-config 'Read no configuration file'
+            cand -v 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand --verbose 'More log detail on stderr (-v info, -vv debug, -vvv trace)'
+            cand -q 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand --quiet 'Less log detail on stderr (-q errors only, -qq nothing)'
+            cand -y 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand --yes 'Answer yes to confirmations of destructive commands (also: CONFIRM=yes)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'tenantctl;platform;help'= {
             cand create 'Register a new platform (its schema name is generated unless --schema is given)'
             cand list 'List platforms with their address, schema, status, last backup and size'
@@ -232,6 +249,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
+            cand verify-domain 'Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve answers); serve routes a custom domain only once it is verified'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tenantctl;platform;help;create'= {
@@ -247,6 +265,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;platform;help;delete'= {
         }
         &'tenantctl;platform;help;maintenance'= {
+        }
+        &'tenantctl;platform;help;verify-domain'= {
         }
         &'tenantctl;platform;help;help'= {
         }
@@ -857,6 +877,7 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
             cand retry 'Queue the provisioning of failed or stuck platforms again'
             cand delete 'Delete a platform: drop its schema and its registry row in one transaction'
             cand maintenance 'Put a platform in maintenance (serve answers 503, no request touches its schema) or take it out'
+            cand verify-domain 'Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve answers); serve routes a custom domain only once it is verified'
         }
         &'tenantctl;help;platform;create'= {
         }
@@ -871,6 +892,8 @@ set edit:completion:arg-completer[tenantctl] = {|@words|
         &'tenantctl;help;platform;delete'= {
         }
         &'tenantctl;help;platform;maintenance'= {
+        }
+        &'tenantctl;help;platform;verify-domain'= {
         }
         &'tenantctl;help;provision'= {
             cand pool 'Keep N spare schemas migrated and seeded with neutral data, so `platform create` claims one by renaming it (ready in milliseconds); the worker refills the pool'

@@ -478,6 +478,30 @@ pub const KEYS: &[Key] = &[
         "the bearer token /metrics wants; with neither this nor serve.metrics_listen, /metrics is not served",
     ),
     key(
+        "domains.verify",
+        Kind::Bool,
+        Some("true"),
+        "serve a platform's own domain (not a subdomain of the base domain) only once its ownership is proven (`platform verify-domain`); false for closed deployments",
+    ),
+    key(
+        "domains.dns_server",
+        Kind::Str,
+        None,
+        "DNS server for domain verification, IP[:PORT]; unset: the system's (/etc/resolv.conf)",
+    ),
+    key(
+        "domains.http_port",
+        Kind::Int,
+        Some("80"),
+        "port the HTTP challenge is fetched on at the domain's address",
+    ),
+    key(
+        "domains.check_interval",
+        Kind::Duration,
+        Some("\"5m\""),
+        "how often the worker checks the domains not yet verified",
+    ),
+    key(
         "host_migration.backup_max_age",
         Kind::Duration,
         Some("\"24h\""),
@@ -536,7 +560,17 @@ pub struct Settings {
     pub report: ReportSettings,
     pub status: StatusSettings,
     pub serve: ServeSettings,
+    pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainSettings {
+    pub verify: bool,
+    pub dns_server: Option<String>,
+    pub http_port: u16,
+    pub check_interval: Dur,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -781,6 +815,7 @@ impl Config {
             "report",
             "status",
             "serve",
+            "domains",
             "host_migration",
         ] {
             root.entry(section)

@@ -7,6 +7,7 @@ use super::metrics::{self, Metrics};
 use super::resolve::{Resolution, Resolver, Tenant};
 use super::{api, setup};
 use crate::db::SchemaName;
+use crate::registry::domains;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -105,6 +106,8 @@ enum Area {
     Setup,
     /// `/_bench/fixed/*`: the benchmark floor (only when enabled).
     Bench,
+    /// `/.well-known/tenantctl-challenge/<token>`: the HTTP proof of an unverified domain.
+    Challenge,
     /// Everything else: resolved to a tenant first.
     Tenant,
 }
@@ -113,7 +116,8 @@ pub const BENCH_PREFIX: &str = "/_bench/fixed";
 
 fn area(path: &str, bench: bool) -> Area {
     match path {
-        "/healthz" | "/readyz" | "/metrics" => Area::System,
+        "/healthz" | "/readyz" | "/metrics" | "/tls/allowed" => Area::System,
+        p if p.starts_with(domains::CHALLENGE_PATH) => Area::Challenge,
         p if p == "/setup" || p.starts_with("/setup/") => Area::Setup,
         p if bench && p.starts_with(BENCH_PREFIX) => Area::Bench,
         _ => Area::Tenant,
@@ -126,6 +130,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .route("/tls/allowed", get(tls_allowed))
         .route("/setup/platforms", post(setup::create))
         .route("/setup/platforms/{id}", get(setup::show))
         .route("/setup/domain-available", get(setup::domain_available))
@@ -227,6 +232,21 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
                 };
             }
             Area::System | Area::Bench => return next.run(req).await,
+            Area::Challenge => {
+                let token = &req.uri().path()[domains::CHALLENGE_PATH.len()..];
+                return match app.resolver.current().challenge(&host, token) {
+                    Some(proof) => (
+                        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                        proof.to_string(),
+                    )
+                        .into_response(),
+                    None => error(
+                        StatusCode::NOT_FOUND,
+                        "not_found",
+                        "no challenge of that token for this host",
+                    ),
+                };
+            }
             Area::Tenant => {}
         }
         match app.resolver.current().resolve(&host, chrono::Utc::now()) {
@@ -294,6 +314,37 @@ pub fn maintenance(t: &Tenant) -> Response {
         })),
     )
         .into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AllowedQuery {
+    pub domain: Option<String>,
+}
+
+/// For on-demand TLS in a front proxy (Caddy's `on_demand_tls { ask URL }`): 200 when serve
+/// routes `domain` to a platform (verified, when verification is on), 404 otherwise, so the
+/// proxy asks a CA for a certificate only for names that are really served here.
+async fn tls_allowed(
+    State(app): State<Arc<App>>,
+    q: Result<axum::extract::Query<AllowedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(domain) = q.ok().and_then(|axum::extract::Query(q)| q.domain) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", "give `domain=`");
+    };
+    let host = match host::parse_host(domain.as_bytes()) {
+        Ok(h) => h,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_host", e.to_string()),
+    };
+    match app.resolver.current().resolve(&host, chrono::Utc::now()) {
+        Resolution::Tenant(_) | Resolution::Maintenance(_) => {
+            (StatusCode::OK, Json(json!({ "allowed": true }))).into_response()
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "not_served",
+            format!("no platform is served at `{}`", host.name.as_str()),
+        ),
+    }
 }
 
 async fn healthz() -> Response {
@@ -397,5 +448,10 @@ mod tests {
         assert_eq!(area("/_bench/fixed/api/posts", false), Area::Tenant);
         assert_eq!(area("/_bench/fixed/api/posts", true), Area::Bench);
         assert_eq!(area("/healthz/x", false), Area::Tenant);
+        assert_eq!(
+            area("/.well-known/tenantctl-challenge/abc", false),
+            Area::Challenge
+        );
+        assert_eq!(area("/tls/allowed", false), Area::System);
     }
 }

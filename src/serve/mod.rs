@@ -159,6 +159,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     let metrics = Arc::new(opts.metrics);
     let resolver = Arc::new(Resolver::new(
         settings.base_domain.as_deref(),
+        settings.domains.verify,
         metrics.clone(),
     )?);
     if let Err(e) = resolver.refresh(&registry, "startup").await {

@@ -7,6 +7,7 @@ mod backup_faults;
 mod backup_s3;
 mod cli;
 mod conventions;
+mod domains;
 mod host_migration;
 mod migrate;
 mod notify;
