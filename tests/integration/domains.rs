@@ -253,3 +253,49 @@ async fn the_worker_verifies_pending_domains_by_itself(pool: PgPool) {
     crate::common::signal(&worker, "TERM");
     crate::common::finish(worker).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_setup_wizard_shows_how_to_prove_a_custom_domain(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let app = app(&env, &[crate::serve::SETUP_OPEN]).await;
+    let a = crate::serve::send(
+        &app,
+        "POST",
+        "/setup/platforms",
+        &[b"example.test"],
+        Some(serde_json::json!({"name": "Shop", "domain": "Shop.test"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let token: String = sqlx::query_scalar(
+        "SELECT token FROM tenantctl.domain_verifications WHERE domain = 'shop.test'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    let proof = &a.body["domain_verification"];
+    assert_eq!(proof["status"], "unverified");
+    assert_eq!(proof["txt_name"], "_tenantctl-challenge.shop.test");
+    assert_eq!(proof["txt_value"], token.as_str());
+    assert_eq!(
+        proof["http_path"],
+        format!("/.well-known/tenantctl-challenge/{token}")
+    );
+    // Provisioned but unproven: not ready, since serve does not route it.
+    env.run(&["provision", "Shop"]).await.ok();
+    let id = a.body["id"].as_i64().unwrap();
+    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    assert_eq!(a.body["provision_status"], "completed");
+    assert_eq!(a.body["ready"], false);
+    // A subdomain needs no proof.
+    let a = crate::serve::send(
+        &app,
+        "POST",
+        "/setup/platforms",
+        &[b"example.test"],
+        Some(serde_json::json!({"name": "Acme", "subdomain": "acme"})),
+    )
+    .await;
+    assert!(a.body["domain_verification"].is_null(), "{}", a.body);
+}
