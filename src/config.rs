@@ -472,6 +472,66 @@ pub const KEYS: &[Key] = &[
         "on SIGTERM/SIGINT, how long requests in flight may take to finish",
     ),
     key(
+        "serve.setup",
+        Kind::Enum(&["off", "token", "open"]),
+        Some("\"off\""),
+        "the /setup/* routes that create platforms: off (404), token (a bearer token, serve.setup_token), or open to anyone who reaches serve",
+    ),
+    key(
+        "serve.setup_token",
+        Kind::Secret,
+        None,
+        "the bearer token /setup/* wants when serve.setup = \"token\"",
+    ),
+    key(
+        "serve.setup_rate",
+        Kind::Int,
+        Some("10"),
+        "platforms one client address may create through /setup per hour (a token bucket: that many at once, then one per 1/N hour); 0: no limit",
+    ),
+    key(
+        "serve.setup_max_pending",
+        Kind::Int,
+        Some("100"),
+        "/setup refuses to create a platform (503) while this many platforms are pending or provisioning; 0: no cap",
+    ),
+    key(
+        "serve.metrics_listen",
+        Kind::Str,
+        None,
+        "a separate address for /metrics, like 127.0.0.1:9464 (then the public listener does not serve it)",
+    ),
+    key(
+        "serve.metrics_token",
+        Kind::Secret,
+        None,
+        "the bearer token /metrics wants; with neither this nor serve.metrics_listen, /metrics is not served",
+    ),
+    key(
+        "domains.verify",
+        Kind::Bool,
+        Some("true"),
+        "serve a platform's own domain (not a subdomain of the base domain) only once its ownership is proven (`platform verify-domain`); false for closed deployments",
+    ),
+    key(
+        "domains.dns_server",
+        Kind::Str,
+        None,
+        "DNS server for domain verification, IP[:PORT]; unset: the system's (/etc/resolv.conf)",
+    ),
+    key(
+        "domains.http_port",
+        Kind::Int,
+        Some("80"),
+        "port the HTTP challenge is fetched on at the domain's address",
+    ),
+    key(
+        "domains.check_interval",
+        Kind::Duration,
+        Some("\"5m\""),
+        "how often the worker checks the domains not yet verified",
+    ),
+    key(
         "host_migration.backup_max_age",
         Kind::Duration,
         Some("\"24h\""),
@@ -531,7 +591,17 @@ pub struct Settings {
     pub report: ReportSettings,
     pub status: StatusSettings,
     pub serve: ServeSettings,
+    pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DomainSettings {
+    pub verify: bool,
+    pub dns_server: Option<String>,
+    pub http_port: u16,
+    pub check_interval: Dur,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -623,6 +693,12 @@ pub struct ServeSettings {
     pub statement_cache: Option<usize>,
     pub retry_after: Dur,
     pub shutdown_timeout: Dur,
+    pub setup: String,
+    pub setup_token: Option<String>,
+    pub setup_rate: u32,
+    pub setup_max_pending: i64,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -774,6 +850,7 @@ impl Config {
             "report",
             "status",
             "serve",
+            "domains",
             "host_migration",
         ] {
             root.entry(section)

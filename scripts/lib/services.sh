@@ -192,6 +192,62 @@ stop_s3() {
   fi
 }
 
+# A DNS server on loopback (dnsmasq from Debian) for the domain-verification tests: exports
+# TENANTCTL_TEST_DNS_PORT (the test harness points `domains.dns_server` of every command at it,
+# so no test asks the machine's resolver) and TENANTCTL_TEST_DNS_HOSTS, a hosts file it
+# answers A records from. dnsmasq re-reads hosts files on SIGHUP (`reload_dns`), but not its
+# configuration, where TXT records live: a test that needs TXT records starts a dnsmasq of
+# its own (tests/integration/common.rs, `Dns`), which this installs.
+dnsmasq_bin() {
+  local b
+  for b in "$(command -v dnsmasq 2>/dev/null)" /usr/sbin/dnsmasq; do
+    if [ -n "$b" ] && [ -x "$b" ]; then printf '%s' "$b"; return 0; fi
+  done
+  return 1
+}
+
+start_dns() {
+  services_dir
+  local bin
+  if ! bin="$(dnsmasq_bin)"; then
+    apt_install dnsmasq-base
+    bin="$(dnsmasq_bin)" || { log "dnsmasq is missing and could not be installed"; return 1; }
+  fi
+  local dir="$SERVICES_DIR/dns" port i
+  mkdir -p "$dir"
+  : >"$dir/hosts"
+  port="$(free_port)"
+  "$bin" --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+    --listen-address=127.0.0.1 --port="$port" --pid-file= --user= --local=/#/ \
+    --addn-hosts="$dir/hosts" >"$dir/dnsmasq.log" 2>&1 &
+  DNS_PID=$!
+  for i in $(seq 1 50); do
+    if ! python3 -c "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', $port))" 2>/dev/null; then
+      break
+    fi
+    if ! kill -0 "$DNS_PID" 2>/dev/null; then cat "$dir/dnsmasq.log" >&2; return 1; fi
+    sleep 0.1
+  done
+  _started+=("dns")
+  TENANTCTL_TEST_DNS_PORT="$port"
+  TENANTCTL_TEST_DNS_HOSTS="$dir/hosts"
+  export DNS_PID TENANTCTL_TEST_DNS_PORT TENANTCTL_TEST_DNS_HOSTS
+  log "dns (dnsmasq) on 127.0.0.1:$port (A records from $dir/hosts)"
+}
+
+# After editing $TENANTCTL_TEST_DNS_HOSTS.
+reload_dns() {
+  [ -n "${DNS_PID:-}" ] && kill -HUP "$DNS_PID"
+}
+
+stop_dns() {
+  if [ -n "${DNS_PID:-}" ]; then
+    kill "$DNS_PID" 2>/dev/null || true
+    wait "$DNS_PID" 2>/dev/null || true
+    DNS_PID=
+  fi
+}
+
 stop_services() {
   local i
   # In reverse order: a pooler stops before the server behind it.

@@ -100,6 +100,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "platform verify-domain",
+        &[
+            (
+                "check acme's custom domain now (DNS TXT record or HTTP challenge)",
+                "tenantctl platform verify-domain acme",
+            ),
+            (
+                "the token and both ways to prove it, for a script",
+                "tenantctl platform verify-domain acme --output json",
+            ),
+        ],
+    ),
+    (
         "platform release-domain",
         &[
             (

@@ -32,6 +32,9 @@ pub enum PlatformCmd {
     /// Put a platform in maintenance (serve answers 503, no request touches its schema) or
     /// take it out
     Maintenance(Maintenance),
+    /// Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve
+    /// answers); serve routes a custom domain only once it is verified
+    VerifyDomain(VerifyDomain),
 }
 
 impl PlatformCmd {
@@ -45,6 +48,7 @@ impl PlatformCmd {
             PlatformCmd::Retry(c) => c.run(ctx).await,
             PlatformCmd::Delete(c) => c.run(ctx).await,
             PlatformCmd::Maintenance(c) => c.run(ctx).await,
+            PlatformCmd::VerifyDomain(c) => c.run(ctx).await,
         }
     }
 }
@@ -641,5 +645,54 @@ impl Maintenance {
                 (false, true) => format!("`{name}` was not in maintenance; nothing changed"),
             }
         })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyDomain {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+}
+
+impl VerifyDomain {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        let p = store::find(pool, &self.platform).await?;
+        let v = crate::registry::domains::verify(pool, ctx.settings(), &p).await?;
+        let address = v.address.clone().unwrap_or_else(|| "-".into());
+        ctx.out.one(&v, || match v.status {
+            "verified" => format!(
+                "`{}` is verified for `{}` ({})",
+                address,
+                v.platform,
+                v.method.as_deref().unwrap_or("-")
+            ),
+            "off" => format!(
+                "domain verification is off (`domains.verify = false`): `{address}` is served as it is"
+            ),
+            "not_needed" => format!(
+                "`{}` needs no verification: it is not a custom domain",
+                address
+            ),
+            _ => format!("`{address}` is not verified yet"),
+        })?;
+        if v.is_ok() {
+            return Ok(());
+        }
+        if let (Some(dns), Some(url)) = (&v.dns, &v.http_url) {
+            ctx.out.note(&format!(
+                "prove that `{address}` belongs to `{}`, either way:\n  \
+                 - DNS: a TXT record `{}` with the value `{}`\n  \
+                 - HTTP: point `{address}` at this service, so that {url} reaches serve (it answers by itself)\n\
+                 checked now: {}\n\
+                 the worker checks again every `domains.check_interval`; or run this command again",
+                v.platform,
+                dns.name,
+                dns.value,
+                v.error.as_deref().unwrap_or("-"),
+            ));
+        }
+        Err(crate::error::Error::Silent(crate::exit_code::FAILURE))
     }
 }

@@ -51,6 +51,23 @@ impl Serve {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Error::Other(anyhow::anyhow!("cannot listen on {addr}: {e}")))?;
+        let metrics = match s.serve.metrics_listen.as_deref() {
+            Some(m) => {
+                let addr: SocketAddr = m.parse().map_err(|_| {
+                    Error::Usage(format!(
+                        "invalid `serve.metrics_listen` `{}`: expected IP:PORT, like 127.0.0.1:9464",
+                        crate::registry::naming::shown(m)
+                    ))
+                })?;
+                let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                    Error::Other(anyhow::anyhow!("cannot listen on {addr} for metrics: {e}"))
+                })?;
+                ctx.out
+                    .note(&format!("metrics on http://{}/metrics", l.local_addr()?));
+                Some(l)
+            }
+            None => None,
+        };
         let bound = listener.local_addr()?;
         ctx.out.note(&format!(
             "serving on http://{bound} ({} addresses; SIGTERM or Ctrl-C stops)",
@@ -59,6 +76,7 @@ impl Serve {
         serve::serve(
             app,
             listener,
+            metrics,
             *s.serve.refresh_interval,
             *s.serve.shutdown_timeout,
             serve::shutdown_signal(),

@@ -4,7 +4,9 @@
 //! A failed run is retried with exponential backoff and keeps its tenant (the job row carries
 //! the platform id); the last failure marks the platform failed and notifies its contact.
 //! When idle it refills the warm pool, then waits for `NOTIFY tenantctl_jobs` or the poll
-//! interval. On shutdown it claims nothing new and finishes the jobs it runs.
+//! interval. On shutdown it claims nothing new and finishes the jobs it runs. Beside the
+//! jobs, every `domains.check_interval` it checks the custom domains not verified yet
+//! (`registry::domains::verify_pending`).
 
 use super::{Attempt, Outcome, Provisioner, RetryPolicy, Via, announce, pool, queue};
 use crate::config::Settings;
@@ -117,6 +119,31 @@ pub async fn run(
         }
     };
     info!(worker = %opts.id, concurrency = opts.concurrency, once = opts.once, "worker started");
+    let domain_checks = (!opts.once && settings.domains.verify).then(|| {
+        let s = shared.clone();
+        let stop = shutdown.clone();
+        let every = (*settings.domains.check_interval).max(Duration::from_secs(1));
+        tokio::spawn(async move {
+            loop {
+                match crate::registry::domains::verify_pending(&s.pool, &s.settings).await {
+                    Ok((checked, verified)) if checked > 0 => {
+                        info!(
+                            checked,
+                            verified, "checked the custom domains not verified yet"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        warn!(error = %super::cause_chain(&e), "domain verification round failed")
+                    }
+                }
+                tokio::select! {
+                    _ = stop.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        })
+    });
     let mut running: JoinSet<JobEnd> = JoinSet::new();
     let mut last_recovery: Option<tokio::time::Instant> = None;
     loop {
@@ -206,6 +233,11 @@ pub async fn run(
     }
     while let Some(done) = running.join_next().await {
         count(&mut summary, done);
+    }
+    if let Some(checks) = domain_checks {
+        // A round in progress is only lookups and one UPDATE per domain: stop it.
+        checks.abort();
+        let _ = checks.await;
     }
     info!(worker = %opts.id, jobs = summary.jobs, "worker stopped");
     Ok(summary)

@@ -1,5 +1,6 @@
 //! The platform registry: `public.platforms`, its rules and its queries.
 
+pub mod domains;
 pub mod migrations;
 pub mod naming;
 pub mod select;

@@ -1,11 +1,13 @@
 //! The axum application: shared state, the router, and the front layer every request passes
 //! first (Host check, tenant resolution, redirects, maintenance, tracing span, metrics).
 
+use super::guard::Guard;
 use super::host::{self, RequestHost};
 use super::metrics::{self, Metrics};
 use super::resolve::{Resolution, Resolver, Tenant};
 use super::{api, setup};
 use crate::db::SchemaName;
+use crate::registry::domains;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -73,6 +75,8 @@ pub struct App {
     /// Retry policy of the provisioning jobs `/setup/platforms` queues.
     pub retry: crate::provision::RetryPolicy,
     pub fixed: Option<FixedSchema>,
+    /// Who may reach `/setup/*` and `/metrics` (`serve.setup`, `serve.metrics_*`).
+    pub guard: Guard,
 }
 
 impl App {
@@ -108,6 +112,8 @@ enum Area {
     Setup,
     /// `/_bench/fixed/*`: the benchmark floor (only when enabled).
     Bench,
+    /// `/.well-known/tenantctl-challenge/<token>`: the HTTP proof of an unverified domain.
+    Challenge,
     /// Everything else: resolved to a tenant first.
     Tenant,
 }
@@ -116,7 +122,8 @@ pub const BENCH_PREFIX: &str = "/_bench/fixed";
 
 fn area(path: &str, bench: bool) -> Area {
     match path {
-        "/healthz" | "/readyz" | "/metrics" => Area::System,
+        "/healthz" | "/readyz" | "/metrics" | "/tls/allowed" => Area::System,
+        p if p.starts_with(domains::CHALLENGE_PATH) => Area::Challenge,
         p if p == "/setup" || p.starts_with("/setup/") => Area::Setup,
         p if bench && p.starts_with(BENCH_PREFIX) => Area::Bench,
         _ => Area::Tenant,
@@ -129,6 +136,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
+        .route("/tls/allowed", get(tls_allowed))
         .route("/setup/platforms", post(setup::create))
         .route("/setup/platforms/{id}", get(setup::show))
         .route("/setup/domain-available", get(setup::domain_available))
@@ -149,6 +157,21 @@ pub fn router(app: Arc<App>) -> Router {
     r.fallback(fallback)
         .layer(mw::from_fn_with_state(app.clone(), front))
         .with_state(app)
+}
+
+/// The router of `serve.metrics_listen`: `/metrics` alone (with its token, if one is set).
+pub fn metrics_router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/metrics", get(own_metrics))
+        .fallback(fallback)
+        .with_state(app)
+}
+
+async fn own_metrics(State(app): State<Arc<App>>, req: Request) -> Response {
+    match app.guard.own_metrics(&req) {
+        Some(refused) => refused,
+        None => metrics_text(State(app)).await,
+    }
 }
 
 /// A JSON error: `{"error": code, "message": text}` plus extra fields.
@@ -202,7 +225,34 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
         };
         span.record("host", field::display(&host));
         match area(req.uri().path(), app.fixed.is_some()) {
-            Area::System | Area::Setup | Area::Bench => return next.run(req).await,
+            Area::System if req.uri().path() == "/metrics" => {
+                return match app.guard.public_metrics(&req) {
+                    Some(refused) => refused,
+                    None => next.run(req).await,
+                };
+            }
+            Area::Setup => {
+                return match app.guard.setup(&req) {
+                    Some(refused) => refused,
+                    None => next.run(req).await,
+                };
+            }
+            Area::System | Area::Bench => return next.run(req).await,
+            Area::Challenge => {
+                let token = &req.uri().path()[domains::CHALLENGE_PATH.len()..];
+                return match app.resolver.current().challenge(&host, token) {
+                    Some(proof) => (
+                        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                        proof.to_string(),
+                    )
+                        .into_response(),
+                    None => error(
+                        StatusCode::NOT_FOUND,
+                        "not_found",
+                        "no challenge of that token for this host",
+                    ),
+                };
+            }
             Area::Tenant => {}
         }
         match app.resolver.current().resolve(&host, chrono::Utc::now()) {
@@ -270,6 +320,37 @@ pub fn maintenance(t: &Tenant) -> Response {
         })),
     )
         .into_response()
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AllowedQuery {
+    pub domain: Option<String>,
+}
+
+/// For on-demand TLS in a front proxy (Caddy's `on_demand_tls { ask URL }`): 200 when serve
+/// routes `domain` to a platform (verified, when verification is on), 404 otherwise, so the
+/// proxy asks a CA for a certificate only for names that are really served here.
+async fn tls_allowed(
+    State(app): State<Arc<App>>,
+    q: Result<axum::extract::Query<AllowedQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Some(domain) = q.ok().and_then(|axum::extract::Query(q)| q.domain) else {
+        return error(StatusCode::BAD_REQUEST, "bad_request", "give `domain=`");
+    };
+    let host = match host::parse_host(domain.as_bytes()) {
+        Ok(h) => h,
+        Err(e) => return error(StatusCode::BAD_REQUEST, "bad_host", e.to_string()),
+    };
+    match app.resolver.current().resolve(&host, chrono::Utc::now()) {
+        Resolution::Tenant(_) | Resolution::Maintenance(_) => {
+            (StatusCode::OK, Json(json!({ "allowed": true }))).into_response()
+        }
+        _ => error(
+            StatusCode::NOT_FOUND,
+            "not_served",
+            format!("no platform is served at `{}`", host.name.as_str()),
+        ),
+    }
 }
 
 async fn healthz() -> Response {
@@ -373,5 +454,10 @@ mod tests {
         assert_eq!(area("/_bench/fixed/api/posts", false), Area::Tenant);
         assert_eq!(area("/_bench/fixed/api/posts", true), Area::Bench);
         assert_eq!(area("/healthz/x", false), Area::Tenant);
+        assert_eq!(
+            area("/.well-known/tenantctl-challenge/abc", false),
+            Area::Challenge
+        );
+        assert_eq!(area("/tls/allowed", false), Area::System);
     }
 }

@@ -26,6 +26,7 @@
 pub mod api;
 pub mod app;
 pub mod gate;
+pub mod guard;
 pub mod host;
 pub mod metrics;
 pub mod plans;
@@ -127,6 +128,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         }
         v
     };
+    let guard = guard::Guard::from_settings(s)?;
     let requests =
         connect_requests(url, s.pool_size, statement_cache, timeout, own(vec![])).await?;
     let extension_schema = db::extension_schema(settings)?;
@@ -156,6 +158,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     let metrics = Arc::new(opts.metrics);
     let resolver = Arc::new(Resolver::new(
         settings.base_domain.as_deref(),
+        settings.domains.verify,
         metrics.clone(),
     )?);
     if let Err(e) = resolver.refresh(&registry, "startup").await {
@@ -177,6 +180,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         retry: crate::provision::RetryPolicy::from_settings(&settings.provision),
         settings: settings.clone(),
         fixed,
+        guard,
     }))
 }
 
@@ -197,11 +201,13 @@ pub async fn shutdown_signal() {
 }
 
 /// Serve `app` on `listener` until `shutdown` resolves, then stop taking connections and let
-/// the requests in flight finish (at most `drain` long). `refresh_interval`: the periodic
+/// the requests in flight finish (at most `drain` long). `metrics`: the listener of
+/// `serve.metrics_listen`, which serves `/metrics` alone. `refresh_interval`: the periodic
 /// reload of the resolution map.
 pub async fn serve(
     app: Arc<App>,
     listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
     refresh_interval: Duration,
     drain: Duration,
     shutdown: impl Future<Output = ()>,
@@ -210,7 +216,20 @@ pub async fn serve(
     let refresher = app
         .resolver
         .spawn(app.registry.clone(), refresh_interval, stop.clone());
-    let server = axum::serve(listener, router(app.clone())).with_graceful_shutdown({
+    let metrics_server = metrics.map(|l| {
+        let stop = stop.clone();
+        tokio::spawn(
+            axum::serve(l, app::metrics_router(app.clone()))
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .into_future(),
+        )
+    });
+    // The peer address is what `/setup`'s rate limit counts by.
+    let server = axum::serve(
+        listener,
+        router(app.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown({
         let stop = stop.clone();
         async move { stop.cancelled().await }
     });
@@ -231,6 +250,9 @@ pub async fn serve(
     };
     stop.cancel();
     let _ = refresher.await;
+    if let Some(m) = metrics_server {
+        let _ = tokio::time::timeout(drain, m).await;
+    }
     app.requests.close().await;
     if let Some(f) = &app.fixed {
         f.pool.close().await;

@@ -12,12 +12,15 @@
 //! 4. unknown.
 //!
 //! Only completed, non-external platforms with a valid schema name are served. A live address
-//! always wins over an old one that another platform gave up.
+//! always wins over an old one that another platform gave up. With `domains.verify` (the
+//! default), a platform's own domain is served only once proven
+//! (`registry::domains`); until then the map holds its challenge, which serve answers.
 
 use super::host::{HostName, RequestHost};
 use super::metrics::Metrics;
 use crate::db::SchemaName;
 use crate::error::Result;
+use crate::registry::domains::{self, Challenge};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, naming};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
@@ -81,6 +84,8 @@ pub struct ResolutionMap {
     moved: HashMap<String, (String, DateTime<Utc>)>,
     /// The host platform's address, when it is served.
     host_address: Option<String>,
+    /// Unverified custom addresses → (token, proof) of their HTTP challenge.
+    challenges: HashMap<String, (String, String)>,
 }
 
 fn servable(p: &Platform) -> Option<SchemaName> {
@@ -105,6 +110,17 @@ impl ResolutionMap {
         history: &[OldAddress],
         configured_base: Option<&str>,
     ) -> ResolutionMap {
+        ResolutionMap::build_with(platforms, history, configured_base, None)
+    }
+
+    /// [`ResolutionMap::build`], serving a custom domain only when `proofs` (the rows of
+    /// `tenantctl.domain_verifications`) say it is verified; `None`: no verification.
+    pub fn build_with(
+        platforms: &[Platform],
+        history: &[OldAddress],
+        configured_base: Option<&str>,
+        proofs: Option<&[Challenge]>,
+    ) -> ResolutionMap {
         let base = configured_base.map(str::to_string).or_else(|| {
             platforms
                 .iter()
@@ -121,6 +137,22 @@ impl ResolutionMap {
                 continue;
             };
             addresses.insert(p.id, address.clone());
+            if let Some(proofs) = proofs
+                && domains::needs_verification(p, &address, base.as_deref())
+            {
+                let proof = proofs
+                    .iter()
+                    .find(|c| c.platform_id == p.id && c.domain == address);
+                match proof {
+                    Some(c) if c.verified_at.is_some() => {}
+                    Some(c) => {
+                        map.challenges
+                            .insert(address.clone(), (c.token.clone(), c.proof.clone()));
+                        continue;
+                    }
+                    None => continue,
+                }
+            }
             let Some(schema) = servable(p) else {
                 continue;
             };
@@ -192,6 +224,17 @@ impl ResolutionMap {
         }
     }
 
+    /// The proof of the HTTP challenge `token` for `host`, while its domain is unverified.
+    pub fn challenge(&self, host: &RequestHost, token: &str) -> Option<&str> {
+        let HostName::Domain(name) = &host.name else {
+            return None;
+        };
+        match self.challenges.get(name) {
+            Some((t, proof)) if t == token => Some(proof),
+            _ => None,
+        }
+    }
+
     /// How many addresses are served (the resolution cache size).
     pub fn len(&self) -> usize {
         self.exact.len() + self.subdomains.len()
@@ -207,8 +250,11 @@ impl ResolutionMap {
     }
 }
 
+/// The registry rows the map is built from.
+type Rows = (Vec<Platform>, Vec<OldAddress>, Vec<Challenge>);
+
 /// Load the registry rows the map is built from, in one consistent snapshot.
-pub async fn load(pool: &PgPool) -> Result<(Vec<Platform>, Vec<OldAddress>)> {
+pub async fn load(pool: &PgPool) -> Result<Rows> {
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
     sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -225,8 +271,9 @@ pub async fn load(pool: &PgPool) -> Result<(Vec<Platform>, Vec<OldAddress>)> {
     )
     .fetch_all(&mut *tx)
     .await?;
+    let proofs = domains::all(&mut *tx).await?;
     tx.commit().await?;
-    Ok((platforms, history))
+    Ok((platforms, history, proofs))
 }
 
 /// The current map, shared by every request, and how it is kept fresh.
@@ -234,6 +281,8 @@ pub async fn load(pool: &PgPool) -> Result<(Vec<Platform>, Vec<OldAddress>)> {
 pub struct Resolver {
     map: RwLock<Arc<ResolutionMap>>,
     configured_base: Option<String>,
+    /// `domains.verify`.
+    verify_domains: bool,
     /// Serialises reloads, so an older snapshot never replaces a newer one.
     reload: tokio::sync::Mutex<()>,
     loaded: AtomicBool,
@@ -248,7 +297,11 @@ pub struct Resolver {
 
 impl Resolver {
     /// `configured_base`: the `base_domain` setting; it is normalised here.
-    pub fn new(configured_base: Option<&str>, metrics: Arc<Metrics>) -> Result<Resolver> {
+    pub fn new(
+        configured_base: Option<&str>,
+        verify_domains: bool,
+        metrics: Arc<Metrics>,
+    ) -> Result<Resolver> {
         let configured_base = configured_base
             .map(naming::normalize_domain)
             .transpose()
@@ -259,6 +312,7 @@ impl Resolver {
         Ok(Resolver {
             map: RwLock::new(Arc::new(ResolutionMap::default())),
             configured_base,
+            verify_domains,
             reload: tokio::sync::Mutex::new(()),
             loaded: AtomicBool::new(false),
             served: AtomicUsize::new(0),
@@ -299,9 +353,13 @@ impl Resolver {
     pub async fn refresh(&self, pool: &PgPool, trigger: &'static str) -> Result<()> {
         let _one_at_a_time = self.reload.lock().await;
         match load(pool).await {
-            Ok((platforms, history)) => {
-                let map =
-                    ResolutionMap::build(&platforms, &history, self.configured_base.as_deref());
+            Ok((platforms, history, proofs)) => {
+                let map = ResolutionMap::build_with(
+                    &platforms,
+                    &history,
+                    self.configured_base.as_deref(),
+                    self.verify_domains.then_some(proofs.as_slice()),
+                );
                 debug!(
                     trigger,
                     served = map.len(),

@@ -6,14 +6,14 @@
 //! - `GET /setup/domain-available?domain=D` (or `?subdomain=S`) says whether an address is free.
 //!
 //! Errors are JSON `{"error": code, "message": text}`: 400 malformed, 422 invalid (with
-//! `field`), 404, 409 taken.
+//! `field`), 404, 409 taken. Who may call them at all, and how often, is [`super::guard`]'s.
 
 use super::api::failure;
 use super::app::{App, error};
 use crate::error::Error;
-use crate::registry::naming;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
+use crate::registry::{domains, naming};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -56,9 +56,24 @@ pub struct PlatformStatus {
     pub provision_error: Option<String>,
     pub provisioned_at: Option<DateTime<Utc>>,
     pub maintenance: bool,
-    /// Completed and not in maintenance: `serve` answers at `url` (within a second).
+    /// Completed and not in maintenance: `serve` answers at `url` (within a second) — for a
+    /// custom domain, once `domain_verification` says `verified`.
     pub ready: bool,
     pub job: Option<JobView>,
+    /// For a custom domain: how to prove it is the user's (`registry::domains`).
+    pub domain_verification: Option<DomainProof>,
+}
+
+/// The challenge of a custom domain, as the wizard shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainProof {
+    /// `verified` or `unverified`.
+    pub status: String,
+    /// TXT record name and value, one way to prove it.
+    pub txt_name: String,
+    pub txt_value: String,
+    /// The other way: this path answers on the domain once it points at this service.
+    pub http_path: String,
 }
 
 async fn latest_job(pool: &PgPool, platform_id: i64) -> sqlx::Result<Option<JobView>> {
@@ -79,6 +94,26 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
     };
     let address = p.address(base.as_deref());
     let job = latest_job(&app.registry, p.id).await?;
+    let domain_verification = match &address {
+        Some(a)
+            if app.settings.domains.verify
+                && domains::needs_verification(&p, a, base.as_deref()) =>
+        {
+            let c = domains::challenge(&app.registry, p.id, a).await?;
+            Some(DomainProof {
+                status: if c.verified_at.is_some() {
+                    "verified"
+                } else {
+                    "unverified"
+                }
+                .into(),
+                txt_name: format!("{}.{a}", domains::TXT_LABEL),
+                txt_value: c.token.clone(),
+                http_path: format!("{}{}", domains::CHALLENGE_PATH, c.token),
+            })
+        }
+        _ => None,
+    };
     Ok(PlatformStatus {
         id: p.id,
         url: address
@@ -87,12 +122,18 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
         address,
         name: p.name,
         schema_name: p.schema_name,
-        ready: p.provision_status == ProvisionStatus::Completed && !p.maintenance && !p.external,
+        ready: p.provision_status == ProvisionStatus::Completed
+            && !p.maintenance
+            && !p.external
+            && domain_verification
+                .as_ref()
+                .is_none_or(|d| d.status == "verified"),
         provision_status: p.provision_status,
         provision_error: p.provision_error,
         provisioned_at: p.provisioned_at,
         maintenance: p.maintenance,
         job,
+        domain_verification,
     })
 }
 
@@ -139,6 +180,32 @@ pub async fn create(
         Ok(n) => n,
         Err(e) => return registry_failure(&Error::Invalid(e)),
     };
+    // One creation at a time in this process, so the pending count below holds until the
+    // insert (`serve.setup_max_pending`).
+    let _one_at_a_time = app.guard.creating.lock().await;
+    if app.guard.max_pending > 0 {
+        // language=PostgreSQL
+        let pending = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM public.platforms WHERE provision_status IN ('pending', 'provisioning')",
+        )
+        .fetch_one(&app.registry)
+        .await;
+        match pending {
+            Ok(n) if n >= app.guard.max_pending => {
+                // The front layer adds Retry-After (`serve.retry_after`) to a 503.
+                return error(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "too_many_pending",
+                    format!(
+                        "{n} platforms are waiting to be provisioned (the limit is {}); try again later",
+                        app.guard.max_pending
+                    ),
+                );
+            }
+            Ok(_) => {}
+            Err(e) => return registry_failure(&Error::from(e)),
+        }
+    }
     let created = match store::create(&app.registry, &new, app.base_domain.as_deref()).await {
         Ok(p) => p,
         Err(e) => return registry_failure(&e),

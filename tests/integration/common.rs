@@ -322,6 +322,10 @@ impl Env {
             "TENANTCTL_BACKUP_LOCAL_DIR",
             self.dir.path().join("backups"),
         );
+        // Domain checks ask the test bed's DNS server, never the machine's resolver.
+        if let Ok(port) = std::env::var("TENANTCTL_TEST_DNS_PORT") {
+            cmd.env("TENANTCTL_DOMAINS_DNS_SERVER", format!("127.0.0.1:{port}"));
+        }
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
@@ -658,5 +662,80 @@ impl Env {
         .execute(&self.pool)
         .await
         .expect("fill");
+    }
+}
+
+/// A DNS server of this test's own: dnsmasq (which `start_dns` in scripts/lib/services.sh
+/// installs) on a free loopback port, answering only the records given, stopped on drop.
+/// dnsmasq re-reads hosts files on SIGHUP but never its TXT records (`--txt-record` is
+/// configuration, which SIGHUP does not reload), so a test that needs records starts its own
+/// server rather than rewriting the shared one under the other tests' feet.
+pub struct Dns {
+    child: std::process::Child,
+    pub port: u16,
+}
+
+impl Dns {
+    /// `txt`: (name, value) TXT records; `a`: (name, IPv4 address) A records.
+    pub fn start(txt: &[(&str, &str)], a: &[(&str, &str)]) -> Dns {
+        let bin = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())
+            .expect("dnsmasq is missing: run the tests via scripts/test (start_dns installs it)");
+        for _ in 0..20 {
+            let port = {
+                let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+                s.local_addr().unwrap().port()
+            };
+            let mut cmd = std::process::Command::new(bin);
+            cmd.args([
+                "--keep-in-foreground",
+                "--conf-file=/dev/null",
+                "--no-resolv",
+                "--no-hosts",
+                "--bind-interfaces",
+                "--listen-address=127.0.0.1",
+                "--pid-file=",
+                "--user=",
+                "--local=/#/",
+            ])
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+            for (name, value) in txt {
+                // No shell here: quotes would be part of the value.
+                cmd.arg(format!("--txt-record={name},{value}"));
+            }
+            for (name, ip) in a {
+                cmd.arg(format!("--host-record={name},{ip}"));
+            }
+            let mut child = cmd.spawn().expect("dnsmasq starts");
+            // Listening once the port is taken (or gone: another process took it first).
+            for _ in 0..100 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                if std::net::UdpSocket::bind(("127.0.0.1", port)).is_err() {
+                    return Dns { child, port };
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("dnsmasq did not start");
+    }
+
+    /// The value of `domains.dns_server` that reaches it.
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

@@ -90,6 +90,38 @@ pub async fn get(app: &Arc<App>, host: &str, uri: &str) -> Answer {
     send(app, "GET", uri, &[host.as_bytes()], None).await
 }
 
+/// The `serve.metrics_token` of the tests that read `/metrics` (`serve_setup.rs` tests the
+/// token itself).
+pub const METRICS: (&str, &str) = ("TENANTCTL_SERVE_METRICS_TOKEN", "test-scrape");
+
+/// `GET /metrics` with the token of [`METRICS`].
+pub async fn metrics(app: &Arc<App>) -> Answer {
+    let req = Request::builder()
+        .uri("/metrics")
+        .header(header::HOST, "localhost")
+        .header(header::AUTHORIZATION, format!("Bearer {}", METRICS.1))
+        .body(Body::empty())
+        .unwrap();
+    let resp = serve::router(app.clone()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = axum::body::to_bytes(resp.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    Answer {
+        status,
+        headers,
+        body: Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+    }
+}
+
+/// `domains.verify = false`, for the tests that serve custom domains nobody proved (proofs
+/// are `domains.rs`'s).
+pub const UNVERIFIED_DOMAINS: (&str, &str) = ("TENANTCTL_DOMAINS_VERIFY", "false");
+
+/// `serve.setup = "open"`, for the tests of what the setup routes do.
+pub const SETUP_OPEN: (&str, &str) = ("TENANTCTL_SERVE_SETUP", "open");
+
 /// Put `n` published posts titled `<marker> post <i>` into a tenant schema.
 pub async fn seed_posts(pool: &PgPool, schema: &str, marker: &str, n: usize) {
     let s = tenantctl::db::SchemaName::parse(schema).unwrap();
@@ -200,7 +232,7 @@ async fn unicode_domains_match_in_any_spelling(pool: PgPool) {
     .await
     .ok();
     env.run(&["provision", "München"]).await.ok();
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[UNVERIFIED_DOMAINS]).await;
     for host in [
         "münchen.test",
         "MÜNCHEN.test",
@@ -335,7 +367,7 @@ async fn old_domains_redirect_with_path_and_query_until_they_expire(pool: PgPool
     ])
     .await
     .ok();
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[UNVERIFIED_DOMAINS]).await;
     let a = get(
         &app,
         "ACME.example.test:8443",
@@ -546,7 +578,7 @@ async fn a_platform_deleted_or_failed_while_requests_are_in_flight(pool: PgPool)
 async fn a_new_platform_is_served_once_the_notify_arrives(pool: PgPool) {
     let env = Env::new(pool);
     env.init().await;
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[METRICS]).await;
     let stop = CancellationToken::new();
     // The periodic reload is an hour away: only a NOTIFY can bring the new platform in.
     let refresher = app
@@ -601,7 +633,7 @@ async fn a_new_platform_is_served_once_the_notify_arrives(pool: PgPool) {
     assert_eq!(a.location(), "http://fresh.org/x");
     stop.cancel();
     refresher.await.unwrap();
-    let metrics = get(&app, "example.test", "/metrics").await;
+    let metrics = metrics(&app).await;
     let text = metrics.body.as_str().unwrap().to_string();
     assert!(
         text.contains(
@@ -615,7 +647,7 @@ async fn a_new_platform_is_served_once_the_notify_arrives(pool: PgPool) {
 async fn maintenance_answers_503_and_waits_for_requests_in_flight(pool: PgPool) {
     let env = Env::new(pool);
     let tenants = fleet(&env).await;
-    let app = app(&env, &[("TENANTCTL_SERVE_RETRY_AFTER", "2m")]).await;
+    let app = app(&env, &[("TENANTCTL_SERVE_RETRY_AFTER", "2m"), SETUP_OPEN]).await;
     let stop = CancellationToken::new();
     let refresher = app
         .resolver
@@ -755,7 +787,7 @@ async fn maintenance_refuses_bad_input(pool: PgPool) {
 async fn setup_routes_work_on_the_registry(pool: PgPool) {
     let env = Env::new(pool);
     let tenants = fleet(&env).await;
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[SETUP_OPEN]).await;
     // Whatever the Host — a tenant's, an unknown one — setup is the registry's.
     for host in ["acme.example.test", "nobody.example.test", "127.0.0.1:8080"] {
         let a = get(&app, host, "/setup/domain-available?subdomain=acme").await;
@@ -898,7 +930,7 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
 async fn readiness_health_and_metrics(pool: PgPool) {
     let env = Env::new(pool);
     fleet(&env).await;
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[METRICS]).await;
     let a = get(&app, "localhost", "/healthz").await;
     assert_eq!(a.status, StatusCode::OK);
     let a = get(&app, "10.0.0.1:8080", "/readyz").await;
@@ -909,7 +941,7 @@ async fn readiness_health_and_metrics(pool: PgPool) {
     get(&app, "acme.example.test", "/api/communities").await;
     get(&app, "acme.example.test", "/api/communities").await;
     get(&app, "nobody.example.test", "/api/communities").await;
-    let a = get(&app, "localhost", "/metrics").await;
+    let a = metrics(&app).await;
     assert_eq!(
         a.headers[header::CONTENT_TYPE],
         "text/plain; version=0.0.4; charset=utf-8"
@@ -1045,7 +1077,7 @@ async fn setup_sees_a_domain_in_its_redirect_window_as_reserved(pool: PgPool) {
     ])
     .await
     .ok();
-    let app = app(&env, &[]).await;
+    let app = app(&env, &[SETUP_OPEN]).await;
     let a = get(
         &app,
         "example.test",
