@@ -668,10 +668,17 @@ async fn leftovers(conn: &mut PgConnection) -> Result<Finding> {
             rows.len(),
             names(&shown)
         ),
-        format!(
-            "once no longer needed: DROP SCHEMA {} CASCADE; (each)",
-            rows[0].1
-        ),
+        // Kept schemas have their own command; an interrupted verify's scratch schema does not.
+        if shown.iter().any(|n| n.starts_with("tctl_old_")) {
+            "once no longer needed: `tenantctl cleanup --old-schemas` (verify scratch schemas: \
+             DROP SCHEMA ... CASCADE)"
+                .to_string()
+        } else {
+            format!(
+                "once no longer needed: DROP SCHEMA {} CASCADE; (each)",
+                rows[0].1
+            )
+        },
     ))
 }
 
