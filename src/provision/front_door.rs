@@ -55,14 +55,7 @@ pub async fn start(
     match pool::claim(pool, &prov, p, base_domain, None).await {
         Ok(Some(outcome)) => {
             let done = outcome.platform().clone();
-            started.deliveries = announce::announce(
-                pool,
-                &Notifier::new(settings),
-                settings,
-                &done,
-                &ProvisionEvent::Completed,
-            )
-            .await;
+            started.deliveries = tell(pool, settings, &done, &ProvisionEvent::Completed).await;
             started.platform = done;
             started.from_pool = true;
             return Ok(started);
@@ -163,14 +156,7 @@ async fn after_success(
 ) -> Result<Outcome> {
     if let Outcome::Provisioned(p) = &outcome {
         queue::complete_queued_for(pool, p.id).await?;
-        *deliveries = announce::announce(
-            pool,
-            &Notifier::new(settings),
-            settings,
-            p,
-            &ProvisionEvent::Completed,
-        )
-        .await;
+        *deliveries = tell(pool, settings, p, &ProvisionEvent::Completed).await;
     }
     Ok(outcome)
 }
@@ -190,17 +176,21 @@ async fn announce_failure(
         return Ok(());
     }
     if let Some(p) = store::get(pool, platform.id).await? {
-        *deliveries = announce::announce(
-            pool,
-            &Notifier::new(settings),
-            settings,
-            &p,
-            &ProvisionEvent::Failed {
-                error: cause_chain(e),
-                attempts: 1,
-            },
-        )
-        .await;
+        let event = ProvisionEvent::Failed {
+            error: cause_chain(e),
+            attempts: 1,
+        };
+        *deliveries = tell(pool, settings, &p, &event).await;
     }
     Ok(())
+}
+
+/// Announce an outcome with the notifier `settings` configure.
+async fn tell(
+    pool: &PgPool,
+    settings: &Settings,
+    p: &Platform,
+    event: &ProvisionEvent,
+) -> Vec<Delivery> {
+    announce::announce(pool, &Notifier::new(settings), settings, p, event).await
 }
