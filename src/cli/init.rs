@@ -6,9 +6,9 @@ use super::Ctx;
 use super::init_wizard::{self, AddressCheck, Defaults};
 use super::platform::PlatformView;
 use crate::error::{Error, Result};
-use crate::provision::{self, Provisioner};
+use crate::provision::{self, OnFailure, Provisioner};
 use crate::registry::store::{self, NewPlatform, PlatformInput};
-use crate::registry::{ProvisionStatus, migrations};
+use crate::registry::{Platform, ProvisionStatus, migrations};
 use clap::Args;
 use serde::Serialize;
 
@@ -65,7 +65,7 @@ impl Init {
     /// When `--domain` or `--subdomain` asks for another address than the existing host
     /// platform's: a warning saying what differs and the command that changes it (init itself
     /// never moves a platform).
-    fn address_differs(&self, h: &crate::registry::Platform) -> Result<Option<String>> {
+    fn address_differs(&self, h: &Platform) -> Result<Option<String>> {
         let domain = match &self.domain {
             Some(d) => Some(crate::registry::naming::normalize_domain(d)?),
             None => None,
@@ -141,122 +141,11 @@ pub struct InitReport {
 
 impl Init {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        if !self.non_interactive && !ctx.term().interactive() {
-            return Err(Error::Usage(
-                "no terminal to ask on: pass --non-interactive with --name and --domain (or --subdomain)".into(),
-            ));
-        }
-        // Validate what we were given before touching the database.
-        let input = PlatformInput {
-            name: self.name.clone().unwrap_or_default(),
-            subdomain: self.subdomain.clone(),
-            domain: self.domain.clone(),
-            host: true,
-            contact_email: self.contact_email.clone(),
-            ..PlatformInput::default()
-        };
-        if self.non_interactive {
-            if let Some(d) = &self.domain {
-                crate::registry::naming::normalize_domain(d)?;
-            }
-            if let Some(s) = &self.subdomain {
-                crate::registry::naming::validate_subdomain(s)?;
-            }
-        }
-        // The wizard takes the flags as initial answers and validates what it is given.
-        let wanted = if self.non_interactive && self.name.is_some() {
-            Some(NewPlatform::validate(input)?)
-        } else {
-            None
-        };
+        let wanted = self.check_input(ctx)?;
         let pool = ctx.pool().await?;
         let applied = migrations::run(pool).await?;
-        let existing = {
-            let mut conn = pool.acquire().await?;
-            store::host(&mut conn).await?
-        };
-        let (host, created) = match existing {
-            Some(h) => {
-                if let Some(w) = &wanted
-                    && !w.name.eq_ignore_ascii_case(&h.name)
-                {
-                    ctx.out.note(&format!(
-                        "warning: the host platform is `{}` already; --name `{}` ignored",
-                        h.name, w.name
-                    ));
-                }
-                if let Some(text) = self.address_differs(&h)? {
-                    ctx.out.note(&text);
-                }
-                (h, false)
-            }
-            None => {
-                let w = if self.non_interactive {
-                    let Some(w) = wanted else {
-                        return Err(Error::Usage(
-                            "no host platform yet: pass --name and --domain (or --subdomain)"
-                                .into(),
-                        ));
-                    };
-                    w
-                } else {
-                    self.ask(pool).await?
-                };
-                (
-                    store::create(pool, &w, ctx.settings().base_domain.as_deref()).await?,
-                    true,
-                )
-            }
-        };
-        let mut provisioned = false;
-        let host = if host.provision_status == ProvisionStatus::Completed {
-            host
-        } else {
-            let prov = Provisioner::from_settings(ctx.settings()).await?;
-            let what = format!(
-                "provisioning {}: schema {}, {} migration(s), {} seed file(s)",
-                host.name,
-                host.schema_name.as_deref().unwrap_or("-"),
-                prov.set.len(),
-                prov.seeds.files.len()
-            );
-            let done = loop {
-                let spinner = ctx.out.spinner(&what);
-                let out = provision::provision(pool, &prov, &host).await;
-                spinner.finish_and_clear();
-                match out {
-                    Ok(o) => break o,
-                    // The wizard offers to try again; the platform exists either way.
-                    Err(e) if !self.non_interactive && ctx.term().interactive() => {
-                        let msg = provision::cause_chain(&e);
-                        let again =
-                            tokio::task::spawn_blocking(move || init_wizard::ask_retry(&msg))
-                                .await
-                                .unwrap_or(false);
-                        if !again {
-                            return Err(e.hint(format!(
-                                "fix the cause, then `tenantctl provision {}` (or `tenantctl init` again)",
-                                host.id
-                            )));
-                        }
-                    }
-                    Err(e) => return Err(e),
-                }
-            };
-            provisioned = true;
-            if let provision::Outcome::Provisioned(p) = &done {
-                let d = crate::provision::announce::announce(
-                    pool,
-                    &crate::notify::Notifier::new(ctx.settings()),
-                    ctx.settings(),
-                    p,
-                    &crate::notify::ProvisionEvent::Completed,
-                )
-                .await;
-                super::provision::note_failed_deliveries(ctx, &d);
-            }
-            done.platform().clone()
-        };
+        let (host, created) = self.find_or_create_host(ctx, pool, wanted).await?;
+        let (host, provisioned) = self.provision_host(ctx, pool, host).await?;
         let base = ctx.base_domain().await?;
         let report = InitReport {
             registry_migrations_applied: applied,
@@ -264,41 +153,164 @@ impl Init {
             host_provisioned: provisioned,
             host: PlatformView::new(host, base.as_deref(), ctx.settings()),
         };
-        ctx.out.one(&report, || {
-            let h = &report.host;
-            let mut lines = Vec::new();
-            if report.registry_migrations_applied.is_empty() {
-                lines.push("registry: up to date".to_string());
-            } else {
-                lines.push(format!(
-                    "registry: applied {} migration(s)",
-                    report.registry_migrations_applied.len()
-                ));
-            }
-            if report.host_created {
-                lines.push(format!("host platform `{}` created", h.platform.name));
-            } else {
-                lines.push(format!(
-                    "host platform `{}` exists already",
-                    h.platform.name
-                ));
-            }
-            if report.host_provisioned {
-                lines.push(format!(
-                    "schema {} provisioned",
-                    h.platform.schema_name.as_deref().unwrap_or("-")
-                ));
-            }
-            if !report.host_created
-                && !report.host_provisioned
-                && report.registry_migrations_applied.is_empty()
+        ctx.out.one(&report, || report.text())
+    }
+
+    /// Refuse to run without a terminal to ask on unless `--non-interactive`, and validate the
+    /// flags before the database is touched. `Some`: the host platform the flags describe
+    /// (`--non-interactive` with `--name`); the wizard takes the flags as initial answers and
+    /// validates what it is given.
+    fn check_input(&self, ctx: &Ctx) -> Result<Option<NewPlatform>> {
+        if !self.non_interactive && !ctx.term().interactive() {
+            return Err(Error::Usage(
+                "no terminal to ask on: pass --non-interactive with --name and --domain (or --subdomain)".into(),
+            ));
+        }
+        if !self.non_interactive {
+            return Ok(None);
+        }
+        if let Some(d) = &self.domain {
+            crate::registry::naming::normalize_domain(d)?;
+        }
+        if let Some(s) = &self.subdomain {
+            crate::registry::naming::validate_subdomain(s)?;
+        }
+        if self.name.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(NewPlatform::validate(PlatformInput {
+            name: self.name.clone().unwrap_or_default(),
+            subdomain: self.subdomain.clone(),
+            domain: self.domain.clone(),
+            host: true,
+            contact_email: self.contact_email.clone(),
+            ..PlatformInput::default()
+        })?))
+    }
+
+    /// The host platform as it exists (with a warning where the flags ask for another name or
+    /// address: init never changes it), or a new one from the flags or the wizard. `true`:
+    /// created now.
+    async fn find_or_create_host(
+        &self,
+        ctx: &Ctx,
+        pool: &sqlx::PgPool,
+        wanted: Option<NewPlatform>,
+    ) -> Result<(Platform, bool)> {
+        let existing = {
+            let mut conn = pool.acquire().await?;
+            store::host(&mut conn).await?
+        };
+        if let Some(h) = existing {
+            if let Some(w) = &wanted
+                && !w.name.eq_ignore_ascii_case(&h.name)
             {
-                lines.push("nothing changed".into());
+                ctx.out.note(&format!(
+                    "warning: the host platform is `{}` already; --name `{}` ignored",
+                    h.name, w.name
+                ));
             }
-            if let Some(url) = &h.link {
-                lines.push(format!("served at {url}"));
+            if let Some(text) = self.address_differs(&h)? {
+                ctx.out.note(&text);
             }
-            lines.join("\n")
-        })
+            return Ok((h, false));
+        }
+        let w = if self.non_interactive {
+            wanted.ok_or_else(|| {
+                Error::Usage(
+                    "no host platform yet: pass --name and --domain (or --subdomain)".into(),
+                )
+            })?
+        } else {
+            self.ask(pool).await?
+        };
+        let created = store::create(pool, &w, ctx.settings().base_domain.as_deref()).await?;
+        Ok((created, true))
+    }
+
+    /// Provision the host platform unless it is completed; after a failure on a terminal, the
+    /// wizard offers to try again (the platform exists either way). `true`: provisioned now.
+    async fn provision_host(
+        &self,
+        ctx: &Ctx,
+        pool: &sqlx::PgPool,
+        host: Platform,
+    ) -> Result<(Platform, bool)> {
+        if host.provision_status == ProvisionStatus::Completed {
+            return Ok((host, false));
+        }
+        let prov = Provisioner::from_settings(ctx.settings()).await?;
+        let what = format!(
+            "provisioning {}: schema {}, {} migration(s), {} seed file(s)",
+            host.name,
+            host.schema_name.as_deref().unwrap_or("-"),
+            prov.set.len(),
+            prov.seeds.files.len()
+        );
+        loop {
+            let spinner = ctx.out.spinner(&what);
+            // NOTE: quiet on failure: init has never announced one (its wizard may try again).
+            let attempted =
+                provision::provision_now(pool, &prov, ctx.settings(), &host, OnFailure::Quiet)
+                    .await;
+            spinner.finish_and_clear();
+            ctx.note_failed_deliveries(&attempted.deliveries);
+            match attempted.result {
+                Ok(done) => return Ok((done.platform().clone(), true)),
+                Err(e) if !self.non_interactive && ctx.term().interactive() => {
+                    let msg = provision::cause_chain(&e);
+                    let again = tokio::task::spawn_blocking(move || init_wizard::ask_retry(&msg))
+                        .await
+                        .unwrap_or(false);
+                    if !again {
+                        return Err(e.hint(format!(
+                            "fix the cause, then `tenantctl provision {}` (or `tenantctl init` again)",
+                            host.id
+                        )));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl InitReport {
+    /// The human summary: what changed, or that nothing did.
+    fn text(&self) -> String {
+        let h = &self.host;
+        let mut lines = Vec::new();
+        if self.registry_migrations_applied.is_empty() {
+            lines.push("registry: up to date".to_string());
+        } else {
+            lines.push(format!(
+                "registry: applied {} migration(s)",
+                self.registry_migrations_applied.len()
+            ));
+        }
+        if self.host_created {
+            lines.push(format!("host platform `{}` created", h.platform.name));
+        } else {
+            lines.push(format!(
+                "host platform `{}` exists already",
+                h.platform.name
+            ));
+        }
+        if self.host_provisioned {
+            lines.push(format!(
+                "schema {} provisioned",
+                h.platform.schema_name.as_deref().unwrap_or("-")
+            ));
+        }
+        if !self.host_created
+            && !self.host_provisioned
+            && self.registry_migrations_applied.is_empty()
+        {
+            lines.push("nothing changed".into());
+        }
+        if let Some(url) = &h.link {
+            lines.push(format!("served at {url}"));
+        }
+        lines.join("\n")
     }
 }

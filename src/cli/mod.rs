@@ -14,7 +14,6 @@ pub mod init_wizard;
 pub mod migrate;
 pub mod migrate_add;
 pub mod platform;
-pub mod platform_ops;
 pub mod provision;
 pub mod report;
 pub mod restore;
@@ -286,6 +285,18 @@ impl Ctx {
         let pool = self.pool().await?;
         let mut conn = pool.acquire().await?;
         crate::registry::store::base_domain(&mut conn, self.settings().base_domain.as_deref()).await
+    }
+
+    /// Warn of the notifications that were not delivered (the provisioning itself stands).
+    pub fn note_failed_deliveries(&self, deliveries: &[crate::notify::Delivery]) {
+        for d in deliveries.iter().filter(|d| !d.ok) {
+            self.out.note(&format!(
+                "warning: {} notification to {} not delivered: {}",
+                d.channel,
+                d.target,
+                d.error.as_deref().unwrap_or("failed")
+            ));
+        }
     }
 }
 

@@ -1,4 +1,11 @@
-//! `tenantctl platform ...`: create, list, show and change platforms in the registry.
+//! `tenantctl platform ...`: create, list, show and change platforms in the registry; `retry`
+//! and `delete` have files of their own.
+
+mod delete;
+mod retry;
+
+pub use delete::{Delete, Deleted};
+pub use retry::Retry;
 
 use super::Ctx;
 use crate::config::Settings;
@@ -26,9 +33,9 @@ pub enum PlatformCmd {
     /// (its redirect stops)
     ReleaseDomain(ReleaseDomain),
     /// Queue the provisioning of failed or stuck platforms again
-    Retry(super::platform_ops::Retry),
+    Retry(Retry),
     /// Delete a platform: drop its schema and its registry row in one transaction
-    Delete(super::platform_ops::Delete),
+    Delete(Delete),
     /// Put a platform in maintenance (serve answers 503, no request touches its schema) or
     /// take it out
     Maintenance(Maintenance),
@@ -254,8 +261,19 @@ impl Create {
         let pool = ctx.registry().await?;
         let p = store::create(pool, &new, ctx.settings().base_domain.as_deref()).await?;
         let base = ctx.base_domain().await?;
-        let started =
-            super::platform_ops::start_provisioning(ctx, pool, p, base.clone(), self.wait).await?;
+        let mut started = crate::provision::start(pool, ctx.settings(), p, base.as_deref()).await?;
+        ctx.note_failed_deliveries(&started.deliveries);
+        let failed = if let (true, Some(job)) = (self.wait, started.job_id) {
+            let spinner = ctx.out.spinner(&format!(
+                "waiting for job {job} (provisioning {}; is a `tenantctl worker` running?)",
+                started.platform.name
+            ));
+            let waited = started.wait(pool).await;
+            spinner.finish_and_clear();
+            waited?
+        } else {
+            None
+        };
         let view = PlatformView::new(started.platform, base.as_deref(), ctx.settings());
         let created = Created {
             view,
@@ -274,10 +292,44 @@ impl Create {
                     .map(|s| format!(", schema {s}"))
                     .unwrap_or_default()
             );
-            s.push_str(&super::platform_ops::provisioning_note(&created));
+            s.push_str(&created.provisioning_note());
             s
         })?;
-        started.result
+        failed.map_or(Ok(()), Err)
+    }
+}
+
+impl Created {
+    /// The line `platform create` adds about provisioning.
+    fn provisioning_note(&self) -> String {
+        let p = &self.view.platform;
+        let served = self
+            .view
+            .link
+            .as_deref()
+            .map(|l| format!(", served at {l}"))
+            .unwrap_or_default();
+        match (self.from_pool, self.job_id, p.provision_status) {
+            (true, _, _) => format!("\nprovisioned from the warm pool{served}"),
+            (_, Some(_), ProvisionStatus::Completed) => format!("\nprovisioned{served}"),
+            (_, Some(_), ProvisionStatus::Failed) => {
+                format!(
+                    "\nprovisioning failed: {}",
+                    p.provision_error.as_deref().unwrap_or("-")
+                )
+            }
+            (_, Some(id), _) => format!(
+                "\nprovisioning queued as job {id}; a `tenantctl worker` runs it (or `tenantctl provision {}` now)",
+                p.id
+            ),
+            (_, None, ProvisionStatus::Pending) => {
+                format!(
+                    "\nnext: `tenantctl provision {}` creates its schema",
+                    p.name
+                )
+            }
+            _ => String::new(),
+        }
     }
 }
 

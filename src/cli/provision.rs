@@ -4,8 +4,7 @@
 use super::Ctx;
 use super::platform::PlatformView;
 use crate::error::{Error, Result};
-use crate::notify::{Delivery, ProvisionEvent};
-use crate::provision::{self, Outcome, Provisioner, announce, pool, queue};
+use crate::provision::{self, OnFailure, Outcome, Provisioner, pool};
 use crate::registry::store;
 use clap::{Args, Subcommand};
 
@@ -34,18 +33,6 @@ pub struct PoolArgs {
     pub size: Option<usize>,
 }
 
-/// Print the deliveries that failed (the provisioning itself stands).
-pub(crate) fn note_failed_deliveries(ctx: &Ctx, deliveries: &[Delivery]) {
-    for d in deliveries.iter().filter(|d| !d.ok) {
-        ctx.out.note(&format!(
-            "warning: {} notification to {} not delivered: {}",
-            d.channel,
-            d.target,
-            d.error.as_deref().unwrap_or("failed")
-        ));
-    }
-}
-
 impl Provision {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         match (self.sub, self.platform) {
@@ -61,46 +48,11 @@ async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
     let platform = store::find(pool, key).await?;
     let prov = Provisioner::from_settings(ctx.settings()).await?;
     let spinner = ctx.out.spinner(&format!("provisioning {}", platform.name));
-    let outcome = provision::provision(pool, &prov, &platform).await;
+    let attempted =
+        provision::provision_now(pool, &prov, ctx.settings(), &platform, OnFailure::Announce).await;
     spinner.finish_and_clear();
-    let notifier = crate::notify::Notifier::new(ctx.settings());
-    let outcome = match outcome {
-        Ok(o) => o,
-        Err(e) => {
-            // A final failure unless a queued job will try again.
-            if !matches!(e, Error::Busy(_) | Error::Usage(_))
-                && !has_live_job(pool, platform.id).await?
-                && let Some(p) = store::get(pool, platform.id).await?
-            {
-                let d = announce::announce(
-                    pool,
-                    &notifier,
-                    ctx.settings(),
-                    &p,
-                    &ProvisionEvent::Failed {
-                        error: provision::cause_chain(&e),
-                        attempts: 1,
-                    },
-                )
-                .await;
-                note_failed_deliveries(ctx, &d);
-            }
-            return Err(e);
-        }
-    };
-    if let Outcome::Provisioned(p) = &outcome {
-        // Its queued job, if any, has nothing left to do.
-        queue::complete_queued_for(pool, p.id).await?;
-        let d = announce::announce(
-            pool,
-            &notifier,
-            ctx.settings(),
-            p,
-            &ProvisionEvent::Completed,
-        )
-        .await;
-        note_failed_deliveries(ctx, &d);
-    }
+    ctx.note_failed_deliveries(&attempted.deliveries);
+    let outcome = attempted.result?;
     let base = ctx.base_domain().await?;
     let view = PlatformView::new(outcome.platform().clone(), base.as_deref(), ctx.settings());
     ctx.out.one(&view, || match &outcome {
@@ -117,16 +69,6 @@ async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
             format!("`{}` is already provisioned; nothing changed", p.name)
         }
     })
-}
-
-async fn has_live_job(pool: &sqlx::PgPool, platform_id: i64) -> Result<bool> {
-    // language=PostgreSQL
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM tenantctl.jobs WHERE platform_id = $1 AND status IN ('queued', 'running'))",
-    )
-    .bind(platform_id)
-    .fetch_one(pool)
-    .await?)
 }
 
 impl PoolArgs {

@@ -3,12 +3,15 @@
 //! Status moves pending → provisioning → completed (with `provisioned_at`) or failed (with
 //! `provision_error`). Every attempt is recorded in `tenantctl.provision_attempts`.
 //!
-//! Beside the core: the job queue (`queue`), the worker that runs it (`worker`), recovery of
+//! The front door (`front_door`): [`start`] (claim a warm-pool spare or queue a job) and
+//! [`provision_now`] (attempt, complete the queued job, announce), what commands and `/setup`
+//! call. Beside the core: the job queue (`queue`), the worker that runs it (`worker`), recovery of
 //! failed and stuck platforms (`recovery`), the warm pool of spare schemas (`pool`), and the
 //! notifications sent on the outcome (`announce`).
 
 pub mod announce;
 pub mod backoff;
+pub mod front_door;
 pub mod pool;
 pub mod queue;
 pub mod recovery;
@@ -16,6 +19,7 @@ pub mod seeds;
 pub mod worker;
 
 pub use backoff::RetryPolicy;
+pub use front_door::{Attempted, OnFailure, Started, provision_now, start};
 pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
 

@@ -16,6 +16,9 @@ use std::time::Duration;
 /// The channel idle workers LISTEN on.
 pub const CHANNEL: &str = "tenantctl_jobs";
 
+/// How often a command waiting for a job (`--wait`) looks at it.
+pub const WAIT_POLL: Duration = Duration::from_millis(200);
+
 /// One row of `tenantctl.jobs`.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Job {
@@ -212,6 +215,17 @@ pub async fn complete_queued_for(pool: &PgPool, platform_id: i64) -> Result<u64>
     .execute(pool)
     .await?;
     Ok(r.rows_affected())
+}
+
+/// Whether the platform has a live (queued or running) job, which will try again.
+pub async fn has_live_job(pool: &PgPool, platform_id: i64) -> Result<bool> {
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM tenantctl.jobs WHERE platform_id = $1 AND status IN ('queued', 'running'))",
+    )
+    .bind(platform_id)
+    .fetch_one(pool)
+    .await?)
 }
 
 /// Running jobs of a platform whose worker is gone: failed, so a new job can be queued. The

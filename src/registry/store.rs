@@ -1,8 +1,8 @@
-//! Registry queries: creating, finding, listing platforms and changing their domains.
+//! Registry queries: creating, finding, listing, deleting platforms and changing their domains.
 
 use super::naming::{self, ValidationError};
 use super::{PLATFORM_COLUMNS, Platform, ProvisionStatus, address_of};
-use crate::db::SchemaName;
+use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result, constraint};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use std::str::FromStr;
@@ -545,6 +545,43 @@ pub async fn domain_history(pool: &PgPool, platform_id: i64) -> Result<Vec<Domai
     .bind(platform_id)
     .fetch_all(pool)
     .await?)
+}
+
+/// Drop the platform's schema (when given) and delete its registry row in one transaction,
+/// under the platform's provisioning lock (a platform being provisioned right now is refused as
+/// busy). `true` if a schema existed and was dropped. Queued jobs stay and fail with a clear
+/// error when a worker reaches them (`platform delete`).
+pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) -> Result<bool> {
+    let mut tx = pool.begin().await?;
+    if !locks::try_lock_platform_xact(&mut tx, p.id).await? {
+        return Err(Error::Busy(format!(
+            "platform `{}` is being provisioned right now; try again when it has finished",
+            p.name
+        )));
+    }
+    let mut dropped = false;
+    if let Some(s) = schema {
+        // language=PostgreSQL
+        dropped =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
+                .bind(s.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+        // language=PostgreSQL
+        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", s.sql());
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+    }
+    // language=PostgreSQL
+    let gone = sqlx::query("DELETE FROM public.platforms WHERE id = $1")
+        .bind(p.id)
+        .execute(&mut *tx)
+        .await?;
+    if gone.rows_affected() == 0 {
+        return Err(not_found(&p.id.to_string()));
+    }
+    tx.commit().await?;
+    tracing::info!(platform = %p.name, schema = ?p.schema_name, "platform deleted");
+    Ok(dropped)
 }
 
 #[cfg(test)]

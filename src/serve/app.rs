@@ -72,8 +72,6 @@ pub struct App {
     pub base_domain: Option<String>,
     /// The settings serve started with (the fleet metrics of `/metrics` read them).
     pub settings: crate::config::Settings,
-    /// Retry policy of the provisioning jobs `/setup/platforms` queues.
-    pub retry: crate::provision::RetryPolicy,
     pub fixed: Option<FixedSchema>,
     /// Who may reach `/setup/*` and `/metrics` (`serve.setup`, `serve.metrics_*`).
     pub guard: Guard,

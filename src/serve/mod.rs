@@ -177,7 +177,6 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         retry_after: *s.retry_after,
         extension_schema,
         base_domain: settings.base_domain.clone(),
-        retry: crate::provision::RetryPolicy::from_settings(&settings.provision),
         settings: settings.clone(),
         fixed,
         guard,

@@ -1,7 +1,8 @@
 //! `/setup/*`: the setup wizard's API. It always works on the registry (the direct pool), never
 //! in a tenant schema, whatever the Host:
 //! - `POST /setup/platforms` creates a platform (`registry::store::create`, the same rules as
-//!   `platform create`) and queues its provisioning;
+//!   `platform create`) and starts its provisioning like `platform create` does
+//!   (`provision::start`: a warm-pool spare when one is free, else a queued job);
 //! - `GET /setup/platforms/{id}` shows where it is (status, error, address, latest job);
 //! - `GET /setup/domain-available?domain=D` (or `?subdomain=S`) says whether an address is free.
 //!
@@ -210,19 +211,36 @@ pub async fn create(
         Ok(p) => p,
         Err(e) => return registry_failure(&e),
     };
-    // The same queue as `platform create` (one live job per platform; workers are woken).
-    let queued = crate::provision::queue::enqueue(&app.registry, &created, &app.retry).await;
-    if let Err(e) = queued {
-        tracing::error!(platform = %created.name, error = %e, "platform created but its provisioning was not queued");
-        return error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "not_queued",
-            format!(
-                "platform `{}` was created (id {}) but its provisioning could not be queued; an operator can run `tenantctl provision {}`",
-                created.name, created.id, created.id
-            ),
-        );
+    // The same start as `platform create`: a warm-pool spare when one is free, else a queued
+    // job (one live job per platform; workers are woken).
+    let started = async {
+        let base = {
+            let mut conn = app.registry.acquire().await?;
+            store::base_domain(&mut conn, app.base_domain.as_deref()).await?
+        };
+        crate::provision::start(
+            &app.registry,
+            &app.settings,
+            created.clone(),
+            base.as_deref(),
+        )
+        .await
     }
+    .await;
+    let created = match started {
+        Ok(s) => s.platform,
+        Err(e) => {
+            tracing::error!(platform = %created.name, error = %e, "platform created but its provisioning was not queued");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "not_queued",
+                format!(
+                    "platform `{}` was created (id {}) but its provisioning could not be queued; an operator can run `tenantctl provision {}`",
+                    created.name, created.id, created.id
+                ),
+            );
+        }
+    };
     let id = created.id;
     match status_of(&app, created).await {
         Ok(status) => {

@@ -200,3 +200,70 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
     assert_eq!(v["from_pool"], false);
     assert!(v["job_id"].is_i64());
 }
+
+/// `POST /setup/platforms` starts provisioning like `platform create`: with a spare in the pool
+/// it claims it (ready at once, no job), and without one it queues a job (issue 17).
+#[sqlx::test(migrations = false)]
+async fn setup_claims_a_spare_like_platform_create(pool: PgPool) {
+    use crate::serve::{SETUP_OPEN, app, get, send};
+    use axum::http::StatusCode;
+    let env = Env::new(pool);
+    env.init().await;
+    env.run(&["provision", "pool", "--size", "1"]).await.ok();
+    let spare = spares(&env).await;
+    assert_eq!(spare.len(), 1);
+    let app = app(&env, &[SETUP_OPEN]).await;
+
+    let a = send(
+        &app,
+        "POST",
+        "/setup/platforms",
+        &[b"example.test"],
+        Some(serde_json::json!({"name": "Acme", "subdomain": "acme"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["provision_status"], "completed", "{}", a.body);
+    assert_eq!(a.body["ready"], true, "{}", a.body);
+    assert_eq!(a.body["job"], serde_json::Value::Null, "{}", a.body);
+    let schema = a.body["schema_name"].as_str().unwrap().to_string();
+    assert!(spares(&env).await.is_empty(), "the spare was not claimed");
+    assert!(env.schemas().await.contains(&schema));
+    assert!(!env.schemas().await.contains(&spare[0]));
+    assert_eq!(
+        count(&env, "SELECT count(*) FROM tenantctl.jobs".into()).await,
+        0
+    );
+    // The platform's own facts, applied at the claim, and the attempt recorded as a claim.
+    assert_eq!(
+        count(
+            &env,
+            format!("SELECT count(*) FROM \"{schema}\".communities WHERE name = 'Acme Community'")
+        )
+        .await,
+        1
+    );
+    let via: String = sqlx::query_scalar(
+        "SELECT via FROM tenantctl.provision_attempts WHERE platform_name = 'Acme' AND outcome = 'completed'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(via, "pool");
+    let id = a.body["id"].as_i64().unwrap();
+    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    assert_eq!(a.body["ready"], true, "{}", a.body);
+
+    // The pool is empty now: the next one is queued for a worker.
+    let a = send(
+        &app,
+        "POST",
+        "/setup/platforms",
+        &[b"example.test"],
+        Some(serde_json::json!({"name": "Beta", "subdomain": "beta"})),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    assert_eq!(a.body["provision_status"], "pending", "{}", a.body);
+    assert_eq!(a.body["job"]["status"], "queued", "{}", a.body);
+}
