@@ -42,7 +42,7 @@ use crate::config::{Settings, mask_url};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Duration;
@@ -133,12 +133,14 @@ pub async fn connect_slots(
     let limit = (s.backend_memory_limit_mib > 0).then(|| s.backend_memory_limit_mib << 20);
     // A pooler shows as a server on another port than the one dialled (as `doctor` detects
     // it); `serve.database_url` alone may also be a direct connection with its own role.
+    // A simple query, which a transaction-mode pooler passes whole.
     // language=PostgreSQL
-    let reached: Option<String> = sqlx::query_scalar("SELECT current_setting('port')")
-        .persistent(false)
+    let row = sqlx::raw_sql("SELECT current_setting('port'), pg_backend_pid()")
         .fetch_one(&mut first)
         .await
-        .ok();
+        .map_err(|e| db::unreachable_or(e, &mask_url(url)))?;
+    let reached: Option<String> = row.try_get(0).ok();
+    let pid: i32 = row.try_get(1).unwrap_or(0);
     let dialled = opts.get_port().to_string();
     let pooled = behind_pooler && reached.as_deref() != Some(dialled.as_str());
     if pooled {
@@ -154,7 +156,13 @@ pub async fn connect_slots(
         check_every: s.backend_memory_check_every.max(1),
         timeout,
     };
-    Ok(slots::Slots::new(opts, s.pool_size, Some(first), o, metrics))
+    Ok(slots::Slots::new(
+        opts,
+        s.pool_size,
+        Some((first, pid)),
+        o,
+        metrics,
+    ))
 }
 
 /// Build the application: the request pool, the resolver with a first map (an unmigrated

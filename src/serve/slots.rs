@@ -34,7 +34,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgConnection};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -108,17 +108,20 @@ pub struct SlotState {
 
 impl Slots {
     /// `size` slots connecting with `opts`. `first` (a connection just opened with `opts`,
-    /// e.g. the startup probe) fills the first slot; the others connect when first taken.
+    /// e.g. the startup probe, and its backend pid) fills the first slot; the others connect when first taken.
     pub fn new(
         opts: PgConnectOptions,
         size: u32,
-        first: Option<PgConnection>,
+        first: Option<(PgConnection, i32)>,
         o: SlotOptions,
         metrics: SlotMetrics,
     ) -> Arc<Slots> {
         let size = size.max(1) as usize;
         let slots: Box<[Slot]> = (0..size).map(|_| Slot::default()).collect();
-        *slots[0].conn.lock().unwrap() = first;
+        if let Some((conn, pid)) = first {
+            *slots[0].conn.lock().unwrap() = Some(conn);
+            slots[0].pid.store(pid, Ordering::Relaxed);
+        }
         Arc::new(Slots {
             opts,
             slots,
@@ -250,11 +253,13 @@ impl Slots {
                 Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
             };
         self.metrics.connects.inc();
+        // A simple query: outside a transaction, a transaction-mode pooler may hand an
+        // extended-protocol Bind to another server connection than its Parse.
         // language=PostgreSQL
-        let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
-            .persistent(false)
+        let pid: i32 = sqlx::raw_sql("SELECT pg_backend_pid()")
             .fetch_one(&mut conn)
-            .await?;
+            .await?
+            .try_get(0)?;
         self.slots[index].pid.store(pid, Ordering::Relaxed);
         self.slots[index].uses.store(0, Ordering::Relaxed);
         Ok(conn)
@@ -294,13 +299,10 @@ impl Slots {
     async fn check(&self, index: usize, mut conn: PgConnection) -> Option<PgConnection> {
         let limit = self.o.memory_limit?;
         // language=PostgreSQL
-        let sample = sqlx::query_scalar::<_, i64>(
-            "SELECT sum(total_bytes)::int8 FROM pg_backend_memory_contexts",
-        )
-        .persistent(false)
-        .fetch_one(&mut conn);
+        let sample = sqlx::raw_sql("SELECT sum(total_bytes)::int8 FROM pg_backend_memory_contexts")
+            .fetch_one(&mut conn);
         let bytes = match tokio::time::timeout(self.o.timeout, sample).await {
-            Ok(Ok(b)) => b.max(0) as u64,
+            Ok(Ok(row)) => row.try_get::<i64, _>(0).unwrap_or(0).max(0) as u64,
             Ok(Err(e)) if crate::error::sqlstate(&e).as_deref() == Some("42501") => {
                 if !self.checks_refused.swap(true, Ordering::Relaxed) {
                     warn!(
