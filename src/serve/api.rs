@@ -9,8 +9,8 @@
 
 use super::app::{App, error};
 use super::gate::RequestTx;
-use super::slots::SlotTx;
 use super::resolve::Tenant;
+use super::slots::SlotTx;
 use crate::db::SchemaName;
 use crate::error::Error;
 use axum::extract::rejection::QueryRejection;

@@ -416,10 +416,8 @@ async fn check_slots(slots: &Arc<super::slots::Slots>) -> Result<(), String> {
 
 /// Ready when both databases answer, the registry is migrated and the map is loaded.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let (registry_db, requests_db) = tokio::join!(
-        check_db(&app.registry),
-        check_slots(&app.requests)
-    );
+    let (registry_db, requests_db) =
+        tokio::join!(check_db(&app.registry), check_slots(&app.requests));
     let migrated = if registry_db.is_ok() {
         match tokio::time::timeout(
             CHECK_TIMEOUT,

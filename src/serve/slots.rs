@@ -159,9 +159,8 @@ impl Slots {
     /// independent between keys.
     pub fn ranking(&self, key: &str) -> Vec<usize> {
         let h = key_hash(key);
-        let mut order: Vec<(u64, usize)> = (0..self.slots.len())
-            .map(|i| (score(h, i), i))
-            .collect();
+        let mut order: Vec<(u64, usize)> =
+            (0..self.slots.len()).map(|i| (score(h, i), i)).collect();
         order.sort_unstable_by(|a, b| b.cmp(a));
         order.into_iter().map(|(_, i)| i).collect()
     }
@@ -170,13 +169,12 @@ impl Slots {
     /// connection, connecting when the slot has none. Waits for a free slot at most the
     /// timeout (then `PoolTimedOut`).
     pub async fn acquire(self: &Arc<Self>, key: Option<&str>) -> Result<Lease> {
-        let permit = match tokio::time::timeout(self.o.timeout, self.free.clone().acquire_owned())
-            .await
-        {
-            Ok(Ok(p)) => p,
-            Ok(Err(_)) => return Err(sqlx::Error::PoolClosed.into()),
-            Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
-        };
+        let permit =
+            match tokio::time::timeout(self.o.timeout, self.free.clone().acquire_owned()).await {
+                Ok(Ok(p)) => p,
+                Ok(Err(_)) => return Err(sqlx::Error::PoolClosed.into()),
+                Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
+            };
         let index = self.claim(key);
         let conn = self.slots[index].conn.lock().unwrap().take();
         let mut lease = Lease {
@@ -245,13 +243,15 @@ impl Slots {
     }
 
     async fn connect(&self, index: usize) -> Result<PgConnection> {
-        let mut conn =
-            match tokio::time::timeout(self.o.timeout, PgConnection::connect_with(&self.opts))
-                .await
-            {
-                Ok(r) => r?,
-                Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
-            };
+        let mut conn = match tokio::time::timeout(
+            self.o.timeout,
+            PgConnection::connect_with(&self.opts),
+        )
+        .await
+        {
+            Ok(r) => r?,
+            Err(_) => return Err(sqlx::Error::PoolTimedOut.into()),
+        };
         self.metrics.connects.inc();
         // A simple query: outside a transaction, a transaction-mode pooler may hand an
         // extended-protocol Bind to another server connection than its Parse.
@@ -386,7 +386,9 @@ pub struct Lease {
 
 impl Lease {
     pub fn conn(&mut self) -> &mut PgConnection {
-        self.conn.as_mut().expect("a lease holds its connection until dropped")
+        self.conn
+            .as_mut()
+            .expect("a lease holds its connection until dropped")
     }
 
     /// The slot this lease took.
@@ -536,13 +538,7 @@ mod tests {
             check_every: 1,
             timeout: Duration::from_secs(1),
         };
-        let slots = Slots::new(
-            PgConnectOptions::new(),
-            16,
-            None,
-            o,
-            SlotMetrics::default(),
-        );
+        let slots = Slots::new(PgConnectOptions::new(), 16, None, o, SlotMetrics::default());
         let mut firsts = [0usize; 16];
         for t in 0..16_000 {
             let key = format!("tenant_{t}");

@@ -82,13 +82,25 @@ async fn a_tenant_keeps_to_the_backend_it_ranks_first(pool: PgPool) {
         }
     }
     let pids: std::collections::BTreeSet<i32> = by_slot.values().copied().collect();
-    assert_eq!(pids.len(), by_slot.len(), "one backend per slot: {by_slot:?}");
     assert_eq!(
-        metric(&app, "tenantctl_serve_connection_picks_total{pick=\"affine\"}").await,
+        pids.len(),
+        by_slot.len(),
+        "one backend per slot: {by_slot:?}"
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"affine\"}"
+        )
+        .await,
         30.0
     );
     assert_eq!(
-        metric(&app, "tenantctl_serve_connection_picks_total{pick=\"spill\"}").await,
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
+        )
+        .await,
         0.0
     );
 }
@@ -110,7 +122,11 @@ async fn a_busy_slot_spills_over_to_a_free_one_and_waits_only_when_all_are_busy(
         .expect("a request waited behind a busy connection while others were free");
     assert_ne!(spilled, own);
     assert_eq!(
-        metric(&app, "tenantctl_serve_connection_picks_total{pick=\"spill\"}").await,
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
+        )
+        .await,
         1.0
     );
     // All three busy: a request waits, and takes the first slot that comes free.
@@ -122,7 +138,10 @@ async fn a_busy_slot_spills_over_to_a_free_one_and_waits_only_when_all_are_busy(
         async move { served_by(&app, &host).await }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(!waiting.is_finished(), "answered with every connection busy");
+    assert!(
+        !waiting.is_finished(),
+        "answered with every connection busy"
+    );
     let freed = second.slot();
     second.rollback().await.unwrap();
     let pid = tokio::time::timeout(Duration::from_secs(5), waiting)
@@ -170,7 +189,10 @@ async fn a_backend_over_the_memory_limit_is_replaced(pool: PgPool) {
     assert_eq!(served_by(&tight, host).await, a, "sampled every 2 requests");
     let b = served_by(&tight, host).await;
     assert_ne!(a, b, "the backend over the limit served again");
-    assert!(!alive(&env.pool, a).await, "the replaced backend is still connected");
+    assert!(
+        !alive(&env.pool, a).await,
+        "the replaced backend is still connected"
+    );
     assert_eq!(
         metric(&tight, "tenantctl_serve_backend_recycles_total").await,
         1.0
@@ -196,7 +218,10 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_its_slot(p
             .is_err()
     );
     let after = served_by(&app, &tenants[0].0).await;
-    assert_ne!(before, after, "the slot kept the connection of the cancelled begin");
+    assert_ne!(
+        before, after,
+        "the slot kept the connection of the cancelled begin"
+    );
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let stuck: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
