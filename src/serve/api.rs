@@ -1,7 +1,7 @@
 //! The tenant read API over the sample tenant schema, so isolation is visible from outside:
 //! `GET /api/communities` and `GET /api/posts?limit=N`. Every query is unqualified and runs in
 //! a request transaction whose `search_path` is the tenant's schema alone (set
-//! transaction-locally, see [`super::gate::RequestTx`]): a missing table fails loudly and
+//! transaction-locally, see [`super::slots::SlotTx`]): a missing table fails loudly and
 //! never falls through to `public` or another tenant.
 //!
 //! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
@@ -10,6 +10,7 @@
 use super::app::{App, error};
 use super::gate::RequestTx;
 use super::resolve::Tenant;
+use super::slots::SlotTx;
 use crate::db::SchemaName;
 use crate::error::Error;
 use axum::extract::rejection::QueryRejection;
@@ -184,7 +185,7 @@ async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
     let mut retried = false;
     loop {
         let st = app.stmts(Some(&tenant.schema));
-        let tx = RequestTx::begin(
+        let tx = SlotTx::begin(
             &app.requests,
             &tenant.schema,
             app.extension_schema.as_ref(),

@@ -49,8 +49,9 @@ pub struct FixedSchema {
 /// Everything a request can reach.
 #[derive(Debug)]
 pub struct App {
-    /// Request traffic (tenant transactions); may be a PgBouncer in transaction mode.
-    pub requests: PgPool,
+    /// Request traffic (tenant transactions), on tenant-affine connection slots; may be a
+    /// PgBouncer in transaction mode.
+    pub requests: Arc<super::slots::Slots>,
     /// Whether request queries may be named prepared statements (`serve.statement_cache` > 0);
     /// otherwise they use the unnamed statement, which lives only inside its transaction.
     pub persistent: bool,
@@ -390,9 +391,31 @@ async fn check_db(pool: &PgPool) -> Result<(), String> {
     }
 }
 
+/// [`check_db`] on a request slot (any free one).
+async fn check_slots(slots: &Arc<super::slots::Slots>) -> Result<(), String> {
+    let probe = async {
+        let mut tx = super::slots::SlotTx::begin_with(slots, None, "BEGIN".to_string()).await?;
+        // language=PostgreSQL
+        sqlx::query_scalar::<_, i32>("SELECT 1")
+            .persistent(false)
+            .fetch_one(tx.conn())
+            .await?;
+        tx.commit().await
+    };
+    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no answer within {}",
+            humantime::format_duration(CHECK_TIMEOUT)
+        )),
+    }
+}
+
 /// Ready when both databases answer, the registry is migrated and the map is loaded.
 async fn readyz(State(app): State<Arc<App>>) -> Response {
-    let (registry_db, requests_db) = tokio::join!(check_db(&app.registry), check_db(&app.requests));
+    let (registry_db, requests_db) =
+        tokio::join!(check_db(&app.registry), check_slots(&app.requests));
     let migrated = if registry_db.is_ok() {
         match tokio::time::timeout(
             CHECK_TIMEOUT,

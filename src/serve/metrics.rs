@@ -55,6 +55,8 @@ pub struct Metrics {
     pub latency: Family<TenantLabel, Histogram, fn() -> Histogram>,
     pub resolution_entries: Gauge,
     pub refreshes: Family<RefreshLabels, Counter>,
+    /// The request connections' series (see [`super::slots`]).
+    pub slots: super::slots::SlotMetrics,
 }
 
 impl Default for Metrics {
@@ -94,12 +96,34 @@ impl Metrics {
             "Reloads of the host-to-tenant map, by trigger and result",
             refreshes.clone(),
         );
+        let slots = super::slots::SlotMetrics::default();
+        serve.register(
+            "connection_picks",
+            "Request connections taken, by pick: affine (the tenant's own), spill (its own was busy), any (no tenant, or affinity off)",
+            slots.picks.clone(),
+        );
+        serve.register(
+            "backend_recycles",
+            "Request connections replaced because their backend's memory passed serve.backend_memory_limit_mib",
+            slots.recycled.clone(),
+        );
+        serve.register(
+            "backend_connects",
+            "Request connections opened",
+            slots.connects.clone(),
+        );
+        serve.register(
+            "backend_memory_max_bytes",
+            "The largest backend memory among the request connections' latest samples",
+            slots.backend_memory_max.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             resolution_entries,
             refreshes,
+            slots,
         }
     }
 

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod plans;
 pub mod resolve;
 pub mod setup;
+pub mod slots;
 
 pub use app::{App, FixedSchema, UnknownHost, router};
 pub use metrics::Metrics;
@@ -40,8 +41,8 @@ pub use resolve::{ResolutionMap, Resolver, Tenant};
 use crate::config::{Settings, mask_url};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
-use sqlx::postgres::PgPoolOptions;
-use sqlx::{Connection, PgConnection, PgPool};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection, PgConnection, PgPool, Row};
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;
 use std::time::Duration;
@@ -63,10 +64,39 @@ pub struct ServeOptions {
     pub metrics: Metrics,
 }
 
-/// Connect a pool for request traffic: `statement_cache` prepared statements per connection
-/// (0: unnamed statements only, for transaction-mode poolers), and `settings` as the
+/// The connect options of request traffic: `statement_cache` prepared statements per
+/// connection (0: unnamed statements only, for transaction-mode poolers), and `settings` as the
 /// connections' own defaults (startup options; only for direct connections, never through a
 /// pooler, whose server connections other clients share).
+fn request_options(
+    url: &str,
+    statement_cache: usize,
+    settings: Vec<(&'static str, String)>,
+) -> Result<PgConnectOptions> {
+    let mut opts = db::connect_options(url)?
+        .application_name("tenantctl serve")
+        .statement_cache_capacity(statement_cache);
+    if !settings.is_empty() {
+        opts = opts.options(settings);
+    }
+    Ok(opts)
+}
+
+/// One connection with `opts`, within `timeout`: proves the database answers before serve
+/// starts listening.
+async fn probe(opts: &PgConnectOptions, url: &str, timeout: Duration) -> Result<PgConnection> {
+    let masked = mask_url(url);
+    tokio::time::timeout(timeout, PgConnection::connect_with(opts))
+        .await
+        .map_err(|_| Error::Unreachable {
+            what: "database",
+            target: masked.clone(),
+            reason: format!("no answer within {}", humantime::format_duration(timeout)),
+        })?
+        .map_err(|e| db::unreachable_or(e, &masked))
+}
+
+/// Connect a pool for request traffic (the benchmark floor's; see [`request_options`]).
 pub async fn connect_requests(
     url: &str,
     size: u32,
@@ -74,28 +104,65 @@ pub async fn connect_requests(
     timeout: Duration,
     settings: Vec<(&'static str, String)>,
 ) -> Result<PgPool> {
-    let masked = mask_url(url);
-    let mut opts = db::connect_options(url)?
-        .application_name("tenantctl serve")
-        .statement_cache_capacity(statement_cache);
-    if !settings.is_empty() {
-        opts = opts.options(settings);
-    }
-    let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts))
-        .await
-        .map_err(|_| Error::Unreachable {
-            what: "database",
-            target: masked.clone(),
-            reason: format!("no answer within {}", humantime::format_duration(timeout)),
-        })?
-        .map_err(|e| db::unreachable_or(e, &masked))?;
-    let _ = probe.close().await;
+    let opts = request_options(url, statement_cache, settings)?;
+    let _ = probe(&opts, url, timeout).await?.close().await;
     PgPoolOptions::new()
         .max_connections(size.max(1))
         .acquire_timeout(timeout)
         .connect_with(opts)
         .await
-        .map_err(|e| db::unreachable_or(e, &masked))
+        .map_err(|e| db::unreachable_or(e, &mask_url(url)))
+}
+
+/// serve's request connections (see [`slots`]): `serve.pool_size` slots, tenant-affine unless
+/// `serve.affinity = "off"`, their backends' memory checked unless a pooler is in between
+/// (`behind_pooler`, and the server answers on another port than the one dialled).
+#[allow(clippy::too_many_arguments)]
+pub async fn connect_slots(
+    url: &str,
+    s: &crate::config::ServeSettings,
+    statement_cache: usize,
+    timeout: Duration,
+    settings: Vec<(&'static str, String)>,
+    behind_pooler: bool,
+    metrics: slots::SlotMetrics,
+) -> Result<Arc<slots::Slots>> {
+    let opts = request_options(url, statement_cache, settings)?;
+    let mut first = probe(&opts, url, timeout).await?;
+    let affinity = s.affinity != "off";
+    let limit = (s.backend_memory_limit_mib > 0).then(|| s.backend_memory_limit_mib << 20);
+    // A pooler shows as a server on another port than the one dialled (as `doctor` detects
+    // it); `serve.database_url` alone may also be a direct connection with its own role.
+    // A simple query, which a transaction-mode pooler passes whole.
+    // language=PostgreSQL
+    let row = sqlx::raw_sql("SELECT current_setting('port'), pg_backend_pid()")
+        .fetch_one(&mut first)
+        .await
+        .map_err(|e| db::unreachable_or(e, &mask_url(url)))?;
+    let reached: Option<String> = row.try_get(0).ok();
+    let pid: i32 = row.try_get(1).unwrap_or(0);
+    let dialled = opts.get_port().to_string();
+    let pooled = behind_pooler && reached.as_deref() != Some(dialled.as_str());
+    if pooled {
+        info!(
+            dialled = %dialled,
+            reached = reached.as_deref().unwrap_or("?"),
+            "request traffic goes through a pooler: it picks the server connection of every transaction, so tenant affinity cannot reach PostgreSQL's backends and serve.backend_memory_limit_mib is not checked (let the pooler recycle its server connections: PgBouncer's server_lifetime)"
+        );
+    }
+    let o = slots::SlotOptions {
+        affinity,
+        memory_limit: if pooled { None } else { limit },
+        check_every: s.backend_memory_check_every.max(1),
+        timeout,
+    };
+    Ok(slots::Slots::new(
+        opts,
+        s.pool_size,
+        Some((first, pid)),
+        o,
+        metrics,
+    ))
 }
 
 /// Build the application: the request pool, the resolver with a first map (an unmigrated
@@ -129,8 +196,16 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         v
     };
     let guard = guard::Guard::from_settings(s)?;
-    let requests =
-        connect_requests(url, s.pool_size, statement_cache, timeout, own(vec![])).await?;
+    let requests = connect_slots(
+        url,
+        s,
+        statement_cache,
+        timeout,
+        own(vec![]),
+        behind_pooler,
+        opts.metrics.slots.clone(),
+    )
+    .await?;
     let extension_schema = db::extension_schema(settings)?;
     let fixed = match opts.bench_fixed_schema {
         Some(schema) => {

@@ -22,6 +22,7 @@ mod provision;
 mod report;
 mod select;
 mod serve;
+mod serve_affinity;
 mod serve_e2e;
 mod serve_setup;
 mod status;

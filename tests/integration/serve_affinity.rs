@@ -1,0 +1,234 @@
+//! Issue 18.2: serve's request connections are tenant-affine. A tenant's requests land on the
+//! backend its name ranks first while that one is free, spill over to another free one when it
+//! is busy (never waiting while one sits idle), and a backend over the memory limit is
+//! replaced. What a request ran on is read from the answer itself: the tenant's `communities`
+//! becomes a view whose `name` is `pg_backend_pid()`.
+
+use crate::common::Env;
+use crate::serve::{METRICS, app, get, metrics};
+use sqlx::PgPool;
+use std::sync::Arc;
+use std::time::Duration;
+use tenantctl::db::SchemaName;
+use tenantctl::serve::App;
+use tenantctl::serve::slots::SlotTx;
+
+/// Make a tenant's communities answer with the pid of the backend that read them.
+async fn pid_view(pool: &PgPool, schema: &str) {
+    let s = SchemaName::parse(schema).unwrap().sql();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE {s}.communities RENAME TO communities_data; \
+         CREATE VIEW {s}.communities AS SELECT id, slug, pg_backend_pid()::text AS name, \
+         description, visibility, created_at, archived_at FROM {s}.communities_data;"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// `n` tenants `T0..` with pid views; (host, schema) each.
+async fn fleet(env: &Env, n: usize) -> Vec<(String, String)> {
+    env.init().await;
+    let mut out = Vec::new();
+    for i in 0..n {
+        let schema = env.tenant(&format!("T{i}"), &format!("t{i}")).await;
+        pid_view(&env.pool, &schema).await;
+        out.push((format!("t{i}.example.test"), schema));
+    }
+    out
+}
+
+/// The backend pid that served one request for `host`.
+async fn served_by(app: &Arc<App>, host: &str) -> i32 {
+    let a = get(app, host, "/api/communities").await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    a.body["communities"][0]["name"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// `tenantctl_serve_<name>` from `/metrics` (0 when absent).
+async fn metric(app: &Arc<App>, series: &str) -> f64 {
+    let text = metrics(app).await.body.as_str().unwrap().to_string();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+async fn alive(pool: &PgPool, pid: i32) -> bool {
+    sqlx::query_scalar("SELECT count(*) = 1 FROM pg_stat_activity WHERE pid = $1")
+        .bind(pid)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_tenant_keeps_to_the_backend_it_ranks_first(pool: PgPool) {
+    let env = Env::new(pool);
+    let tenants = fleet(&env, 6).await;
+    let app = app(&env, &[("TENANTCTL_SERVE_POOL_SIZE", "4"), METRICS]).await;
+    let mut by_slot = std::collections::BTreeMap::new();
+    for round in 0..5 {
+        for (host, schema) in &tenants {
+            let pid = served_by(&app, host).await;
+            let first = app.requests.ranking(schema)[0];
+            // Every request of a tenant on the backend of its first-ranked slot, and tenants
+            // sharing a first slot share its backend.
+            let seen = *by_slot.entry(first).or_insert(pid);
+            assert_eq!(seen, pid, "round {round}: {host} left its slot {first}");
+        }
+    }
+    let pids: std::collections::BTreeSet<i32> = by_slot.values().copied().collect();
+    assert_eq!(
+        pids.len(),
+        by_slot.len(),
+        "one backend per slot: {by_slot:?}"
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"affine\"}"
+        )
+        .await,
+        30.0
+    );
+    assert_eq!(
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
+        )
+        .await,
+        0.0
+    );
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_busy_slot_spills_over_to_a_free_one_and_waits_only_when_all_are_busy(pool: PgPool) {
+    let env = Env::new(pool);
+    let tenants = fleet(&env, 1).await;
+    let (host, schema) = tenants[0].clone();
+    let app = app(&env, &[("TENANTCTL_SERVE_POOL_SIZE", "3"), METRICS]).await;
+    let own = served_by(&app, &host).await;
+    let s = SchemaName::parse(&schema).unwrap();
+    // The tenant's own slot busy (a request of it in flight): the next one goes elsewhere at
+    // once.
+    let held = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
+    assert_eq!(held.slot(), app.requests.ranking(&schema)[0]);
+    let spilled = tokio::time::timeout(Duration::from_secs(2), served_by(&app, &host))
+        .await
+        .expect("a request waited behind a busy connection while others were free");
+    assert_ne!(spilled, own);
+    assert_eq!(
+        metric(
+            &app,
+            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
+        )
+        .await,
+        1.0
+    );
+    // All three busy: a request waits, and takes the first slot that comes free.
+    let second = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
+    let third = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
+    let waiting = tokio::spawn({
+        let app = app.clone();
+        let host = host.clone();
+        async move { served_by(&app, &host).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "answered with every connection busy"
+    );
+    let freed = second.slot();
+    second.rollback().await.unwrap();
+    let pid = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("answered once a connection came free")
+        .unwrap();
+    assert_eq!(pid, app.requests.states()[freed].pid);
+    held.rollback().await.unwrap();
+    third.rollback().await.unwrap();
+    // Free again: back on its own backend.
+    assert_eq!(served_by(&app, &host).await, own);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_backend_over_the_memory_limit_is_replaced(pool: PgPool) {
+    let env = Env::new(pool);
+    let tenants = fleet(&env, 1).await;
+    let host = &tenants[0].0;
+    // Under the limit: the same backend every time.
+    let roomy = app(
+        &env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "1"),
+            ("TENANTCTL_SERVE_BACKEND_MEMORY_LIMIT_MIB", "1000"),
+            ("TENANTCTL_SERVE_BACKEND_MEMORY_CHECK_EVERY", "1"),
+        ],
+    )
+    .await;
+    let first = served_by(&roomy, host).await;
+    assert_eq!(served_by(&roomy, host).await, first);
+    assert!(roomy.requests.states()[0].memory_bytes > 0, "sampled");
+    // Over it (any backend holds more than 1 MiB): a new backend after every sample, the old
+    // one gone.
+    let tight = app(
+        &env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "1"),
+            ("TENANTCTL_SERVE_BACKEND_MEMORY_LIMIT_MIB", "1"),
+            ("TENANTCTL_SERVE_BACKEND_MEMORY_CHECK_EVERY", "2"),
+            METRICS,
+        ],
+    )
+    .await;
+    let a = served_by(&tight, host).await;
+    assert_eq!(served_by(&tight, host).await, a, "sampled every 2 requests");
+    let b = served_by(&tight, host).await;
+    assert_ne!(a, b, "the backend over the limit served again");
+    assert!(
+        !alive(&env.pool, a).await,
+        "the replaced backend is still connected"
+    );
+    assert_eq!(
+        metric(&tight, "tenantctl_serve_backend_recycles_total").await,
+        1.0
+    );
+}
+
+/// The same guarantee as `gate::RequestTx`'s on the slots: a request cancelled while its
+/// `BEGIN ...` is on the wire closes its connection instead of leaving it in the slot.
+#[sqlx::test(migrations = false)]
+async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_its_slot(pool: PgPool) {
+    let env = Env::new(pool);
+    let tenants = fleet(&env, 1).await;
+    let app = app(&env, &[("TENANTCTL_SERVE_POOL_SIZE", "1")]).await;
+    let before = served_by(&app, &tenants[0].0).await;
+    let begin = SlotTx::begin_with(
+        &app.requests,
+        Some(&tenants[0].1),
+        "BEGIN; SELECT pg_sleep(1)".to_string(),
+    );
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), begin)
+            .await
+            .is_err()
+    );
+    let after = served_by(&app, &tenants[0].0).await;
+    assert_ne!(
+        before, after,
+        "the slot kept the connection of the cancelled begin"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let stuck: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND state LIKE 'idle in transaction%'",
+    )
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(stuck, 0);
+}
