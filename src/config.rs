@@ -1,5 +1,8 @@
-//! Configuration: flags > environment (`TENANTCTL_*`, and `DATABASE_URL`) > file
-//! (`tenantctl.toml`) > defaults, resolved in one place.
+//! Configuration: environment (`TENANTCTL_*`, and `DATABASE_URL`) > file (`--config` or
+//! `TENANTCTL_CONFIG`, else `./tenantctl.toml`, else `/etc/tenantctl/tenantctl.toml`) >
+//! defaults, resolved by [`Config::resolve`] together with the global flags (`--database-url`,
+//! `--output`, `--log-format`). A command's own flags (`--jobs`, `--keep-daily`...) are
+//! optional and fall back to the resolved setting in that command's handler.
 //!
 //! [`KEYS`] is the single source of truth: each key's name, kind, default, environment variable
 //! and meaning. The defaults, the environment lookup, `config show` and the configuration

@@ -1,5 +1,8 @@
 //! The command line: clap definitions, one file per command family with its args beside its
-//! handler. Parsing ends here; everything else is library code.
+//! handler; the global options; and [`Ctx`], what every handler gets (settings, output,
+//! confirmation policy, the database pool). A handler fills its unset flags from the settings,
+//! calls library code and prints the outcome. Some handlers still hold library code and SQL of
+//! their own (`platform_ops`, `provision`, `migrate`, `cleanup`, `complete`).
 
 pub mod backup;
 pub mod cleanup;
