@@ -87,13 +87,13 @@ pub const KEYS: &[Key] = &[
     },
     key(
         "output",
-        Kind::Enum(&["table", "json", "csv"]),
+        Kind::Enum(crate::output::Format::WORDS),
         Some("\"table\""),
         "result format: table for people, json (or csv for lists) for pipelines",
     ),
     key(
         "log_format",
-        Kind::Enum(&["text", "json"]),
+        Kind::Enum(LogFormat::WORDS),
         Some("\"text\""),
         "log line format on stderr",
     ),
@@ -129,7 +129,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "url_scheme",
-        Kind::Enum(&["https", "http"]),
+        Kind::Enum(UrlScheme::WORDS),
         Some("\"https\""),
         "scheme of the tenant links tenantctl prints and mails",
     ),
@@ -208,7 +208,7 @@ pub const KEYS: &[Key] = &[
     key("notify.smtp_port", Kind::Int, Some("25"), "SMTP port"),
     key(
         "notify.smtp_tls",
-        Kind::Enum(&["none", "starttls", "tls"]),
+        Kind::Enum(SmtpTls::WORDS),
         Some("\"none\""),
         "SMTP transport security",
     ),
@@ -234,7 +234,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "backup.storage",
-        Kind::Enum(&["local", "s3"]),
+        Kind::Enum(StorageKind::WORDS),
         Some("\"local\""),
         "where backups go",
     ),
@@ -433,7 +433,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "serve.unknown_host",
-        Kind::Enum(&["not_found", "redirect"]),
+        Kind::Enum(UnknownHost::WORDS),
         Some("\"not_found\""),
         "answer to a Host that is no platform's: 404, or a redirect to the host platform",
     ),
@@ -476,7 +476,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "serve.setup",
-        Kind::Enum(&["off", "token", "open"]),
+        Kind::Enum(SetupMode::WORDS),
         Some("\"off\""),
         "the /setup/* routes that create platforms: off (404), token (a bearer token, serve.setup_token), or open to anyone who reaches serve",
     ),
@@ -571,18 +571,85 @@ impl std::ops::Deref for Dur {
     }
 }
 
+word_enum! {
+    "log format",
+    /// `log_format` (and `--log-format`): how log lines on stderr are written.
+    #[derive(clap::ValueEnum)]
+    pub enum LogFormat {
+        Text = "text",
+        Json = "json",
+    }
+}
+
+word_enum! {
+    "URL scheme",
+    /// `url_scheme`: the scheme of the links tenantctl gives out (`url_scheme://address/`).
+    pub enum UrlScheme {
+        Https = "https",
+        Http = "http",
+    }
+}
+
+word_enum! {
+    "SMTP TLS mode",
+    /// `notify.smtp_tls`: how mail reaches the SMTP server.
+    pub enum SmtpTls {
+        /// Plain SMTP.
+        None = "none",
+        /// Plain, then STARTTLS (required).
+        Starttls = "starttls",
+        /// TLS from the first byte.
+        Tls = "tls",
+    }
+}
+
+word_enum! {
+    "backup storage",
+    /// `backup.storage`: where backups go.
+    pub enum StorageKind {
+        /// `backup.local_dir`.
+        Local = "local",
+        /// `backup.s3_bucket`.
+        S3 = "s3",
+    }
+}
+
+word_enum! {
+    "unknown-host answer",
+    /// `serve.unknown_host`: what to answer for a host that is no platform's.
+    pub enum UnknownHost {
+        /// 404.
+        NotFound = "not_found",
+        /// 307 to the host platform's address (404 when there is none).
+        Redirect = "redirect",
+    }
+}
+
+word_enum! {
+    "setup mode",
+    /// `serve.setup`: who may reach the `/setup/*` routes that create platforms.
+    pub enum SetupMode {
+        /// Nobody (404).
+        Off = "off",
+        /// Whoever has `serve.setup_token`.
+        Token = "token",
+        /// Anyone who reaches serve.
+        Open = "open",
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database_url: Option<String>,
-    pub output: String,
-    pub log_format: String,
+    pub output: crate::output::Format,
+    pub log_format: LogFormat,
     pub connect_timeout: Dur,
     pub tenant_migrations_dir: Option<PathBuf>,
     pub seeds_dir: Option<PathBuf>,
     pub extension_schema: Option<String>,
     pub base_domain: Option<String>,
-    pub url_scheme: String,
+    pub url_scheme: UrlScheme,
     pub lock_timeout: Dur,
     pub lock_retries: u32,
     pub parallel_migration_threads: usize,
@@ -629,7 +696,7 @@ pub struct WorkerSettings {
 pub struct NotifySettings {
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
-    pub smtp_tls: String,
+    pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub from: String,
@@ -640,7 +707,7 @@ pub struct NotifySettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackupSettings {
-    pub storage: String,
+    pub storage: StorageKind,
     pub local_dir: PathBuf,
     pub s3_bucket: Option<String>,
     pub s3_prefix: String,
@@ -689,14 +756,14 @@ pub struct StatusSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServeSettings {
     pub listen: String,
-    pub unknown_host: String,
+    pub unknown_host: UnknownHost,
     pub refresh_interval: Dur,
     pub database_url: Option<String>,
     pub pool_size: u32,
     pub statement_cache: Option<usize>,
     pub retry_after: Dur,
     pub shutdown_timeout: Dur,
-    pub setup: String,
+    pub setup: SetupMode,
     pub setup_token: Option<String>,
     pub setup_rate: u32,
     pub setup_max_pending: i64,

@@ -228,7 +228,7 @@ async fn backup_check(
                 ok,
                 format!(
                     "newest backup ({schema}) is {} old; the limit is {limit}{}",
-                    crate::output::human_age(age),
+                    crate::output::duration::age(age),
                     if ok {
                         ""
                     } else {

@@ -3,6 +3,9 @@
 //! `main.rs` parses, resolves the configuration, installs logging, calls [`run`] and maps its
 //! error to an exit code; everything else is library code that tests call directly.
 
+#[macro_use]
+mod words;
+
 pub mod backup;
 pub mod cli;
 pub mod config;

@@ -3,7 +3,7 @@
 use super::Ctx;
 use crate::config::Settings;
 use crate::error::Result;
-use crate::output::{Out, Tabular, Term, human_age, human_bytes};
+use crate::output::{Out, Tabular, Term, duration, human_bytes};
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
 use chrono::{Duration, Utc};
@@ -104,7 +104,7 @@ impl PlatformView {
 /// `maintenance 2h 5m` (how long, when known).
 fn maintenance_age(p: &Platform) -> String {
     match p.maintenance_since {
-        Some(t) => format!("maintenance {}", human_age(Utc::now() - t)),
+        Some(t) => format!("maintenance {}", duration::age(Utc::now() - t)),
         None => "maintenance".into(),
     }
 }
@@ -147,7 +147,7 @@ impl Tabular for PlatformView {
             name.push_str(" (external)");
         }
         let backup = match p.last_backup_at {
-            Some(t) => format!("{} ago", human_age(Utc::now() - t)),
+            Some(t) => format!("{} ago", duration::age(Utc::now() - t)),
             None if p.external => "-".into(),
             None => "never".into(),
         };
@@ -412,7 +412,7 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
                         p.maintenance_since
                             .map(|t| format!(
                                 ", for {} (since {})",
-                                human_age(Utc::now() - t),
+                                duration::age(Utc::now() - t),
                                 t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                             ))
                             .unwrap_or_default(),

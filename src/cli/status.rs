@@ -4,8 +4,8 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::output::{Format, Out, human_age, human_bytes};
-use crate::report::builtin::{BackupState, human_duration};
+use crate::output::{Format, Out, duration, human_bytes};
+use crate::report::builtin::BackupState;
 use crate::report::fleet::{self, Check, FleetStatus, Level, Thresholds};
 use crate::report::metrics;
 use chrono::Utc;
@@ -198,7 +198,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         p.external
     );
 
-    let stuck_after = human_duration(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
+    let stuck_after = duration::setting(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {
         text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));
     } else {
@@ -207,7 +207,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             t.add_row(vec![
                 out.cell(&x.platform, None),
                 out.cell(x.schema.as_deref().unwrap_or("-"), None),
-                out.cell(human_age(now - x.since), Some(Color::Yellow)),
+                out.cell(duration::age(now - x.since), Some(Color::Yellow)),
             ]);
         }
         text.push_str(&format!(
@@ -220,7 +220,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         for x in s.failed.iter().take(SHOWN) {
             t.add_row(vec![
                 out.cell(&x.platform, None),
-                out.cell(format!("{} ago", human_age(now - x.failed_at)), None),
+                out.cell(format!("{} ago", duration::age(now - x.failed_at)), None),
                 out.cell(x.error.as_deref().unwrap_or("-"), Some(Color::Red)),
             ]);
         }
@@ -252,7 +252,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
                 out.cell(&m.platform, None),
                 out.cell(
                     m.age_seconds
-                        .map(|a| human_age(chrono::Duration::seconds(a)))
+                        .map(|a| duration::age(chrono::Duration::seconds(a)))
                         .unwrap_or_else(|| "unknown".into()),
                     long.then_some(Color::Yellow),
                 ),
@@ -274,7 +274,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
                 out.cell(o.platform.as_deref().unwrap_or("-"), None),
                 out.cell(
                     o.kept_at
-                        .map(|k| format!("{} ago", human_age(now - k)))
+                        .map(|k| format!("{} ago", duration::age(now - k)))
                         .unwrap_or_else(|| "-".into()),
                     None,
                 ),
@@ -303,7 +303,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
 
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();
-    let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));
+    let age = |secs: f64| duration::setting(std::time::Duration::from_secs_f64(secs));
     text.push_str(&format!(
         "\nbackups: {stale} stale (> {}), {crit} critical (> {}) of {}\n",
         age(s.backup_warn_seconds),
@@ -332,7 +332,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
     if !bad.is_empty() {
         let mut t = out.table(&["platform", "last backup", "state", "last size"]);
         for b in bad.iter().take(SHOWN) {
-            let when = human_age(chrono::Duration::seconds(b.age_seconds));
+            let when = duration::age(chrono::Duration::seconds(b.age_seconds));
             let (state, color) = match b.state {
                 BackupState::Critical => ("critical", Color::Red),
                 _ => ("stale", Color::Yellow),
@@ -402,7 +402,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         q.oldest_ready_seconds
             .map(|x| format!(
                 ", oldest waiting {}",
-                human_age(chrono::Duration::seconds(x as i64))
+                duration::age(chrono::Duration::seconds(x as i64))
             ))
             .unwrap_or_default(),
         q.running,
