@@ -11,7 +11,7 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where a value came from, in rising precedence.
@@ -819,118 +819,22 @@ impl Config {
         Config::resolve(overrides, &env, &default_config_files())
     }
 
-    /// Resolve with an explicit environment and search list (tests call this directly).
+    /// Resolve with an explicit environment and search list (tests call this directly): the
+    /// defaults, then the file, the environment and the flags each over what came before.
     pub fn resolve(
         overrides: &Overrides,
         env: &BTreeMap<String, String>,
         search: &[PathBuf],
     ) -> Result<Config> {
-        let mut values: BTreeMap<&'static str, Resolved> = BTreeMap::new();
-
-        for k in KEYS {
-            if let Some(lit) = k.default {
-                let value =
-                    parse_literal(lit).unwrap_or_else(|| panic!("bad default for {}", k.name));
-                values.insert(
-                    k.name,
-                    Resolved {
-                        value,
-                        source: Source::Default,
-                    },
-                );
-            }
-        }
-
-        let explicit = overrides
-            .config_file
-            .clone()
-            .or_else(|| env.get("TENANTCTL_CONFIG").map(PathBuf::from));
-        let file = if overrides.no_config {
-            None
-        } else if let Some(path) = explicit {
-            if !path.is_file() {
-                return Err(Error::Config(format!(
-                    "config file `{}` does not exist",
-                    path.display()
-                )));
-            }
-            Some(path)
-        } else {
-            search.iter().find(|p| p.is_file()).cloned()
-        };
+        let mut values = defaults();
+        let file = config_file(overrides, env, search)?;
         if let Some(path) = &file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::Config(format!("cannot read config file `{}`: {e}", path.display()))
-            })?;
-            let table: toml::Table = toml::from_str(&text).map_err(|e| {
-                Error::Config(format!(
-                    "config file `{}` is not valid TOML: {e}",
-                    path.display()
-                ))
-            })?;
-            let shown = path.display().to_string();
-            let mut flat = Vec::new();
-            flatten("", &toml::Value::Table(table), &mut flat);
-            for (name, value) in flat {
-                let Some(k) = find_key(&name) else {
-                    return Err(Error::Config(format!(
-                        "unknown key `{name}` in config file `{shown}` (see `tenantctl config show` for the keys)"
-                    )));
-                };
-                let value = check_value(k, value, &Source::File(shown.clone()))?;
-                values.insert(
-                    k.name,
-                    Resolved {
-                        value,
-                        source: Source::File(shown.clone()),
-                    },
-                );
-            }
+            set_from_file(&mut values, path)?;
         }
-
-        for k in KEYS {
-            let primary = env_var(k.name);
-            let found = env.get(&primary).map(|v| (primary.clone(), v)).or_else(|| {
-                k.alt_env
-                    .and_then(|a| env.get(a).map(|v| (a.to_string(), v)))
-            });
-            if let Some((var, raw)) = found {
-                let source = Source::Env(var);
-                let value = value_from_str(k, raw, &source)?;
-                values.insert(k.name, Resolved { value, source });
-            }
-        }
-
-        for (name, value, flag) in &overrides.flags {
-            let k = find_key(name).expect("flag overrides name known keys");
-            let source = Source::Flag(flag.clone());
-            let value = check_value(k, value.clone(), &source)?;
-            values.insert(k.name, Resolved { value, source });
-        }
-
-        let mut root = toml::Table::new();
-        for (name, r) in &values {
-            insert_dotted(&mut root, name, r.value.clone());
-        }
-        for section in [
-            "provision",
-            "worker",
-            "notify",
-            "backup",
-            "report",
-            "status",
-            "serve",
-            "domains",
-            "host_migration",
-        ] {
-            root.entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        }
-        let settings: Settings = toml::Value::Table(root)
-            .try_into()
-            .map_err(|e| Error::Config(format!("invalid configuration: {e}")))?;
+        set_from_env(&mut values, env)?;
+        set_from_flags(&mut values, overrides)?;
         Ok(Config {
-            settings,
+            settings: typed(&values)?,
             values,
             file,
         })
@@ -953,6 +857,139 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// Every key's default, where it has one.
+fn defaults() -> BTreeMap<&'static str, Resolved> {
+    KEYS.iter()
+        .filter_map(|k| {
+            let lit = k.default?;
+            let value = parse_literal(lit).unwrap_or_else(|| panic!("bad default for {}", k.name));
+            Some((
+                k.name,
+                Resolved {
+                    value,
+                    source: Source::Default,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The file to read: none with `--no-config`; `--config` or `TENANTCTL_CONFIG`, which must
+/// exist; else the first of `search` that does.
+fn config_file(
+    overrides: &Overrides,
+    env: &BTreeMap<String, String>,
+    search: &[PathBuf],
+) -> Result<Option<PathBuf>> {
+    if overrides.no_config {
+        return Ok(None);
+    }
+    let explicit = overrides
+        .config_file
+        .clone()
+        .or_else(|| env.get("TENANTCTL_CONFIG").map(PathBuf::from));
+    match explicit {
+        Some(path) if !path.is_file() => Err(Error::Config(format!(
+            "config file `{}` does not exist",
+            path.display()
+        ))),
+        Some(path) => Ok(Some(path)),
+        None => Ok(search.iter().find(|p| p.is_file()).cloned()),
+    }
+}
+
+/// Every key the file sets; an unknown key or a value of the wrong kind is an error.
+fn set_from_file(values: &mut BTreeMap<&'static str, Resolved>, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read config file `{}`: {e}", path.display())))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "config file `{}` is not valid TOML: {e}",
+            path.display()
+        ))
+    })?;
+    let shown = path.display().to_string();
+    let mut flat = Vec::new();
+    flatten("", &toml::Value::Table(table), &mut flat);
+    for (name, value) in flat {
+        let Some(k) = find_key(&name) else {
+            return Err(Error::Config(format!(
+                "unknown key `{name}` in config file `{shown}` (see `tenantctl config show` for the keys)"
+            )));
+        };
+        let value = check_value(k, value, &Source::File(shown.clone()))?;
+        values.insert(
+            k.name,
+            Resolved {
+                value,
+                source: Source::File(shown.clone()),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Every key set in the environment: its `TENANTCTL_` variable, else its other name
+/// (`DATABASE_URL`).
+fn set_from_env(
+    values: &mut BTreeMap<&'static str, Resolved>,
+    env: &BTreeMap<String, String>,
+) -> Result<()> {
+    for k in KEYS {
+        let primary = env_var(k.name);
+        let found = env.get(&primary).map(|v| (primary.clone(), v)).or_else(|| {
+            k.alt_env
+                .and_then(|a| env.get(a).map(|v| (a.to_string(), v)))
+        });
+        if let Some((var, raw)) = found {
+            let source = Source::Env(var);
+            let value = value_from_str(k, raw, &source)?;
+            values.insert(k.name, Resolved { value, source });
+        }
+    }
+    Ok(())
+}
+
+/// The keys the global flags set.
+fn set_from_flags(
+    values: &mut BTreeMap<&'static str, Resolved>,
+    overrides: &Overrides,
+) -> Result<()> {
+    for (name, value, flag) in &overrides.flags {
+        let k = find_key(name).expect("flag overrides name known keys");
+        let source = Source::Flag(flag.clone());
+        let value = check_value(k, value.clone(), &source)?;
+        values.insert(k.name, Resolved { value, source });
+    }
+    Ok(())
+}
+
+/// The resolved values as typed [`Settings`] (every section present, empty when nothing in it
+/// is set, so its keys without a default read as unset).
+fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
+    let mut root = toml::Table::new();
+    for (name, r) in values {
+        insert_dotted(&mut root, name, r.value.clone());
+    }
+    for section in [
+        "provision",
+        "worker",
+        "notify",
+        "backup",
+        "report",
+        "status",
+        "serve",
+        "domains",
+        "host_migration",
+    ] {
+        root.entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    }
+    toml::Value::Table(root)
+        .try_into()
+        .map_err(|e| Error::Config(format!("invalid configuration: {e}")))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1302,6 +1339,31 @@ mod tests {
         assert!(
             err.contains("`lock_timeout`") && err.contains("duration"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn enum_settings_are_typed_and_offer_their_words() {
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[
+                ("TENANTCTL_SERVE_SETUP", "open"),
+                ("TENANTCTL_BACKUP_STORAGE", "s3"),
+                ("TENANTCTL_SERVE_UNKNOWN_HOST", "redirect"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.settings.serve.setup, SetupMode::Open);
+        assert_eq!(c.settings.backup.storage, StorageKind::S3);
+        assert_eq!(c.settings.serve.unknown_host, UnknownHost::Redirect);
+        assert_eq!(c.settings.output, crate::output::Format::Table);
+        assert_eq!(c.settings.log_format, LogFormat::Text);
+        assert_eq!(c.settings.url_scheme, UrlScheme::Https);
+        assert_eq!(c.settings.notify.smtp_tls, SmtpTls::None);
+        assert_eq!(
+            find_key("serve.setup").unwrap().kind,
+            Kind::Enum(&["off", "token", "open"])
         );
     }
 
