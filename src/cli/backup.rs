@@ -263,9 +263,9 @@ impl Tabular for Outcome {
 
     fn row(&self, term: &Term) -> Vec<Cell> {
         let status = if term.color {
-            Cell::new(self.status).fg(if self.ok() { Color::Green } else { Color::Red })
+            Cell::new(self.status.as_str()).fg(if self.ok() { Color::Green } else { Color::Red })
         } else {
-            Cell::new(self.status)
+            Cell::new(self.status.as_str())
         };
         vec![
             Cell::new(&self.platform_name),

@@ -4,6 +4,7 @@ use super::Ctx;
 use crate::config::Settings;
 use crate::error::Result;
 use crate::output::{Out, Tabular, Term, duration, human_bytes};
+use crate::registry::domains::DomainStatus;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
 use chrono::{Duration, Utc};
@@ -662,20 +663,20 @@ impl VerifyDomain {
         let v = crate::registry::domains::verify(pool, ctx.settings(), &p).await?;
         let address = v.address.clone().unwrap_or_else(|| "-".into());
         ctx.out.one(&v, || match v.status {
-            "verified" => format!(
+            DomainStatus::Verified => format!(
                 "`{}` is verified for `{}` ({})",
                 address,
                 v.platform,
                 v.method.as_deref().unwrap_or("-")
             ),
-            "off" => format!(
+            DomainStatus::Off => format!(
                 "domain verification is off (`domains.verify = false`): `{address}` is served as it is"
             ),
-            "not_needed" => format!(
+            DomainStatus::NotNeeded => format!(
                 "`{}` needs no verification: it is not a custom domain",
                 address
             ),
-            _ => format!("`{address}` is not verified yet"),
+            DomainStatus::Unverified => format!("`{address}` is not verified yet"),
         })?;
         if v.is_ok() {
             return Ok(());

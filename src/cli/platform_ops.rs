@@ -89,7 +89,7 @@ pub async fn start_provisioning(
         if let Some(now) = store::get(pool, p.id).await? {
             started.platform = now;
         }
-        if job.status == "failed" {
+        if job.status == queue::JobStatus::Failed {
             started.result = Err(Error::Other(anyhow::anyhow!(
                 "provisioning `{}` failed after {} attempt(s): {}",
                 started.platform.name,
@@ -225,7 +225,7 @@ impl Retry {
             for r in &mut rows {
                 let Some(id) = r.job_id else { continue };
                 let job = queue::wait(pool, id, WAIT_POLL).await?;
-                if job.status == "failed" {
+                if job.status == queue::JobStatus::Failed {
                     failed += 1;
                     r.message = format!(
                         "job {id} failed: {}",

@@ -235,12 +235,12 @@ async fn counts(pool: &PgPool) -> Result<StatusCounts> {
         if external {
             c.external += n;
         }
-        match status.as_str() {
-            "pending" => c.pending += n,
-            "provisioning" => c.provisioning += n,
-            "completed" => c.completed += n,
-            "failed" => c.failed += n,
-            _ => {}
+        match ProvisionStatus::try_from(status) {
+            Ok(ProvisionStatus::Pending) => c.pending += n,
+            Ok(ProvisionStatus::Provisioning) => c.provisioning += n,
+            Ok(ProvisionStatus::Completed) => c.completed += n,
+            Ok(ProvisionStatus::Failed) => c.failed += n,
+            Err(_) => {}
         }
     }
     Ok(c)
