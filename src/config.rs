@@ -1,5 +1,8 @@
-//! Configuration: flags > environment (`TENANTCTL_*`, and `DATABASE_URL`) > file
-//! (`tenantctl.toml`) > defaults, resolved in one place.
+//! Configuration: environment (`TENANTCTL_*`, and `DATABASE_URL`) > file (`--config` or
+//! `TENANTCTL_CONFIG`, else `./tenantctl.toml`, else `/etc/tenantctl/tenantctl.toml`) >
+//! defaults, resolved by [`Config::resolve`] together with the global flags (`--database-url`,
+//! `--output`, `--log-format`). A command's own flags (`--jobs`, `--keep-daily`...) are
+//! optional and fall back to the resolved setting in that command's handler.
 //!
 //! [`KEYS`] is the single source of truth: each key's name, kind, default, environment variable
 //! and meaning. The defaults, the environment lookup, `config show` and the configuration
@@ -8,7 +11,7 @@
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Where a value came from, in rising precedence.
@@ -84,13 +87,13 @@ pub const KEYS: &[Key] = &[
     },
     key(
         "output",
-        Kind::Enum(&["table", "json", "csv"]),
+        Kind::Enum(crate::output::Format::WORDS),
         Some("\"table\""),
         "result format: table for people, json (or csv for lists) for pipelines",
     ),
     key(
         "log_format",
-        Kind::Enum(&["text", "json"]),
+        Kind::Enum(LogFormat::WORDS),
         Some("\"text\""),
         "log line format on stderr",
     ),
@@ -126,7 +129,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "url_scheme",
-        Kind::Enum(&["https", "http"]),
+        Kind::Enum(UrlScheme::WORDS),
         Some("\"https\""),
         "scheme of the tenant links tenantctl prints and mails",
     ),
@@ -205,7 +208,7 @@ pub const KEYS: &[Key] = &[
     key("notify.smtp_port", Kind::Int, Some("25"), "SMTP port"),
     key(
         "notify.smtp_tls",
-        Kind::Enum(&["none", "starttls", "tls"]),
+        Kind::Enum(SmtpTls::WORDS),
         Some("\"none\""),
         "SMTP transport security",
     ),
@@ -231,7 +234,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "backup.storage",
-        Kind::Enum(&["local", "s3"]),
+        Kind::Enum(StorageKind::WORDS),
         Some("\"local\""),
         "where backups go",
     ),
@@ -430,7 +433,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "serve.unknown_host",
-        Kind::Enum(&["not_found", "redirect"]),
+        Kind::Enum(UnknownHost::WORDS),
         Some("\"not_found\""),
         "answer to a Host that is no platform's: 404, or a redirect to the host platform",
     ),
@@ -491,7 +494,7 @@ pub const KEYS: &[Key] = &[
     ),
     key(
         "serve.setup",
-        Kind::Enum(&["off", "token", "open"]),
+        Kind::Enum(SetupMode::WORDS),
         Some("\"off\""),
         "the /setup/* routes that create platforms: off (404), token (a bearer token, serve.setup_token), or open to anyone who reaches serve",
     ),
@@ -586,18 +589,85 @@ impl std::ops::Deref for Dur {
     }
 }
 
+word_enum! {
+    "log format",
+    /// `log_format` (and `--log-format`): how log lines on stderr are written.
+    #[derive(clap::ValueEnum)]
+    pub enum LogFormat {
+        Text = "text",
+        Json = "json",
+    }
+}
+
+word_enum! {
+    "URL scheme",
+    /// `url_scheme`: the scheme of the links tenantctl gives out (`url_scheme://address/`).
+    pub enum UrlScheme {
+        Https = "https",
+        Http = "http",
+    }
+}
+
+word_enum! {
+    "SMTP TLS mode",
+    /// `notify.smtp_tls`: how mail reaches the SMTP server.
+    pub enum SmtpTls {
+        /// Plain SMTP.
+        None = "none",
+        /// Plain, then STARTTLS (required).
+        Starttls = "starttls",
+        /// TLS from the first byte.
+        Tls = "tls",
+    }
+}
+
+word_enum! {
+    "backup storage",
+    /// `backup.storage`: where backups go.
+    pub enum StorageKind {
+        /// `backup.local_dir`.
+        Local = "local",
+        /// `backup.s3_bucket`.
+        S3 = "s3",
+    }
+}
+
+word_enum! {
+    "unknown-host answer",
+    /// `serve.unknown_host`: what to answer for a host that is no platform's.
+    pub enum UnknownHost {
+        /// 404.
+        NotFound = "not_found",
+        /// 307 to the host platform's address (404 when there is none).
+        Redirect = "redirect",
+    }
+}
+
+word_enum! {
+    "setup mode",
+    /// `serve.setup`: who may reach the `/setup/*` routes that create platforms.
+    pub enum SetupMode {
+        /// Nobody (404).
+        Off = "off",
+        /// Whoever has `serve.setup_token`.
+        Token = "token",
+        /// Anyone who reaches serve.
+        Open = "open",
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub database_url: Option<String>,
-    pub output: String,
-    pub log_format: String,
+    pub output: crate::output::Format,
+    pub log_format: LogFormat,
     pub connect_timeout: Dur,
     pub tenant_migrations_dir: Option<PathBuf>,
     pub seeds_dir: Option<PathBuf>,
     pub extension_schema: Option<String>,
     pub base_domain: Option<String>,
-    pub url_scheme: String,
+    pub url_scheme: UrlScheme,
     pub lock_timeout: Dur,
     pub lock_retries: u32,
     pub parallel_migration_threads: usize,
@@ -644,7 +714,7 @@ pub struct WorkerSettings {
 pub struct NotifySettings {
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
-    pub smtp_tls: String,
+    pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
     pub from: String,
@@ -655,7 +725,7 @@ pub struct NotifySettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackupSettings {
-    pub storage: String,
+    pub storage: StorageKind,
     pub local_dir: PathBuf,
     pub s3_bucket: Option<String>,
     pub s3_prefix: String,
@@ -704,7 +774,7 @@ pub struct StatusSettings {
 #[serde(deny_unknown_fields)]
 pub struct ServeSettings {
     pub listen: String,
-    pub unknown_host: String,
+    pub unknown_host: UnknownHost,
     pub refresh_interval: Dur,
     pub database_url: Option<String>,
     pub pool_size: u32,
@@ -714,7 +784,7 @@ pub struct ServeSettings {
     pub backend_memory_check_every: u32,
     pub retry_after: Dur,
     pub shutdown_timeout: Dur,
-    pub setup: String,
+    pub setup: SetupMode,
     pub setup_token: Option<String>,
     pub setup_rate: u32,
     pub setup_max_pending: i64,
@@ -770,118 +840,22 @@ impl Config {
         Config::resolve(overrides, &env, &default_config_files())
     }
 
-    /// Resolve with an explicit environment and search list (tests call this directly).
+    /// Resolve with an explicit environment and search list (tests call this directly): the
+    /// defaults, then the file, the environment and the flags each over what came before.
     pub fn resolve(
         overrides: &Overrides,
         env: &BTreeMap<String, String>,
         search: &[PathBuf],
     ) -> Result<Config> {
-        let mut values: BTreeMap<&'static str, Resolved> = BTreeMap::new();
-
-        for k in KEYS {
-            if let Some(lit) = k.default {
-                let value =
-                    parse_literal(lit).unwrap_or_else(|| panic!("bad default for {}", k.name));
-                values.insert(
-                    k.name,
-                    Resolved {
-                        value,
-                        source: Source::Default,
-                    },
-                );
-            }
-        }
-
-        let explicit = overrides
-            .config_file
-            .clone()
-            .or_else(|| env.get("TENANTCTL_CONFIG").map(PathBuf::from));
-        let file = if overrides.no_config {
-            None
-        } else if let Some(path) = explicit {
-            if !path.is_file() {
-                return Err(Error::Config(format!(
-                    "config file `{}` does not exist",
-                    path.display()
-                )));
-            }
-            Some(path)
-        } else {
-            search.iter().find(|p| p.is_file()).cloned()
-        };
+        let mut values = defaults();
+        let file = config_file(overrides, env, search)?;
         if let Some(path) = &file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                Error::Config(format!("cannot read config file `{}`: {e}", path.display()))
-            })?;
-            let table: toml::Table = toml::from_str(&text).map_err(|e| {
-                Error::Config(format!(
-                    "config file `{}` is not valid TOML: {e}",
-                    path.display()
-                ))
-            })?;
-            let shown = path.display().to_string();
-            let mut flat = Vec::new();
-            flatten("", &toml::Value::Table(table), &mut flat);
-            for (name, value) in flat {
-                let Some(k) = find_key(&name) else {
-                    return Err(Error::Config(format!(
-                        "unknown key `{name}` in config file `{shown}` (see `tenantctl config show` for the keys)"
-                    )));
-                };
-                let value = check_value(k, value, &Source::File(shown.clone()))?;
-                values.insert(
-                    k.name,
-                    Resolved {
-                        value,
-                        source: Source::File(shown.clone()),
-                    },
-                );
-            }
+            set_from_file(&mut values, path)?;
         }
-
-        for k in KEYS {
-            let primary = env_var(k.name);
-            let found = env.get(&primary).map(|v| (primary.clone(), v)).or_else(|| {
-                k.alt_env
-                    .and_then(|a| env.get(a).map(|v| (a.to_string(), v)))
-            });
-            if let Some((var, raw)) = found {
-                let source = Source::Env(var);
-                let value = value_from_str(k, raw, &source)?;
-                values.insert(k.name, Resolved { value, source });
-            }
-        }
-
-        for (name, value, flag) in &overrides.flags {
-            let k = find_key(name).expect("flag overrides name known keys");
-            let source = Source::Flag(flag.clone());
-            let value = check_value(k, value.clone(), &source)?;
-            values.insert(k.name, Resolved { value, source });
-        }
-
-        let mut root = toml::Table::new();
-        for (name, r) in &values {
-            insert_dotted(&mut root, name, r.value.clone());
-        }
-        for section in [
-            "provision",
-            "worker",
-            "notify",
-            "backup",
-            "report",
-            "status",
-            "serve",
-            "domains",
-            "host_migration",
-        ] {
-            root.entry(section)
-                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        }
-        let settings: Settings = toml::Value::Table(root)
-            .try_into()
-            .map_err(|e| Error::Config(format!("invalid configuration: {e}")))?;
+        set_from_env(&mut values, env)?;
+        set_from_flags(&mut values, overrides)?;
         Ok(Config {
-            settings,
+            settings: typed(&values)?,
             values,
             file,
         })
@@ -904,6 +878,139 @@ impl Config {
             })
             .collect()
     }
+}
+
+/// Every key's default, where it has one.
+fn defaults() -> BTreeMap<&'static str, Resolved> {
+    KEYS.iter()
+        .filter_map(|k| {
+            let lit = k.default?;
+            let value = parse_literal(lit).unwrap_or_else(|| panic!("bad default for {}", k.name));
+            Some((
+                k.name,
+                Resolved {
+                    value,
+                    source: Source::Default,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The file to read: none with `--no-config`; `--config` or `TENANTCTL_CONFIG`, which must
+/// exist; else the first of `search` that does.
+fn config_file(
+    overrides: &Overrides,
+    env: &BTreeMap<String, String>,
+    search: &[PathBuf],
+) -> Result<Option<PathBuf>> {
+    if overrides.no_config {
+        return Ok(None);
+    }
+    let explicit = overrides
+        .config_file
+        .clone()
+        .or_else(|| env.get("TENANTCTL_CONFIG").map(PathBuf::from));
+    match explicit {
+        Some(path) if !path.is_file() => Err(Error::Config(format!(
+            "config file `{}` does not exist",
+            path.display()
+        ))),
+        Some(path) => Ok(Some(path)),
+        None => Ok(search.iter().find(|p| p.is_file()).cloned()),
+    }
+}
+
+/// Every key the file sets; an unknown key or a value of the wrong kind is an error.
+fn set_from_file(values: &mut BTreeMap<&'static str, Resolved>, path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("cannot read config file `{}`: {e}", path.display())))?;
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        Error::Config(format!(
+            "config file `{}` is not valid TOML: {e}",
+            path.display()
+        ))
+    })?;
+    let shown = path.display().to_string();
+    let mut flat = Vec::new();
+    flatten("", &toml::Value::Table(table), &mut flat);
+    for (name, value) in flat {
+        let Some(k) = find_key(&name) else {
+            return Err(Error::Config(format!(
+                "unknown key `{name}` in config file `{shown}` (see `tenantctl config show` for the keys)"
+            )));
+        };
+        let value = check_value(k, value, &Source::File(shown.clone()))?;
+        values.insert(
+            k.name,
+            Resolved {
+                value,
+                source: Source::File(shown.clone()),
+            },
+        );
+    }
+    Ok(())
+}
+
+/// Every key set in the environment: its `TENANTCTL_` variable, else its other name
+/// (`DATABASE_URL`).
+fn set_from_env(
+    values: &mut BTreeMap<&'static str, Resolved>,
+    env: &BTreeMap<String, String>,
+) -> Result<()> {
+    for k in KEYS {
+        let primary = env_var(k.name);
+        let found = env.get(&primary).map(|v| (primary.clone(), v)).or_else(|| {
+            k.alt_env
+                .and_then(|a| env.get(a).map(|v| (a.to_string(), v)))
+        });
+        if let Some((var, raw)) = found {
+            let source = Source::Env(var);
+            let value = value_from_str(k, raw, &source)?;
+            values.insert(k.name, Resolved { value, source });
+        }
+    }
+    Ok(())
+}
+
+/// The keys the global flags set.
+fn set_from_flags(
+    values: &mut BTreeMap<&'static str, Resolved>,
+    overrides: &Overrides,
+) -> Result<()> {
+    for (name, value, flag) in &overrides.flags {
+        let k = find_key(name).expect("flag overrides name known keys");
+        let source = Source::Flag(flag.clone());
+        let value = check_value(k, value.clone(), &source)?;
+        values.insert(k.name, Resolved { value, source });
+    }
+    Ok(())
+}
+
+/// The resolved values as typed [`Settings`] (every section present, empty when nothing in it
+/// is set, so its keys without a default read as unset).
+fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
+    let mut root = toml::Table::new();
+    for (name, r) in values {
+        insert_dotted(&mut root, name, r.value.clone());
+    }
+    for section in [
+        "provision",
+        "worker",
+        "notify",
+        "backup",
+        "report",
+        "status",
+        "serve",
+        "domains",
+        "host_migration",
+    ] {
+        root.entry(section)
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+    }
+    toml::Value::Table(root)
+        .try_into()
+        .map_err(|e| Error::Config(format!("invalid configuration: {e}")))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1253,6 +1360,31 @@ mod tests {
         assert!(
             err.contains("`lock_timeout`") && err.contains("duration"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn enum_settings_are_typed_and_offer_their_words() {
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[
+                ("TENANTCTL_SERVE_SETUP", "open"),
+                ("TENANTCTL_BACKUP_STORAGE", "s3"),
+                ("TENANTCTL_SERVE_UNKNOWN_HOST", "redirect"),
+            ]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(c.settings.serve.setup, SetupMode::Open);
+        assert_eq!(c.settings.backup.storage, StorageKind::S3);
+        assert_eq!(c.settings.serve.unknown_host, UnknownHost::Redirect);
+        assert_eq!(c.settings.output, crate::output::Format::Table);
+        assert_eq!(c.settings.log_format, LogFormat::Text);
+        assert_eq!(c.settings.url_scheme, UrlScheme::Https);
+        assert_eq!(c.settings.notify.smtp_tls, SmtpTls::None);
+        assert_eq!(
+            find_key("serve.setup").unwrap().kind,
+            Kind::Enum(&["off", "token", "open"])
         );
     }
 

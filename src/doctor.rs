@@ -607,11 +607,12 @@ async fn clock(conn: &mut PgConnection) -> Result<Finding> {
         .await?;
     let after = Utc::now();
     let mid = before + (after - before) / 2;
-    let skew = (db - mid).num_milliseconds() as f64 / 1000.0;
+    let skew_ms = (db - mid).num_milliseconds();
+    let skew = skew_ms as f64 / 1000.0;
     let level = judge_skew(skew);
     let detail = format!(
-        "the database clock is {:.1} s {} this machine's",
-        skew.abs(),
+        "the database clock is {} {} this machine's",
+        crate::output::duration::elapsed_ms(skew_ms.unsigned_abs()),
         if skew >= 0.0 { "ahead of" } else { "behind" }
     );
     Ok(match level {

@@ -228,7 +228,7 @@ async fn backup_check(
                 ok,
                 format!(
                     "newest backup ({schema}) is {} old; the limit is {limit}{}",
-                    crate::output::human_age(age),
+                    crate::output::duration::age(age),
                     if ok {
                         ""
                     } else {
@@ -344,39 +344,7 @@ async fn plan_tables(
     opts: &Options,
 ) -> Result<(Option<Plan>, Vec<Check>)> {
     let mut checks = Vec::new();
-    // language=PostgreSQL
-    let all_public: Vec<String> = sqlx::query_scalar(
-        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let wanted: Vec<String> = match &opts.tables {
-        Some(list) => {
-            let missing: Vec<&String> = list.iter().filter(|t| !all_public.contains(t)).collect();
-            if !missing.is_empty() {
-                return Err(Error::Usage(format!(
-                    "--tables names tables that are not in public: {}",
-                    missing
-                        .iter()
-                        .map(|s| s.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
-            }
-            if let Some(t) = list.iter().find(|t| NEVER_COPIED.contains(&t.as_str())) {
-                return Err(Error::Usage(format!(
-                    "table `{t}` is never copied (registry or migration bookkeeping)"
-                )));
-            }
-            list.clone()
-        }
-        None => all_public
-            .iter()
-            .filter(|t| !NEVER_COPIED.contains(&t.as_str()))
-            .cloned()
-            .collect(),
-    };
+    let wanted = tables_to_copy(conn, opts).await?;
     if wanted.is_empty() {
         checks.push(check(
             "tables to copy",
@@ -385,65 +353,162 @@ async fn plan_tables(
         ));
         return Ok((None, checks));
     }
+    let matched = match_tables(conn, schema, &wanted).await?;
+    checks.push(matched.cover_check(schema));
+    checks.push(matched.empty_check(opts.truncate_targets));
+    if !matched.problems.is_empty() {
+        return Ok((None, checks));
+    }
+    let mut truncated_along = Vec::new();
+    if opts.truncate_targets && !matched.non_empty.is_empty() {
+        let (along, check) = referencing_tables(conn, &matched.target_oids).await?;
+        let ok = check.ok;
+        checks.push(check);
+        if !ok {
+            return Ok((None, checks));
+        }
+        truncated_along = along;
+    }
+    let ordered = order_by_foreign_keys(conn, schema, matched.tables).await?;
+    if let Some(cycle) = ordered.cycle_check {
+        let ok = cycle.ok;
+        checks.push(cycle);
+        if !ok {
+            return Ok((None, checks));
+        }
+    }
+    Ok((
+        Some(Plan {
+            platform: host.name.clone(),
+            schema: schema.as_str().to_string(),
+            tables: ordered.tables,
+            defer_constraints: ordered.defer,
+            truncated_along,
+        }),
+        checks,
+    ))
+}
 
-    let mut tables = Vec::new();
-    let mut target_oids: Vec<i64> = Vec::new();
-    let mut cover_problems = Vec::new();
-    let mut non_empty = Vec::new();
-    for name in &wanted {
+/// The public tables to copy: those `--tables` names (each must be in public and none
+/// bookkeeping), else every table of public but the bookkeeping ones.
+async fn tables_to_copy(conn: &mut PgConnection, opts: &Options) -> Result<Vec<String>> {
+    // language=PostgreSQL
+    let all_public: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let Some(list) = &opts.tables else {
+        return Ok(all_public
+            .into_iter()
+            .filter(|t| !NEVER_COPIED.contains(&t.as_str()))
+            .collect());
+    };
+    let missing: Vec<&String> = list.iter().filter(|t| !all_public.contains(t)).collect();
+    if !missing.is_empty() {
+        return Err(Error::Usage(format!(
+            "--tables names tables that are not in public: {}",
+            missing
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if let Some(t) = list.iter().find(|t| NEVER_COPIED.contains(&t.as_str())) {
+        return Err(Error::Usage(format!(
+            "table `{t}` is never copied (registry or migration bookkeeping)"
+        )));
+    }
+    Ok(list.clone())
+}
+
+/// How the public tables to copy match the tenant schema's tables of the same names.
+#[derive(Default)]
+struct Matched {
+    /// The tables that can be copied, in the order asked.
+    tables: Vec<TablePlan>,
+    /// Their tenant tables' oids.
+    target_oids: Vec<i64>,
+    /// One line per table that cannot be copied, and why.
+    problems: Vec<String>,
+    /// Tenant tables that already hold rows, with their counts.
+    non_empty: Vec<String>,
+}
+
+impl Matched {
+    fn cover_check(&self, schema: &SchemaName) -> Check {
+        check(
+            "tenant tables cover public tables",
+            self.problems.is_empty(),
+            if self.problems.is_empty() {
+                format!(
+                    "{} table(s) have matching columns in {schema}",
+                    self.tables.len()
+                )
+            } else {
+                format!(
+                    "{} (use --tables to choose what to copy)",
+                    self.problems.join(" | ")
+                )
+            },
+        )
+    }
+
+    fn empty_check(&self, truncate_targets: bool) -> Check {
+        check(
+            "target tables empty",
+            self.non_empty.is_empty() || truncate_targets,
+            if self.non_empty.is_empty() {
+                "every target table is empty".to_string()
+            } else if truncate_targets {
+                format!(
+                    "not empty, emptied first (--truncate-targets): {}",
+                    self.non_empty.join(", ")
+                )
+            } else {
+                format!(
+                    "not empty: {} (seed rows of a fresh host schema? pass --truncate-targets)",
+                    self.non_empty.join(", ")
+                )
+            },
+        )
+    }
+}
+
+/// Match each public table with the tenant table of its name: columns, and rows on both sides.
+async fn match_tables(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    wanted: &[String],
+) -> Result<Matched> {
+    let mut m = Matched::default();
+    for name in wanted {
         let ident = Ident::parse(name)?;
         let pub_oid = relation_oid(conn, "public", name)
             .await?
             .expect("listed from the catalog");
         let Some(ten_oid) = relation_oid(conn, schema.as_str(), name).await? else {
-            cover_problems.push(format!("{name}: no table of that name in {schema}"));
+            m.problems
+                .push(format!("{name}: no table of that name in {schema}"));
             continue;
         };
         let pub_cols = columns(conn, pub_oid).await?;
         let ten_cols = columns(conn, ten_oid).await?;
-        let mut problems = Vec::new();
-        for pc in &pub_cols {
-            match ten_cols.iter().find(|tc| tc.name == pc.name) {
-                None => problems.push(format!("column {} is missing", pc.name)),
-                Some(tc) if !tc.generated.is_empty() => {
-                    problems.push(format!("column {} is generated in {schema}", pc.name))
-                }
-                Some(tc) => {
-                    if !assignable(conn, pc.type_oid, tc.type_oid).await? {
-                        problems.push(format!(
-                            "column {} is {} in public but {} in {schema}",
-                            pc.name, pc.type_name, tc.type_name
-                        ));
-                    }
-                }
-            }
-        }
-        for tc in &ten_cols {
-            let covered = pub_cols.iter().any(|pc| pc.name == tc.name);
-            if !covered
-                && tc.not_null
-                && !tc.has_default
-                && tc.identity.is_empty()
-                && tc.generated.is_empty()
-            {
-                problems.push(format!(
-                    "column {} of {schema} is NOT NULL without a default and has no public counterpart",
-                    tc.name
-                ));
-            }
-        }
+        let problems = column_problems(conn, schema, &pub_cols, &ten_cols).await?;
         if !problems.is_empty() {
-            cover_problems.push(format!("{name}: {}", problems.join("; ")));
+            m.problems.push(format!("{name}: {}", problems.join("; ")));
             continue;
         }
         let rows = count_rows(conn, &public_table(&ident)).await?;
         let target_rows = count_rows(conn, &schema.qualify(&ident)).await?;
         if target_rows > 0 {
-            non_empty.push(format!("{name} ({target_rows} rows)"));
+            m.non_empty.push(format!("{name} ({target_rows} rows)"));
         }
         let overriding = ten_cols.iter().any(|c| c.identity == "a");
-        target_oids.push(i64::from(ten_oid));
-        tables.push(TablePlan {
+        m.target_oids.push(i64::from(ten_oid));
+        m.tables.push(TablePlan {
             table: name.clone(),
             columns: pub_cols
                 .iter()
@@ -456,54 +521,67 @@ async fn plan_tables(
             overriding,
         });
     }
-    checks.push(check(
-        "tenant tables cover public tables",
-        cover_problems.is_empty(),
-        if cover_problems.is_empty() {
-            format!(
-                "{} table(s) have matching columns in {schema}",
-                tables.len()
-            )
-        } else {
-            format!(
-                "{} (use --tables to choose what to copy)",
-                cover_problems.join(" | ")
-            )
-        },
-    ));
-    let empty_ok = non_empty.is_empty() || opts.truncate_targets;
-    checks.push(check(
-        "target tables empty",
-        empty_ok,
-        if non_empty.is_empty() {
-            "every target table is empty".to_string()
-        } else if opts.truncate_targets {
-            format!(
-                "not empty, emptied first (--truncate-targets): {}",
-                non_empty.join(", ")
-            )
-        } else {
-            format!(
-                "not empty: {} (seed rows of a fresh host schema? pass --truncate-targets)",
-                non_empty.join(", ")
-            )
-        },
-    ));
-    if !cover_problems.is_empty() {
-        return Ok((None, checks));
-    }
-    let mut truncated_along = Vec::new();
-    if opts.truncate_targets && !non_empty.is_empty() {
-        let (along, check) = referencing_tables(conn, &target_oids).await?;
-        let ok = check.ok;
-        checks.push(check);
-        if !ok {
-            return Ok((None, checks));
-        }
-        truncated_along = along;
-    }
+    Ok(m)
+}
 
-    // Foreign keys among the tenant tables decide the order.
+/// Why a tenant table cannot take a public table's rows: a public column missing, generated or
+/// of a type not assignable in the tenant table, or a tenant column that would be left NULL.
+async fn column_problems(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    pub_cols: &[Column],
+    ten_cols: &[Column],
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for pc in pub_cols {
+        match ten_cols.iter().find(|tc| tc.name == pc.name) {
+            None => problems.push(format!("column {} is missing", pc.name)),
+            Some(tc) if !tc.generated.is_empty() => {
+                problems.push(format!("column {} is generated in {schema}", pc.name))
+            }
+            Some(tc) => {
+                if !assignable(conn, pc.type_oid, tc.type_oid).await? {
+                    problems.push(format!(
+                        "column {} is {} in public but {} in {schema}",
+                        pc.name, pc.type_name, tc.type_name
+                    ));
+                }
+            }
+        }
+    }
+    for tc in ten_cols {
+        let covered = pub_cols.iter().any(|pc| pc.name == tc.name);
+        if !covered
+            && tc.not_null
+            && !tc.has_default
+            && tc.identity.is_empty()
+            && tc.generated.is_empty()
+        {
+            problems.push(format!(
+                "column {} of {schema} is NOT NULL without a default and has no public counterpart",
+                tc.name
+            ));
+        }
+    }
+    Ok(problems)
+}
+
+/// The tables in copy order, and whether constraints are deferred to the commit.
+struct Ordered {
+    tables: Vec<TablePlan>,
+    defer: bool,
+    /// The "foreign-key order" check, when the foreign keys form a cycle: it passes when every
+    /// foreign key of the cycle is DEFERRABLE.
+    cycle_check: Option<Check>,
+}
+
+/// Order the tables by the foreign keys among them in the tenant schema (a referenced table
+/// first) and fill in each table's `depends_on`.
+async fn order_by_foreign_keys(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    mut tables: Vec<TablePlan>,
+) -> Result<Ordered> {
     // language=PostgreSQL
     let fks: Vec<(String, String, bool)> = sqlx::query_as(
         "SELECT src.relname::text, dst.relname::text, con.condeferrable \
@@ -530,31 +608,22 @@ async fn plan_tables(
             .unwrap_or_default();
     }
     let (order, cycle) = topo_order(&names, &deps);
-    let mut defer = false;
+    let mut cycle_check = None;
     if !cycle.is_empty() {
         let all_deferrable = fks
             .iter()
             .filter(|(s, d, _)| cycle.contains(s) && cycle.contains(d))
             .all(|(_, _, deferrable)| *deferrable);
-        checks.push(check(
+        let among = cycle.iter().cloned().collect::<Vec<_>>().join(", ");
+        cycle_check = Some(check(
             "foreign-key order",
             all_deferrable,
             if all_deferrable {
-                format!(
-                    "cycle among {} (deferrable: checked at commit)",
-                    cycle.iter().cloned().collect::<Vec<_>>().join(", ")
-                )
+                format!("cycle among {among} (deferrable: checked at commit)")
             } else {
-                format!(
-                    "cycle among {} with constraints that are not DEFERRABLE",
-                    cycle.iter().cloned().collect::<Vec<_>>().join(", ")
-                )
+                format!("cycle among {among} with constraints that are not DEFERRABLE")
             },
         ));
-        if !all_deferrable {
-            return Ok((None, checks));
-        }
-        defer = true;
     }
     let mut ordered = Vec::new();
     for name in order {
@@ -563,16 +632,11 @@ async fn plan_tables(
         }
     }
     ordered.append(&mut tables);
-    Ok((
-        Some(Plan {
-            platform: host.name.clone(),
-            schema: schema.as_str().to_string(),
-            tables: ordered,
-            defer_constraints: defer,
-            truncated_along,
-        }),
-        checks,
-    ))
+    Ok(Ordered {
+        tables: ordered,
+        defer: !cycle.is_empty(),
+        cycle_check,
+    })
 }
 
 /// The tables outside the copy set that reference one of the targets (`oids`), directly or

@@ -1,6 +1,10 @@
 //! tenantctl: PostgreSQL schema-per-tenant multi-tenancy for operators.
 //!
-//! `main.rs` parses and calls [`run`]; everything else is library code that tests call directly.
+//! `main.rs` parses, resolves the configuration, installs logging, calls [`run`] and maps its
+//! error to an exit code; everything else is library code that tests call directly.
+
+#[macro_use]
+mod words;
 
 pub mod backup;
 pub mod cli;
@@ -25,9 +29,28 @@ use cli::{Cli, Ctx};
 use config::Config;
 use output::Term;
 
-/// Run a parsed command line with resolved configuration. Can be called more than once.
+/// Run a parsed command line with its resolved configuration: refuse first when
+/// `TENANTCTL_JSON_VERSION` asks for another JSON contract, then dispatch the command. Each call
+/// builds its own context and connects its own pool, so it can be called more than once (see
+/// the test below).
 pub async fn run(cli: Cli, config: Config) -> Result<()> {
     output::check_json_version(std::env::var("TENANTCTL_JSON_VERSION").ok().as_deref())?;
     let ctx = Ctx::new(config, &cli.global, Term::detect());
     cli::dispatch(cli.command, &ctx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[tokio::test]
+    async fn run_can_be_called_more_than_once() {
+        for _ in 0..2 {
+            let cli = Cli::try_parse_from(["tenantctl", "--no-config", "config", "show"]).unwrap();
+            let config =
+                Config::resolve(&cli.global.overrides(), &Default::default(), &[]).unwrap();
+            run(cli, config).await.unwrap();
+        }
+    }
 }

@@ -27,7 +27,7 @@ async fn main() -> ExitCode {
     tenantctl::logging::init(
         cli.global.verbose,
         cli.global.quiet,
-        config.settings.log_format == "json",
+        config.settings.log_format == tenantctl::config::LogFormat::Json,
         stderr_color,
     );
     if cli.command.handles_signals() {

@@ -3,7 +3,9 @@
 //! reports one, identifiers never wrapped), JSON or CSV on request, one summary line for an empty
 //! list, progress bars on stderr only when stderr is a terminal, and confirmations for
 //! destructive commands. Every result write goes through [`write_stdout`], where a closed stdout
-//! becomes [`Error::StdoutClosed`] (a quiet exit 0).
+//! becomes [`Error::StdoutClosed`] (a quiet exit 0). Lengths of time are spelled by [`duration`].
+
+pub mod duration;
 
 use crate::error::{Error, Result};
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width, presets};
@@ -80,24 +82,17 @@ impl Term {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// A table for people.
-    Table,
-    /// JSON for pipelines (field names are stable).
-    Json,
-    /// CSV (lists only).
-    Csv,
-}
-
-impl Format {
-    pub fn parse(s: &str) -> Format {
-        match s {
-            "json" => Format::Json,
-            "csv" => Format::Csv,
-            _ => Format::Table,
-        }
+word_enum! {
+    "output format",
+    /// `output` (and `--output`): how results are written.
+    #[derive(clap::ValueEnum)]
+    pub enum Format {
+        /// A table for people.
+        Table = "table",
+        /// JSON for pipelines (field names are stable).
+        Json = "json",
+        /// CSV (lists only).
+        Csv = "csv",
     }
 }
 
@@ -444,17 +439,6 @@ pub fn human_bytes(n: i64) -> String {
     }
 }
 
-/// `3d 4h`-style ages, coarse on purpose.
-pub fn human_age(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86400 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -473,14 +457,11 @@ mod tests {
     }
 
     #[test]
-    fn sizes_and_ages() {
+    fn sizes() {
         assert_eq!(human_bytes(0), "0 B");
         assert_eq!(human_bytes(1023), "1023 B");
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
-        assert_eq!(human_age(chrono::Duration::seconds(59)), "59s");
-        assert_eq!(human_age(chrono::Duration::minutes(61)), "1h 1m");
-        assert_eq!(human_age(chrono::Duration::hours(50)), "2d 2h");
     }
 
     #[test]

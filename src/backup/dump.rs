@@ -29,6 +29,15 @@ use std::time::Instant;
 use tokio::io::AsyncReadExt;
 use tracing::{info, warn};
 
+word_enum! {
+    "backup status",
+    /// How one schema's backup ended.
+    pub enum BackupStatus {
+        Ok = "ok",
+        Failed = "failed",
+    }
+}
+
 /// What one tenant's backup came to.
 #[derive(Debug, Clone, Serialize)]
 pub struct Outcome {
@@ -36,8 +45,7 @@ pub struct Outcome {
     #[serde(rename = "platform")]
     pub platform_name: String,
     pub schema: String,
-    /// `ok` or `failed`.
-    pub status: &'static str,
+    pub status: BackupStatus,
     pub backup_id: Option<String>,
     pub size_bytes: Option<u64>,
     pub sha256: Option<String>,
@@ -53,7 +61,7 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn ok(&self) -> bool {
-        self.status == "ok"
+        self.status == BackupStatus::Ok
     }
 
     fn failed(t: &Target, error: String, started: Instant) -> Outcome {
@@ -61,7 +69,7 @@ impl Outcome {
             platform_id: t.platform.id,
             platform_name: t.platform.name.clone(),
             schema: t.schema.to_string(),
-            status: "failed",
+            status: BackupStatus::Failed,
             backup_id: None,
             size_bytes: None,
             sha256: None,
@@ -584,7 +592,7 @@ impl Backupper {
             platform_id: t.platform.id,
             platform_name: t.platform.name.clone(),
             schema: t.schema.to_string(),
-            status: "ok",
+            status: BackupStatus::Ok,
             backup_id: Some(id),
             size_bytes: Some(p.size),
             sha256: Some(p.sha256),
@@ -597,7 +605,7 @@ impl Backupper {
             error: None,
         };
         if let Err(e) = registry {
-            o.status = "failed";
+            o.status = BackupStatus::Failed;
             o.error = Some(format!(
                 "the backup is stored, but the registry was not updated: {e}"
             ));

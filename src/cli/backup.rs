@@ -10,7 +10,7 @@ use crate::backup::restore::{self, Dest, Restorer, VerifyReport};
 use crate::backup::storage::{self, Storage};
 use crate::db::locks::{self, RunLock};
 use crate::error::{Error, Result};
-use crate::output::{Tabular, Term, human_age, human_bytes};
+use crate::output::{Tabular, Term, duration, human_bytes};
 use crate::registry::select::{Selection, Wanted};
 use crate::registry::{Platform, ProvisionStatus, store};
 use chrono::Utc;
@@ -263,9 +263,9 @@ impl Tabular for Outcome {
 
     fn row(&self, term: &Term) -> Vec<Cell> {
         let status = if term.color {
-            Cell::new(self.status).fg(if self.ok() { Color::Green } else { Color::Red })
+            Cell::new(self.status.as_str()).fg(if self.ok() { Color::Green } else { Color::Red })
         } else {
-            Cell::new(self.status)
+            Cell::new(self.status.as_str())
         };
         vec![
             Cell::new(&self.platform_name),
@@ -282,7 +282,7 @@ impl Tabular for Outcome {
                     .map(|r| r.to_string())
                     .unwrap_or_else(|| "-".into()),
             ),
-            Cell::new(format!("{:.1}s", self.duration_ms as f64 / 1000.0)),
+            Cell::new(duration::elapsed_ms(self.duration_ms)),
             Cell::new(
                 self.error
                     .as_deref()
@@ -380,7 +380,7 @@ impl Tabular for ListRow {
             None if self.future => {
                 let ahead = self
                     .age_seconds
-                    .map(|s| human_age(chrono::Duration::seconds(-s)))
+                    .map(|s| duration::age(chrono::Duration::seconds(-s)))
                     .unwrap_or_default();
                 let text = format!("dated {ahead} in the future (clock skew?)");
                 if term.color {
@@ -400,7 +400,7 @@ impl Tabular for ListRow {
             ),
             Cell::new(match self.age_seconds {
                 Some(s) if s < 0 => "future".to_string(),
-                Some(s) => human_age(chrono::Duration::seconds(s)),
+                Some(s) => duration::age(chrono::Duration::seconds(s)),
                 None => dash(),
             }),
             Cell::new(
@@ -618,7 +618,7 @@ impl Tabular for VerifyReport {
             result,
             Cell::new(self.tables),
             Cell::new(self.rows),
-            Cell::new(format!("{:.1}s", self.duration_ms as f64 / 1000.0)),
+            Cell::new(duration::elapsed_ms(self.duration_ms)),
             Cell::new(self.problems.join("; ")),
         ]
     }

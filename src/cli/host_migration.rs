@@ -75,7 +75,7 @@ impl MigrateHostToSchema {
         let pool = ctx.registry().await?;
         let _lock = hm::lock_run(pool).await?;
         if self.drop_public {
-            return self.drop(ctx).await;
+            return self.drop_public_tables(ctx).await;
         }
         let opts = Options {
             tables: self.tables.clone(),
@@ -160,7 +160,9 @@ impl MigrateHostToSchema {
         Ok(())
     }
 
-    async fn drop(self, ctx: &Ctx) -> Result<()> {
+    /// `--drop-public`: re-verify the last copy against the public tables it came from, then
+    /// drop those tables (confirmed).
+    async fn drop_public_tables(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         let Some((id, schema, tables, dropped)) = hm::last_copy(pool).await? else {
             return Err(Error::Refused(

@@ -1,5 +1,8 @@
 //! The command line: clap definitions, one file per command family with its args beside its
-//! handler. Parsing ends here; everything else is library code.
+//! handler; the global options; and [`Ctx`], what every handler gets (settings, output,
+//! confirmation policy, the database pool). A handler fills its unset flags from the settings,
+//! calls library code and prints the outcome. Some handlers still hold library code and SQL of
+//! their own (`migrate`, `cleanup`, `complete`).
 
 pub mod backup;
 pub mod cleanup;
@@ -22,10 +25,10 @@ pub mod serve;
 pub mod status;
 pub mod worker;
 
-use crate::config::{Config, Overrides, Settings};
+use crate::config::{Config, LogFormat, Overrides, Settings};
 use crate::error::Result;
 use crate::output::{Format, Out, Term};
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 use sqlx::PgPool;
 use std::path::PathBuf;
 
@@ -118,12 +121,6 @@ pub struct GlobalOpts {
     pub yes: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
 impl GlobalOpts {
     /// What the command line says about configuration, for [`Config::load`].
     pub fn overrides(&self) -> Overrides {
@@ -136,18 +133,16 @@ impl GlobalOpts {
             ));
         }
         if let Some(f) = self.output {
-            let v = f.to_possible_value().expect("no skipped variants");
             flags.push((
                 "output",
-                toml::Value::String(v.get_name().to_string()),
+                toml::Value::String(f.as_str().to_string()),
                 "--output".to_string(),
             ));
         }
         if let Some(f) = self.log_format {
-            let v = f.to_possible_value().expect("no skipped variants");
             flags.push((
                 "log_format",
-                toml::Value::String(v.get_name().to_string()),
+                toml::Value::String(f.as_str().to_string()),
                 "--log-format".to_string(),
             ));
         }
@@ -227,7 +222,7 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(config: Config, global: &GlobalOpts, term: Term) -> Ctx {
-        let format = Format::parse(&config.settings.output);
+        let format = config.settings.output;
         Ctx {
             out: Out {
                 format,

@@ -10,7 +10,8 @@ pub use retry::Retry;
 use super::Ctx;
 use crate::config::Settings;
 use crate::error::Result;
-use crate::output::{Out, Tabular, Term, human_age, human_bytes};
+use crate::output::{Out, Tabular, Term, duration, human_bytes};
+use crate::registry::domains::DomainStatus;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
 use chrono::{Duration, Utc};
@@ -111,7 +112,7 @@ impl PlatformView {
 /// `maintenance 2h 5m` (how long, when known).
 fn maintenance_age(p: &Platform) -> String {
     match p.maintenance_since {
-        Some(t) => format!("maintenance {}", human_age(Utc::now() - t)),
+        Some(t) => format!("maintenance {}", duration::age(Utc::now() - t)),
         None => "maintenance".into(),
     }
 }
@@ -154,7 +155,7 @@ impl Tabular for PlatformView {
             name.push_str(" (external)");
         }
         let backup = match p.last_backup_at {
-            Some(t) => format!("{} ago", human_age(Utc::now() - t)),
+            Some(t) => format!("{} ago", duration::age(Utc::now() - t)),
             None if p.external => "-".into(),
             None => "never".into(),
         };
@@ -464,7 +465,7 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
                         p.maintenance_since
                             .map(|t| format!(
                                 ", for {} (since {})",
-                                human_age(Utc::now() - t),
+                                duration::age(Utc::now() - t),
                                 t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                             ))
                             .unwrap_or_default(),
@@ -714,20 +715,20 @@ impl VerifyDomain {
         let v = crate::registry::domains::verify(pool, ctx.settings(), &p).await?;
         let address = v.address.clone().unwrap_or_else(|| "-".into());
         ctx.out.one(&v, || match v.status {
-            "verified" => format!(
+            DomainStatus::Verified => format!(
                 "`{}` is verified for `{}` ({})",
                 address,
                 v.platform,
                 v.method.as_deref().unwrap_or("-")
             ),
-            "off" => format!(
+            DomainStatus::Off => format!(
                 "domain verification is off (`domains.verify = false`): `{address}` is served as it is"
             ),
-            "not_needed" => format!(
+            DomainStatus::NotNeeded => format!(
                 "`{}` needs no verification: it is not a custom domain",
                 address
             ),
-            _ => format!("`{address}` is not verified yet"),
+            DomainStatus::Unverified => format!("`{address}` is not verified yet"),
         })?;
         if v.is_ok() {
             return Ok(());

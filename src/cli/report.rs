@@ -5,7 +5,7 @@ use super::Ctx;
 use super::select::TenantArgs;
 use crate::config::Source;
 use crate::error::{Error, Result};
-use crate::output::{Format, Out, human_bytes};
+use crate::output::{Format, Out, duration, human_bytes};
 use crate::registry::select::Wanted;
 use crate::registry::store;
 use crate::report::builtin::{self, SizeSort};
@@ -116,7 +116,7 @@ impl Query {
                  narrow it with --tenant/--exclude, tune --jobs/--timeout, and see \
                  docs/cross-tenant-operations.md for when to move to a search index",
                 targets.len(),
-                builtin::human_duration(timeout)
+                duration::setting(timeout)
             ));
         }
         // A pool of its own, sized for --jobs (the shared pool is sized from the config).
@@ -254,8 +254,8 @@ impl Backups {
         let empty = if self.stale.is_some() {
             format!(
                 "no stale (> {}) or critical (> {}) backups",
-                builtin::human_duration(*s.backup_warn_age),
-                builtin::human_duration(*s.backup_crit_age),
+                duration::setting(*s.backup_warn_age),
+                duration::setting(*s.backup_crit_age),
             )
         } else {
             "no tenants".to_string()
@@ -266,9 +266,9 @@ impl Backups {
             ctx.out.note(&format!(
                 "{} stale (> {}), {} critical (> {})",
                 count(builtin::BackupState::Stale),
-                builtin::human_duration(*s.backup_warn_age),
+                duration::setting(*s.backup_warn_age),
                 count(builtin::BackupState::Critical),
-                builtin::human_duration(*s.backup_crit_age),
+                duration::setting(*s.backup_crit_age),
             ));
         }
         Ok(())

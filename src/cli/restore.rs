@@ -7,7 +7,7 @@ use crate::backup::pgtools::PgTools;
 use crate::backup::restore::Restorer;
 use crate::backup::storage;
 use crate::error::{Error, Result};
-use crate::output::{human_age, human_bytes};
+use crate::output::{duration, human_bytes};
 use crate::registry::store;
 use chrono::Utc;
 use clap::Args;
@@ -75,7 +75,7 @@ impl Restore {
             p.name,
             schema,
             m.taken_at.format("%Y-%m-%d %H:%M:%S"),
-            human_age(now - m.taken_at),
+            duration::age(now - m.taken_at),
             human_bytes(m.size_bytes as i64),
             m.row_counts.len(),
             m.total_rows(),
@@ -88,7 +88,7 @@ impl Restore {
                 "it replaces the current schema ({} now; last backup {}): every change since {} UTC is lost{}",
                 size.map(human_bytes).unwrap_or_else(|| "size unknown: a table is locked".into()),
                 p.last_backup_at
-                    .map(|t| format!("{} ago", human_age(now - t)))
+                    .map(|t| format!("{} ago", duration::age(now - t)))
                     .unwrap_or_else(|| "never".into()),
                 m.taken_at.format("%Y-%m-%d %H:%M:%S"),
                 if self.keep_old {
@@ -125,12 +125,12 @@ impl Restore {
         }
         ctx.out.one(&report, || {
             let mut s = format!(
-                "restored `{}` from backup {} ({} tables, {} rows) in {:.1}s",
+                "restored `{}` from backup {} ({} tables, {} rows) in {}",
                 report.platform_name,
                 report.backup_id,
                 report.tables,
                 report.rows,
-                report.duration_ms as f64 / 1000.0
+                duration::elapsed_ms(report.duration_ms)
             );
             if let Some(old) = &report.kept_old_as {
                 s.push_str(&format!(

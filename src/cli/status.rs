@@ -4,11 +4,11 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::output::{Format, Out, human_age, human_bytes};
-use crate::report::builtin::{BackupState, human_duration};
+use crate::output::{Format, Out, duration, human_bytes};
+use crate::report::builtin::BackupState;
 use crate::report::fleet::{self, Check, FleetStatus, Level, Thresholds};
 use crate::report::metrics;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use comfy_table::Color;
 use serde::Serialize;
@@ -87,7 +87,7 @@ impl Status {
                     },
                     None => ctx.out,
                 };
-                format!("{}\n", screen(&out, &snap, &check))
+                format!("{}\n", render_fleet_text(&out, &snap, &check))
             }
         };
         match &self.write {
@@ -183,11 +183,31 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The status screen.
-pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
+/// The fleet status as text for people: the overview, then one section per concern (only
+/// those with something to say, besides a few "none" lines), then the problems.
+pub fn render_fleet_text(out: &Out, s: &FleetStatus, check: &Check) -> String {
     let now = Utc::now();
+    [
+        overview(s, check),
+        provisioning_section(out, s, now),
+        missing_schemas_section(out, s),
+        maintenance_section(out, s),
+        old_schemas_section(out, s, now),
+        invalid_section(out, s),
+        backups_section(out, s),
+        migrations_section(out, s),
+        queue_section(s),
+        problems_section(check),
+    ]
+    .concat()
+    .trim_end()
+    .to_string()
+}
+
+/// The overall level and the platforms by provisioning state.
+fn overview(s: &FleetStatus, check: &Check) -> String {
     let p = &s.platforms;
-    let mut text = format!(
+    format!(
         "overall: {}\n\nplatforms: {} ({} completed, {} failed, {} pending, {} provisioning; {} external)\n",
         check.level.as_str(),
         p.total,
@@ -196,9 +216,13 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         p.pending,
         p.provisioning,
         p.external
-    );
+    )
+}
 
-    let stuck_after = human_duration(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
+/// Platforms stuck in provisioning, and failed ones with their errors.
+fn provisioning_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> String {
+    let mut text = String::new();
+    let stuck_after = duration::setting(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {
         text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));
     } else {
@@ -207,7 +231,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             t.add_row(vec![
                 out.cell(&x.platform, None),
                 out.cell(x.schema.as_deref().unwrap_or("-"), None),
-                out.cell(human_age(now - x.since), Some(Color::Yellow)),
+                out.cell(duration::age(now - x.since), Some(Color::Yellow)),
             ]);
         }
         text.push_str(&format!(
@@ -220,13 +244,18 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         for x in s.failed.iter().take(SHOWN) {
             t.add_row(vec![
                 out.cell(&x.platform, None),
-                out.cell(format!("{} ago", human_age(now - x.failed_at)), None),
+                out.cell(format!("{} ago", duration::age(now - x.failed_at)), None),
                 out.cell(x.error.as_deref().unwrap_or("-"), Some(Color::Red)),
             ]);
         }
         text.push_str(&format!("\nfailed: {}\n{t}\n", s.failed.len()));
     }
+    text
+}
 
+/// Completed platforms whose schema is gone.
+fn missing_schemas_section(out: &Out, s: &FleetStatus) -> String {
+    let mut text = String::new();
     if !s.missing_schemas.is_empty() {
         let mut t = out.table(&["platform", "schema"]);
         for m in s.missing_schemas.iter().take(SHOWN) {
@@ -240,7 +269,12 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             s.missing_schemas.len()
         ));
     }
+    text
+}
 
+/// Platforms in maintenance (serve answers 503), long ones in yellow.
+fn maintenance_section(out: &Out, s: &FleetStatus) -> String {
+    let mut text = String::new();
     if s.maintenance.is_empty() {
         text.push_str("maintenance: none\n");
     } else {
@@ -252,7 +286,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
                 out.cell(&m.platform, None),
                 out.cell(
                     m.age_seconds
-                        .map(|a| human_age(chrono::Duration::seconds(a)))
+                        .map(|a| duration::age(chrono::Duration::seconds(a)))
                         .unwrap_or_else(|| "unknown".into()),
                     long.then_some(Color::Yellow),
                 ),
@@ -264,6 +298,12 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             s.maintenance.len()
         ));
     }
+    text
+}
+
+/// Schemas `restore --keep-old` kept.
+fn old_schemas_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> String {
+    let mut text = String::new();
     if s.old_schemas.is_empty() {
         text.push_str("schemas kept by restore --keep-old: none\n");
     } else {
@@ -274,7 +314,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
                 out.cell(o.platform.as_deref().unwrap_or("-"), None),
                 out.cell(
                     o.kept_at
-                        .map(|k| format!("{} ago", human_age(now - k)))
+                        .map(|k| format!("{} ago", duration::age(now - k)))
                         .unwrap_or_else(|| "-".into()),
                     None,
                 ),
@@ -286,6 +326,12 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             s.old_schemas.len()
         ));
     }
+    text
+}
+
+/// Platforms whose schema name is invalid.
+fn invalid_section(out: &Out, s: &FleetStatus) -> String {
+    let mut text = String::new();
     if !s.invalid.is_empty() {
         let mut t = out.table(&["platform", "schema", "error"]);
         for b in s.invalid.iter().take(SHOWN) {
@@ -300,10 +346,16 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             s.invalid.len()
         ));
     }
+    text
+}
 
+/// Backup counts against the thresholds, backups dated in the future, then the stale and
+/// critical platforms.
+fn backups_section(out: &Out, s: &FleetStatus) -> String {
+    let mut text = String::new();
     let stale = s.backups_in(BackupState::Stale).count();
     let crit = s.backups_in(BackupState::Critical).count();
-    let age = |secs: f64| human_duration(std::time::Duration::from_secs_f64(secs));
+    let age = |secs: f64| duration::setting(std::time::Duration::from_secs_f64(secs));
     text.push_str(&format!(
         "\nbackups: {stale} stale (> {}), {crit} critical (> {}) of {}\n",
         age(s.backup_warn_seconds),
@@ -332,7 +384,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
     if !bad.is_empty() {
         let mut t = out.table(&["platform", "last backup", "state", "last size"]);
         for b in bad.iter().take(SHOWN) {
-            let when = human_age(chrono::Duration::seconds(b.age_seconds));
+            let when = duration::age(chrono::Duration::seconds(b.age_seconds));
             let (state, color) = match b.state {
                 BackupState::Critical => ("critical", Color::Red),
                 _ => ("stale", Color::Yellow),
@@ -364,7 +416,12 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
             ));
         }
     }
+    text
+}
 
+/// The migration set's latest version and the tenants behind it.
+fn migrations_section(out: &Out, s: &FleetStatus) -> String {
+    let mut text = String::new();
     let m = &s.migrations;
     let behind: Vec<_> = m.behind().collect();
     match (&m.set_error, m.latest_version) {
@@ -393,7 +450,12 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         }
         text.push_str(&format!("{t}\n"));
     }
+    text
+}
 
+/// The job queue and the provision attempts.
+fn queue_section(s: &FleetStatus) -> String {
+    let mut text = String::new();
     let q = &s.queue;
     text.push_str(&format!(
         "\nqueue: {} queued ({} ready{}), {} running, {} failed\n",
@@ -402,7 +464,7 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         q.oldest_ready_seconds
             .map(|x| format!(
                 ", oldest waiting {}",
-                human_age(chrono::Duration::seconds(x as i64))
+                duration::age(chrono::Duration::seconds(x as i64))
             ))
             .unwrap_or_default(),
         q.running,
@@ -412,11 +474,17 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         "provision attempts: {} completed, {} failed, {} running\n",
         s.provision.completed, s.provision.failed, s.provision.running
     ));
+    text
+}
+
+/// What `status --check` would report, one line each.
+fn problems_section(check: &Check) -> String {
+    let mut text = String::new();
     if !check.problems.is_empty() {
         text.push_str("\nproblems:\n");
         for (l, p) in &check.problems {
             text.push_str(&format!("  {:<8} {p}\n", l.as_str()));
         }
     }
-    text.trim_end().to_string()
+    text
 }

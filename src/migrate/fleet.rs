@@ -18,7 +18,7 @@ use super::{
 };
 use crate::db::{SchemaName, locks};
 use crate::error::{Error, Result};
-use crate::output::{Tabular, Term};
+use crate::output::{Tabular, Term, duration};
 use crate::provision::RetryPolicy;
 use crate::registry::InvalidPlatform;
 use comfy_table::{Cell, Color};
@@ -239,15 +239,6 @@ fn version_text(v: Option<i64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_else(|| "-".into())
 }
 
-/// `850 ms`, `1.25 s`.
-pub fn human_ms(ms: u64) -> String {
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.2} s", ms as f64 / 1000.0)
-    }
-}
-
 impl Tabular for TenantRun {
     fn headers() -> Vec<&'static str> {
         vec![
@@ -277,7 +268,7 @@ impl Tabular for TenantRun {
             Cell::new(version_text(self.to)),
             Cell::new(match self.outcome {
                 Outcome::WouldMigrate | Outcome::WouldRollBack => "-".to_string(),
-                _ => human_ms(self.duration_ms),
+                _ => duration::elapsed_ms(self.duration_ms),
             }),
             Cell::new(self.tries),
             outcome,

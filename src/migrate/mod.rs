@@ -375,8 +375,10 @@ fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
 /// Bring one schema to the newest version of `set` inside the caller's transaction, whose
 /// search_path must already be the tenant's. Refuses on drift (and on versions the set does not
 /// know, or failed runs recorded by sqlx). Returns the versions applied. When the registry has
-/// `tenantctl.tenant_migrations`, the schema's row there is updated in the same transaction, so
-/// the status table never disagrees with the schema (provisioning goes through here too).
+/// `tenantctl.tenant_migrations`, the row of the platform owning the schema is updated in the
+/// same transaction, so the status table never disagrees with the schema. The warm pool uses
+/// it (making and claiming spares); `migrate` runs its own loop (`fleet`) and a fresh provision
+/// its own batched one (`provision::migrate_new_schema`).
 pub async fn apply_pending(
     conn: &mut PgConnection,
     schema: &SchemaName,

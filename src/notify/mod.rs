@@ -1,7 +1,7 @@
 //! Notifications: mail over SMTP (lettre) and an optional webhook (JSON POST). Delivery never
 //! fails the work that caused it: errors are logged and returned for reporting.
 
-use crate::config::{NotifySettings, Settings};
+use crate::config::{NotifySettings, Settings, SmtpTls};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -129,13 +129,13 @@ impl Notifier {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| e.to_string())?;
-        let builder = match s.smtp_tls.as_str() {
-            "tls" => {
+        let builder = match s.smtp_tls {
+            SmtpTls::Tls => {
                 AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
             }
-            "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
+            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
                 .map_err(|e| e.to_string())?,
-            _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
         };
         let mut builder = builder
             .port(s.smtp_port)

@@ -84,7 +84,7 @@ impl Started {
         if let Some(now) = store::get(pool, self.platform.id).await? {
             self.platform = now;
         }
-        if job.status != "failed" {
+        if job.status != queue::JobStatus::Failed {
             return Ok(None);
         }
         Ok(Some(

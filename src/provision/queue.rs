@@ -19,6 +19,24 @@ pub const CHANNEL: &str = "tenantctl_jobs";
 /// How often a command waiting for a job (`--wait`) looks at it.
 pub const WAIT_POLL: Duration = Duration::from_millis(200);
 
+word_enum! {
+    "job status",
+    /// Where a job of `tenantctl.jobs` is (its `status` column).
+    pub enum JobStatus {
+        Queued = "queued",
+        Running = "running",
+        Succeeded = "succeeded",
+        Failed = "failed",
+    }
+}
+
+impl JobStatus {
+    /// Succeeded or failed: the job will not run again.
+    pub fn is_finished(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed)
+    }
+}
+
 /// One row of `tenantctl.jobs`.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Job {
@@ -30,8 +48,8 @@ pub struct Job {
     pub platform_name: String,
     #[serde(rename = "schema")]
     pub schema_name: Option<String>,
-    /// queued | running | succeeded | failed
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_at: DateTime<Utc>,
@@ -47,7 +65,7 @@ pub const JOB_COLUMNS: &str = "id, kind, platform_id, platform_name, schema_name
 
 impl Job {
     pub fn is_finished(&self) -> bool {
-        matches!(self.status.as_str(), "succeeded" | "failed")
+        self.status.is_finished()
     }
 }
 

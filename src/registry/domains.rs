@@ -106,14 +106,28 @@ pub struct TxtRecord {
     pub value: String,
 }
 
+word_enum! {
+    "domain verification status",
+    /// Where a platform's address is in its verification.
+    pub enum DomainStatus {
+        /// Proven (or served before verification existed).
+        Verified = "verified",
+        /// Not proven yet: not served.
+        Unverified = "unverified",
+        /// No custom domain (a subdomain of the base domain, or no address).
+        NotNeeded = "not_needed",
+        /// `domains.verify = false`: served as it is.
+        Off = "off",
+    }
+}
+
 /// What `platform verify-domain` reports. Field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub platform: String,
     pub platform_id: i64,
     pub address: Option<String>,
-    /// `verified`, `unverified`, `not_needed` (no custom domain) or `off` (`domains.verify`).
-    pub status: &'static str,
+    pub status: DomainStatus,
     /// `dns`, `http` or `existing` (served before verification existed).
     pub method: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
@@ -127,7 +141,7 @@ pub struct Verification {
 
 impl Verification {
     pub fn is_ok(&self) -> bool {
-        self.status != "unverified"
+        self.status != DomainStatus::Unverified
     }
 }
 
@@ -263,7 +277,7 @@ pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<
         platform: p.name.clone(),
         platform_id: p.id,
         address: address.clone(),
-        status: "not_needed",
+        status: DomainStatus::NotNeeded,
         method: None,
         verified_at: None,
         token: None,
@@ -278,7 +292,7 @@ pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<
         return Ok(v);
     }
     if !settings.domains.verify {
-        v.status = "off";
+        v.status = DomainStatus::Off;
         return Ok(v);
     }
     let c = challenge(pool, p.id, &address).await?;
@@ -293,7 +307,7 @@ pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<
         &c.token,
     ));
     if c.verified_at.is_some() {
-        v.status = "verified";
+        v.status = DomainStatus::Verified;
         v.method = c.method;
         v.verified_at = c.verified_at;
         return Ok(v);
@@ -321,7 +335,7 @@ pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<
             .bind(method)
             .fetch_one(pool)
             .await?;
-            v.status = "verified";
+            v.status = DomainStatus::Verified;
             v.method = Some(method.to_string());
             v.verified_at = Some(at);
         }
@@ -337,7 +351,7 @@ pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<
             .bind(&e)
             .execute(pool)
             .await?;
-            v.status = "unverified";
+            v.status = DomainStatus::Unverified;
             v.error = Some(e);
         }
     }
@@ -364,10 +378,10 @@ pub async fn verify_pending(pool: &PgPool, settings: &Settings) -> Result<(usize
     let (mut checked, mut verified) = (0, 0);
     for p in &platforms {
         let v = verify(pool, settings, p).await?;
-        if v.status == "unverified" || v.status == "verified" {
+        if matches!(v.status, DomainStatus::Unverified | DomainStatus::Verified) {
             checked += 1;
         }
-        if v.status == "verified" {
+        if v.status == DomainStatus::Verified {
             verified += 1;
         }
     }

@@ -4,7 +4,7 @@
 //! is pure ([`pick`]); [`resolve`] reads the registry once and calls it.
 
 use crate::error::{Error, Result};
-use crate::registry::naming;
+use crate::registry::{ProvisionStatus, naming};
 use sqlx::PgPool;
 
 /// Which platforms a fleet command covers: all of its kind, or `only` these ids, minus
@@ -38,7 +38,8 @@ pub enum Wanted {
 pub struct Candidate {
     pub id: i64,
     pub name: String,
-    pub provision_status: String,
+    #[sqlx(try_from = "String")]
+    pub provision_status: ProvisionStatus,
     pub external: bool,
     pub has_schema: bool,
 }
@@ -128,11 +129,13 @@ fn check(c: &Candidate, wanted: Wanted, verb: &str) -> Result<()> {
         )));
     }
     match wanted {
-        Wanted::Provisioned if c.provision_status != "completed" => Err(Error::Usage(format!(
-            "platform `{}` is not provisioned (status {}): it has no schema to {verb}",
-            c.name, c.provision_status
-        ))
-        .hint(format!("run `tenantctl provision {}` first", c.name))),
+        Wanted::Provisioned if c.provision_status != ProvisionStatus::Completed => {
+            Err(Error::Usage(format!(
+                "platform `{}` is not provisioned (status {}): it has no schema to {verb}",
+                c.name, c.provision_status
+            ))
+            .hint(format!("run `tenantctl provision {}` first", c.name)))
+        }
         Wanted::WithSchema if !c.has_schema => Err(Error::Usage(format!(
             "platform `{}` has no schema (status {}): nothing to {verb}",
             c.name, c.provision_status
@@ -162,7 +165,7 @@ mod tests {
         Candidate {
             id,
             name: name.into(),
-            provision_status: status.into(),
+            provision_status: status.to_string().try_into().unwrap(),
             external,
             has_schema: !external,
         }

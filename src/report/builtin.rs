@@ -4,7 +4,7 @@
 //! bookkeeping queries, never a statement per tenant schema.
 
 use crate::error::{Error, Result};
-use crate::output::{Tabular, Term, human_age, human_bytes};
+use crate::output::{Tabular, Term, duration, human_bytes};
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -21,28 +21,6 @@ fn colored(term: &Term, text: impl ToString, color: Option<Color>) -> Cell {
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
-}
-
-/// `1.2s`, `3m 4s` for provision times.
-pub fn human_seconds(s: f64) -> String {
-    if s < 60.0 {
-        format!("{s:.1}s")
-    } else {
-        let whole = s.round() as i64;
-        format!("{}m {}s", whole / 60, whole % 60)
-    }
-}
-
-/// A threshold as people write it: `10m`, `24h`, `7d`, else humantime's spelling.
-pub fn human_duration(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0 => "0s".into(),
-        _ if s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
-        _ if s.is_multiple_of(3_600) => format!("{}h", s / 3_600),
-        _ if s.is_multiple_of(60) => format!("{}m", s / 60),
-        _ => humantime::format_duration(Duration::from_secs(s)).to_string(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +278,7 @@ impl ProvisioningReport {
     /// The human text of the report.
     pub fn human(&self, out: &crate::output::Out) -> String {
         let now = Utc::now();
-        let opt = |v: Option<f64>| v.map(human_seconds).unwrap_or_else(|| "-".into());
+        let opt = |v: Option<f64>| v.map(duration::elapsed_secs).unwrap_or_else(|| "-".into());
         let mut s = format!(
             "provisioning since {} ({} attempts)\n  success rate  {}\n  completed     {}\n  failed        {}\n  running       {}\n  average time  {}\n  p95 time      {}\n",
             self.since.format("%Y-%m-%d %H:%M UTC"),
@@ -314,7 +292,7 @@ impl ProvisioningReport {
             opt(self.avg_seconds),
             opt(self.p95_seconds),
         );
-        let stuck_after = human_duration(Duration::from_secs_f64(self.stuck_after_seconds));
+        let stuck_after = duration::setting(Duration::from_secs_f64(self.stuck_after_seconds));
         if self.stuck.is_empty() {
             s.push_str(&format!("\nstuck (> {stuck_after}): none\n"));
         } else {
@@ -323,7 +301,7 @@ impl ProvisioningReport {
                 t.add_row(vec![
                     out.cell(&p.platform, None),
                     out.cell(p.schema.as_deref().unwrap_or("-"), None),
-                    out.cell(human_age(now - p.since), Some(Color::Yellow)),
+                    out.cell(duration::age(now - p.since), Some(Color::Yellow)),
                 ]);
             }
             s.push_str(&format!(
@@ -336,7 +314,7 @@ impl ProvisioningReport {
             for p in &self.failed_platforms {
                 t.add_row(vec![
                     out.cell(&p.platform, None),
-                    out.cell(format!("{} ago", human_age(now - p.failed_at)), None),
+                    out.cell(format!("{} ago", duration::age(now - p.failed_at)), None),
                     out.cell(p.error.as_deref().unwrap_or("-"), Some(Color::Red)),
                 ]);
             }
@@ -409,7 +387,7 @@ impl Tabular for Day {
             ),
             Cell::new(
                 self.avg_seconds
-                    .map(human_seconds)
+                    .map(duration::elapsed_secs)
                     .unwrap_or_else(|| "-".into()),
             ),
         ]
@@ -452,7 +430,11 @@ pub fn trend_lines(days: &[Day]) -> Vec<String> {
             (lo.min(v), hi.max(v))
         });
     let range = if lo.is_finite() {
-        format!("{} – {}", human_seconds(lo), human_seconds(hi))
+        format!(
+            "{} – {}",
+            duration::elapsed_secs(lo),
+            duration::elapsed_secs(hi)
+        )
     } else {
         "no completed attempts".into()
     };
@@ -599,7 +581,7 @@ impl Tabular for BackupRow {
         ]
     }
     fn row(&self, term: &Term) -> Vec<Cell> {
-        let age = human_age(chrono::Duration::seconds(self.age_seconds));
+        let age = duration::age(chrono::Duration::seconds(self.age_seconds));
         let last = match self.last_backup_at {
             Some(_) => format!("{age} ago"),
             None => format!("never (provisioned {age} ago)"),
@@ -660,7 +642,7 @@ impl Tabular for Attempt {
             Cell::new(self.started_at.format("%Y-%m-%d %H:%M:%S")),
             Cell::new(
                 self.duration_seconds
-                    .map(human_seconds)
+                    .map(duration::elapsed_secs)
                     .unwrap_or_else(|| "-".into()),
             ),
             Cell::new(&self.platform),
@@ -833,15 +815,5 @@ mod tests {
             lines.next().unwrap(),
             "7,2026-11-01T10:00:00Z,2026-11-01T10:00:02.500Z,2.5,3,\"Acme, Inc.\",tenant_acme,,1,completed,"
         );
-    }
-
-    #[test]
-    fn seconds_read_well() {
-        assert_eq!(human_duration(Duration::from_secs(600)), "10m");
-        assert_eq!(human_duration(Duration::from_secs(86_400)), "1d");
-        assert_eq!(human_duration(Duration::from_secs(7 * 86_400)), "7d");
-        assert_eq!(human_duration(Duration::from_secs(90)), "1m 30s");
-        assert_eq!(human_seconds(1.25), "1.2s");
-        assert_eq!(human_seconds(125.0), "2m 5s");
     }
 }

@@ -11,6 +11,7 @@ use crate::config::Settings;
 use crate::db::{Ident, SchemaName};
 use crate::error::Result;
 use crate::migrate::{MigrationSet, TRACKING_TABLE};
+use crate::output::duration;
 use crate::registry::{InvalidPlatform, ProvisionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -234,12 +235,12 @@ async fn counts(pool: &PgPool) -> Result<StatusCounts> {
         if external {
             c.external += n;
         }
-        match status.as_str() {
-            "pending" => c.pending += n,
-            "provisioning" => c.provisioning += n,
-            "completed" => c.completed += n,
-            "failed" => c.failed += n,
-            _ => {}
+        match ProvisionStatus::try_from(status) {
+            Ok(ProvisionStatus::Pending) => c.pending += n,
+            Ok(ProvisionStatus::Provisioning) => c.provisioning += n,
+            Ok(ProvisionStatus::Completed) => c.completed += n,
+            Ok(ProvisionStatus::Failed) => c.failed += n,
+            Err(_) => {}
         }
     }
     Ok(c)
@@ -609,7 +610,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             l,
             format!(
                 "{stuck} platform(s) provisioning for more than {} ({})",
-                builtin::human_duration(Duration::from_secs_f64(s.stuck_after_seconds)),
+                duration::setting(Duration::from_secs_f64(s.stuck_after_seconds)),
                 names(s.stuck.iter().map(|f| f.platform.as_str()).collect())
             ),
         ));
@@ -647,7 +648,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         .backups_in(BackupState::Stale)
         .map(|b| b.platform.as_str())
         .collect();
-    let age = |secs: f64| builtin::human_duration(Duration::from_secs_f64(secs));
+    let age = |secs: f64| duration::setting(Duration::from_secs_f64(secs));
     if !crit.is_empty() {
         problems.push((
             Level::Critical,

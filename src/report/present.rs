@@ -150,11 +150,11 @@ pub fn some_names(names: &[String], shown: usize) -> String {
 /// The summary lines for stderr: counts, then one line per distinct error.
 pub fn summary(p: &Presented, elapsed: std::time::Duration) -> Vec<String> {
     let mut lines = vec![format!(
-        "{} row(s) from {} tenant(s), {} failed, in {:.2}s",
+        "{} row(s) from {} tenant(s), {} failed, in {}",
         p.rows.len(),
         p.tenants,
         p.errors.len(),
-        elapsed.as_secs_f64()
+        crate::output::duration::elapsed(elapsed)
     )];
     for (msg, names) in group_errors(&p.errors) {
         lines.push(format!(

@@ -20,23 +20,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing::{Instrument, field};
 
-/// What to answer for a host that is no platform's (`serve.unknown_host`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnknownHost {
-    /// 404.
-    NotFound,
-    /// 307 to the host platform's address (404 when there is none).
-    Redirect,
-}
-
-impl UnknownHost {
-    pub fn parse(s: &str) -> UnknownHost {
-        match s {
-            "redirect" => UnknownHost::Redirect,
-            _ => UnknownHost::NotFound,
-        }
-    }
-}
+pub use crate::config::UnknownHost;
 
 /// The benchmark-only floor: one schema, fixed on its own pool's connections (see
 /// `serve --bench-fixed-schema`).

@@ -28,13 +28,7 @@ use sha2::{Digest, Sha256};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::num::NonZeroU32;
 
-/// `serve.setup`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetupMode {
-    Off,
-    Token,
-    Open,
-}
+pub use crate::config::SetupMode;
 
 /// Past this many tracked addresses, forget those whose bucket is full again.
 const TRACKED_ADDRESSES: usize = 10_000;
@@ -73,11 +67,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 
 impl Guard {
     pub fn from_settings(s: &ServeSettings) -> Result<Guard> {
-        let setup = match s.setup.as_str() {
-            "token" => SetupMode::Token,
-            "open" => SetupMode::Open,
-            _ => SetupMode::Off,
-        };
+        let setup = s.setup;
         let setup_token = non_empty(&s.setup_token).map(digest);
         if setup == SetupMode::Token && setup_token.is_none() {
             return Err(Error::Usage(

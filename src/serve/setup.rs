@@ -39,7 +39,8 @@ pub struct CreateRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct JobView {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: crate::provision::queue::JobStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
 }
@@ -69,7 +70,7 @@ pub struct PlatformStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainProof {
     /// `verified` or `unverified`.
-    pub status: String,
+    pub status: domains::DomainStatus,
     /// TXT record name and value, one way to prove it.
     pub txt_name: String,
     pub txt_value: String,
@@ -103,11 +104,10 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
             let c = domains::challenge(&app.registry, p.id, a).await?;
             Some(DomainProof {
                 status: if c.verified_at.is_some() {
-                    "verified"
+                    domains::DomainStatus::Verified
                 } else {
-                    "unverified"
-                }
-                .into(),
+                    domains::DomainStatus::Unverified
+                },
                 txt_name: format!("{}.{a}", domains::TXT_LABEL),
                 txt_value: c.token.clone(),
                 http_path: format!("{}{}", domains::CHALLENGE_PATH, c.token),
@@ -128,7 +128,7 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
             && !p.external
             && domain_verification
                 .as_ref()
-                .is_none_or(|d| d.status == "verified"),
+                .is_none_or(|d| d.status == domains::DomainStatus::Verified),
         provision_status: p.provision_status,
         provision_error: p.provision_error,
         provisioned_at: p.provisioned_at,

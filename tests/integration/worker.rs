@@ -125,7 +125,10 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(job.status, "succeeded");
+    assert_eq!(
+        job.status,
+        tenantctl::provision::queue::JobStatus::Succeeded
+    );
     let tables_after = scalar_i64(
         &env,
         &format!("SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}'"),

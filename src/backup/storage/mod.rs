@@ -88,9 +88,9 @@ pub trait Upload: Send {
 
 /// The storage the configuration names.
 pub async fn from_settings(b: &BackupSettings) -> Result<Arc<dyn Storage>> {
-    Ok(match b.storage.as_str() {
-        "s3" => Arc::new(s3::S3::new(b).await?),
-        _ => Arc::new(local::Local::new(b.local_dir.clone())),
+    Ok(match b.storage {
+        crate::config::StorageKind::S3 => Arc::new(s3::S3::new(b).await?),
+        crate::config::StorageKind::Local => Arc::new(local::Local::new(b.local_dir.clone())),
     })
 }
 
