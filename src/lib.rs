@@ -18,6 +18,7 @@ pub mod provision;
 pub mod registry;
 pub mod report;
 pub mod serve;
+pub mod tls;
 
 pub use error::{Error, Result};
 
@@ -27,6 +28,7 @@ use output::Term;
 
 /// Run a parsed command line with resolved configuration. Can be called more than once.
 pub async fn run(cli: Cli, config: Config) -> Result<()> {
+    tls::install_default_provider();
     output::check_json_version(std::env::var("TENANTCTL_JSON_VERSION").ok().as_deref())?;
     let ctx = Ctx::new(config, &cli.global, Term::detect());
     cli::dispatch(cli.command, &ctx).await
