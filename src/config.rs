@@ -104,6 +104,30 @@ pub const KEYS: &[Key] = &[
         "how long to wait for a database connection",
     ),
     key(
+        "sslmode",
+        Kind::Enum(&["disable", "prefer", "require", "verify-ca", "verify-full"]),
+        None,
+        "TLS to PostgreSQL, as libpq's sslmode (prefer and require encrypt without checking the certificate; verify-ca checks its chain, verify-full also the host name); a parameter in the database URL wins; unset: the URL's, PGSSLMODE or prefer",
+    ),
+    key(
+        "sslrootcert",
+        Kind::Str,
+        None,
+        "file of the CA certificates that verify-ca and verify-full trust (only these); unset or `system`: the system's roots",
+    ),
+    key(
+        "sslcert",
+        Kind::Str,
+        None,
+        "client certificate file for PostgreSQL's `cert` authentication (with sslkey)",
+    ),
+    key(
+        "sslkey",
+        Kind::Str,
+        None,
+        "private key file of sslcert (PEM, no passphrase, mode 0600)",
+    ),
+    key(
         "tenant_migrations_dir",
         Kind::Str,
         None,
@@ -663,6 +687,10 @@ pub struct Settings {
     pub output: crate::output::Format,
     pub log_format: LogFormat,
     pub connect_timeout: Dur,
+    pub sslmode: Option<String>,
+    pub sslrootcert: Option<String>,
+    pub sslcert: Option<String>,
+    pub sslkey: Option<String>,
     pub tenant_migrations_dir: Option<PathBuf>,
     pub seeds_dir: Option<PathBuf>,
     pub extension_schema: Option<String>,
@@ -681,6 +709,59 @@ pub struct Settings {
     pub serve: ServeSettings,
     pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
+}
+
+impl Settings {
+    /// The TLS keys (`sslmode`, `sslrootcert`, `sslcert`, `sslkey`) as libpq parameters of each
+    /// database URL that does not name them itself, so every connection (sqlx and pg_dump
+    /// alike) reads them from the one place it reads everything else.
+    fn apply_tls_keys(&mut self) {
+        let params = [
+            ("sslmode", self.sslmode.clone()),
+            ("sslrootcert", self.sslrootcert.clone()),
+            ("sslcert", self.sslcert.clone()),
+            ("sslkey", self.sslkey.clone()),
+        ];
+        for url in [&mut self.database_url, &mut self.serve.database_url]
+            .into_iter()
+            .flatten()
+        {
+            *url = with_default_params(url, &params);
+        }
+    }
+}
+
+/// `url` with each `(name, value)` added as a query parameter unless it has that parameter
+/// already (under libpq's or sqlx's spelling). A URL that does not parse is left as it is,
+/// for the connect code to report.
+pub fn with_default_params(url: &str, params: &[(&str, Option<String>)]) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return url.to_string();
+    };
+    let spellings = |name: &str| -> &'static [&'static str] {
+        match name {
+            "sslmode" => &["sslmode", "ssl-mode"],
+            "sslrootcert" => &["sslrootcert", "ssl-root-cert", "ssl-ca"],
+            "sslcert" => &["sslcert", "ssl-cert"],
+            "sslkey" => &["sslkey", "ssl-key"],
+            _ => &[],
+        }
+    };
+    let present: Vec<String> = u.query_pairs().map(|(k, _)| k.into_owned()).collect();
+    let missing: Vec<(&str, &str)> = params
+        .iter()
+        .filter_map(|(k, v)| Some((*k, v.as_deref()?)))
+        .filter(|(k, _)| {
+            !present
+                .iter()
+                .any(|p| p == k || spellings(k).contains(&p.as_str()))
+        })
+        .collect();
+    if missing.is_empty() {
+        return url.to_string();
+    }
+    u.query_pairs_mut().extend_pairs(missing);
+    u.to_string()
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -854,8 +935,10 @@ impl Config {
         }
         set_from_env(&mut values, env)?;
         set_from_flags(&mut values, overrides)?;
+        let mut settings = typed(&values)?;
+        settings.apply_tls_keys();
         Ok(Config {
-            settings: typed(&values)?,
+            settings,
             values,
             file,
         })
@@ -1266,6 +1349,28 @@ mod tests {
             c.values["lock_timeout"].source,
             Source::Flag("--lock-timeout".into())
         );
+    }
+
+    #[test]
+    fn tls_keys_become_url_parameters_unless_the_url_has_them() {
+        let vars = env(&[
+            ("DATABASE_URL", "postgres://u@h/db?ssl-mode=disable"),
+            ("TENANTCTL_SSLMODE", "verify-full"),
+            ("TENANTCTL_SSLROOTCERT", "/etc/ca.pem"),
+            ("TENANTCTL_SERVE_DATABASE_URL", "postgres://u@pooler/db"),
+        ]);
+        let c = Config::resolve(&Overrides::default(), &vars, &[]).unwrap();
+        assert_eq!(
+            c.settings.database_url.as_deref(),
+            Some("postgres://u@h/db?ssl-mode=disable&sslrootcert=%2Fetc%2Fca.pem")
+        );
+        assert_eq!(
+            c.settings.serve.database_url.as_deref(),
+            Some("postgres://u@pooler/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem")
+        );
+        let bad = env(&[("TENANTCTL_SSLMODE", "sometimes")]);
+        let e = Config::resolve(&Overrides::default(), &bad, &[]).unwrap_err();
+        assert!(e.to_string().contains("sslmode"), "{e}");
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod provision;
 pub mod registry;
 pub mod report;
 pub mod serve;
+pub mod tls;
 
 pub use error::{Error, Result};
 
@@ -34,6 +35,7 @@ use output::Term;
 /// builds its own context and connects its own pool, so it can be called more than once (see
 /// the test below).
 pub async fn run(cli: Cli, config: Config) -> Result<()> {
+    tls::install_default_provider();
     output::check_json_version(std::env::var("TENANTCTL_JSON_VERSION").ok().as_deref())?;
     let ctx = Ctx::new(config, &cli.global, Term::detect());
     cli::dispatch(cli.command, &ctx).await

@@ -248,6 +248,92 @@ stop_dns() {
   fi
 }
 
+# PostgreSQL over TLS, for the sslmode tests: certificates made here with openssl (a CA; a
+# server certificate for localhost and 127.0.0.1; one for another name; a self-signed X.509 v1
+# certificate as Citus makes; a client certificate for the role `tls_cert_user`, which may log
+# in with that certificate only) and three small clusters from one initdb, each serving one
+# server certificate: right name, wrong name, v1. Plain connections are refused but by role
+# `tls_plain_ok`. Exports TENANTCTL_TEST_TLS_DIR (ca.crt, client.crt, client.key),
+# TENANTCTL_TEST_TLS_URL, TENANTCTL_TEST_TLS_WRONG_NAME_URL and TENANTCTL_TEST_TLS_V1_URL
+# (user postgres, host localhost).
+start_postgres_tls() {
+  services_dir
+  local bindir dir="$SERVICES_DIR/pgtls" c
+  bindir="$(pg_bindir)"
+  if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
+    apt_install postgresql postgresql-client
+    bindir="$(pg_bindir)"
+  fi
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  if [ "$(id -u)" -eq 0 ] && ! id postgres >/dev/null 2>&1; then
+    useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  fi
+  mkdir -p "$dir/certs"
+  c="$dir/certs"
+  (
+    set -e
+    cd "$c"
+    exec 2>"$dir/openssl.log" >&2
+    openssl req -x509 -new -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 30 \
+      -subj "/CN=tenantctl test CA" -addext basicConstraints=critical,CA:TRUE \
+      -addext keyUsage=critical,keyCertSign,cRLSign
+    # name: common name; san: subjectAltName; the CA signs (X.509 v3)
+    sign() {
+      openssl req -new -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
+      printf 'basicConstraints=CA:FALSE\nsubjectAltName=%s\nextendedKeyUsage=%s\n' "$3" "$4" >"$1.ext"
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 30 \
+        -extfile "$1.ext" -out "$1.crt"
+    }
+    sign server localhost "DNS:localhost,IP:127.0.0.1" serverAuth
+    sign wrong wrong.example "DNS:wrong.example" serverAuth
+    sign client tls_cert_user "DNS:tls_cert_user" clientAuth
+    # Self-signed, no extensions: `x509 -req` without -extfile writes version 1.
+    openssl req -new -newkey rsa:2048 -nodes -keyout v1.key -out v1.csr -subj "/CN=localhost"
+    openssl x509 -req -in v1.csr -signkey v1.key -days 30 -out v1.crt
+    openssl x509 -in v1.crt -noout -text | grep -q 'Version: 1 (0x0)'
+  ) || { cat "$dir/openssl.log" >&2; return 1; }
+  chmod 600 "$c"/*.key
+  chmod 755 "$dir" "$c"
+  chmod 644 "$c"/*.crt "$c"/client.key
+  [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+  # The client key is the test's: readable by whoever runs the tests, 0600 as libpq wants.
+  [ "$(id -u)" -eq 0 ] && chown "$(id -u):$(id -g)" "$c/client.key" && chmod 600 "$c/client.key"
+  as_pg_owner "$bindir/initdb" -D "$dir/template" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; return 1; }
+  cat >"$dir/template/pg_hba.conf" <<'HBA'
+local     all  all                        trust
+hostssl   all  tls_cert_user  127.0.0.1/32  cert
+hostssl   all  all            127.0.0.1/32  trust
+hostnossl all  tls_plain_ok   127.0.0.1/32  trust
+HBA
+  local name port
+  for name in server wrong v1; do
+    as_pg_owner cp -a "$dir/template" "$dir/$name"
+    port="$(free_port)"
+    as_pg_owner "$bindir/pg_ctl" -D "$dir/$name" -l "$dir/$name.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=40 -c shared_buffers=16MB -c fsync=off -c ssl=on -c ssl_cert_file=$c/$name.crt -c ssl_key_file=$c/$name.key -c ssl_ca_file=$c/ca.crt" \
+      start >/dev/null || { cat "$dir/$name.log" >&2; return 1; }
+    _started+=("postgres_tls_$name")
+    eval "PGTLS_PORT_$name=$port"
+  done
+  # Roles live in each cluster's catalog: made in the template before the copies would need
+  # the template started; make them in the right-name one, the one the role tests use.
+  as_pg_owner "$bindir/psql" -X -q -h "$dir" -p "$PGTLS_PORT_server" -U postgres -d postgres \
+    -c "CREATE ROLE tls_cert_user LOGIN SUPERUSER" -c "CREATE ROLE tls_plain_ok LOGIN SUPERUSER" >/dev/null
+  PGTLS_DIR="$dir"
+  export PGTLS_DIR PGTLS_PORT_server PGTLS_PORT_wrong PGTLS_PORT_v1
+  export TENANTCTL_TEST_TLS_DIR="$c"
+  export TENANTCTL_TEST_TLS_URL="postgres://postgres@localhost:$PGTLS_PORT_server/postgres"
+  export TENANTCTL_TEST_TLS_WRONG_NAME_URL="postgres://postgres@localhost:$PGTLS_PORT_wrong/postgres"
+  export TENANTCTL_TEST_TLS_V1_URL="postgres://postgres@localhost:$PGTLS_PORT_v1/postgres"
+  log "postgres over TLS on localhost:$PGTLS_PORT_server (wrong name :$PGTLS_PORT_wrong, X.509 v1 :$PGTLS_PORT_v1), certificates in $c"
+}
+
+_stop_pgtls() { [ -n "${PGTLS_DIR:-}" ] && as_pg_owner "$(pg_bindir)/pg_ctl" -D "$PGTLS_DIR/$1" -m immediate stop >/dev/null 2>&1 || true; }
+stop_postgres_tls_server() { _stop_pgtls server; }
+stop_postgres_tls_wrong() { _stop_pgtls wrong; }
+stop_postgres_tls_v1() { _stop_pgtls v1; }
+
 stop_services() {
   local i
   # In reverse order: a pooler stops before the server behind it.

@@ -34,6 +34,8 @@ const OFFSET_NO_DATA: u8 = 3;
 /// 16 writes 1.15, 17 and 18 write 1.16).
 const MIN_VERSION: (u8, u8) = (1, 12);
 const MAX_VERSION: (u8, u8) = (1, 16);
+/// The versions above, for messages.
+pub const KNOWN_VERSIONS: &str = "1.12 to 1.16";
 
 /// Why an archive could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +46,12 @@ pub enum ArchiveError {
     Invalid(String),
     #[error("{0}")]
     Unsupported(String),
+    /// Written by a pg_dump newer than this reader (the version, `1.17`): not damage, and a
+    /// backup falls back to storing per-schema archives unread.
+    #[error(
+        "archive version {0} was written by a newer pg_dump than tenantctl reads ({KNOWN_VERSIONS})"
+    )]
+    Newer(String),
 }
 
 /// More input is needed to go on; internal to the incremental parsers.
@@ -216,15 +224,13 @@ fn parse_header(c: &mut Cur<'_>) -> PResult<Header> {
     let vmaj = c.byte()?;
     let vmin = c.byte()?;
     let vrev = c.byte()?;
-    if (vmaj, vmin) < MIN_VERSION || (vmaj, vmin) > MAX_VERSION {
-        // A newer format is not damage: it was written by a newer pg_dump (issue 15.9).
-        let why = if (vmaj, vmin) > MAX_VERSION {
-            "written by a newer pg_dump than tenantctl reads"
-        } else {
-            "written by a pg_dump older than tenantctl reads"
-        };
+    // A newer format is not damage: it was written by a newer pg_dump (issue 15.9).
+    if (vmaj, vmin) > MAX_VERSION {
+        return Err(ArchiveError::Newer(format!("{vmaj}.{vmin}")).into());
+    }
+    if (vmaj, vmin) < MIN_VERSION {
         return Err(ArchiveError::Unsupported(format!(
-            "archive version {vmaj}.{vmin} was {why} ({}.{} to {}.{})",
+            "archive version {vmaj}.{vmin} was written by a pg_dump older than tenantctl reads ({}.{} to {}.{})",
             MIN_VERSION.0, MIN_VERSION.1, MAX_VERSION.0, MAX_VERSION.1
         ))
         .into());
@@ -1449,6 +1455,26 @@ pub(crate) mod tests {
         let n = bytes.len();
         bytes[n - 10] ^= 0xff;
         assert!(check(&bytes, 4096).is_err());
+    }
+
+    #[test]
+    fn a_newer_archive_is_newer_not_damaged() {
+        assert_eq!(
+            check(b"PGDMP\x01\x11\x00\x04\x08\x01", 10).unwrap_err(),
+            ArchiveError::Newer("1.17".into())
+        );
+        assert_eq!(
+            format!(
+                "{}.{} to {}.{}",
+                MIN_VERSION.0, MIN_VERSION.1, MAX_VERSION.0, MAX_VERSION.1
+            ),
+            KNOWN_VERSIONS
+        );
+        let mut reader = TocReader::new();
+        assert!(matches!(
+            reader.push(b"PGDMP\x02\x00\x00\x04\x08\x01"),
+            Err(ArchiveError::Newer(v)) if v == "2.0"
+        ));
     }
 
     #[test]

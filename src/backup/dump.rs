@@ -10,7 +10,7 @@
 //! fails as a whole (a schema vanished, pg_dump died), its tenants are retried one by one so
 //! that one bad tenant fails alone.
 
-use super::archive::{BlockScanner, Routed, Splitter, TocProgress, TocReader};
+use super::archive::{ArchiveError, BlockScanner, Routed, Splitter, TocProgress, TocReader};
 use super::manifest::{self, Manifest};
 use super::pgtools::PgTools;
 use super::storage::{Storage, Upload, dump_key};
@@ -515,6 +515,38 @@ impl Backupper {
                         out.push(o);
                     }
                 }
+                // A pg_dump newer than the archive reader: store each schema's own archive
+                // unread instead of stopping every backup (issue 17).
+                Err(BatchError::Archive(ArchiveError::Newer(version))) => {
+                    warn!(
+                        archive_version = %version,
+                        "pg_dump writes archive version {version}, newer than tenantctl reads ({}): falling back to one pg_dump per schema, stored as written (no row counts in the manifests)",
+                        super::archive::KNOWN_VERSIONS
+                    );
+                    for t in &batch {
+                        let started = Instant::now();
+                        let o = match self.dump_plain(t, &version).await {
+                            Ok((taken_at, info, piece)) => {
+                                let deps = if t.public {
+                                    HashMap::new()
+                                } else {
+                                    schema_dependencies(&self.pool, &[t.schema.to_string()])
+                                        .await
+                                        .unwrap_or_default()
+                                };
+                                let dep = deps.get(t.schema.as_str()).cloned().unwrap_or_default();
+                                self.finish_piece(t, taken_at, &info, piece, 1, dep, started)
+                                    .await
+                            }
+                            Err(e) => {
+                                warn!(schema = %t.schema, "{e}");
+                                Outcome::failed(t, e.one_line(), started)
+                            }
+                        };
+                        on_done(&o);
+                        out.push(o);
+                    }
+                }
                 Err(e) if batch.len() > 1 => {
                     warn!(
                         schemas = batch.len(),
@@ -688,6 +720,12 @@ impl Backupper {
         drop(stdout);
         let info = match res {
             Ok(info) => info,
+            // Written by a newer pg_dump: nothing failed, the caller falls back.
+            Err(e @ BatchError::Archive(ArchiveError::Newer(_))) => {
+                child.kill().await;
+                self.discard(&names, &id, states).await;
+                return Err(e);
+            }
             // The archive stopped making sense: usually pg_dump failed and closed its output;
             // its own error says why better than ours.
             Err(BatchError::Archive(a)) => {
@@ -739,6 +777,86 @@ impl Backupper {
             }
         };
         Ok((taken_at, info, pieces, sizes))
+    }
+
+    /// One schema by its own pg_dump, its archive stored as pg_dump wrote it: the fallback when
+    /// the archive is newer than tenantctl reads. The manifest has the size and SHA-256, the
+    /// versions, and no row counts or migration version (read from the archive otherwise).
+    async fn dump_plain(
+        &self,
+        t: &Target,
+        archive_version: &str,
+    ) -> std::result::Result<(DateTime<Utc>, ArchiveInfo, Piece), BatchError> {
+        let name = t.schema.to_string();
+        let taken_at = Utc::now();
+        let id = manifest::backup_id(taken_at);
+        let mut child = self
+            .tools
+            .dump(std::slice::from_ref(&t.schema))
+            .spawn()
+            .map_err(BatchError::Other)?;
+        let mut stdout = child.take_stdout();
+        let mut up = match self.storage.create(&dump_key(&name, &id)).await {
+            Ok(up) => up,
+            Err(e) => {
+                child.kill().await;
+                return Err(BatchError::Other(e));
+            }
+        };
+        let mut hasher = Sha256::new();
+        let mut size = 0u64;
+        let mut buf = BytesMut::with_capacity(256 * 1024);
+        let streamed: Result<()> = async {
+            loop {
+                buf.reserve(256 * 1024);
+                if stdout.read_buf(&mut buf).await? == 0 {
+                    return Ok(());
+                }
+                let chunk = buf.split().freeze();
+                hasher.update(&chunk);
+                size += chunk.len() as u64;
+                up.write(chunk).await?;
+            }
+        }
+        .await;
+        drop(stdout);
+        if let Err(e) = streamed {
+            up.abort().await;
+            child.kill().await;
+            return Err(BatchError::Other(e));
+        }
+        if let Err(e) = child.wait().await {
+            up.abort().await;
+            return Err(BatchError::Tool(e));
+        }
+        up.commit().await.map_err(BatchError::Other)?;
+        info!(schema = %name, size = %human_bytes(size as i64), "dump stored (unread)");
+        let pg_dump_version = self
+            .tools
+            .version("pg_dump")
+            .await
+            .unwrap_or_default()
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        // language=PostgreSQL
+        let server_version: String = sqlx::query_scalar("SHOW server_version")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap_or_default();
+        let info = ArchiveInfo {
+            archive_version: archive_version.to_string(),
+            pg_dump_version,
+            server_version,
+            compression: "unknown".into(),
+        };
+        let piece = Piece {
+            size,
+            sha256: hex::encode(hasher.finalize()),
+            facts: Default::default(),
+        };
+        Ok((taken_at, info, piece))
     }
 
     /// Remove whatever a failed batch put in storage.

@@ -108,6 +108,7 @@ impl PgTools {
                 _ => {}
             }
         }
+        tls_roots_as_tenantctl(&mut conn);
         Ok(PgTools {
             bin_dir,
             lock_wait: None,
@@ -177,23 +178,50 @@ impl PgTools {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
+/// pg_dump trusts what tenantctl's own connections trust (see `crate::tls`): with verify-ca or
+/// verify-full and no `sslrootcert` (libpq would read ~/.postgresql/root.crt), or with libpq
+/// 16's `sslrootcert=system` (which libpq 15 reads as a file name), the system's CA bundle.
+fn tls_roots_as_tenantctl(conn: &mut Vec<(&'static str, String)>) {
+    let get = |conn: &Vec<(&'static str, String)>, k: &str| {
+        conn.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
+    };
+    let verifies = get(conn, "PGSSLMODE")
+        .or_else(|| std::env::var("PGSSLMODE").ok())
+        .is_some_and(|m| m.starts_with("verify"));
+    let root = get(conn, "PGSSLROOTCERT").or_else(|| std::env::var("PGSSLROOTCERT").ok());
+    let wants_system = match root.as_deref() {
+        Some("system") => true,
+        None => verifies,
+        Some(_) => false,
+    };
+    if wants_system && let Some(bundle) = system_ca_bundle() {
+        conn.retain(|(k, _)| *k != "PGSSLROOTCERT");
+        conn.push(("PGSSLROOTCERT", bundle));
     }
-    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The system's CA bundle as one file: `SSL_CERT_FILE`, else where Debian, Fedora and Alpine
+/// keep it.
+fn system_ca_bundle() -> Option<String> {
+    std::env::var("SSL_CERT_FILE")
+        .ok()
+        .into_iter()
+        .chain(
+            [
+                "/etc/ssl/certs/ca-certificates.crt",
+                "/etc/pki/tls/certs/ca-bundle.crt",
+                "/etc/ssl/cert.pem",
+            ]
+            .map(String::from),
+        )
+        .find(|p| Path::new(p).is_file())
+}
+
+/// A URL part as libpq reads it: `%XX` decoded (bytes that are not UTF-8 replaced).
+fn percent_decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// One prepared tool invocation.

@@ -164,6 +164,9 @@ async fn copy_checked(
         )));
     }
     let what = |e: super::archive::ArchiveError| match e {
+        e @ super::archive::ArchiveError::Newer(_) => {
+            format!("{e}; the manifest says pg_dump {}", m.pg_dump_version)
+        }
         super::archive::ArchiveError::Unsupported(why) => {
             format!("{why}; the manifest says pg_dump {}", m.pg_dump_version)
         }

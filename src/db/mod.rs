@@ -96,6 +96,12 @@ pub const URL_FORM: &str = "postgres://user[:password]@host[:port]/database[?ssl
 /// Parse a database URL the one way every connection does. Parameters sqlx does not know are
 /// dropped here, not by sqlx, whose warning would print their values (`sslpassword=...`); a
 /// URL that does not parse is a usage error (exit 2) showing the right form.
+///
+/// TLS is libpq's `sslmode` (disable, prefer, require, verify-ca, verify-full) with
+/// `sslrootcert`, `sslcert` and `sslkey` (see [`crate::tls`]): prefer and require encrypt and
+/// check nothing, whatever the server's certificate (an X.509 v1 one too); verify-ca checks
+/// the chain, verify-full also the host name, against `sslrootcert` alone when given, else the
+/// system's roots.
 pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
     let masked = mask_url(url);
     let invalid = |why: String| {
@@ -133,15 +139,20 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
                 | "options"
         ) || k.starts_with("options[")
     };
-    if u.query_pairs().any(|(k, _)| !known(&k)) {
+    // libpq 16's `sslrootcert=system` is what sqlx does without one: the system's roots.
+    let system_roots =
+        |k: &str, v: &str| matches!(k, "sslrootcert" | "ssl-root-cert" | "ssl-ca") && v == "system";
+    if u.query_pairs()
+        .any(|(k, v)| !known(&k) || system_roots(&k, &v))
+    {
         let kept: Vec<(String, String)> = u
             .query_pairs()
-            .filter(|(k, _)| {
+            .filter(|(k, v)| {
                 let keep = known(k);
                 if !keep {
                     tracing::warn!(parameter = %k, "ignoring a connect parameter tenantctl does not know (value not shown)");
                 }
-                keep
+                keep && !system_roots(k, v)
             })
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();

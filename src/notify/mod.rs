@@ -152,7 +152,7 @@ impl Notifier {
     }
 
     async fn webhook(&self, url: &str, event: &serde_json::Value) -> Result<(), String> {
-        let client = reqwest::Client::builder()
+        let client = crate::tls::http_client()
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| e.to_string())?;

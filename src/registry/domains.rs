@@ -73,9 +73,9 @@ pub async fn all<'e>(db: impl sqlx::PgExecutor<'e>) -> sqlx::Result<Vec<Challeng
 pub async fn challenge(pool: &PgPool, id: i64, address: &str) -> Result<Challenge> {
     let random = || {
         format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
+            "{:032x}{:032x}",
+            rand::random::<u128>(),
+            rand::random::<u128>()
         )
     };
     // language=PostgreSQL
@@ -235,7 +235,7 @@ async fn check_http(
         .next()
         .ok_or_else(|| format!("`{address}` has no address"))?;
     let url = challenge_url(address, port, token);
-    let client = reqwest::Client::builder()
+    let client = crate::tls::http_client()
         .resolve(address, SocketAddr::new(ip, port))
         .redirect(reqwest::redirect::Policy::none())
         .timeout(CHECK_TIMEOUT)

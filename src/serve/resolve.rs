@@ -454,7 +454,7 @@ impl Resolver {
         listener.listen(CHANNEL).await?;
         // Prove notifications reach us: a LISTEN through a transaction-mode pooler is accepted
         // and silently never delivers.
-        let nonce = format!("ping {}", uuid::Uuid::new_v4());
+        let nonce = format!("ping {:032x}", rand::random::<u128>());
         // language=PostgreSQL
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)

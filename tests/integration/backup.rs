@@ -1293,3 +1293,61 @@ async fn a_tenant_using_another_schemas_objects_is_warned_about(pool: PgPool) {
     assert_eq!(env.registry_snapshot().await, snapshot);
     env.run(&["restore", "B", "--yes"]).await.ok();
 }
+
+/// Issue 17: a pg_dump newer than the archive reader must not stop backups. A pg_dump "from
+/// the future" (the real one, its archive header saying 1.17) makes tenantctl warn, naming the
+/// version, and store one archive per schema as pg_dump wrote it.
+#[sqlx::test(migrations = false)]
+async fn an_archive_newer_than_the_reader_falls_back_to_one_dump_per_schema(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a"), ("B", "tenant_b")]).await;
+    env.fill("tenant_a", 3, 10).await;
+    let real = std::process::Command::new("sh")
+        .args(["-c", "command -v pg_dump"])
+        .output()
+        .unwrap();
+    let real = String::from_utf8(real.stdout).unwrap().trim().to_string();
+    assert!(!real.is_empty(), "pg_dump on PATH");
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = bin.path().join("pg_dump");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/bash\n\
+             # The real pg_dump, its archive version (bytes 6 and 7) raised to 1.17.\n\
+             set -o pipefail\n\
+             if [ \"$1\" = --version ]; then exec {real} \"$@\"; fi\n\
+             {real} \"$@\" | {{ dd bs=1 count=5 status=none; dd bs=1 count=2 status=none >/dev/null; printf '\\001\\021'; cat; }}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.set("TENANTCTL_BACKUP_PG_BIN_DIR", bin.path().to_str().unwrap());
+
+    let r = env.run(&["backup", "A", "B", "-o", "json"]).await;
+    r.ok()
+        .stderr_has("archive version 1.17")
+        .stderr_has("falling back to one pg_dump per schema");
+    let summary = r.json();
+    for schema in ["tenant_a", "tenant_b"] {
+        let id = id_of(&summary, schema);
+        let dump = dump_path(&env, schema, &id);
+        let mut bytes = std::fs::read(&dump).unwrap();
+        assert_eq!(&bytes[..7], b"PGDMP\x01\x11", "stored as pg_dump wrote it");
+        let m = read_manifest(&env, schema, &id);
+        use sha2::Digest;
+        assert_eq!(m["sha256"], hex::encode(sha2::Sha256::digest(&bytes)));
+        assert_eq!(m["size_bytes"], bytes.len());
+        assert_eq!(m["archive_version"], "1.17");
+        assert!(
+            m["pg_dump_version"].as_str().unwrap().starts_with("15"),
+            "{m}"
+        );
+        // With the true version back (pg_dump 15 writes 1.14), pg_restore reads exactly this
+        // one schema: a per-schema dump, not a batch.
+        bytes[6] = 14;
+        let real_version = bin.path().join(format!("{schema}.dump"));
+        std::fs::write(&real_version, &bytes).unwrap();
+        assert_eq!(schemas_in_dump(&env, &real_version).await, [schema]);
+    }
+}

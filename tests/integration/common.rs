@@ -471,7 +471,7 @@ pub fn unique_address(pool: &PgPool, local: &str, domain: &str) -> String {
         .get_database()
         .unwrap_or("db")
         .to_string();
-    let run = uuid::Uuid::new_v4().simple().to_string();
+    let run = format!("{:032x}", rand::random::<u128>());
     format!(
         "{local}+{}{}@{domain}",
         db.replace(['_', '-'], "")
@@ -572,6 +572,7 @@ pub const S3_ENV: &[(&str, &str)] = &[
 pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
     let creds = aws_sdk_s3::config::Credentials::new("test", "test", None, None, "tests");
     let conf = aws_sdk_s3::config::Builder::new()
+        .http_client(tenantctl::tls::aws_http_client())
         .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
         .region(aws_sdk_s3::config::Region::new("us-east-1"))
         .credentials_provider(creds)
@@ -584,7 +585,7 @@ pub async fn s3_client(endpoint: &str) -> aws_sdk_s3::Client {
 
 /// A fresh bucket of this test's own.
 pub async fn s3_bucket(endpoint: &str) -> String {
-    let name = format!("t-{}", uuid::Uuid::new_v4().simple());
+    let name = format!("t-{:032x}", rand::random::<u128>());
     s3_client(endpoint)
         .await
         .create_bucket()

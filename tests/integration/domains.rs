@@ -184,7 +184,7 @@ async fn the_http_challenge_is_answered_by_serve_itself(pool: PgPool) {
     r.ok();
     assert_eq!(r.json()["method"], "http");
     // serve hears of it (NOTIFY) and routes the domain.
-    let client = reqwest::Client::new();
+    let client = tenantctl::tls::http_client().build().unwrap();
     let mut status = 0;
     for _ in 0..200 {
         status = client

@@ -27,5 +27,6 @@ mod serve_e2e;
 mod serve_setup;
 mod status;
 mod terminal;
+mod tls;
 mod wizard;
 mod worker;

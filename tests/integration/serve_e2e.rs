@@ -76,7 +76,7 @@ impl Served {
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder()
+    tenantctl::tls::http_client()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(64)
         .build()

@@ -315,7 +315,7 @@ async fn metrics_need_their_token_or_their_own_listener(pool: PgPool) {
         Duration::from_secs(1),
         stop.clone().cancelled_owned(),
     ));
-    let client = reqwest::Client::new();
+    let client = tenantctl::tls::http_client().build().unwrap();
     let r = client
         .get(format!("http://{public_addr}/metrics"))
         .send()

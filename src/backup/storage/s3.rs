@@ -56,27 +56,10 @@ pub fn part_size(base: usize, n: i32) -> usize {
     base * (1 + (n.max(1) as usize - 1) / 1000)
 }
 
-/// Standard base64 (for checksum headers).
+/// Standard base64 with padding (for checksum headers).
 pub fn base64(data: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for c in data.chunks(3) {
-        let b = [c[0], *c.get(1).unwrap_or(&0), *c.get(2).unwrap_or(&0)];
-        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if c.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if c.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// An error and its causes on one line, without the SDK's debug dump of the raw response.
@@ -123,6 +106,7 @@ impl S3 {
             )));
         }
         let shared = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(crate::tls::aws_http_client())
             .region(Region::new(b.s3_region.clone()))
             .load()
             .await;
