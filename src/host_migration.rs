@@ -8,7 +8,7 @@
 //! Public tables are never dropped by the copy; `--drop-public` is a separate, re-verified step.
 
 use crate::config::Settings;
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{Ident, SchemaName};
 use crate::error::{Error, Result};
 use crate::registry::{Platform, ProvisionStatus, store};
 use serde::{Deserialize, Serialize};
@@ -1052,17 +1052,6 @@ pub async fn set_maintenance(pool: &PgPool, platform_id: i64, on: bool) -> Resul
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// Hold the run lock for the whole command on one connection.
-pub async fn lock_run(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
-    let mut conn = pool.acquire().await?;
-    if !locks::try_lock(&mut conn, locks::RunLock::HostMigration).await? {
-        return Err(Error::Busy(
-            "another migrate-host-to-schema run holds the lock".into(),
-        ));
-    }
-    Ok(conn)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::archive::{ArchiveCheck, Checked};
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
@@ -278,7 +278,7 @@ pub async fn apply(
     let (tools, lock_timeout, migrations) = (&r.tools, r.lock_timeout, r.migrations.as_ref());
     let schema = SchemaName::parse(&m.schema)?;
     let mut tx = conn.begin().await?;
-    if !locks::try_lock_platform_xact(&mut tx, platform.0).await? {
+    if !PlatformLock::of(platform.0).try_lock_xact(&mut tx).await? {
         return Err(Error::Busy(format!(
             "platform `{}` is being provisioned, restored or verified by another run",
             m.platform_name

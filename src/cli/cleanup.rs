@@ -3,11 +3,11 @@
 //! UTC) does not keep.
 
 use super::Ctx;
-use super::backup::run_lock;
 use super::select::TenantArgs;
 use crate::backup::cleanup::{self, Row};
 use crate::backup::retention::{Policy, Within};
 use crate::backup::storage;
+use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_bytes};
 use crate::registry::select::Wanted;
@@ -257,11 +257,11 @@ impl Cleanup {
         let lock = if self.dry_run {
             None
         } else {
-            Some(run_lock(pool).await?)
+            Some(RunLockGuard::try_acquire(pool, RunLock::Backup).await?)
         };
         let res = self.work(ctx, policy, platforms, storage, pool).await;
         if let Some(l) = lock {
-            l.release().await;
+            let _ = l.release().await;
         }
         res
     }

@@ -1,6 +1,7 @@
 //! `tenantctl migrate-host-to-schema`: move the host platform's legacy data out of `public`.
 
 use super::Ctx;
+use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::host_migration::{self as hm, Check, Options, Plan, TableResult};
 use crate::output::{Tabular, Term};
@@ -73,10 +74,18 @@ impl Tabular for TableResult {
 impl MigrateHostToSchema {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
-        let _lock = hm::lock_run(pool).await?;
-        if self.drop_public {
-            return self.drop(ctx).await;
-        }
+        let lock = RunLockGuard::try_acquire(pool, RunLock::HostMigration).await?;
+        let res = if self.drop_public {
+            self.drop_public_tables(ctx).await
+        } else {
+            self.copy(ctx).await
+        };
+        let _ = lock.release().await;
+        res
+    }
+
+    async fn copy(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
         let opts = Options {
             tables: self.tables.clone(),
             truncate_targets: self.truncate_targets,
@@ -160,7 +169,7 @@ impl MigrateHostToSchema {
         Ok(())
     }
 
-    async fn drop(self, ctx: &Ctx) -> Result<()> {
+    async fn drop_public_tables(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         let Some((id, schema, tables, dropped)) = hm::last_copy(pool).await? else {
             return Err(Error::Refused(

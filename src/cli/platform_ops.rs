@@ -5,7 +5,7 @@
 use super::Ctx;
 use super::platform::Created;
 use super::provision::note_failed_deliveries;
-use crate::db::{SchemaName, locks};
+use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::notify::{Notifier, ProvisionEvent};
 use crate::output::Tabular;
@@ -338,7 +338,7 @@ impl Delete {
 /// stay and fail with a clear error when a worker reaches them.
 pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    if !locks::try_lock_platform_xact(&mut tx, p.id).await? {
+    if !PlatformLock::of(p.id).try_lock_xact(&mut tx).await? {
         return Err(Error::Busy(format!(
             "platform `{}` is being provisioned right now; try again when it has finished",
             p.name

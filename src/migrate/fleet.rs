@@ -16,7 +16,7 @@ use super::status::{self, AppliedNow, Facts};
 use super::{
     Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, run_sql,
 };
-use crate::db::{SchemaName, locks};
+use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term};
 use crate::provision::RetryPolicy;
@@ -1132,8 +1132,8 @@ async fn enter(
                     set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
                     (SELECT count(*) FROM status)",
         )
-        .bind(locks::CLASS + 1)
-        .bind(t.platform_id as i32)
+        .bind(PlatformLock::CLASS)
+        .bind(PlatformLock::of(t.platform_id).key())
         .bind(t.schema.as_str())
         .bind(super::tracking(&t.schema))
         .bind(format!("{}ms", opts.lock_timeout.as_millis()))
@@ -1149,7 +1149,8 @@ async fn enter(
     if !locked {
         // Another run works on this tenant (provisioning, a restore, or the leftover backend of
         // a killed run): wait for it, at most lock_timeout.
-        locks::lock_platform_xact(&mut *tx, t.platform_id)
+        PlatformLock::of(t.platform_id)
+            .lock_xact(&mut *tx)
             .await
             .map_err(|e| match e {
                 Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {

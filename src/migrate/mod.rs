@@ -11,13 +11,12 @@
 //! Around it: [`catalog`] reads many schemas' applied versions in a few batched queries,
 //! [`fleet`] migrates and rolls back every tenant in parallel, [`status`] keeps
 //! `tenantctl.tenant_migrations` equal to what the schemas hold, [`verify`] compares each
-//! tenant's catalog with a reference built from the set, and [`lock`] is the cluster-wide run
-//! lock with its waiting message.
+//! tenant's catalog with a reference built from the set. The run lock is
+//! [`crate::db::locks::RunLockGuard`].
 
 pub mod add;
 pub mod catalog;
 pub mod fleet;
-pub mod lock;
 pub mod no_tx;
 pub mod set;
 pub mod status;

@@ -21,7 +21,7 @@
 use super::fleet::Target;
 use super::status::{self, Facts};
 use super::{MigrationError, ensure_tracking_table, tracking};
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{Ident, SchemaName, locks::PlatformLock};
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
@@ -247,10 +247,8 @@ async fn run_on(
     .execute(&mut *conn)
     .await?;
     // language=PostgreSQL
-    let locked = sqlx::query("SELECT pg_advisory_lock($1, $2)")
-        .bind(locks::CLASS + 1)
-        .bind(t.platform_id as i32)
-        .execute(&mut *conn)
+    let locked = PlatformLock::of(t.platform_id)
+        .lock_session(&mut *conn)
         .await;
     if let Err(e) = locked {
         return Err(match crate::error::sqlstate(&e).as_deref() {
