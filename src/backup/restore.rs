@@ -15,7 +15,7 @@ use super::archive::{ArchiveCheck, Checked};
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
-use crate::db::{Ident, SchemaName, locks::PlatformLock};
+use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
@@ -296,16 +296,12 @@ pub async fn apply(
     };
     if exists && matches!(mode, Mode::Restore { .. }) {
         // Close serve's gate: wait (bounded) for requests in flight on the live tables, and
-        // make new ones answer 503 until this transaction ends (see `serve::gate`).
-        // language=PostgreSQL
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(format!("{}ms", lock_timeout.as_millis()))
-            .execute(&mut *tx)
-            .await?;
-        crate::serve::gate::close_xact(&mut tx, &schema)
+        // make new ones answer 503 until this transaction ends (see `db::gate`).
+        db::set_lock_timeout(&mut tx, lock_timeout).await?;
+        db::gate::close_xact(&mut tx, &schema)
             .await
             .map_err(|e| match &e {
-                Error::Db(d) if crate::error::sqlstate(d).as_deref() == Some("55P03") => {
+                Error::Db(d) if crate::error::sqlstate(d).as_deref() == Some(crate::db::LOCK_NOT_AVAILABLE) => {
                     Error::Busy(format!(
                         "requests or sessions still hold the tables of `{schema}`; nothing was changed"
                     ))
@@ -378,18 +374,14 @@ pub async fn apply(
                     out.kept_old_as = Some(aside.to_string());
                 } else {
                     // Waits for queries still reading the old tables, but not forever.
-                    // language=PostgreSQL
-                    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-                        .bind(format!("{}ms", lock_timeout.as_millis()))
-                        .execute(&mut *tx)
-                        .await?;
+                    db::set_lock_timeout(&mut tx, lock_timeout).await?;
                     // language=PostgreSQL
                     let sql = format!("DROP SCHEMA {} CASCADE", aside.sql());
                     sqlx::query(AssertSqlSafe(sql))
                         .execute(&mut *tx)
                         .await
                         .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
-                            Some("55P03") => Error::Busy(format!(
+                            Some(crate::db::LOCK_NOT_AVAILABLE) => Error::Busy(format!(
                                 "sessions still use the tables of `{schema}`; nothing was changed"
                             ))
                             .hint("retry when they are done (the platform is in maintenance meanwhile), or use --keep-old"),
@@ -431,7 +423,7 @@ pub async fn apply(
                 .await?;
             }
             // Statements `serve` prepared against the old tables may not fit the restored ones.
-            crate::serve::plans::notify(&mut tx, &schema).await?;
+            db::changes::notify_schema_changed(&mut tx, &schema).await?;
             tx.commit().await?;
             Ok(out)
         }

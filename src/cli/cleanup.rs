@@ -182,11 +182,7 @@ impl Cleanup {
             let res = async {
                 let schema = crate::db::SchemaName::parse(&r.schema)?;
                 let mut tx = pool.begin().await?;
-                // language=PostgreSQL
-                sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-                    .bind(format!("{}ms", lock_timeout.as_millis()))
-                    .execute(&mut *tx)
-                    .await?;
+                crate::db::set_lock_timeout(&mut tx, lock_timeout).await?;
                 // language=PostgreSQL
                 let sql = format!("DROP SCHEMA {} CASCADE", schema.sql());
                 sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -5,6 +5,7 @@ use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::host_migration::{self as hm, Check, Options, Plan, TableResult};
 use crate::output::{Tabular, Term};
+use crate::registry::maintenance;
 use clap::Args;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -153,9 +154,10 @@ impl MigrateHostToSchema {
             ),
         )
         .await?;
-        hm::set_maintenance(pool, host.id, true).await?;
+        // The flag alone: the copy's own transaction closes the schema's gate.
+        maintenance::set_flag(pool, host.id, true, Some("migrate-host-to-schema")).await?;
         let copied = hm::copy(pool, ctx.settings(), &host, &plan, &opts).await;
-        hm::set_maintenance(pool, host.id, false).await?;
+        maintenance::set_flag(pool, host.id, false, None).await?;
         report.tables = copied?;
         if json {
             return ctx.out.json(&report);

@@ -635,7 +635,7 @@ async fn execute(
     res.map(|_| ())
 }
 
-/// Tell every `serve` which schemas changed (see [`crate::serve::plans`]): after each tenant's
+/// Tell every `serve` which schemas changed (see `serve::plans`): after each tenant's
 /// commit, at most every 100 ms (`all`: whatever is left), in one autocommit statement outside
 /// the tenants' transactions. A NOTIFY in each tenant's transaction would serialise their
 /// commits (PostgreSQL holds a cluster-wide lock from a notifying commit's pre-commit to its
@@ -654,7 +654,7 @@ async fn tell_serve(
         c.1 = Instant::now();
         std::mem::take(&mut c.0)
     };
-    if let Err(e) = crate::serve::plans::notify_many(conn, &schemas).await {
+    if let Err(e) = crate::db::changes::notify_schemas_changed(conn, &schemas).await {
         tracing::warn!(error = %e, "could not tell serve which schemas changed");
     }
 }
@@ -1136,7 +1136,7 @@ async fn enter(
         .bind(PlatformLock::of(t.platform_id).key())
         .bind(t.schema.as_str())
         .bind(super::tracking(&t.schema))
-        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(crate::db::lock_timeout_value(opts.lock_timeout))
         .bind(t.schema.search_path(opts.extension_schema.as_ref()))
         .bind(status.and_then(|f| f.version))
         .bind(status.and_then(|f| f.latest))

@@ -243,7 +243,7 @@ async fn run_on(
         "SELECT set_config('search_path', $1, false), set_config('lock_timeout', $2, false)",
     )
     .bind(schema.search_path(extension_schema))
-    .bind(format!("{}ms", lock_timeout.as_millis()))
+    .bind(crate::db::lock_timeout_value(lock_timeout))
     .execute(&mut *conn)
     .await?;
     // language=PostgreSQL
@@ -318,7 +318,7 @@ async fn run_on(
     status::record_by_schema(&mut tx, schema, &after)
         .await
         .map_err(fail)?;
-    crate::serve::plans::notify(&mut tx, schema).await?;
+    crate::db::changes::notify_schema_changed(&mut tx, schema).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -1,14 +1,14 @@
 //! The tenant read API over the sample tenant schema, so isolation is visible from outside:
 //! `GET /api/communities` and `GET /api/posts?limit=N`. Every query is unqualified and runs in
 //! a request transaction whose `search_path` is the tenant's schema alone (set
-//! transaction-locally, see [`super::gate::RequestTx`]): a missing table fails loudly and
+//! transaction-locally, see [`super::request_tx::RequestTx`]): a missing table fails loudly and
 //! never falls through to `public` or another tenant.
 //!
 //! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
 //! same code on a pool whose schema is fixed.
 
 use super::app::{App, error};
-use super::gate::RequestTx;
+use super::request_tx::RequestTx;
 use super::resolve::Tenant;
 use crate::db::SchemaName;
 use crate::error::Error;
@@ -139,7 +139,7 @@ pub fn db_failure(e: &sqlx::Error) -> Response {
             "the database is not reachable",
         ),
         // A closed gate (maintenance, restore) or a migration's lock on the tenant's tables.
-        Some("55P03") => error(
+        Some(crate::db::LOCK_NOT_AVAILABLE) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "this platform is being worked on; try again shortly",
