@@ -9,6 +9,7 @@ use crate::registry::maintenance;
 use clap::Args;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
+use sqlx::PgPool;
 
 #[derive(Debug, Args)]
 pub struct MigrateHostToSchema {
@@ -77,16 +78,15 @@ impl MigrateHostToSchema {
         let pool = ctx.registry().await?;
         let lock = RunLockGuard::try_acquire(pool, RunLock::HostMigration).await?;
         let res = if self.drop_public {
-            self.drop_public_tables(ctx).await
+            self.drop_public_tables(ctx, pool).await
         } else {
-            self.copy(ctx).await
+            self.copy(ctx, pool).await
         };
         let _ = lock.release().await;
         res
     }
 
-    async fn copy(self, ctx: &Ctx) -> Result<()> {
-        let pool = ctx.registry().await?;
+    async fn copy(self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let opts = Options {
             tables: self.tables.clone(),
             truncate_targets: self.truncate_targets,
@@ -171,8 +171,7 @@ impl MigrateHostToSchema {
         Ok(())
     }
 
-    async fn drop_public_tables(self, ctx: &Ctx) -> Result<()> {
-        let pool = ctx.registry().await?;
+    async fn drop_public_tables(self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let Some((id, schema, tables, dropped)) = hm::last_copy(pool).await? else {
             return Err(Error::Refused(
                 "no copy has been recorded: run `migrate-host-to-schema` first".into(),
