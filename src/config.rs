@@ -873,6 +873,24 @@ pub struct ServeSettings {
     pub metrics_token: Option<String>,
 }
 
+/// The request pool's statement cache on a direct connection: room for the API's statements of
+/// 128 tenants, each keeping its own plans (see `serve::App::stmts`).
+pub const DIRECT_STATEMENT_CACHE: usize = 256;
+
+impl ServeSettings {
+    /// The request pool's statement cache: as configured, else none behind a pooler
+    /// (`serve.database_url` set: PgBouncer before 1.21 cannot keep named statements) and
+    /// [`DIRECT_STATEMENT_CACHE`] on a direct connection.
+    pub fn statement_cache(&self) -> usize {
+        self.statement_cache
+            .unwrap_or(if self.database_url.is_some() {
+                0
+            } else {
+                DIRECT_STATEMENT_CACHE
+            })
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostMigrationSettings {

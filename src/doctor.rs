@@ -559,14 +559,7 @@ async fn poolers(
             format!("database_url reaches PostgreSQL directly (port {server_port})"),
         ),
     });
-    let cache = settings
-        .serve
-        .statement_cache
-        .unwrap_or(if serve.is_some() {
-            0
-        } else {
-            crate::serve::DIRECT_STATEMENT_CACHE
-        });
+    let cache = settings.serve.statement_cache();
     let pooled = match serve {
         Some(ServeConn {
             url,

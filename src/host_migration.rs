@@ -8,7 +8,7 @@
 //! Public tables are never dropped by the copy; `--drop-public` is a separate, re-verified step.
 
 use crate::config::Settings;
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{self, Ident, SchemaName};
 use crate::error::{Error, Result};
 use crate::registry::{Platform, ProvisionStatus, store};
 use serde::{Deserialize, Serialize};
@@ -751,14 +751,10 @@ pub async fn copy(
     let schema = host.require_schema()?;
     let started = chrono::Utc::now();
     let mut tx = pool.begin().await?;
-    // language=PostgreSQL
-    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-        .bind(format!("{}ms", settings.lock_timeout.as_millis()))
-        .execute(&mut *tx)
-        .await?;
-    // The host is in maintenance: close serve's gate on its schema for this transaction
+    db::set_lock_timeout(&mut tx, *settings.lock_timeout).await?;
+    // The host is in maintenance: close the schema's gate for this transaction
     // (requests in flight finish, new ones answer 503 until commit).
-    crate::serve::gate::close_xact(&mut tx, &schema)
+    db::gate::close_xact(&mut tx, &schema)
         .await
         .map_err(|e| match e {
             Error::Db(d) => lock_error(d, &format!("the tables of {schema}")),
@@ -883,7 +879,7 @@ pub async fn copy(
 
 fn lock_error(e: sqlx::Error, what: &str) -> Error {
     match crate::error::sqlstate(&e).as_deref() {
-        Some("55P03") => Error::Busy(format!(
+        Some(crate::db::LOCK_NOT_AVAILABLE) => Error::Busy(format!(
             "could not lock {what} within lock_timeout: the application is writing to them"
         ))
         .hint("stop the application's writers (or raise `lock_timeout`) and retry"),
@@ -1101,32 +1097,6 @@ pub async fn drop_public(pool: &PgPool, copy_id: i64, tables: &[TableResult]) ->
         .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Put the host platform in (or out of) maintenance while its data moves.
-pub async fn set_maintenance(pool: &PgPool, platform_id: i64, on: bool) -> Result<()> {
-    // language=PostgreSQL
-    sqlx::query(
-        "UPDATE public.platforms SET maintenance = $2, \
-         maintenance_reason = CASE WHEN $2 THEN 'migrate-host-to-schema' ELSE NULL END, updated_at = now() \
-         WHERE id = $1",
-    )
-    .bind(platform_id)
-    .bind(on)
-    .execute(pool)
-    .await?;
-    Ok(())
-}
-
-/// Hold the run lock for the whole command on one connection.
-pub async fn lock_run(pool: &PgPool) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
-    let mut conn = pool.acquire().await?;
-    if !locks::try_lock(&mut conn, locks::RunLock::HostMigration).await? {
-        return Err(Error::Busy(
-            "another migrate-host-to-schema run holds the lock".into(),
-        ));
-    }
-    Ok(conn)
 }
 
 #[cfg(test)]

@@ -209,7 +209,7 @@ pub async fn schema_sizes(pool: &PgPool, names: &[String]) -> Result<HashMap<Str
                 out.insert(n, Some(size));
             }
         }
-        Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
+        Err(e) if crate::error::sqlstate(&e).as_deref() == Some(crate::db::LOCK_NOT_AVAILABLE) => {
             for n in names {
                 match sizes(pool, std::slice::from_ref(n)).await {
                     Ok(v) => {
@@ -217,7 +217,10 @@ pub async fn schema_sizes(pool: &PgPool, names: &[String]) -> Result<HashMap<Str
                             out.insert(n.clone(), Some(*size));
                         }
                     }
-                    Err(e) if crate::error::sqlstate(&e).as_deref() == Some("55P03") => {
+                    Err(e)
+                        if crate::error::sqlstate(&e).as_deref()
+                            == Some(crate::db::LOCK_NOT_AVAILABLE) =>
+                    {
                         warn!(schema = %n, "a table is locked; the schema's size stays unknown");
                     }
                     Err(e) => return Err(e.into()),
@@ -234,10 +237,7 @@ async fn sizes(
     names: &[String],
 ) -> std::result::Result<Vec<(String, i64)>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    // language=PostgreSQL
-    sqlx::query("SELECT set_config('lock_timeout', '2s', true)")
-        .execute(&mut *tx)
-        .await?;
+    crate::db::set_lock_timeout(&mut tx, std::time::Duration::from_secs(2)).await?;
     // language=PostgreSQL
     let rows = sqlx::query_as(
         "SELECT n.nspname::text, coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint \

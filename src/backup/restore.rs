@@ -15,12 +15,13 @@ use super::archive::{ArchiveCheck, Checked};
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 /// Marks the maintenance reason tenantctl sets while restoring.
@@ -278,56 +279,111 @@ pub async fn apply(
     mode: Mode,
     platform: (i64, bool, Option<String>),
 ) -> Result<Applied> {
-    let (tools, lock_timeout, migrations) = (&r.tools, r.lock_timeout, r.migrations.as_ref());
     let schema = SchemaName::parse(&m.schema)?;
     let mut tx = conn.begin().await?;
-    if !locks::try_lock_platform_xact(&mut tx, platform.0).await? {
-        return Err(Error::Busy(format!(
-            "platform `{}` is being provisioned, restored or verified by another run",
-            m.platform_name
+    lock_platform(&mut tx, platform.0, &m.platform_name).await?;
+    let exists = schema_exists(&mut tx, &schema).await?;
+    if exists && matches!(mode, Mode::Restore { .. }) {
+        close_gate(&mut tx, &schema, r.lock_timeout).await?;
+    }
+    let aside = match exists {
+        true => Some(move_aside(&mut tx, &schema, &mode, platform.0).await?),
+        false => None,
+    };
+    feed_script(&mut tx, &r.tools, archive).await?;
+    let row_counts = count_rows(&mut tx, &schema).await?;
+    let mut out = Applied {
+        mismatches: compare_counts(&row_counts, &m.row_counts),
+        row_counts,
+        replaced: exists,
+        ..Applied::default()
+    };
+    let keep_old = match mode {
+        Mode::Verify => {
+            tx.rollback().await?;
+            return Ok(out);
+        }
+        Mode::Restore { keep_old } => keep_old,
+    };
+    if !out.mismatches.is_empty() {
+        tx.rollback().await?;
+        return Err(Error::Other(anyhow::anyhow!(
+            "the restored schema does not match the manifest ({}); rolled back, nothing changed",
+            out.mismatches.join("; ")
         )));
     }
+    if let Some(aside) = &aside {
+        if keep_old {
+            out.kept_old_as = Some(aside.to_string());
+        } else {
+            drop_old(&mut tx, aside, &schema, r.lock_timeout).await?;
+        }
+    }
+    out.schema_size_bytes = Some(record(&mut tx, r, &schema, platform).await?);
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The platform's lock for the whole transaction, without waiting: another run working on it
+/// (provisioning, a restore, a verify) is busy (exit 5).
+async fn lock_platform(tx: &mut PgConnection, platform_id: i64, name: &str) -> Result<()> {
+    if !PlatformLock::of(platform_id).try_lock_xact(tx).await? {
+        return Err(Error::Busy(format!(
+            "platform `{name}` is being provisioned, restored or verified by another run"
+        )));
+    }
+    Ok(())
+}
+
+async fn schema_exists(tx: &mut PgConnection, schema: &SchemaName) -> Result<bool> {
     // language=PostgreSQL
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)")
             .bind(schema.as_str())
-            .fetch_one(&mut *tx)
+            .fetch_one(tx)
             .await?;
-    let mut out = Applied {
-        replaced: exists,
-        ..Applied::default()
-    };
-    if exists && matches!(mode, Mode::Restore { .. }) {
-        // Close serve's gate: wait (bounded) for requests in flight on the live tables, and
-        // make new ones answer 503 until this transaction ends (see `serve::gate`).
-        // language=PostgreSQL
-        sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-            .bind(format!("{}ms", lock_timeout.as_millis()))
-            .execute(&mut *tx)
-            .await?;
-        crate::serve::gate::close_xact(&mut tx, &schema)
-            .await
-            .map_err(|e| match &e {
-                Error::Db(d) if crate::error::sqlstate(d).as_deref() == Some("55P03") => {
-                    Error::Busy(format!(
-                        "requests or sessions still hold the tables of `{schema}`; nothing was changed"
-                    ))
-                    .hint("retry in a moment (the platform is in maintenance meanwhile)")
-                }
-                _ => e,
-            })?;
-    }
-    let aside = if exists {
-        let name = aside_name(&mode, platform.0);
-        // language=PostgreSQL
-        let sql = format!("ALTER SCHEMA {} RENAME TO {}", schema.sql(), name.sql());
-        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
-        Some(name)
-    } else {
-        None
-    };
-    feed_script(&mut tx, tools, archive).await?;
+    Ok(exists)
+}
 
+/// Close the schema's gate: wait (at most `lock_timeout`) for requests in flight on the live
+/// tables, and make new ones answer 503 until this transaction ends (see `db::gate`).
+async fn close_gate(
+    tx: &mut PgConnection,
+    schema: &SchemaName,
+    lock_timeout: Duration,
+) -> Result<()> {
+    db::set_lock_timeout(tx, lock_timeout).await?;
+    db::gate::close_xact(tx, schema)
+        .await
+        .map_err(|e| match &e {
+            Error::Db(d)
+                if crate::error::sqlstate(d).as_deref() == Some(db::LOCK_NOT_AVAILABLE) =>
+            {
+                Error::Busy(format!(
+                    "requests or sessions still hold the tables of `{schema}`; nothing was changed"
+                ))
+                .hint("retry in a moment (the platform is in maintenance meanwhile)")
+            }
+            _ => e,
+        })
+}
+
+/// Rename the live schema aside (see [`aside_name`]); returns its new name.
+async fn move_aside(
+    tx: &mut PgConnection,
+    schema: &SchemaName,
+    mode: &Mode,
+    platform_id: i64,
+) -> Result<SchemaName> {
+    let name = aside_name(mode, platform_id);
+    // language=PostgreSQL
+    let sql = format!("ALTER SCHEMA {} RENAME TO {}", schema.sql(), name.sql());
+    sqlx::query(AssertSqlSafe(sql)).execute(tx).await?;
+    Ok(name)
+}
+
+/// Rows per table of `schema`, as restored.
+async fn count_rows(tx: &mut PgConnection, schema: &SchemaName) -> Result<BTreeMap<String, u64>> {
     // language=PostgreSQL
     let tables: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -336,109 +392,111 @@ pub async fn apply(
     .bind(schema.as_str())
     .fetch_all(&mut *tx)
     .await?;
-    for t in &tables {
-        let ident = Ident::parse(t)?;
+    let mut counts = BTreeMap::new();
+    for t in tables {
+        let ident = Ident::parse(&t)?;
         // language=PostgreSQL
         let sql = format!("SELECT count(*) FROM ONLY {}", schema.qualify(&ident));
         let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
             .fetch_one(&mut *tx)
             .await?;
-        out.row_counts.insert(t.clone(), n as u64);
+        counts.insert(t, n as u64);
     }
-    for (t, want) in &m.row_counts {
-        match out.row_counts.get(t) {
+    Ok(counts)
+}
+
+/// How the restored row counts differ from the manifest's, one message per table; empty when
+/// they match.
+fn compare_counts(got: &BTreeMap<String, u64>, want: &BTreeMap<String, u64>) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    for (t, want) in want {
+        match got.get(t) {
             Some(got) if got == want => {}
-            Some(got) => out.mismatches.push(format!(
+            Some(got) => mismatches.push(format!(
                 "table `{t}`: {got} rows restored, the manifest says {want}"
             )),
-            None => out.mismatches.push(format!(
+            None => mismatches.push(format!(
                 "table `{t}` is in the manifest but was not restored"
             )),
         }
     }
-    for t in out.row_counts.keys() {
-        if !m.row_counts.contains_key(t) {
-            out.mismatches.push(format!(
+    for t in got.keys() {
+        if !want.contains_key(t) {
+            mismatches.push(format!(
                 "table `{t}` was restored but is not in the manifest"
             ));
         }
     }
-    match mode {
-        Mode::Verify => {
-            tx.rollback().await?;
-            Ok(out)
-        }
-        Mode::Restore { keep_old } => {
-            if !out.mismatches.is_empty() {
-                tx.rollback().await?;
-                return Err(Error::Other(anyhow::anyhow!(
-                    "the restored schema does not match the manifest ({}); rolled back, nothing changed",
-                    out.mismatches.join("; ")
-                )));
-            }
-            if let Some(aside) = &aside {
-                if keep_old {
-                    out.kept_old_as = Some(aside.to_string());
-                } else {
-                    // Waits for queries still reading the old tables, but not forever.
-                    // language=PostgreSQL
-                    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-                        .bind(format!("{}ms", lock_timeout.as_millis()))
-                        .execute(&mut *tx)
-                        .await?;
-                    // language=PostgreSQL
-                    let sql = format!("DROP SCHEMA {} CASCADE", aside.sql());
-                    sqlx::query(AssertSqlSafe(sql))
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
-                            Some("55P03") => Error::Busy(format!(
-                                "sessions still use the tables of `{schema}`; nothing was changed"
-                            ))
-                            .hint("retry when they are done (the platform is in maintenance meanwhile), or use --keep-old"),
-                            _ => Error::Db(e),
-                        })?;
-                }
-            }
-            // language=PostgreSQL
-            let size: i64 = sqlx::query_scalar(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')",
-            )
-            .bind(schema.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
-            out.schema_size_bytes = Some(size);
-            // language=PostgreSQL
-            sqlx::query(
-                "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, \
-                 provision_status = 'completed', provision_error = NULL, \
-                 provisioned_at = coalesce(provisioned_at, now()), schema_size_bytes = $4, updated_at = now() \
-                 WHERE id = $1",
-            )
-            .bind(platform.0)
-            .bind(platform.1)
-            .bind(&platform.2)
-            .bind(size)
-            .execute(&mut *tx)
-            .await?;
-            // The fleet's migration status follows the restored schema (which may be older).
-            if let Some(set) = migrations {
-                let applied = crate::migrate::applied(&mut tx, &schema).await?;
-                let plan = crate::migrate::plan(set, &applied);
-                crate::migrate::status::record_by_schema(
-                    &mut tx,
-                    &schema,
-                    &crate::migrate::status::Facts::from_plan(&plan, set),
-                )
-                .await?;
-            }
-            // Statements `serve` prepared against the old tables may not fit the restored ones.
-            crate::serve::plans::notify(&mut tx, &schema).await?;
-            tx.commit().await?;
-            Ok(out)
-        }
+    mismatches
+}
+
+/// Drop the old schema (renamed aside), waiting at most `lock_timeout` for queries still
+/// reading its tables.
+async fn drop_old(
+    tx: &mut PgConnection,
+    aside: &SchemaName,
+    schema: &SchemaName,
+    lock_timeout: Duration,
+) -> Result<()> {
+    db::set_lock_timeout(tx, lock_timeout).await?;
+    // language=PostgreSQL
+    let sql = format!("DROP SCHEMA {} CASCADE", aside.sql());
+    sqlx::query(AssertSqlSafe(sql))
+        .execute(tx)
+        .await
+        .map_err(|e| match crate::error::sqlstate(&e).as_deref() {
+            Some(db::LOCK_NOT_AVAILABLE) => Error::Busy(format!(
+                "sessions still use the tables of `{schema}`; nothing was changed"
+            ))
+            .hint("retry when they are done (the platform is in maintenance meanwhile), or use --keep-old"),
+            _ => Error::Db(e),
+        })?;
+    Ok(())
+}
+
+/// Bring the registry in line with the restored schema, in the restore's transaction: its size
+/// (returned), the platform completed with its maintenance flag as before, its migration status
+/// as the restored schema has it (which may be older), and a note to every `serve` that its
+/// prepared statements may not fit the restored tables.
+async fn record(
+    tx: &mut PgConnection,
+    r: &Restorer,
+    schema: &SchemaName,
+    platform: (i64, bool, Option<String>),
+) -> Result<i64> {
+    // language=PostgreSQL
+    let size: i64 = sqlx::query_scalar(
+        "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')",
+    )
+    .bind(schema.as_str())
+    .fetch_one(&mut *tx)
+    .await?;
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE public.platforms SET maintenance = $2, maintenance_reason = $3, \
+         provision_status = 'completed', provision_error = NULL, \
+         provisioned_at = coalesce(provisioned_at, now()), schema_size_bytes = $4, updated_at = now() \
+         WHERE id = $1",
+    )
+    .bind(platform.0)
+    .bind(platform.1)
+    .bind(&platform.2)
+    .bind(size)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(set) = r.migrations.as_ref() {
+        let applied = crate::migrate::applied(&mut *tx, schema).await?;
+        let plan = crate::migrate::plan(set, &applied);
+        crate::migrate::status::record_by_schema(
+            &mut *tx,
+            schema,
+            &crate::migrate::status::Facts::from_plan(&plan, set),
+        )
+        .await?;
     }
+    db::changes::notify_schema_changed(&mut *tx, schema).await?;
+    Ok(size)
 }
 
 /// Where the live schema goes for the duration: short (identifiers stop at 63 bytes) and
@@ -825,6 +883,23 @@ mod tests {
         assert!(v.as_str().starts_with("tctl_verify_7_"));
         assert!(is_psql_meta(b"\\restrict abc\n"));
         assert!(!is_psql_meta(b"\\.\n"));
+    }
+
+    #[test]
+    fn row_counts_are_compared_table_by_table_both_ways() {
+        let counts = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            pairs.iter().map(|(t, n)| (t.to_string(), *n)).collect()
+        };
+        let want = counts(&[("people", 3), ("posts", 5)]);
+        assert!(compare_counts(&want, &want).is_empty());
+        assert_eq!(
+            compare_counts(&counts(&[("people", 2), ("extra", 0)]), &want),
+            vec![
+                "table `people`: 2 rows restored, the manifest says 3",
+                "table `posts` is in the manifest but was not restored",
+                "table `extra` was restored but is not in the manifest",
+            ]
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::backup::manifest::{self, Listed};
 use crate::backup::pgtools::PgTools;
 use crate::backup::restore::{self, Dest, Restorer, VerifyReport};
 use crate::backup::storage::{self, Storage};
-use crate::db::locks::{self, RunLock};
+use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration, human_bytes};
 use crate::registry::select::{Selection, Wanted};
@@ -100,7 +100,7 @@ impl Backup {
         }
         // Cron and timers: two fleet runs (or a run and a cleanup) never overlap.
         let lock = if self.select.all {
-            Some(run_lock(pool).await?)
+            Some(RunLockGuard::try_acquire(pool, RunLock::Backup).await?)
         } else {
             None
         };
@@ -115,7 +115,7 @@ impl Backup {
         let res = backupper.run(platforms, on_done).await;
         pb.finish_and_clear();
         if let Some(l) = lock {
-            l.release().await;
+            let _ = l.release().await;
         }
         let outcomes = res?;
         ctx.out.list(&outcomes)?;
@@ -219,30 +219,6 @@ async fn notify_failures(ctx: &Ctx, all: &[Outcome], failed: &[&Outcome], storag
             event,
         )
         .await;
-}
-
-/// The `backup`/`cleanup` run lock, held on a connection of its own until released (or until
-/// the process dies and the connection with it).
-pub struct HeldLock {
-    conn: sqlx::PgConnection,
-}
-
-impl HeldLock {
-    pub async fn release(mut self) {
-        let _ = locks::unlock(&mut self.conn, RunLock::Backup).await;
-        let _ = sqlx::Connection::close(self.conn).await;
-    }
-}
-
-pub async fn run_lock(pool: &PgPool) -> Result<HeldLock> {
-    let mut conn = pool.acquire().await?.detach();
-    if !locks::try_lock(&mut conn, RunLock::Backup).await? {
-        return Err(Error::Busy(
-            "another `backup --all` or `cleanup` run holds the backup lock".into(),
-        )
-        .hint("wait for it to finish; runs started by cron or a timer exit with 5 meanwhile"));
-    }
-    Ok(HeldLock { conn })
 }
 
 /// The provisioned platforms with a schema that `selection` admits, by id.

@@ -3,11 +3,11 @@
 //! UTC) does not keep.
 
 use super::Ctx;
-use super::backup::run_lock;
 use super::select::TenantArgs;
 use crate::backup::cleanup::{self, Row};
 use crate::backup::retention::{Policy, Within};
 use crate::backup::storage;
+use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, human_bytes};
 use crate::registry::select::Wanted;
@@ -182,11 +182,7 @@ impl Cleanup {
             let res = async {
                 let schema = crate::db::SchemaName::parse(&r.schema)?;
                 let mut tx = pool.begin().await?;
-                // language=PostgreSQL
-                sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-                    .bind(format!("{}ms", lock_timeout.as_millis()))
-                    .execute(&mut *tx)
-                    .await?;
+                crate::db::set_lock_timeout(&mut tx, lock_timeout).await?;
                 // language=PostgreSQL
                 let sql = format!("DROP SCHEMA {} CASCADE", schema.sql());
                 sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -257,11 +253,11 @@ impl Cleanup {
         let lock = if self.dry_run {
             None
         } else {
-            Some(run_lock(pool).await?)
+            Some(RunLockGuard::try_acquire(pool, RunLock::Backup).await?)
         };
         let res = self.work(ctx, policy, platforms, storage, pool).await;
         if let Some(l) = lock {
-            l.release().await;
+            let _ = l.release().await;
         }
         res
     }

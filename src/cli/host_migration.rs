@@ -1,12 +1,15 @@
 //! `tenantctl migrate-host-to-schema`: move the host platform's legacy data out of `public`.
 
 use super::Ctx;
+use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::host_migration::{self as hm, Check, Options, Plan, TableResult};
 use crate::output::{Tabular, Term};
+use crate::registry::maintenance;
 use clap::Args;
 use comfy_table::{Cell, Color};
 use serde::Serialize;
+use sqlx::PgPool;
 
 #[derive(Debug, Args)]
 pub struct MigrateHostToSchema {
@@ -73,10 +76,17 @@ impl Tabular for TableResult {
 impl MigrateHostToSchema {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
-        let _lock = hm::lock_run(pool).await?;
-        if self.drop_public {
-            return self.drop_public_tables(ctx).await;
-        }
+        let lock = RunLockGuard::try_acquire(pool, RunLock::HostMigration).await?;
+        let res = if self.drop_public {
+            self.drop_public_tables(ctx, pool).await
+        } else {
+            self.copy(ctx, pool).await
+        };
+        let _ = lock.release().await;
+        res
+    }
+
+    async fn copy(self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let opts = Options {
             tables: self.tables.clone(),
             truncate_targets: self.truncate_targets,
@@ -144,9 +154,10 @@ impl MigrateHostToSchema {
             ),
         )
         .await?;
-        hm::set_maintenance(pool, host.id, true).await?;
+        // The flag alone: the copy's own transaction closes the schema's gate.
+        maintenance::set_flag(pool, host.id, true, Some("migrate-host-to-schema")).await?;
         let copied = hm::copy(pool, ctx.settings(), &host, &plan, &opts).await;
-        hm::set_maintenance(pool, host.id, false).await?;
+        maintenance::set_flag(pool, host.id, false, None).await?;
         report.tables = copied?;
         if json {
             return ctx.out.json(&report);
@@ -160,10 +171,7 @@ impl MigrateHostToSchema {
         Ok(())
     }
 
-    /// `--drop-public`: re-verify the last copy against the public tables it came from, then
-    /// drop those tables (confirmed).
-    async fn drop_public_tables(self, ctx: &Ctx) -> Result<()> {
-        let pool = ctx.registry().await?;
+    async fn drop_public_tables(self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let Some((id, schema, tables, dropped)) = hm::last_copy(pool).await? else {
             return Err(Error::Refused(
                 "no copy has been recorded: run `migrate-host-to-schema` first".into(),

@@ -5,12 +5,12 @@
 
 use super::Ctx;
 use super::select::TenantArgs;
-use crate::db::{self, locks::RunLock};
+use crate::db::{self, locks::RunLock, locks::RunLockGuard};
 use crate::error::{Error, Result};
+use crate::migrate::MigrationSet;
 use crate::migrate::fleet::{self, Canary, Filter, Options, Report, TenantRun};
 use crate::migrate::status::{self, State};
 use crate::migrate::verify::{self, VerifyReport};
-use crate::migrate::{MigrationSet, lock};
 use crate::output::{Format, Tabular, Term};
 use crate::registry::migrations;
 use crate::registry::select::Wanted;
@@ -266,7 +266,7 @@ impl RunArgs {
         let lock_conn = async {
             match self.dry_run {
                 true => Ok(None),
-                false => lock::connect(&pool).await.map(Some),
+                false => RunLockGuard::connect(&pool).await.map(Some),
             }
         };
         let (lock_conn, targets) = tokio::join!(lock_conn, self.targets(&pool, set.is_some()));
@@ -276,8 +276,10 @@ impl RunArgs {
             Some(conn) => {
                 let out = ctx.out;
                 Some(
-                    lock::acquire_on(conn, RunLock::Migrate, !self.no_wait, |m| out.note(m))
-                        .await?,
+                    RunLockGuard::acquire_on(conn, RunLock::Migrate, !self.no_wait, |m| {
+                        out.note(m)
+                    })
+                    .await?,
                 )
             }
         };
@@ -665,7 +667,8 @@ impl RollbackArgs {
         drop(plan);
 
         let out = ctx.out;
-        let guard = lock::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?;
+        let guard =
+            RunLockGuard::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?;
         opts.dry_run = false;
         let total = fleet::count(&pool, &opts.filter).await?;
         let pb = ctx.out.progress(total, "rolling back");

@@ -675,13 +675,13 @@ impl Maintenance {
                 p.name
             )));
         }
-        let change = crate::serve::gate::set_maintenance(
+        let change = crate::registry::maintenance::set_and_drain(
             pool,
             &p,
             on,
             self.reason.as_deref(),
-            crate::serve::gate::DRAIN_WAIT,
-            crate::serve::gate::SETTLE,
+            crate::registry::maintenance::DRAIN_WAIT,
+            crate::registry::maintenance::SETTLE,
         )
         .await?;
         let base = ctx.base_domain().await?;

@@ -1,6 +1,10 @@
 //! The database: connecting (with a masked URL in every message), the validated identifier
-//! types, tenant transactions with a transaction-local `search_path`, and advisory locks.
+//! types, tenant transactions with a transaction-local `search_path` and `lock_timeout`,
+//! advisory locks ([`locks`]), the schema gate that keeps requests off a schema ([`gate`]),
+//! and the notifications that tell every `serve` what changed ([`changes`]).
 
+pub mod changes;
+pub mod gate;
 pub mod ident;
 pub mod locks;
 
@@ -11,6 +15,7 @@ use crate::error::{Error, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::time::Duration;
 
 /// Connect a pool to the configured database; an unreachable server is `Error::Unreachable`
 /// (exit 69) with the URL, password masked.
@@ -236,6 +241,34 @@ pub async fn set_tenant(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// Set this transaction's `lock_timeout`, so a statement waiting for a lock (a table an
+/// application transaction holds, a platform's lock) fails after `timeout` instead of hanging
+/// the run, and queueing every later query on that table behind it.
+pub async fn set_lock_timeout(conn: &mut PgConnection, timeout: Duration) -> sqlx::Result<()> {
+    // language=PostgreSQL
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
+        .bind(lock_timeout_value(timeout))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The SQLSTATE of a lock wait that timed out (`lock_not_available`): `lock_timeout` expired.
+pub const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// A duration as the `lock_timeout` setting takes it, in whole milliseconds (`250ms`; zero is
+/// no timeout, as in PostgreSQL). For statements that set it among other things in one round
+/// trip (`set_config('lock_timeout', $n, …)`) and for connect options.
+pub fn lock_timeout_value(timeout: Duration) -> String {
+    format!("{}ms", timeout.as_millis())
+}
+
+/// The statement form of [`set_lock_timeout`], for a batch sent as one simple query (beside
+/// [`set_tenant_statement`]): `SET LOCAL lock_timeout = '250ms'`.
+pub fn set_lock_timeout_statement(timeout: Duration) -> String {
+    format!("SET LOCAL lock_timeout = '{}'", lock_timeout_value(timeout))
 }
 
 /// The statement form of [`set_tenant`], for a batch of statements sent as one simple query

@@ -16,7 +16,7 @@ use super::status::{self, AppliedNow, Facts};
 use super::{
     Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, run_sql,
 };
-use crate::db::{SchemaName, locks};
+use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration};
 use crate::provision::RetryPolicy;
@@ -626,7 +626,7 @@ async fn execute(
     res.map(|_| ())
 }
 
-/// Tell every `serve` which schemas changed (see [`crate::serve::plans`]): after each tenant's
+/// Tell every `serve` which schemas changed (see `serve::plans`): after each tenant's
 /// commit, at most every 100 ms (`all`: whatever is left), in one autocommit statement outside
 /// the tenants' transactions. A NOTIFY in each tenant's transaction would serialise their
 /// commits (PostgreSQL holds a cluster-wide lock from a notifying commit's pre-commit to its
@@ -645,7 +645,7 @@ async fn tell_serve(
         c.1 = Instant::now();
         std::mem::take(&mut c.0)
     };
-    if let Err(e) = crate::serve::plans::notify_many(conn, &schemas).await {
+    if let Err(e) = crate::db::changes::notify_schemas_changed(conn, &schemas).await {
         tracing::warn!(error = %e, "could not tell serve which schemas changed");
     }
 }
@@ -1123,11 +1123,11 @@ async fn enter(
                     set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
                     (SELECT count(*) FROM status)",
         )
-        .bind(locks::CLASS + 1)
-        .bind(t.platform_id as i32)
+        .bind(PlatformLock::CLASS)
+        .bind(PlatformLock::of(t.platform_id).key())
         .bind(t.schema.as_str())
         .bind(super::tracking(&t.schema))
-        .bind(format!("{}ms", opts.lock_timeout.as_millis()))
+        .bind(crate::db::lock_timeout_value(opts.lock_timeout))
         .bind(t.schema.search_path(opts.extension_schema.as_ref()))
         .bind(status.and_then(|f| f.version))
         .bind(status.and_then(|f| f.latest))
@@ -1140,7 +1140,8 @@ async fn enter(
     if !locked {
         // Another run works on this tenant (provisioning, a restore, or the leftover backend of
         // a killed run): wait for it, at most lock_timeout.
-        locks::lock_platform_xact(&mut *tx, t.platform_id)
+        PlatformLock::of(t.platform_id)
+            .lock_xact(&mut *tx)
             .await
             .map_err(|e| match e {
                 Error::Db(d) if crate::error::sqlstate(&d).as_deref() == Some("55P03") => {

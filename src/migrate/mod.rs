@@ -11,13 +11,12 @@
 //! Around it: [`catalog`] reads many schemas' applied versions in a few batched queries,
 //! [`fleet`] migrates and rolls back every tenant in parallel, [`status`] keeps
 //! `tenantctl.tenant_migrations` equal to what the schemas hold, [`verify`] compares each
-//! tenant's catalog with a reference built from the set, and [`lock`] is the cluster-wide run
-//! lock with its waiting message.
+//! tenant's catalog with a reference built from the set. The run lock is
+//! [`crate::db::locks::RunLockGuard`].
 
 pub mod add;
 pub mod catalog;
 pub mod fleet;
-pub mod lock;
 pub mod no_tx;
 pub mod set;
 pub mod status;
@@ -29,7 +28,7 @@ use crate::db::{Ident, SchemaName};
 use crate::error::{Error, Result};
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, PgConnection};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The tracking table's name inside each tenant schema.
 pub const TRACKING_TABLE: &str = "_sqlx_migrations";
@@ -320,18 +319,6 @@ impl MigrationError {
     pub fn is_connection_error(&self) -> bool {
         matches!(self, MigrationError::Db(e) | MigrationError::Read(e) if crate::error::is_connection_error(e))
     }
-}
-
-/// Set this transaction's `lock_timeout`, so a statement waiting for a table lock held by an
-/// application transaction fails the tenant instead of hanging the run (and queueing every
-/// later query on that table behind it).
-pub async fn set_lock_timeout(conn: &mut PgConnection, timeout: Duration) -> Result<()> {
-    // language=PostgreSQL
-    sqlx::query("SELECT set_config('lock_timeout', $1, true)")
-        .bind(format!("{}ms", timeout.as_millis()))
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {

@@ -21,7 +21,7 @@
 use super::fleet::Target;
 use super::status::{self, Facts};
 use super::{MigrationError, ensure_tracking_table, tracking};
-use crate::db::{Ident, SchemaName, locks};
+use crate::db::{Ident, SchemaName, locks::PlatformLock};
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
 use std::time::{Duration, Instant};
@@ -243,14 +243,12 @@ async fn run_on(
         "SELECT set_config('search_path', $1, false), set_config('lock_timeout', $2, false)",
     )
     .bind(schema.search_path(extension_schema))
-    .bind(format!("{}ms", lock_timeout.as_millis()))
+    .bind(crate::db::lock_timeout_value(lock_timeout))
     .execute(&mut *conn)
     .await?;
     // language=PostgreSQL
-    let locked = sqlx::query("SELECT pg_advisory_lock($1, $2)")
-        .bind(locks::CLASS + 1)
-        .bind(t.platform_id as i32)
-        .execute(&mut *conn)
+    let locked = PlatformLock::of(t.platform_id)
+        .lock_session(&mut *conn)
         .await;
     if let Err(e) = locked {
         return Err(match crate::error::sqlstate(&e).as_deref() {
@@ -320,7 +318,7 @@ async fn run_on(
     status::record_by_schema(&mut tx, schema, &after)
         .await
         .map_err(fail)?;
-    crate::serve::plans::notify(&mut tx, schema).await?;
+    crate::db::changes::notify_schema_changed(&mut tx, schema).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -14,7 +14,8 @@
 
 use super::catalog;
 use super::fleet::{Filter, Target, targets};
-use super::{MigrationSet, applied, plan, set_lock_timeout};
+use super::{MigrationSet, applied, plan};
+use crate::db::set_lock_timeout;
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
 use futures::{StreamExt, TryStreamExt, stream};

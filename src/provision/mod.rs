@@ -24,7 +24,7 @@ pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
 
 use crate::config::Settings;
-use crate::db::{self, Ident, SchemaName, locks};
+use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::migrate::{self, MigrationSet};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
@@ -305,14 +305,14 @@ async fn build(
     schema: &SchemaName,
 ) -> Result<Option<Platform>> {
     let mut tx = pool.begin().await?;
-    // The platform's lock (see `locks::lock_platform_xact`) and its status, in one round trip.
+    // The platform's lock (see `PlatformLock`) and its status, in one round trip.
     // language=PostgreSQL
     let (locked, status): (bool, Option<String>) = sqlx::query_as(
         "SELECT pg_try_advisory_xact_lock($1, $2), \
                 (SELECT provision_status FROM public.platforms WHERE id = $3)",
     )
-    .bind(locks::CLASS + 1)
-    .bind(platform.id as i32)
+    .bind(PlatformLock::CLASS)
+    .bind(PlatformLock::of(platform.id).key())
     .bind(platform.id)
     .fetch_one(&mut *tx)
     .await?;

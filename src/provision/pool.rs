@@ -10,7 +10,7 @@
 //! into function bodies or views must keep `provision.pool_size` at 0.
 
 use super::{Outcome, Provisioner, create_schema};
-use crate::db::{self, SchemaName, locks};
+use crate::db::{self, SchemaName, locks::PlatformLock};
 use crate::error::Result;
 use crate::migrate;
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
@@ -234,8 +234,8 @@ pub async fn claim(
                     pg_try_advisory_xact_lock($1, $2), \
                     (SELECT provision_status FROM public.platforms WHERE id = $3 FOR UPDATE)",
         )
-        .bind(locks::CLASS + 1)
-        .bind(platform.id as i32)
+        .bind(PlatformLock::CLASS)
+        .bind(PlatformLock::of(platform.id).key())
         .bind(platform.id)
         .fetch_one(&mut *tx)
         .await?;

@@ -5,7 +5,7 @@
 //! Enqueueing sends `NOTIFY tenantctl_jobs` so idle workers wake at once.
 
 use super::RetryPolicy;
-use super::recovery::platform_locked_sql;
+use crate::db::locks::PlatformLock;
 use crate::error::{Error, Result};
 use crate::registry::Platform;
 use chrono::{DateTime, Utc};
@@ -291,7 +291,7 @@ pub async fn requeue_abandoned(pool: &PgPool, older_than: Duration) -> Result<Ve
              UPDATE tenantctl.provision_attempts a SET outcome = 'failed', finished_at = now(), error = $2 \
              FROM requeued r WHERE a.job_id = r.id AND a.outcome = 'running') \
          SELECT id FROM requeued",
-        platform_locked_sql("j.platform_id")
+        PlatformLock::held_sql("j.platform_id")
     );
     Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(older_than.as_secs_f64())

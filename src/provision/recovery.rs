@@ -5,24 +5,12 @@
 
 use super::RetryPolicy;
 use super::queue;
-use crate::db::locks;
+use crate::db::locks::PlatformLock;
 use crate::error::Result;
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::time::Duration;
-
-/// SQL that is true while some session holds the provisioning lock of the platform whose id is
-/// the expression `id_expr` (a column of the caller's query, never input): the two-key advisory
-/// lock of [`locks::lock_platform_xact`] as `pg_locks` shows it.
-pub(crate) fn platform_locked_sql(id_expr: &str) -> String {
-    format!(
-        "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
-         AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-         AND l.classid::bigint = {class} AND l.objid::bigint = ({id_expr} & 4294967295) AND l.objsubid = 2)",
-        class = i64::from(locks::CLASS) + 1
-    )
-}
 
 /// Platforms stuck in `provisioning` for longer than `after`, with nobody working on them.
 /// `tenantctl status --check` and `platform list` report these; `platform retry` recovers them.
@@ -31,7 +19,7 @@ pub async fn stuck_platforms(pool: &PgPool, after: Duration) -> Result<Vec<Platf
     let sql = format!(
         "SELECT {PLATFORM_COLUMNS} FROM public.platforms p WHERE p.provision_status = 'provisioning' \
          AND p.updated_at < now() - make_interval(secs => $1) AND NOT {} ORDER BY p.id",
-        platform_locked_sql("p.id")
+        PlatformLock::held_sql("p.id")
     );
     Ok(sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
         .bind(after.as_secs_f64())
@@ -42,7 +30,7 @@ pub async fn stuck_platforms(pool: &PgPool, after: Duration) -> Result<Vec<Platf
 /// Whether a session holds the platform's provisioning lock right now.
 pub async fn is_being_provisioned(pool: &PgPool, platform_id: i64) -> Result<bool> {
     // language=PostgreSQL
-    let sql = format!("SELECT {}", platform_locked_sql("$1::bigint"));
+    let sql = format!("SELECT {}", PlatformLock::held_sql("$1::bigint"));
     Ok(sqlx::query_scalar(AssertSqlSafe(sql))
         .bind(platform_id)
         .fetch_one(pool)

@@ -1,6 +1,7 @@
 //! The platform registry: `public.platforms`, its rules and its queries.
 
 pub mod domains;
+pub mod maintenance;
 pub mod migrations;
 pub mod naming;
 pub mod select;

@@ -2,7 +2,7 @@
 
 use super::naming::{self, ValidationError};
 use super::{PLATFORM_COLUMNS, Platform, ProvisionStatus, address_of};
-use crate::db::{SchemaName, locks};
+use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result, constraint};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use std::str::FromStr;
@@ -553,7 +553,7 @@ pub async fn domain_history(pool: &PgPool, platform_id: i64) -> Result<Vec<Domai
 /// error when a worker reaches them (`platform delete`).
 pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) -> Result<bool> {
     let mut tx = pool.begin().await?;
-    if !locks::try_lock_platform_xact(&mut tx, p.id).await? {
+    if !PlatformLock::of(p.id).try_lock_xact(&mut tx).await? {
         return Err(Error::Busy(format!(
             "platform `{}` is being provisioned right now; try again when it has finished",
             p.name

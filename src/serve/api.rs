@@ -8,7 +8,7 @@
 //! same code on a pool whose schema is fixed.
 
 use super::app::{App, error};
-use super::gate::RequestTx;
+use super::request_tx::RequestTx;
 use super::resolve::Tenant;
 use super::slots::SlotTx;
 use crate::db::SchemaName;
@@ -140,7 +140,7 @@ pub fn db_failure(e: &sqlx::Error) -> Response {
             "the database is not reachable",
         ),
         // A closed gate (maintenance, restore) or a migration's lock on the tenant's tables.
-        Some("55P03") => error(
+        Some(crate::db::LOCK_NOT_AVAILABLE) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
             "this platform is being worked on; try again shortly",

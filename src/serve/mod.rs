@@ -3,7 +3,7 @@
 //! Each request is mapped to its tenant from the Host header ([`host`]) through an in-memory
 //! map ([`resolve`]) that LISTEN/NOTIFY and a periodic reload keep fresh, so no request queries
 //! the registry. Its database work runs in a transaction whose `search_path` (and a short
-//! `lock_timeout`, which makes the [`gate`] work) is set transaction-locally; nothing is ever
+//! `lock_timeout`, which makes the schema gate of [`crate::db::gate`] work) is set transaction-locally; nothing is ever
 //! set on the session, so a pooled connection — also a PgBouncer server connection in
 //! transaction mode — never carries one tenant into the next request.
 //!
@@ -25,11 +25,11 @@
 
 pub mod api;
 pub mod app;
-pub mod gate;
 pub mod guard;
 pub mod host;
 pub mod metrics;
 pub mod plans;
+pub mod request_tx;
 pub mod resolve;
 pub mod setup;
 pub mod slots;
@@ -48,10 +48,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
-
-/// The request pool's statement cache on a direct connection: room for the API's statements of
-/// 128 tenants, each keeping its own plans (see [`App::stmts`]).
-pub const DIRECT_STATEMENT_CACHE: usize = 256;
 
 /// What `serve` needs beyond the settings.
 #[derive(Debug, Default)]
@@ -181,17 +177,16 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
             false,
         ),
     };
-    let statement_cache = s.statement_cache.unwrap_or(if behind_pooler {
-        0
-    } else {
-        DIRECT_STATEMENT_CACHE
-    });
+    let statement_cache = s.statement_cache();
     // A direct connection carries the request lock timeout as its own default, which saves a
     // statement per request; behind a pooler it is set in each request transaction.
     let lock_timeout_set = !behind_pooler;
     let own = |mut v: Vec<(&'static str, String)>| {
         if lock_timeout_set {
-            v.push(("lock_timeout", gate::REQUEST_LOCK_TIMEOUT.to_string()));
+            v.push((
+                "lock_timeout",
+                db::lock_timeout_value(request_tx::REQUEST_LOCK_TIMEOUT),
+            ));
         }
         v
     };

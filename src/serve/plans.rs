@@ -12,10 +12,12 @@
 //! stale one is never used again and leaves the connection's cache in its turn (LRU). The
 //! generation grows when
 //! - a schema changed: restore and a `-- no-transaction` migration send
-//!   `pg_notify('tenantctl_registry', 'schema:<name>')` in their transaction ([`notify`]);
-//!   `migrate` and `migrate rollback` right after each tenant's commit, batched at most every
-//!   100 ms ([`notify_many`]: a NOTIFY inside each tenant's transaction would serialise the
-//!   fleet's commits); serve's listener bumps the schema ([`Generations::bump`]);
+//!   `pg_notify('tenantctl_registry', 'schema:<name>')` in their transaction
+//!   ([`crate::db::changes::notify_schema_changed`]); `migrate` and `migrate rollback` right after
+//!   each tenant's commit, batched at most every 100 ms
+//!   ([`crate::db::changes::notify_schemas_changed`]: a NOTIFY inside each tenant's transaction would
+//!   serialise the fleet's commits); serve's listener bumps the schema
+//!   ([`Generations::bump`]);
 //! - a request still meets 0A000 (the notification is on its way, or LISTEN does not work
 //!   behind a pooler): it bumps the generation it used and is retried once, on the new text.
 //!
@@ -23,13 +25,9 @@
 //! atomic load while no schema ever changed, a map read after that.
 
 use crate::db::SchemaName;
-use sqlx::PgConnection;
 use std::collections::HashMap;
 use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The payload prefix of a schema-change notification on [`super::resolve::CHANNEL`].
-pub const SCHEMA_CHANGED: &str = "schema:";
 
 /// The SQLSTATE of "cached plan must not change result type" (`feature_not_supported`).
 pub const STALE_PLAN: &str = "0A000";
@@ -91,35 +89,6 @@ impl Generations {
     }
 }
 
-/// Tell every `serve` that `schema` changed, when the caller's transaction commits.
-pub async fn notify(conn: &mut PgConnection, schema: &SchemaName) -> sqlx::Result<()> {
-    // language=PostgreSQL
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(super::resolve::CHANNEL)
-        .bind(payload(schema))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Tell every `serve` that these schemas changed, in one statement (its own transaction when
-/// the connection is not in one).
-pub async fn notify_many(conn: &mut PgConnection, schemas: &[String]) -> sqlx::Result<()> {
-    // language=PostgreSQL
-    sqlx::query("SELECT pg_notify($1, $2 || s) FROM unnest($3::text[]) AS s")
-        .bind(super::resolve::CHANNEL)
-        .bind(SCHEMA_CHANGED)
-        .bind(schemas)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// The notification payload for `schema`.
-pub fn payload(schema: &SchemaName) -> String {
-    format!("{SCHEMA_CHANGED}{}", schema.as_str())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +110,5 @@ mod tests {
             g.bump_from(None, 2);
         }
         assert_eq!((g.get(Some(&a)), g.get(Some(&b)), g.get(None)), (2, 0, 3));
-        assert_eq!(payload(&a), "schema:tenant_a");
     }
 }

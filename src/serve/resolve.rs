@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 /// The channel the registry triggers notify.
-pub const CHANNEL: &str = "tenantctl_registry";
+pub use crate::db::changes::CHANNEL;
 
 /// A platform that is served: what a request needs to reach its schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -434,7 +434,7 @@ impl Resolver {
 
     /// Whether `payload` says a schema changed (and if so, bump its statements' generation).
     fn schema_changed(&self, payload: &str) -> bool {
-        match payload.strip_prefix(super::plans::SCHEMA_CHANGED) {
+        match payload.strip_prefix(crate::db::changes::SCHEMA_CHANGED) {
             Some(schema) => {
                 debug!(
                     schema,

@@ -429,7 +429,7 @@ impl Drop for Lease {
     }
 }
 
-/// A request's transaction on a slot: [`super::gate::RequestTx`]'s counterpart (the same
+/// A request's transaction on a slot: [`super::request_tx::RequestTx`]'s counterpart (the same
 /// `BEGIN; SET LOCAL search_path ...` in one round trip, the same close-on-drop while open),
 /// on a slot chosen for its tenant.
 #[derive(Debug)]
@@ -448,13 +448,13 @@ impl SlotTx {
         extension_schema: Option<&SchemaName>,
         lock_timeout_set: bool,
     ) -> Result<SlotTx> {
-        let path = schema.search_path(extension_schema);
+        let tenant = crate::db::set_tenant_statement(schema, extension_schema);
         let statement = if lock_timeout_set {
-            format!("BEGIN; SET LOCAL search_path TO {path}")
+            format!("BEGIN; {tenant}")
         } else {
             format!(
-                "BEGIN; SET LOCAL search_path TO {path}; SET LOCAL lock_timeout = '{}'",
-                super::gate::REQUEST_LOCK_TIMEOUT
+                "BEGIN; {tenant}; {}",
+                crate::db::set_lock_timeout_statement(super::request_tx::REQUEST_LOCK_TIMEOUT)
             )
         };
         SlotTx::begin_with(slots, Some(schema.as_str()), statement).await

@@ -3,6 +3,7 @@
 
 use crate::common::Env;
 use sqlx::{AssertSqlSafe, PgPool};
+use tenantctl::db::locks::{RunLock, RunLockGuard};
 
 const TABLES: &[&str] = &[
     "people",
@@ -364,4 +365,47 @@ async fn truncate_targets_takes_empty_referencing_tables_along_and_refuses_full_
         fingerprint(&env.pool, &schema, "roles").await,
         fingerprint(&env.pool, "public", "roles").await
     );
+}
+
+/// Whether some session holds the run lock `key` of tenantctl's class.
+async fn run_lock_held(pool: &PgPool, key: i32) -> bool {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted \
+         AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+         AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2)",
+    )
+    .bind(i64::from(tenantctl::db::locks::CLASS))
+    .bind(i64::from(key))
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The run lock lives on a connection of its own and goes with its guard. It used to be held
+/// on a pooled connection that went back to the pool still holding it: the next run (another
+/// process) was refused as busy although nothing ran.
+#[sqlx::test(migrations = false)]
+async fn the_run_lock_names_its_holder_and_goes_with_its_guard(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let key = RunLock::HostMigration as i32;
+    let guard = RunLockGuard::try_acquire(&env.pool, RunLock::HostMigration)
+        .await
+        .unwrap();
+    assert!(run_lock_held(&env.pool, key).await);
+    env.run(&["migrate-host-to-schema", "--dry-run"])
+        .await
+        .code(5)
+        .stderr_has("another migrate-host-to-schema run holds the lock (pid ");
+    drop(guard);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while run_lock_held(&env.pool, key).await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the run lock is still held after its guard was dropped"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let r = env.run(&["migrate-host-to-schema", "--dry-run"]).await;
+    assert_ne!(r.code, 5, "{}", r.stderr);
 }

@@ -449,7 +449,7 @@ async fn a_tenant_being_provisioned_or_restored_is_not_migrated_at_the_same_time
     // The per-platform lock provisioning holds for its whole transaction.
     let mut other = env.pool.begin().await.unwrap();
     sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
-        .bind(CLASS + 1)
+        .bind(tenantctl::db::locks::PlatformLock::CLASS)
         .bind(id as i32)
         .execute(&mut *other)
         .await

@@ -735,7 +735,7 @@ async fn a_closed_gate_keeps_requests_out_even_before_the_map_knows(pool: PgPool
     let schema = tenantctl::db::SchemaName::parse(&schema).unwrap();
     // What restore does while it rebuilds a schema.
     let mut tx = env.pool.begin().await.unwrap();
-    tenantctl::serve::gate::close_xact(&mut tx, &schema)
+    tenantctl::db::gate::close_xact(&mut tx, &schema)
         .await
         .unwrap();
     let a = get(&app, "acme.example.test", "/api/communities").await;
@@ -1015,8 +1015,10 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(p
         .connect(&env.url)
         .await
         .unwrap();
-    let begin =
-        serve::gate::RequestTx::begin_with(&requests, "BEGIN; SELECT pg_sleep(1)".to_string());
+    let begin = serve::request_tx::RequestTx::begin_with(
+        &requests,
+        "BEGIN; SELECT pg_sleep(1)".to_string(),
+    );
     assert!(
         tokio::time::timeout(Duration::from_millis(200), begin)
             .await

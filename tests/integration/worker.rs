@@ -496,7 +496,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
     let locks = format!(
         "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {} \
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
-        i64::from(tenantctl::db::locks::CLASS) + 1
+        i64::from(tenantctl::db::locks::PlatformLock::CLASS)
     );
     env.eventually("the killed sessions to end", 30, &locks)
         .await;
@@ -662,7 +662,7 @@ async fn sigkill_closes_the_abandoned_attempt_when_its_job_is_requeued(pool: PgP
     let locks = format!(
         "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = {} \
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))",
-        i64::from(tenantctl::db::locks::CLASS) + 1
+        i64::from(tenantctl::db::locks::PlatformLock::CLASS)
     );
     env.eventually("the killed session to end", 30, &locks)
         .await;
@@ -759,7 +759,7 @@ async fn the_worker_summary_adds_up_with_a_busy_platform(pool: PgPool) {
     // Another session holds Acme's provisioning lock.
     let mut holder = env.pool.acquire().await.unwrap();
     sqlx::query("SELECT pg_advisory_lock($1, $2)")
-        .bind(tenantctl::db::locks::CLASS + 1)
+        .bind(tenantctl::db::locks::PlatformLock::CLASS)
         .bind(acme["platform_id"].as_i64().unwrap() as i32)
         .execute(&mut *holder)
         .await
