@@ -183,7 +183,7 @@ pub async fn create(
     };
     // One creation at a time in this process, so the pending count below holds until the
     // insert (`serve.setup_max_pending`).
-    let _one_at_a_time = app.guard.creating.lock().await;
+    let one_at_a_time = app.guard.creating.lock().await;
     if app.guard.max_pending > 0 {
         // language=PostgreSQL
         let pending = sqlx::query_scalar::<_, i64>(
@@ -211,6 +211,9 @@ pub async fn create(
         Ok(p) => p,
         Err(e) => return registry_failure(&e),
     };
+    // Inserted: the count holds. A claim announces the platform (mail may be slow), so the next
+    // creation does not wait for it.
+    drop(one_at_a_time);
     // The same start as `platform create`: a warm-pool spare when one is free, else a queued
     // job (one live job per platform; workers are woken).
     let started = async {
