@@ -496,7 +496,7 @@ pub const KEYS: &[Key] = &[
         "serve.backend_memory_limit_mib",
         Kind::Int,
         Some("32"),
-        "replace a request connection whose backend holds more than this many MiB (its pg_backend_memory_contexts; needs superuser or pg_read_all_stats); 0: never. Not checked behind a pooler (serve.database_url set)",
+        "replace a request connection whose backend holds more than this many MiB (its pg_backend_memory_contexts; needs superuser or pg_read_all_stats); 0: never. Not checked behind a pooler (serve.database_url reaching a server on another port than it dials)",
     ),
     key(
         "serve.backend_memory_check_every",
