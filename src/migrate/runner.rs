@@ -235,11 +235,12 @@ pub async fn run(tx: &mut PgConnection, job: Job<'_>) -> Result<Ran, Failed> {
 }
 
 /// Run one migration's SQL (up or down) on `conn`, without recording it; returns how long it
-/// took, in nanoseconds. Every tenant migration's text reaches the server through here (and
-/// the statements of an out-of-transaction one through [`send_sql`]): the one spot that decides
-/// how a migration's text is sent. Today that is the whole file as one simple query; a
-/// `-- no-transaction` migration that comes here (a schema nobody else sees, see
-/// [`NoTx::InTransaction`]) is sent statement by statement without `CONCURRENTLY`.
+/// took, in nanoseconds. Every tenant migration's text reaches the server through here (the
+/// statements of an out-of-transaction one, already one per query, through `send_sql` in
+/// [`run_no_transaction`]): the one spot that decides how a migration's text is sent. Today
+/// that is the whole file as one simple query; a `-- no-transaction` migration that comes here
+/// (a schema nobody else sees, see [`NoTx::InTransaction`]) is sent statement by statement
+/// without `CONCURRENTLY`.
 pub async fn execute_migration_sql(
     conn: &mut PgConnection,
     m: &Migration,
