@@ -488,10 +488,11 @@ async fn record(
     if let Some(set) = r.migrations.as_ref() {
         let applied = crate::migrate::applied(&mut *tx, schema).await?;
         let plan = crate::migrate::plan(set, &applied);
-        crate::migrate::status::record_by_schema(
+        crate::migrate::status::record(
             &mut *tx,
-            schema,
+            platform.0,
             &crate::migrate::status::Facts::from_plan(&plan, set),
+            None,
         )
         .await?;
     }

@@ -8,8 +8,9 @@ use super::select::TenantArgs;
 use crate::db::{self, locks::RunLock, locks::RunLockGuard};
 use crate::error::{Error, Result};
 use crate::migrate::MigrationSet;
-use crate::migrate::fleet::{self, Canary, Filter, Options, Report, TenantRun};
+use crate::migrate::fleet::{self, Canary, Options, Report, TenantRun};
 use crate::migrate::status::{self, State};
+use crate::migrate::targets::{self, Filter};
 use crate::migrate::verify::{self, VerifyReport};
 use crate::output::{Format, Tabular, Term};
 use crate::registry::migrations;
@@ -401,7 +402,7 @@ impl RunArgs {
         }
         // The count is only for the bar; without a terminal there is none.
         let total = if ctx.term().stderr {
-            fleet::count(pool, &opts.filter).await?
+            targets::count(pool, &opts.filter).await?
         } else {
             0
         };
@@ -670,7 +671,7 @@ impl RollbackArgs {
         let guard =
             RunLockGuard::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?;
         opts.dry_run = false;
-        let total = fleet::count(&pool, &opts.filter).await?;
+        let total = targets::count(&pool, &opts.filter).await?;
         let pb = ctx.out.progress(total, "rolling back");
         let report = fleet::rollback(&pool, &set, &opts, to, &|_| pb.inc(1)).await;
         pb.finish_and_clear();
@@ -801,7 +802,7 @@ impl VerifyArgs {
         let pool = pool_for(ctx, jobs).await?;
         migrations::ensure_current(&pool).await?;
         let filter = selection(&self.select, &pool).await?;
-        let total = fleet::count(&pool, &filter).await?;
+        let total = targets::count(&pool, &filter).await?;
         let pb = ctx.out.progress(total, "verifying");
         let ext = db::extension_schema(ctx.settings())?;
         let report = verify::verify(

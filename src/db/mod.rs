@@ -38,14 +38,6 @@ pub async fn connect_tweaked(
     connect_url_tweaked(url, max_connections, *settings.connect_timeout, tweak).await
 }
 
-pub async fn connect_url(
-    url: &str,
-    max_connections: u32,
-    timeout: std::time::Duration,
-) -> Result<PgPool> {
-    connect_url_tweaked(url, max_connections, timeout, |o| o).await
-}
-
 async fn connect_url_tweaked(
     url: &str,
     max_connections: u32,

@@ -6,7 +6,7 @@
 //! The `UNION ALL` locks every table it reads (and its primary key index) until the statement
 //! ends, so a chunk holds at most about `max_locks_per_transaction` locks: see [`chunk_size`].
 
-use super::fleet::Target;
+use super::targets::Target;
 use super::{Applied, MigrationError, TRACKING_TABLE, applied};
 use crate::db::Ident;
 use crate::error::{Error, Result};

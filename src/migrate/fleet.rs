@@ -1,21 +1,22 @@
-//! The fleet orchestrator behind `migrate` and `migrate rollback`: walk the completed tenant
-//! platforms in chunks (keyset pagination, so memory does not grow with the fleet), read the
-//! applied versions of the chunk's likely-current schemas in a couple of batched queries
-//! ([`super::catalog`]), and open a transaction only for the schemas that have work, on `jobs`
-//! workers with one connection each. Schemas the stored status says are behind skip the
-//! batched read: their worker reads them in its own transaction (see [`Cursor::with_hints`]).
+//! The fleet orchestrator behind `migrate` and `migrate rollback`: walk the targets
+//! ([`super::targets`], in chunks), read the applied versions of the chunk's likely-current
+//! schemas in a couple of batched queries ([`super::catalog`]), and open a transaction only for
+//! the schemas that have work, on `jobs` workers with one connection each. Schemas the stored
+//! status says are behind skip the batched read: their worker reads them in its own
+//! transaction (see [`super::targets::Cursor::with_hints`]).
 //!
 //! Each tenant's work is one transaction: the platform's advisory lock (the one provisioning
 //! takes, so a tenant is never migrated and provisioned at once), `lock_timeout`, its schema
-//! alone on the search_path, every pending migration, and its status row. A schema therefore
+//! alone on the search_path, then the one-schema runner ([`super::runner`]): every pending
+//! migration, its tracking rows and its status row. A schema therefore
 //! ends either fully at the old version or fully at the new one, and a tenant that fails is
 //! recorded and reported while the others carry on.
 
 use super::catalog::{self, Read};
-use super::status::{self, AppliedNow, Facts};
-use super::{
-    Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, run_sql,
-};
+use super::runner::{self, Failed, Job, NoTx, Ran, Start};
+use super::status::{self, Facts};
+use super::targets::{Filter, Target, count, targets};
+use super::{Applied, MigrationError, MigrationSet, plan, revert_plan};
 use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration};
@@ -27,119 +28,6 @@ use serde::Serialize;
 use sqlx::pool::PoolConnection;
 use sqlx::{Connection, PgConnection, PgPool, Postgres};
 use std::time::{Duration, Instant};
-
-/// One tenant schema to work on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    pub platform_id: i64,
-    pub name: String,
-    pub schema: SchemaName,
-    /// What `tenantctl.tenant_migrations` says: at the newest version, nothing pending, no
-    /// drift, no error. Only a routing hint (see [`Cursor::with_hints`]); `true` when not asked.
-    pub likely_current: bool,
-    /// The version `tenantctl.tenant_migrations` records, when hints were asked for.
-    pub recorded_version: Option<i64>,
-}
-
-/// Which completed platforms a run covers: all, or `only` these ids, minus `exclude`.
-pub use crate::registry::select::Selection as Filter;
-
-// language=PostgreSQL
-const TARGETS_WHERE: &str = "p.provision_status = 'completed' AND NOT p.external AND p.schema_name IS NOT NULL \
-     AND ($1::bigint[] IS NULL OR p.id = ANY($1)) AND NOT (p.id = ANY($2))";
-
-/// A walk over the targets by id, one chunk at a time.
-pub struct Cursor {
-    filter: Filter,
-    chunk: usize,
-    after: i64,
-    done: bool,
-    /// The newest version of the set, when the stored status should be read as a hint.
-    hints: Option<Option<i64>>,
-}
-
-/// The targets of `filter`, `chunk` at a time.
-pub fn targets(filter: Filter, chunk: usize) -> Cursor {
-    Cursor {
-        filter,
-        chunk: chunk.max(1),
-        after: i64::MIN,
-        done: false,
-        hints: None,
-    }
-}
-
-impl Cursor {
-    /// Also say which targets `tenantctl.tenant_migrations` records as being at `latest` with
-    /// nothing pending. The hint only routes work: likely-current schemas are read in batches
-    /// (cheap when nothing is pending), the others go straight to a worker, which reads the
-    /// schema's tracking table in its own transaction (reading it twice would cost as much as
-    /// the migration itself). A wrong hint costs time, never correctness.
-    pub fn with_hints(mut self, latest: Option<i64>) -> Cursor {
-        self.hints = Some(latest);
-        self
-    }
-
-    /// The next chunk: its targets, and its rows whose schema name breaks the rules (each
-    /// that platform's failure; see [`crate::registry::tenant_schema`]).
-    pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Chunk>> {
-        if self.done {
-            return Ok(None);
-        }
-        let (hint, join) = match self.hints {
-            None => ("true, NULL::bigint", ""),
-            Some(_) => (
-                "coalesce(s.version IS NOT DISTINCT FROM $5 AND s.pending_count = 0 \
-                 AND NOT s.drift AND s.last_error IS NULL, false), s.version",
-                "LEFT JOIN tenantctl.tenant_migrations s ON s.platform_id = p.id",
-            ),
-        };
-        // language=PostgreSQL
-        let sql = format!(
-            "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
-             WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
-        );
-        let mut q =
-            sqlx::query_as::<_, (i64, String, String, bool, Option<i64>)>(sqlx::AssertSqlSafe(sql))
-                .bind(&self.filter.only)
-                .bind(&self.filter.exclude)
-                .bind(self.after)
-                .bind(self.chunk as i64);
-        if let Some(latest) = self.hints {
-            q = q.bind(latest);
-        }
-        let rows = q.fetch_all(pool).await?;
-        if rows.len() < self.chunk {
-            self.done = true;
-        }
-        let Some(last) = rows.last() else {
-            return Ok(None);
-        };
-        self.after = last.0;
-        let mut chunk = Chunk::default();
-        for (platform_id, name, schema, likely_current, recorded_version) in rows {
-            match crate::registry::tenant_schema(platform_id, &name, &schema) {
-                Ok(schema) => chunk.targets.push(Target {
-                    platform_id,
-                    name,
-                    schema,
-                    likely_current,
-                    recorded_version,
-                }),
-                Err(bad) => chunk.invalid.push(bad),
-            }
-        }
-        Ok(Some(chunk))
-    }
-}
-
-/// One chunk of a [`Cursor`].
-#[derive(Debug, Default)]
-pub struct Chunk {
-    pub targets: Vec<Target>,
-    /// Rows whose schema name breaks the rules: never used in SQL, reported as failed.
-    pub invalid: Vec<InvalidPlatform>,
-}
 
 /// The summary line of a platform whose schema name breaks the rules.
 fn invalid_run(bad: InvalidPlatform) -> TenantRun {
@@ -156,17 +44,6 @@ fn invalid_run(bad: InvalidPlatform) -> TenantRun {
         canary: false,
         tries: 0,
     }
-}
-
-/// How many platforms `filter` covers.
-pub async fn count(pool: &PgPool, filter: &Filter) -> Result<u64> {
-    let sql = format!("SELECT count(*) FROM public.platforms p WHERE {TARGETS_WHERE}");
-    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-        .bind(&filter.only)
-        .bind(&filter.exclude)
-        .fetch_one(pool)
-        .await?;
-    Ok(n as u64)
 }
 
 /// The newest version applied in any schema `filter` covers (`None`: nothing applied
@@ -353,12 +230,7 @@ pub fn lock_retry_policy(retries: u32) -> RetryPolicy {
     }
 }
 
-/// Up to the newest version, or down to a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    Up,
-    Down { to: i64 },
-}
+pub use super::runner::Mode;
 
 /// Tenants migrated first; the rest only when all of them succeeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -626,7 +498,7 @@ async fn execute(
     res.map(|_| ())
 }
 
-/// Tell every `serve` which schemas changed (see `serve::plans`): after each tenant's
+/// Tell every `serve` which schemas changed (see `db::changes`): after each tenant's
 /// commit, at most every 100 ms (`all`: whatever is left), in one autocommit statement outside
 /// the tenants' transactions. A NOTIFY in each tenant's transaction would serialise their
 /// commits (PostgreSQL holds a cluster-wide lock from a notifying commit's pre-commit to its
@@ -784,41 +656,13 @@ async fn failure(
     run
 }
 
-/// What a tenant's transaction did.
-struct Done {
-    from: Option<i64>,
-    versions: Vec<i64>,
-    to: Option<i64>,
-    /// Up: the transaction stopped before this `-- no-transaction` migration, which runs next
-    /// on its own ([`super::no_tx`]), with `left` migrations pending including it.
-    next_no_tx: Option<i64>,
-    left: i32,
-}
-
-/// Why a tenant's transaction failed, and what its schema still holds (when it was read).
-struct Failed {
-    error: MigrationError,
-    from: Option<i64>,
-    facts: Option<Facts>,
-}
-
-impl<T: Into<MigrationError>> From<T> for Failed {
-    fn from(e: T) -> Self {
-        Failed {
-            error: e.into(),
-            from: None,
-            facts: None,
-        }
-    }
-}
-
 /// What became of one tenant's transaction, for the worker.
 struct Worked {
     run: TenantRun,
     /// The database went away: the run stops with this error.
     fatal: Option<sqlx::Error>,
-    /// The connection is out of step with the server (see [`status::applied_here`]): close it
-    /// and take a new one for the next tenant.
+    /// The connection is out of step with the server (see [`runner::read_applied_by_copy`]):
+    /// close it and take a new one for the next tenant.
     discard: bool,
 }
 
@@ -836,7 +680,7 @@ async fn work(
     let mut tries = 0;
     let mut guess = w.guess.as_deref();
     // What the tenant's earlier steps did, when a `-- no-transaction` migration splits its run.
-    let mut partial: Option<Done> = None;
+    let mut partial: Option<Ran> = None;
     let res = loop {
         let done = match transact_retrying(&mut *conn, set, opts, mode, t, guess, &mut tries).await
         {
@@ -856,7 +700,7 @@ async fn work(
         };
         let Some(v) = next else { break Ok(merged) };
         let m = set.up(v).expect("planned from the set");
-        let ran = super::no_tx::run(
+        let ran = runner::run_no_transaction(
             pool,
             t,
             m,
@@ -873,11 +717,10 @@ async fn work(
                 merged.to = merged.to.max(Some(v));
                 partial = Some(merged);
             }
-            Err(e) => {
+            Err(f) => {
                 let f = Failed {
-                    error: e.error,
                     from: merged.to,
-                    facts: e.facts,
+                    ..f
                 };
                 partial = Some(merged);
                 break Err(f);
@@ -944,7 +787,7 @@ async fn transact_retrying(
     t: &Target,
     guess: Option<&[i64]>,
     tries: &mut u32,
-) -> std::result::Result<Done, Failed> {
+) -> std::result::Result<Ran, Failed> {
     let policy = lock_retry_policy(opts.lock_retries);
     let mut mine = 0;
     loop {
@@ -981,9 +824,9 @@ async fn transact(
     mode: Mode,
     t: &Target,
     guess: Option<&[i64]>,
-) -> std::result::Result<Done, Failed> {
+) -> std::result::Result<Ran, Failed> {
     let mut tx = conn.begin().await?;
-    match transact_in(&mut tx, set, opts, mode, t, guess).await {
+    match enter_and_run(&mut tx, set, opts, mode, t, guess).await {
         Ok(done) => {
             tx.commit().await?;
             Ok(done)
@@ -998,99 +841,30 @@ async fn transact(
     }
 }
 
-async fn transact_in(
+/// Inside [`transact`]'s transaction: [`enter`], then the one-schema runner.
+async fn enter_and_run(
     tx: &mut PgConnection,
     set: &MigrationSet,
     opts: &Options,
     mode: Mode,
     t: &Target,
     guess: Option<&[i64]>,
-) -> std::result::Result<Done, Failed> {
+) -> std::result::Result<Ran, Failed> {
     let guessed = match (mode, guess) {
         (Mode::Up, Some(g)) => Some(Facts::current(g.iter().copied().max(), set)),
         _ => None,
     };
     let (tracked, status_written) = enter(&mut *tx, set, opts, t, guessed.as_ref()).await?;
-    let applied = if tracked {
-        status::applied_here(&mut *tx, &t.schema).await?
-    } else {
-        Vec::new()
+    let job = Job {
+        schema: &t.schema,
+        platform_id: Some(t.platform_id),
+        set,
+        mode,
+        start: Start::Existing { tracked },
+        no_tx: NoTx::Stop,
+        status_written: guessed.as_ref().filter(|_| status_written),
     };
-    let p = plan(set, &applied);
-    let fail = |error: MigrationError| Failed {
-        error,
-        from: p.current,
-        facts: Some(Facts::from_plan(&p, set)),
-    };
-    let mut applied_now = Vec::new();
-    let mut reverted = Vec::new();
-    let mut next_no_tx = None;
-    let after = match mode {
-        Mode::Up => {
-            if let Some(e) = p.blocker(set) {
-                return Err(fail(e));
-            }
-            if !p.pending.is_empty() && !tracked {
-                ensure_tracking_table(&mut *tx, &t.schema)
-                    .await
-                    .map_err(|e| fail(e.into()))?;
-            }
-            for &v in &p.pending {
-                let m = set.up(v).expect("planned from the set");
-                if m.no_tx {
-                    next_no_tx = Some(v);
-                    break;
-                }
-                let ns = run_sql(&mut *tx, m).await.map_err(fail)?;
-                applied_now.push(AppliedNow {
-                    version: m.version,
-                    description: m.description.as_ref(),
-                    checksum: m.checksum.as_ref(),
-                    execution_ns: ns,
-                });
-            }
-            let done = applied_now.iter().map(|a| a.version);
-            let left = (p.pending.len() - applied_now.len()) as i32;
-            Facts {
-                pending: left,
-                ..Facts::current(done.chain(p.current).max(), set)
-            }
-        }
-        Mode::Down { to } => {
-            reverted = revert_plan(set, &applied, to).map_err(fail)?;
-            for &v in &reverted {
-                let down = set.down(v).expect("checked by revert_plan");
-                run_sql(&mut *tx, down).await.map_err(fail)?;
-            }
-            let left: Vec<Applied> = applied
-                .iter()
-                .filter(|a| !reverted.contains(&a.version))
-                .cloned()
-                .collect();
-            Facts::from_plan(&plan(set, &left), set)
-        }
-    };
-    if status_written && guessed.as_ref() == Some(&after) {
-        // The usual case: the guess held, and the first statement wrote this status already.
-        status::insert_applied(&mut *tx, &applied_now)
-            .await
-            .map_err(fail)?;
-    } else if tracked || status_written || !applied_now.is_empty() {
-        status::record_here(&mut *tx, t.platform_id, &applied_now, &reverted, &after)
-            .await
-            .map_err(fail)?;
-    }
-    let versions = match mode {
-        Mode::Up => applied_now.iter().map(|a| a.version).collect(),
-        Mode::Down { .. } => reverted,
-    };
-    Ok(Done {
-        from: p.current,
-        versions,
-        to: after.version,
-        next_no_tx,
-        left: after.pending,
-    })
+    runner::run(tx, job).await
 }
 
 /// The first statement of a tenant's transaction: lock_timeout and the search_path, the

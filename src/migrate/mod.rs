@@ -1,15 +1,18 @@
-//! Tenant migrations: loading a migration set (embedded sample or an application's directory)
-//! and the one-schema runner. The runner works inside the caller's transaction, with the
-//! tenant's schema alone on the transaction-local `search_path`, so a schema is never left
-//! half-migrated and no statement can fall through to `public`.
+//! Tenant migrations: loading a migration set (embedded sample or an application's directory),
+//! the tracking table, and planning (what a schema needs, pure). The one-schema [`runner`]
+//! works inside the caller's transaction, with the tenant's schema alone on the
+//! transaction-local `search_path`, so a schema is never left half-migrated and no statement
+//! can fall through to `public`.
 //!
 //! Each tenant schema tracks its own versions in `<schema>._sqlx_migrations`, in sqlx's format
 //! (version, description, checksum, ...), so sqlx-cli can read it too. We do not use sqlx's
 //! `Migrator::run` for tenants: it takes one advisory lock per database (every schema would
 //! wait on every other) and commits per migration outside our transaction.
 //!
-//! Around it: [`catalog`] reads many schemas' applied versions in a few batched queries,
-//! [`fleet`] migrates and rolls back every tenant in parallel, [`status`] keeps
+//! Around it: [`targets`] says which tenant schemas a fleet command covers, [`catalog`] reads
+//! many schemas' applied versions in a few batched queries, [`fleet`] migrates and rolls back
+//! every tenant in parallel through the runner, [`no_tx`] holds the rules of `--
+//! no-transaction` migrations, [`status`] keeps
 //! `tenantctl.tenant_migrations` equal to what the schemas hold, [`verify`] compares each
 //! tenant's catalog with a reference built from the set. The run lock is
 //! [`crate::db::locks::RunLockGuard`].
@@ -18,17 +21,17 @@ pub mod add;
 pub mod catalog;
 pub mod fleet;
 pub mod no_tx;
+pub mod runner;
 pub mod set;
 pub mod status;
+pub mod targets;
 pub mod verify;
 
 pub use set::MigrationSet;
 
 use crate::db::{Ident, SchemaName};
 use crate::error::{Error, Result};
-use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, PgConnection};
-use std::time::Instant;
 
 /// The tracking table's name inside each tenant schema.
 pub const TRACKING_TABLE: &str = "_sqlx_migrations";
@@ -191,7 +194,7 @@ pub enum MigrationError {
     #[error("platform is busy: another run (provisioning, restore, ...) holds its lock")]
     Busy,
     /// Reading the tracking table failed; the connection is out of step (see
-    /// [`status::applied_here`]) and must be closed.
+    /// [`runner::read_applied_by_copy`]) and must be closed.
     #[error("could not read the tracking table: {}", crate::error::describe(.0))]
     Read(sqlx::Error),
     #[error("{}", crate::error::describe(.0))]
@@ -214,85 +217,6 @@ impl From<Error> for MigrationError {
             other => MigrationError::Db(sqlx::Error::Protocol(other.to_string())),
         }
     }
-}
-
-/// Run one migration's SQL (up or down) inside the caller's transaction, without recording
-/// it; returns how long it took, in nanoseconds. A `-- no-transaction` migration only comes
-/// here for a schema created in that transaction (see [`no_tx::in_new_schema`]); `migrate`
-/// runs it outside ([`no_tx::run`]).
-pub async fn run_sql(
-    conn: &mut PgConnection,
-    m: &Migration,
-) -> std::result::Result<i64, MigrationError> {
-    let started = Instant::now();
-    if m.no_tx {
-        for statement in no_tx_statements(m)? {
-            sqlx::raw_sql(AssertSqlSafe(statement))
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| failed(m, e))?;
-        }
-    } else {
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| failed(m, e))?;
-    }
-    Ok(started.elapsed().as_nanos() as i64)
-}
-
-/// The statements of a `-- no-transaction` migration, for a schema created in the caller's
-/// transaction.
-pub fn no_tx_statements(m: &Migration) -> std::result::Result<Vec<String>, MigrationError> {
-    no_tx::in_new_schema(m.sql.as_str()).map_err(|e| MigrationError::Failed {
-        version: m.version,
-        description: m.description.to_string(),
-        message: format!("cannot split it into statements: {e}"),
-        sqlstate: None,
-    })
-}
-
-/// Apply one up migration inside the caller's transaction (search_path already set to the
-/// tenant), and record it.
-pub async fn apply_one(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    m: &Migration,
-) -> std::result::Result<(), MigrationError> {
-    let elapsed = run_sql(conn, m).await?;
-    // language=PostgreSQL
-    let sql = format!(
-        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
-        tracking(schema)
-    );
-    // Not persistent: the text differs per schema, and caching it would only evict statements
-    // that are reused (each eviction costs a round trip).
-    sqlx::query(AssertSqlSafe(sql))
-        .persistent(false)
-        .bind(m.version)
-        .bind(m.description.as_ref())
-        .bind(m.checksum.as_ref())
-        .bind(elapsed)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Run the down migration of `version` inside the caller's transaction and forget the version.
-pub async fn revert_one(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    down: &Migration,
-) -> std::result::Result<(), MigrationError> {
-    run_sql(conn, down).await?;
-    // language=PostgreSQL
-    let sql = format!("DELETE FROM {} WHERE version = $1", tracking(schema));
-    sqlx::query(AssertSqlSafe(sql))
-        .persistent(false)
-        .bind(down.version)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }
 
 fn join(versions: &[i64]) -> String {
@@ -319,71 +243,6 @@ impl MigrationError {
     pub fn is_connection_error(&self) -> bool {
         matches!(self, MigrationError::Db(e) | MigrationError::Read(e) if crate::error::is_connection_error(e))
     }
-}
-
-fn failed(m: &Migration, e: sqlx::Error) -> MigrationError {
-    if crate::error::is_connection_error(&e) {
-        return MigrationError::Db(e);
-    }
-    let (message, sqlstate) = match &e {
-        sqlx::Error::Database(db) => {
-            let code = db.code().map(|c| c.into_owned());
-            let mut message = db.message().to_string();
-            if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
-                && let Some(sqlx::postgres::PgErrorPosition::Original(pos)) = pg.position()
-            {
-                let line = m
-                    .sql
-                    .as_str()
-                    .chars()
-                    .take(pos.saturating_sub(1))
-                    .filter(|&c| c == '\n')
-                    .count()
-                    + 1;
-                message = format!("{message} (at line {line})");
-            }
-            if code.as_deref() == Some("55P03") {
-                message.push_str(
-                    " (another transaction holds a lock this migration needs; lock_timeout expired)",
-                );
-            }
-            (message, code)
-        }
-        other => (other.to_string(), None),
-    };
-    MigrationError::Failed {
-        version: m.version,
-        description: m.description.to_string(),
-        message,
-        sqlstate,
-    }
-}
-
-/// Bring one schema to the newest version of `set` inside the caller's transaction, whose
-/// search_path must already be the tenant's. Refuses on drift (and on versions the set does not
-/// know, or failed runs recorded by sqlx). Returns the versions applied. When the registry has
-/// `tenantctl.tenant_migrations`, the row of the platform owning the schema is updated in the
-/// same transaction, so the status table never disagrees with the schema. The warm pool uses
-/// it (making and claiming spares); `migrate` runs its own loop (`fleet`) and a fresh provision
-/// its own batched one (`provision::migrate_new_schema`).
-pub async fn apply_pending(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    set: &MigrationSet,
-) -> std::result::Result<Vec<i64>, MigrationError> {
-    ensure_tracking_table(conn, schema).await?;
-    let applied = applied(conn, schema).await?;
-    let p = plan(set, &applied);
-    if let Some(e) = p.blocker(set) {
-        return Err(e);
-    }
-    for v in &p.pending {
-        let m = set.up(*v).expect("planned from the set");
-        apply_one(conn, schema, m).await?;
-    }
-    let version = p.current.into_iter().chain(p.pending.iter().copied()).max();
-    status::record_by_schema(conn, schema, &status::Facts::current(version, set)).await?;
-    Ok(p.pending)
 }
 
 /// The versions to revert to bring a schema down to `to` (newest first): every applied version
@@ -428,26 +287,10 @@ pub fn revert_plan(
     Ok(versions)
 }
 
-/// Roll one schema back to `to` inside the caller's transaction (search_path already the
-/// tenant's). Returns the versions reverted, newest first.
-pub async fn revert_to(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    set: &MigrationSet,
-    to: i64,
-) -> std::result::Result<Vec<i64>, MigrationError> {
-    let applied = applied(conn, schema).await?;
-    let versions = revert_plan(set, &applied, to)?;
-    for &v in &versions {
-        revert_one(conn, schema, set.down(v).expect("checked by revert_plan")).await?;
-    }
-    Ok(versions)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sqlx::migrate::MigrationType;
+    use sqlx::migrate::{Migration, MigrationType};
 
     fn m(version: i64, kind: MigrationType, sql: &str) -> Migration {
         Migration::new(

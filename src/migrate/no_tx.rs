@@ -2,12 +2,12 @@
 //! statements that cannot run in a transaction, above all `CREATE INDEX CONCURRENTLY`
 //! (issue 15.2).
 //!
-//! Such a migration runs per tenant on a connection of its own, outside any transaction,
-//! holding the platform's advisory lock (session level: the lock provisioning and restore
-//! take, so nothing else works on the tenant meanwhile), with the tenant's schema alone on the
-//! search_path and the run's `lock_timeout`. Its file is split into statements by PostgreSQL's
-//! own parser ([`split`]) and each is sent alone: several in one query string would form an
-//! implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
+//! This module holds the rules for such a file's text and the cleanup after a failed one; the
+//! one-schema runner runs it ([`super::runner::run_no_transaction`]): per tenant on a
+//! connection of its own, outside any transaction, holding the platform's advisory lock, with
+//! the tenant's schema alone on the search_path and the run's `lock_timeout`. Its file is
+//! split into statements ([`split`]) and each is sent alone: several in one query string would
+//! form an implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
 //! transaction writes the tracking row and the status row.
 //!
 //! Not atomic: when a statement fails, those before it stay done. A failed `CREATE INDEX
@@ -18,13 +18,8 @@
 //! version before; the next `migrate` runs the whole file again, so its statements should be
 //! safe to repeat (`IF NOT EXISTS`).
 
-use super::fleet::Target;
-use super::status::{self, Facts};
-use super::{MigrationError, ensure_tracking_table, tracking};
-use crate::db::{Ident, SchemaName, locks::PlatformLock};
-use sqlx::migrate::Migration;
-use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool};
-use std::time::{Duration, Instant};
+use crate::db::{Ident, SchemaName};
+use sqlx::{AssertSqlSafe, PgConnection};
 
 /// The statements of a migration file, in order, each as written (comments between statements
 /// dropped). Where one ends is decided on tokens from sqlparser's PostgreSQL tokenizer, so a
@@ -156,7 +151,7 @@ pub fn in_new_schema(sql: &str) -> Result<Vec<String>, String> {
 }
 
 /// Indexes of `schema` that are not valid (a `CREATE INDEX CONCURRENTLY` that failed).
-async fn invalid_indexes(
+pub(super) async fn invalid_indexes(
     conn: &mut PgConnection,
     schema: &SchemaName,
 ) -> sqlx::Result<Vec<String>> {
@@ -171,160 +166,8 @@ async fn invalid_indexes(
     .await
 }
 
-/// What [`run`] reports when it fails: the error and the schema's facts (for the status row).
-pub struct NoTxFailure {
-    pub error: MigrationError,
-    pub facts: Option<Facts>,
-}
-
-impl<T: Into<MigrationError>> From<T> for NoTxFailure {
-    fn from(e: T) -> Self {
-        NoTxFailure {
-            error: e.into(),
-            facts: None,
-        }
-    }
-}
-
-/// Run the no-transaction migration `m` in `t`'s schema, whose applied versions are `before`
-/// (the highest) with `pending` migrations left including this one.
-#[allow(clippy::too_many_arguments)]
-pub async fn run(
-    pool: &PgPool,
-    t: &Target,
-    m: &Migration,
-    latest: Option<i64>,
-    before: Option<i64>,
-    pending: i32,
-    lock_timeout: Duration,
-    extension_schema: Option<&SchemaName>,
-) -> Result<(), NoTxFailure> {
-    let statements = split(m.sql.as_str()).map_err(|e| MigrationError::Failed {
-        version: m.version,
-        description: m.description.to_string(),
-        message: format!("cannot split it into statements: {e}"),
-        sqlstate: None,
-    })?;
-    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
-    let res = run_on(
-        &mut conn,
-        t,
-        m,
-        &statements,
-        Facts {
-            version: before,
-            latest,
-            pending,
-            drift: false,
-        },
-        lock_timeout,
-        extension_schema,
-    )
-    .await;
-    // Closing the session also releases the platform's lock.
-    let _ = conn.close().await;
-    res
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn run_on(
-    conn: &mut PgConnection,
-    t: &Target,
-    m: &Migration,
-    statements: &[String],
-    facts: Facts,
-    lock_timeout: Duration,
-    extension_schema: Option<&SchemaName>,
-) -> Result<(), NoTxFailure> {
-    let schema = &t.schema;
-    // The session is ours alone (never returned to a pool), so session settings are safe.
-    // language=PostgreSQL
-    sqlx::query(
-        "SELECT set_config('search_path', $1, false), set_config('lock_timeout', $2, false)",
-    )
-    .bind(schema.search_path(extension_schema))
-    .bind(crate::db::lock_timeout_value(lock_timeout))
-    .execute(&mut *conn)
-    .await?;
-    // language=PostgreSQL
-    let locked = PlatformLock::of(t.platform_id)
-        .lock_session(&mut *conn)
-        .await;
-    if let Err(e) = locked {
-        return Err(match crate::error::sqlstate(&e).as_deref() {
-            Some("55P03") => MigrationError::Busy.into(),
-            _ => e.into(),
-        });
-    }
-    let fail = |error: MigrationError| NoTxFailure {
-        error,
-        facts: Some(facts.clone()),
-    };
-    // Another run may have applied it since this one read the schema.
-    let applied = super::applied(&mut *conn, schema)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    if applied.iter().any(|a| a.version == m.version) {
-        return Ok(());
-    }
-    let invalid_before = invalid_indexes(&mut *conn, schema).await?;
-    let started = Instant::now();
-    for (i, statement) in statements.iter().enumerate() {
-        let Err(e) = sqlx::raw_sql(AssertSqlSafe(statement.clone()))
-            .execute(&mut *conn)
-            .await
-        else {
-            continue;
-        };
-        let mut error = super::failed(m, e);
-        let dropped = drop_new_invalid(&mut *conn, schema, &invalid_before).await;
-        if let MigrationError::Failed { message, .. } = &mut error {
-            *message = format!(
-                "{message} (statement {} of {}; the statements before it stay applied{})",
-                i + 1,
-                statements.len(),
-                match &dropped {
-                    Ok(d) if d.is_empty() => String::new(),
-                    Ok(d) => format!("; dropped the invalid index(es) it left: {}", d.join(", ")),
-                    Err(e) => format!("; could not drop the invalid index(es) it left: {e}"),
-                }
-            );
-        }
-        return Err(fail(error));
-    }
-    let elapsed = started.elapsed().as_nanos() as i64;
-    let mut tx = conn.begin().await?;
-    ensure_tracking_table(&mut tx, schema)
-        .await
-        .map_err(|e| fail(e.into()))?;
-    // language=PostgreSQL
-    let sql = format!(
-        "INSERT INTO {} (version, description, success, checksum, execution_time) VALUES ($1, $2, TRUE, $3, $4)",
-        tracking(schema)
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .persistent(false)
-        .bind(m.version)
-        .bind(m.description.as_ref())
-        .bind(m.checksum.as_ref())
-        .bind(elapsed)
-        .execute(&mut *tx)
-        .await?;
-    let after = Facts {
-        version: facts.version.max(Some(m.version)),
-        pending: (facts.pending - 1).max(0),
-        ..facts.clone()
-    };
-    status::record_by_schema(&mut tx, schema, &after)
-        .await
-        .map_err(fail)?;
-    crate::db::changes::notify_schema_changed(&mut tx, schema).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Drop the indexes of `schema` that are invalid now and were not before; their names.
-async fn drop_new_invalid(
+pub(super) async fn drop_new_invalid(
     conn: &mut PgConnection,
     schema: &SchemaName,
     before: &[String],

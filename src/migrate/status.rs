@@ -2,15 +2,14 @@
 //! `tenantctl.tenant_migrations` is the fleet-wide copy for status pages and reports, plus what
 //! only a run knows (the last error, when it last ran and last succeeded).
 //!
-//! Every write of a schema's migrations writes its status row in the same transaction
-//! ([`record`], [`record_by_schema`]), so the two never disagree; a failed run records its error
-//! after the rollback, with the version the schema is still at. `migrate status` reads the
+//! Every write of a schema's migrations writes its status row in the same transaction (the
+//! runner's bookkeeping, [`super::runner::record`]), so the two never disagree; a failed run
+//! records its error after the rollback, with the version the schema is still at. `migrate status` reads the
 //! schemas themselves (batched, see [`super::catalog`]) and shows the stored row beside them.
 
 use super::catalog::{self, Read};
-use super::fleet::{Filter, Target, targets};
-use super::{MigrationError, MigrationSet, Plan, plan};
-use crate::db::SchemaName;
+use super::targets::{Filter, Target, targets};
+use super::{MigrationSet, Plan, plan};
 use crate::error::Result;
 use crate::output::{Tabular, Term};
 use chrono::{DateTime, Utc};
@@ -61,8 +60,10 @@ impl Facts {
     }
 }
 
+/// The status row's upsert; `{WHERE}` picks the platform (the runner's bookkeeping statement
+/// ends with it too).
 // language=PostgreSQL
-const UPSERT: &str = "INSERT INTO tenantctl.tenant_migrations AS t \
+pub(super) const UPSERT: &str = "INSERT INTO tenantctl.tenant_migrations AS t \
         (platform_id, schema_name, version, latest_version, pending_count, drift, last_error, \
          last_run_at, last_success_at, updated_at) \
      SELECT p.id, p.schema_name, $2, $3, $4, $5, $6, now(), CASE WHEN $6::text IS NULL THEN now() END, now() \
@@ -89,229 +90,6 @@ pub async fn record(
         .bind(facts.pending)
         .bind(facts.drift)
         .bind(error)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// A migration applied in the current transaction, for [`record_here`] and [`insert_applied`].
-#[derive(Debug, Clone, Copy)]
-pub struct AppliedNow<'a> {
-    pub version: i64,
-    pub description: &'a str,
-    pub checksum: &'a [u8],
-    pub execution_ns: i64,
-}
-
-/// The applied migrations of `schema`, oldest first, read inside the caller's transaction (the
-/// caller has checked that the schema has a tracking table).
-///
-/// Read with `COPY ... TO STDOUT (FORMAT binary)`, not a `SELECT`: COPY of a table scans it
-/// without the planner. Every tenant's tracking table is a different relation, so a `SELECT`
-/// is analysed and planned again for each one, and on a fleet of small schemas that planning
-/// cost about a fifth of what the migration itself did.
-///
-/// NOTE: when the COPY fails before its first row (a lock timeout, a permission error), sqlx
-/// 0.9 leaves the server's ReadyForQuery unread and the connection out of step: the error
-/// comes back as [`MigrationError::Read`], and the caller must close the connection rather
-/// than use it again.
-pub async fn applied_here(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-) -> std::result::Result<Vec<super::Applied>, MigrationError> {
-    use futures::TryStreamExt;
-    // language=PostgreSQL
-    let sql = format!(
-        "COPY {} (version, description, checksum, success) TO STDOUT (FORMAT binary)",
-        super::tracking(schema)
-    );
-    let mut data = Vec::new();
-    let mut stream = conn
-        .copy_out_raw(&sql)
-        .await
-        .map_err(MigrationError::Read)?;
-    while let Some(chunk) = stream.try_next().await? {
-        data.extend_from_slice(&chunk);
-    }
-    let mut rows = parse_tracking_copy(&data).map_err(|e| {
-        MigrationError::Db(sqlx::Error::Protocol(format!(
-            "tracking table of `{schema}`: {e}"
-        )))
-    })?;
-    rows.sort_by_key(|a| a.version);
-    Ok(rows)
-}
-
-/// Parse PostgreSQL's binary COPY format with the columns (version bigint, description text,
-/// checksum bytea, success boolean). A NULL description or checksum reads as empty and a NULL
-/// success as false (they then show as drift or a failed run); a NULL version is an error.
-fn parse_tracking_copy(data: &[u8]) -> std::result::Result<Vec<super::Applied>, String> {
-    const SIGNATURE: &[u8] = b"PGCOPY\n\xff\r\n\0";
-    struct Cursor<'a>(&'a [u8]);
-    impl<'a> Cursor<'a> {
-        fn take(&mut self, n: usize) -> std::result::Result<&'a [u8], String> {
-            if self.0.len() < n {
-                return Err("binary COPY data ends early".into());
-            }
-            let (head, rest) = self.0.split_at(n);
-            self.0 = rest;
-            Ok(head)
-        }
-        fn i16(&mut self) -> std::result::Result<i16, String> {
-            Ok(i16::from_be_bytes(
-                self.take(2)?.try_into().expect("2 bytes"),
-            ))
-        }
-        fn i32(&mut self) -> std::result::Result<i32, String> {
-            Ok(i32::from_be_bytes(
-                self.take(4)?.try_into().expect("4 bytes"),
-            ))
-        }
-        /// One field: `None` for NULL.
-        fn field(&mut self) -> std::result::Result<Option<&'a [u8]>, String> {
-            match self.i32()? {
-                -1 => Ok(None),
-                n if n < 0 => Err(format!("bad field length {n}")),
-                n => self.take(n as usize).map(Some),
-            }
-        }
-    }
-    let mut c = Cursor(data);
-    if c.take(SIGNATURE.len())? != SIGNATURE {
-        return Err("not binary COPY data".into());
-    }
-    let flags = c.i32()?;
-    if flags & (1 << 16) != 0 {
-        return Err("binary COPY data with OIDs".into());
-    }
-    let extension = c.i32()?;
-    c.take(usize::try_from(extension).map_err(|_| "bad header extension length")?)?;
-    let mut rows = Vec::new();
-    loop {
-        match c.i16()? {
-            -1 => break,
-            4 => {}
-            n => return Err(format!("expected 4 columns, got {n}")),
-        }
-        let version = match c.field()? {
-            Some(b) if b.len() == 8 => i64::from_be_bytes(b.try_into().expect("8 bytes")),
-            Some(b) => return Err(format!("version of {} bytes", b.len())),
-            None => return Err("a NULL version".into()),
-        };
-        let description = c.field()?.map(String::from_utf8_lossy).unwrap_or_default();
-        let checksum = c.field()?.map(<[u8]>::to_vec).unwrap_or_default();
-        let success = matches!(c.field()?, Some([1]));
-        rows.push(super::Applied {
-            version,
-            description: description.into_owned(),
-            checksum,
-            success,
-        });
-    }
-    Ok(rows)
-}
-
-/// The tracking rows of the migrations this transaction applied, when the status row is
-/// already right (written by the transaction's first statement, see `fleet::enter`). A plain
-/// INSERT, the cheapest statement to plan again for every tenant (see [`record_here`]).
-pub async fn insert_applied(
-    conn: &mut PgConnection,
-    applied: &[AppliedNow<'_>],
-) -> std::result::Result<(), MigrationError> {
-    if applied.is_empty() {
-        return Ok(());
-    }
-    // One VALUES row per migration, numbered placeholders only.
-    let rows: Vec<String> = (0..applied.len())
-        .map(|i| {
-            let b = i * 4;
-            format!("(${}, ${}, TRUE, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
-        })
-        .collect();
-    // language=PostgreSQL
-    let sql = format!(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES {}",
-        rows.join(", ")
-    );
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for a in applied {
-        q = q
-            .bind(a.version)
-            .bind(a.description)
-            .bind(a.checksum)
-            .bind(a.execution_ns);
-    }
-    q.execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// In one statement: the tracking rows of the migrations this transaction applied (`applied`)
-/// or reverted (`reverted`) in the schema on its search_path, and the tenant's status row. Call
-/// it inside that transaction, after the migrations' SQL ran.
-///
-/// NOTE: the table name is deliberately unqualified, unlike everywhere else (here and in
-/// [`insert_applied`]): the statement text is then the same for every tenant, so each
-/// connection prepares it once and PostgreSQL re-resolves the name under each transaction's
-/// search_path (documented for PREPARE). A schema-qualified text would cost a Parse round trip
-/// per tenant.
-pub async fn record_here(
-    conn: &mut PgConnection,
-    platform_id: i64,
-    applied: &[AppliedNow<'_>],
-    reverted: &[i64],
-    facts: &Facts,
-) -> std::result::Result<(), MigrationError> {
-    // language=PostgreSQL
-    const SQL: &str = "WITH applied AS ( \
-            INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-            SELECT u.v, u.d, TRUE, u.c, u.t \
-            FROM unnest($7::bigint[], $8::text[], $9::bytea[], $10::bigint[]) AS u(v, d, c, t) \
-         ), reverted AS ( \
-            DELETE FROM _sqlx_migrations WHERE version = ANY($11::bigint[]) \
-         ) ";
-    static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let text = TEXT.get_or_init(|| format!("{SQL}{}", UPSERT.replace("{WHERE}", "p.id = $1")));
-    sqlx::query(sqlx::AssertSqlSafe(text.as_str()))
-        .bind(platform_id)
-        .bind(facts.version)
-        .bind(facts.latest)
-        .bind(facts.pending)
-        .bind(facts.drift)
-        .bind(None::<String>)
-        .bind(applied.iter().map(|a| a.version).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.description).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.checksum).collect::<Vec<_>>())
-        .bind(applied.iter().map(|a| a.execution_ns).collect::<Vec<_>>())
-        .bind(reverted)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-/// Like [`record`] for the platform that owns `schema`, when the registry has the status table
-/// (the one-schema runner is also used on bare databases).
-pub async fn record_by_schema(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    facts: &Facts,
-) -> std::result::Result<(), MigrationError> {
-    // language=PostgreSQL
-    let present: bool =
-        sqlx::query_scalar("SELECT to_regclass('tenantctl.tenant_migrations') IS NOT NULL")
-            .fetch_one(&mut *conn)
-            .await?;
-    if !present {
-        return Ok(());
-    }
-    let sql = UPSERT.replace("{WHERE}", "p.schema_name = $1");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(schema.as_str())
-        .bind(facts.version)
-        .bind(facts.latest)
-        .bind(facts.pending)
-        .bind(facts.drift)
-        .bind(None::<String>)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -609,84 +387,4 @@ fn status_of(
         }
     }
     row
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_tracking_copy;
-
-    /// One row of (version, description, checksum, success); `None` fields are NULL.
-    type Row<'a> = (Option<i64>, Option<&'a str>, Option<&'a [u8]>, Option<bool>);
-
-    /// Binary COPY data as PostgreSQL writes it.
-    fn copy_data(rows: &[Row<'_>]) -> Vec<u8> {
-        let mut out = b"PGCOPY\n\xff\r\n\0".to_vec();
-        out.extend_from_slice(&0i32.to_be_bytes());
-        out.extend_from_slice(&4i32.to_be_bytes());
-        out.extend_from_slice(b"ext!");
-        let field = |out: &mut Vec<u8>, b: Option<Vec<u8>>| match b {
-            None => out.extend_from_slice(&(-1i32).to_be_bytes()),
-            Some(b) => {
-                out.extend_from_slice(&(b.len() as i32).to_be_bytes());
-                out.extend_from_slice(&b);
-            }
-        };
-        for (v, d, c, s) in rows {
-            out.extend_from_slice(&4i16.to_be_bytes());
-            field(&mut out, v.map(|v| v.to_be_bytes().to_vec()));
-            field(&mut out, d.map(|d| d.as_bytes().to_vec()));
-            field(&mut out, c.map(<[u8]>::to_vec));
-            field(&mut out, s.map(|s| vec![s as u8]));
-        }
-        out.extend_from_slice(&(-1i16).to_be_bytes());
-        out
-    }
-
-    #[test]
-    fn binary_copy_rows_are_read_field_by_field() {
-        let data = copy_data(&[
-            (
-                Some(2),
-                Some("second, ünïcode"),
-                Some(&[0xde, 0xad][..]),
-                Some(true),
-            ),
-            (Some(1), Some("first"), Some(&[][..]), Some(false)),
-            (Some(3), None, None, None),
-        ]);
-        let rows = parse_tracking_copy(&data).unwrap();
-        assert_eq!(rows.len(), 3);
-        assert_eq!(
-            (
-                rows[0].version,
-                rows[0].description.as_str(),
-                &rows[0].checksum[..],
-                rows[0].success
-            ),
-            (2, "second, ünïcode", &[0xde, 0xad][..], true)
-        );
-        assert_eq!((rows[1].version, rows[1].success), (1, false));
-        // NULLs read as empty / false: they show as drift or a failed run, never as applied.
-        assert_eq!(
-            (
-                rows[2].description.as_str(),
-                rows[2].checksum.len(),
-                rows[2].success
-            ),
-            ("", 0, false)
-        );
-        assert!(parse_tracking_copy(&copy_data(&[])).unwrap().is_empty());
-    }
-
-    #[test]
-    fn damaged_binary_copy_data_is_an_error() {
-        let good = copy_data(&[(Some(1), Some("a"), Some(&[1][..]), Some(true))]);
-        assert!(parse_tracking_copy(&good[..good.len() - 3]).is_err());
-        assert!(parse_tracking_copy(b"1\tfirst\n").is_err());
-        assert!(parse_tracking_copy(&copy_data(&[(None, Some("a"), None, Some(true))])).is_err());
-        let mut three_columns = good.clone();
-        let at = 11 + 4 + 4 + 4;
-        three_columns[at..at + 2].copy_from_slice(&3i16.to_be_bytes());
-        assert!(parse_tracking_copy(&three_columns).is_err());
-    }
 }

@@ -13,7 +13,7 @@
 //! merely behind has not drifted.
 
 use super::catalog;
-use super::fleet::{Filter, Target, targets};
+use super::targets::{Filter, Target, targets};
 use super::{MigrationSet, applied, plan};
 use crate::db::set_lock_timeout;
 use crate::db::{self, SchemaName};

@@ -24,8 +24,9 @@ pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
 
 use crate::config::Settings;
-use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
+use crate::db::{self, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
+use crate::migrate::runner::Start;
 use crate::migrate::{self, MigrationSet};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -329,7 +330,9 @@ async fn build(
     }
     create_schema(&mut tx, schema).await?;
     db::set_tenant(&mut tx, schema, prov.extension_schema.as_ref()).await?;
-    migrate_new_schema(&mut tx, schema, &prov.set).await?;
+    // Every migration, recorded with the status row (see `migrate::runner`).
+    let job = migrate::runner::Job::unseen(schema, Some(platform.id), &prov.set, Start::New);
+    migrate::runner::run(&mut tx, job).await?;
     let base = match &prov.base_domain {
         Some(b) => Some(b.clone()),
         None => store::base_domain(&mut tx, None).await?,
@@ -346,76 +349,6 @@ async fn build(
         .await?;
     tx.commit().await?;
     Ok(Some(done))
-}
-
-/// Run every migration of `set` in a schema created in this very transaction (so nothing is
-/// applied yet), recording them in its tracking table in sqlx's format like
-/// [`migrate::apply_pending`] does, but with one batched insert for the whole set instead of one
-/// per migration, and no look at what is applied: provisioning is the hot path (see
-/// `scripts/bench-provision`).
-async fn migrate_new_schema(
-    conn: &mut PgConnection,
-    schema: &SchemaName,
-    set: &MigrationSet,
-) -> std::result::Result<(), migrate::MigrationError> {
-    migrate::ensure_tracking_table(conn, schema).await?;
-    let mut versions = Vec::new();
-    let mut descriptions = Vec::new();
-    let mut checksums = Vec::new();
-    let mut times = Vec::new();
-    for m in set.ups() {
-        let started = std::time::Instant::now();
-        // A `-- no-transaction` migration runs here statement by statement, in the transaction
-        // (the schema is new: see `migrate::no_tx::in_new_schema`).
-        let statements = match m.no_tx {
-            true => migrate::no_tx_statements(m)?,
-            false => vec![m.sql.as_str().to_string()],
-        };
-        for statement in statements {
-            sqlx::raw_sql(AssertSqlSafe(statement))
-                .execute(&mut *conn)
-                .await
-                .map_err(|e| {
-                    let (message, sqlstate) = match &e {
-                        sqlx::Error::Database(db) => {
-                            (db.message().to_string(), db.code().map(|c| c.into_owned()))
-                        }
-                        other => (other.to_string(), None),
-                    };
-                    migrate::MigrationError::Failed {
-                        version: m.version,
-                        description: m.description.to_string(),
-                        message,
-                        sqlstate,
-                    }
-                })?;
-        }
-        versions.push(m.version);
-        descriptions.push(m.description.to_string());
-        checksums.push(m.checksum.to_vec());
-        times.push(started.elapsed().as_nanos() as i64);
-    }
-    let tracking = schema.qualify(&Ident::parse(migrate::TRACKING_TABLE).expect("constant"));
-    // language=PostgreSQL
-    let sql = format!(
-        "INSERT INTO {tracking} (version, description, success, checksum, execution_time) \
-         SELECT v, d, TRUE, c, t FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[]) AS x (v, d, c, t)"
-    );
-    sqlx::query(AssertSqlSafe(sql))
-        .bind(&versions)
-        .bind(&descriptions)
-        .bind(&checksums)
-        .bind(&times)
-        .execute(&mut *conn)
-        .await?;
-    // The fleet-wide status row, in the same transaction as the schema (as `migrate` keeps it).
-    migrate::status::record_by_schema(
-        conn,
-        schema,
-        &migrate::status::Facts::current(set.latest(), set),
-    )
-    .await?;
-    Ok(())
 }
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.

@@ -13,6 +13,7 @@ use super::{Outcome, Provisioner, create_schema};
 use crate::db::{self, SchemaName, locks::PlatformLock};
 use crate::error::Result;
 use crate::migrate;
+use crate::migrate::runner::{self, Job, Start};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -47,7 +48,7 @@ pub async fn build_one(pool: &PgPool, prov: &Provisioner) -> Result<SchemaName> 
     let mut tx = pool.begin().await?;
     create_schema(&mut tx, &name).await?;
     db::set_tenant(&mut tx, &name, prov.extension_schema.as_ref()).await?;
-    migrate::apply_pending(&mut tx, &name, &prov.set).await?;
+    runner::run(&mut tx, Job::unseen(&name, None, &prov.set, Start::New)).await?;
     prov.seeds.neutral().run(&mut tx).await?;
     // language=PostgreSQL
     sqlx::query("INSERT INTO tenantctl.pool_schemas (schema_name, version) VALUES ($1, $2)")
@@ -154,7 +155,8 @@ async fn refresh(pool: &PgPool, prov: &Provisioner, name: &str) -> Result<Refres
     if row.is_none() {
         return Ok(Refresh::Busy);
     }
-    let plan = migrate::plan(&prov.set, &migrate::applied(&mut tx, &schema).await?);
+    let applied = migrate::applied(&mut tx, &schema).await?;
+    let plan = migrate::plan(&prov.set, &applied);
     if !plan.drift.is_empty() || !plan.unknown.is_empty() {
         warn!(schema = %schema, drift = ?plan.drift, unknown = ?plan.unknown, "pool schema does not match the migrations; replacing it");
         // language=PostgreSQL
@@ -170,7 +172,8 @@ async fn refresh(pool: &PgPool, prov: &Provisioner, name: &str) -> Result<Refres
         return Ok(Refresh::Current);
     }
     db::set_tenant(&mut tx, &schema, prov.extension_schema.as_ref()).await?;
-    migrate::apply_pending(&mut tx, &schema, &prov.set).await?;
+    let job = Job::unseen(&schema, None, &prov.set, Start::Read(applied));
+    runner::run(&mut tx, job).await?;
     prov.seeds.neutral().run(&mut tx).await?;
     // language=PostgreSQL
     sqlx::query("UPDATE tenantctl.pool_schemas SET version = $2 WHERE schema_name = $1")
@@ -246,7 +249,8 @@ pub async fn claim(
             return Ok(None);
         }
         let spare_schema = SchemaName::parse(&spare)?;
-        let plan = migrate::plan(&prov.set, &migrate::applied(&mut tx, &spare_schema).await?);
+        let applied = migrate::applied(&mut tx, &spare_schema).await?;
+        let plan = migrate::plan(&prov.set, &applied);
         if !plan.drift.is_empty() || !plan.unknown.is_empty() {
             warn!(schema = %spare_schema, "pool schema does not match the migrations; replacing it");
             // language=PostgreSQL
@@ -276,10 +280,10 @@ pub async fn claim(
         .execute(&mut *tx)
         .await?;
         db::set_tenant(&mut tx, &target, prov.extension_schema.as_ref()).await?;
-        for v in &plan.pending {
-            let m = prov.set.up(*v).expect("planned from the set");
-            migrate::apply_one(&mut tx, &target, m).await?;
-        }
+        // Pending migrations and the fleet-wide status row, as provisioning and `migrate` write
+        // them.
+        let job = Job::unseen(&target, Some(platform.id), &prov.set, Start::Read(applied));
+        runner::run(&mut tx, job).await?;
         let base = match &prov.base_domain {
             Some(b) => Some(b.clone()),
             None => base_domain.map(str::to_string),
@@ -301,13 +305,6 @@ pub async fn claim(
             .bind(platform.id)
             .fetch_one(&mut *tx)
             .await?;
-        // The fleet-wide migration status row, as provisioning and `migrate` keep it.
-        migrate::status::record_by_schema(
-            &mut tx,
-            &target,
-            &migrate::status::Facts::current(prov.set.latest(), &prov.set),
-        )
-        .await?;
         tx.commit().await?;
         // language=PostgreSQL
         sqlx::query(

@@ -64,7 +64,7 @@ pub fn present(run: QueryRun, aggregate: bool) -> Result<Presented> {
     for (ti, t) in run.tenants.iter().enumerate() {
         if let Some(e) = &t.error {
             errors.push(ErrorRow {
-                platform: t.target.platform.clone(),
+                platform: t.target.name.clone(),
                 schema: t.target.schema.to_string(),
                 error: e.message.clone(),
                 sqlstate: e.sqlstate.clone(),
@@ -107,7 +107,7 @@ pub fn present(run: QueryRun, aggregate: bool) -> Result<Presented> {
         .map(|((ti, _), r)| {
             let t = &run.tenants[*ti].target;
             let mut full = Vec::with_capacity(r.len() + 2);
-            full.push(json_string(&t.platform));
+            full.push(json_string(&t.name));
             full.push(json_string(t.schema.as_str()));
             full.extend(r);
             full

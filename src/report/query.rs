@@ -27,7 +27,7 @@ use super::value::{Column, Kind};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result, is_connection_error, sqlstate};
 use crate::registry::select::Selection;
-use crate::registry::{InvalidPlatform, Platform, ProvisionStatus};
+use crate::registry::{InvalidPlatform, Platform};
 use futures::StreamExt;
 use indicatif::ProgressBar;
 use serde::Serialize;
@@ -40,13 +40,8 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// One tenant the query runs in.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Target {
-    pub platform_id: i64,
-    pub platform: String,
-    pub schema: SchemaName,
-}
+/// One tenant the query runs in: a fleet target, chosen like every fleet command's.
+pub use crate::migrate::targets::Target;
 
 /// How one tenant failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -169,26 +164,11 @@ pub fn select_targets(
     platforms: &[Platform],
     selection: &Selection,
 ) -> Result<(Vec<Target>, Vec<InvalidPlatform>)> {
-    let chosen = platforms.iter().filter(|p| {
-        !p.external && p.provision_status == ProvisionStatus::Completed && selection.admits(p.id)
-    });
-    let mut targets: Vec<Target> = Vec::new();
-    let mut invalid: Vec<InvalidPlatform> = Vec::new();
-    for p in chosen {
-        match p.tenant_schema() {
-            Ok(Some(schema)) => targets.push(Target {
-                platform_id: p.id,
-                platform: p.name.clone(),
-                schema,
-            }),
-            Ok(None) => {}
-            Err(bad) => invalid.push(bad),
-        }
-    }
+    let (mut targets, invalid) = crate::migrate::targets::among(platforms, selection);
     targets.sort_by(|a, b| {
-        a.platform
+        a.name
             .to_lowercase()
-            .cmp(&b.platform.to_lowercase())
+            .cmp(&b.name.to_lowercase())
             .then(a.platform_id.cmp(&b.platform_id))
     });
     Ok((targets, invalid))
@@ -673,6 +653,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::ProvisionStatus;
     use chrono::Utc;
 
     #[test]
@@ -731,7 +712,7 @@ mod tests {
         ];
         let names = |(t, bad): (Vec<Target>, Vec<InvalidPlatform>)| {
             assert!(bad.is_empty());
-            t.into_iter().map(|t| t.platform).collect::<Vec<_>>()
+            t.into_iter().map(|t| t.name).collect::<Vec<_>>()
         };
         let sel = |only: Option<Vec<i64>>, exclude: Vec<i64>| Selection { only, exclude };
         assert_eq!(
@@ -762,13 +743,17 @@ mod tests {
         let targets = vec![
             Target {
                 platform_id: 1,
-                platform: "a".into(),
+                name: "a".into(),
                 schema: SchemaName::parse("tenant_a").unwrap(),
+                likely_current: true,
+                recorded_version: None,
             },
             Target {
                 platform_id: 2,
-                platform: "b".into(),
+                name: "b".into(),
                 schema: SchemaName::parse("tenant_b").unwrap(),
+                likely_current: true,
+                recorded_version: None,
             },
         ];
         let opts = Options {

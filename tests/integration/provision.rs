@@ -125,6 +125,76 @@ async fn a_failing_migration_leaves_no_schema_and_retry_completes(pool: PgPool) 
     assert_eq!(v["provision_error"], serde_json::Value::Null);
 }
 
+/// Provisioning runs migrations through the same runner as `migrate`, so its errors say the
+/// same: PostgreSQL's message with the line in the migration file, and what a lock timeout
+/// means.
+#[sqlx::test(migrations = false)]
+async fn a_failing_migration_says_its_line_and_a_lock_timeout_like_migrate_does(pool: PgPool) {
+    let mut env = Env::new(pool);
+    env.init().await;
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    let up = dir.join("20990101000001_broken.up.sql");
+    std::fs::write(
+        &up,
+        "CREATE TABLE half_done (id int);\nALTER TABLE posts ADD COLUMN summary text;\nALTR TABLE posts DROP COLUMN title;\n",
+    )
+    .unwrap();
+    env.set("TENANTCTL_TENANT_MIGRATIONS_DIR", dir.to_str().unwrap());
+    env.run(&[
+        "platform",
+        "create",
+        "--name",
+        "Acme",
+        "--subdomain",
+        "acme",
+    ])
+    .await
+    .ok();
+    let syntax =
+        "migration 20990101000001 (broken) failed: syntax error at or near \"ALTR\" (at line 3)";
+    env.run(&["provision", "acme"])
+        .await
+        .code(1)
+        .stderr_has(syntax);
+    let error = provision_error(&env, "acme").await;
+    assert!(error.contains(syntax), "{error}");
+
+    // A table the migration needs, locked by an application transaction.
+    sqlx::query("CREATE TABLE public.shared_lookup (id int)")
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    std::fs::write(
+        &up,
+        "SET LOCAL lock_timeout = '200ms';\nLOCK TABLE public.shared_lookup IN ACCESS EXCLUSIVE MODE;\n",
+    )
+    .unwrap();
+    let mut app = env.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE public.shared_lookup IN ACCESS SHARE MODE")
+        .execute(&mut *app)
+        .await
+        .unwrap();
+    let note = "(another transaction holds a lock this migration needs; lock_timeout expired)";
+    env.run(&["provision", "acme"])
+        .await
+        .code(1)
+        .stderr_has("canceling statement due to lock timeout")
+        .stderr_has(note);
+    let error = provision_error(&env, "acme").await;
+    assert!(error.contains(note), "{error}");
+    app.rollback().await.unwrap();
+}
+
+async fn provision_error(env: &Env, platform: &str) -> String {
+    env.run(&["platform", "show", platform, "-o", "json"])
+        .await
+        .json()["provision_error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 #[sqlx::test(migrations = false)]
 async fn tenant_tables_never_fall_through_to_public(pool: PgPool) {
     let env = Env::new(pool);
