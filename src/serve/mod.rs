@@ -126,7 +126,7 @@ pub async fn connect_slots(
     let opts = request_options(url, statement_cache, settings)?;
     let mut first = probe(&opts, url, timeout).await?;
     let affinity = s.affinity != "off";
-    let limit = (s.backend_memory_limit_mib > 0).then(|| s.backend_memory_limit_mib << 20);
+    let limit = (s.backend_memory_limit_mib > 0).then_some(s.backend_memory_limit_mib << 20);
     // A pooler shows as a server on another port than the one dialled (as `doctor` detects
     // it); `serve.database_url` alone may also be a direct connection with its own role.
     // A simple query, which a transaction-mode pooler passes whole.
