@@ -315,7 +315,7 @@ pub const KEYS: &[Key] = &[
         "backup.batch_size",
         Kind::Int,
         Some("0"),
-        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as many as the lock table allows, at most 250, spread over backup.jobs",
+        "tenant schemas one pg_dump dumps together (one snapshot, one catalog read), split into one archive each; 0: as few batches as the lock table allows (what other sessions hold and a quarter for the server aside), at least one per job",
     ),
     key(
         "backup.keep_last",

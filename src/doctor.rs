@@ -454,54 +454,66 @@ async fn pg_tools(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Fi
 }
 
 /// pg_dump locks every relation it dumps until it ends: one tenant bigger than its share of
-/// the lock table makes backups fail with "out of shared memory".
+/// the lock table makes backups fail with "out of shared memory", and a fleet bigger than the
+/// table takes more pg_dump runs than `backup.jobs`, each reading the whole catalog (issue 18).
 async fn lock_table(
     conn: &mut PgConnection,
     settings: &Settings,
     schemas: &[String],
 ) -> Result<Finding> {
+    use crate::backup::dump::{self, LockTable};
+    let table = LockTable::read(&mut *conn).await?;
+    let (mlpt, backends) = (table.max_locks_per_transaction, table.backends);
+    // The relations pg_dump locks: everything but indexes and composite types.
     // language=PostgreSQL
-    let (mlpt, conns, prepared): (i64, i64, i64) = sqlx::query_as(
-        "SELECT current_setting('max_locks_per_transaction')::bigint, \
-                current_setting('max_connections')::bigint, \
-                current_setting('max_prepared_transactions')::bigint",
-    )
-    .persistent(false)
-    .fetch_one(&mut *conn)
-    .await?;
-    // language=PostgreSQL
-    let largest: Option<(String, i64)> = sqlx::query_as(
+    let counts: Vec<(String, i64)> = sqlx::query_as(
         "SELECT n.nspname::text, count(c.oid)::bigint FROM pg_namespace n \
-         LEFT JOIN pg_class c ON c.relnamespace = n.oid \
-         WHERE n.nspname = ANY($1) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1",
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind NOT IN ('i', 'I', 'c') \
+         WHERE n.nspname = ANY($1) GROUP BY 1 ORDER BY 2 DESC, 1",
     )
     .bind(schemas)
     .persistent(false)
-    .fetch_optional(&mut *conn)
+    .fetch_all(&mut *conn)
     .await?;
-    let jobs = settings.backup.jobs.max(1) as i64;
-    let verdict = judge_locks(mlpt, conns + prepared, jobs, largest.as_ref().map(|l| l.1));
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    let largest = counts.first().cloned();
+    let jobs = settings.backup.jobs.max(1);
+    let verdict = judge_locks(mlpt, backends, jobs as i64, largest.as_ref().map(|l| l.1));
     let (schema, rels) = largest.unwrap_or(("-".into(), 0));
+    let budget = table.dump_budget(jobs);
+    let runs = dump::pg_dump_runs(total, budget);
     let detail = format!(
-        "largest tenant {schema}: {rels} relation(s); lock table {mlpt} × ({conns} + {prepared}) = {} slots for backup.jobs = {jobs} pg_dump(s), each also locking ~{} catalog relations; backups batch tenants within that budget",
-        mlpt * (conns + prepared),
-        crate::backup::dump::CATALOG_LOCKS,
+        "largest tenant {schema}: {rels} relation(s) to lock, {total} in all; lock table {mlpt} × {backends} = {} slots, {} held by other sessions now; {budget} relations per pg_dump for backup.jobs = {jobs}: a backup of every tenant takes {runs} pg_dump run(s)",
+        table.slots(),
+        table.held,
     );
-    Ok(match verdict {
-        Level::Pass => Finding::pass("lock-table", detail),
-        level => {
-            let need =
-                (rels + crate::backup::dump::CATALOG_LOCKS) * jobs * 2 / (conns + prepared) + 1;
+    let advice = dump::lock_advice(total, rels, &table, jobs);
+    Ok(match (verdict, advice) {
+        (Level::Pass, None) => Finding::pass("lock-table", detail),
+        (Level::Fail, _) => {
+            let need = table
+                .needed_for((rels + dump::CATALOG_LOCKS) * jobs as i64, jobs)
+                .max(mlpt + 64);
             Finding::bad(
                 "lock-table",
-                level,
+                Level::Fail,
                 detail,
                 format!(
-                    "raise max_locks_per_transaction to at least {} (postgresql.conf; needs a restart), or lower backup.jobs",
-                    need.max(mlpt + 1)
+                    "raise max_locks_per_transaction to at least {need} (postgresql.conf; needs a restart), or lower backup.jobs"
                 ),
             )
         }
+        (_, advice) => Finding::bad(
+            "lock-table",
+            Level::Warn,
+            detail,
+            advice.unwrap_or_else(|| {
+                format!(
+                    "raise max_locks_per_transaction to {} (postgresql.conf; needs a restart), or lower backup.jobs",
+                    table.needed_for(rels * 2 * jobs as i64, jobs)
+                )
+            }),
+        ),
     })
 }
 

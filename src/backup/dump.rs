@@ -3,12 +3,15 @@
 //! archive per schema, streamed to storage with its SHA-256 and row counts computed on the way.
 //! Nothing holds a dump in memory.
 //!
-//! Batches are capped by `backup.batch_size` and by the lock table: pg_dump holds a lock on
-//! every relation it dumps (tables, and also their indexes and sequences) until it ends, so a
-//! batch's relations stay under a share of
-//! `max_locks_per_transaction * (max_connections + max_prepared_transactions)`. When a batch
-//! fails as a whole (a schema vanished, pg_dump died), its tenants are retried one by one so
-//! that one bad tenant fails alone.
+//! Batches are as big as the server's lock table allows (issue 18): every pg_dump reads the
+//! catalog of the whole database first, so the number of runs, not their size, is what grows
+//! with the fleet. pg_dump holds a lock on every table, sequence and view it dumps until it
+//! ends, so a batch's relations stay within a share of the lock table
+//! (`max_locks_per_transaction * (max_connections + max_prepared_transactions)` slots), less
+//! what other sessions hold now and a quarter kept for the rest of the server; see
+//! [`LockTable`]. `backup.batch_size` overrides it. When a batch fails as a whole (a schema
+//! vanished, pg_dump died), its tenants are retried in halves so that one bad tenant fails
+//! alone.
 
 use super::archive::{ArchiveError, BlockScanner, Routed, Splitter, TocProgress, TocReader};
 use super::manifest::{self, Manifest};
@@ -89,28 +92,38 @@ impl Outcome {
 /// type, function, table, collation or operator outside the schema, as `pg_depend` records
 /// them (`pg_catalog` aside). What a function body names at run time is not recorded there
 /// and cannot be seen. One catalog query for the whole batch.
+///
+/// It costs what the batch holds, not what the database holds: the schemas' objects are found
+/// through `pg_depend`'s index on the referenced object (everything in a schema depends on its
+/// namespace; indexes, constraints, defaults, triggers, rules, row and array types depend,
+/// automatically or internally, on those), and their references through its index on the
+/// dependent object. The catalogs themselves have no index by namespace: reading them per
+/// schema scanned all of them, 0.1-0.5 s per batch at 1,000 tenants and minutes at 5,000
+/// (issue 18), more than pg_dump of one tenant takes.
 pub async fn schema_dependencies(
     pool: &PgPool,
     names: &[String],
 ) -> Result<HashMap<String, Vec<String>>> {
+    let mut tx = pool.begin().await?;
+    // NOTE: index probes only. The planner cannot know how few objects the recursive part
+    // yields and would rather hash all of pg_depend.
+    // language=PostgreSQL
+    sqlx::query(
+        "SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true), \
+                set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
     // language=PostgreSQL
     let rows: Vec<(String, String)> = sqlx::query_as(
-        "WITH s AS (SELECT oid, nspname::text AS nspname FROM pg_namespace WHERE nspname = ANY($1)),
-         objs AS (
-             SELECT 'pg_class'::regclass AS classid, c.oid AS objid, s.nspname
-               FROM pg_class c JOIN s ON c.relnamespace = s.oid
-             UNION ALL SELECT 'pg_type'::regclass, t.oid, s.nspname
-               FROM pg_type t JOIN s ON t.typnamespace = s.oid
-             UNION ALL SELECT 'pg_proc'::regclass, p.oid, s.nspname
-               FROM pg_proc p JOIN s ON p.pronamespace = s.oid
-             UNION ALL SELECT 'pg_constraint'::regclass, k.oid, s.nspname
-               FROM pg_constraint k JOIN s ON k.connamespace = s.oid
-             UNION ALL SELECT 'pg_attrdef'::regclass, ad.oid, s.nspname
-               FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid JOIN s ON c.relnamespace = s.oid
-             UNION ALL SELECT 'pg_rewrite'::regclass, r.oid, s.nspname
-               FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN s ON c.relnamespace = s.oid
-             UNION ALL SELECT 'pg_trigger'::regclass, tg.oid, s.nspname
-               FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid JOIN s ON c.relnamespace = s.oid
+        "WITH RECURSIVE s AS (SELECT oid, nspname::text AS nspname FROM pg_namespace WHERE nspname = ANY($1)),
+         objs (classid, objid, nspname) AS (
+             SELECT d.classid, d.objid, s.nspname
+               FROM s JOIN pg_depend d ON d.refclassid = 'pg_namespace'::regclass AND d.refobjid = s.oid
+             UNION
+             SELECT d.classid, d.objid, o.nspname
+               FROM objs o JOIN pg_depend d ON d.refclassid = o.classid AND d.refobjid = o.objid
+              WHERE d.deptype IN ('a', 'i')
          ),
          refs AS (
              SELECT o.nspname, d.refclassid, d.refobjid
@@ -129,12 +142,13 @@ pub async fn schema_dependencies(
          )
          SELECT DISTINCT x.nspname, n.nspname::text
          FROM ref_ns x JOIN pg_namespace n ON n.oid = x.ns
-         WHERE n.nspname <> x.nspname AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+         WHERE n.nspname <> x.nspname AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
          ORDER BY 1, 2",
     )
     .bind(names)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await?;
+    tx.rollback().await?;
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for (schema, dep) in rows {
         out.entry(schema).or_default().push(dep);
@@ -152,8 +166,108 @@ pub fn dependency_warning(deps: &[String]) -> Option<String> {
     })
 }
 
-/// Catalog relations a pg_dump run locks besides the dumped ones (about 180 on PostgreSQL 15).
+/// Catalog relations a pg_dump run locks besides the dumped ones (about 160 on PostgreSQL 15).
 pub const CATALOG_LOCKS: i64 = 300;
+
+/// The share of the lock table a backup leaves to the rest of the server (serve, migrations,
+/// sessions that take more locks after the backup looked), in percent.
+pub const LOCK_RESERVE_PERCENT: i64 = 25;
+
+/// The server's shared lock table as a backup finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockTable {
+    pub max_locks_per_transaction: i64,
+    /// `max_connections + max_prepared_transactions`.
+    pub backends: i64,
+    /// Entries other sessions hold now (`pg_locks`; fast-path locks take none).
+    pub held: i64,
+}
+
+impl LockTable {
+    /// Read it: the settings, and what other sessions hold.
+    pub async fn read<'e>(conn: impl sqlx::PgExecutor<'e>) -> Result<LockTable> {
+        // language=PostgreSQL
+        let (mlpt, backends, held): (i64, i64, i64) = sqlx::query_as(
+            "SELECT current_setting('max_locks_per_transaction')::bigint, \
+                    current_setting('max_connections')::bigint + current_setting('max_prepared_transactions')::bigint, \
+                    (SELECT count(*) FROM pg_locks WHERE NOT fastpath AND pid IS DISTINCT FROM pg_backend_pid())",
+        )
+        .persistent(false)
+        .fetch_one(conn)
+        .await?;
+        Ok(LockTable {
+            max_locks_per_transaction: mlpt,
+            backends,
+            held,
+        })
+    }
+
+    pub fn slots(&self) -> i64 {
+        self.max_locks_per_transaction * self.backends
+    }
+
+    /// Tenant relations one of `jobs` parallel pg_dumps may lock: the free slots less the
+    /// reserve, split between the dumps, less each dump's own catalog locks. At least 64, so a
+    /// server that is full right now still backs up, a tenant at a time. Pure.
+    pub fn dump_budget(&self, jobs: usize) -> i64 {
+        let slots = self.slots();
+        let free = slots - self.held - slots * LOCK_RESERVE_PERCENT / 100;
+        (free / jobs.max(1) as i64 - CATALOG_LOCKS).max(64)
+    }
+
+    /// The `max_locks_per_transaction` with which `relations` (a whole fleet) fit one pg_dump
+    /// per job, today's other sessions as they are; rounded up to a multiple of 64. Pure.
+    pub fn needed_for(&self, relations: i64, jobs: usize) -> i64 {
+        let n = jobs.max(1) as i64;
+        // Near it from below: slots * (1 - reserve) - held >= relations + jobs * CATALOG_LOCKS.
+        let estimate = (relations + n * CATALOG_LOCKS + self.held) * 100
+            / (100 - LOCK_RESERVE_PERCENT)
+            / self.backends.max(1);
+        let mut mlpt = (estimate / 64).max(1) * 64;
+        loop {
+            let raised = LockTable {
+                max_locks_per_transaction: mlpt,
+                ..*self
+            };
+            if raised.dump_budget(jobs) * n >= relations {
+                return mlpt;
+            }
+            mlpt += 64;
+        }
+    }
+}
+
+/// How many pg_dump runs `relations` take at `budget` relations each (at least one). Pure.
+pub fn pg_dump_runs(relations: i64, budget: i64) -> i64 {
+    let budget = budget.max(1);
+    ((relations + budget - 1) / budget).max(1)
+}
+
+/// What a backup of these relations costs in pg_dump runs with this lock table, and the advice
+/// when the table forces more runs than jobs (each extra run reads the whole catalog again).
+/// `None` when one run per job is enough. Pure.
+pub fn lock_advice(relations: i64, largest: i64, table: &LockTable, jobs: usize) -> Option<String> {
+    let budget = table.dump_budget(jobs);
+    let runs = pg_dump_runs(relations, budget);
+    let jobs_i = jobs.max(1) as i64;
+    if largest > budget {
+        return Some(format!(
+            "the largest tenant has {largest} relations to lock, more than one pg_dump's share of the lock table ({budget}): it is dumped alone and may fail with \"out of shared memory\"; raise max_locks_per_transaction to at least {} (postgresql.conf, needs a restart) or lower backup.jobs",
+            table
+                .needed_for(largest * jobs_i, jobs)
+                .max(table.max_locks_per_transaction + 64)
+        ));
+    }
+    (runs > jobs_i).then(|| {
+        format!(
+            "the lock table (max_locks_per_transaction {} x {} backends, {} held by other sessions) fits {budget} relations per pg_dump: {relations} relations take {runs} pg_dump runs, each reading the whole catalog; raise max_locks_per_transaction to {} (postgresql.conf, needs a restart) for {jobs} run(s)",
+            table.max_locks_per_transaction,
+            table.backends,
+            table.held,
+            table.needed_for(relations, jobs),
+        )
+    })
+}
 
 /// One tenant (or `public`) to back up, with what the catalog says about its schema now.
 #[derive(Debug, Clone)]
@@ -163,7 +277,7 @@ pub struct Target {
     pub schema: Ident,
     /// The database's `public` schema (the registry and any legacy tables), not a tenant.
     pub public: bool,
-    /// Relations pg_dump will lock (tables, indexes, sequences, views).
+    /// Relations pg_dump will lock (tables, sequences, views; not indexes).
     pub relations: i64,
     pub size_bytes: Option<i64>,
     pub exists: bool,
@@ -181,14 +295,15 @@ pub struct Backupper {
     pub growth_warn_factor: f64,
 }
 
-/// Per existing schema: how many relations pg_dump will lock, which is all of them (measured
-/// on PostgreSQL 15: pg_dump holds a share lock on every table, index and sequence it dumps
-/// until it ends, 63 for the sample schema's 11 tables). Catalog only: no table locks.
+/// Per existing schema: how many relations pg_dump will lock (measured on PostgreSQL 15: a
+/// share lock on every table and sequence it dumps, held until it ends, 21 of the sample
+/// schema's 63 relations; indexes are read from the catalog, unlocked). Views, materialized
+/// views and foreign tables count too. Catalog only: no table locks.
 pub async fn relation_counts(pool: &PgPool, names: &[String]) -> Result<HashMap<String, i64>> {
     // language=PostgreSQL
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT n.nspname::text, count(c.oid)::bigint \
-         FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid \
+         FROM pg_namespace n LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relkind NOT IN ('i', 'I', 'c') \
          WHERE n.nspname = ANY($1) GROUP BY n.nspname",
     )
     .bind(names)
@@ -251,23 +366,27 @@ async fn sizes(
     Ok(rows)
 }
 
-/// The most schemas one pg_dump takes when the size is automatic: its table of contents is
-/// held in memory while it streams (about 40 kB per schema of the sample set, so two batches
-/// of 250 stay around 20 MB).
-pub const MAX_AUTO_BATCH: usize = 250;
+/// The most relations one pg_dump takes when the size is automatic, whatever the lock table
+/// allows: tenantctl holds a batch's table of contents in memory while it streams (about
+/// 1.5 kB per locked relation of the sample set), so this keeps that under ~30 MB however big
+/// the lock table is. On the benchmarks' server (max_locks_per_transaction 256, 200
+/// connections) the lock budget is the smaller one.
+pub const MAX_AUTO_BATCH_RELATIONS: i64 = 20_000;
 
-/// How many schemas per pg_dump: `batch_size`, or when it is 0 ("auto") as few batches as
-/// the lock budget allows but at least one per job, so the `jobs` pg_dumps share the work
-/// (every pg_dump reads the whole catalog once, so fewer, bigger batches are faster). Pure.
+/// How many schemas per pg_dump: `batch_size`, or when it is 0 ("auto") as few batches as the
+/// lock budget (and [`MAX_AUTO_BATCH_RELATIONS`]) allows but at least one per job, so the
+/// `jobs` pg_dumps share the work; every pg_dump reads the whole catalog once, so fewer,
+/// bigger batches are faster. Pure.
 pub fn batch_cap(targets: &[Target], batch_size: usize, jobs: usize, lock_budget: i64) -> usize {
     if batch_size > 0 {
         return batch_size;
     }
     let n = targets.len().max(1);
     let relations: i64 = targets.iter().map(|t| t.relations).sum();
-    let by_locks = (relations as f64 / lock_budget.max(1) as f64).ceil() as usize;
+    let per_batch = lock_budget.clamp(1, MAX_AUTO_BATCH_RELATIONS);
+    let by_locks = (relations as f64 / per_batch as f64).ceil() as usize;
     let batches = jobs.max(1).max(by_locks).min(n);
-    n.div_ceil(batches).clamp(1, MAX_AUTO_BATCH)
+    n.div_ceil(batches).max(1)
 }
 
 /// A split into batches: schemas sorted by name, each batch under `max_schemas` and (unless
@@ -366,17 +485,27 @@ impl Backupper {
         Ok((targets, failed))
     }
 
-    /// How many tenant relations one pg_dump may lock: half the shared lock table, split
-    /// between the parallel dumps, less what pg_dump locks in the catalog itself.
-    pub async fn lock_budget(&self) -> Result<i64> {
-        // language=PostgreSQL
-        let slots: i64 = sqlx::query_scalar(
-            "SELECT current_setting('max_locks_per_transaction')::bigint \
-                    * (current_setting('max_connections')::bigint + current_setting('max_prepared_transactions')::bigint)",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok((slots / 2 / self.jobs.max(1) as i64 - CATALOG_LOCKS).max(64))
+    /// How many tenant relations one pg_dump may lock, from the lock table as it is now
+    /// ([`LockTable::dump_budget`]), capped by [`MAX_AUTO_BATCH_RELATIONS`]; and the warning
+    /// when the table makes this run take more pg_dumps than jobs.
+    pub async fn lock_budget(&self, targets: &[Target]) -> Result<(i64, Option<String>)> {
+        let table = LockTable::read(&self.pool).await?;
+        let budget = table.dump_budget(self.jobs).min(MAX_AUTO_BATCH_RELATIONS);
+        let relations: i64 = targets.iter().map(|t| t.relations).sum();
+        let largest = targets.iter().map(|t| t.relations).max().unwrap_or(0);
+        let advice = if self.batch_size == 0 {
+            lock_advice(relations, largest, &table, self.jobs)
+        } else {
+            None
+        };
+        info!(
+            max_locks_per_transaction = table.max_locks_per_transaction,
+            backends = table.backends,
+            held = table.held,
+            budget,
+            "lock table"
+        );
+        Ok((budget, advice))
     }
 
     /// Back up these platforms; one outcome per platform, in schema order. `on_done` is called
@@ -447,7 +576,11 @@ impl Backupper {
             on_done(&o);
             outcomes.push(o);
         }
-        let budget = self.lock_budget().await?;
+        let (budget, advice) = self.lock_budget(&targets).await?;
+        if let Some(a) = advice {
+            // Once per run, not per batch.
+            warn!("{a}");
+        }
         let cap = batch_cap(&targets, self.batch_size, self.jobs, budget);
         let batches = plan_batches(targets, cap, budget);
         info!(
@@ -486,16 +619,21 @@ impl Backupper {
         let mut todo: Vec<Vec<Target>> = vec![batch];
         while let Some(mut batch) = todo.pop() {
             let started = Instant::now();
-            match self.dump_batch(&batch).await {
+            let names: Vec<String> = batch
+                .iter()
+                .filter(|t| !t.public)
+                .map(|t| t.schema.to_string())
+                .collect();
+            // The dependencies are read while pg_dump runs, not after it.
+            let (dumped, deps) = tokio::join!(
+                self.dump_batch(&batch),
+                schema_dependencies(&self.pool, &names)
+            );
+            match dumped {
                 Ok((taken_at, info, pieces, sizes)) => {
                     set_sizes(&mut batch, &sizes);
                     let n = batch.len();
-                    let names: Vec<String> = batch
-                        .iter()
-                        .filter(|t| !t.public)
-                        .map(|t| t.schema.to_string())
-                        .collect();
-                    let deps = match schema_dependencies(&self.pool, &names).await {
+                    let deps = match deps {
                         Ok(d) => d,
                         Err(e) => {
                             warn!(error = %e, "cannot read the schemas' dependencies");
@@ -1137,25 +1275,108 @@ mod tests {
     #[test]
     fn automatic_batches_are_as_big_as_locks_and_jobs_allow() {
         let ts: Vec<Target> = (0..1000)
-            .map(|i| target(&format!("t_{i:04}"), 63))
+            .map(|i| target(&format!("t_{i:04}"), 21))
             .collect();
-        // Plenty of lock slots: one batch per job, up to the memory cap.
-        assert_eq!(batch_cap(&ts, 0, 4, 1_000_000), 250);
+        // Plenty of lock slots: one batch per job, however many schemas that makes.
+        assert_eq!(batch_cap(&ts, 0, 2, 1_000_000), 500);
         assert_eq!(batch_cap(&ts, 0, 8, 1_000_000), 125);
-        // 63,000 relations in a budget of 6,300: ten batches of 100.
-        assert_eq!(batch_cap(&ts, 0, 2, 6_300), 100);
-        // Never above the memory cap; a configured size wins.
-        assert_eq!(batch_cap(&ts, 0, 1, 1_000_000), MAX_AUTO_BATCH);
+        // One job: the memory cap splits 21,000 relations in two.
+        assert_eq!(batch_cap(&ts, 0, 1, 1_000_000), 500);
+        // 21,000 relations in a budget of 2,100: ten batches of 100.
+        assert_eq!(batch_cap(&ts, 0, 2, 2_100), 100);
+        // A configured size wins; tiny fleets get a schema per job.
         assert_eq!(batch_cap(&ts, 7, 2, 1_000_000), 7);
         assert_eq!(batch_cap(&ts[..3], 0, 8, 1_000_000), 1);
         assert_eq!(batch_cap(&[], 0, 2, 100), 1);
-        let planned = plan_batches(ts.clone(), batch_cap(&ts, 0, 2, 6_300), 6_300);
+        let planned = plan_batches(ts.clone(), batch_cap(&ts, 0, 2, 2_100), 2_100);
         assert_eq!(planned.len(), 10);
         assert!(
             planned
                 .iter()
-                .all(|b| b.iter().map(|t| t.relations).sum::<i64>() <= 6_300)
+                .all(|b| b.iter().map(|t| t.relations).sum::<i64>() <= 2_100)
         );
+        // The memory cap: never more than MAX_AUTO_BATCH_RELATIONS relations in one batch.
+        let big: Vec<Target> = (0..5000)
+            .map(|i| target(&format!("t_{i:04}"), 21))
+            .collect();
+        let cap = batch_cap(&big, 0, 1, i64::MAX / 2);
+        assert!(cap as i64 * 21 <= MAX_AUTO_BATCH_RELATIONS, "{cap}");
+        assert_eq!(big.len().div_ceil(cap), 6);
+    }
+
+    /// The benchmarks' server: max_locks_per_transaction 256, 200 connections.
+    fn bench_table(held: i64) -> LockTable {
+        LockTable {
+            max_locks_per_transaction: 256,
+            backends: 200,
+            held,
+        }
+    }
+
+    #[test]
+    fn the_budget_is_the_free_lock_table_less_a_reserve() {
+        // 51,200 slots, a quarter kept: 38,400, less 300 catalog locks per dump.
+        assert_eq!(bench_table(0).dump_budget(1), 38_100);
+        assert_eq!(bench_table(0).dump_budget(2), 18_900);
+        // What other sessions hold comes off first.
+        assert_eq!(bench_table(10_000).dump_budget(1), 28_100);
+        assert_eq!(bench_table(10_000).dump_budget(2), 13_900);
+        // A full table still allows a small dump, never zero or less.
+        assert_eq!(bench_table(60_000).dump_budget(2), 64);
+        // PostgreSQL's defaults: 64 x 100.
+        let defaults = LockTable {
+            max_locks_per_transaction: 64,
+            backends: 100,
+            held: 0,
+        };
+        assert_eq!(defaults.dump_budget(2), 2_100);
+    }
+
+    #[test]
+    fn the_needed_setting_fits_the_fleet_in_one_run_per_job() {
+        for (relations, jobs, held) in [(105_000, 2, 0), (21_000, 1, 500), (210_000, 4, 3_000)] {
+            let t = bench_table(held);
+            let need = t.needed_for(relations, jobs);
+            assert_eq!(need % 64, 0);
+            let raised = LockTable {
+                max_locks_per_transaction: need,
+                ..t
+            };
+            assert!(
+                raised.dump_budget(jobs) * jobs as i64 >= relations,
+                "{need}"
+            );
+            // and not far above what is needed
+            let lower = LockTable {
+                max_locks_per_transaction: need - 64,
+                ..t
+            };
+            assert!(
+                lower.dump_budget(jobs) * (jobs as i64) < relations,
+                "{need}"
+            );
+        }
+    }
+
+    #[test]
+    fn lock_advice_names_the_setting_only_when_the_table_is_short() {
+        let t = bench_table(0);
+        // 1,000 sample tenants (21 locked relations each) fit one run per job.
+        assert_eq!(lock_advice(21_000, 21, &t, 2), None);
+        // 5,000 do not: six runs, and the setting that makes it two.
+        let a = lock_advice(105_000, 21, &t, 2).unwrap();
+        assert!(a.contains("105000 relations take 6 pg_dump runs"), "{a}");
+        assert!(
+            a.contains(&format!(
+                "raise max_locks_per_transaction to {}",
+                t.needed_for(105_000, 2)
+            )),
+            "{a}"
+        );
+        // One tenant bigger than a dump's share.
+        let a = lock_advice(50_000, 20_000, &t, 2).unwrap();
+        assert!(a.contains("largest tenant has 20000 relations"), "{a}");
+        assert!(a.contains("out of shared memory"), "{a}");
     }
 
     #[test]

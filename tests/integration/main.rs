@@ -5,6 +5,7 @@ mod common;
 mod backup;
 mod backup_faults;
 mod backup_s3;
+mod backup_scale;
 mod bad_rows;
 mod cli;
 mod completion;
