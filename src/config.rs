@@ -537,6 +537,12 @@ pub const KEYS: &[Key] = &[
         Some("\"24h\""),
         "migrate-host-to-schema: the newest backup must be younger than this",
     ),
+    key(
+        "citus.distribute_tenants",
+        Kind::Bool,
+        Some("true"),
+        "with the citus extension in the database: create each new tenant schema as a distributed schema (placed whole on one worker); false keeps them on the coordinator",
+    ),
 ];
 
 /// The environment variable of a key: `TENANTCTL_` and the upper-cased name, dots as `_`.
@@ -593,6 +599,7 @@ pub struct Settings {
     pub serve: ServeSettings,
     pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
+    pub citus: CitusSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -705,6 +712,12 @@ pub struct ServeSettings {
 #[serde(deny_unknown_fields)]
 pub struct HostMigrationSettings {
     pub backup_max_age: Dur,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitusSettings {
+    pub distribute_tenants: bool,
 }
 
 /// One resolved value and where it came from.
@@ -852,6 +865,7 @@ impl Config {
             "serve",
             "domains",
             "host_migration",
+            "citus",
         ] {
             root.entry(section)
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));

@@ -314,6 +314,8 @@ pub async fn apply(
                 _ => e,
             })?;
     }
+    // On Citus: a distributed tenant comes back distributed.
+    crate::db::citus::before_restore(&mut tx, schema.as_str()).await?;
     let aside = if exists {
         let name = aside_name(&mode, platform.0);
         // language=PostgreSQL
@@ -533,9 +535,7 @@ async fn feed(
         }
         data_header = false;
         if !sql.trim().is_empty() {
-            sqlx::raw_sql(AssertSqlSafe(std::mem::take(&mut sql)))
-                .execute(&mut *conn)
-                .await?;
+            crate::db::statements::execute(conn, &std::mem::take(&mut sql)).await?;
         }
         sql.clear();
         let stmt = String::from_utf8_lossy(&line).trim_end().to_string();
@@ -565,9 +565,7 @@ async fn feed(
         copy.finish().await?;
     }
     if !sql.trim().is_empty() {
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut *conn)
-            .await?;
+        crate::db::statements::execute(conn, &sql).await?;
     }
     Ok(())
 }

@@ -198,6 +198,17 @@ pub fn screen(out: &Out, s: &FleetStatus, check: &Check) -> String {
         p.external
     );
 
+    if let Some(c) = &s.citus {
+        text.push_str(&format!(
+            "citus: {} tenant schema(s) distributed, {} on the coordinator; new tenants {}; \
+             tenantctl sets citus.enable_unsafe_triggers for its own tenant DDL (database default: {}; \
+             trigger functions must touch only their own tenant schema)\n",
+            c.distributed_tenants,
+            c.local_tenants,
+            if c.distribute_new_tenants { "distributed" } else { "on the coordinator" },
+            if c.unsafe_triggers_default { "on" } else { "off" },
+        ));
+    }
     let stuck_after = human_duration(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {
         text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));

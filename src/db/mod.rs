@@ -1,8 +1,10 @@
 //! The database: connecting (with a masked URL in every message), the validated identifier
 //! types, tenant transactions with a transaction-local `search_path`, and advisory locks.
 
+pub mod citus;
 pub mod ident;
 pub mod locks;
+pub mod statements;
 
 pub use ident::{Ident, SchemaName};
 
@@ -67,7 +69,7 @@ async fn connect_url_tweaked(
             .connect_with(opts.clone()),
     );
     let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await;
-    let probe = match probe {
+    let mut probe = match probe {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
             pool.abort();
@@ -82,6 +84,10 @@ async fn connect_url_tweaked(
             });
         }
     };
+    // Citus or not decides how tenant DDL is sent (see `citus`); the probe asks while it is here.
+    if let Err(e) = citus::detect(&mut probe).await {
+        tracing::debug!("could not look for the citus extension: {e}");
+    }
     let _ = probe.close().await;
     let pool = pool
         .await

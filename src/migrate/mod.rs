@@ -234,8 +234,7 @@ pub async fn run_sql(
                 .map_err(|e| failed(m, e))?;
         }
     } else {
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *conn)
+        crate::db::statements::execute(conn, m.sql.as_str())
             .await
             .map_err(|e| failed(m, e))?;
     }

@@ -368,8 +368,7 @@ async fn migrate_new_schema(
             false => vec![m.sql.as_str().to_string()],
         };
         for statement in statements {
-            sqlx::raw_sql(AssertSqlSafe(statement))
-                .execute(&mut *conn)
+            db::statements::execute(conn, &statement)
                 .await
                 .map_err(|e| {
                     let (message, sqlstate) = match &e {
@@ -416,6 +415,8 @@ async fn migrate_new_schema(
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.
 pub async fn create_schema(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
+    // On Citus: a distributed schema unless `citus.distribute_tenants = false`.
+    db::citus::tenant_schema(conn).await?;
     // language=PostgreSQL
     let sql = format!("CREATE SCHEMA {}", schema.sql());
     sqlx::query(AssertSqlSafe(sql))

@@ -6,6 +6,7 @@ mod backup;
 mod backup_faults;
 mod backup_s3;
 mod bad_rows;
+mod citus;
 mod cli;
 mod completion;
 mod conventions;
