@@ -58,7 +58,8 @@ pub fn split(sql: &str) -> Result<Vec<String>, SplitError> {
     Ok(parts
         .into_iter()
         .map(str::trim)
-        .filter(|s| !s.is_empty() && !(scanned && only_comments(s)))
+        .filter(|s| !s.is_empty())
+        .filter(|s| !scanned || !only_comments(s))
         .map(str::to_string)
         .collect())
 }

@@ -253,8 +253,86 @@ async fn provision_creates_a_distributed_schema_placed_on_a_worker_with_working_
     .await
     .unwrap();
     assert_eq!(count, 2);
-    // tenantctl still sees the tenant as a healthy one.
+    // tenantctl still sees the tenant as a healthy one, and `status` tells about Citus.
     c.env.run(&["migrate", "status", "-o", "json"]).await.ok();
+    let st = c.env.run(&["status", "-o", "json"]).await;
+    let citus = &st.json()["status"]["citus"];
+    assert!(
+        citus["distributed_tenants"].as_i64().unwrap() >= 1,
+        "{citus}"
+    );
+    assert_eq!(citus["local_tenants"], 0, "{citus}");
+    assert_eq!(citus["tenantctl_sets_unsafe_triggers"], true);
+    let human = c.env.run(&["status"]).await;
+    assert!(
+        human.stdout.contains("citus.enable_unsafe_triggers"),
+        "{}",
+        human.stdout
+    );
+}
+
+/// The `comments_count` of post 77 in `schema`, after adding `n` comments to it (the post and
+/// its author are made on first use). The count is kept by the sample's trigger.
+async fn comment(c: &Cluster, schema: &str, n: usize) -> i32 {
+    let q = |sql: &str| sql.replace("S.", &format!("\"{schema}\"."));
+    c.env
+        .sql(&q(
+            "INSERT INTO S.people (id, email, display_name) VALUES (9001, 'a@example.test', 'A') ON CONFLICT DO NOTHING; \
+             INSERT INTO S.posts (id, community_id, author_id, title, body) \
+               SELECT 77, min(id), 9001, 't', 'b' FROM S.communities ON CONFLICT DO NOTHING",
+        ))
+        .await;
+    for _ in 0..n {
+        c.env
+            .sql(&q(
+                "INSERT INTO S.comments (post_id, author_id, body) VALUES (77, 9001, 'hi')",
+            ))
+            .await;
+    }
+    sqlx::query_scalar(AssertSqlSafe(q(
+        "SELECT comments_count FROM S.posts WHERE id = 77",
+    )))
+    .fetch_one(&c.env.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn restore_brings_a_distributed_tenant_back_distributed_with_its_triggers() {
+    let Some(c) = cluster(Some(false)).await else {
+        return;
+    };
+    c.env.init().await;
+    let schema = c.env.tenant("Acme", "acme").await;
+    assert_eq!(comment(&c, &schema, 2).await, 2);
+    c.env.run(&["backup", "Acme"]).await.ok();
+    assert_eq!(comment(&c, &schema, 1).await, 3);
+    let r = c
+        .env
+        .run(&["restore", "Acme", "--latest", "--yes", "-o", "json"])
+        .await;
+    r.ok();
+    assert_eq!(r.json()["replaced"], true);
+    assert!(
+        c.distributed_schemas().await.contains(&schema),
+        "the restored schema is local"
+    );
+    assert!(
+        c.citus_tables(&schema)
+            .await
+            .contains(&"comments".to_string())
+    );
+    assert!(c.workers.contains(&c.node_of(&schema, "posts").await));
+    // The data of the backup, and the counter trigger still counts.
+    assert_eq!(comment(&c, &schema, 0).await, 2);
+    assert_eq!(comment(&c, &schema, 1).await, 3);
+    let left: Vec<String> = c
+        .distributed_schemas()
+        .await
+        .into_iter()
+        .filter(|s| s.starts_with("tctl_"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[tokio::test]
