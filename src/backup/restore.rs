@@ -314,8 +314,8 @@ pub async fn apply(
                 _ => e,
             })?;
     }
-    // On Citus: a distributed tenant comes back distributed.
-    crate::db::citus::before_restore(&mut tx, schema.as_str()).await?;
+    // On Citus: restored on the coordinator for now (see `before_restore`).
+    crate::db::citus::before_restore(&mut tx).await?;
     let aside = if exists {
         let name = aside_name(&mode, platform.0);
         // language=PostgreSQL
