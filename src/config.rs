@@ -582,6 +582,12 @@ pub const KEYS: &[Key] = &[
         Some("\"24h\""),
         "migrate-host-to-schema: the newest backup must be younger than this",
     ),
+    key(
+        "citus.distribute_tenants",
+        Kind::Bool,
+        Some("true"),
+        "with the citus extension in the database: create each new tenant schema as a distributed schema (placed whole on one worker); false keeps them on the coordinator",
+    ),
 ];
 
 /// The environment variable of a key: `TENANTCTL_` and the upper-cased name, dots as `_`.
@@ -709,6 +715,7 @@ pub struct Settings {
     pub serve: ServeSettings,
     pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
+    pub citus: CitusSettings,
 }
 
 impl Settings {
@@ -895,6 +902,12 @@ impl ServeSettings {
 #[serde(deny_unknown_fields)]
 pub struct HostMigrationSettings {
     pub backup_max_age: Dur,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitusSettings {
+    pub distribute_tenants: bool,
 }
 
 /// One resolved value and where it came from.
@@ -1105,6 +1118,7 @@ fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
         "serve",
         "domains",
         "host_migration",
+        "citus",
     ] {
         root.entry(section)
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));

@@ -37,6 +37,14 @@ apt_install() {
   fi
 }
 
+# What building tenantctl itself needs beyond Rust: the pg_query crate (PostgreSQL's parser,
+# for splitting SQL into statements) runs bindgen, which needs libclang.
+ensure_build_deps() {
+  if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+    apt_install libclang-dev clang
+  fi
+}
+
 pg_bindir() {
   local d
   d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
@@ -91,6 +99,117 @@ start_postgres() {
 
 stop_postgres() {
   [ -n "${PG_DATA:-}" ] && as_pg_owner "$PG_BINDIR/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+}
+
+# Citus (distributed PostgreSQL, schema-based sharding), for the Citus test group (issue 14).
+# Debian does not package it: when citus.so is missing, it is built from the vendored source
+# `shared/vendor/citus-13.2.2.tar.xz` beside the repository (see shared/vendor/README.md).
+# Installing postgresql-server-dev-15 for that build upgrades the server package, which breaks
+# servers already running from the old binaries: call prepare_citus BEFORE start_postgres.
+
+# The vendored Citus source, if any: $CITUS_VENDOR_DIR, else shared/vendor beside the repository.
+citus_vendor_dir() {
+  local d
+  for d in "${CITUS_VENDOR_DIR:-}" "$(pwd)/../shared/vendor" "$(pwd)/../../shared/vendor"; do
+    if [ -n "$d" ] && [ -f "$d/citus-13.2.2.tar.xz" ]; then
+      (cd "$d" && pwd)
+      return 0
+    fi
+  done
+  return 1
+}
+
+citus_installed() {
+  local bindir
+  bindir="$(pg_bindir)"
+  [ -n "$bindir" ] && [ -f "$bindir/../lib/citus.so" ]
+}
+
+# Make sure Citus is installed, building it when it is not; sets CITUS_SKIP to one line saying
+# why when it cannot be (no vendored source, not root), and returns 1 then.
+prepare_citus() {
+  CITUS_SKIP=""
+  if citus_installed; then
+    return 0
+  fi
+  local vendor
+  if ! vendor="$(citus_vendor_dir)"; then
+    CITUS_SKIP="Citus is not installed and its vendored source (../shared/vendor/citus-13.2.2.tar.xz) is not here"
+    export CITUS_SKIP
+    return 1
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    CITUS_SKIP="Citus is not installed and building it needs root (apt-get install of its build dependencies)"
+    export CITUS_SKIP
+    return 1
+  fi
+  apt_install postgresql postgresql-client postgresql-server-dev-15 libcurl4-openssl-dev \
+    liblz4-dev libzstd-dev libkrb5-dev libselinux1-dev libxslt1-dev libpam0g-dev libssl-dev \
+    libicu-dev libreadline-dev zlib1g-dev autoconf flex bison make gcc \
+    || { CITUS_SKIP="installing Citus's build dependencies failed"; export CITUS_SKIP; return 1; }
+  services_dir
+  local build="$SERVICES_DIR/citus-build" header
+  rm -rf "$build"
+  mkdir -p "$build"
+  log "building Citus 13.2.2 from $vendor (about 4 minutes on 2 cores; log in $build/build.log)"
+  tar -xJf "$vendor/citus-13.2.2.tar.xz" -C "$build"
+  header="$(pg_config --includedir-server)/commands/dbcommands.h"
+  if grep -q have_createdb_privilege "$header" 2>/dev/null; then
+    (cd "$build/citus-13.2.2" && patch -p1 <"$vendor/citus-13.2.2-pg15.20.patch") >>"$build/build.log" 2>&1
+  fi
+  if ! (cd "$build/citus-13.2.2" \
+    && PATH="/usr/lib/postgresql/15/bin:$PATH" ./configure \
+    && make -j"$(nproc)" && make install) >>"$build/build.log" 2>&1; then
+    tail -n 40 "$build/build.log" >&2
+    CITUS_SKIP="building Citus failed (see the log above)"
+    export CITUS_SKIP
+    return 1
+  fi
+  rm -rf "$build"
+  log "Citus installed"
+}
+
+# A Citus cluster on loopback: a coordinator and two workers, each a normal PostgreSQL with
+# shared_preload_libraries = 'citus' and wal_level = logical (citus_schema_move needs it).
+# Databases and `CREATE EXTENSION citus` are the tests' business: each test makes its own
+# database on every node (tests/integration/citus.rs). Exports TENANTCTL_TEST_CITUS_URL (the
+# coordinator's `postgres` database) and TENANTCTL_TEST_CITUS_WORKERS (`host:port,host:port`).
+# sslmode=disable: CREATE EXTENSION citus turns TLS on with an X.509 v1 certificate that
+# rustls rejects under the default sslmode=prefer (issue 14.5).
+start_citus() {
+  services_dir
+  if ! citus_installed; then
+    log "start_citus needs Citus installed (prepare_citus, before start_postgres)"
+    return 1
+  fi
+  local bindir node dir port ports=()
+  bindir="$(pg_bindir)"
+  for node in coordinator worker1 worker2; do
+    dir="$SERVICES_DIR/citus/$node"
+    mkdir -p "$dir"
+    [ "$(id -u)" -eq 0 ] && chown postgres: "$SERVICES_DIR/citus" "$dir"
+    port="$(free_port)"
+    as_pg_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+      || { cat "$dir/initdb.log" >&2; return 1; }
+    as_pg_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c wal_level=logical -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=512 -c shared_buffers=64MB" \
+      start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
+    ports+=("$port")
+    CITUS_DATA_DIRS="${CITUS_DATA_DIRS:+$CITUS_DATA_DIRS }$dir/data"
+  done
+  _started+=("citus")
+  export CITUS_DATA_DIRS
+  export TENANTCTL_TEST_CITUS_URL="postgres://postgres@127.0.0.1:${ports[0]}/postgres?sslmode=disable"
+  export TENANTCTL_TEST_CITUS_WORKERS="127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
+  log "citus: coordinator on 127.0.0.1:${ports[0]}, workers $TENANTCTL_TEST_CITUS_WORKERS"
+}
+
+stop_citus() {
+  local d
+  for d in ${CITUS_DATA_DIRS:-}; do
+    as_pg_owner "$(pg_bindir)/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true
+  done
+  CITUS_DATA_DIRS=""
 }
 
 # A Python that has aiosmtpd (Debian's python3-aiosmtpd installs into /usr/bin/python3, which

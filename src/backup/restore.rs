@@ -286,6 +286,8 @@ pub async fn apply(
     if exists && matches!(mode, Mode::Restore { .. }) {
         close_gate(&mut tx, &schema, r.lock_timeout).await?;
     }
+    // On Citus: restored on the coordinator for now (see `before_restore`).
+    db::citus::before_restore(&mut tx).await?;
     let aside = match exists {
         true => Some(move_aside(&mut tx, &schema, &mode, platform.0).await?),
         false => None,
@@ -595,9 +597,7 @@ async fn feed(
         }
         data_header = false;
         if !sql.trim().is_empty() {
-            sqlx::raw_sql(AssertSqlSafe(std::mem::take(&mut sql)))
-                .execute(&mut *conn)
-                .await?;
+            crate::db::statements::execute(conn, &std::mem::take(&mut sql)).await?;
         }
         sql.clear();
         let stmt = String::from_utf8_lossy(&line).trim_end().to_string();
@@ -627,9 +627,7 @@ async fn feed(
         copy.finish().await?;
     }
     if !sql.trim().is_empty() {
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut *conn)
-            .await?;
+        crate::db::statements::execute(conn, &sql).await?;
     }
     Ok(())
 }

@@ -223,6 +223,7 @@ pub struct Ctx {
 impl Ctx {
     pub fn new(config: Config, global: &GlobalOpts, term: Term) -> Ctx {
         let format = config.settings.output;
+        crate::db::citus::set_distribute_tenants(config.settings.citus.distribute_tenants);
         Ctx {
             out: Out {
                 format,

@@ -222,6 +222,17 @@ fn overview(s: &FleetStatus, check: &Check) -> String {
 /// Platforms stuck in provisioning, and failed ones with their errors.
 fn provisioning_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> String {
     let mut text = String::new();
+    if let Some(c) = &s.citus {
+        text.push_str(&format!(
+            "citus: {} tenant schema(s) distributed, {} on the coordinator; new tenants {}; \
+             tenantctl sets citus.enable_unsafe_triggers for its own tenant DDL (database default: {}; \
+             trigger functions must touch only their own tenant schema)\n",
+            c.distributed_tenants,
+            c.local_tenants,
+            if c.distribute_new_tenants { "distributed" } else { "on the coordinator" },
+            if c.unsafe_triggers_default { "on" } else { "off" },
+        ));
+    }
     let stuck_after = duration::setting(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {
         text.push_str(&format!("stuck (provisioning > {stuck_after}): none\n"));

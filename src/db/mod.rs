@@ -4,9 +4,11 @@
 //! and the notifications that tell every `serve` what changed ([`changes`]).
 
 pub mod changes;
+pub mod citus;
 pub mod gate;
 pub mod ident;
 pub mod locks;
+pub mod statements;
 
 pub use ident::{Ident, SchemaName};
 
@@ -64,7 +66,7 @@ async fn connect_url_tweaked(
             .connect_with(opts.clone()),
     );
     let probe = tokio::time::timeout(timeout, PgConnection::connect_with(&opts)).await;
-    let probe = match probe {
+    let mut probe = match probe {
         Ok(Ok(conn)) => conn,
         Ok(Err(e)) => {
             pool.abort();
@@ -79,6 +81,10 @@ async fn connect_url_tweaked(
             });
         }
     };
+    // Citus or not decides how tenant DDL is sent (see `citus`); the probe asks while it is here.
+    if let Err(e) = citus::detect(&mut probe).await {
+        tracing::debug!("could not look for the citus extension: {e}");
+    }
     let _ = probe.close().await;
     let pool = pool
         .await

@@ -20,7 +20,7 @@ use super::targets::Target;
 use super::{
     Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, tracking,
 };
-use crate::db::{SchemaName, locks::PlatformLock};
+use crate::db::{SchemaName, locks::PlatformLock, statements};
 use crate::error::Error;
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, SqlSafeStr, SqlStr};
@@ -249,6 +249,14 @@ pub async fn execute_migration_sql(
     if m.no_tx {
         let statements = no_tx::in_new_schema(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
         for statement in statements {
+            send_sql(&mut *conn, m, AssertSqlSafe(statement).into_sql_str()).await?;
+        }
+    } else if statements::mode() == statements::Mode::PerStatement {
+        // Citus relays some DDL's whole query string to the workers, which refuse several
+        // commands in one (see `db::statements`): one statement per query, same transaction.
+        let parts =
+            statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e.to_string()))?;
+        for statement in parts {
             send_sql(&mut *conn, m, AssertSqlSafe(statement).into_sql_str()).await?;
         }
     } else {

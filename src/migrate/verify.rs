@@ -209,6 +209,8 @@ pub async fn reference(
 ) -> Result<Vec<Object>> {
     let scratch = SchemaName::parse(&format!("tenantctl_verify_{:08x}", rand::random::<u32>()))?;
     let mut tx = pool.begin().await?;
+    // On Citus the scratch schema stays on the coordinator: it is rolled back anyway.
+    db::citus::local_schemas(&mut tx).await?;
     // language=PostgreSQL
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {}", scratch.sql())))
         .execute(&mut *tx)
@@ -218,8 +220,7 @@ pub async fn reference(
         let m = set
             .up(v)
             .ok_or_else(|| Error::Other(anyhow::anyhow!("version {v} is not in the set")))?;
-        sqlx::raw_sql(m.sql.clone())
-            .execute(&mut *tx)
+        db::statements::execute(&mut tx, m.sql.as_str())
             .await
             .map_err(|e| {
                 Error::Other(anyhow::anyhow!(

@@ -353,6 +353,8 @@ async fn build(
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.
 pub async fn create_schema(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
+    // On Citus: a distributed schema unless `citus.distribute_tenants = false`.
+    db::citus::tenant_schema(conn).await?;
     // language=PostgreSQL
     let sql = format!("CREATE SCHEMA {}", schema.sql());
     sqlx::query(AssertSqlSafe(sql))

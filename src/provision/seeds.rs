@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use include_dir::{Dir, include_dir};
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::PgConnection;
 use std::path::{Path, PathBuf};
 
 static EMBEDDED: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/seeds");
@@ -99,8 +99,7 @@ impl Seeds {
     /// Run every file inside the caller's transaction (search_path and settings already set).
     pub async fn run(&self, conn: &mut PgConnection) -> Result<()> {
         for (name, sql) in &self.files {
-            sqlx::raw_sql(AssertSqlSafe(sql.clone()))
-                .execute(&mut *conn)
+            crate::db::statements::execute(conn, sql)
                 .await
                 .map_err(|e| {
                     Error::Other(anyhow::anyhow!(

@@ -29,7 +29,23 @@ pub fn latest_version() -> i64 {
 /// Apply every pending registry migration; returns the versions applied now.
 pub async fn run(pool: &PgPool) -> Result<Vec<i64>> {
     let before = applied_versions(pool).await?;
-    migrator().run(pool).await?;
+    if crate::db::citus::present() {
+        // On Citus the registry and `tenantctl` stay local on the coordinator whatever the
+        // database-level `citus.enable_schema_based_sharding` says: `tenantctl` has foreign keys
+        // to `public.platforms`, which a distributed schema refuses. sqlx's migrator runs its own
+        // transactions, so the setting is made for this one connection's session, which is closed
+        // afterwards rather than handed back to the pool with it.
+        let mut conn = pool.acquire().await?.detach();
+        // language=PostgreSQL
+        sqlx::raw_sql("SET citus.enable_schema_based_sharding = off")
+            .execute(&mut conn)
+            .await?;
+        let res = migrator().run(&mut conn).await;
+        let _ = sqlx::Connection::close(conn).await;
+        res?;
+    } else {
+        migrator().run(pool).await?;
+    }
     let after = applied_versions(pool).await?;
     Ok(after.into_iter().filter(|v| !before.contains(v)).collect())
 }

@@ -214,6 +214,48 @@ pub struct FleetStatus {
     pub migrations: Migrations,
     pub queue: Queue,
     pub provision: ProvisionTimes,
+    /// With the citus extension in the database (issue 14); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub citus: Option<CitusStatus>,
+}
+
+/// How the fleet sits on Citus.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CitusStatus {
+    /// Tenant schemas (of completed, non-external platforms) that are distributed schemas.
+    pub distributed_tenants: i64,
+    /// Tenant schemas that are local to the coordinator.
+    pub local_tenants: i64,
+    /// `citus.distribute_tenants`: whether new tenants are created distributed.
+    pub distribute_new_tenants: bool,
+    /// The database's own `citus.enable_schema_based_sharding` (tenantctl sets it per
+    /// transaction either way).
+    pub schema_based_sharding_default: bool,
+    /// The database's own `citus.enable_unsafe_triggers`.
+    pub unsafe_triggers_default: bool,
+    /// That tenantctl turns `citus.enable_unsafe_triggers` on (transaction-local) for its own
+    /// tenant DDL: always true, stated for the reader of the JSON.
+    pub tenantctl_sets_unsafe_triggers: bool,
+}
+
+async fn citus_status(pool: &PgPool) -> Result<Option<CitusStatus>> {
+    if !crate::db::citus::present() {
+        return Ok(None);
+    }
+    // language=PostgreSQL
+    let (distributed, local, sharding, triggers): (i64, i64, bool, bool) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE d.schemaid IS NOT NULL), count(*) FILTER (WHERE d.schemaid IS NULL),                 current_setting('citus.enable_schema_based_sharding')::boolean,                 current_setting('citus.enable_unsafe_triggers')::boolean          FROM public.platforms p JOIN pg_namespace n ON n.nspname = p.schema_name          LEFT JOIN pg_dist_schema d ON d.schemaid = n.oid          WHERE p.provision_status = 'completed' AND NOT p.external",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Some(CitusStatus {
+        distributed_tenants: distributed,
+        local_tenants: local,
+        distribute_new_tenants: crate::db::citus::distribute_tenants(),
+        schema_based_sharding_default: sharding,
+        unsafe_triggers_default: triggers,
+        tenantctl_sets_unsafe_triggers: true,
+    }))
 }
 
 impl FleetStatus {
@@ -480,6 +522,7 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
         migrations,
         queue: queue(pool).await?,
         provision: provision_times(pool).await?,
+        citus: citus_status(pool).await?,
     })
 }
 
@@ -786,6 +829,7 @@ mod tests {
             },
             queue: Queue::default(),
             provision: ProvisionTimes::default(),
+            citus: None,
         }
     }
 

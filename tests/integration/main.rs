@@ -7,6 +7,7 @@ mod backup_faults;
 mod backup_s3;
 mod backup_scale;
 mod bad_rows;
+mod citus;
 mod cli;
 mod completion;
 mod conventions;
