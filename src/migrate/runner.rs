@@ -256,6 +256,10 @@ pub async fn execute_migration_sql(
         // commands in one (see `db::statements`): one statement per query, same transaction.
         let parts =
             statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e.to_string()))?;
+        // Triggers on distributed tables: the migration may create some or fire some.
+        crate::db::citus::tenant_writes(&mut *conn)
+            .await
+            .map_err(MigrationError::Db)?;
         for statement in parts {
             send_sql(&mut *conn, m, AssertSqlSafe(statement).into_sql_str()).await?;
         }
