@@ -159,7 +159,7 @@ pub struct Out {
 impl Out {
     /// A table styled for where it goes: borders, and wrapping to the terminal's width when it
     /// reports one, on a terminal; plain aligned columns in a pipe. Identifier columns
-    /// ([`IDENTIFIER_COLUMNS`]) never wrap.
+    /// (`IDENTIFIER_COLUMNS`) never wrap.
     pub fn table(&self, headers: &[&str]) -> OutTable {
         let mut t = Table::new();
         // NOTE: the width is ours, never comfy-table's own probe: that one runs only when
