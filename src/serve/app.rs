@@ -354,6 +354,20 @@ async fn metrics_text(State(app): State<Arc<App>>) -> Response {
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// Await a readiness probe for at most [`CHECK_TIMEOUT`]; the error as the check reports it.
+async fn within_check_timeout<E: std::fmt::Display>(
+    probe: impl std::future::Future<Output = Result<(), E>>,
+) -> Result<(), String> {
+    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!(
+            "no answer within {}",
+            humantime::format_duration(CHECK_TIMEOUT)
+        )),
+    }
+}
+
 async fn check_db(pool: &PgPool) -> Result<(), String> {
     let probe = async {
         // In a transaction, so it works the same through a transaction-mode pooler.
@@ -365,14 +379,7 @@ async fn check_db(pool: &PgPool) -> Result<(), String> {
             .await?;
         tx.commit().await
     };
-    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!(
-            "no answer within {}",
-            humantime::format_duration(CHECK_TIMEOUT)
-        )),
-    }
+    within_check_timeout(probe).await
 }
 
 /// [`check_db`] on a request slot (any free one).
@@ -386,14 +393,7 @@ async fn check_slots(slots: &Arc<super::slots::Slots>) -> Result<(), String> {
             .await?;
         tx.commit().await
     };
-    match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!(
-            "no answer within {}",
-            humantime::format_duration(CHECK_TIMEOUT)
-        )),
-    }
+    within_check_timeout(probe).await
 }
 
 /// Ready when both databases answer, the registry is migrated and the map is loaded.
