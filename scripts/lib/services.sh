@@ -184,7 +184,9 @@ start_citus() {
   fi
   local bindir node dir port ports=()
   bindir="$(pg_bindir)"
-  for node in coordinator worker1 worker2; do
+  # A third worker, the spare, is in no test's cluster until a fault test adds it to its own
+  # database: that test may stop and start it without disturbing the tests using the others.
+  for node in coordinator worker1 worker2 spare; do
     dir="$SERVICES_DIR/citus/$node"
     mkdir -p "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$SERVICES_DIR/citus" "$dir"
@@ -201,7 +203,9 @@ start_citus() {
   export CITUS_DATA_DIRS
   export TENANTCTL_TEST_CITUS_URL="postgres://postgres@127.0.0.1:${ports[0]}/postgres?sslmode=disable"
   export TENANTCTL_TEST_CITUS_WORKERS="127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
-  log "citus: coordinator on 127.0.0.1:${ports[0]}, workers $TENANTCTL_TEST_CITUS_WORKERS"
+  export TENANTCTL_TEST_CITUS_SPARE="127.0.0.1:${ports[3]}"
+  export TENANTCTL_TEST_CITUS_SPARE_DATA="$SERVICES_DIR/citus/spare/data"
+  log "citus: coordinator on 127.0.0.1:${ports[0]}, workers $TENANTCTL_TEST_CITUS_WORKERS, spare $TENANTCTL_TEST_CITUS_SPARE"
 }
 
 stop_citus() {
