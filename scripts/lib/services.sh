@@ -7,6 +7,9 @@
 # Root: PostgreSQL refuses to run as root, so the cluster runs as the `postgres` user.
 
 SERVICES_DIR="${SERVICES_DIR:-}"
+# A directory given from outside (a sourced services.env names the shared test servers' one)
+# is never removed by stop_services: only one services_dir made here.
+_services_dir_inherited="$SERVICES_DIR"
 _started=()
 
 log() { printf '[services] %s\n' "$*" >&2; }
@@ -464,7 +467,9 @@ stop_services() {
     "stop_${_started[$i]}" || true
   done
   _started=()
-  if [ -n "$SERVICES_DIR" ] && [ -z "${KEEP_SERVICES_DIR:-}" ]; then
+  # A directory given from outside may hold servers this shell did not start: never removed.
+  if [ -n "$SERVICES_DIR" ] && [ -z "${KEEP_SERVICES_DIR:-}" ] \
+    && [ "$SERVICES_DIR" != "$_services_dir_inherited" ]; then
     rm -rf "$SERVICES_DIR"
   fi
 }
