@@ -415,7 +415,9 @@ async fn settle(
             "the tenant is complete on {at}; move it with `SELECT citus_schema_move('{schema}', HOST, PORT)` once {want} is reachable"
         )));
     }
-    db::citus::node_of(conn, schema.as_str()).await.map_err(Into::into)
+    db::citus::node_of(conn, schema.as_str())
+        .await
+        .map_err(Into::into)
 }
 
 /// The platform's lock for the whole transaction, without waiting: another run working on it

@@ -231,7 +231,9 @@ pub async fn distribute_restored(
     };
     for (table, trigger, _) in &triggers {
         let sql = alter(table, "DISABLE", trigger)?;
-        sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
     }
     // language=PostgreSQL
     sqlx::query("SELECT citus_schema_distribute($1::regnamespace)")
@@ -246,7 +248,9 @@ pub async fn distribute_restored(
             _ => "ENABLE",
         };
         let sql = alter(table, how, trigger)?;
-        sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        sqlx::raw_sql(AssertSqlSafe(sql))
+            .execute(&mut *conn)
+            .await?;
     }
     // language=PostgreSQL
     sqlx::query(
@@ -332,7 +336,9 @@ mod tests {
             "worker w1.internal:5432 unreachable: migration 2 failed: could not establish any connections to the node w1.internal:5432 when local execution is also disabled."
         );
         assert_eq!(
-            name_unreachable_worker("failure on connection marked as essential: 127.0.0.1:46597".into()),
+            name_unreachable_worker(
+                "failure on connection marked as essential: 127.0.0.1:46597".into()
+            ),
             "worker 127.0.0.1:46597 unreachable: failure on connection marked as essential: 127.0.0.1:46597"
         );
         for other in [
@@ -342,7 +348,8 @@ mod tests {
         ] {
             assert_eq!(name_unreachable_worker(other.into()), other);
         }
-        let named = "worker 10.0.0.1:5432 unreachable: connection to the remote node 10.0.0.1:5432 failed";
+        let named =
+            "worker 10.0.0.1:5432 unreachable: connection to the remote node 10.0.0.1:5432 failed";
         assert_eq!(name_unreachable_worker(named.into()), named);
     }
 

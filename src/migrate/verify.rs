@@ -401,7 +401,9 @@ async fn check(
         Ok(a) => a,
         Err(Error::Db(e)) if crate::error::is_connection_error(&e) => return Err(Error::Db(e)),
         Err(e) => {
-            drift.error = Some(format!("cannot read its migrations: {e}"));
+            drift.error = Some(crate::db::citus::name_unreachable_worker(format!(
+                "cannot read its migrations: {e}"
+            )));
             return Ok(Some(drift));
         }
     };

@@ -235,7 +235,9 @@ async fn a_stopped_worker_fails_its_tenants_naming_it_and_a_rerun_completes_them
     // The human summary names the node too.
     let human = c.env.run(&["migrate", "status"]).await;
     assert!(
-        human.stdout.contains(&format!("worker {} unreachable", spare.node)),
+        human
+            .stdout
+            .contains(&format!("worker {} unreachable", spare.node)),
         "{}",
         human.stdout
     );

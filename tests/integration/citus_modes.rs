@@ -27,7 +27,9 @@ async fn migrate_verify_flags_a_migration_citus_refuses_in_a_distributed_schema(
     .unwrap();
     let r = c.env.run(&["migrate", "verify"]).await;
     r.code(1)
-        .stderr_has("migration 20990101000001 (platform refs) fails in a distributed schema (Citus): ")
+        .stderr_has(
+            "migration 20990101000001 (platform refs) fails in a distributed schema (Citus): ",
+        )
         .stderr_has("may only reference its own schema");
     let r = c.env.run(&["migrate", "verify", "-o", "json"]).await;
     let v = r.json();
@@ -98,7 +100,9 @@ async fn every_command_behaves_the_same_whatever_the_database_setting() {
         let distributed = c.distributed_schemas().await;
         let outcome = (
             distributed.contains(&schema),
-            distributed.iter().any(|s| s == "tenantctl" || s == "public"),
+            distributed
+                .iter()
+                .any(|s| s == "tenantctl" || s == "public"),
             c.citus_tables(&schema).await,
             c.env.versions(&schema).await,
             r.json()["node"].is_string(),
@@ -114,7 +118,11 @@ async fn every_command_behaves_the_same_whatever_the_database_setting() {
         seen.push((sharding, outcome));
     }
     for (sharding, outcome) in &seen[1..] {
-        assert_eq!(outcome, &seen[0].1, "setting {sharding:?} vs {:?}", seen[0].0);
+        assert_eq!(
+            outcome, &seen[0].1,
+            "setting {sharding:?} vs {:?}",
+            seen[0].0
+        );
     }
     let first = &seen[0].1;
     assert!(first.0, "the tenant is distributed");

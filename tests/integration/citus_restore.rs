@@ -196,13 +196,20 @@ async fn a_failed_restore_leaves_the_old_distributed_tenant_intact() {
     assert!(c.distributed_schemas().await.contains(&schema));
     assert_eq!(c.citus_tables(&schema).await, before);
     assert_eq!(c.node_of(&schema, "posts").await, node);
-    assert_eq!(comment(&c, &schema, 0).await, 3, "the data since the backup");
+    assert_eq!(
+        comment(&c, &schema, 0).await,
+        3,
+        "the data since the backup"
+    );
     assert_eq!(comment(&c, &schema, 1).await, 4, "the trigger fires");
     assert_eq!(leftovers(&c).await, Vec::<String>::new());
     let show = c.env.show("Acme").await;
     assert_eq!(show["maintenance"], false, "{show}");
     // And once the lock is gone, the same restore works.
-    c.env.run(&["restore", "Acme", "--latest", "--yes"]).await.ok();
+    c.env
+        .run(&["restore", "Acme", "--latest", "--yes"])
+        .await
+        .ok();
     assert_eq!(comment(&c, &schema, 0).await, 2);
 }
 
@@ -241,7 +248,8 @@ async fn restore_node_without_citus_is_a_usage_error(pool: sqlx::PgPool) {
     let r = env
         .run(&["restore", "Acme", "--yes", "--node", "127.0.0.1:5432"])
         .await;
-    r.code(2)
-        .stderr_has("`--node 127.0.0.1:5432` needs Citus, and the database has no `citus` extension");
+    r.code(2).stderr_has(
+        "`--node 127.0.0.1:5432` needs Citus, and the database has no `citus` extension",
+    );
     assert_eq!(env.data_fingerprint().await, before);
 }

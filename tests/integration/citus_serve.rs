@@ -116,7 +116,7 @@ async fn report_fans_out_through_the_coordinator_with_each_tenants_own_rows() {
             "-o",
             "json",
             "--sql",
-            "select count(*) as n, min(title) as first, current_schema() as here from posts",
+            "select count(*) as n, min(title) as first from posts",
         ])
         .await;
     r.ok();
@@ -129,6 +129,31 @@ async fn report_fans_out_through_the_coordinator_with_each_tenants_own_rows() {
             .unwrap_or_else(|| panic!("no row for {name}: {v}"));
         assert_eq!(row["n"], 2, "{row}");
         assert_eq!(row["first"], format!("{name} post 0"), "{row}");
+        assert_eq!(row["schema"], schema.as_str(), "{row}");
+    }
+    // Each tenant's query runs with its own schema alone on the search_path. (Asked in the
+    // same query as `posts`, `current_schema()` would be evaluated on the worker, which
+    // answers `public`: Citus pushes the whole query down.)
+    let r = c
+        .env
+        .run(&[
+            "report",
+            "query",
+            "-o",
+            "json",
+            "--sql",
+            "select current_schema() as here",
+        ])
+        .await;
+    r.ok();
+    let v2 = r.json();
+    for (name, schema) in &tenants {
+        let row = v2["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["platform"] == name.as_str())
+            .unwrap_or_else(|| panic!("no row for {name}: {v2}"));
         assert_eq!(row["here"], schema.as_str(), "{row}");
     }
     // The host platform's own schema answers too (no posts).
