@@ -706,6 +706,15 @@ impl Backupper {
         out
     }
 
+    /// On Citus, the worker holding `t`'s distributed schema (for its manifest).
+    async fn node_of(&self, t: &Target) -> sqlx::Result<Option<String>> {
+        if !crate::db::citus::present() || t.public {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await?;
+        crate::db::citus::node_of(&mut conn, t.schema.as_str()).await
+    }
+
     /// Write the manifest, update the registry, check growth and dependencies.
     #[allow(clippy::too_many_arguments)] // each is one fact of the piece or of its batch
     async fn finish_piece(
@@ -719,6 +728,13 @@ impl Backupper {
         started: Instant,
     ) -> Outcome {
         let id = manifest::backup_id(taken_at);
+        let node = match self.node_of(t).await {
+            Ok(n) => n,
+            Err(e) => {
+                warn!(schema = %t.schema, error = %e, "cannot read the tenant's Citus node");
+                None
+            }
+        };
         let m = Manifest {
             format: manifest::FORMAT.into(),
             id: id.clone(),
@@ -738,6 +754,7 @@ impl Backupper {
             row_counts: p.facts.row_counts.clone(),
             batch_schemas,
             depends_on_schemas,
+            node,
             tenantctl_version: env!("CARGO_PKG_VERSION").into(),
         };
         if let Err(e) = self.storage.put(&m.manifest_key(), m.to_json()).await {

@@ -49,6 +49,11 @@ pub struct Manifest {
     /// where they exist. Empty for a self-contained schema; absent in older manifests.
     #[serde(default)]
     pub depends_on_schemas: Vec<String>,
+    /// On Citus, the worker (`host:port`) holding the tenant's distributed schema when it was
+    /// dumped: `restore` brings it back there. `null` for a schema local to the coordinator
+    /// or without Citus; absent in older manifests.
+    #[serde(default)]
+    pub node: Option<String>,
     pub tenantctl_version: String,
 }
 

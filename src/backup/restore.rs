@@ -260,6 +260,8 @@ pub struct Applied {
     pub replaced: bool,
     /// The schema's size after the restore.
     pub schema_size_bytes: Option<i64>,
+    /// On Citus, the worker holding the restored (distributed) tenant.
+    pub node: Option<String>,
 }
 
 /// A connection of its own: pg_restore's script changes session settings (search_path and
@@ -286,7 +288,12 @@ pub async fn apply(
     if exists && matches!(mode, Mode::Restore { .. }) {
         close_gate(&mut tx, &schema, r.lock_timeout).await?;
     }
-    // On Citus: restored on the coordinator for now (see `before_restore`).
+    // On Citus: where the tenant goes (decided before the rename), then loaded on the
+    // coordinator and distributed after the load (see `citus::before_restore`).
+    let place = match mode {
+        Mode::Restore { .. } => placement(&mut tx, r, m, &schema, exists).await?,
+        Mode::Verify => Place::Local,
+    };
     db::citus::before_restore(&mut tx).await?;
     let aside = match exists {
         true => Some(move_aside(&mut tx, &schema, &mode, platform.0).await?),
@@ -314,6 +321,9 @@ pub async fn apply(
             out.mismatches.join("; ")
         )));
     }
+    if let Place::Distributed(_) = place {
+        db::citus::distribute_restored(&mut tx, &schema).await?;
+    }
     if let Some(aside) = &aside {
         if keep_old {
             out.kept_old_as = Some(aside.to_string());
@@ -323,7 +333,91 @@ pub async fn apply(
     }
     out.schema_size_bytes = Some(record(&mut tx, r, &schema, platform).await?);
     tx.commit().await?;
+    if let Place::Distributed(want) = place {
+        out.node = settle(conn, &schema, want.as_deref()).await?;
+    }
     Ok(out)
+}
+
+/// Where a restored tenant goes on Citus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A schema local to the coordinator (no Citus, or the tenant was local).
+    Local,
+    /// A distributed schema, on this worker (`host:port`) or where Citus puts it.
+    Distributed(Option<String>),
+}
+
+/// Where the restored tenant goes: the node `--node` names; else where the live schema is
+/// (distributed on its worker, or local); else, with no live schema, the node the manifest
+/// records (when it is still a worker), or a distributed schema wherever Citus puts it when
+/// new tenants are distributed (an older manifest, without a node).
+async fn placement(
+    tx: &mut PgConnection,
+    r: &Restorer,
+    m: &Manifest,
+    schema: &SchemaName,
+    exists: bool,
+) -> Result<Place> {
+    if !db::citus::present() {
+        return Ok(Place::Local);
+    }
+    if let Some(node) = &r.node {
+        return Ok(Place::Distributed(Some(node.clone())));
+    }
+    if exists {
+        return Ok(if db::citus::is_distributed(tx, schema.as_str()).await? {
+            Place::Distributed(db::citus::node_of(tx, schema.as_str()).await?)
+        } else {
+            Place::Local
+        });
+    }
+    match &m.node {
+        Some(node) => {
+            if db::citus::workers(tx).await?.contains(node) {
+                Ok(Place::Distributed(Some(node.clone())))
+            } else {
+                tracing::warn!(
+                    schema = %schema,
+                    node = %node,
+                    "the backup's node is no longer a worker of the cluster: Citus places the tenant"
+                );
+                Ok(Place::Distributed(None))
+            }
+        }
+        None if db::citus::distribute_tenants() => Ok(Place::Distributed(None)),
+        None => Ok(Place::Local),
+    }
+}
+
+/// After the restore's commit: move the (distributed) tenant to `want` when Citus put it on
+/// another worker. Returns the node it is on. The restore itself is done by then: a failed
+/// move leaves the restored tenant whole where Citus put it, and says so.
+async fn settle(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    want: Option<&str>,
+) -> Result<Option<String>> {
+    let now = db::citus::node_of(conn, schema.as_str()).await?;
+    let Some(want) = want else {
+        return Ok(now);
+    };
+    if now.as_deref() == Some(want) || now.is_none() {
+        return Ok(now);
+    }
+    if let Err(e) = db::citus::move_schema(conn, schema, want).await {
+        let at = now.unwrap_or_default();
+        return Err(Error::Other(anyhow::anyhow!(
+            "schema `{schema}` was restored (distributed, on {at}), but moving it to {want} failed: {}",
+            crate::error::describe(&e)
+        ))
+        .hint(format!(
+            "the tenant is complete on {at}; move it with `SELECT citus_schema_move('{schema}', HOST, PORT)` once {want} is reachable"
+        )));
+    }
+    db::citus::node_of(conn, schema.as_str())
+        .await
+        .map_err(Into::into)
 }
 
 /// The platform's lock for the whole transaction, without waiting: another run working on it
@@ -648,6 +742,8 @@ pub struct RestoreReport {
     /// Where the old schema was kept (`--keep-old`).
     pub kept_old_as: Option<String>,
     pub schema_size_bytes: Option<i64>,
+    /// On Citus, the worker (`host:port`) holding the restored tenant; `null` when it is local.
+    pub node: Option<String>,
     pub duration_ms: u64,
 }
 
@@ -677,6 +773,9 @@ pub struct Restorer {
     /// The tenant migration set, to record the restored schema's migration status in the
     /// restore's own transaction (`tenantctl.tenant_migrations`).
     pub migrations: Option<crate::migrate::MigrationSet>,
+    /// On Citus, the worker (`host:port`) a restore puts the tenant on (`restore --node`);
+    /// `None`: where it was (see [`apply`]).
+    pub node: Option<String>,
 }
 
 impl Restorer {
@@ -805,6 +904,7 @@ impl Restorer {
             replaced: applied.replaced,
             kept_old_as: applied.kept_old_as,
             schema_size_bytes: applied.schema_size_bytes,
+            node: applied.node,
             duration_ms: started.elapsed().as_millis() as u64,
         })
     }

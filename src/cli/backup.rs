@@ -617,6 +617,7 @@ impl Verify {
                 crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
                     .await?,
             ),
+            node: None,
         };
         if let Some(key) = &self.platform {
             let selection = TenantArgs::default()

@@ -327,6 +327,10 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "a given backup, keeping the replaced schema",
                 "tenantctl restore acme --backup 20260301T020000.000Z --keep-old",
             ),
+            (
+                "on Citus: onto a given worker",
+                "tenantctl restore acme --node 10.0.0.12:5432",
+            ),
         ],
     ),
     (

@@ -840,6 +840,11 @@ impl VerifyArgs {
                 }
             }
         }
+        if let Some(why) = &report.distributed_error {
+            return Err(Error::Other(anyhow::anyhow!("{why}")).hint(
+                "a tenant migration on Citus may only reference its own schema: no foreign key to `public` or another schema (docs/scale-out.md)",
+            ));
+        }
         if report.drifted.is_empty() {
             Ok(())
         } else {

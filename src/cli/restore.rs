@@ -26,6 +26,10 @@ pub struct Restore {
     /// Keep the replaced schema under a new name (printed) instead of dropping it
     #[arg(long)]
     pub keep_old: bool,
+    /// On Citus: the worker to restore the tenant onto [default: the node it is on, or the
+    /// one its backup records]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub node: Option<String>,
 }
 
 impl Restore {
@@ -33,7 +37,17 @@ impl Restore {
         if let Some(id) = &self.backup {
             manifest::validate_id(id)?;
         }
+        if let Some(node) = &self.node
+            && crate::db::citus::parse_node(node).is_none()
+        {
+            return Err(Error::Usage(format!(
+                "`--node {node}` is not HOST:PORT (a worker as `SELECT * FROM citus_get_active_worker_nodes()` lists it)"
+            )));
+        }
         let pool = ctx.registry().await?;
+        if let Some(node) = &self.node {
+            check_node(pool, node).await?;
+        }
         let p = store::find(pool, &self.platform).await?;
         if p.external {
             return Err(Error::Usage(format!(
@@ -54,6 +68,7 @@ impl Restore {
                 crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
                     .await?,
             ),
+            node: self.node.clone(),
         };
         // A backup newer than what reads it is refused before the question (and again by
         // `Restorer::restore`, for library callers).
@@ -132,6 +147,9 @@ impl Restore {
                 report.rows,
                 duration::elapsed_ms(report.duration_ms)
             );
+            if let Some(node) = &report.node {
+                s.push_str(&format!("\nthe tenant is distributed, on worker {node}"));
+            }
             if let Some(old) = &report.kept_old_as {
                 s.push_str(&format!(
                     "\nthe replaced schema is kept as {old}; drop it with `DROP SCHEMA {old} CASCADE` when done"
@@ -140,4 +158,27 @@ impl Restore {
             s
         })
     }
+}
+
+/// `--node` names a worker of the cluster, and the database has Citus: otherwise a usage error
+/// (exit 2), before anything changes.
+async fn check_node(pool: &sqlx::PgPool, node: &str) -> Result<()> {
+    if !crate::db::citus::present() {
+        return Err(Error::Usage(format!(
+            "`--node {node}` needs Citus, and the database has no `citus` extension"
+        )));
+    }
+    let mut conn = pool.acquire().await?;
+    let workers = crate::db::citus::workers(&mut conn).await?;
+    if !workers.iter().any(|w| w == node) {
+        return Err(Error::Usage(format!(
+            "node `{node}` is not a worker of the cluster (workers: {})",
+            if workers.is_empty() {
+                "none".to_string()
+            } else {
+                workers.join(", ")
+            }
+        )));
+    }
+    Ok(())
 }

@@ -646,7 +646,8 @@ async fn failure(
     e: &MigrationError,
     dry_run: bool,
 ) -> TenantRun {
-    let message = e.to_string();
+    // On Citus, a tenant whose worker is down fails naming that worker.
+    let message = crate::db::citus::name_unreachable_worker(e.to_string());
     tracing::info!(tenant = %t.name, schema = %t.schema, error = %message, "tenant failed");
     if !dry_run {
         status::record_failure(pool, t.platform_id, facts.as_ref(), &message).await;

@@ -375,7 +375,10 @@ fn status_of(
     match read {
         Read::Missing => {}
         Read::Error(e) => {
-            row.last_error = Some(format!("cannot read its migrations: {e}"));
+            // On Citus, a tenant whose worker is down names that worker.
+            row.last_error = Some(crate::db::citus::name_unreachable_worker(format!(
+                "cannot read its migrations: {e}"
+            )));
         }
         Read::Applied(applied) => {
             let p = plan(set, &applied);

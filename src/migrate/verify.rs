@@ -234,6 +234,47 @@ pub async fn reference(
     Ok(objects)
 }
 
+/// On Citus with distributed tenants: apply the whole migration set to a scratch schema
+/// created distributed, as `provision` creates a tenant, in a transaction that is rolled back.
+/// `Some(why)` when a migration fails there, naming it: Citus refuses in a distributed schema
+/// what a plain schema takes, such as a foreign key to a table of another schema (`public`,
+/// the registry), which every tenant's `migrate` would then fail on. `None` when the set
+/// applies, or without distributed tenants (nothing to check).
+pub async fn distributed_check(
+    pool: &PgPool,
+    set: &MigrationSet,
+    extension_schema: Option<&SchemaName>,
+) -> Result<Option<String>> {
+    if !db::citus::distribute_tenants() {
+        return Ok(None);
+    }
+    let scratch = SchemaName::parse(&format!("tenantctl_verify_{:08x}", rand::random::<u32>()))?;
+    let mut tx = pool.begin().await?;
+    db::citus::tenant_schema(&mut tx).await?;
+    // language=PostgreSQL
+    sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {}", scratch.sql())))
+        .execute(&mut *tx)
+        .await?;
+    db::set_tenant(&mut tx, &scratch, extension_schema).await?;
+    let mut out = None;
+    for m in set.ups() {
+        if let Err(e) = db::statements::execute(&mut tx, m.sql.as_str()).await {
+            if crate::error::is_connection_error(&e) {
+                return Err(e.into());
+            }
+            out = Some(format!(
+                "migration {} ({}) fails in a distributed schema (Citus): {}",
+                m.version,
+                m.description,
+                crate::error::describe(&e)
+            ));
+            break;
+        }
+    }
+    tx.rollback().await?;
+    Ok(out)
+}
+
 /// A tenant whose structure differs from its reference, or that could not be checked.
 #[derive(Debug, Clone, Serialize)]
 pub struct TenantDrift {
@@ -255,6 +296,10 @@ pub struct VerifyReport {
     pub checked: usize,
     /// Those that drifted (or could not be checked), by platform id.
     pub drifted: Vec<TenantDrift>,
+    /// On Citus: why the migration set cannot be applied to a distributed tenant schema
+    /// (see [`distributed_check`]); absent when it can, or without Citus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distributed_error: Option<String>,
 }
 
 type Cache = tokio::sync::Mutex<HashMap<Vec<i64>, Arc<Vec<Object>>>>;
@@ -310,6 +355,7 @@ pub async fn verify(
         on_done();
     }
     report.drifted.sort_by_key(|d| d.platform_id);
+    report.distributed_error = distributed_check(pool, set, extension_schema).await?;
     Ok(report)
 }
 
@@ -355,7 +401,9 @@ async fn check(
         Ok(a) => a,
         Err(Error::Db(e)) if crate::error::is_connection_error(&e) => return Err(Error::Db(e)),
         Err(e) => {
-            drift.error = Some(format!("cannot read its migrations: {e}"));
+            drift.error = Some(crate::db::citus::name_unreachable_worker(format!(
+                "cannot read its migrations: {e}"
+            )));
             return Ok(Some(drift));
         }
     };
