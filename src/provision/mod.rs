@@ -70,24 +70,26 @@ impl Outcome {
     }
 }
 
-/// How an attempt came about, for `tenantctl.provision_attempts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    /// `tenantctl provision` or `init`.
-    Sync,
-    /// A worker running a queued job.
-    Job,
-    /// A warm-pool claim at `platform create`.
-    Pool,
+word_enum! {
+    "provision attempt origin",
+    /// How an attempt came about (`tenantctl.provision_attempts.via`).
+    pub enum Via {
+        /// `tenantctl provision` or `init`.
+        Sync = "sync",
+        /// A worker running a queued job.
+        Job = "job",
+        /// A warm-pool claim at `platform create`.
+        Pool = "pool",
+    }
 }
 
-impl Via {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::Sync => "sync",
-            Via::Job => "job",
-            Via::Pool => "pool",
-        }
+word_enum! {
+    "provision attempt outcome",
+    /// Where an attempt ended (`tenantctl.provision_attempts.outcome`).
+    pub enum AttemptOutcome {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
     }
 }
 
@@ -266,7 +268,7 @@ pub(crate) async fn record_start(
     .bind(&platform.schema_name)
     .bind(attempt.job_id)
     .bind(attempt.number)
-    .bind(attempt.via.as_str())
+    .bind(attempt.via)
     .bind(&attempt.worker)
     .fetch_optional(pool)
     .await?;
@@ -288,10 +290,14 @@ pub(crate) async fn record_end(pool: &PgPool, attempt_id: i64, error: Option<&st
     // language=PostgreSQL
     sqlx::query(
         "UPDATE tenantctl.provision_attempts SET finished_at = clock_timestamp(), \
-         outcome = CASE WHEN $2::text IS NULL THEN 'completed' ELSE 'failed' END, error = $2 WHERE id = $1",
+         outcome = $3, error = $2 WHERE id = $1",
     )
     .bind(attempt_id)
     .bind(error)
+    .bind(match error {
+        None => AttemptOutcome::Completed,
+        Some(_) => AttemptOutcome::Failed,
+    })
     .execute(pool)
     .await?;
     Ok(())

@@ -7,54 +7,20 @@ pub mod naming;
 pub mod select;
 pub mod store;
 
+use crate::db::SchemaName;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Where a platform is in its provisioning.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum ProvisionStatus {
-    Pending,
-    Provisioning,
-    Completed,
-    Failed,
-}
-
-impl ProvisionStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProvisionStatus::Pending => "pending",
-            ProvisionStatus::Provisioning => "provisioning",
-            ProvisionStatus::Completed => "completed",
-            ProvisionStatus::Failed => "failed",
-        }
-    }
-
-    pub const ALL: [ProvisionStatus; 4] = [
-        ProvisionStatus::Pending,
-        ProvisionStatus::Provisioning,
-        ProvisionStatus::Completed,
-        ProvisionStatus::Failed,
-    ];
-}
-
-impl fmt::Display for ProvisionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl TryFrom<String> for ProvisionStatus {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
-        match s.as_str() {
-            "pending" => Ok(ProvisionStatus::Pending),
-            "provisioning" => Ok(ProvisionStatus::Provisioning),
-            "completed" => Ok(ProvisionStatus::Completed),
-            "failed" => Ok(ProvisionStatus::Failed),
-            other => Err(format!("unknown provision status `{other}`")),
-        }
+word_enum! {
+    "provision status",
+    /// Where a platform is in its provisioning (`public.platforms.provision_status`).
+    #[derive(clap::ValueEnum)]
+    pub enum ProvisionStatus {
+        Pending = "pending",
+        Provisioning = "provisioning",
+        Completed = "completed",
+        Failed = "failed",
     }
 }
 
