@@ -436,7 +436,7 @@ impl List {
             .await?
             .into_iter()
             .filter(|p| !p.external)
-            .filter_map(|p| Some((p.name, p.schema_name?)))
+            .filter_map(|p| Some((p.name, p.schema_name?.as_str().to_string())))
             .collect();
         folders.push(("public".into(), "public".into()));
         let mut rows: Vec<FleetListRow> = Vec::new();

@@ -168,7 +168,7 @@ pub async fn provision_attempt(
             None => Err(store::not_found(&platform.id.to_string())),
         };
     };
-    let shown = platform.schema_name.as_deref().unwrap_or("-");
+    let shown = platform.schema_str().unwrap_or("-");
     info!(platform = %platform.name, schema = %shown, attempt = attempt.number, "provisioning");
     let built = match schema {
         Ok(schema) => build(pool, prov, platform, &schema).await,
@@ -344,17 +344,23 @@ async fn build(
         None => store::base_domain(&mut tx, None).await?,
     };
     seed(&mut tx, prov, platform, schema, base.as_deref()).await?;
+    let done = mark_completed(&mut tx, platform.id).await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// The last step of a provisioning transaction (here and the warm pool's claim): the platform
+/// is `completed`, its error cleared; the row as it is now.
+pub(crate) async fn mark_completed(conn: &mut PgConnection, platform_id: i64) -> Result<Platform> {
     // language=PostgreSQL
     let sql = format!(
         "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \
          updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
     );
-    let done = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
-        .bind(platform.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Some(done))
+    Ok(sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+        .bind(platform_id)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.
