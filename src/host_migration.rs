@@ -215,7 +215,7 @@ async fn backup_check(
          ORDER BY taken_at DESC LIMIT 1",
     )
     .bind(host.id)
-    .bind(host.schema_name.as_deref())
+    .bind(host.schema_str())
     .fetch_optional(&mut *conn)
     .await?;
     let limit = humantime::format_duration(max_age).to_string();

@@ -1,11 +1,46 @@
 //! Enums whose values are written as words: settings (`serve.setup = "token"`) and states
 //! stored as text (`queued`, `verified`). [`word_enum!`] declares one with its words once, and
 //! gives it `WORDS` (what the configuration's key table offers), `as_str`, `Display`,
-//! `FromStr`, `TryFrom<String>` (for `#[sqlx(try_from = "String")]`) and serde both ways, so
-//! the JSON, the database text and the configuration all read the same words.
+//! `FromStr`, `TryFrom<String>`, serde both ways and sqlx's text encoding both ways (bind it,
+//! or decode a `text` column straight into it), so the JSON, the database text and the
+//! configuration all read the same words.
 //!
 //! Declared with `#[macro_use]` first in `lib.rs`, so every module can use it without an
 //! import (and this leaf module imports nothing).
+
+/// `sql_text!(Type, |s: &str| parse(s))`: sqlx's PostgreSQL text encoding for a type with an
+/// `as_str()`: bound as its text, and decoded from any text-like column through `parse`
+/// (whose error, a `String` or any error type, becomes the decode error).
+macro_rules! sql_text {
+    ($name:ty, $parse:expr) => {
+        impl ::sqlx::Type<::sqlx::Postgres> for $name {
+            fn type_info() -> ::sqlx::postgres::PgTypeInfo {
+                <str as ::sqlx::Type<::sqlx::Postgres>>::type_info()
+            }
+            fn compatible(ty: &::sqlx::postgres::PgTypeInfo) -> bool {
+                <str as ::sqlx::Type<::sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        impl<'r> ::sqlx::Decode<'r, ::sqlx::Postgres> for $name {
+            fn decode(
+                value: ::sqlx::postgres::PgValueRef<'r>,
+            ) -> ::std::result::Result<Self, ::sqlx::error::BoxDynError> {
+                let s = <&str as ::sqlx::Decode<'r, ::sqlx::Postgres>>::decode(value)?;
+                Ok(($parse)(s)?)
+            }
+        }
+
+        impl ::sqlx::Encode<'_, ::sqlx::Postgres> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut ::sqlx::postgres::PgArgumentBuffer,
+            ) -> ::std::result::Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                <&str as ::sqlx::Encode<'_, ::sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+    };
+}
 
 /// `word_enum! { "what it is", #[attrs] pub enum Name { #[attrs] Variant = "word", ... } }`.
 /// The description names the value in errors: ``unknown job status `x` (expected one of ...)``.
@@ -68,6 +103,8 @@ macro_rules! word_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        sql_text!($name, |s: &str| s.parse::<$name>());
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {

@@ -527,29 +527,8 @@ impl Backupper {
     ) -> Result<Vec<Outcome>> {
         let counts = relation_counts(&self.pool, &["public".to_string()]).await?;
         let n = counts.get("public");
-        let now = Utc::now();
         let target = Target {
-            platform: Platform {
-                id: 0,
-                name: "public".into(),
-                host: false,
-                external: false,
-                url: None,
-                domain: None,
-                subdomain: None,
-                schema_name: Some("public".into()),
-                provision_status: crate::registry::ProvisionStatus::Completed,
-                provision_error: None,
-                provisioned_at: None,
-                last_backup_at: None,
-                schema_size_bytes: None,
-                contact_email: None,
-                maintenance: false,
-                maintenance_reason: None,
-                maintenance_since: None,
-                created_at: now,
-                updated_at: now,
-            },
+            platform: Platform::detached(0, "public", Some("public".into())),
             schema: Ident::parse("public").expect("valid"),
             public: true,
             relations: n.copied().unwrap_or(0),
@@ -1227,31 +1206,10 @@ pub fn growth_warning(before: Option<i64>, now: Option<i64>, factor: f64) -> Opt
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::ProvisionStatus;
 
     fn target(name: &str, relations: i64) -> Target {
         Target {
-            platform: Platform {
-                id: 1,
-                name: name.into(),
-                host: false,
-                external: false,
-                url: None,
-                domain: None,
-                subdomain: None,
-                schema_name: Some(name.into()),
-                provision_status: ProvisionStatus::Completed,
-                provision_error: None,
-                provisioned_at: None,
-                last_backup_at: None,
-                schema_size_bytes: None,
-                contact_email: None,
-                maintenance: false,
-                maintenance_reason: None,
-                maintenance_since: None,
-                created_at: Utc::now(),
-                updated_at: Utc::now(),
-            },
+            platform: Platform::detached(1, name, Some(name.into())),
             schema: Ident::parse(name).unwrap(),
             public: false,
             relations,

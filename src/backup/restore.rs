@@ -779,6 +779,24 @@ pub struct Restorer {
 }
 
 impl Restorer {
+    /// The restorer `settings` configure: their pg tools, lock timeout and tenant migrations.
+    pub async fn from_settings(
+        pool: &sqlx::PgPool,
+        storage: std::sync::Arc<dyn Storage>,
+        settings: &crate::config::Settings,
+    ) -> Result<Restorer> {
+        Ok(Restorer {
+            pool: pool.clone(),
+            storage,
+            tools: PgTools::new(settings)?,
+            lock_timeout: *settings.lock_timeout,
+            migrations: Some(
+                crate::migrate::MigrationSet::load(settings.tenant_migrations_dir.as_ref()).await?,
+            ),
+            node: None,
+        })
+    }
+
     /// [`check_versions`] against the local pg_restore and the target server, and the schemas
     /// the backup depends on are present.
     pub async fn check_versions(&self, m: &Manifest) -> Result<()> {

@@ -118,12 +118,10 @@ impl Backup {
             let _ = l.release().await;
         }
         let outcomes = res?;
-        ctx.out.list(&outcomes)?;
-        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+        let failed = list_and_notify(ctx, &outcomes, &storage.describe()).await?;
         if failed.is_empty() {
             return Ok(());
         }
-        notify_failures(ctx, &outcomes, &failed, &storage.describe()).await;
         let total = outcomes.len();
         if failed.len() == total {
             Err(Error::Other(anyhow::anyhow!(
@@ -169,17 +167,29 @@ impl Backup {
             .await;
         spinner.finish_and_clear();
         let outcomes = res?;
-        ctx.out.list(&outcomes)?;
-        let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+        let failed = list_and_notify(ctx, &outcomes, &storage.describe()).await?;
         if failed.is_empty() {
             return Ok(());
         }
-        notify_failures(ctx, &outcomes, &failed, &storage.describe()).await;
         Err(Error::Other(anyhow::anyhow!(
             "the backup of public failed: {}",
             failed[0].error.as_deref().unwrap_or("see above")
         )))
     }
+}
+
+/// Print the outcomes and tell the administrators about the failed ones; those failed.
+async fn list_and_notify<'a>(
+    ctx: &Ctx,
+    outcomes: &'a [Outcome],
+    storage: &str,
+) -> Result<Vec<&'a Outcome>> {
+    ctx.out.list(outcomes)?;
+    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+    if !failed.is_empty() {
+        notify_failures(ctx, outcomes, &failed, storage).await;
+    }
+    Ok(failed)
 }
 
 /// Tell the administrators which backups failed (or log it, when nothing is configured).
@@ -426,7 +436,7 @@ impl List {
             .await?
             .into_iter()
             .filter(|p| !p.external)
-            .filter_map(|p| Some((p.name, p.schema_name?)))
+            .filter_map(|p| Some((p.name, p.schema_name?.as_str().to_string())))
             .collect();
         folders.push(("public".into(), "public".into()));
         let mut rows: Vec<FleetListRow> = Vec::new();
@@ -608,17 +618,7 @@ impl Verify {
         let pool = ctx.registry().await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
-        let restorer = Restorer {
-            pool: pool.clone(),
-            storage: storage.clone(),
-            tools: PgTools::new(ctx.settings())?,
-            lock_timeout: *ctx.settings().lock_timeout,
-            migrations: Some(
-                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
-                    .await?,
-            ),
-            node: None,
-        };
+        let restorer = Restorer::from_settings(pool, storage.clone(), ctx.settings()).await?;
         if let Some(key) = &self.platform {
             let selection = TenantArgs::default()
                 .resolve(

@@ -243,7 +243,7 @@ impl Init {
         let what = format!(
             "provisioning {}: schema {}, {} migration(s), {} seed file(s)",
             host.name,
-            host.schema_name.as_deref().unwrap_or("-"),
+            host.schema_str().unwrap_or("-"),
             prov.set.len(),
             prov.seeds.files.len()
         );
@@ -299,7 +299,7 @@ impl InitReport {
         if self.host_provisioned {
             lines.push(format!(
                 "schema {} provisioned",
-                h.platform.schema_name.as_deref().unwrap_or("-")
+                h.platform.schema_str().unwrap_or("-")
             ));
         }
         if !self.host_created

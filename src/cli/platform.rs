@@ -168,7 +168,7 @@ impl Tabular for PlatformView {
             Cell::new(p.id),
             Cell::new(name),
             Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
-            Cell::new(p.schema_name.as_deref().unwrap_or("-")),
+            Cell::new(p.schema_str().unwrap_or("-")),
             if self.stuck {
                 colored(
                     term,
@@ -288,8 +288,7 @@ impl Create {
                 "created platform `{}` (id {}){}",
                 p.name,
                 p.id,
-                p.schema_name
-                    .as_deref()
+                p.schema_str()
                     .map(|s| format!(", schema {s}"))
                     .unwrap_or_default()
             );
@@ -438,7 +437,7 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("url", Cell::new(opt(&p.url))),
         ("domain", Cell::new(opt(&p.domain))),
         ("subdomain", Cell::new(opt(&p.subdomain))),
-        ("schema", Cell::new(opt(&p.schema_name))),
+        ("schema", Cell::new(p.schema_str().unwrap_or("-"))),
         (
             "status",
             if s.view.stuck {
@@ -691,7 +690,7 @@ impl Maintenance {
             match (on, change.unchanged) {
                 (true, false) => format!(
                     "`{name}` is in maintenance: serve answers 503, and no request touches schema {}",
-                    view.platform.schema_name.as_deref().unwrap_or("-")
+                    view.platform.schema_str().unwrap_or("-")
                 ),
                 (true, true) => format!("`{name}` was already in maintenance"),
                 (false, false) => format!("`{name}` is served again"),

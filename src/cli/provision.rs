@@ -59,7 +59,7 @@ async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
         Outcome::Provisioned(p) => format!(
             "provisioned `{}` (schema {}){}",
             p.name,
-            p.schema_name.as_deref().unwrap_or("-"),
+            p.schema_str().unwrap_or("-"),
             view.link
                 .as_deref()
                 .map(|u| format!(", served at {u}"))

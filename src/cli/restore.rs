@@ -3,7 +3,6 @@
 
 use super::Ctx;
 use crate::backup::manifest;
-use crate::backup::pgtools::PgTools;
 use crate::backup::restore::Restorer;
 use crate::backup::storage;
 use crate::error::{Error, Result};
@@ -59,17 +58,8 @@ impl Restore {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
         let m = manifest::pick(storage.as_ref(), schema.as_str(), self.backup.as_deref()).await?;
-        let restorer = Restorer {
-            pool: pool.clone(),
-            storage: storage.clone(),
-            tools: PgTools::new(ctx.settings())?,
-            lock_timeout: *ctx.settings().lock_timeout,
-            migrations: Some(
-                crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref())
-                    .await?,
-            ),
-            node: self.node.clone(),
-        };
+        let mut restorer = Restorer::from_settings(pool, storage.clone(), ctx.settings()).await?;
+        restorer.node = self.node.clone();
         // A backup newer than what reads it is refused before the question (and again by
         // `Restorer::restore`, for library callers).
         restorer.check_versions(&m).await?;

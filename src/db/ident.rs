@@ -78,6 +78,11 @@ impl TryFrom<&str> for SchemaName {
     }
 }
 
+// Decoded from a `text` column through the naming rules: a stored name that breaks them is a
+// decode error naming the rule, never a `SchemaName`. (The registry's own column decodes as
+// `registry::StoredSchema`, which keeps a bad row readable so fleet commands report it.)
+sql_text!(SchemaName, SchemaName::parse);
+
 /// Any other identifier (a table, column, sequence or constraint name as the catalog reports
 /// it): non-empty, at most 63 bytes, no NUL. Quoted, so any such name is safe in SQL text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -48,6 +48,17 @@ fn forced() -> bool {
 #[error("cannot split the SQL into statements: {0}")]
 pub struct SplitError(String);
 
+impl SplitError {
+    pub(crate) fn new(reason: String) -> Self {
+        SplitError(reason)
+    }
+
+    /// Why, without the "cannot split" prefix.
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The statements of `sql`, in order, each as written (without its `;`); empty statements and
 /// comments between statements are dropped.
 pub fn split(sql: &str) -> Result<Vec<String>, SplitError> {

@@ -6,7 +6,7 @@
 //! one-schema runner runs it ([`super::runner::run_no_transaction`]): per tenant on a
 //! connection of its own, outside any transaction, holding the platform's advisory lock, with
 //! the tenant's schema alone on the search_path and the run's `lock_timeout`. Its file is
-//! split into statements ([`split`]) and each is sent alone: several in one query string would
+//! split into statements ([`statements::split`], PostgreSQL's own parser) and each is sent alone: several in one query string would
 //! form an implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
 //! transaction writes the tracking row and the status row.
 //!
@@ -18,132 +18,46 @@
 //! version before; the next `migrate` runs the whole file again, so its statements should be
 //! safe to repeat (`IF NOT EXISTS`).
 
+use crate::db::statements::{self, SplitError};
 use crate::db::{Ident, SchemaName};
 use sqlx::{AssertSqlSafe, PgConnection};
-
-/// The statements of a migration file, in order, each as written (comments between statements
-/// dropped). Where one ends is decided on tokens from sqlparser's PostgreSQL tokenizer, so a
-/// semicolon in a string (also `E'...'`), a quoted identifier, a comment or a dollar-quoted
-/// body stays inside its statement; so do those of a `BEGIN ATOMIC ... END` function body,
-/// tracked by keyword (with its `CASE ... END`s).
-///
-/// (libpg_query, PostgreSQL's own parser, was the first choice: the `pg_query` crate needs
-/// libclang to build, which this toolchain lacks, and compiles 86 C files.)
-pub fn split(sql: &str) -> Result<Vec<String>, String> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::keywords::Keyword;
-    use sqlparser::tokenizer::{Token, Tokenizer};
-    let tokens = Tokenizer::new(&PostgreSqlDialect {}, sql)
-        .with_unescape(false)
-        .tokenize_with_location()
-        .map_err(|e| e.to_string())?;
-    // Byte offset of each line's start, to turn (line, column in chars) into a byte offset.
-    let mut lines = vec![0];
-    lines.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-    let offset = |line: u64, column: u64| -> usize {
-        let start = lines[(line.max(1) - 1) as usize];
-        sql[start..]
-            .char_indices()
-            .nth((column.max(1) - 1) as usize)
-            .map_or(sql.len(), |(i, _)| start + i)
-    };
-    let keyword = |t: &Token| match t {
-        Token::Word(w) if w.quote_style.is_none() => Some(w.keyword),
-        _ => None,
-    };
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut atomic = 0usize;
-    let mut previous = None;
-    for t in &tokens {
-        if matches!(t.token, Token::Whitespace(_) | Token::EOF) {
-            continue;
-        }
-        let at = offset(t.span.start.line, t.span.start.column);
-        match (keyword(&t.token), previous) {
-            (Some(Keyword::ATOMIC), Some(Keyword::BEGIN)) => atomic += 1,
-            (Some(Keyword::CASE), _) if atomic > 0 => atomic += 1,
-            (Some(Keyword::END), _) if atomic > 0 => atomic -= 1,
-            _ => {}
-        }
-        previous = keyword(&t.token);
-        if t.token == Token::SemiColon && atomic == 0 {
-            if let Some(s) = start.take() {
-                out.push(sql[s..at].trim().to_string());
-            }
-            continue;
-        }
-        start.get_or_insert(at);
-    }
-    if let Some(s) = start {
-        out.push(sql[s..].trim().to_string());
-    }
-    Ok(out)
-}
 
 /// The statements of a `-- no-transaction` migration for a schema created in the caller's
 /// transaction (provisioning, the warm pool): nobody can see its tables before the commit, so
 /// `CONCURRENTLY` buys nothing there and is taken out of `CREATE [UNIQUE] INDEX` and `DROP
 /// INDEX`, which then run in the transaction like any other statement. Anything else that
 /// cannot run in a transaction fails the provisioning with PostgreSQL's own message.
-pub fn in_new_schema(sql: &str) -> Result<Vec<String>, String> {
-    use sqlparser::dialect::PostgreSqlDialect;
-    use sqlparser::keywords::Keyword;
-    use sqlparser::tokenizer::{Token, Tokenizer};
+///
+/// Statements come from [`statements::split`]; the keywords are PostgreSQL's scanner tokens,
+/// so a quoted `"concurrently"` or one in a comment stays.
+pub fn in_new_schema(sql: &str) -> Result<Vec<String>, SplitError> {
+    use pg_query::protobuf::Token;
     let mut out = Vec::new();
-    for statement in split(sql)? {
-        let tokens = Tokenizer::new(&PostgreSqlDialect {}, &statement)
-            .with_unescape(false)
-            .tokenize_with_location()
-            .map_err(|e| e.to_string())?;
-        let words: Vec<_> = tokens
+    for statement in statements::split(sql)? {
+        let scanned = pg_query::scan(&statement).map_err(|e| SplitError::new(e.to_string()))?;
+        let words: Vec<_> = scanned
+            .tokens
             .iter()
-            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .filter(|t| t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32)
             .take(4)
-            .map(|t| match &t.token {
-                Token::Word(w) if w.quote_style.is_none() => (Some(w.keyword), t),
-                _ => (None, t),
-            })
             .collect();
-        let keywords: Vec<_> = words.iter().map(|(k, _)| *k).collect();
-        let concurrently = match keywords.as_slice() {
-            [
-                Some(Keyword::CREATE),
-                Some(Keyword::INDEX),
-                Some(Keyword::CONCURRENTLY),
-                ..,
-            ]
-            | [
-                Some(Keyword::DROP),
-                Some(Keyword::INDEX),
-                Some(Keyword::CONCURRENTLY),
-                ..,
-            ] => Some(words[2].1),
-            [
-                Some(Keyword::CREATE),
-                Some(Keyword::UNIQUE),
-                Some(Keyword::INDEX),
-                Some(Keyword::CONCURRENTLY),
-            ] => Some(words[3].1),
+        let kinds: Vec<_> = words
+            .iter()
+            .map(|t| Token::try_from(t.token).ok())
+            .collect();
+        use Token::{Concurrently, Create, Drop, Index, Unique};
+        let concurrently = match kinds.as_slice() {
+            [Some(Create | Drop), Some(Index), Some(Concurrently), ..] => Some(words[2]),
+            [Some(Create), Some(Unique), Some(Index), Some(Concurrently)] => Some(words[3]),
             _ => None,
         };
         out.push(match concurrently {
-            // The statement starts on line 1, and CONCURRENTLY (ASCII) sits on its first line
-            // or a later one: cut it out by its location.
-            Some(t) => {
-                let line_start: usize = statement
-                    .split_inclusive('\n')
-                    .take((t.span.start.line.max(1) - 1) as usize)
-                    .map(str::len)
-                    .sum();
-                let at = line_start
-                    + statement[line_start..]
-                        .char_indices()
-                        .nth((t.span.start.column.max(1) - 1) as usize)
-                        .map_or(0, |(i, _)| i);
-                let end = at + "CONCURRENTLY".len();
-                format!("{}{}", &statement[..at], &statement[end..])
-            }
+            // Byte offsets into the statement, as the scanner reports them.
+            Some(t) => format!(
+                "{}{}",
+                &statement[..t.start as usize],
+                &statement[t.end as usize..]
+            ),
             None => statement,
         });
     }
@@ -199,6 +113,7 @@ mod tests {
 
     #[test]
     fn split_keeps_strings_bodies_and_atomic_blocks_whole() {
+        use crate::db::statements::split;
         let sql = "-- no-transaction\n\
             CREATE INDEX CONCURRENTLY IF NOT EXISTS a ON posts (title);\n\
             -- a comment; with a semicolon\n\
@@ -222,7 +137,8 @@ mod tests {
                 "SELECT 1"
             ]
         );
-        assert!(split("SELECT 'unterminated;").is_err());
+        let e = split("SELECT 'unterminated;").unwrap_err();
+        assert!(e.reason().contains("unterminated quoted string"), "{e}");
         assert_eq!(
             in_new_schema(
                 "-- no-transaction\ncreate unique index\n  concurrently if not exists k ON posts (title);\n\

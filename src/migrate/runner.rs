@@ -254,8 +254,7 @@ pub async fn execute_migration_sql(
     } else if statements::mode() == statements::Mode::PerStatement {
         // Citus relays some DDL's whole query string to the workers, which refuse several
         // commands in one (see `db::statements`): one statement per query, same transaction.
-        let parts =
-            statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e.to_string()))?;
+        let parts = statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
         // Triggers on distributed tables: the migration may create some or fire some.
         crate::db::citus::tenant_writes(&mut *conn)
             .await
@@ -282,11 +281,11 @@ async fn send_sql(
     }
 }
 
-fn unsplittable(m: &Migration, e: String) -> MigrationError {
+fn unsplittable(m: &Migration, e: statements::SplitError) -> MigrationError {
     MigrationError::Failed {
         version: m.version,
         description: m.description.to_string(),
-        message: format!("cannot split it into statements: {e}"),
+        message: format!("cannot split it into statements: {}", e.reason()),
         sqlstate: None,
     }
 }
@@ -546,7 +545,7 @@ fn parse_tracking_copy(data: &[u8]) -> Result<Vec<Applied>, String> {
 /// On a connection of its own, outside any transaction, holding the platform's advisory lock
 /// (session level: the lock provisioning and restore take, so nothing else works on the tenant
 /// meanwhile), with the tenant's schema alone on the search_path and the run's `lock_timeout`.
-/// Each statement ([`no_tx::split`]) is sent alone: several in one query string would form an
+/// Each statement ([`statements::split`]) is sent alone: several in one query string would form an
 /// implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
 /// transaction writes the tracking row and the status row ([`record`]).
 #[allow(clippy::too_many_arguments)]
@@ -560,7 +559,7 @@ pub async fn run_no_transaction(
     lock_timeout: Duration,
     extension_schema: Option<&SchemaName>,
 ) -> Result<(), Failed> {
-    let statements = no_tx::split(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
+    let statements = statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
     let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
     let facts = Facts {
         version: before,

@@ -8,7 +8,7 @@
 
 use crate::db::SchemaName;
 use crate::error::Result;
-use crate::registry::{InvalidPlatform, Platform, ProvisionStatus};
+use crate::registry::{InvalidPlatform, Platform, ProvisionStatus, StoredSchema};
 use sqlx::PgPool;
 
 /// One tenant schema to work on.
@@ -25,14 +25,14 @@ pub struct Target {
 }
 
 impl Target {
-    /// A registry row as a target, through the one gate ([`crate::registry::tenant_schema`]);
-    /// without hints.
+    /// A registry row as a target, through the one gate ([`StoredSchema::tenant`]); without
+    /// hints.
     fn of(
         platform_id: i64,
         name: String,
-        schema_name: &str,
+        schema_name: &StoredSchema,
     ) -> std::result::Result<Target, InvalidPlatform> {
-        let schema = crate::registry::tenant_schema(platform_id, &name, schema_name)?;
+        let schema = schema_name.tenant(platform_id, &name)?;
         Ok(Target {
             platform_id,
             name,
@@ -101,12 +101,13 @@ impl Cursor {
             "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
              WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
         );
-        let mut q =
-            sqlx::query_as::<_, (i64, String, String, bool, Option<i64>)>(sqlx::AssertSqlSafe(sql))
-                .bind(&self.filter.only)
-                .bind(&self.filter.exclude)
-                .bind(self.after)
-                .bind(self.chunk as i64);
+        let mut q = sqlx::query_as::<_, (i64, String, StoredSchema, bool, Option<i64>)>(
+            sqlx::AssertSqlSafe(sql),
+        )
+        .bind(&self.filter.only)
+        .bind(&self.filter.exclude)
+        .bind(self.after)
+        .bind(self.chunk as i64);
         if let Some(latest) = self.hints {
             q = q.bind(latest);
         }
@@ -162,7 +163,7 @@ pub fn among(platforms: &[Platform], filter: &Filter) -> (Vec<Target>, Vec<Inval
         !p.external && p.provision_status == ProvisionStatus::Completed && filter.admits(p.id)
     });
     for p in chosen {
-        let Some(schema) = p.schema_name.as_deref() else {
+        let Some(schema) = &p.schema_name else {
             continue;
         };
         match Target::of(p.id, p.name.clone(), schema) {

@@ -18,7 +18,7 @@ pub async fn tenant_of(pool: &PgPool, settings: &Settings, p: &Platform) -> Resu
     Ok(Tenant {
         id: p.id,
         name: p.name.clone(),
-        schema: p.schema_name.clone(),
+        schema: p.schema_str().map(str::to_string),
         link: address
             .as_deref()
             .map(|a| format!("{}://{a}/", settings.url_scheme)),

@@ -70,24 +70,26 @@ impl Outcome {
     }
 }
 
-/// How an attempt came about, for `tenantctl.provision_attempts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Via {
-    /// `tenantctl provision` or `init`.
-    Sync,
-    /// A worker running a queued job.
-    Job,
-    /// A warm-pool claim at `platform create`.
-    Pool,
+word_enum! {
+    "provision attempt origin",
+    /// How an attempt came about (`tenantctl.provision_attempts.via`).
+    pub enum Via {
+        /// `tenantctl provision` or `init`.
+        Sync = "sync",
+        /// A worker running a queued job.
+        Job = "job",
+        /// A warm-pool claim at `platform create`.
+        Pool = "pool",
+    }
 }
 
-impl Via {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Via::Sync => "sync",
-            Via::Job => "job",
-            Via::Pool => "pool",
-        }
+word_enum! {
+    "provision attempt outcome",
+    /// Where an attempt ended (`tenantctl.provision_attempts.outcome`).
+    pub enum AttemptOutcome {
+        Running = "running",
+        Completed = "completed",
+        Failed = "failed",
     }
 }
 
@@ -166,7 +168,7 @@ pub async fn provision_attempt(
             None => Err(store::not_found(&platform.id.to_string())),
         };
     };
-    let shown = platform.schema_name.as_deref().unwrap_or("-");
+    let shown = platform.schema_str().unwrap_or("-");
     info!(platform = %platform.name, schema = %shown, attempt = attempt.number, "provisioning");
     let built = match schema {
         Ok(schema) => build(pool, prov, platform, &schema).await,
@@ -266,7 +268,7 @@ pub(crate) async fn record_start(
     .bind(&platform.schema_name)
     .bind(attempt.job_id)
     .bind(attempt.number)
-    .bind(attempt.via.as_str())
+    .bind(attempt.via)
     .bind(&attempt.worker)
     .fetch_optional(pool)
     .await?;
@@ -288,10 +290,14 @@ pub(crate) async fn record_end(pool: &PgPool, attempt_id: i64, error: Option<&st
     // language=PostgreSQL
     sqlx::query(
         "UPDATE tenantctl.provision_attempts SET finished_at = clock_timestamp(), \
-         outcome = CASE WHEN $2::text IS NULL THEN 'completed' ELSE 'failed' END, error = $2 WHERE id = $1",
+         outcome = $3, error = $2 WHERE id = $1",
     )
     .bind(attempt_id)
     .bind(error)
+    .bind(match error {
+        None => AttemptOutcome::Completed,
+        Some(_) => AttemptOutcome::Failed,
+    })
     .execute(pool)
     .await?;
     Ok(())
@@ -338,17 +344,23 @@ async fn build(
         None => store::base_domain(&mut tx, None).await?,
     };
     seed(&mut tx, prov, platform, schema, base.as_deref()).await?;
+    let done = mark_completed(&mut tx, platform.id).await?;
+    tx.commit().await?;
+    Ok(Some(done))
+}
+
+/// The last step of a provisioning transaction (here and the warm pool's claim): the platform
+/// is `completed`, its error cleared; the row as it is now.
+pub(crate) async fn mark_completed(conn: &mut PgConnection, platform_id: i64) -> Result<Platform> {
     // language=PostgreSQL
     let sql = format!(
         "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \
          updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
     );
-    let done = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
-        .bind(platform.id)
-        .fetch_one(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(Some(done))
+    Ok(sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
+        .bind(platform_id)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// `CREATE SCHEMA`, with a clear error when it exists already.

@@ -14,7 +14,7 @@ use crate::db::{self, SchemaName, locks::PlatformLock};
 use crate::error::Result;
 use crate::migrate;
 use crate::migrate::runner::{self, Job, Start};
-use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
+use crate::registry::{Platform, ProvisionStatus};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -27,7 +27,7 @@ pub const PREFIX: &str = "_tenantctl_pool_";
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct Spare {
     #[serde(rename = "schema")]
-    pub schema_name: String,
+    pub schema_name: SchemaName,
     pub version: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
@@ -62,7 +62,7 @@ pub async fn build_one(pool: &PgPool, prov: &Provisioner) -> Result<SchemaName> 
 }
 
 /// Drop a spare (schema and row) unless somebody is claiming it; `false` if it was busy.
-async fn drop_spare(pool: &PgPool, name: &str) -> Result<bool> {
+async fn drop_spare(pool: &PgPool, name: &SchemaName) -> Result<bool> {
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
     let row: Option<String> = sqlx::query_scalar(
@@ -80,8 +80,7 @@ async fn drop_spare(pool: &PgPool, name: &str) -> Result<bool> {
     Ok(true)
 }
 
-async fn drop_schema_in(conn: &mut PgConnection, name: &str) -> Result<()> {
-    let schema = SchemaName::parse(name)?;
+async fn drop_schema_in(conn: &mut PgConnection, schema: &SchemaName) -> Result<()> {
     // language=PostgreSQL
     let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.sql());
     sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
@@ -142,42 +141,41 @@ enum Refresh {
 }
 
 /// Bring one spare to the newest migration, or drop it when its history drifted.
-async fn refresh(pool: &PgPool, prov: &Provisioner, name: &str) -> Result<Refresh> {
-    let schema = SchemaName::parse(name)?;
+async fn refresh(pool: &PgPool, prov: &Provisioner, schema: &SchemaName) -> Result<Refresh> {
     let mut tx = pool.begin().await?;
     // language=PostgreSQL
     let row: Option<String> = sqlx::query_scalar(
         "SELECT schema_name FROM tenantctl.pool_schemas WHERE schema_name = $1 FOR UPDATE SKIP LOCKED",
     )
-    .bind(name)
+    .bind(schema)
     .fetch_optional(&mut *tx)
     .await?;
     if row.is_none() {
         return Ok(Refresh::Busy);
     }
-    let applied = migrate::applied(&mut tx, &schema).await?;
+    let applied = migrate::applied(&mut tx, schema).await?;
     let plan = migrate::plan(&prov.set, &applied);
     if !plan.drift.is_empty() || !plan.unknown.is_empty() {
         warn!(schema = %schema, drift = ?plan.drift, unknown = ?plan.unknown, "pool schema does not match the migrations; replacing it");
         // language=PostgreSQL
         sqlx::query("DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1")
-            .bind(name)
+            .bind(schema)
             .execute(&mut *tx)
             .await?;
-        drop_schema_in(&mut tx, name).await?;
+        drop_schema_in(&mut tx, schema).await?;
         tx.commit().await?;
         return Ok(Refresh::Dropped);
     }
     if plan.pending.is_empty() {
         return Ok(Refresh::Current);
     }
-    db::set_tenant(&mut tx, &schema, prov.extension_schema.as_ref()).await?;
-    let job = Job::unseen(&schema, None, &prov.set, Start::Read(applied));
+    db::set_tenant(&mut tx, schema, prov.extension_schema.as_ref()).await?;
+    let job = Job::unseen(schema, None, &prov.set, Start::Read(applied));
     runner::run(&mut tx, job).await?;
     prov.seeds.neutral().run(&mut tx).await?;
     // language=PostgreSQL
     sqlx::query("UPDATE tenantctl.pool_schemas SET version = $2 WHERE schema_name = $1")
-        .bind(name)
+        .bind(schema)
         .bind(prov.set.latest())
         .execute(&mut *tx)
         .await?;
@@ -231,7 +229,7 @@ pub async fn claim(
         // The oldest free spare, the platform's provisioning lock and its status, in one round
         // trip (this is the path that must stay well under 100 ms).
         // language=PostgreSQL
-        let (spare, locked, status): (Option<String>, bool, Option<String>) = sqlx::query_as(
+        let (spare, locked, status): (Option<SchemaName>, bool, Option<ProvisionStatus>) = sqlx::query_as(
             "SELECT (SELECT schema_name FROM tenantctl.pool_schemas ORDER BY created_at, schema_name \
                      FOR UPDATE SKIP LOCKED LIMIT 1), \
                     pg_try_advisory_xact_lock($1, $2), \
@@ -242,23 +240,27 @@ pub async fn claim(
         .bind(platform.id)
         .fetch_one(&mut *tx)
         .await?;
-        let Some(spare) = spare else {
+        let Some(spare_schema) = spare else {
             return Ok(None);
         };
-        if !locked || !matches!(status.as_deref(), Some("pending" | "failed")) {
+        if !locked
+            || !matches!(
+                status,
+                Some(ProvisionStatus::Pending | ProvisionStatus::Failed)
+            )
+        {
             return Ok(None);
         }
-        let spare_schema = SchemaName::parse(&spare)?;
         let applied = migrate::applied(&mut tx, &spare_schema).await?;
         let plan = migrate::plan(&prov.set, &applied);
         if !plan.drift.is_empty() || !plan.unknown.is_empty() {
             warn!(schema = %spare_schema, "pool schema does not match the migrations; replacing it");
             // language=PostgreSQL
             sqlx::query("DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1")
-                .bind(&spare)
+                .bind(&spare_schema)
                 .execute(&mut *tx)
                 .await?;
-            drop_schema_in(&mut tx, &spare).await?;
+            drop_schema_in(&mut tx, &spare_schema).await?;
             tx.commit().await?;
             continue;
         }
@@ -275,7 +277,7 @@ pub async fn claim(
             "WITH gone AS (DELETE FROM tenantctl.pool_schemas WHERE schema_name = $1 RETURNING 1) \
              SELECT pg_notify($2, 'pool') FROM gone",
         )
-        .bind(&spare)
+        .bind(&spare_schema)
         .bind(super::queue::CHANNEL)
         .execute(&mut *tx)
         .await?;
@@ -296,26 +298,20 @@ pub async fn claim(
         } else {
             prov.seeds.run(&mut tx).await?;
         }
-        // language=PostgreSQL
-        let sql = format!(
-            "UPDATE public.platforms SET provision_status = 'completed', provisioned_at = now(), provision_error = NULL, \
-             updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"
-        );
-        let done = sqlx::query_as::<_, Platform>(AssertSqlSafe(sql))
-            .bind(platform.id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let done = super::mark_completed(&mut tx, platform.id).await?;
         tx.commit().await?;
         // language=PostgreSQL
         sqlx::query(
             "INSERT INTO tenantctl.provision_attempts (platform_id, platform_name, schema_name, attempt, via, worker, \
-             started_at, finished_at, outcome) VALUES ($1, $2, $3, 1, 'pool', $4, $5, clock_timestamp(), 'completed')",
+             started_at, finished_at, outcome) VALUES ($1, $2, $3, 1, $6, $4, $5, clock_timestamp(), $7)",
         )
         .bind(done.id)
         .bind(&done.name)
         .bind(&done.schema_name)
         .bind(worker)
         .bind(started)
+        .bind(super::Via::Pool)
+        .bind(super::AttemptOutcome::Completed)
         .execute(pool)
         .await?;
         info!(platform = %done.name, schema = %target, from = %spare_schema, "provisioned from the warm pool");

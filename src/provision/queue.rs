@@ -310,13 +310,3 @@ pub async fn wait(pool: &PgPool, id: i64, poll: Duration) -> Result<Job> {
         }
     }
 }
-
-/// Jobs by status, for `status` and reports: (status, count).
-pub async fn depth(pool: &PgPool) -> Result<Vec<(String, i64)>> {
-    // language=PostgreSQL
-    Ok(sqlx::query_as(
-        "SELECT status, count(*) FROM tenantctl.jobs GROUP BY status ORDER BY status",
-    )
-    .fetch_all(pool)
-    .await?)
-}

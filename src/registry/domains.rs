@@ -393,27 +393,11 @@ mod tests {
     use super::*;
 
     fn platform(host: bool, sub: Option<&str>, domain: Option<&str>) -> Platform {
-        let now = Utc::now();
         Platform {
-            id: 1,
-            name: "P".into(),
             host,
-            external: false,
-            url: None,
             domain: domain.map(str::to_string),
             subdomain: sub.map(str::to_string),
-            schema_name: Some("tenant_p".into()),
-            provision_status: super::super::ProvisionStatus::Completed,
-            provision_error: None,
-            provisioned_at: None,
-            last_backup_at: None,
-            schema_size_bytes: None,
-            contact_email: None,
-            maintenance: false,
-            maintenance_reason: None,
-            maintenance_since: None,
-            created_at: now,
-            updated_at: now,
+            ..Platform::detached(1, "P", Some("tenant_p".into()))
         }
     }
 

@@ -580,7 +580,7 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
         return Err(not_found(&p.id.to_string()));
     }
     tx.commit().await?;
-    tracing::info!(platform = %p.name, schema = ?p.schema_name, "platform deleted");
+    tracing::info!(platform = %p.name, schema = ?p.schema_str(), "platform deleted");
     Ok(dropped)
 }
 

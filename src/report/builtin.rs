@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration, human_bytes};
+use crate::provision::AttemptOutcome;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -621,7 +622,7 @@ pub struct Attempt {
     pub schema: Option<String>,
     pub job_id: Option<i64>,
     pub attempt: i32,
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub error: Option<String>,
 }
 
@@ -632,10 +633,10 @@ impl Tabular for Attempt {
         ]
     }
     fn row(&self, term: &Term) -> Vec<Cell> {
-        let color = match self.outcome.as_str() {
-            "failed" => Some(Color::Red),
-            "running" => Some(Color::Cyan),
-            _ => None,
+        let color = match self.outcome {
+            AttemptOutcome::Failed => Some(Color::Red),
+            AttemptOutcome::Running => Some(Color::Cyan),
+            AttemptOutcome::Completed => None,
         };
         vec![
             Cell::new(self.id),
@@ -647,7 +648,7 @@ impl Tabular for Attempt {
             ),
             Cell::new(&self.platform),
             Cell::new(self.attempt),
-            colored(term, &self.outcome, color),
+            colored(term, self.outcome.as_str(), color),
             Cell::new(self.error.as_deref().unwrap_or("")),
         ]
     }
@@ -805,7 +806,7 @@ mod tests {
             schema: Some("tenant_acme".into()),
             job_id: None,
             attempt: 1,
-            outcome: "completed".into(),
+            outcome: AttemptOutcome::Completed,
             error: None,
         };
         let text = String::from_utf8(history_csv(&[a]).unwrap()).unwrap();

@@ -65,7 +65,7 @@ fn tenant_labels(platform: &str, schema: &str) -> Labels {
 /// Register the snapshot's metrics into `registry` (names as documented above).
 pub fn register(registry: &mut Registry, s: &FleetStatus) {
     let platforms = Family::<Labels, FloatGauge>::default();
-    for st in ProvisionStatus::ALL {
+    for &st in ProvisionStatus::ALL {
         platforms
             .get_or_create(&vec![("status".into(), st.as_str().into())])
             .set(s.platforms.get(st) as f64);

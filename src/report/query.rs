@@ -654,7 +654,6 @@ pub async fn run(
 mod tests {
     use super::*;
     use crate::registry::ProvisionStatus;
-    use chrono::Utc;
 
     #[test]
     fn normalizing_strips_blanks_and_trailing_semicolons() {
@@ -678,25 +677,14 @@ mod tests {
 
     fn platform(id: i64, name: &str, status: ProvisionStatus, external: bool) -> Platform {
         Platform {
-            id,
-            name: name.into(),
-            host: false,
             external,
-            url: None,
-            domain: None,
             subdomain: Some(name.to_lowercase()),
-            schema_name: (!external).then(|| format!("tenant_{}", name.to_lowercase())),
             provision_status: status,
-            provision_error: None,
-            provisioned_at: None,
-            last_backup_at: None,
-            schema_size_bytes: None,
-            contact_email: None,
-            maintenance: false,
-            maintenance_reason: None,
-            maintenance_since: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..Platform::detached(
+                id,
+                name,
+                (!external).then(|| format!("tenant_{}", name.to_lowercase()).as_str().into()),
+            )
         }
     }
 

@@ -514,25 +514,9 @@ mod tests {
 
     fn platform(id: i64, name: &str, sub: Option<&str>, domain: Option<&str>) -> Platform {
         Platform {
-            id,
-            name: name.into(),
-            host: false,
-            external: false,
-            url: None,
             domain: domain.map(Into::into),
             subdomain: sub.map(Into::into),
-            schema_name: Some(format!("tenant_{id}")),
-            provision_status: ProvisionStatus::Completed,
-            provision_error: None,
-            provisioned_at: None,
-            last_backup_at: None,
-            schema_size_bytes: None,
-            contact_email: None,
-            maintenance: false,
-            maintenance_reason: None,
-            maintenance_since: None,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
+            ..Platform::detached(id, name, Some(format!("tenant_{id}").as_str().into()))
         }
     }
 

@@ -122,7 +122,7 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
             .map(|a| format!("{}://{a}/", app.url_scheme)),
         address,
         name: p.name,
-        schema_name: p.schema_name,
+        schema_name: p.schema_name.map(|s| s.as_str().to_string()),
         ready: p.provision_status == ProvisionStatus::Completed
             && !p.maintenance
             && !p.external

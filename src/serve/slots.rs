@@ -28,13 +28,13 @@
 //! recycled from a client connection. Serve says so at startup and skips the memory checks;
 //! the pooler's `server_lifetime` is what recycles its server connections (docs/serve.md).
 
-use crate::db::SchemaName;
 use crate::error::Result;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use sqlx::postgres::PgConnectOptions;
-use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+use sqlx::{Connection, PgConnection, Row};
+use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -429,100 +429,29 @@ impl Drop for Lease {
     }
 }
 
-/// A request's transaction on a slot: [`super::request_tx::RequestTx`]'s counterpart (the same
-/// `BEGIN; SET LOCAL search_path ...` in one round trip, the same close-on-drop while open),
-/// on a slot chosen for its tenant.
-#[derive(Debug)]
-pub struct SlotTx {
-    lease: Lease,
-    open: bool,
+impl super::request_tx::Source for Arc<Slots> {
+    type Conn = Lease;
+    fn take(&self, key: Option<&str>) -> impl Future<Output = Result<Lease>> + Send {
+        self.acquire(key)
+    }
 }
+
+impl super::request_tx::Held for Lease {
+    fn conn(&mut self) -> &mut PgConnection {
+        Lease::conn(self)
+    }
+    fn close_on_drop(&mut self) {
+        Lease::close_on_drop(self);
+    }
+}
+
+/// A request's transaction on a slot chosen for its tenant (`SlotTx::begin(&slots, ...)`).
+pub type SlotTx = super::request_tx::RequestTx<Lease>;
 
 impl SlotTx {
-    /// Begin `schema`'s request transaction on one of its slots. `lock_timeout_set`: the
-    /// connections have the request lock timeout as their own default; otherwise it is set
-    /// here, transaction-locally.
-    pub async fn begin(
-        slots: &Arc<Slots>,
-        schema: &SchemaName,
-        extension_schema: Option<&SchemaName>,
-        lock_timeout_set: bool,
-    ) -> Result<SlotTx> {
-        let tenant = crate::db::set_tenant_statement(schema, extension_schema);
-        let statement = if lock_timeout_set {
-            format!("BEGIN; {tenant}")
-        } else {
-            format!(
-                "BEGIN; {tenant}; {}",
-                crate::db::set_lock_timeout_statement(super::request_tx::REQUEST_LOCK_TIMEOUT)
-            )
-        };
-        SlotTx::begin_with(slots, Some(schema.as_str()), statement).await
-    }
-
-    /// Begin with `statement` (a `BEGIN` and settings) on a slot for `key`. The lease is owned
-    /// before the statement is sent: cancelled while it is on the wire, the connection is
-    /// closed, never handed to the next request inside a transaction.
-    #[doc(hidden)]
-    pub async fn begin_with(
-        slots: &Arc<Slots>,
-        key: Option<&str>,
-        statement: String,
-    ) -> Result<SlotTx> {
-        let lease = slots.acquire(key).await?;
-        let mut tx = SlotTx { lease, open: true };
-        match sqlx::raw_sql(AssertSqlSafe(statement))
-            .execute(tx.lease.conn())
-            .await
-        {
-            Ok(_) => Ok(tx),
-            Err(e) => {
-                // language=PostgreSQL
-                if sqlx::raw_sql("ROLLBACK")
-                    .execute(tx.lease.conn())
-                    .await
-                    .is_ok()
-                {
-                    tx.open = false;
-                }
-                Err(e.into())
-            }
-        }
-    }
-
-    pub fn conn(&mut self) -> &mut PgConnection {
-        self.lease.conn()
-    }
-
     /// The slot the transaction runs on.
     pub fn slot(&self) -> usize {
-        self.lease.slot()
-    }
-
-    pub async fn commit(mut self) -> Result<()> {
-        // language=PostgreSQL
-        let r = sqlx::raw_sql("COMMIT").execute(self.lease.conn()).await;
-        if r.is_ok() {
-            self.open = false;
-        }
-        r.map(|_| ()).map_err(Into::into)
-    }
-
-    pub async fn rollback(mut self) -> Result<()> {
-        // language=PostgreSQL
-        let r = sqlx::raw_sql("ROLLBACK").execute(self.lease.conn()).await;
-        if r.is_ok() {
-            self.open = false;
-        }
-        r.map(|_| ()).map_err(Into::into)
-    }
-}
-
-impl Drop for SlotTx {
-    fn drop(&mut self) {
-        if self.open {
-            self.lease.close_on_drop();
-        }
+        self.held().slot()
     }
 }
 

@@ -530,7 +530,7 @@ impl Env {
             let done = tenantctl::provision::provision(&self.pool, &prov, &p)
                 .await
                 .expect("provisioned");
-            let schema = done.platform().schema_name.clone().expect("schema");
+            let schema = done.platform().schema_str().expect("schema").to_string();
             out.push((name, schema));
         }
         out

@@ -24,7 +24,7 @@ async fn init_creates_and_provisions_the_host_and_is_idempotent(pool: PgPool) {
     assert!(host.host);
     assert_eq!(host.provision_status.as_str(), "completed");
     assert!(host.provisioned_at.is_some());
-    let schema = host.schema_name.clone().unwrap();
+    let schema = host.schema_str().unwrap().to_string();
     assert!(schema.starts_with("tenant_host_"), "{schema}");
     assert!(env.schemas().await.contains(&schema));
     // Only the registry lands in public; the bookkeeping is in `tenantctl`.

@@ -1017,6 +1017,7 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(p
         .unwrap();
     let begin = serve::request_tx::RequestTx::begin_with(
         &requests,
+        None,
         "BEGIN; SELECT pg_sleep(1)".to_string(),
     );
     assert!(

@@ -199,7 +199,7 @@ async fn a_backend_over_the_memory_limit_is_replaced(pool: PgPool) {
     );
 }
 
-/// The same guarantee as `gate::RequestTx`'s on the slots: a request cancelled while its
+/// The same guarantee as `RequestTx`'s on a pool: a request cancelled while its
 /// `BEGIN ...` is on the wire closes its connection instead of leaving it in the slot.
 #[sqlx::test(migrations = false)]
 async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_its_slot(pool: PgPool) {

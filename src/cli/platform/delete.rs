@@ -61,7 +61,7 @@ impl Delete {
         let out = Deleted {
             id: p.id,
             name: p.name.clone(),
-            schema_name: p.schema_name.clone(),
+            schema_name: p.schema_str().map(str::to_string),
             schema_dropped: dropped,
         };
         ctx.out.one(&out, || {
