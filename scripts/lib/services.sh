@@ -208,6 +208,15 @@ start_citus() {
   log "citus: coordinator on 127.0.0.1:${ports[0]}, workers $TENANTCTL_TEST_CITUS_WORKERS, spare $TENANTCTL_TEST_CITUS_SPARE"
 }
 
+# Start the spare worker again after a fault test stopped it, with the options start_citus gave
+# it (`pg_ctl restart` on a stopped server reads them from postmaster.opts). Nothing when it
+# runs. (tests/integration/citus.rs `Spare::start` does the same from Rust.)
+restart_citus_spare() {
+  local data="${TENANTCTL_TEST_CITUS_SPARE_DATA:?start_citus first}"
+  as_pg_owner "$(pg_bindir)/pg_ctl" -D "$data" status >/dev/null 2>&1 && return 0
+  as_pg_owner "$(pg_bindir)/pg_ctl" -D "$data" -l "$(dirname "$data")/server.log" -w -t 60 restart >/dev/null
+}
+
 stop_citus() {
   local d
   for d in ${CITUS_DATA_DIRS:-}; do

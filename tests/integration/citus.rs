@@ -12,15 +12,15 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, Connection, PgPool};
 
 /// A fresh database on the test cluster, with Citus set up in it.
-struct Cluster {
-    env: Env,
+pub(crate) struct Cluster {
+    pub(crate) env: Env,
     /// Each worker's `host:port`.
-    workers: Vec<String>,
-    db: String,
+    pub(crate) workers: Vec<String>,
+    pub(crate) db: String,
 }
 
 /// The cluster, or `None` (with one line on stderr) when the test bed has none.
-async fn cluster(sharding: Option<bool>) -> Option<Cluster> {
+pub(crate) async fn cluster(sharding: Option<bool>) -> Option<Cluster> {
     let Ok(base) = std::env::var("TENANTCTL_TEST_CITUS_URL") else {
         eprintln!(
             "skipped: TENANTCTL_TEST_CITUS_URL is not set (no Citus cluster; scripts/test starts one where Citus is installed or its vendored source is present)"
@@ -106,7 +106,7 @@ async fn cluster(sharding: Option<bool>) -> Option<Cluster> {
     Some(Cluster { env, workers, db })
 }
 
-async fn connect(url: &str) -> PgPool {
+pub(crate) async fn connect(url: &str) -> PgPool {
     PgPoolOptions::new()
         .max_connections(2)
         .connect(url)
@@ -116,7 +116,7 @@ async fn connect(url: &str) -> PgPool {
 
 impl Cluster {
     /// Schemas Citus distributes (`pg_dist_schema`).
-    async fn distributed_schemas(&self) -> Vec<String> {
+    pub(crate) async fn distributed_schemas(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT schemaid::regnamespace::text FROM pg_dist_schema ORDER BY 1")
             .fetch_all(&self.env.pool)
             .await
@@ -124,7 +124,7 @@ impl Cluster {
     }
 
     /// Tables of `schema` Citus knows (distributed or reference), by name.
-    async fn citus_tables(&self, schema: &str) -> Vec<String> {
+    pub(crate) async fn citus_tables(&self, schema: &str) -> Vec<String> {
         sqlx::query_scalar(
             "SELECT c.relname::text FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid \
              JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1",
@@ -136,7 +136,7 @@ impl Cluster {
     }
 
     /// The `host:port` of the node holding the shard of `schema.table`.
-    async fn node_of(&self, schema: &str, table: &str) -> String {
+    pub(crate) async fn node_of(&self, schema: &str, table: &str) -> String {
         sqlx::query_scalar(
             "SELECT nodename || ':' || nodeport FROM citus_shards WHERE table_name = to_regclass($1)",
         )
@@ -147,7 +147,7 @@ impl Cluster {
     }
 
     /// A pool on the same-named database of the worker `host:port`.
-    async fn worker(&self, node: &str) -> PgPool {
+    pub(crate) async fn worker(&self, node: &str) -> PgPool {
         let mut u = url::Url::parse(&self.env.url).unwrap();
         let (host, port) = node.rsplit_once(':').unwrap();
         u.set_host(Some(host)).unwrap();
@@ -272,7 +272,7 @@ async fn provision_creates_a_distributed_schema_placed_on_a_worker_with_working_
 }
 
 /// Make post 77 (and its author 9001) in `schema`.
-async fn make_post(c: &Cluster, schema: &str) {
+pub(crate) async fn make_post(c: &Cluster, schema: &str) {
     let q = |sql: &str| sql.replace("S.", &format!("\"{schema}\"."));
     c.env
         .sql(&q(
@@ -296,7 +296,7 @@ async fn make_post(c: &Cluster, schema: &str) {
 
 /// The `comments_count` of post 77 in `schema`, after adding `n` comments to it. The count is
 /// kept by the sample's trigger.
-async fn comment(c: &Cluster, schema: &str, n: usize) -> i32 {
+pub(crate) async fn comment(c: &Cluster, schema: &str, n: usize) -> i32 {
     let q = |sql: &str| sql.replace("S.", &format!("\"{schema}\"."));
     for _ in 0..n {
         c.env
@@ -467,4 +467,139 @@ async fn a_failing_migration_leaves_the_distributed_tenant_fully_old() {
     .await
     .unwrap();
     assert_eq!(fns, 0);
+}
+
+/// The spare worker (`TENANTCTL_TEST_CITUS_SPARE`), taken by one fault test at a time: it
+/// holds `pg_advisory_lock(14015)` on a coordinator connection (database `postgres`) for as
+/// long as it lives, so two tests that stop the spare never overlap. [`take_spare`] adds it to
+/// the test's own database; no other test's cluster has it. Dropping it starts the spare
+/// again if the test stopped it (and left it stopped, e.g. by panicking).
+pub(crate) struct Spare {
+    /// `host:port` of the spare.
+    pub(crate) node: String,
+    data: String,
+    _turn: sqlx::PgConnection,
+}
+
+/// Take the spare for this test (waiting for any other test holding it) and add it to `c`'s
+/// database as a worker. `None` when the test bed has no spare (the test is skipped).
+pub(crate) async fn take_spare(c: &Cluster) -> Option<Spare> {
+    let (Ok(node), Ok(data)) = (
+        std::env::var("TENANTCTL_TEST_CITUS_SPARE"),
+        std::env::var("TENANTCTL_TEST_CITUS_SPARE_DATA"),
+    ) else {
+        eprintln!("skipped: TENANTCTL_TEST_CITUS_SPARE(_DATA) is not set (no spare worker)");
+        return None;
+    };
+    let base = url::Url::parse(&std::env::var("TENANTCTL_TEST_CITUS_URL").unwrap()).unwrap();
+    let mut turn = sqlx::PgConnection::connect(base.as_str())
+        .await
+        .expect("connect to the coordinator");
+    sqlx::query("SELECT pg_advisory_lock(14015)")
+        .execute(&mut turn)
+        .await
+        .unwrap();
+    let spare = Spare {
+        node: node.clone(),
+        data,
+        _turn: turn,
+    };
+    // A previous holder that died may have left it stopped.
+    spare.start();
+    let (host, port) = node.rsplit_once(':').expect("host:port");
+    let mut u = base.clone();
+    u.set_host(Some(host)).unwrap();
+    u.set_port(Some(port.parse().unwrap())).unwrap();
+    let admin = connect(u.as_str()).await;
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", c.db)))
+        .execute(&admin)
+        .await
+        .expect("create database on the spare");
+    admin.close().await;
+    u.set_path(&format!("/{}", c.db));
+    let p = connect(u.as_str()).await;
+    sqlx::raw_sql("CREATE EXTENSION citus")
+        .execute(&p)
+        .await
+        .expect("create extension citus on the spare");
+    p.close().await;
+    // Adding a node alters roles cluster-wide: take turns with `cluster()`.
+    let mut turn = sqlx::PgConnection::connect(base.as_str()).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(14014)")
+        .execute(&mut turn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT citus_add_node($1, $2)")
+        .bind(host)
+        .bind(port.parse::<i32>().unwrap())
+        .execute(&c.env.pool)
+        .await
+        .expect("add the spare");
+    turn.close().await.unwrap();
+    Some(spare)
+}
+
+impl Spare {
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        let bindir = std::env::var("PG_BINDIR").unwrap_or_else(|_| {
+            let out = std::process::Command::new("pg_config")
+                .arg("--bindir")
+                .output()
+                .expect("pg_config");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        });
+        let pg_ctl = format!("{bindir}/pg_ctl");
+        let mut cmd = if nix_is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--", &pg_ctl]);
+            c
+        } else {
+            std::process::Command::new(&pg_ctl)
+        };
+        cmd.args(["-D", &self.data]).args(args);
+        cmd.output().expect("run pg_ctl")
+    }
+
+    /// Stop the spare at once (`-m immediate`: as if its machine died).
+    pub(crate) fn stop(&self) {
+        let out = self.pg_ctl(&["-m", "immediate", "stop"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Start the spare (again), with the options it last ran with (`pg_ctl restart` reads
+    /// them from `postmaster.opts`, as `start_citus` gave them). Nothing when it runs.
+    pub(crate) fn start(&self) {
+        let status = self.pg_ctl(&["status"]);
+        if status.status.success() {
+            return;
+        }
+        let log = std::path::Path::new(&self.data)
+            .parent()
+            .unwrap()
+            .join("server.log");
+        let out = self.pg_ctl(&["-w", "-t", "60", "-l", log.to_str().unwrap(), "restart"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl restart: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        self.start();
+    }
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
