@@ -180,15 +180,18 @@ pub struct NodeLoad {
     pub imbalance: Option<String>,
 }
 
-/// A node is out of balance when it holds more than this many times the mean bytes per node.
+/// A node is out of balance when its weight is more than this many times the mean weight.
 pub const IMBALANCE_FACTOR: f64 = 1.5;
 
-/// Below this mean (bytes per node), sizes are too small to call anything unbalanced by bytes.
-pub const IMBALANCE_MIN_MEAN: f64 = 1024.0 * 1024.0;
+/// What each tenant weighs beside its bytes: Citus' `citus.rebalancer_by_disk_size_base_cost`
+/// default (100 MB), so that the rule agrees with the rebalancer's `by_disk_size` strategy
+/// (a node of many near-empty tenants is not light).
+pub const TENANT_BASE_BYTES: i64 = 100 * 1024 * 1024;
 
 /// The imbalance rule, for nodes that take tenants: a node holds no tenant while another
-/// holds two or more; or (once the mean is at least 1 MiB) a node holds more than
-/// [`IMBALANCE_FACTOR`] × the mean bytes per node. Returns the reason per node index.
+/// holds two or more; or its weight (bytes plus [`TENANT_BASE_BYTES`] per tenant, as Citus'
+/// rebalancer weighs them) is more than [`IMBALANCE_FACTOR`] × the mean weight per node.
+/// `loads`: (tenants, bytes) per node; returns the reason per node.
 pub fn imbalance(loads: &[(i64, Option<i64>)]) -> Vec<Option<String>> {
     let n = loads.len();
     let mut out = vec![None; n];
@@ -196,20 +199,17 @@ pub fn imbalance(loads: &[(i64, Option<i64>)]) -> Vec<Option<String>> {
         return out;
     }
     let most = loads.iter().map(|l| l.0).max().unwrap_or(0);
-    let sizes: Option<Vec<i64>> = loads.iter().map(|l| l.1).collect();
-    let mean = sizes
-        .as_ref()
-        .map(|s| s.iter().sum::<i64>() as f64 / n as f64);
-    for (i, (tenants, bytes)) in loads.iter().enumerate() {
-        if *tenants == 0 && most >= 2 {
+    let weight = |(tenants, bytes): (i64, Option<i64>)| {
+        (tenants * TENANT_BASE_BYTES + bytes.unwrap_or(0)) as f64
+    };
+    let mean = loads.iter().map(|l| weight(*l)).sum::<f64>() / n as f64;
+    for (i, l) in loads.iter().enumerate() {
+        if l.0 == 0 && most >= 2 {
             out[i] = Some("no tenants while another node holds several".into());
-        } else if let (Some(mean), Some(b)) = (mean, bytes)
-            && mean >= IMBALANCE_MIN_MEAN
-            && *b as f64 > IMBALANCE_FACTOR * mean
-        {
+        } else if l.1.is_some() && mean > 0.0 && weight(*l) > IMBALANCE_FACTOR * mean {
             out[i] = Some(format!(
-                "{:.1}× the mean bytes per node (more than {IMBALANCE_FACTOR}×)",
-                *b as f64 / mean
+                "{:.1}× the mean weight per node (more than {IMBALANCE_FACTOR}×)",
+                weight(*l) / mean
             ));
         }
     }
@@ -636,22 +636,26 @@ mod tests {
     #[test]
     fn imbalance_flags_empty_nodes_and_heavy_ones() {
         const M: i64 = 1024 * 1024;
-        // Balanced.
+        // Balanced, by count and by weight.
         assert_eq!(imbalance(&[(2, Some(10 * M)), (2, Some(11 * M))]), vec![None, None]);
+        // Small differences in bytes do not count against 100 MiB per tenant.
+        assert_eq!(imbalance(&[(2, Some(4 * M)), (2, Some(0))]), vec![None, None]);
         // An empty node while another holds two.
         let r = imbalance(&[(2, Some(2 * M)), (0, Some(0))]);
-        assert_eq!(r[0], None);
-        assert!(r[1].as_deref().unwrap().contains("no tenants"));
+        assert!(r[1].as_deref().unwrap().contains("no tenants"), "{r:?}");
         // One tenant, two nodes: nothing to even out.
         assert_eq!(imbalance(&[(1, Some(0)), (0, Some(0))]), vec![None, None]);
-        // 3 nodes, mean 10 MiB: 16 MiB is over 1.5×, 15 MiB is not.
-        let r = imbalance(&[(1, Some(16 * M)), (1, Some(7 * M)), (1, Some(7 * M))]);
-        assert!(r[0].as_deref().unwrap().contains("1.6×"), "{r:?}");
+        // 3 nodes, one tenant each; one holds 1 GiB: its weight is 1124 MiB against a mean of
+        // about 441 MiB.
+        let r = imbalance(&[(1, Some(1024 * M)), (1, Some(0)), (1, Some(0))]);
+        assert!(r[0].as_deref().unwrap().contains("2.5×"), "{r:?}");
         assert_eq!(&r[1..], &[None, None]);
-        let r = imbalance(&[(1, Some(15 * M)), (1, Some(8 * M)), (1, Some(7 * M))]);
-        assert_eq!(r, vec![None, None, None]);
-        // Tiny sizes are never unbalanced by bytes; unknown sizes only by counts.
-        assert_eq!(imbalance(&[(1, Some(100_000)), (1, Some(1))]), vec![None, None]);
+        // 4 tenants against 1 and 1: 400 MiB against a mean of 200 MiB.
+        let r = imbalance(&[(4, Some(0)), (1, Some(0)), (1, Some(0))]);
+        assert!(r[0].as_deref().unwrap().contains("2.0×"), "{r:?}");
+        // Exactly 1.5×: not over.
+        assert_eq!(imbalance(&[(3, Some(0)), (1, Some(0))]), vec![None, None]);
+        // Unknown sizes: only the count rule.
         assert_eq!(imbalance(&[(3, None), (1, None)]), vec![None, None]);
         // One node: nothing to compare.
         assert_eq!(imbalance(&[(5, Some(50 * M))]), vec![None]);

@@ -211,7 +211,7 @@ impl Rebalance {
                 m.from,
                 m.to
             ));
-            let r = async {
+            let r: Result<Option<placement::Moved>> = async {
                 let p = store::get(pool, m.platform_id)
                     .await?
                     .ok_or_else(|| store::not_found(&m.platform))?;

@@ -246,7 +246,7 @@ fn provisioning_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> Strin
                 ]);
             }
             text.push_str(&format!(
-                "tenants per node (unbalanced: a node with no tenants while another has two or more, or over {}× the mean bytes; `tenantctl rebalance` evens them out):\n{t}\n\n",
+                "tenants per node (unbalanced: a node with no tenants while another has two or more, or over {}× the mean weight, bytes plus 100 MiB per tenant; `tenantctl rebalance` evens them out):\n{t}\n\n",
                 crate::placement::IMBALANCE_FACTOR
             ));
         }

@@ -8,6 +8,7 @@ mod backup_s3;
 mod backup_scale;
 mod bad_rows;
 mod citus;
+mod citus_placement;
 mod cli;
 mod completion;
 mod conventions;
