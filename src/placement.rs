@@ -189,8 +189,9 @@ pub const IMBALANCE_FACTOR: f64 = 1.5;
 pub const TENANT_BASE_BYTES: i64 = 100 * 1024 * 1024;
 
 /// The imbalance rule, for nodes that take tenants: a node holds no tenant while another
-/// holds two or more; or its weight (bytes plus [`TENANT_BASE_BYTES`] per tenant, as Citus'
-/// rebalancer weighs them) is more than [`IMBALANCE_FACTOR`] × the mean weight per node.
+/// holds two or more; or it holds two or more tenants (one alone cannot be split) and its
+/// weight (bytes plus [`TENANT_BASE_BYTES`] per tenant, as Citus' rebalancer weighs them) is
+/// more than [`IMBALANCE_FACTOR`] × the mean weight per node.
 /// `loads`: (tenants, bytes) per node; returns the reason per node.
 pub fn imbalance(loads: &[(i64, Option<i64>)]) -> Vec<Option<String>> {
     let n = loads.len();
@@ -206,7 +207,7 @@ pub fn imbalance(loads: &[(i64, Option<i64>)]) -> Vec<Option<String>> {
     for (i, l) in loads.iter().enumerate() {
         if l.0 == 0 && most >= 2 {
             out[i] = Some("no tenants while another node holds several".into());
-        } else if l.1.is_some() && mean > 0.0 && weight(*l) > IMBALANCE_FACTOR * mean {
+        } else if l.0 >= 2 && l.1.is_some() && weight(*l) > IMBALANCE_FACTOR * mean {
             out[i] = Some(format!(
                 "{:.1}× the mean weight per node (more than {IMBALANCE_FACTOR}×)",
                 weight(*l) / mean
@@ -645,10 +646,15 @@ mod tests {
         assert!(r[1].as_deref().unwrap().contains("no tenants"), "{r:?}");
         // One tenant, two nodes: nothing to even out.
         assert_eq!(imbalance(&[(1, Some(0)), (0, Some(0))]), vec![None, None]);
-        // 3 nodes, one tenant each; one holds 1 GiB: its weight is 1124 MiB against a mean of
-        // about 441 MiB.
-        let r = imbalance(&[(1, Some(1024 * M)), (1, Some(0)), (1, Some(0))]);
-        assert!(r[0].as_deref().unwrap().contains("2.5×"), "{r:?}");
+        // One big tenant alone on its node: nothing a move could do.
+        assert_eq!(
+            imbalance(&[(1, Some(1024 * M)), (1, Some(0)), (1, Some(0))]),
+            vec![None, None, None]
+        );
+        // Two tenants, 1 GiB, against one near-empty tenant per node: 1224 MiB against a mean
+        // of about 475 MiB.
+        let r = imbalance(&[(2, Some(1024 * M)), (1, Some(0)), (1, Some(0))]);
+        assert!(r[0].as_deref().unwrap().contains("2.6×"), "{r:?}");
         assert_eq!(&r[1..], &[None, None]);
         // 4 tenants against 1 and 1: 400 MiB against a mean of 200 MiB.
         let r = imbalance(&[(4, Some(0)), (1, Some(0)), (1, Some(0))]);

@@ -34,8 +34,8 @@ async fn place(c: &Cluster, schema: &str, node: &str) {
 /// Add `n` people with about 1.6 KiB of text each.
 async fn fill(c: &Cluster, schema: &str, n: i64) {
     sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO \"{schema}\".people (email, display_name, bio) \
-         SELECT 'p' || g || '@fill.test', 'P' || g, repeat(md5(g::text), 50) \
+        "INSERT INTO \"{schema}\".people (id, email, display_name, bio) \
+         SELECT 100000 + g, 'p' || g || '@fill.test', 'P' || g, repeat(md5(g::text), 50) \
          FROM generate_series(1, $1) g"
     )))
     .bind(n)
