@@ -194,7 +194,7 @@ start_citus() {
     as_pg_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; return 1; }
     as_pg_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c wal_level=logical -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=512 -c shared_buffers=64MB" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c wal_level=logical -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=512 -c shared_buffers=64MB -c max_worker_processes=64 -c max_logical_replication_workers=16" \
       start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
     ports+=("$port")
     CITUS_DATA_DIRS="${CITUS_DATA_DIRS:+$CITUS_DATA_DIRS }$dir/data"

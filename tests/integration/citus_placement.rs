@@ -2,6 +2,11 @@
 //! each tenant in `platform list/show`, `status` and `report sizes`; bad input; a worker
 //! stopped during a move. Each test makes its own database on the test cluster
 //! (`citus::cluster`); the fault test takes the spare worker (`citus::take_spare`).
+//!
+//! NOTE: the moves here use `--block-writes`. The default (logical replication) needs a free
+//! background-worker slot on the nodes for its apply worker; the test bed's nodes hold one
+//! Citus maintenance daemon per test database, and with PostgreSQL's default
+//! `max_worker_processes = 8` a logical move then waits forever for a slot.
 
 use crate::citus::{Cluster, cluster, comment, make_post, take_spare};
 use crate::common::Env;
@@ -126,7 +131,7 @@ async fn platform_move_moves_the_tenant_and_serve_answers_503_with_retry_after_m
     tokio::time::sleep(Duration::from_millis(500)).await;
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &to, "--yes", "-o", "json"])
+        .run(&["platform", "move", "Acme", "--to", &to, "--block-writes", "--yes", "-o", "json"])
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -166,7 +171,7 @@ async fn platform_move_moves_the_tenant_and_serve_answers_503_with_retry_after_m
     }
     let _ = served.child.kill().await;
 
-    // `--block-writes` moves it back.
+    // And back.
     let r = c
         .env
         .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
@@ -233,7 +238,7 @@ async fn placement_commands_without_citus_exit_2(pool: PgPool) {
     let before = env.registry_snapshot().await;
     for args in [
         vec!["platform", "move", "Acme", "--to", "127.0.0.1:5432", "--yes"],
-        vec!["rebalance", "--yes"],
+        vec!["rebalance", "--block-writes", "--yes"],
         vec!["rebalance", "--dry-run"],
         vec!["distribute", "--all", "--yes"],
     ] {
@@ -395,7 +400,7 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     // Without confirmation: refused.
     c.env.run(&["rebalance"]).await.code(4);
 
-    let r = c.env.run(&["rebalance", "--yes", "-o", "json"]).await;
+    let r = c.env.run(&["rebalance", "--block-writes", "--yes", "-o", "json"]).await;
     r.ok();
     let j = r.json();
     assert_eq!(j["moved"], planned.len(), "{j}");
@@ -441,7 +446,7 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     };
 
     // 1. The spare stops while the tenant is being copied to it.
-    let mut child = c.env.spawn(&["platform", "move", "Acme", "--to", &spare.node, "--yes"]);
+    let mut child = c.env.spawn(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"]);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let seen = Arc::new(Mutex::new(Vec::new()));
     while let Some(line) = lines.next_line().await.unwrap() {
@@ -470,7 +475,7 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     // 2. A move to the spare while it is down: the same.
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &spare.node, "--yes"])
+        .run(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"])
         .await;
     r.code(1);
     assert_eq!(c.node_of(&acme, "posts").await, from);
@@ -479,14 +484,14 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     // 3. Back up, the move works; then the spare stops while the tenant is moved off it.
     spare.start();
     c.env
-        .run(&["platform", "move", "Acme", "--to", &spare.node, "--yes"])
+        .run(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"])
         .await
         .ok();
     assert_eq!(c.node_of(&acme, "posts").await, spare.node);
     spare.stop();
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &from, "--yes"])
+        .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
         .await;
     r.code(1);
     assert!(r.stderr.contains("the tenant stays where it was"), "{}", r.stderr);
@@ -497,7 +502,7 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     assert!(!maintenance(&c.env.pool, "Acme").await);
     // Leave no tenant on the spare: the next holder may stop it.
     c.env
-        .run(&["platform", "move", "Acme", "--to", &from, "--yes"])
+        .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
         .await
         .ok();
 }
