@@ -385,7 +385,11 @@ pub async fn run_move(
         pool,
         p,
         true,
-        Some(p.maintenance_reason.as_deref().unwrap_or("moving to another node")),
+        Some(
+            p.maintenance_reason
+                .as_deref()
+                .unwrap_or("moving to another node"),
+        ),
         maintenance::DRAIN_WAIT,
         maintenance::SETTLE,
     )
@@ -426,7 +430,12 @@ pub async fn run_move(
     })
 }
 
-async fn schema_move(pool: &PgPool, schema: &SchemaName, to: &Node, mode: TransferMode) -> Result<()> {
+async fn schema_move(
+    pool: &PgPool,
+    schema: &SchemaName,
+    to: &Node,
+    mode: TransferMode,
+) -> Result<()> {
     let mut conn = pool.acquire().await?;
     // language=PostgreSQL
     let r = sqlx::query(
@@ -625,9 +634,22 @@ mod tests {
                 port: 5432
             }
         );
-        assert_eq!(Node::parse("db-2.internal:6432").unwrap().to_string(), "db-2.internal:6432");
+        assert_eq!(
+            Node::parse("db-2.internal:6432").unwrap().to_string(),
+            "db-2.internal:6432"
+        );
         assert_eq!(Node::parse("[::1]:5432").unwrap().to_string(), "[::1]:5432");
-        for bad in ["", "host", "host:", ":5432", "host:0", "host:65536", "host:x", "::1:5432", "a b:1"] {
+        for bad in [
+            "",
+            "host",
+            "host:",
+            ":5432",
+            "host:0",
+            "host:65536",
+            "host:x",
+            "::1:5432",
+            "a b:1",
+        ] {
             let e = Node::parse(bad).unwrap_err();
             assert_eq!(e.exit_code(), crate::exit_code::USAGE, "{bad}");
             assert!(e.to_string().contains("HOST:PORT"), "{bad}: {e}");
@@ -638,9 +660,15 @@ mod tests {
     fn imbalance_flags_empty_nodes_and_heavy_ones() {
         const M: i64 = 1024 * 1024;
         // Balanced, by count and by weight.
-        assert_eq!(imbalance(&[(2, Some(10 * M)), (2, Some(11 * M))]), vec![None, None]);
+        assert_eq!(
+            imbalance(&[(2, Some(10 * M)), (2, Some(11 * M))]),
+            vec![None, None]
+        );
         // Small differences in bytes do not count against 100 MiB per tenant.
-        assert_eq!(imbalance(&[(2, Some(4 * M)), (2, Some(0))]), vec![None, None]);
+        assert_eq!(
+            imbalance(&[(2, Some(4 * M)), (2, Some(0))]),
+            vec![None, None]
+        );
         // An empty node while another holds two.
         let r = imbalance(&[(2, Some(2 * M)), (0, Some(0))]);
         assert!(r[1].as_deref().unwrap().contains("no tenants"), "{r:?}");

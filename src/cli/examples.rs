@@ -468,8 +468,14 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     (
         "rebalance",
         &[
-            ("what it would move, changing nothing", "tenantctl rebalance --dry-run"),
-            ("move tenants until the nodes are even", "tenantctl rebalance --yes"),
+            (
+                "what it would move, changing nothing",
+                "tenantctl rebalance --dry-run",
+            ),
+            (
+                "move tenants until the nodes are even",
+                "tenantctl rebalance --yes",
+            ),
         ],
     ),
     (

@@ -150,7 +150,9 @@ impl Rebalance {
                 .line("the tenants are balanced: Citus' rebalancer plans no move");
         }
         if !json {
-            let mut t = ctx.out.table(&["#", "platform", "schema", "size", "from", "to"]);
+            let mut t = ctx
+                .out
+                .table(&["#", "platform", "schema", "size", "from", "to"]);
             for (i, m) in plan.iter().enumerate() {
                 t.add_row(vec![
                     (i + 1).to_string(),
@@ -271,9 +273,8 @@ impl Rebalance {
             ))?;
         }
         if failed > 0 {
-            return Err(Error::Partial { failed, total }.hint(
-                "run `tenantctl rebalance` again: it plans from where the tenants are now",
-            ));
+            return Err(Error::Partial { failed, total }
+                .hint("run `tenantctl rebalance` again: it plans from where the tenants are now"));
         }
         Ok(())
     }
@@ -282,7 +283,11 @@ impl Rebalance {
 #[derive(Debug, Args)]
 pub struct Distribute {
     /// The platforms to distribute, by name or id
-    #[arg(value_name = "NAME|ID", required_unless_present = "all", conflicts_with = "all")]
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
     pub platforms: Vec<String>,
     /// Every completed tenant whose schema is still local to the coordinator
     #[arg(long)]
@@ -326,8 +331,7 @@ impl Distribute {
                         p.name, p.provision_status
                     )));
                 }
-                p.tenant_schema()
-                    .map_err(|e| Error::Usage(e.to_string()))?;
+                p.tenant_schema().map_err(|e| Error::Usage(e.to_string()))?;
                 if !v.iter().any(|x| x.id == p.id) {
                     v.push(p);
                 }
@@ -396,7 +400,9 @@ impl Distribute {
                 Err(e) => {
                     failed += 1;
                     let text = e.to_string();
-                    ctx.out.note(&format!("  failed: {text}; the schema stays local, unchanged"));
+                    ctx.out.note(&format!(
+                        "  failed: {text}; the schema stays local, unchanged"
+                    ));
                     rows.push(DistributeRow {
                         platform: p.name.clone(),
                         schema: schema.as_str().to_string(),

@@ -486,7 +486,10 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
     if let Some(node) = &s.view.node {
         rows.push((
             "node",
-            Cell::new(node.clone().unwrap_or_else(|| "coordinator (not distributed)".into())),
+            Cell::new(
+                node.clone()
+                    .unwrap_or_else(|| "coordinator (not distributed)".into()),
+            ),
         ));
     }
     rows.extend(vec![

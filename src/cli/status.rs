@@ -238,7 +238,12 @@ fn provisioning_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> Strin
                 t.add_row(vec![
                     out.cell(n.node.to_string(), None),
                     out.cell(n.tenants, None),
-                    out.cell(n.bytes.map(human_bytes).unwrap_or_else(|| "unknown (a node down?)".into()), None),
+                    out.cell(
+                        n.bytes
+                            .map(human_bytes)
+                            .unwrap_or_else(|| "unknown (a node down?)".into()),
+                        None,
+                    ),
                     match &n.imbalance {
                         Some(why) => out.cell(format!("! unbalanced: {why}"), Some(Color::Yellow)),
                         None => out.cell("ok", None),

@@ -131,14 +131,29 @@ async fn platform_move_moves_the_tenant_and_serve_answers_503_with_retry_after_m
     tokio::time::sleep(Duration::from_millis(500)).await;
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &to, "--block-writes", "--yes", "-o", "json"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &to,
+            "--block-writes",
+            "--yes",
+            "-o",
+            "json",
+        ])
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (a, b) = (a.await.unwrap(), b.await.unwrap());
     r.ok();
     // Progress on stderr, the outcome on stdout.
-    assert!(r.stderr.contains(&format!("moving schema {acme} from {from} to {to}")), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("moving schema {acme} from {from} to {to}")),
+        "{}",
+        r.stderr
+    );
     let j = r.json();
     assert_eq!(j["from"], from.as_str());
     assert_eq!(j["to"], to.as_str());
@@ -152,32 +167,62 @@ async fn platform_move_moves_the_tenant_and_serve_answers_503_with_retry_after_m
     let mut unavailable = 0;
     for (status, retry, body) in &a {
         match status {
-            200 => assert!(body.contains("Acme Community") && !body.contains("Bolt"), "{body}"),
+            200 => assert!(
+                body.contains("Acme Community") && !body.contains("Bolt"),
+                "{body}"
+            ),
             503 => {
                 unavailable += 1;
                 assert!(retry.is_some(), "503 without Retry-After: {body}");
-                assert!(!body.contains("Bolt") && !body.contains("Community"), "{body}");
+                assert!(
+                    !body.contains("Bolt") && !body.contains("Community"),
+                    "{body}"
+                );
             }
             other => panic!("Acme answered {other} during the move: {body}"),
         }
     }
-    assert!(unavailable > 0, "no request saw the move: {} answers", a.len());
-    assert_eq!(a.last().unwrap().0, 200, "Acme is served again after the move");
+    assert!(
+        unavailable > 0,
+        "no request saw the move: {} answers",
+        a.len()
+    );
+    assert_eq!(
+        a.last().unwrap().0,
+        200,
+        "Acme is served again after the move"
+    );
     // Bolt never noticed.
     assert!(b.len() > 10);
     for (status, _, body) in &b {
         assert_eq!(*status, 200, "{body}");
-        assert!(body.contains("Bolt Community") && !body.contains("Acme"), "{body}");
+        assert!(
+            body.contains("Bolt Community") && !body.contains("Acme"),
+            "{body}"
+        );
     }
     let _ = served.child.kill().await;
 
     // And back.
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &from,
+            "--block-writes",
+            "--yes",
+        ])
         .await;
     r.ok();
-    assert!(r.stdout.contains(&format!("moved `Acme` from {to} to {from}")), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains(&format!("moved `Acme` from {to} to {from}")),
+        "{}",
+        r.stdout
+    );
     assert_eq!(c.node_of(&acme, "posts").await, from);
     assert_eq!(comment(&c, &acme, 0).await, 3);
     assert!(c.distributed_schemas().await.contains(&bolt));
@@ -209,7 +254,10 @@ async fn placement_commands_refuse_bad_input_with_exit_2_and_change_nothing() {
             vec!["platform", "move", "Acme", "--to", "nohost"],
             "invalid node `nohost`: no port",
         ),
-        (vec!["distribute", "Acme", "Nope"], "platform `Nope` not found"),
+        (
+            vec!["distribute", "Acme", "Nope"],
+            "platform `Nope` not found",
+        ),
         (vec!["distribute"], "required"),
     ];
     for (args, message) in &cases {
@@ -225,7 +273,11 @@ async fn placement_commands_refuse_bad_input_with_exit_2_and_change_nothing() {
         .run(&["platform", "move", "Acme", "--to", &other(&c, &node)])
         .await;
     r.code(4);
-    assert!(r.stderr.contains("pass --yes or set CONFIRM=yes"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("pass --yes or set CONFIRM=yes"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(c.node_of(&acme, "posts").await, node);
     assert_eq!(c.env.registry_snapshot().await, before);
 }
@@ -237,7 +289,14 @@ async fn placement_commands_without_citus_exit_2(pool: PgPool) {
     env.tenant("Acme", "acme").await;
     let before = env.registry_snapshot().await;
     for args in [
-        vec!["platform", "move", "Acme", "--to", "127.0.0.1:5432", "--yes"],
+        vec![
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            "127.0.0.1:5432",
+            "--yes",
+        ],
         vec!["rebalance", "--block-writes", "--yes"],
         vec!["rebalance", "--dry-run"],
         vec!["distribute", "--all", "--yes"],
@@ -245,7 +304,8 @@ async fn placement_commands_without_citus_exit_2(pool: PgPool) {
         let r = env.run(&args).await;
         r.code(2);
         assert!(
-            r.stderr.contains("needs Citus: this database has no `citus` extension"),
+            r.stderr
+                .contains("needs Citus: this database has no `citus` extension"),
             "{args:?}: {}",
             r.stderr
         );
@@ -282,7 +342,12 @@ async fn distribute_turns_local_tenants_into_distributed_ones_with_their_trigger
 
     let r = c.env.run(&["distribute", "Acme", "--yes"]).await;
     r.ok();
-    assert!(r.stdout.contains("1 distributed, 0 already distributed, 0 failed"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("1 distributed, 0 already distributed, 0 failed"),
+        "{}",
+        r.stdout
+    );
     assert!(c.distributed_schemas().await.contains(&acme));
     let node = c.node_of(&acme, "comments").await;
     assert!(c.workers.contains(&node), "{node}");
@@ -290,7 +355,10 @@ async fn distribute_turns_local_tenants_into_distributed_ones_with_their_trigger
     assert_eq!(comment(&c, &acme, 1).await, 3);
     assert_eq!(c.env.count(&acme, "comments").await, 3);
 
-    let r = c.env.run(&["distribute", "--all", "--yes", "-o", "json"]).await;
+    let r = c
+        .env
+        .run(&["distribute", "--all", "--yes", "-o", "json"])
+        .await;
     r.ok();
     let rows = r.json();
     let row = |name: &str| {
@@ -304,7 +372,11 @@ async fn distribute_turns_local_tenants_into_distributed_ones_with_their_trigger
     assert_eq!(row("Acme")["status"], "skipped", "{rows}");
     assert_eq!(row("Bolt")["status"], "distributed", "{rows}");
     assert_eq!(row("Host")["status"], "distributed", "{rows}");
-    assert!(r.stderr.contains("`Acme` is distributed already"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("`Acme` is distributed already"),
+        "{}",
+        r.stderr
+    );
     assert_eq!(comment(&c, &bolt, 1).await, 3);
     let st = c.env.run(&["status", "-o", "json"]).await;
     assert_eq!(st.json()["citus"]["local_tenants"], 0, "{}", st.stdout);
@@ -317,7 +389,10 @@ async fn distribute_turns_local_tenants_into_distributed_ones_with_their_trigger
     .fetch_all(&c.env.pool)
     .await
     .unwrap();
-    assert!(!enabled.is_empty() && enabled.iter().all(|e| e == "O"), "{enabled:?}");
+    assert!(
+        !enabled.is_empty() && enabled.iter().all(|e| e == "O"),
+        "{enabled:?}"
+    );
 }
 
 #[tokio::test]
@@ -363,7 +438,10 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
         .unwrap();
     assert_eq!(acme_size["node"], crowded.as_str());
     // The bytes are the shards' on the worker, not the coordinator's empty shells.
-    assert!(acme_size["total_bytes"].as_i64().unwrap() > 2000 * 1600, "{acme_size}");
+    assert!(
+        acme_size["total_bytes"].as_i64().unwrap() > 2000 * 1600,
+        "{acme_size}"
+    );
     let st = c.env.run(&["status", "-o", "json"]).await;
     let nodes = st.json()["citus"]["nodes"].clone();
     let of = |n: &str| {
@@ -378,7 +456,10 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     assert_eq!(of(&crowded)["tenants"], 4, "{nodes}");
     assert_eq!(of(&empty)["tenants"], 0, "{nodes}");
     assert!(
-        of(&empty)["imbalance"].as_str().unwrap().contains("no tenants"),
+        of(&empty)["imbalance"]
+            .as_str()
+            .unwrap()
+            .contains("no tenants"),
         "{nodes}"
     );
     let human = c.env.run(&["status"]).await;
@@ -400,7 +481,10 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     // Without confirmation: refused.
     c.env.run(&["rebalance"]).await.code(4);
 
-    let r = c.env.run(&["rebalance", "--block-writes", "--yes", "-o", "json"]).await;
+    let r = c
+        .env
+        .run(&["rebalance", "--block-writes", "--yes", "-o", "json"])
+        .await;
     r.ok();
     let j = r.json();
     assert_eq!(j["moved"], planned.len(), "{j}");
@@ -446,7 +530,15 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     };
 
     // 1. The spare stops while the tenant is being copied to it.
-    let mut child = c.env.spawn(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"]);
+    let mut child = c.env.spawn(&[
+        "platform",
+        "move",
+        "Acme",
+        "--to",
+        &spare.node,
+        "--block-writes",
+        "--yes",
+    ]);
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let seen = Arc::new(Mutex::new(Vec::new()));
     while let Some(line) = lines.next_line().await.unwrap() {
@@ -470,12 +562,23 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     assert_eq!(c.node_of(&acme, "posts").await, from);
     assert_eq!(c.env.count(&acme, "people").await, people);
     assert_eq!(comment(&c, &acme, 1).await, 3);
-    assert!(!maintenance(&c.env.pool, "Acme").await, "left in maintenance");
+    assert!(
+        !maintenance(&c.env.pool, "Acme").await,
+        "left in maintenance"
+    );
 
     // 2. A move to the spare while it is down: the same.
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &spare.node,
+            "--block-writes",
+            "--yes",
+        ])
         .await;
     r.code(1);
     assert_eq!(c.node_of(&acme, "posts").await, from);
@@ -484,17 +587,37 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     // 3. Back up, the move works; then the spare stops while the tenant is moved off it.
     spare.start();
     c.env
-        .run(&["platform", "move", "Acme", "--to", &spare.node, "--block-writes", "--yes"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &spare.node,
+            "--block-writes",
+            "--yes",
+        ])
         .await
         .ok();
     assert_eq!(c.node_of(&acme, "posts").await, spare.node);
     spare.stop();
     let r = c
         .env
-        .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &from,
+            "--block-writes",
+            "--yes",
+        ])
         .await;
     r.code(1);
-    assert!(r.stderr.contains("the tenant stays where it was"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the tenant stays where it was"),
+        "{}",
+        r.stderr
+    );
     spare.start();
     assert_eq!(c.node_of(&acme, "posts").await, spare.node);
     assert_eq!(c.env.count(&acme, "people").await, people);
@@ -502,7 +625,15 @@ async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_in
     assert!(!maintenance(&c.env.pool, "Acme").await);
     // Leave no tenant on the spare: the next holder may stop it.
     c.env
-        .run(&["platform", "move", "Acme", "--to", &from, "--block-writes", "--yes"])
+        .run(&[
+            "platform",
+            "move",
+            "Acme",
+            "--to",
+            &from,
+            "--block-writes",
+            "--yes",
+        ])
         .await
         .ok();
 }
