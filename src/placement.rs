@@ -597,7 +597,7 @@ pub async fn distribute(
     .bind(schema.as_str())
     .fetch_all(&mut *tx)
     .await?;
-    let node = node_of(&mut *tx, schema).await?.ok_or_else(|| {
+    let node = node_of(&mut tx, schema).await?.ok_or_else(|| {
         Error::Other(anyhow::anyhow!(
             "schema {schema} is not distributed after citus_schema_distribute"
         ))
