@@ -18,6 +18,7 @@ pub mod logging;
 pub mod migrate;
 pub mod notify;
 pub mod output;
+pub mod placement;
 pub mod provision;
 pub mod registry;
 pub mod report;

@@ -197,7 +197,7 @@ start_citus() {
     as_pg_owner "$bindir/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; return 1; }
     as_pg_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c wal_level=logical -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=512 -c shared_buffers=64MB" \
+      -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus -c wal_level=logical -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_locks_per_transaction=512 -c shared_buffers=64MB -c max_worker_processes=64 -c max_logical_replication_workers=16" \
       start >/dev/null || { cat "$dir/server.log" >&2; return 1; }
     ports+=("$port")
     CITUS_DATA_DIRS="${CITUS_DATA_DIRS:+$CITUS_DATA_DIRS }$dir/data"
@@ -209,6 +209,15 @@ start_citus() {
   export TENANTCTL_TEST_CITUS_SPARE="127.0.0.1:${ports[3]}"
   export TENANTCTL_TEST_CITUS_SPARE_DATA="$SERVICES_DIR/citus/spare/data"
   log "citus: coordinator on 127.0.0.1:${ports[0]}, workers $TENANTCTL_TEST_CITUS_WORKERS, spare $TENANTCTL_TEST_CITUS_SPARE"
+}
+
+# Start the spare worker again after a fault test stopped it, with the options start_citus gave
+# it (`pg_ctl restart` on a stopped server reads them from postmaster.opts). Nothing when it
+# runs. (tests/integration/citus.rs `Spare::start` does the same from Rust.)
+restart_citus_spare() {
+  local data="${TENANTCTL_TEST_CITUS_SPARE_DATA:?start_citus first}"
+  as_pg_owner "$(pg_bindir)/pg_ctl" -D "$data" status >/dev/null 2>&1 && return 0
+  as_pg_owner "$(pg_bindir)/pg_ctl" -D "$data" -l "$(dirname "$data")/server.log" -w -t 60 restart >/dev/null
 }
 
 stop_citus() {

@@ -136,6 +136,19 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "platform move",
+        &[
+            (
+                "move acme's schema to another worker (logical replication; 503 for acme meanwhile)",
+                "tenantctl platform move acme --to 10.0.0.12:5432",
+            ),
+            (
+                "the same, with writes blocked during the copy",
+                "tenantctl platform move acme --to 10.0.0.12:5432 --block-writes --yes",
+            ),
+        ],
+    ),
+    (
         "platform delete",
         &[
             (
@@ -453,6 +466,32 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
             (
                 "for node_exporter's textfile collector",
                 "tenantctl status --format prometheus --write /var/lib/node_exporter/textfile_collector/tenantctl.prom",
+            ),
+        ],
+    ),
+    (
+        "rebalance",
+        &[
+            (
+                "what it would move, changing nothing",
+                "tenantctl rebalance --dry-run",
+            ),
+            (
+                "move tenants until the nodes are even",
+                "tenantctl rebalance --yes",
+            ),
+        ],
+    ),
+    (
+        "distribute",
+        &[
+            (
+                "place one tenant that still lives on the coordinator",
+                "tenantctl distribute acme",
+            ),
+            (
+                "a fleet that grew up on one server, after adding the workers",
+                "tenantctl distribute --all --yes",
             ),
         ],
     ),

@@ -16,6 +16,7 @@ pub mod init;
 pub mod init_wizard;
 pub mod migrate;
 pub mod migrate_add;
+pub mod placement;
 pub mod platform;
 pub mod provision;
 pub mod report;
@@ -194,6 +195,11 @@ pub enum Command {
     /// Check the installation (privileges, ownership, client tools, lock table, pooler, clock,
     /// stray schemas): PASS/WARN/FAIL with the fix; exit 0/1/2 as `status --check`
     Doctor(doctor::Doctor),
+    /// Citus: plan moves that even out bytes per node and run them, one tenant at a time
+    /// (`--dry-run` prints the plan)
+    Rebalance(placement::Rebalance),
+    /// Citus: turn local tenant schemas into distributed ones, placed on the workers
+    Distribute(placement::Distribute),
     /// Serve HTTP: each request reaches its tenant's schema, by Host header
     Serve(serve::Serve),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -312,6 +318,8 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Report(c) => c.run(ctx).await,
         Command::Status(c) => c.run(ctx).await,
         Command::Doctor(c) => c.run(ctx).await,
+        Command::Rebalance(c) => c.run(ctx).await,
+        Command::Distribute(c) => c.run(ctx).await,
         Command::Serve(c) => c.run(ctx).await,
         Command::Completions(c) => c.run(ctx).await,
         Command::Generate(c) => c.run(ctx).await,

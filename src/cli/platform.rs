@@ -43,6 +43,8 @@ pub enum PlatformCmd {
     /// Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve
     /// answers); serve routes a custom domain only once it is verified
     VerifyDomain(VerifyDomain),
+    /// Citus: move a platform's schema to another node (serve answers 503 for it meanwhile)
+    Move(super::placement::Move),
 }
 
 impl PlatformCmd {
@@ -57,6 +59,7 @@ impl PlatformCmd {
             PlatformCmd::Delete(c) => c.run(ctx).await,
             PlatformCmd::Maintenance(c) => c.run(ctx).await,
             PlatformCmd::VerifyDomain(c) => c.run(ctx).await,
+            PlatformCmd::Move(c) => c.run(ctx).await,
         }
     }
 }
@@ -77,6 +80,10 @@ pub struct PlatformView {
     /// `platform retry` recovers it).
     #[serde(default)]
     pub stuck: bool,
+    /// On Citus (absent without it): the `host:port` of the node holding its distributed
+    /// schema; null when the schema is local to the coordinator (or there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<Option<String>>,
 }
 
 impl PlatformView {
@@ -105,7 +112,39 @@ impl PlatformView {
             link,
             backup_stale,
             stuck,
+            node: None,
         }
+    }
+}
+
+/// On Citus, fill in each view's node (see [`PlatformView::node`]); nothing without it.
+pub async fn attach_nodes(pool: &sqlx::PgPool, views: &mut [PlatformView]) -> Result<()> {
+    if !crate::db::citus::present() {
+        return Ok(());
+    }
+    let placed = {
+        let mut conn = pool.acquire().await?;
+        crate::placement::node_by_schema(&mut conn).await?
+    };
+    for v in views {
+        v.node = Some(
+            v.platform
+                .schema_str()
+                .and_then(|s| placed.get(s))
+                .map(ToString::to_string),
+        );
+    }
+    Ok(())
+}
+
+/// The schema cell: the schema, and on Citus the node it is on (`@ host:port`, or
+/// `(coordinator)` for a local schema).
+fn schema_cell(v: &PlatformView) -> String {
+    let schema = v.platform.schema_str().unwrap_or("-");
+    match (&v.node, &v.platform.schema_name) {
+        (Some(Some(node)), _) => format!("{schema} @ {node}"),
+        (Some(None), Some(_)) => format!("{schema} (coordinator)"),
+        _ => schema.to_string(),
     }
 }
 
@@ -168,7 +207,7 @@ impl Tabular for PlatformView {
             Cell::new(p.id),
             Cell::new(name),
             Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
-            Cell::new(p.schema_str().unwrap_or("-")),
+            Cell::new(schema_cell(self)),
             if self.stuck {
                 colored(
                     term,
@@ -373,7 +412,7 @@ impl List {
                 .iter()
                 .map(|p| p.id)
                 .collect();
-        let views: Vec<PlatformView> = platforms
+        let mut views: Vec<PlatformView> = platforms
             .into_iter()
             .map(|p| {
                 let mut v = PlatformView::new(p, base.as_deref(), ctx.settings());
@@ -381,6 +420,7 @@ impl List {
                 v
             })
             .collect();
+        attach_nodes(pool, &mut views).await?;
         ctx.out
             .list_or(&views, "no platforms (hint: run `tenantctl init`)")
     }
@@ -411,6 +451,7 @@ impl Show {
         // A slow live run is not stuck: stuck also needs nobody holding the platform.
         view.stuck = view.stuck
             && !crate::provision::recovery::is_being_provisioned(pool, view.platform.id).await?;
+        attach_nodes(pool, std::slice::from_mut(&mut view)).await?;
         let out = ShowJson {
             view,
             domain_history: history,
@@ -438,6 +479,18 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("domain", Cell::new(opt(&p.domain))),
         ("subdomain", Cell::new(opt(&p.subdomain))),
         ("schema", Cell::new(p.schema_str().unwrap_or("-"))),
+    ];
+    let mut rows = rows;
+    if let Some(node) = &s.view.node {
+        rows.push((
+            "node",
+            Cell::new(
+                node.clone()
+                    .unwrap_or_else(|| "coordinator (not distributed)".into()),
+            ),
+        ));
+    }
+    rows.extend(vec![
         (
             "status",
             if s.view.stuck {
@@ -490,7 +543,7 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("contact email", Cell::new(opt(&p.contact_email))),
         ("created at", Cell::new(time(Some(p.created_at)))),
         ("updated at", Cell::new(time(Some(p.updated_at)))),
-    ];
+    ]);
     for (k, v) in rows {
         t.add_row(vec![Cell::new(k), v]);
     }

@@ -232,6 +232,29 @@ fn provisioning_section(out: &Out, s: &FleetStatus, now: DateTime<Utc>) -> Strin
             if c.distribute_new_tenants { "distributed" } else { "on the coordinator" },
             if c.unsafe_triggers_default { "on" } else { "off" },
         ));
+        if !c.nodes.is_empty() {
+            let mut t = out.table(&["node", "tenants", "bytes", "balance"]);
+            for n in &c.nodes {
+                t.add_row(vec![
+                    out.cell(n.node.to_string(), None),
+                    out.cell(n.tenants, None),
+                    out.cell(
+                        n.bytes
+                            .map(human_bytes)
+                            .unwrap_or_else(|| "unknown (a node down?)".into()),
+                        None,
+                    ),
+                    match &n.imbalance {
+                        Some(why) => out.cell(format!("! unbalanced: {why}"), Some(Color::Yellow)),
+                        None => out.cell("ok", None),
+                    },
+                ]);
+            }
+            text.push_str(&format!(
+                "tenants per node (unbalanced: a node with no tenants while another has two or more, or over {}× the mean weight, bytes plus 100 MiB per tenant; `tenantctl rebalance` evens them out):\n{t}\n\n",
+                crate::placement::IMBALANCE_FACTOR
+            ));
+        }
     }
     let stuck_after = duration::setting(std::time::Duration::from_secs_f64(s.stuck_after_seconds));
     if s.stuck.is_empty() {

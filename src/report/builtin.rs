@@ -45,6 +45,12 @@ pub struct SchemaSize {
     pub rows_estimate: i64,
     /// `platforms.schema_size_bytes`, as the last backup recorded it.
     pub recorded_bytes: Option<i64>,
+    /// On Citus (absent without it): the `host:port` of the node holding the distributed
+    /// schema, null when it is local to the coordinator. The sizes of a distributed schema
+    /// are its shards' on that node.
+    #[sqlx(skip)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -89,8 +95,46 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
     // A row edited by hand to `public` (or any name that breaks the rules) is no tenant: its
     // "size" would be the registry's schema. `status` lists it.
     rows.retain(|r| crate::registry::tenant_schema(r.platform_id, &r.platform, &r.schema).is_ok());
+    if crate::db::citus::present() {
+        citus_sizes(pool, &mut rows).await?;
+    }
     sort_sizes(&mut rows, sort);
     Ok(rows)
+}
+
+/// On Citus: each row's node, and the sizes of distributed schemas from their shards (the
+/// coordinator holds only empty shell tables). When a node cannot be asked, the catalog's
+/// figures stay and a warning is logged.
+async fn citus_sizes(pool: &PgPool, rows: &mut [SchemaSize]) -> Result<()> {
+    let placed = {
+        let mut conn = pool.acquire().await?;
+        crate::placement::node_by_schema(&mut conn).await?
+    };
+    // language=PostgreSQL
+    let sizes: std::result::Result<Vec<(String, i64, i64)>, sqlx::Error> = sqlx::query_as(
+        "SELECT n.nspname::text, coalesce(sum(citus_table_size(p.logicalrelid)), 0)::int8,                 coalesce(sum(citus_total_relation_size(p.logicalrelid)), 0)::int8          FROM pg_dist_schema d JOIN pg_namespace n ON n.oid = d.schemaid          JOIN pg_class c ON c.relnamespace = d.schemaid          JOIN pg_dist_partition p ON p.logicalrelid = c.oid GROUP BY 1",
+    )
+    .fetch_all(pool)
+    .await;
+    let sizes: std::collections::HashMap<String, (i64, i64)> = match sizes {
+        Ok(v) => v.into_iter().map(|(s, t, all)| (s, (t, all))).collect(),
+        Err(e) => {
+            tracing::warn!(
+                "sizes of distributed schemas unavailable (a node down?): {}",
+                crate::error::describe(&e)
+            );
+            Default::default()
+        }
+    };
+    for r in rows.iter_mut() {
+        r.node = Some(placed.get(&r.schema).map(ToString::to_string));
+        if let Some((table, total)) = sizes.get(&r.schema) {
+            r.table_bytes = *table;
+            r.index_bytes = total - table;
+            r.total_bytes = *total;
+        }
+    }
+    Ok(())
 }
 
 pub fn sort_sizes(rows: &mut [SchemaSize], sort: SizeSort) {
@@ -121,9 +165,14 @@ impl Tabular for SchemaSize {
                 Cell::new(self.recorded_bytes.map(human_bytes).unwrap_or("-".into())),
             ];
         }
+        let schema = match &self.node {
+            Some(Some(node)) => format!("{} @ {node}", self.schema),
+            Some(None) => format!("{} (coordinator)", self.schema),
+            None => self.schema.clone(),
+        };
         vec![
             Cell::new(&self.platform),
-            Cell::new(&self.schema),
+            Cell::new(schema),
             Cell::new(human_bytes(self.total_bytes)),
             Cell::new(human_bytes(self.table_bytes)),
             Cell::new(human_bytes(self.index_bytes)),

@@ -236,6 +236,9 @@ pub struct CitusStatus {
     /// That tenantctl turns `citus.enable_unsafe_triggers` on (transaction-local) for its own
     /// tenant DDL: always true, stated for the reader of the JSON.
     pub tenantctl_sets_unsafe_triggers: bool,
+    /// Tenants and bytes per node (the workers, and any node holding tenants), each with the
+    /// reason it is out of balance, if it is (`crate::placement::imbalance`).
+    pub nodes: Vec<crate::placement::NodeLoad>,
 }
 
 async fn citus_status(pool: &PgPool) -> Result<Option<CitusStatus>> {
@@ -248,7 +251,16 @@ async fn citus_status(pool: &PgPool) -> Result<Option<CitusStatus>> {
     )
     .fetch_one(pool)
     .await?;
+    // language=PostgreSQL
+    let tenant_schemas: Vec<String> = sqlx::query_scalar(
+        "SELECT schema_name FROM public.platforms \
+         WHERE provision_status = 'completed' AND NOT external AND schema_name IS NOT NULL",
+    )
+    .fetch_all(pool)
+    .await?;
+    let nodes = crate::placement::node_loads(pool, &tenant_schemas).await?;
     Ok(Some(CitusStatus {
+        nodes,
         distributed_tenants: distributed,
         local_tenants: local,
         distribute_new_tenants: crate::db::citus::distribute_tenants(),

@@ -466,3 +466,138 @@ async fn a_failing_migration_leaves_the_distributed_tenant_fully_old() {
     .unwrap();
     assert_eq!(fns, 0);
 }
+
+/// The spare worker (`TENANTCTL_TEST_CITUS_SPARE`), taken by one fault test at a time: it
+/// holds `pg_advisory_lock(14015)` on a coordinator connection (database `postgres`) for as
+/// long as it lives, so two tests that stop the spare never overlap. [`take_spare`] adds it to
+/// the test's own database; no other test's cluster has it. Dropping it starts the spare
+/// again if the test stopped it (and left it stopped, e.g. by panicking).
+pub(crate) struct Spare {
+    /// `host:port` of the spare.
+    pub(crate) node: String,
+    data: String,
+    _turn: sqlx::PgConnection,
+}
+
+/// Take the spare for this test (waiting for any other test holding it) and add it to `c`'s
+/// database as a worker. `None` when the test bed has no spare (the test is skipped).
+pub(crate) async fn take_spare(c: &Cluster) -> Option<Spare> {
+    let (Ok(node), Ok(data)) = (
+        std::env::var("TENANTCTL_TEST_CITUS_SPARE"),
+        std::env::var("TENANTCTL_TEST_CITUS_SPARE_DATA"),
+    ) else {
+        eprintln!("skipped: TENANTCTL_TEST_CITUS_SPARE(_DATA) is not set (no spare worker)");
+        return None;
+    };
+    let base = url::Url::parse(&std::env::var("TENANTCTL_TEST_CITUS_URL").unwrap()).unwrap();
+    let mut turn = sqlx::PgConnection::connect(base.as_str())
+        .await
+        .expect("connect to the coordinator");
+    sqlx::query("SELECT pg_advisory_lock(14015)")
+        .execute(&mut turn)
+        .await
+        .unwrap();
+    let spare = Spare {
+        node: node.clone(),
+        data,
+        _turn: turn,
+    };
+    // A previous holder that died may have left it stopped.
+    spare.start();
+    let (host, port) = node.rsplit_once(':').expect("host:port");
+    let mut u = base.clone();
+    u.set_host(Some(host)).unwrap();
+    u.set_port(Some(port.parse().unwrap())).unwrap();
+    let admin = connect(u.as_str()).await;
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", c.db)))
+        .execute(&admin)
+        .await
+        .expect("create database on the spare");
+    admin.close().await;
+    u.set_path(&format!("/{}", c.db));
+    let p = connect(u.as_str()).await;
+    sqlx::raw_sql("CREATE EXTENSION citus")
+        .execute(&p)
+        .await
+        .expect("create extension citus on the spare");
+    p.close().await;
+    // Adding a node alters roles cluster-wide: take turns with `cluster()`.
+    let mut turn = sqlx::PgConnection::connect(base.as_str()).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(14014)")
+        .execute(&mut turn)
+        .await
+        .unwrap();
+    sqlx::query("SELECT citus_add_node($1, $2)")
+        .bind(host)
+        .bind(port.parse::<i32>().unwrap())
+        .execute(&c.env.pool)
+        .await
+        .expect("add the spare");
+    turn.close().await.unwrap();
+    Some(spare)
+}
+
+impl Spare {
+    fn pg_ctl(&self, args: &[&str]) -> std::process::Output {
+        let bindir = std::env::var("PG_BINDIR").unwrap_or_else(|_| {
+            let out = std::process::Command::new("pg_config")
+                .arg("--bindir")
+                .output()
+                .expect("pg_config");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        });
+        let pg_ctl = format!("{bindir}/pg_ctl");
+        let mut cmd = if nix_is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--", &pg_ctl]);
+            c
+        } else {
+            std::process::Command::new(&pg_ctl)
+        };
+        cmd.args(["-D", &self.data]).args(args);
+        cmd.output().expect("run pg_ctl")
+    }
+
+    /// Stop the spare at once (`-m immediate`: as if its machine died).
+    pub(crate) fn stop(&self) {
+        let out = self.pg_ctl(&["-m", "immediate", "stop"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Start the spare (again), with the options it last ran with (`pg_ctl restart` reads
+    /// them from `postmaster.opts`, as `start_citus` gave them). Nothing when it runs.
+    pub(crate) fn start(&self) {
+        let status = self.pg_ctl(&["status"]);
+        if status.status.success() {
+            return;
+        }
+        let log = std::path::Path::new(&self.data)
+            .parent()
+            .unwrap()
+            .join("server.log");
+        let out = self.pg_ctl(&["-w", "-t", "60", "-l", log.to_str().unwrap(), "restart"]);
+        assert!(
+            out.status.success(),
+            "pg_ctl restart: {} {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        self.start();
+    }
+}
+
+fn nix_is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}

@@ -12,6 +12,7 @@ mod citus_faults;
 mod citus_modes;
 mod citus_restore;
 mod citus_serve;
+mod citus_placement;
 mod cli;
 mod completion;
 mod conventions;

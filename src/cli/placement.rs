@@ -1,0 +1,430 @@
+//! The placement commands on a Citus cluster (issue 14.3): `platform move NAME --to
+//! HOST:PORT`, `rebalance [--dry-run]` and `distribute [NAME...|--all]`. The SQL is
+//! [`crate::placement`]'s.
+
+use super::Ctx;
+use crate::error::{Error, Result};
+use crate::output::{Format, duration, human_bytes};
+use crate::placement::{self, Node, TransferMode};
+use crate::registry::{Platform, ProvisionStatus, store};
+use clap::Args;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Find a platform for a placement command: an unknown name is bad input (exit 2).
+async fn find(pool: &sqlx::PgPool, key: &str) -> Result<Platform> {
+    let mut conn = pool.acquire().await?;
+    store::find_opt(&mut conn, key).await?.ok_or_else(|| {
+        Error::Usage(format!(
+            "platform `{}` not found",
+            crate::registry::naming::shown(key)
+        ))
+        .hint("`tenantctl platform list` shows the platforms")
+    })
+}
+
+fn size(b: Option<i64>) -> String {
+    b.map(human_bytes).unwrap_or_else(|| "size unknown".into())
+}
+
+#[derive(Debug, Args)]
+pub struct Move {
+    /// The platform, by name or id
+    #[arg(value_name = "NAME|ID")]
+    pub platform: String,
+    /// The node to move it to, as `tenantctl status` lists the nodes
+    #[arg(long, value_name = "HOST:PORT")]
+    pub to: String,
+    /// Copy with writes blocked (Citus' block_writes) instead of logical replication
+    #[arg(long)]
+    pub block_writes: bool,
+}
+
+impl Move {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        // Bad input first: nothing is asked of the database before the node parses.
+        let to = Node::parse(&self.to)?;
+        let pool = ctx.registry().await?;
+        placement::require_citus("platform move")?;
+        let p = find(pool, &self.platform).await?;
+        let plan = placement::check_move(pool, &p, &to).await?;
+        ctx.confirm(&format!(
+            "move `{}` (schema {}, {}) from {} to {}? serve answers 503 for it during the move",
+            plan.platform,
+            plan.schema,
+            size(plan.bytes),
+            plan.from,
+            plan.to
+        ))
+        .await?;
+        let mode = if self.block_writes {
+            TransferMode::BlockWrites
+        } else {
+            TransferMode::Logical
+        };
+        let out = &ctx.out;
+        let moved = placement::run_move(pool, &p, &plan, mode, &|s: &str| out.note(s)).await?;
+        ctx.out.one(&moved, || {
+            format!(
+                "moved `{}` from {} to {} in {} (served 503 for {})",
+                moved.plan.platform,
+                moved.plan.from,
+                moved.plan.to,
+                duration::elapsed_ms(moved.duration_ms),
+                duration::elapsed_ms(moved.gate_ms)
+            )
+        })
+    }
+}
+
+/// The completed tenants with a schema: schema name → (platform id, name).
+async fn tenants(pool: &sqlx::PgPool) -> Result<(Vec<Platform>, BTreeMap<String, (i64, String)>)> {
+    let all = store::list(pool).await?;
+    let mut by_schema = BTreeMap::new();
+    let mut list = Vec::new();
+    for p in all {
+        if p.external || p.provision_status != ProvisionStatus::Completed {
+            continue;
+        }
+        let Ok(Some(s)) = p.tenant_schema() else {
+            continue;
+        };
+        by_schema.insert(s.as_str().to_string(), (p.id, p.name.clone()));
+        list.push(p);
+    }
+    Ok((list, by_schema))
+}
+
+#[derive(Debug, Args)]
+pub struct Rebalance {
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Copy with writes blocked (Citus' block_writes) instead of logical replication
+    #[arg(long)]
+    pub block_writes: bool,
+}
+
+/// One move of `rebalance -o json`.
+#[derive(Debug, Serialize)]
+pub struct RebalanceMove {
+    #[serde(flatten)]
+    pub planned: placement::PlannedMove,
+    /// `planned` (dry run), `moved`, `failed`, or `skipped` (it was no longer where the plan
+    /// found it).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RebalanceReport {
+    pub dry_run: bool,
+    pub moves: Vec<RebalanceMove>,
+    pub moved: usize,
+    pub failed: usize,
+}
+
+impl Rebalance {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        placement::require_citus("rebalance")?;
+        let (_, by_schema) = tenants(pool).await?;
+        // Citus' plan from where the tenants are now: a rerun after an interrupted or partly
+        // failed run plans again from there, so it carries on where the last one stopped.
+        let plan = placement::rebalance_plan(pool, &by_schema).await?;
+        let json = ctx.out.format != Format::Table;
+        if plan.is_empty() {
+            if json {
+                return ctx.out.json(&RebalanceReport {
+                    dry_run: self.dry_run,
+                    moves: Vec::new(),
+                    moved: 0,
+                    failed: 0,
+                });
+            }
+            return ctx
+                .out
+                .line("the tenants are balanced: Citus' rebalancer plans no move");
+        }
+        if !json {
+            let mut t = ctx
+                .out
+                .table(&["#", "platform", "schema", "size", "from", "to"]);
+            for (i, m) in plan.iter().enumerate() {
+                t.add_row(vec![
+                    (i + 1).to_string(),
+                    m.platform.clone(),
+                    m.schema.clone(),
+                    size(m.bytes),
+                    m.from.to_string(),
+                    m.to.to_string(),
+                ]);
+            }
+            ctx.out.line(&format!(
+                "plan ({} move(s), Citus' rebalancer, strategy by_disk_size){}:\n{t}",
+                plan.len(),
+                if self.dry_run {
+                    "; dry run, nothing changed"
+                } else {
+                    ""
+                }
+            ))?;
+        }
+        if self.dry_run {
+            if json {
+                return ctx.out.json(&RebalanceReport {
+                    dry_run: true,
+                    moves: plan
+                        .into_iter()
+                        .map(|planned| RebalanceMove {
+                            planned,
+                            status: "planned",
+                            error: None,
+                            duration_ms: None,
+                        })
+                        .collect(),
+                    moved: 0,
+                    failed: 0,
+                });
+            }
+            return Ok(());
+        }
+        ctx.confirm(&format!(
+            "move {} tenant(s), one at a time? serve answers 503 for each during its move",
+            plan.len()
+        ))
+        .await?;
+        let mode = if self.block_writes {
+            TransferMode::BlockWrites
+        } else {
+            TransferMode::Logical
+        };
+        let out = &ctx.out;
+        let total = plan.len();
+        let mut moves = Vec::new();
+        for (i, m) in plan.into_iter().enumerate() {
+            out.note(&format!(
+                "[{}/{total}] `{}`: {} -> {}",
+                i + 1,
+                m.platform,
+                m.from,
+                m.to
+            ));
+            let r: Result<Option<placement::Moved>> = async {
+                let p = store::get(pool, m.platform_id)
+                    .await?
+                    .ok_or_else(|| store::not_found(&m.platform))?;
+                let checked = match placement::check_move(pool, &p, &m.to).await {
+                    Ok(checked) if checked.from == m.from => checked,
+                    // Moved meanwhile (another run, by hand): the next run plans again.
+                    _ => return Ok(None),
+                };
+                placement::run_move(pool, &p, &checked, mode, &|s: &str| out.note(s))
+                    .await
+                    .map(Some)
+            }
+            .await;
+            let (status, error, ms) = match r {
+                Ok(Some(done)) => ("moved", None, Some(done.duration_ms)),
+                Ok(None) => ("skipped", None, None),
+                Err(e) => {
+                    let text = e.to_string();
+                    out.note(&format!("  failed: {text}"));
+                    ("failed", Some(text), None)
+                }
+            };
+            moves.push(RebalanceMove {
+                planned: m,
+                status,
+                error,
+                duration_ms: ms,
+            });
+        }
+        let moved = moves.iter().filter(|m| m.status == "moved").count();
+        let failed = moves.iter().filter(|m| m.status == "failed").count();
+        let report = RebalanceReport {
+            dry_run: false,
+            moves,
+            moved,
+            failed,
+        };
+        if json {
+            ctx.out.json(&report)?;
+        } else {
+            let mut t = ctx.out.table(&["platform", "from", "to", "result"]);
+            for m in &report.moves {
+                t.add_row(vec![
+                    m.planned.platform.clone(),
+                    m.planned.from.to_string(),
+                    m.planned.to.to_string(),
+                    match (&m.error, m.duration_ms) {
+                        (Some(e), _) => format!("failed: {e}"),
+                        (None, Some(ms)) => format!("moved in {}", duration::elapsed_ms(ms)),
+                        _ => m.status.to_string(),
+                    },
+                ]);
+            }
+            ctx.out.line(&format!(
+                "{t}\n{moved} moved, {failed} failed, {} skipped",
+                total - moved - failed
+            ))?;
+        }
+        if failed > 0 {
+            return Err(Error::Partial { failed, total }
+                .hint("run `tenantctl rebalance` again: it plans from where the tenants are now"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct Distribute {
+    /// The platforms to distribute, by name or id
+    #[arg(
+        value_name = "NAME|ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub platforms: Vec<String>,
+    /// Every completed tenant whose schema is still local to the coordinator
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// One tenant of `distribute -o json`.
+#[derive(Debug, Serialize)]
+pub struct DistributeRow {
+    pub platform: String,
+    pub schema: String,
+    /// `distributed`, `skipped` (already distributed) or `failed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<Node>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Distribute {
+    pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        let pool = ctx.registry().await?;
+        placement::require_citus("distribute")?;
+        let (fleet, _) = tenants(pool).await?;
+        let targets: Vec<Platform> = if self.all {
+            fleet
+        } else {
+            // Every name is checked before anything changes.
+            let mut v: Vec<Platform> = Vec::new();
+            for key in &self.platforms {
+                let p = find(pool, key).await?;
+                if p.external {
+                    return Err(Error::Usage(format!(
+                        "platform `{}` is external: it has no schema to distribute",
+                        p.name
+                    )));
+                }
+                if p.provision_status != ProvisionStatus::Completed {
+                    return Err(Error::Usage(format!(
+                        "platform `{}` is {}, not provisioned: nothing to distribute",
+                        p.name, p.provision_status
+                    )));
+                }
+                p.tenant_schema().map_err(|e| Error::Usage(e.to_string()))?;
+                if !v.iter().any(|x| x.id == p.id) {
+                    v.push(p);
+                }
+            }
+            v
+        };
+        let placed = {
+            let mut conn = pool.acquire().await?;
+            placement::node_by_schema(&mut conn).await?
+        };
+        let mut rows = Vec::new();
+        let mut todo = Vec::new();
+        for p in targets {
+            let schema = p.require_schema()?;
+            match placed.get(schema.as_str()) {
+                Some(node) => rows.push(DistributeRow {
+                    platform: p.name.clone(),
+                    schema: schema.as_str().to_string(),
+                    status: "skipped",
+                    node: Some(node.clone()),
+                    error: None,
+                }),
+                None => todo.push((p, schema)),
+            }
+        }
+        for r in &rows {
+            ctx.out.note(&format!(
+                "`{}` is distributed already (on {}); skipped",
+                r.platform,
+                r.node.as_ref().map(ToString::to_string).unwrap_or_default()
+            ));
+        }
+        if !todo.is_empty() {
+            ctx.confirm(&format!(
+                "distribute {} tenant schema(s) onto the workers? each is locked (requests get 503) while its data is copied",
+                todo.len()
+            ))
+            .await?;
+        }
+        let total = todo.len();
+        let mut failed = 0;
+        for (i, (p, schema)) in todo.into_iter().enumerate() {
+            ctx.out.note(&format!(
+                "[{}/{total}] distributing `{}` (schema {schema})",
+                i + 1,
+                p.name
+            ));
+            match placement::distribute(pool, &p.name, &schema, *ctx.settings().lock_timeout).await
+            {
+                Ok(d) => {
+                    ctx.out.note(&format!(
+                        "  on {} ({} tables, {} trigger(s) kept) in {}",
+                        d.node,
+                        d.tables,
+                        d.triggers,
+                        duration::elapsed_ms(d.duration_ms)
+                    ));
+                    rows.push(DistributeRow {
+                        platform: d.platform,
+                        schema: d.schema,
+                        status: "distributed",
+                        node: Some(d.node),
+                        error: None,
+                    });
+                }
+                Err(e) => {
+                    failed += 1;
+                    let text = e.to_string();
+                    ctx.out.note(&format!(
+                        "  failed: {text}; the schema stays local, unchanged"
+                    ));
+                    rows.push(DistributeRow {
+                        platform: p.name.clone(),
+                        schema: schema.as_str().to_string(),
+                        status: "failed",
+                        node: None,
+                        error: Some(text),
+                    });
+                }
+            }
+        }
+        if ctx.out.format == Format::Json {
+            ctx.out.json(&rows)?;
+        } else {
+            let done = rows.iter().filter(|r| r.status == "distributed").count();
+            let skipped = rows.iter().filter(|r| r.status == "skipped").count();
+            ctx.out.line(&format!(
+                "{done} distributed, {skipped} already distributed, {failed} failed"
+            ))?;
+        }
+        if failed > 0 {
+            return Err(Error::Partial { failed, total });
+        }
+        Ok(())
+    }
+}
