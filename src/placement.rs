@@ -351,14 +351,18 @@ pub struct Moved {
     #[serde(flatten)]
     pub plan: MovePlan,
     pub duration_ms: u64,
-    /// Milliseconds serve answered 503 for this tenant (flag on until the move ended).
+    /// Milliseconds serve answered 503 for this tenant (flag on until the move ended; 0 for a
+    /// logical-replication move, which is served throughout).
     pub gate_ms: u64,
 }
 
-/// Move a checked tenant: put it in maintenance (serve answers 503 with Retry-After; the gate
-/// waits for requests in flight), `citus_schema_move`, then serve it again (unless it was in
-/// maintenance before). On failure Citus leaves the schema where it was; the flag comes off
-/// either way. `step` reports progress.
+/// Move a checked tenant with `citus_schema_move`. A logical-replication move is online: Citus
+/// copies while the tenant is served and holds its writes only for the final catch-up, so
+/// serve goes on answering it (measured by `scripts/bench-citus`: every request answered 200).
+/// A `block_writes` move holds the tenant's writes for the whole copy, so the tenant is put in
+/// maintenance first (serve answers 503 with Retry-After; the gate waits for requests in
+/// flight) and served again after, unless it was in maintenance before. On failure Citus
+/// leaves the schema where it was; the flag comes off either way. `step` reports progress.
 pub async fn run_move(
     pool: &PgPool,
     p: &Platform,
@@ -368,11 +372,6 @@ pub async fn run_move(
 ) -> Result<Moved> {
     let started = Instant::now();
     let schema = SchemaName::parse(&plan.schema)?;
-    step(&format!(
-        "closing `{}` to requests (maintenance, waiting for requests in flight)",
-        plan.platform
-    ));
-    let was_in_maintenance = p.maintenance;
     let failed = |e: Error| match e {
         Error::Busy(_) => e,
         e => Error::Other(anyhow::anyhow!(
@@ -381,24 +380,26 @@ pub async fn run_move(
             plan.to
         )),
     };
-    let drained = maintenance::set_and_drain(
-        pool,
-        p,
-        true,
-        Some(
-            p.maintenance_reason
-                .as_deref()
-                .unwrap_or("moving to another node"),
-        ),
-        maintenance::DRAIN_WAIT,
-        maintenance::SETTLE,
-    )
-    .await;
-    if let Err(e) = drained {
-        if !was_in_maintenance {
+    // Closed to requests only for a blocking copy, and only when not closed already.
+    let gate = mode == TransferMode::BlockWrites && !p.maintenance;
+    if gate {
+        step(&format!(
+            "closing `{}` to requests for the copy (maintenance, waiting for requests in flight)",
+            plan.platform
+        ));
+        let drained = maintenance::set_and_drain(
+            pool,
+            p,
+            true,
+            Some("moving to another node"),
+            maintenance::DRAIN_WAIT,
+            maintenance::SETTLE,
+        )
+        .await;
+        if let Err(e) = drained {
             let _ = maintenance::set_flag(pool, p.id, false, None).await;
+            return Err(failed(e));
         }
-        return Err(failed(e));
     }
     let gate_started = Instant::now();
     step(&format!(
@@ -412,7 +413,7 @@ pub async fn run_move(
         }
     ));
     let moved = schema_move(pool, &schema, &plan.to, mode).await;
-    if !was_in_maintenance {
+    if gate {
         // NOTE: the flag comes off whatever the move did: on failure Citus left the tenant on
         // its node, whole, and it is served from there again.
         let off = maintenance::set_flag(pool, p.id, false, None).await;
@@ -421,7 +422,11 @@ pub async fn run_move(
     } else {
         moved.map_err(failed)?;
     }
-    let gate_ms = gate_started.elapsed().as_millis() as u64;
+    let gate_ms = if gate {
+        gate_started.elapsed().as_millis() as u64
+    } else {
+        0
+    };
     step(&format!("`{}` is on {} now", plan.platform, plan.to));
     Ok(Moved {
         plan: plan.clone(),
