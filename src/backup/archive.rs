@@ -984,14 +984,6 @@ impl TocStore {
             }
         })
     }
-
-    /// TOC bytes this store holds in memory.
-    fn in_memory(&self) -> usize {
-        match self {
-            TocStore::Memory(v) => v.len(),
-            TocStore::File { file, .. } => file.buffer().len(),
-        }
-    }
 }
 
 fn spill_error(e: std::io::Error) -> ArchiveError {
@@ -1156,9 +1148,9 @@ impl SplitReader {
         self.parser.finish()
     }
 
-    /// What this reader holds in memory of the archive it reads, beyond its per-piece index.
-    pub fn toc_bytes_in_memory(&self) -> usize {
-        self.parser.most_pending + self.index.store.in_memory()
+    /// The most bytes of the archive this reader held unparsed at once.
+    pub fn most_pending(&self) -> usize {
+        self.parser.most_pending
     }
 }
 
@@ -1187,11 +1179,7 @@ pub struct Splitter {
 }
 
 impl Splitter {
-    fn new(
-        header: Header,
-        head: Vec<u8>,
-        index: PieceIndex,
-    ) -> Result<Splitter, ArchiveError> {
+    fn new(header: Header, head: Vec<u8>, index: PieceIndex) -> Result<Splitter, ArchiveError> {
         Ok(Splitter {
             facts: vec![PieceFacts::default(); index.pieces.len()],
             header,
@@ -1215,6 +1203,14 @@ impl Splitter {
 
     pub fn header(&self) -> &Header {
         &self.header
+    }
+
+    /// TOC bytes this splitter holds in memory (none when they are in a file).
+    pub fn toc_bytes_in_memory(&self) -> usize {
+        match &self.store {
+            SealedToc::Memory(v) => v.len(),
+            SealedToc::File(_) => 0,
+        }
     }
 
     /// The header and TOC of a piece: what its file starts with.
@@ -1602,7 +1598,7 @@ pub(crate) mod tests {
                 break (sp, rest);
             }
         };
-        let held = reader.toc_bytes_in_memory();
+        let held = reader.most_pending() + sp.toc_bytes_in_memory();
         let mut pieces: Vec<Vec<u8>> = (0..schemas.len())
             .map(|i| sp.piece_head(i).unwrap())
             .collect();
@@ -1683,6 +1679,85 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+
+    /// A fleet of `n` sample-like tenants (the entries of each kind sorted by schema, as
+    /// pg_dump writes them), in one archive.
+    fn big_fleet(n: usize) -> (Fake, Vec<String>) {
+        let names: Vec<String> = (0..n).map(|i| format!("t{i:05}")).collect();
+        let mut per_schema: Vec<Vec<FakeEntry>> = names
+            .iter()
+            .enumerate()
+            .map(|(i, s)| tenant_entries(s, 10 + 10 * i as i64, 2))
+            .collect();
+        let mut entries = vec![FakeEntry {
+            id: 1,
+            desc: "ENCODING",
+            tag: "ENCODING".into(),
+            namespace: None,
+            data: None,
+            copy_stmt: None,
+        }];
+        // Kind by kind (SCHEMA, TABLE, the data), each kind across every schema.
+        for k in 0..4 {
+            for es in &mut per_schema {
+                entries.push(std::mem::replace(
+                    &mut es[k],
+                    FakeEntry {
+                        id: 0,
+                        desc: "",
+                        tag: String::new(),
+                        namespace: None,
+                        data: None,
+                        copy_stmt: None,
+                    },
+                ));
+            }
+        }
+        (
+            Fake {
+                int_size: 4,
+                compression: Compression::Gzip,
+                entries,
+            },
+            names,
+        )
+    }
+
+    /// Issue 18: what the splitter holds does not grow with the batch. A batch's TOC goes to
+    /// its store (a temporary file) as it is read; in memory stay the unparsed rest of one
+    /// input chunk, and per piece a count and a few runs of offsets. Held in memory as it
+    /// was before, 2,000 schemas' TOC is over 1 MB here (and ~45 kB per sample-set tenant).
+    #[test]
+    fn memory_does_not_grow_with_the_batch() {
+        let step = 16 * 1024;
+        let mut held = Vec::new();
+        for n in [20, 2_000] {
+            let (fake, names) = big_fleet(n);
+            let bytes = fake.bytes();
+            let (sp, pieces, completed, toc_bytes) =
+                split_in(&bytes, &names, step, TocStore::spill().unwrap());
+            assert_eq!(completed.len(), n, "every piece completes");
+            // The pieces are whole archives of their schema.
+            for i in [0, n / 2, n - 1] {
+                let c = check(&pieces[i], 4096).unwrap();
+                c.toc.check_single_schema(&names[i]).unwrap();
+                assert_eq!(c.facts.row_counts["people"], 2);
+                assert_eq!(c.facts, sp.facts[i]);
+            }
+            held.push((toc_bytes, sp.index_bytes_per_piece()));
+            // The same TOC in memory is what the store spares.
+            let (_, _, _, in_memory) = split_in(&bytes, &names, step, TocStore::Memory(Vec::new()));
+            assert!(in_memory > 50 * n, "{in_memory}");
+        }
+        let (small, big) = (held[0], held[1]);
+        assert!(
+            big.0 <= 2 * step,
+            "TOC bytes held at 2,000 schemas: {}",
+            big.0
+        );
+        assert!(big.0 <= small.0 + step, "{held:?}");
+        assert_eq!(big.1, small.1, "index per piece: {held:?}");
     }
 
     #[test]
