@@ -290,7 +290,7 @@ pub async fn move_schema(
 /// When `message` (a tenant's failure) says a Citus worker could not be reached, the same
 /// message led by `worker HOST:PORT unreachable: `, so the operator sees which node at once;
 /// otherwise `message` as it is. Citus words it "connection to the remote node
-/// [USER@]HOST:PORT failed with the following error: ...", "could not establish any
+/// `[USER@]HOST:PORT` failed with the following error: ...", "could not establish any
 /// connections to the node HOST:PORT ..." or (a cached connection that broke) "failure on
 /// connection marked as essential: HOST:PORT".
 pub fn name_unreachable_worker(message: String) -> String {

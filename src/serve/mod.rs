@@ -92,7 +92,7 @@ async fn probe(opts: &PgConnectOptions, url: &str, timeout: Duration) -> Result<
         .map_err(|e| db::unreachable_or(e, &masked))
 }
 
-/// Connect a pool for request traffic (the benchmark floor's; see [`request_options`]).
+/// Connect a pool for request traffic (the benchmark floor's; see `request_options`).
 pub async fn connect_requests(
     url: &str,
     size: u32,
