@@ -762,6 +762,23 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
             ),
         ));
     }
+    let unbalanced: Vec<String> = s
+        .citus
+        .iter()
+        .flat_map(|c| &c.nodes)
+        .filter(|n| n.imbalance.is_some())
+        .map(|n| n.node.to_string())
+        .collect();
+    if !unbalanced.is_empty() {
+        problems.push((
+            Level::Warning,
+            format!(
+                "{} Citus node(s) out of balance ({}); `tenantctl rebalance` evens them out",
+                unbalanced.len(),
+                super::present::some_names(&unbalanced, 3)
+            ),
+        ));
+    }
     let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
     if l > Level::Ok {

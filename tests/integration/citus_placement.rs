@@ -464,6 +464,14 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     );
     let human = c.env.run(&["status"]).await;
     assert!(human.stdout.contains("unbalanced"), "{}", human.stdout);
+    // The monitoring check warns about it (and names the node).
+    let check = c.env.run(&["status", "--check"]).await;
+    assert!(
+        check.stdout.contains("out of balance") && check.stdout.contains(&empty),
+        "{}",
+        check.stdout
+    );
+    assert_ne!(check.code, 0, "{}", check.stdout);
 
     // The plan, then nothing changed.
     let dry = c.env.run(&["rebalance", "--dry-run", "-o", "json"]).await;
@@ -481,10 +489,8 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     // Without confirmation: refused.
     c.env.run(&["rebalance"]).await.code(4);
 
-    let r = c
-        .env
-        .run(&["rebalance", "--block-writes", "--yes", "-o", "json"])
-        .await;
+    // Logical replication (the default): online, nobody put in maintenance.
+    let r = c.env.run(&["rebalance", "--yes", "-o", "json"]).await;
     r.ok();
     let j = r.json();
     assert_eq!(j["moved"], planned.len(), "{j}");
@@ -501,6 +507,8 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
         assert!(n["tenants"].as_i64().unwrap() >= 1, "{n}");
         assert!(n.get("imbalance").is_none(), "{n}");
     }
+    let check = c.env.run(&["status", "--check"]).await;
+    assert!(!check.stdout.contains("out of balance"), "{}", check.stdout);
     // A rerun has nothing left to do.
     let again = c.env.run(&["rebalance", "--yes"]).await;
     again.ok();
