@@ -522,6 +522,87 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
 }
 
 #[tokio::test]
+async fn rebalance_exits_3_when_moves_fail_and_a_rerun_finishes_them() {
+    let Some(c) = cluster(Some(false)).await else {
+        return;
+    };
+    c.env.init().await;
+    let host: String = sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE host")
+        .fetch_one(&c.env.pool)
+        .await
+        .unwrap();
+    let mut schemas = vec![host];
+    for (name, sub) in [("Acme", "acme"), ("Bolt", "bolt"), ("Cent", "cent")] {
+        schemas.push(c.env.tenant(name, sub).await);
+    }
+    let crowded = c.workers[0].clone();
+    let empty = c.workers[1].clone();
+    for s in &schemas {
+        place(&c, s, &crowded).await;
+    }
+    // A table without a primary key or replica identity in every tenant: Citus cannot move
+    // its shard by logical replication, so every move the plan makes fails.
+    for s in &schemas {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE TABLE \"{s}\".notes (body text); INSERT INTO \"{s}\".notes VALUES ('kept')"
+        )))
+        .execute(&c.env.pool)
+        .await
+        .unwrap();
+    }
+    let planned = c.env.run(&["rebalance", "--dry-run", "-o", "json"]).await;
+    planned.ok();
+    let planned = planned.json()["moves"].as_array().unwrap().len();
+    assert!(planned > 0, "nothing planned");
+
+    let r = c.env.run(&["rebalance", "--yes", "-o", "json"]).await;
+    r.code(3);
+    let j = r.json();
+    assert_eq!(j["moved"], 0, "{j}");
+    assert_eq!(j["failed"], planned, "{j}");
+    // Every tenant where it was, whole, and served again.
+    for s in &schemas {
+        assert_eq!(c.node_of(s, "posts").await, crowded);
+        let kept: String =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT body FROM \"{s}\".notes")))
+                .fetch_one(&c.env.pool)
+                .await
+                .unwrap();
+        assert_eq!(kept, "kept");
+    }
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM public.platforms WHERE maintenance")
+        .fetch_one(&c.env.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+
+    // Fixed, a rerun plans again from where the tenants are and finishes.
+    for s in &schemas {
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "ALTER TABLE \"{s}\".notes REPLICA IDENTITY FULL"
+        )))
+        .execute(&c.env.pool)
+        .await
+        .unwrap();
+    }
+    let again = c.env.run(&["rebalance", "--yes", "-o", "json"]).await;
+    again.ok();
+    assert_eq!(again.json()["failed"], 0, "{}", again.stdout);
+    assert!(
+        again.json()["moved"].as_i64().unwrap() >= 1,
+        "{}",
+        again.stdout
+    );
+    let mut on_empty = 0;
+    for s in &schemas {
+        if c.node_of(s, "posts").await == empty {
+            on_empty += 1;
+        }
+    }
+    assert!(on_empty >= 1);
+}
+
+#[tokio::test]
 async fn a_worker_stopped_during_platform_move_leaves_the_tenant_where_it_was_intact() {
     let Some(c) = cluster(Some(false)).await else {
         return;
