@@ -270,6 +270,23 @@ pub enum TransferMode {
 }
 
 impl TransferMode {
+    /// `--block-writes` given or not.
+    pub fn from_block_writes(block_writes: bool) -> TransferMode {
+        if block_writes {
+            TransferMode::BlockWrites
+        } else {
+            TransferMode::Logical
+        }
+    }
+
+    /// What serve does for a tenant while it moves this way (see [`run_move`]).
+    pub fn while_moving(self) -> &'static str {
+        match self {
+            TransferMode::Logical => "serve keeps answering it",
+            TransferMode::BlockWrites => "serve answers 503 for it",
+        }
+    }
+
     fn citus_name(self) -> &'static str {
         match self {
             TransferMode::Logical => "auto",

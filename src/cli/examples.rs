@@ -139,7 +139,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "platform move",
         &[
             (
-                "move acme's schema to another worker (logical replication; 503 for acme meanwhile)",
+                "move acme's schema to another worker (logical replication; acme is served throughout)",
                 "tenantctl platform move acme --to 10.0.0.12:5432",
             ),
             (

@@ -48,30 +48,32 @@ impl Move {
         placement::require_citus("platform move")?;
         let p = find(pool, &self.platform).await?;
         let plan = placement::check_move(pool, &p, &to).await?;
+        let mode = TransferMode::from_block_writes(self.block_writes);
         ctx.confirm(&format!(
-            "move `{}` (schema {}, {}) from {} to {}? serve answers 503 for it during the move",
+            "move `{}` (schema {}, {}) from {} to {}? {} during the move",
             plan.platform,
             plan.schema,
             size(plan.bytes),
             plan.from,
-            plan.to
+            plan.to,
+            mode.while_moving()
         ))
         .await?;
-        let mode = if self.block_writes {
-            TransferMode::BlockWrites
-        } else {
-            TransferMode::Logical
-        };
         let out = &ctx.out;
         let moved = placement::run_move(pool, &p, &plan, mode, &|s: &str| out.note(s)).await?;
         ctx.out.one(&moved, || {
+            let gate = match mode {
+                TransferMode::BlockWrites => {
+                    format!(" (served 503 for {})", duration::elapsed_ms(moved.gate_ms))
+                }
+                TransferMode::Logical => String::new(),
+            };
             format!(
-                "moved `{}` from {} to {} in {} (served 503 for {})",
+                "moved `{}` from {} to {} in {}{gate}",
                 moved.plan.platform,
                 moved.plan.from,
                 moved.plan.to,
                 duration::elapsed_ms(moved.duration_ms),
-                duration::elapsed_ms(moved.gate_ms)
             )
         })
     }
@@ -192,16 +194,13 @@ impl Rebalance {
             }
             return Ok(());
         }
+        let mode = TransferMode::from_block_writes(self.block_writes);
         ctx.confirm(&format!(
-            "move {} tenant(s), one at a time? serve answers 503 for each during its move",
-            plan.len()
+            "move {} tenant(s), one at a time? for each, {} during its move",
+            plan.len(),
+            mode.while_moving()
         ))
         .await?;
-        let mode = if self.block_writes {
-            TransferMode::BlockWrites
-        } else {
-            TransferMode::Logical
-        };
         let out = &ctx.out;
         let total = plan.len();
         let mut moves = Vec::new();

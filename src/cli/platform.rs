@@ -43,7 +43,7 @@ pub enum PlatformCmd {
     /// Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve
     /// answers); serve routes a custom domain only once it is verified
     VerifyDomain(VerifyDomain),
-    /// Citus: move a platform's schema to another node (serve answers 503 for it meanwhile)
+    /// Citus: move a platform's schema to another node (served throughout; 503 with --block-writes)
     Move(super::placement::Move),
 }
 

@@ -43,46 +43,19 @@ pub(crate) async fn cluster(sharding: Option<bool>) -> Option<Cluster> {
         nodes.push(u);
     }
     for node in &nodes {
-        let admin = connect(node.as_str()).await;
-        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {db}")))
-            .execute(&admin)
-            .await
-            .expect("create database");
-        admin.close().await;
-        let mut u = node.clone();
-        u.set_path(&format!("/{db}"));
-        let p = connect(u.as_str()).await;
-        sqlx::raw_sql("CREATE EXTENSION citus")
-            .execute(&p)
-            .await
-            .expect("create extension citus");
-        p.close().await;
+        create_citus_database(node, &db).await;
     }
     let mut url = base.clone();
     url.set_path(&format!("/{db}"));
     let pool = connect(url.as_str()).await;
-    // Adding nodes alters the (cluster-wide) role on each worker: tests running at once would
-    // collide ("tuple concurrently updated"), so they take turns.
-    let mut turn = sqlx::PgConnection::connect(base.as_str())
-        .await
-        .expect("connect to the coordinator");
-    sqlx::query("SELECT pg_advisory_lock(14014)")
-        .execute(&mut turn)
-        .await
-        .unwrap();
+    let turn = node_turn(&base).await;
     sqlx::query("SELECT citus_set_coordinator_host('127.0.0.1', $1)")
         .bind(i32::from(base.port().expect("port")))
         .execute(&pool)
         .await
         .expect("coordinator host");
     for w in &workers {
-        let (host, port) = w.rsplit_once(':').unwrap();
-        sqlx::query("SELECT citus_add_node($1, $2)")
-            .bind(host)
-            .bind(port.parse::<i32>().unwrap())
-            .execute(&pool)
-            .await
-            .expect("add worker");
+        add_node(&pool, w).await;
     }
     turn.close().await.unwrap();
     if let Some(on) = sharding {
@@ -104,6 +77,65 @@ pub(crate) async fn cluster(sharding: Option<bool>) -> Option<Cluster> {
         env: Vec::new(),
     };
     Some(Cluster { env, workers, db })
+}
+
+/// `db` on one node (`node`: a URL to any database there), with the citus extension.
+async fn create_citus_database(node: &url::Url, db: &str) {
+    let admin = connect(node.as_str()).await;
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {db}")))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    admin.close().await;
+    let mut u = node.clone();
+    u.set_path(&format!("/{db}"));
+    let p = connect(u.as_str()).await;
+    sqlx::raw_sql("CREATE EXTENSION citus")
+        .execute(&p)
+        .await
+        .expect("create extension citus");
+    p.close().await;
+}
+
+/// Adding nodes alters the (cluster-wide) role on each worker: tests running at once would
+/// collide ("tuple concurrently updated"), so they take turns. The turn lasts as long as the
+/// connection returned.
+async fn node_turn(base: &url::Url) -> sqlx::PgConnection {
+    let mut turn = sqlx::PgConnection::connect(base.as_str())
+        .await
+        .expect("connect to the coordinator");
+    sqlx::query("SELECT pg_advisory_lock(14014)")
+        .execute(&mut turn)
+        .await
+        .unwrap();
+    turn
+}
+
+/// `citus_add_node` of `node` (`host:port`) in the database of `pool`.
+async fn add_node(pool: &PgPool, node: &str) {
+    let (host, port) = node.rsplit_once(':').expect("host:port");
+    sqlx::query("SELECT citus_add_node($1, $2)")
+        .bind(host)
+        .bind(port.parse::<i32>().unwrap())
+        .execute(pool)
+        .await
+        .expect("add node");
+}
+
+/// Move a schema with SQL, writes blocked (test set-up, not the command under test); nothing
+/// when it is on `node` already.
+pub(crate) async fn place(c: &Cluster, schema: &str, node: &str) {
+    if c.node_of(schema, "posts").await == node {
+        return;
+    }
+    let (host, port) = node.rsplit_once(':').unwrap();
+    sqlx::query("SELECT citus_schema_move($1::regnamespace, $2, $3, 'block_writes')")
+        .bind(schema)
+        .bind(host)
+        .bind(port.parse::<i32>().unwrap())
+        .execute(&c.env.pool)
+        .await
+        .unwrap();
 }
 
 pub(crate) async fn connect(url: &str) -> PgPool {
@@ -508,31 +540,9 @@ pub(crate) async fn take_spare(c: &Cluster) -> Option<Spare> {
     let mut u = base.clone();
     u.set_host(Some(host)).unwrap();
     u.set_port(Some(port.parse().unwrap())).unwrap();
-    let admin = connect(u.as_str()).await;
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {}", c.db)))
-        .execute(&admin)
-        .await
-        .expect("create database on the spare");
-    admin.close().await;
-    u.set_path(&format!("/{}", c.db));
-    let p = connect(u.as_str()).await;
-    sqlx::raw_sql("CREATE EXTENSION citus")
-        .execute(&p)
-        .await
-        .expect("create extension citus on the spare");
-    p.close().await;
-    // Adding a node alters roles cluster-wide: take turns with `cluster()`.
-    let mut turn = sqlx::PgConnection::connect(base.as_str()).await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock(14014)")
-        .execute(&mut turn)
-        .await
-        .unwrap();
-    sqlx::query("SELECT citus_add_node($1, $2)")
-        .bind(host)
-        .bind(port.parse::<i32>().unwrap())
-        .execute(&c.env.pool)
-        .await
-        .expect("add the spare");
+    create_citus_database(&u, &c.db).await;
+    let turn = node_turn(&base).await;
+    add_node(&c.env.pool, &node).await;
     turn.close().await.unwrap();
     Some(spare)
 }

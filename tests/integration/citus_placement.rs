@@ -3,12 +3,13 @@
 //! stopped during a move. Each test makes its own database on the test cluster
 //! (`citus::cluster`); the fault test takes the spare worker (`citus::take_spare`).
 //!
-//! NOTE: the moves here use `--block-writes`. The default (logical replication) needs a free
-//! background-worker slot on the nodes for its apply worker; the test bed's nodes hold one
-//! Citus maintenance daemon per test database, and with PostgreSQL's default
-//! `max_worker_processes = 8` a logical move then waits forever for a slot.
+//! NOTE: a logical-replication move (the default) needs a free background-worker slot on the
+//! nodes for its apply worker, and the test bed's nodes hold one Citus maintenance daemon per
+//! test database: `start_citus` gives them `max_worker_processes = 64` (with PostgreSQL's
+//! default of 8 a logical move waits forever for a slot). The rebalance tests move that way;
+//! the others use `--block-writes`.
 
-use crate::citus::{Cluster, cluster, comment, make_post, take_spare};
+use crate::citus::{Cluster, cluster, comment, make_post, place, take_spare};
 use crate::common::Env;
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool};
@@ -21,19 +22,24 @@ fn other(c: &Cluster, node: &str) -> String {
     c.workers.iter().find(|w| *w != node).unwrap().clone()
 }
 
-/// Move a schema with SQL (test set-up, not the command under test).
-async fn place(c: &Cluster, schema: &str, node: &str) {
-    if c.node_of(schema, "posts").await == node {
-        return;
-    }
-    let (host, port) = node.rsplit_once(':').unwrap();
-    sqlx::query("SELECT citus_schema_move($1::regnamespace, $2, $3, 'block_writes')")
-        .bind(schema)
-        .bind(host)
-        .bind(port.parse::<i32>().unwrap())
-        .execute(&c.env.pool)
+/// The host and three tenants (Acme, Bolt, Cent), all placed on the first worker: their
+/// schemas, that worker and the other (empty) one.
+async fn crowd(c: &Cluster) -> (Vec<String>, String, String) {
+    c.env.init().await;
+    let host: String = sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE host")
+        .fetch_one(&c.env.pool)
         .await
         .unwrap();
+    let mut schemas = vec![host];
+    for (name, sub) in [("Acme", "acme"), ("Bolt", "bolt"), ("Cent", "cent")] {
+        schemas.push(c.env.tenant(name, sub).await);
+    }
+    let crowded = c.workers[0].clone();
+    let empty = c.workers[1].clone();
+    for s in &schemas {
+        place(c, s, &crowded).await;
+    }
+    (schemas, crowded, empty)
 }
 
 /// Add `n` people with about 1.6 KiB of text each.
@@ -400,20 +406,7 @@ async fn rebalance_evens_out_the_nodes_and_status_lists_tenants_per_node() {
     let Some(c) = cluster(Some(false)).await else {
         return;
     };
-    c.env.init().await;
-    let host: String = sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE host")
-        .fetch_one(&c.env.pool)
-        .await
-        .unwrap();
-    let mut schemas = vec![host];
-    for (name, sub) in [("Acme", "acme"), ("Bolt", "bolt"), ("Cent", "cent")] {
-        schemas.push(c.env.tenant(name, sub).await);
-    }
-    let crowded = c.workers[0].clone();
-    let empty = c.workers[1].clone();
-    for s in &schemas {
-        place(&c, s, &crowded).await;
-    }
+    let (schemas, crowded, empty) = crowd(&c).await;
     fill(&c, &schemas[1], 2000).await;
 
     // Where each tenant is: list, show, report sizes, status.
@@ -526,20 +519,7 @@ async fn rebalance_exits_3_when_moves_fail_and_a_rerun_finishes_them() {
     let Some(c) = cluster(Some(false)).await else {
         return;
     };
-    c.env.init().await;
-    let host: String = sqlx::query_scalar("SELECT schema_name FROM public.platforms WHERE host")
-        .fetch_one(&c.env.pool)
-        .await
-        .unwrap();
-    let mut schemas = vec![host];
-    for (name, sub) in [("Acme", "acme"), ("Bolt", "bolt"), ("Cent", "cent")] {
-        schemas.push(c.env.tenant(name, sub).await);
-    }
-    let crowded = c.workers[0].clone();
-    let empty = c.workers[1].clone();
-    for s in &schemas {
-        place(&c, s, &crowded).await;
-    }
+    let (schemas, crowded, empty) = crowd(&c).await;
     // A table without a primary key or replica identity in every tenant: Citus cannot move
     // its shard by logical replication, so every move the plan makes fails.
     for s in &schemas {
