@@ -199,9 +199,9 @@ pub async fn provision_attempt(
                 error!(platform = %platform.name, schema = %schema, attempt = attempt.number, error = %message, "provisioning failed");
                 record_end(pool, attempt_id, Some(&message)).await?;
                 let status = if attempt.last || is_permanent(&e) {
-                    "failed"
+                    ProvisionStatus::Failed
                 } else {
-                    "pending"
+                    ProvisionStatus::Pending
                 };
                 // language=PostgreSQL
                 sqlx::query(
@@ -305,6 +305,11 @@ pub(crate) async fn record_end(pool: &PgPool, attempt_id: i64, error: Option<&st
 
 /// The one transaction: lock the platform, create the schema, migrate, seed, mark completed.
 /// `Ok(None)` when another run completed it meanwhile.
+///
+/// Every way out ends the transaction before returning. A dropped sqlx transaction only
+/// queues its ROLLBACK for the connection's next use, so the platform's transaction-level
+/// lock would outlive the attempt: the retry that follows at once could find it still held
+/// and give up as busy.
 async fn build(
     pool: &PgPool,
     prov: &Provisioner,
@@ -312,6 +317,30 @@ async fn build(
     schema: &SchemaName,
 ) -> Result<Option<Platform>> {
     let mut tx = pool.begin().await?;
+    match build_in(&mut tx, prov, platform, schema).await {
+        Ok(Some(done)) => {
+            tx.commit().await?;
+            Ok(Some(done))
+        }
+        Ok(None) => {
+            tx.rollback().await?;
+            Ok(None)
+        }
+        Err(e) => {
+            // The attempt's error is the one to report; a failed rollback closes the
+            // connection, which ends the transaction all the same.
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn build_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    prov: &Provisioner,
+    platform: &Platform,
+    schema: &SchemaName,
+) -> Result<Option<Platform>> {
     // The platform's lock (see `PlatformLock`) and its status, in one round trip.
     // language=PostgreSQL
     let (locked, status): (bool, Option<String>) = sqlx::query_as(
@@ -321,7 +350,7 @@ async fn build(
     .bind(PlatformLock::CLASS)
     .bind(PlatformLock::of(platform.id).key())
     .bind(platform.id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     if !locked {
         return Err(Error::Busy(format!(
@@ -334,19 +363,17 @@ async fn build(
         Some("completed") => return Ok(None),
         _ => {}
     }
-    create_schema(&mut tx, schema).await?;
-    db::set_tenant(&mut tx, schema, prov.extension_schema.as_ref()).await?;
+    create_schema(tx, schema).await?;
+    db::set_tenant(tx, schema, prov.extension_schema.as_ref()).await?;
     // Every migration, recorded with the status row (see `migrate::runner`).
     let job = migrate::runner::Job::unseen(schema, Some(platform.id), &prov.set, Start::New);
-    migrate::runner::run(&mut tx, job).await?;
+    migrate::runner::run(tx, job).await?;
     let base = match &prov.base_domain {
         Some(b) => Some(b.clone()),
-        None => store::base_domain(&mut tx, None).await?,
+        None => store::base_domain(&mut **tx, None).await?,
     };
-    seed(&mut tx, prov, platform, schema, base.as_deref()).await?;
-    let done = mark_completed(&mut tx, platform.id).await?;
-    tx.commit().await?;
-    Ok(Some(done))
+    seed(tx, prov, platform, schema, base.as_deref()).await?;
+    Ok(Some(mark_completed(tx, platform.id).await?))
 }
 
 /// The last step of a provisioning transaction (here and the warm pool's claim): the platform
