@@ -484,13 +484,19 @@ pub const KEYS: &[Key] = &[
         "serve.statement_cache",
         Kind::Int,
         None,
-        "prepared statements cached per request-pool connection, per tenant while they fit; 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 256",
+        "prepared statements cached per request-pool connection, per tenant while the tenants one connection serves fit (with serve.affinity on, about 2 × tenants ÷ serve.pool_size; otherwise every tenant); 0: unnamed statements only, which PgBouncer before 1.21 in transaction mode needs; unset: 0 when serve.database_url is set, else 1024",
     ),
     key(
         "serve.affinity",
         Kind::Enum(&["on", "off"]),
         Some("\"on\""),
         "on: each tenant's requests keep to the request connections its name ranks first (rendezvous hashing), spilling over to any free one when those are busy, so each backend caches a share of the fleet; off: any free connection. Behind a transaction-mode pooler it cannot reach the server connections",
+    ),
+    key(
+        "serve.affinity_wait",
+        Kind::Duration,
+        Some("\"5ms\""),
+        "how long a request waits for a busy request connection whose backend has served its tenant before it takes a free one that has not (whose caches are cold for it); 0s: never wait while a connection is free",
     ),
     key(
         "serve.backend_memory_limit_mib",
@@ -868,6 +874,7 @@ pub struct ServeSettings {
     pub pool_size: u32,
     pub statement_cache: Option<usize>,
     pub affinity: String,
+    pub affinity_wait: Dur,
     pub backend_memory_limit_mib: u64,
     pub backend_memory_check_every: u32,
     pub retry_after: Dur,
@@ -881,8 +888,9 @@ pub struct ServeSettings {
 }
 
 /// The request pool's statement cache on a direct connection: room for the API's statements of
-/// 128 tenants, each keeping its own plans (see `serve::App::stmts`).
-pub const DIRECT_STATEMENT_CACHE: usize = 256;
+/// 512 tenants, each keeping its own plans (see `serve::App::stmts`). With tenant affinity a
+/// connection serves about 2 × fleet ÷ pool size tenants: 5,000 tenants on 32 connections fit.
+pub const DIRECT_STATEMENT_CACHE: usize = 1024;
 
 impl ServeSettings {
     /// The request pool's statement cache: as configured, else none behind a pooler

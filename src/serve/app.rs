@@ -63,12 +63,14 @@ pub struct App {
 }
 
 impl App {
-    /// How this request's queries are sent. Statements are per tenant while every served
-    /// tenant's queries fit in the statement cache; beyond that, one text for all (re-planned
-    /// when a connection changes tenant) beats a cache that evicts, which costs a round trip
-    /// (Close) and a full plan per request.
+    /// How this request's queries are sent. Statements are per tenant while the queries of
+    /// the tenants one connection serves fit in its statement cache (with affinity a share of
+    /// the fleet, see [`super::slots::Slots::tenants_per_connection`]); beyond that, one text
+    /// for all (re-planned when a connection changes tenant) beats a cache that evicts, which
+    /// costs a round trip (Close) and a full plan per request.
     pub fn stmts<'a>(&self, tenant: Option<&'a SchemaName>) -> super::api::Stmts<'a> {
-        let fits = self.resolver.served() * super::api::QUERIES <= self.statement_cache;
+        let served = self.requests.tenants_per_connection(self.resolver.served());
+        let fits = served * super::api::QUERIES <= self.statement_cache;
         let tag = if self.persistent && fits {
             tenant
         } else {

@@ -99,7 +99,7 @@ impl Metrics {
         let slots = super::slots::SlotMetrics::default();
         serve.register(
             "connection_picks",
-            "Request connections taken, by pick: affine (the tenant's own), spill (its own was busy), any (no tenant, or affinity off)",
+            "Request connections taken, by pick: warm (its backend had served the tenant), waited (warm, after waiting for it), cold (its backend had not), any (no tenant, or affinity off)",
             slots.picks.clone(),
         );
         serve.register(

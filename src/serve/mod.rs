@@ -148,6 +148,13 @@ pub async fn connect_slots(
     }
     let o = slots::SlotOptions {
         affinity,
+        pooled,
+        // Behind a pooler no slot's backend is its own: nothing is warm to wait for.
+        wait: if pooled {
+            Duration::ZERO
+        } else {
+            *s.affinity_wait
+        },
         memory_limit: if pooled { None } else { limit },
         check_every: s.backend_memory_check_every.max(1),
         timeout,

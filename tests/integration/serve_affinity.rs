@@ -1,6 +1,7 @@
 //! Issue 18.2: serve's request connections are tenant-affine. A tenant's requests land on the
-//! backend its name ranks first while that one is free, spill over to another free one when it
-//! is busy (never waiting while one sits idle), and a backend over the memory limit is
+//! backend its name ranks first, and then on the backends that have served it; when those are
+//! busy a request waits for one of them at most `serve.affinity_wait` before it takes a free
+//! one (with `0s`, never while one sits idle), and a backend over the memory limit is
 //! replaced. What a request ran on is read from the answer itself: the tenant's `communities`
 //! becomes a view whose `name` is `pg_backend_pid()`.
 
@@ -87,48 +88,122 @@ async fn a_tenant_keeps_to_the_backend_it_ranks_first(pool: PgPool) {
         by_slot.len(),
         "one backend per slot: {by_slot:?}"
     );
-    assert_eq!(
-        metric(
-            &app,
-            "tenantctl_serve_connection_picks_total{pick=\"affine\"}"
-        )
-        .await,
-        30.0
-    );
-    assert_eq!(
-        metric(
-            &app,
-            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
-        )
-        .await,
-        0.0
-    );
+    // Each tenant's first request is its backend's first for it (cold), the other four warm.
+    assert_eq!(picks(&app).await, (24.0, 0.0, 6.0));
+}
+
+/// The picks so far: (warm, waited, cold).
+async fn picks(app: &Arc<App>) -> (f64, f64, f64) {
+    let p = |pick: &str| format!("tenantctl_serve_connection_picks_total{{pick=\"{pick}\"}}");
+    (
+        metric(app, &p("warm")).await,
+        metric(app, &p("waited")).await,
+        metric(app, &p("cold")).await,
+    )
+}
+
+/// The backend pid that served one request for `host`, and how long the request took.
+async fn timed(app: &Arc<App>, host: &str) -> (i32, Duration) {
+    let t = std::time::Instant::now();
+    let pid = served_by(app, host).await;
+    (pid, t.elapsed())
 }
 
 #[sqlx::test(migrations = false)]
-async fn a_busy_slot_spills_over_to_a_free_one_and_waits_only_when_all_are_busy(pool: PgPool) {
+async fn a_busy_warm_backend_is_waited_for_briefly_then_a_cold_free_one_is_taken(pool: PgPool) {
     let env = Env::new(pool);
     let tenants = fleet(&env, 1).await;
     let (host, schema) = tenants[0].clone();
-    let app = app(&env, &[("TENANTCTL_SERVE_POOL_SIZE", "3"), METRICS]).await;
+    // A long wait, so the test can tell waiting from not.
+    let app = app(
+        &env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "3"),
+            ("TENANTCTL_SERVE_AFFINITY_WAIT", "1s"),
+            METRICS,
+        ],
+    )
+    .await;
+    let s = SchemaName::parse(&schema).unwrap();
+    let (own, _) = timed(&app, &host).await;
+    let own_slot = app.requests.ranking(&schema)[0];
+    assert_eq!(app.requests.states()[own_slot].pid, own);
+    // Its only warm backend busy (a request of it in flight): the next request waits for it,
+    // then takes a free cold one.
+    let held = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
+    assert_eq!(held.slot(), own_slot);
+    let (spilled, took) = timed(&app, &host).await;
+    assert_ne!(spilled, own);
+    assert!(
+        took >= Duration::from_millis(900),
+        "took a cold backend after {took:?}, before serve.affinity_wait"
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    // Now two backends have served it: with its first one busy, the other is taken at once.
+    let (again, took) = timed(&app, &host).await;
+    assert_eq!(again, spilled);
+    assert!(
+        took < Duration::from_millis(500),
+        "waited {took:?} with a warm backend free"
+    );
+    // Both warm backends busy: a request waits, and takes the first of them to come free,
+    // not the cold one that is free all along.
+    let second = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
+    assert_eq!(app.requests.states()[second.slot()].pid, spilled);
+    let waiting = tokio::spawn({
+        let app = app.clone();
+        let host = host.clone();
+        async move { timed(&app, &host).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "took the cold backend at once");
+    held.rollback().await.unwrap();
+    let (pid, took) = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("answered once its warm backend came free")
+        .unwrap();
+    assert_eq!(pid, own);
+    assert!(
+        took < Duration::from_millis(900),
+        "waited out the whole {took:?}"
+    );
+    second.rollback().await.unwrap();
+    // Cold: the first request and the one that waited in vain.
+    assert_eq!(
+        picks(&app).await.1,
+        1.0,
+        "one request got its warm backend by waiting"
+    );
+    assert_eq!(picks(&app).await.2, 2.0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn with_no_affinity_wait_a_busy_slot_spills_over_at_once_and_waits_only_when_all_are_busy(
+    pool: PgPool,
+) {
+    let env = Env::new(pool);
+    let tenants = fleet(&env, 1).await;
+    let (host, schema) = tenants[0].clone();
+    let app = app(
+        &env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "3"),
+            ("TENANTCTL_SERVE_AFFINITY_WAIT", "0s"),
+            METRICS,
+        ],
+    )
+    .await;
     let own = served_by(&app, &host).await;
     let s = SchemaName::parse(&schema).unwrap();
     // The tenant's own slot busy (a request of it in flight): the next one goes elsewhere at
     // once.
     let held = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
     assert_eq!(held.slot(), app.requests.ranking(&schema)[0]);
-    let spilled = tokio::time::timeout(Duration::from_secs(2), served_by(&app, &host))
+    let spilled = tokio::time::timeout(Duration::from_millis(500), served_by(&app, &host))
         .await
         .expect("a request waited behind a busy connection while others were free");
     assert_ne!(spilled, own);
-    assert_eq!(
-        metric(
-            &app,
-            "tenantctl_serve_connection_picks_total{pick=\"spill\"}"
-        )
-        .await,
-        1.0
-    );
+    assert_eq!(picks(&app).await, (1.0, 0.0, 2.0));
     // All three busy: a request waits, and takes the first slot that comes free.
     let second = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
     let third = SlotTx::begin(&app.requests, &s, None, true).await.unwrap();
@@ -231,4 +306,66 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_its_slot(p
     .await
     .unwrap();
     assert_eq!(stuck, 0);
+}
+
+/// Make a tenant's communities answer with the request statements prepared on the backend
+/// that read them (`name`: their texts, joined).
+async fn statements_view(pool: &PgPool, schema: &str) {
+    let s = SchemaName::parse(schema).unwrap().sql();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE {s}.communities RENAME TO communities_data; \
+         CREATE VIEW {s}.communities AS SELECT id, slug, \
+           (SELECT coalesce(string_agg(statement, ' | ' ORDER BY statement), '') \
+            FROM pg_prepared_statements WHERE statement LIKE '%FROM communities%') AS name, \
+         description, visibility, created_at, archived_at FROM {s}.communities_data;"
+    )))
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+#[sqlx::test(migrations = false)]
+async fn tenants_keep_their_own_plans_while_one_connections_share_of_them_fits(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let mut tenants = Vec::new();
+    for i in 0..6 {
+        let schema = env.tenant(&format!("T{i}"), &format!("t{i}")).await;
+        statements_view(&env.pool, &schema).await;
+        tenants.push((format!("t{i}.example.test"), schema));
+    }
+    // Room for 4 tenants' statements (2 each) per connection. With affinity a connection of 4
+    // serves about 2 × 6 ÷ 4 = 3 of the 6 tenants: each gets statements of its own. Without,
+    // every connection may serve all 6, which do not fit: one text for all.
+    let statements = |app: Arc<App>, host: String| async move {
+        let a = get(&app, &host, "/api/communities").await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        a.body["communities"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (affinity, own) in [("on", true), ("off", false)] {
+        let app = app(
+            &env,
+            &[
+                ("TENANTCTL_SERVE_POOL_SIZE", "4"),
+                ("TENANTCTL_SERVE_STATEMENT_CACHE", "8"),
+                ("TENANTCTL_SERVE_AFFINITY", affinity),
+            ],
+        )
+        .await;
+        for (host, schema) in &tenants {
+            // The second request finds the statement its first one prepared.
+            statements(app.clone(), host.clone()).await;
+            let seen = statements(app.clone(), host.clone()).await;
+            let tag = format!("/* {} */", SchemaName::parse(schema).unwrap().sql());
+            assert_eq!(
+                seen.contains(&tag),
+                own,
+                "affinity {affinity}: {host} ran on a backend with: {seen}"
+            );
+            assert!(seen.contains("FROM communities"), "{seen}");
+        }
+    }
 }
