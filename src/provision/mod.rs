@@ -370,7 +370,7 @@ async fn build_in(
     migrate::runner::run(tx, job).await?;
     let base = match &prov.base_domain {
         Some(b) => Some(b.clone()),
-        None => store::base_domain(&mut **tx, None).await?,
+        None => store::base_domain(tx, None).await?,
     };
     seed(tx, prov, platform, schema, base.as_deref()).await?;
     Ok(Some(mark_completed(tx, platform.id).await?))
