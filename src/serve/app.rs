@@ -63,6 +63,33 @@ pub struct App {
 }
 
 impl App {
+    /// Advice when the tenants one request connection serves outgrow its statement cache:
+    /// request statements are then shared by all tenants and planned again whenever a
+    /// connection changes tenant (see [`Self::stmts`]). `None` while they fit.
+    pub fn shared_statements_advice(&self) -> Option<String> {
+        let fleet = self.resolver.served();
+        let per = self.requests.tenants_per_connection(fleet);
+        let q = super::api::QUERIES;
+        if !self.persistent || per * q <= self.statement_cache {
+            return None;
+        }
+        let raise = if per < fleet {
+            // With affinity: a larger pool gives each connection a smaller share.
+            let pool = (2 * fleet * q).div_ceil(self.statement_cache.max(1));
+            format!(
+                "serve.pool_size to {pool} or serve.statement_cache to {}",
+                per * q
+            )
+        } else {
+            format!("serve.statement_cache to {}", per * q)
+        };
+        Some(format!(
+            "{fleet} tenants, about {per} per request connection: their {} request statements do not fit serve.statement_cache ({}), so every tenant shares one text, planned again whenever a connection changes tenant; raise {raise}",
+            per * q,
+            self.statement_cache
+        ))
+    }
+
     /// How this request's queries are sent. Statements are per tenant while the queries of
     /// the tenants one connection serves fit in its statement cache (with affinity a share of
     /// the fleet, see [`super::slots::Slots::tenants_per_connection`]); beyond that, one text

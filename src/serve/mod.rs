@@ -241,7 +241,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
     if let Err(e) = resolver.refresh(&registry, "startup").await {
         warn!(error = %e, "cannot load the platforms yet; /readyz says not ready until they load");
     }
-    Ok(Arc::new(App {
+    let app = Arc::new(App {
         requests,
         persistent: statement_cache > 0,
         lock_timeout_set,
@@ -257,7 +257,11 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         settings: settings.clone(),
         fixed,
         guard,
-    }))
+    });
+    if let Some(advice) = app.shared_statements_advice() {
+        warn!("{advice}");
+    }
+    Ok(app)
 }
 
 /// Resolves on SIGTERM or SIGINT.
