@@ -248,12 +248,6 @@ impl Slots {
         }
     }
 
-    /// Whether slot `index`'s backend has served `key` since it connected (as far as the
-    /// slot's filter knows).
-    pub fn has_served(&self, index: usize, key: &str) -> bool {
-        self.slots[index].has_seen(key_hash(key))
-    }
-
     /// Take a slot for a request of `key` (a tenant's schema; `None`: no tenant) and its
     /// connection, connecting when the slot has none. Waits for a free slot at most the
     /// timeout (then `PoolTimedOut`).

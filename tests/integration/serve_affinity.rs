@@ -14,12 +14,19 @@ use tenantctl::db::SchemaName;
 use tenantctl::serve::App;
 use tenantctl::serve::slots::SlotTx;
 
-/// Make a tenant's communities answer with the pid of the backend that read them.
-async fn pid_view(pool: &PgPool, schema: &str) {
+/// What a tenant's communities answer as `name`: the pid of the backend that read them.
+const PID: &str = "pg_backend_pid()::text";
+/// ... or the request statements prepared on that backend (their texts, joined).
+const STATEMENTS: &str = "(SELECT coalesce(string_agg(statement, ' | ' ORDER BY statement), '') \
+     FROM pg_prepared_statements WHERE statement LIKE '%FROM communities%')";
+
+/// Make a tenant's communities a view whose `name` is `name`, evaluated on the backend that
+/// reads them.
+async fn name_view(pool: &PgPool, schema: &str, name: &str) {
     let s = SchemaName::parse(schema).unwrap().sql();
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "ALTER TABLE {s}.communities RENAME TO communities_data; \
-         CREATE VIEW {s}.communities AS SELECT id, slug, pg_backend_pid()::text AS name, \
+         CREATE VIEW {s}.communities AS SELECT id, slug, {name} AS name, \
          description, visibility, created_at, archived_at FROM {s}.communities_data;"
     )))
     .execute(pool)
@@ -27,16 +34,37 @@ async fn pid_view(pool: &PgPool, schema: &str) {
     .unwrap();
 }
 
-/// `n` tenants `T0..` with pid views; (host, schema) each.
-async fn fleet(env: &Env, n: usize) -> Vec<(String, String)> {
+/// `n` tenants `T0..` whose communities answer `name` (see [`name_view`]); (host, schema) each.
+async fn fleet_naming(env: &Env, n: usize, name: &str) -> Vec<(String, String)> {
     env.init().await;
     let mut out = Vec::new();
     for i in 0..n {
         let schema = env.tenant(&format!("T{i}"), &format!("t{i}")).await;
-        pid_view(&env.pool, &schema).await;
+        name_view(&env.pool, &schema, name).await;
         out.push((format!("t{i}.example.test"), schema));
     }
     out
+}
+
+/// `n` tenants `T0..` with pid views.
+async fn fleet(env: &Env, n: usize) -> Vec<(String, String)> {
+    fleet_naming(env, n, PID).await
+}
+
+/// One tenant with a pid view, served on 3 slots with the given `serve.affinity_wait`:
+/// (app, host, schema).
+async fn one_tenant_on_3_slots(env: &Env, wait: &str) -> (Arc<App>, String, String) {
+    let (host, schema) = fleet(env, 1).await.remove(0);
+    let app = app(
+        env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "3"),
+            ("TENANTCTL_SERVE_AFFINITY_WAIT", wait),
+            METRICS,
+        ],
+    )
+    .await;
+    (app, host, schema)
 }
 
 /// The backend pid that served one request for `host`.
@@ -112,18 +140,8 @@ async fn timed(app: &Arc<App>, host: &str) -> (i32, Duration) {
 #[sqlx::test(migrations = false)]
 async fn a_busy_warm_backend_is_waited_for_briefly_then_a_cold_free_one_is_taken(pool: PgPool) {
     let env = Env::new(pool);
-    let tenants = fleet(&env, 1).await;
-    let (host, schema) = tenants[0].clone();
     // A long wait, so the test can tell waiting from not.
-    let app = app(
-        &env,
-        &[
-            ("TENANTCTL_SERVE_POOL_SIZE", "3"),
-            ("TENANTCTL_SERVE_AFFINITY_WAIT", "2s"),
-            METRICS,
-        ],
-    )
-    .await;
+    let (app, host, schema) = one_tenant_on_3_slots(&env, "2s").await;
     let s = SchemaName::parse(&schema).unwrap();
     let (own, _) = timed(&app, &host).await;
     let own_slot = app.requests.ranking(&schema)[0];
@@ -182,17 +200,7 @@ async fn with_no_affinity_wait_a_busy_slot_spills_over_at_once_and_waits_only_wh
     pool: PgPool,
 ) {
     let env = Env::new(pool);
-    let tenants = fleet(&env, 1).await;
-    let (host, schema) = tenants[0].clone();
-    let app = app(
-        &env,
-        &[
-            ("TENANTCTL_SERVE_POOL_SIZE", "3"),
-            ("TENANTCTL_SERVE_AFFINITY_WAIT", "0s"),
-            METRICS,
-        ],
-    )
-    .await;
+    let (app, host, schema) = one_tenant_on_3_slots(&env, "0s").await;
     let own = served_by(&app, &host).await;
     let s = SchemaName::parse(&schema).unwrap();
     // The tenant's own slot busy (a request of it in flight): the next one goes elsewhere at
@@ -308,32 +316,10 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_its_slot(p
     assert_eq!(stuck, 0);
 }
 
-/// Make a tenant's communities answer with the request statements prepared on the backend
-/// that read them (`name`: their texts, joined).
-async fn statements_view(pool: &PgPool, schema: &str) {
-    let s = SchemaName::parse(schema).unwrap().sql();
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "ALTER TABLE {s}.communities RENAME TO communities_data; \
-         CREATE VIEW {s}.communities AS SELECT id, slug, \
-           (SELECT coalesce(string_agg(statement, ' | ' ORDER BY statement), '') \
-            FROM pg_prepared_statements WHERE statement LIKE '%FROM communities%') AS name, \
-         description, visibility, created_at, archived_at FROM {s}.communities_data;"
-    )))
-    .execute(pool)
-    .await
-    .unwrap();
-}
-
 #[sqlx::test(migrations = false)]
 async fn tenants_keep_their_own_plans_while_one_connections_share_of_them_fits(pool: PgPool) {
     let env = Env::new(pool);
-    env.init().await;
-    let mut tenants = Vec::new();
-    for i in 0..6 {
-        let schema = env.tenant(&format!("T{i}"), &format!("t{i}")).await;
-        statements_view(&env.pool, &schema).await;
-        tenants.push((format!("t{i}.example.test"), schema));
-    }
+    let tenants = fleet_naming(&env, 6, STATEMENTS).await;
     // Room for 4 tenants' statements (2 each) per connection. With affinity a connection of 4
     // serves about 2 × 7 ÷ 4 = 4 of the 7 platforms served (the host's included): each gets
     // statements of its own. Without, every connection may serve all 7, which do not fit: one
