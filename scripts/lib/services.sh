@@ -42,9 +42,14 @@ apt_install() {
 
 # What building tenantctl itself needs beyond Rust: the pg_query crate (PostgreSQL's parser,
 # for splitting SQL into statements) runs bindgen, which needs libclang.
+# Look for exactly the file clang-sys loads first, `libclang.so` (libclang-NN-dev's link):
+# a glob such as `libclang*.so*` also matches `libclang-cpp.so.14`, which Debian installs
+# without libclang, so the install was skipped and bindgen failed on a fresh machine (issue 28).
+# bindgen also needs clang's own headers (stddef.h), which come with libclang-dev.
 ensure_build_deps() {
-  if ! ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
-    apt_install libclang-dev clang
+  if ! compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null \
+    || ! compgen -G '/usr/lib/llvm-*/lib/clang/*/include/stddef.h' >/dev/null; then
+    apt_install libclang-dev
   fi
 }
 
