@@ -9,6 +9,7 @@
 //! reference in the docs all come from it (a test checks the docs name every key).
 
 use crate::error::{Error, Result};
+use crate::rules::{RetryPolicy, SchemaName};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -705,7 +706,9 @@ pub struct Settings {
     pub sslkey: Option<String>,
     pub tenant_migrations_dir: Option<PathBuf>,
     pub seeds_dir: Option<PathBuf>,
-    pub extension_schema: Option<String>,
+    /// Validated when the configuration is resolved, so a bad name fails every command before it
+    /// connects.
+    pub extension_schema: Option<SchemaName>,
     pub base_domain: Option<String>,
     pub url_scheme: UrlScheme,
     pub lock_timeout: Dur,
@@ -794,6 +797,18 @@ pub struct ProvisionSettings {
     pub backoff_factor: u32,
     pub stuck_after: Dur,
     pub pool_size: usize,
+}
+
+impl RetryPolicy {
+    /// Provisioning's retry schedule, from `provision.max_attempts`, `provision.backoff_base`
+    /// and `provision.backoff_factor`.
+    pub fn from_settings(s: &ProvisionSettings) -> RetryPolicy {
+        RetryPolicy {
+            retries: s.max_attempts,
+            base: *s.backoff_base,
+            factor: s.backoff_factor,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1112,6 +1127,10 @@ fn set_from_flags(
 /// The resolved values as typed [`Settings`] (every section present, empty when nothing in it
 /// is set, so its keys without a default read as unset).
 fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
+    // The naming rule's own error (`invalid schema name ...`), not serde's wording of it.
+    if let Some(toml::Value::String(raw)) = values.get("extension_schema").map(|r| &r.value) {
+        SchemaName::parse(raw)?;
+    }
     let mut root = toml::Table::new();
     for (name, r) in values {
         insert_dotted(&mut root, name, r.value.clone());
@@ -1329,6 +1348,50 @@ fn value_from_str(k: &Key, raw: &str, source: &Source) -> Result<toml::Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_extension_schema_is_parsed_once_here() {
+        let ok = Config::resolve(
+            &Overrides::default(),
+            &env(&[("TENANTCTL_EXTENSION_SCHEMA", "extensions")]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            ok.settings
+                .extension_schema
+                .as_ref()
+                .map(SchemaName::as_str),
+            Some("extensions")
+        );
+        let e = Config::resolve(
+            &Overrides::default(),
+            &env(&[("TENANTCTL_EXTENSION_SCHEMA", "public")]),
+            &[],
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Invalid(_)), "{e:?}");
+        assert!(
+            e.to_string().starts_with("invalid schema name `public`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_default_retry_schedule_is_3_9_27_81_243() {
+        let c = Config::resolve(&Overrides::default(), &Default::default(), &[]).unwrap();
+        let p = RetryPolicy::from_settings(&c.settings.provision);
+        let secs = |v: &[u64]| {
+            v.iter()
+                .map(|s| Duration::from_secs(*s))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(p.schedule(), secs(&[3, 9, 27, 81, 243]));
+        assert_eq!(p.total_runs(), 6);
+        assert_eq!(p.delay_after(0), None);
+        assert_eq!(p.delay_after(5), Some(Duration::from_secs(243)));
+        assert_eq!(p.delay_after(6), None);
+    }
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -12,26 +12,28 @@ use crate::backup::pgtools::PgTools;
 use crate::config::{Settings, mask_url};
 use crate::db;
 use crate::error::Result;
-use crate::provision::pool::PREFIX as POOL_PREFIX;
+use crate::rules::{SchemaName, names as made};
 use chrono::Utc;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool, Row};
 
-/// A finding's level, worst last (so `max` is the verdict).
+/// A finding's grade (PASS, WARN, FAIL), worst last (so `max` is the verdict). Not
+/// `status --check`'s [`crate::report::fleet::PluginState`], whose words and exit codes follow
+/// the monitoring-plugin convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Level {
+pub enum Grade {
     Pass = 0,
     Warn = 1,
     Fail = 2,
 }
 
-impl Level {
+impl Grade {
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::Pass => "PASS",
-            Level::Warn => "WARN",
-            Level::Fail => "FAIL",
+            Grade::Pass => "PASS",
+            Grade::Warn => "WARN",
+            Grade::Fail => "FAIL",
         }
     }
 }
@@ -41,7 +43,7 @@ impl Level {
 pub struct Finding {
     /// A stable name (`public-create`, `schema-owner`, ...).
     pub check: &'static str,
-    pub status: Level,
+    pub status: Grade,
     /// What the check saw.
     pub detail: String,
     /// What to do about it (none when it passed).
@@ -52,14 +54,14 @@ impl Finding {
     fn pass(check: &'static str, detail: impl Into<String>) -> Finding {
         Finding {
             check,
-            status: Level::Pass,
+            status: Grade::Pass,
             detail: detail.into(),
             fix: None,
         }
     }
     fn bad(
         check: &'static str,
-        status: Level,
+        status: Grade,
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Finding {
@@ -106,7 +108,7 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
     } else {
         out.push(Finding::bad(
             "registry",
-            Level::Fail,
+            Grade::Fail,
             "public.platforms does not exist",
             "run `tenantctl init` (or `tenantctl migrate` for an existing registry)",
         ));
@@ -134,12 +136,12 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
 }
 
 /// The worst level of the findings.
-pub fn verdict(findings: &[Finding]) -> Level {
+pub fn verdict(findings: &[Finding]) -> Grade {
     findings
         .iter()
         .map(|f| f.status)
         .max()
-        .unwrap_or(Level::Pass)
+        .unwrap_or(Grade::Pass)
 }
 
 /// A list of names for a detail line, cut after a few.
@@ -166,7 +168,7 @@ async fn public_create(conn: &mut PgConnection) -> Result<Finding> {
     Ok(if open {
         Finding::bad(
             "public-create",
-            Level::Fail,
+            Grade::Fail,
             "PUBLIC may CREATE in schema public (CVE-2018-1058: any role can plant objects that others' unqualified names resolve to)",
             "`tenantctl doctor --fix` (runs REVOKE CREATE ON SCHEMA public FROM PUBLIC)",
         )
@@ -211,7 +213,7 @@ async fn schema_owner(conn: &mut PgConnection, schemas: &[String]) -> Result<Fin
     let first = &rows[0];
     Ok(Finding::bad(
         "schema-owner",
-        Level::Warn,
+        Grade::Warn,
         format!(
             "{} tenant schema(s) not owned by {me}, the role tenantctl connects as: {}",
             rows.len(),
@@ -278,7 +280,7 @@ async fn serve_role(
         Err(e) => {
             return Ok(Finding::bad(
                 "serve-role",
-                Level::Fail,
+                Grade::Fail,
                 format!(
                     "serve.database_url ({}) does not connect: {e}",
                     mask_url(&serve.url)
@@ -302,7 +304,7 @@ async fn serve_role(
     if superuser {
         return Ok(Finding::bad(
             "serve-role",
-            Level::Warn,
+            Grade::Warn,
             format!("serve connects as {user}, a superuser"),
             "give serve a role of its own: LOGIN NOSUPERUSER, USAGE on the tenant schemas and SELECT/INSERT/UPDATE/DELETE on their tables",
         ));
@@ -310,7 +312,7 @@ async fn serve_role(
     if !owned.is_empty() {
         return Ok(Finding::bad(
             "serve-role",
-            Level::Warn,
+            Grade::Warn,
             format!(
                 "serve's role {user} owns {} tenant schema(s): {}",
                 owned.len(),
@@ -352,7 +354,7 @@ async fn security_definer(conn: &mut PgConnection, schemas: &[String]) -> Result
     let shown: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     Ok(Finding::bad(
         "security-definer",
-        Level::Fail,
+        Grade::Fail,
         format!(
             "{} SECURITY DEFINER function(s) without a pinned search_path: {}",
             rows.len(),
@@ -390,7 +392,7 @@ async fn pg_tools(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Fi
         Err(e) => {
             return Ok(vec![Finding::bad(
                 "pg-tools",
-                Level::Fail,
+                Grade::Fail,
                 e.to_string(),
                 "fix database_url",
             )]);
@@ -410,14 +412,14 @@ async fn pg_tools(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Fi
         let v = match tools.version(tool).await {
             Ok(v) => v,
             Err(e) => {
-                out.push(Finding::bad(check, Level::Fail, e.to_string(), &install));
+                out.push(Finding::bad(check, Grade::Fail, e.to_string(), &install));
                 continue;
             }
         };
         let Some(major) = tool_major(&v) else {
             out.push(Finding::bad(
                 check,
-                Level::Fail,
+                Grade::Fail,
                 format!("cannot read the version in `{v}`"),
                 &install,
             ));
@@ -426,7 +428,7 @@ async fn pg_tools(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Fi
         let finding = if major < server {
             Finding::bad(
                 check,
-                Level::Fail,
+                Grade::Fail,
                 format!(
                     "{tool} {major} is older than the server ({server}): it refuses to dump a newer server / cannot read its archives"
                 ),
@@ -435,7 +437,7 @@ async fn pg_tools(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Fi
         } else if tool == "pg_restore" && dump_major.is_some_and(|d| major < d) {
             Finding::bad(
                 check,
-                Level::Fail,
+                Grade::Fail,
                 format!(
                     "pg_restore {major} is older than pg_dump {}: it cannot read the archives pg_dump writes",
                     dump_major.unwrap_or(0)
@@ -489,14 +491,14 @@ async fn lock_table(
     );
     let advice = dump::lock_advice(total, rels, &table, jobs);
     Ok(match (verdict, advice) {
-        (Level::Pass, None) => Finding::pass("lock-table", detail),
-        (Level::Fail, _) => {
+        (Grade::Pass, None) => Finding::pass("lock-table", detail),
+        (Grade::Fail, _) => {
             let need = table
                 .needed_for((rels + dump::CATALOG_LOCKS) * jobs as i64, jobs)
                 .max(mlpt + 64);
             Finding::bad(
                 "lock-table",
-                Level::Fail,
+                Grade::Fail,
                 detail,
                 format!(
                     "raise max_locks_per_transaction to at least {need} (postgresql.conf; needs a restart), or lower backup.jobs"
@@ -505,7 +507,7 @@ async fn lock_table(
         }
         (_, advice) => Finding::bad(
             "lock-table",
-            Level::Warn,
+            Grade::Warn,
             detail,
             advice.unwrap_or_else(|| {
                 format!(
@@ -521,18 +523,18 @@ async fn lock_table(
 /// not fit its share of the lock table (the parallel dumps split it), WARN when it takes more
 /// than half of that share (the budget `backup` batches by: that tenant is dumped alone and
 /// leaves little room for the rest of the server).
-pub fn judge_locks(mlpt: i64, slots_per_lock: i64, jobs: i64, largest: Option<i64>) -> Level {
+pub fn judge_locks(mlpt: i64, slots_per_lock: i64, jobs: i64, largest: Option<i64>) -> Grade {
     let Some(rels) = largest else {
-        return Level::Pass;
+        return Grade::Pass;
     };
     let share = mlpt * slots_per_lock / jobs.max(1);
     let need = rels + crate::backup::dump::CATALOG_LOCKS;
     if need > share {
-        Level::Fail
+        Grade::Fail
     } else if need > share / 2 {
-        Level::Warn
+        Grade::Warn
     } else {
-        Level::Pass
+        Grade::Pass
     }
 }
 
@@ -560,7 +562,7 @@ async fn poolers(
     out.push(match own {
         Some(p) if p != server_port => Finding::bad(
             "direct-connection",
-            Level::Warn,
+            Grade::Warn,
             format!(
                 "database_url dials port {p} but reaches a server on port {server_port}: a pooler or a port mapping is in between"
             ),
@@ -584,7 +586,7 @@ async fn poolers(
     out.push(match pooled {
         Some((dialled, reached)) if cache > 0 => Finding::bad(
             "statement-cache",
-            Level::Fail,
+            Grade::Fail,
             format!(
                 "serve's connection dials port {dialled} and reaches port {reached} (a pooler) with a statement cache of {cache}: prepared statements do not survive transaction pooling"
             ),
@@ -621,7 +623,7 @@ async fn clock(conn: &mut PgConnection) -> Result<Finding> {
         if skew >= 0.0 { "ahead of" } else { "behind" }
     );
     Ok(match level {
-        Level::Pass => Finding::pass("clock", detail),
+        Grade::Pass => Finding::pass("clock", detail),
         l => Finding::bad(
             "clock",
             l,
@@ -632,20 +634,13 @@ async fn clock(conn: &mut PgConnection) -> Result<Finding> {
 }
 
 /// Seconds of skew: up to 5 s PASS, up to 60 s WARN, more FAIL.
-pub fn judge_skew(seconds: f64) -> Level {
+pub fn judge_skew(seconds: f64) -> Grade {
     match seconds.abs() {
-        s if s <= 5.0 => Level::Pass,
-        s if s <= 60.0 => Level::Warn,
-        _ => Level::Fail,
+        s if s <= 5.0 => Grade::Pass,
+        s if s <= 60.0 => Grade::Warn,
+        _ => Grade::Fail,
     }
 }
-
-/// Names of schemas tenantctl creates for a while and drops again.
-const SCRATCH: &[&str] = &[
-    "tctl\\_old\\_%",
-    "tctl\\_verify\\_%",
-    "tenantctl\\_verify\\_%",
-];
 
 /// Schemas left by interrupted or `--keep-old` runs: the old schema of a restore, the scratch
 /// schemas of `backup verify` and `migrate verify`.
@@ -655,7 +650,7 @@ async fn leftovers(conn: &mut PgConnection) -> Result<Finding> {
         "SELECT nspname::text, quote_ident(nspname) FROM pg_namespace \
          WHERE nspname LIKE ANY($1) ORDER BY 1",
     )
-    .bind(SCRATCH)
+    .bind(made::scratch_like_patterns())
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
@@ -668,14 +663,14 @@ async fn leftovers(conn: &mut PgConnection) -> Result<Finding> {
     let shown: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     Ok(Finding::bad(
         "leftover-schemas",
-        Level::Warn,
+        Grade::Warn,
         format!(
             "{} schema(s) left by restore --keep-old or an interrupted verify: {}",
             rows.len(),
             names(&shown)
         ),
         // Kept schemas have their own command; an interrupted verify's scratch schema does not.
-        if shown.iter().any(|n| n.starts_with("tctl_old_")) {
+        if shown.iter().any(|n| n.starts_with(made::OLD_PREFIX)) {
             "once no longer needed: `tenantctl cleanup --old-schemas` (verify scratch schemas: \
              DROP SCHEMA ... CASCADE)"
                 .to_string()
@@ -702,9 +697,9 @@ async fn orphans(conn: &mut PgConnection, settings: &Settings) -> Result<Finding
            AND NOT EXISTS (SELECT 1 FROM public.platforms p WHERE p.schema_name = n.nspname) \
          ORDER BY 1",
     )
-    .bind(settings.extension_schema.as_deref())
-    .bind(format!("{}%", POOL_PREFIX.replace('_', "\\_")))
-    .bind(SCRATCH)
+    .bind(settings.extension_schema.as_ref().map(SchemaName::as_str))
+    .bind(made::like_prefix(made::POOL_PREFIX))
+    .bind(made::scratch_like_patterns())
     .persistent(false)
     .fetch_all(&mut *conn)
     .await?;
@@ -717,7 +712,7 @@ async fn orphans(conn: &mut PgConnection, settings: &Settings) -> Result<Finding
     let shown: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
     Ok(Finding::bad(
         "orphan-schemas",
-        Level::Warn,
+        Grade::Warn,
         format!(
             "{} schema(s) no platform owns: {}",
             rows.len(),
@@ -750,7 +745,7 @@ fn missing(tenants: &[(String, String, bool)]) -> Finding {
         .unwrap_or("");
     Finding::bad(
         "missing-schemas",
-        Level::Fail,
+        Grade::Fail,
         format!(
             "{} platform(s) whose schema does not exist: {}",
             gone.len(),
@@ -779,22 +774,22 @@ mod tests {
 
     #[test]
     fn skew_is_judged_both_ways() {
-        assert_eq!(judge_skew(0.3), Level::Pass);
-        assert_eq!(judge_skew(-5.0), Level::Pass);
-        assert_eq!(judge_skew(-6.0), Level::Warn);
-        assert_eq!(judge_skew(59.0), Level::Warn);
-        assert_eq!(judge_skew(61.0), Level::Fail);
-        assert_eq!(judge_skew(-3600.0), Level::Fail);
+        assert_eq!(judge_skew(0.3), Grade::Pass);
+        assert_eq!(judge_skew(-5.0), Grade::Pass);
+        assert_eq!(judge_skew(-6.0), Grade::Warn);
+        assert_eq!(judge_skew(59.0), Grade::Warn);
+        assert_eq!(judge_skew(61.0), Grade::Fail);
+        assert_eq!(judge_skew(-3600.0), Grade::Fail);
     }
 
     #[test]
     fn lock_table_share_is_split_between_parallel_dumps() {
         // 64 × 100 = 6,400 slots, 2 dumps: 3,200 each.
-        assert_eq!(judge_locks(64, 100, 2, None), Level::Pass);
-        assert_eq!(judge_locks(64, 100, 2, Some(1_000)), Level::Pass);
-        assert_eq!(judge_locks(64, 100, 2, Some(1_400)), Level::Warn);
-        assert_eq!(judge_locks(64, 100, 2, Some(3_000)), Level::Fail);
-        assert_eq!(judge_locks(64, 100, 8, Some(600)), Level::Fail);
+        assert_eq!(judge_locks(64, 100, 2, None), Grade::Pass);
+        assert_eq!(judge_locks(64, 100, 2, Some(1_000)), Grade::Pass);
+        assert_eq!(judge_locks(64, 100, 2, Some(1_400)), Grade::Warn);
+        assert_eq!(judge_locks(64, 100, 2, Some(3_000)), Grade::Fail);
+        assert_eq!(judge_locks(64, 100, 8, Some(600)), Grade::Fail);
     }
 
     #[test]
@@ -805,11 +800,11 @@ mod tests {
             detail: String::new(),
             fix: None,
         };
-        assert_eq!(verdict(&[]), Level::Pass);
-        assert_eq!(verdict(&[f(Level::Pass), f(Level::Warn)]), Level::Warn);
+        assert_eq!(verdict(&[]), Grade::Pass);
+        assert_eq!(verdict(&[f(Grade::Pass), f(Grade::Warn)]), Grade::Warn);
         assert_eq!(
-            verdict(&[f(Level::Fail), f(Level::Warn), f(Level::Pass)]),
-            Level::Fail
+            verdict(&[f(Grade::Fail), f(Grade::Warn), f(Grade::Pass)]),
+            Grade::Fail
         );
     }
 }

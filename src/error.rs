@@ -2,7 +2,7 @@
 //! the one place that decides the process exit status (see `exit_code.rs`).
 
 use crate::exit_code;
-use crate::registry::naming::ValidationError;
+use crate::rules::ValidationError;
 use std::fmt::Write as _;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -10,6 +10,7 @@
 use crate::config::Settings;
 use crate::db::{self, Ident, SchemaName};
 use crate::error::{Error, Result};
+use crate::output::duration;
 use crate::registry::{Platform, ProvisionStatus, store};
 use serde::{Deserialize, Serialize};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Row};
@@ -32,11 +33,13 @@ pub struct Check {
     pub detail: String,
 }
 
-fn check(name: &str, ok: bool, detail: impl Into<String>) -> Check {
-    Check {
-        name: name.to_string(),
-        ok,
-        detail: detail.into(),
+impl Check {
+    fn new(name: &str, ok: bool, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.to_string(),
+            ok,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -152,7 +155,7 @@ pub async fn preflight(pool: &PgPool, settings: &Settings, opts: &Options) -> Re
     let mut checks = Vec::new();
     let host = store::host(&mut conn).await?;
     let Some(host) = host else {
-        checks.push(check(
+        checks.push(Check::new(
             "host platform exists",
             false,
             "no host platform (run `tenantctl init`)",
@@ -163,7 +166,7 @@ pub async fn preflight(pool: &PgPool, settings: &Settings, opts: &Options) -> Re
             host: None,
         });
     };
-    checks.push(check(
+    checks.push(Check::new(
         "host platform exists",
         true,
         format!("`{}` (id {})", host.name, host.id),
@@ -171,7 +174,7 @@ pub async fn preflight(pool: &PgPool, settings: &Settings, opts: &Options) -> Re
     let schema = host.require_schema()?;
     let provisioned = host.provision_status == ProvisionStatus::Completed
         && crate::db::schema_exists(pool, &schema).await?;
-    checks.push(check(
+    checks.push(Check::new(
         "host schema provisioned",
         provisioned,
         if provisioned {
@@ -218,12 +221,12 @@ async fn backup_check(
     .bind(host.schema_str())
     .fetch_optional(&mut *conn)
     .await?;
-    let limit = humantime::format_duration(max_age).to_string();
+    let limit = duration::span(max_age);
     Ok(match newest {
         Some((at, schema)) => {
             let age = chrono::Utc::now() - at;
             let ok = age.to_std().map(|a| a <= max_age).unwrap_or(true);
-            check(
+            Check::new(
                 "recent backup",
                 ok,
                 format!(
@@ -237,7 +240,7 @@ async fn backup_check(
                 ),
             )
         }
-        None => check(
+        None => Check::new(
             "recent backup",
             false,
             format!(
@@ -256,7 +259,7 @@ async fn jobs_check(conn: &mut PgConnection) -> Result<Check> {
     .fetch_one(&mut *conn)
     .await?;
     let ok = queued == 0 && running == 0;
-    Ok(check(
+    Ok(Check::new(
         "no jobs queued or running",
         ok,
         if ok {
@@ -346,7 +349,7 @@ async fn plan_tables(
     let mut checks = Vec::new();
     let wanted = tables_to_copy(conn, opts).await?;
     if wanted.is_empty() {
-        checks.push(check(
+        checks.push(Check::new(
             "tables to copy",
             false,
             "public holds no tables to copy (nothing but the registry)",
@@ -439,7 +442,7 @@ struct Matched {
 
 impl Matched {
     fn cover_check(&self, schema: &SchemaName) -> Check {
-        check(
+        Check::new(
             "tenant tables cover public tables",
             self.problems.is_empty(),
             if self.problems.is_empty() {
@@ -457,7 +460,7 @@ impl Matched {
     }
 
     fn empty_check(&self, truncate_targets: bool) -> Check {
-        check(
+        Check::new(
             "target tables empty",
             self.non_empty.is_empty() || truncate_targets,
             if self.non_empty.is_empty() {
@@ -615,7 +618,7 @@ async fn order_by_foreign_keys(
             .filter(|(s, d, _)| cycle.contains(s) && cycle.contains(d))
             .all(|(_, _, deferrable)| *deferrable);
         let among = cycle.iter().cloned().collect::<Vec<_>>().join(", ");
-        cycle_check = Some(check(
+        cycle_check = Some(Check::new(
             "foreign-key order",
             all_deferrable,
             if all_deferrable {
@@ -674,7 +677,7 @@ async fn referencing_tables(
     }
     let name = "tables referencing the targets";
     let c = if !full.is_empty() {
-        check(
+        Check::new(
             name,
             false,
             format!(
@@ -683,9 +686,9 @@ async fn referencing_tables(
             ),
         )
     } else if along.is_empty() {
-        check(name, true, "none")
+        Check::new(name, true, "none")
     } else {
-        check(
+        Check::new(
             name,
             true,
             format!(

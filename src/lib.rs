@@ -22,6 +22,7 @@ pub mod placement;
 pub mod provision;
 pub mod registry;
 pub mod report;
+pub mod rules;
 pub mod serve;
 pub mod tls;
 

@@ -45,7 +45,7 @@ impl Node {
         let bad = |why: &str| {
             Error::Usage(format!(
                 "invalid node `{}`: {why}; give it as HOST:PORT, as `tenantctl status` lists the nodes",
-                crate::registry::naming::shown(raw)
+                crate::rules::naming::shown(raw)
             ))
         };
         let (host, port) = raw.rsplit_once(':').ok_or_else(|| bad("no port"))?;

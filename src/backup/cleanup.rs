@@ -98,7 +98,7 @@ pub async fn execute(storage: &dyn Storage, pool: &PgPool, rows: &mut [Row]) -> 
                 .bind(&r.backup_id)
                 .execute(pool)
                 .await?;
-            Ok::<(), crate::Error>(())
+            Ok::<(), crate::error::Error>(())
         }
         .await;
         match res {

@@ -45,7 +45,7 @@ word_enum! {
 
 /// What one tenant's backup came to.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct BackupOutcome {
     pub platform_id: i64,
     #[serde(rename = "platform")]
     pub platform_name: String,
@@ -64,13 +64,13 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-impl Outcome {
+impl BackupOutcome {
     pub fn ok(&self) -> bool {
         self.status == BackupStatus::Ok
     }
 
-    fn failed(t: &Target, error: String, started: Instant) -> Outcome {
-        Outcome {
+    fn failed(t: &DumpTarget, error: String, started: Instant) -> BackupOutcome {
+        BackupOutcome {
             platform_id: t.platform.id,
             platform_name: t.platform.name.clone(),
             schema: t.schema.to_string(),
@@ -273,7 +273,7 @@ pub fn lock_advice(relations: i64, largest: i64, table: &LockTable, jobs: usize)
 
 /// One tenant (or `public`) to back up, with what the catalog says about its schema now.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct DumpTarget {
     /// For `public`, a stand-in (id 0, name `public`): it belongs to no platform.
     pub platform: Platform,
     pub schema: Ident,
@@ -380,7 +380,12 @@ pub const MAX_AUTO_BATCH_RELATIONS: i64 = 20_000;
 /// lock budget (and [`MAX_AUTO_BATCH_RELATIONS`]) allows but at least one per job, so the
 /// `jobs` pg_dumps share the work; every pg_dump reads the whole catalog once, so fewer,
 /// bigger batches are faster. Pure.
-pub fn batch_cap(targets: &[Target], batch_size: usize, jobs: usize, lock_budget: i64) -> usize {
+pub fn batch_cap(
+    targets: &[DumpTarget],
+    batch_size: usize,
+    jobs: usize,
+    lock_budget: i64,
+) -> usize {
     if batch_size > 0 {
         return batch_size;
     }
@@ -395,13 +400,13 @@ pub fn batch_cap(targets: &[Target], batch_size: usize, jobs: usize, lock_budget
 /// A split into batches: schemas sorted by name, each batch under `max_schemas` and (unless
 /// one schema alone exceeds it) `lock_budget` relations. Pure.
 pub fn plan_batches(
-    mut targets: Vec<Target>,
+    mut targets: Vec<DumpTarget>,
     max_schemas: usize,
     lock_budget: i64,
-) -> Vec<Vec<Target>> {
+) -> Vec<Vec<DumpTarget>> {
     targets.sort_by(|a, b| a.schema.cmp(&b.schema));
-    let mut out: Vec<Vec<Target>> = Vec::new();
-    let mut cur: Vec<Target> = Vec::new();
+    let mut out: Vec<Vec<DumpTarget>> = Vec::new();
+    let mut cur: Vec<DumpTarget> = Vec::new();
     let mut relations = 0;
     for t in targets {
         if !cur.is_empty()
@@ -446,7 +451,10 @@ struct ArchiveInfo {
 
 impl Backupper {
     /// Look up the schemas' sizes and table counts in one query.
-    pub async fn targets(&self, platforms: Vec<Platform>) -> Result<(Vec<Target>, Vec<Outcome>)> {
+    pub async fn targets(
+        &self,
+        platforms: Vec<Platform>,
+    ) -> Result<(Vec<DumpTarget>, Vec<BackupOutcome>)> {
         let mut ok = Vec::new();
         let mut failed = Vec::new();
         let mut names = Vec::new();
@@ -456,8 +464,8 @@ impl Backupper {
                     names.push(s.as_str().to_string());
                     ok.push((p, s));
                 }
-                Err(e) => failed.push(Outcome::failed(
-                    &Target {
+                Err(e) => failed.push(BackupOutcome::failed(
+                    &DumpTarget {
                         schema: Ident::parse("-").expect("valid"),
                         platform: p,
                         public: false,
@@ -475,7 +483,7 @@ impl Backupper {
             .into_iter()
             .map(|(platform, schema)| {
                 let n = counts.get(schema.as_str());
-                Target {
+                DumpTarget {
                     relations: n.copied().unwrap_or(0),
                     size_bytes: None,
                     exists: n.is_some(),
@@ -491,7 +499,7 @@ impl Backupper {
     /// How many tenant relations one pg_dump may lock, from the lock table as it is now
     /// ([`LockTable::dump_budget`]), capped by [`MAX_AUTO_BATCH_RELATIONS`]; and the warning
     /// when the table makes this run take more pg_dumps than jobs.
-    pub async fn lock_budget(&self, targets: &[Target]) -> Result<(i64, Option<String>)> {
+    pub async fn lock_budget(&self, targets: &[DumpTarget]) -> Result<(i64, Option<String>)> {
         let table = LockTable::read(&self.pool).await?;
         let budget = table.dump_budget(self.jobs).min(MAX_AUTO_BATCH_RELATIONS);
         let relations: i64 = targets.iter().map(|t| t.relations).sum();
@@ -516,8 +524,8 @@ impl Backupper {
     pub async fn run(
         self: Arc<Self>,
         platforms: Vec<Platform>,
-        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
-    ) -> Result<Vec<Outcome>> {
+        on_done: Arc<dyn Fn(&BackupOutcome) + Send + Sync>,
+    ) -> Result<Vec<BackupOutcome>> {
         let (targets, outcomes) = self.targets(platforms).await?;
         self.run_targets(targets, outcomes, on_done).await
     }
@@ -526,11 +534,11 @@ impl Backupper {
     /// `migrate-host-to-schema`): `public/<id>.dump`, recorded with schema `public`.
     pub async fn run_public(
         self: Arc<Self>,
-        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
-    ) -> Result<Vec<Outcome>> {
+        on_done: Arc<dyn Fn(&BackupOutcome) + Send + Sync>,
+    ) -> Result<Vec<BackupOutcome>> {
         let counts = relation_counts(&self.pool, &["public".to_string()]).await?;
         let n = counts.get("public");
-        let target = Target {
+        let target = DumpTarget {
             platform: Platform::detached(0, "public", Some("public".into())),
             schema: Ident::parse("public").expect("valid"),
             public: true,
@@ -543,14 +551,14 @@ impl Backupper {
 
     async fn run_targets(
         self: Arc<Self>,
-        targets: Vec<Target>,
-        mut outcomes: Vec<Outcome>,
-        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
-    ) -> Result<Vec<Outcome>> {
-        let (targets, missing): (Vec<Target>, Vec<Target>) =
+        targets: Vec<DumpTarget>,
+        mut outcomes: Vec<BackupOutcome>,
+        on_done: Arc<dyn Fn(&BackupOutcome) + Send + Sync>,
+    ) -> Result<Vec<BackupOutcome>> {
+        let (targets, missing): (Vec<DumpTarget>, Vec<DumpTarget>) =
             targets.into_iter().partition(|t| t.exists);
         for t in missing {
-            let o = Outcome::failed(
+            let o = BackupOutcome::failed(
                 &t,
                 format!("schema `{}` does not exist", t.schema),
                 Instant::now(),
@@ -594,11 +602,11 @@ impl Backupper {
     /// schemas: a bad tenant fails alone, found in about 2 log2(n) pg_dump runs.
     async fn run_batch(
         &self,
-        batch: Vec<Target>,
-        on_done: Arc<dyn Fn(&Outcome) + Send + Sync>,
-    ) -> Vec<Outcome> {
+        batch: Vec<DumpTarget>,
+        on_done: Arc<dyn Fn(&BackupOutcome) + Send + Sync>,
+    ) -> Vec<BackupOutcome> {
         let mut out = Vec::new();
-        let mut todo: Vec<Vec<Target>> = vec![batch];
+        let mut todo: Vec<Vec<DumpTarget>> = vec![batch];
         while let Some(mut batch) = todo.pop() {
             let started = Instant::now();
             let names: Vec<String> = batch
@@ -629,7 +637,7 @@ impl Backupper {
                                 self.finish_piece(t, taken_at, &info, p, n, dep, started)
                                     .await
                             }
-                            Err(e) => Outcome::failed(t, e, started),
+                            Err(e) => BackupOutcome::failed(t, e, started),
                         };
                         on_done(&o);
                         out.push(o);
@@ -660,7 +668,7 @@ impl Backupper {
                             }
                             Err(e) => {
                                 warn!(schema = %t.schema, "{e}");
-                                Outcome::failed(t, e.one_line(), started)
+                                BackupOutcome::failed(t, e.one_line(), started)
                             }
                         };
                         on_done(&o);
@@ -679,7 +687,7 @@ impl Backupper {
                 }
                 Err(e) => {
                     warn!(schema = %batch[0].schema, "{e}");
-                    let o = Outcome::failed(&batch[0], e.one_line(), started);
+                    let o = BackupOutcome::failed(&batch[0], e.one_line(), started);
                     on_done(&o);
                     out.push(o);
                 }
@@ -689,7 +697,7 @@ impl Backupper {
     }
 
     /// On Citus, the worker holding `t`'s distributed schema (for its manifest).
-    async fn node_of(&self, t: &Target) -> sqlx::Result<Option<String>> {
+    async fn node_of(&self, t: &DumpTarget) -> sqlx::Result<Option<String>> {
         if !crate::db::citus::present() || t.public {
             return Ok(None);
         }
@@ -701,14 +709,14 @@ impl Backupper {
     #[allow(clippy::too_many_arguments)] // each is one fact of the piece or of its batch
     async fn finish_piece(
         &self,
-        t: &Target,
+        t: &DumpTarget,
         taken_at: DateTime<Utc>,
         info: &ArchiveInfo,
         p: Piece,
         batch_schemas: usize,
         depends_on_schemas: Vec<String>,
         started: Instant,
-    ) -> Outcome {
+    ) -> BackupOutcome {
         let id = manifest::backup_id(taken_at);
         let node = match self.node_of(t).await {
             Ok(n) => n,
@@ -741,7 +749,7 @@ impl Backupper {
         };
         if let Err(e) = self.storage.put(&m.manifest_key(), m.to_json()).await {
             let _ = self.storage.delete(&m.dump_key()).await;
-            return Outcome::failed(t, format!("writing the manifest failed: {e}"), started);
+            return BackupOutcome::failed(t, format!("writing the manifest failed: {e}"), started);
         }
         let warning = growth_warning(
             t.platform.schema_size_bytes,
@@ -757,7 +765,7 @@ impl Backupper {
             (a, b) => a.or(b),
         };
         let registry = self.record(&m, t.public).await;
-        let mut o = Outcome {
+        let mut o = BackupOutcome {
             platform_id: t.platform.id,
             platform_name: t.platform.name.clone(),
             schema: t.schema.to_string(),
@@ -826,7 +834,7 @@ impl Backupper {
     /// no piece of it stays in storage.
     async fn dump_batch(
         &self,
-        batch: &[Target],
+        batch: &[DumpTarget],
     ) -> std::result::Result<
         (
             DateTime<Utc>,
@@ -921,7 +929,7 @@ impl Backupper {
     /// versions, and no row counts or migration version (read from the archive otherwise).
     async fn dump_plain(
         &self,
-        t: &Target,
+        t: &DumpTarget,
         archive_version: &str,
     ) -> std::result::Result<(DateTime<Utc>, ArchiveInfo, Piece), BatchError> {
         let name = t.schema.to_string();
@@ -1175,7 +1183,7 @@ impl Backupper {
     }
 }
 
-fn set_sizes(batch: &mut [Target], sizes: &HashMap<String, Option<i64>>) {
+fn set_sizes(batch: &mut [DumpTarget], sizes: &HashMap<String, Option<i64>>) {
     for t in batch {
         t.size_bytes = sizes.get(t.schema.as_str()).copied().flatten();
     }
@@ -1222,8 +1230,8 @@ pub fn growth_warning(before: Option<i64>, now: Option<i64>, factor: f64) -> Opt
 mod tests {
     use super::*;
 
-    fn target(name: &str, relations: i64) -> Target {
-        Target {
+    fn target(name: &str, relations: i64) -> DumpTarget {
+        DumpTarget {
             platform: Platform::detached(1, name, Some(name.into())),
             schema: Ident::parse(name).unwrap(),
             public: false,
@@ -1233,7 +1241,7 @@ mod tests {
         }
     }
 
-    fn shape(b: &[Vec<Target>]) -> Vec<Vec<String>> {
+    fn shape(b: &[Vec<DumpTarget>]) -> Vec<Vec<String>> {
         b.iter()
             .map(|v| v.iter().map(|t| t.schema.to_string()).collect())
             .collect()
@@ -1241,7 +1249,7 @@ mod tests {
 
     #[test]
     fn batches_respect_count_and_lock_budget() {
-        let ts: Vec<Target> = ["t_e", "t_a", "t_d", "t_c", "t_b"]
+        let ts: Vec<DumpTarget> = ["t_e", "t_a", "t_d", "t_c", "t_b"]
             .iter()
             .map(|n| target(n, 10))
             .collect();
@@ -1264,7 +1272,7 @@ mod tests {
 
     #[test]
     fn automatic_batches_are_as_big_as_locks_and_jobs_allow() {
-        let ts: Vec<Target> = (0..1000)
+        let ts: Vec<DumpTarget> = (0..1000)
             .map(|i| target(&format!("t_{i:04}"), 21))
             .collect();
         // Plenty of lock slots: one batch per job, however many schemas that makes.
@@ -1286,7 +1294,7 @@ mod tests {
                 .all(|b| b.iter().map(|t| t.relations).sum::<i64>() <= 2_100)
         );
         // The memory cap: never more than MAX_AUTO_BATCH_RELATIONS relations in one batch.
-        let big: Vec<Target> = (0..5000)
+        let big: Vec<DumpTarget> = (0..5000)
             .map(|i| target(&format!("t_{i:04}"), 21))
             .collect();
         let cap = batch_cap(&big, 0, 1, i64::MAX / 2);

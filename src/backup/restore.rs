@@ -17,6 +17,7 @@ use super::pgtools::PgTools;
 use super::storage::Storage;
 use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
+use crate::rules::names;
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use std::collections::BTreeMap;
@@ -599,12 +600,12 @@ async fn record(
 /// Where the live schema goes for the duration: short (identifiers stop at 63 bytes) and
 /// unique.
 fn aside_name(mode: &Mode, platform_id: i64) -> SchemaName {
-    let stamp = chrono::Utc::now().format("%Y%m%d%H%M%S");
-    let raw = match mode {
-        Mode::Verify => format!("tctl_verify_{platform_id}_{:08x}", rand::random::<u32>()),
-        Mode::Restore { .. } => format!("tctl_old_{platform_id}_{stamp}"),
-    };
-    SchemaName::parse(&raw).expect("a valid schema name")
+    match mode {
+        Mode::Verify => names::backup_verify_schema(platform_id, rand::random()),
+        Mode::Restore { .. } => {
+            names::old_schema(platform_id, chrono::Utc::now().format("%Y%m%d%H%M%S"))
+        }
+    }
 }
 
 /// Run `pg_restore --file=- ARCHIVE` and apply its script on `conn`: SQL between COPY blocks as

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use super::select::TenantArgs;
-use crate::backup::dump::{Backupper, Outcome};
+use crate::backup::dump::{BackupOutcome, Backupper};
 use crate::backup::manifest::{self, Listed};
 use crate::backup::pgtools::PgTools;
 use crate::backup::restore::{self, Dest, Restorer, VerifyReport};
@@ -11,7 +11,7 @@ use crate::backup::storage::{self, Storage};
 use crate::db::locks::{RunLock, RunLockGuard};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration, human_bytes};
-use crate::registry::select::{Selection, Wanted};
+use crate::registry::tenants::{Selection, Wanted};
 use crate::registry::{Platform, ProvisionStatus, store};
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -96,7 +96,7 @@ impl Backup {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         storage.check().await?;
         if platforms.is_empty() {
-            return ctx.out.list_or::<Outcome>(&[], "nothing to back up");
+            return ctx.out.list_or::<BackupOutcome>(&[], "nothing to back up");
         }
         // Cron and timers: two fleet runs (or a run and a cleanup) never overlap.
         let lock = if self.select.all {
@@ -108,10 +108,11 @@ impl Backup {
         let backupper = self.backupper(ctx, pool, storage.clone())?;
         let pb = ctx.out.progress(platforms.len() as u64, "backing up");
         let bar = pb.clone();
-        let on_done: Arc<dyn Fn(&Outcome) + Send + Sync> = Arc::new(move |o: &Outcome| {
-            bar.set_message(o.platform_name.clone());
-            bar.inc(1);
-        });
+        let on_done: Arc<dyn Fn(&BackupOutcome) + Send + Sync> =
+            Arc::new(move |o: &BackupOutcome| {
+                bar.set_message(o.platform_name.clone());
+                bar.inc(1);
+            });
         let res = backupper.run(platforms, on_done).await;
         pb.finish_and_clear();
         if let Some(l) = lock {
@@ -163,7 +164,7 @@ impl Backup {
         let spinner = ctx.out.spinner("backing up public");
         let res = self
             .backupper(ctx, pool, storage.clone())?
-            .run_public(Arc::new(|_: &Outcome| {}))
+            .run_public(Arc::new(|_: &BackupOutcome| {}))
             .await;
         spinner.finish_and_clear();
         let outcomes = res?;
@@ -181,11 +182,11 @@ impl Backup {
 /// Print the outcomes and tell the administrators about the failed ones; those failed.
 async fn list_and_notify<'a>(
     ctx: &Ctx,
-    outcomes: &'a [Outcome],
+    outcomes: &'a [BackupOutcome],
     storage: &str,
-) -> Result<Vec<&'a Outcome>> {
+) -> Result<Vec<&'a BackupOutcome>> {
     ctx.out.list(outcomes)?;
-    let failed: Vec<&Outcome> = outcomes.iter().filter(|o| !o.ok()).collect();
+    let failed: Vec<&BackupOutcome> = outcomes.iter().filter(|o| !o.ok()).collect();
     if !failed.is_empty() {
         notify_failures(ctx, outcomes, &failed, storage).await;
     }
@@ -193,7 +194,12 @@ async fn list_and_notify<'a>(
 }
 
 /// Tell the administrators which backups failed (or log it, when nothing is configured).
-async fn notify_failures(ctx: &Ctx, all: &[Outcome], failed: &[&Outcome], storage: &str) {
+async fn notify_failures(
+    ctx: &Ctx,
+    all: &[BackupOutcome],
+    failed: &[&BackupOutcome],
+    storage: &str,
+) {
     let mut body = format!(
         "{} of {} tenant backups to {storage} failed:\n\n",
         failed.len(),
@@ -236,11 +242,11 @@ pub async fn provisioned(pool: &PgPool, selection: &Selection) -> Result<Vec<Pla
     Ok(store::list_by_status(pool, ProvisionStatus::Completed)
         .await?
         .into_iter()
-        .filter(|p| !p.external && selection.admits(p.id))
+        .filter(|p| p.is_tenant() && selection.admits(p.id))
         .collect())
 }
 
-impl Tabular for Outcome {
+impl Tabular for BackupOutcome {
     fn headers() -> Vec<&'static str> {
         vec![
             "platform", "schema", "status", "backup", "size", "rows", "time", "note",

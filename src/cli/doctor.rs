@@ -3,7 +3,7 @@
 //! as `status --check`: 0 every check passed, 1 a warning, 2 a failure.
 
 use super::Ctx;
-use crate::doctor::{self, Finding, Level};
+use crate::doctor::{self, Finding, Grade};
 use crate::error::{Error, Result};
 use crate::output::Format;
 use clap::Args;
@@ -23,7 +23,7 @@ pub struct Doctor {
 
 #[derive(Serialize)]
 struct Report<'a> {
-    status: Level,
+    status: Grade,
     checks: &'a [Finding],
     fixed: &'a [&'static str],
 }
@@ -33,14 +33,14 @@ impl Doctor {
         // No named statements: doctor must also work (and say so) when database_url points
         // at a transaction pooler, which does not keep them.
         let pool =
-            &crate::db::connect_tweaked(ctx.settings(), 2, |o| o.statement_cache_capacity(0))
+            &crate::db::connect_with_options(ctx.settings(), 2, |o| o.statement_cache_capacity(0))
                 .await?;
         let mut findings = doctor::run(pool, ctx.settings()).await?;
         let mut fixed = Vec::new();
         if self.fix
             && findings
                 .iter()
-                .any(|f| f.check == "public-create" && f.status != Level::Pass)
+                .any(|f| f.check == "public-create" && f.status != Grade::Pass)
         {
             ctx.confirm("Revoke CREATE on schema public from PUBLIC?")
                 .await?;
@@ -61,9 +61,9 @@ impl Doctor {
                 let mut t = out.table(&["check", "result", "detail", "fix"]);
                 for f in &findings {
                     let color = match f.status {
-                        Level::Pass => Color::Green,
-                        Level::Warn => Color::Yellow,
-                        Level::Fail => Color::Red,
+                        Grade::Pass => Color::Green,
+                        Grade::Warn => Color::Yellow,
+                        Grade::Fail => Color::Red,
                     };
                     t.add_row(vec![
                         out.cell(f.check, None),
@@ -76,7 +76,7 @@ impl Doctor {
             }
         }
         match level {
-            Level::Pass => Ok(()),
+            Grade::Pass => Ok(()),
             l => Err(Error::Silent(l as u8)),
         }
     }

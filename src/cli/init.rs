@@ -67,11 +67,11 @@ impl Init {
     /// never moves a platform).
     fn address_differs(&self, h: &Platform) -> Result<Option<String>> {
         let domain = match &self.domain {
-            Some(d) => Some(crate::registry::naming::normalize_domain(d)?),
+            Some(d) => Some(crate::rules::naming::normalize_domain(d)?),
             None => None,
         };
         if let Some(s) = &self.subdomain {
-            crate::registry::naming::validate_subdomain(s)?;
+            crate::rules::naming::validate_subdomain(s)?;
         }
         let mut differs = Vec::new();
         if let Some(d) = &domain
@@ -170,10 +170,10 @@ impl Init {
             return Ok(None);
         }
         if let Some(d) = &self.domain {
-            crate::registry::naming::normalize_domain(d)?;
+            crate::rules::naming::normalize_domain(d)?;
         }
         if let Some(s) = &self.subdomain {
-            crate::registry::naming::validate_subdomain(s)?;
+            crate::rules::naming::validate_subdomain(s)?;
         }
         if self.name.is_none() {
             return Ok(None);

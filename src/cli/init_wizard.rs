@@ -5,8 +5,8 @@
 //! [`AddressCheck`]; the registry is read once before asking, and checked again on creation.
 
 use crate::error::{Error, Result};
-use crate::registry::naming;
 use crate::registry::store::{NewPlatform, PlatformInput};
+use crate::rules::naming;
 use console::{Key, Term, style};
 use std::collections::BTreeMap;
 use std::io;

@@ -1,7 +1,8 @@
 //! `tenantctl migrate`: registry migrations first, then the tenant migrations across every
 //! provisioned tenant schema in parallel; `migrate status`, `migrate rollback --to VERSION` and
-//! `migrate verify`. The work is done by `crate::migrate` (fleet, status, verify, lock); this
-//! file parses, resolves flags against the configuration, and prints.
+//! `migrate verify`. The work is done by `crate::migrate` (fleet, status, verify), the tenants
+//! are chosen by `crate::registry::tenants` and the run lock is `crate::db::locks`; this file
+//! parses, resolves flags against the configuration, and prints.
 
 use super::Ctx;
 use super::select::TenantArgs;
@@ -10,11 +11,11 @@ use crate::error::{Error, Result};
 use crate::migrate::MigrationSet;
 use crate::migrate::fleet::{self, Canary, Options, Report, TenantRun};
 use crate::migrate::status::{self, State};
-use crate::migrate::targets::{self, Filter};
 use crate::migrate::verify::{self, VerifyReport};
 use crate::output::{Format, Tabular, Term};
 use crate::registry::migrations;
-use crate::registry::select::Wanted;
+use crate::registry::tenants::Wanted;
+use crate::registry::tenants::{self, Selection};
 use clap::{ArgAction, Args, Subcommand};
 use comfy_table::Cell;
 use serde::Serialize;
@@ -52,7 +53,7 @@ pub enum MigrateCmd {
 }
 
 /// The tenant selection of a migrate command, checked against what migrating needs.
-async fn selection(select: &TenantArgs, pool: &PgPool) -> Result<Filter> {
+async fn selection(select: &TenantArgs, pool: &PgPool) -> Result<Selection> {
     select
         .resolve(pool, &[], Wanted::Provisioned, "migrate")
         .await
@@ -295,15 +296,15 @@ impl RunArgs {
 
     /// The tenants this run targets (`--tenant`, `--exclude`) and its canaries; names that
     /// are not (migratable) tenants are an error here, before any migration runs.
-    async fn targets(&self, pool: &PgPool, tenants: bool) -> Result<(Filter, Canary)> {
-        let mut filter = Filter::default();
+    async fn targets(&self, pool: &PgPool, tenants: bool) -> Result<(Selection, Canary)> {
+        let mut filter = Selection::default();
         let mut canary = Canary::None;
         if tenants && registry_exists(pool).await? {
             filter = selection(&self.select, pool).await?;
             if let Some(n) = self.canary {
                 canary = Canary::First(n as usize);
             } else if !self.canary_tenants.is_empty() {
-                let named = crate::registry::select::resolve(
+                let named = crate::registry::tenants::resolve(
                     pool,
                     &self.canary_tenants,
                     &[],
@@ -331,7 +332,7 @@ impl RunArgs {
         ctx: &Ctx,
         pool: &PgPool,
         set: Option<&MigrationSet>,
-        filter: Filter,
+        filter: Selection,
         canary: Canary,
         jobs: usize,
     ) -> Result<()> {
@@ -393,7 +394,7 @@ impl RunArgs {
             lock_timeout: self.parallel.lock_timeout(ctx),
             dry_run: self.dry_run,
             filter,
-            extension_schema: db::extension_schema(ctx.settings())?,
+            extension_schema: ctx.settings().extension_schema.clone(),
             lock_retries: self.retries.get(ctx),
         };
         if self.dry_run && canary != Canary::None {
@@ -402,7 +403,7 @@ impl RunArgs {
         }
         // The count is only for the bar; without a terminal there is none.
         let total = if ctx.term().stderr {
-            targets::count(pool, &opts.filter).await?
+            tenants::count(pool, &opts.filter).await?
         } else {
             0
         };
@@ -416,7 +417,7 @@ impl RunArgs {
         );
         let on_done = |run: &TenantRun| {
             pb.inc(1);
-            if run.outcome == fleet::Outcome::Failed {
+            if run.outcome == fleet::MigrateOutcome::Failed {
                 pb.suspend(|| {
                     eprintln!(
                         "{}: failed: {}",
@@ -633,7 +634,7 @@ impl RollbackArgs {
             lock_timeout: self.parallel.lock_timeout(ctx),
             dry_run: true,
             filter,
-            extension_schema: db::extension_schema(ctx.settings())?,
+            extension_schema: ctx.settings().extension_schema.clone(),
             lock_retries: self.retries.get(ctx),
         };
         let plan = fleet::rollback(&pool, &set, &opts, to, &|_| {}).await?;
@@ -657,7 +658,7 @@ impl RollbackArgs {
         let reverts: usize = plan
             .tenants
             .iter()
-            .filter(|r| r.outcome == fleet::Outcome::WouldRollBack)
+            .filter(|r| r.outcome == fleet::MigrateOutcome::WouldRollBack)
             .map(|r| r.versions.len())
             .sum();
         ctx.confirm(&format!(
@@ -671,7 +672,7 @@ impl RollbackArgs {
         let guard =
             RunLockGuard::acquire(&pool, RunLock::Migrate, !self.no_wait, |m| out.note(m)).await?;
         opts.dry_run = false;
-        let total = targets::count(&pool, &opts.filter).await?;
+        let total = tenants::count(&pool, &opts.filter).await?;
         let pb = ctx.out.progress(total, "rolling back");
         let report = fleet::rollback(&pool, &set, &opts, to, &|_| pb.inc(1)).await;
         pb.finish_and_clear();
@@ -802,9 +803,9 @@ impl VerifyArgs {
         let pool = pool_for(ctx, jobs).await?;
         migrations::ensure_current(&pool).await?;
         let filter = selection(&self.select, &pool).await?;
-        let total = targets::count(&pool, &filter).await?;
+        let total = tenants::count(&pool, &filter).await?;
         let pb = ctx.out.progress(total, "verifying");
-        let ext = db::extension_schema(ctx.settings())?;
+        let ext = ctx.settings().extension_schema.clone();
         let report = verify::verify(
             &pool,
             &set,

@@ -17,7 +17,7 @@ async fn find(pool: &sqlx::PgPool, key: &str) -> Result<Platform> {
     store::find_opt(&mut conn, key).await?.ok_or_else(|| {
         Error::Usage(format!(
             "platform `{}` not found",
-            crate::registry::naming::shown(key)
+            crate::rules::naming::shown(key)
         ))
         .hint("`tenantctl platform list` shows the platforms")
     })
@@ -85,7 +85,7 @@ async fn tenants(pool: &sqlx::PgPool) -> Result<(Vec<Platform>, BTreeMap<String,
     let mut by_schema = BTreeMap::new();
     let mut list = Vec::new();
     for p in all {
-        if p.external || p.provision_status != ProvisionStatus::Completed {
+        if !p.is_tenant() {
             continue;
         }
         let Ok(Some(s)) = p.tenant_schema() else {

@@ -579,9 +579,9 @@ pub struct SetDomain {
 
 impl SetDomain {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        let domain = crate::registry::naming::normalize_domain(&self.domain)?;
+        let domain = crate::rules::naming::normalize_domain(&self.domain)?;
         if let Some(s) = &self.subdomain {
-            crate::registry::naming::validate_subdomain(s)?;
+            crate::rules::naming::validate_subdomain(s)?;
         }
         let pool = ctx.registry().await?;
         let p = store::find(pool, &self.platform).await?;
@@ -648,7 +648,7 @@ pub struct Released {
 
 impl ReleaseDomain {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
-        let address = crate::registry::naming::normalize_domain(&self.domain)?;
+        let address = crate::rules::naming::normalize_domain(&self.domain)?;
         let pool = ctx.registry().await?;
         let found = {
             let mut conn = pool.acquire().await?;

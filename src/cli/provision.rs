@@ -4,7 +4,7 @@
 use super::Ctx;
 use super::platform::PlatformView;
 use crate::error::{Error, Result};
-use crate::provision::{self, OnFailure, Outcome, Provisioner, pool};
+use crate::provision::{self, OnFailure, ProvisionOutcome, Provisioner, pool};
 use crate::registry::store;
 use clap::{Args, Subcommand};
 
@@ -56,7 +56,7 @@ async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
     let base = ctx.base_domain().await?;
     let view = PlatformView::new(outcome.platform().clone(), base.as_deref(), ctx.settings());
     ctx.out.one(&view, || match &outcome {
-        Outcome::Provisioned(p) => format!(
+        ProvisionOutcome::Provisioned(p) => format!(
             "provisioned `{}` (schema {}){}",
             p.name,
             p.schema_str().unwrap_or("-"),
@@ -65,7 +65,7 @@ async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
                 .map(|u| format!(", served at {u}"))
                 .unwrap_or_default()
         ),
-        Outcome::AlreadyCompleted(p) => {
+        ProvisionOutcome::AlreadyCompleted(p) => {
             format!("`{}` is already provisioned; nothing changed", p.name)
         }
     })

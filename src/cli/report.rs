@@ -6,8 +6,8 @@ use super::select::TenantArgs;
 use crate::config::Source;
 use crate::error::{Error, Result};
 use crate::output::{Format, Out, duration, human_bytes};
-use crate::registry::select::Wanted;
 use crate::registry::store;
+use crate::registry::tenants::Wanted;
 use crate::report::builtin::{self, SizeSort};
 use crate::report::{present, query};
 use clap::{ArgGroup, Args, Subcommand};
@@ -98,7 +98,7 @@ impl Query {
             timeout,
             jobs,
             batch_size: s.report.batch_size.max(1),
-            extension_schema: crate::db::extension_schema(s)?,
+            extension_schema: s.extension_schema.clone(),
         };
         let registry = ctx.registry().await?;
         let selection = self
@@ -120,7 +120,7 @@ impl Query {
             ));
         }
         // A pool of its own, sized for --jobs (the shared pool is sized from the config).
-        let pool = crate::db::connect_tweaked(s, jobs as u32 + 1, |o| {
+        let pool = crate::db::connect_with_options(s, jobs as u32 + 1, |o| {
             // The statements are the operator's; a slow one is reported per tenant, not logged.
             sqlx::ConnectOptions::disable_statement_logging(o)
         })

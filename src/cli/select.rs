@@ -1,8 +1,8 @@
 //! The tenant-selection flags every fleet command flattens (`--tenant`, `--exclude`, `--all`),
-//! resolved against the registry by [`crate::registry::select::resolve`] alone.
+//! resolved against the registry by [`crate::registry::tenants::resolve`] alone.
 
 use crate::error::Result;
-use crate::registry::select::{self, Selection, Wanted};
+use crate::registry::tenants::{self, Selection, Wanted};
 use clap::{ArgAction, Args};
 use sqlx::PgPool;
 
@@ -32,12 +32,7 @@ impl TenantArgs {
         verb: &str,
     ) -> Result<Selection> {
         let tenants: Vec<String> = names.iter().chain(&self.tenants).cloned().collect();
-        select::resolve(pool, &tenants, &self.exclude, wanted, verb).await
-    }
-
-    /// Whether any tenant is named (positional NAMEs aside).
-    pub fn names_tenants(&self) -> bool {
-        !self.tenants.is_empty()
+        tenants::resolve(pool, &tenants, &self.exclude, wanted, verb).await
     }
 
     /// `--tenant` and `--exclude` given on a parent command (`migrate --tenant acme status`)

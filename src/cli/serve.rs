@@ -30,7 +30,7 @@ impl Serve {
         let addr: SocketAddr = listen.parse().map_err(|_| {
             Error::Usage(format!(
                 "invalid listen address `{}`: expected IP:PORT, like 127.0.0.1:8080",
-                crate::registry::naming::shown(&listen)
+                crate::rules::naming::shown(&listen)
             ))
         })?;
         let bench_fixed_schema = self
@@ -56,7 +56,7 @@ impl Serve {
                 let addr: SocketAddr = m.parse().map_err(|_| {
                     Error::Usage(format!(
                         "invalid `serve.metrics_listen` `{}`: expected IP:PORT, like 127.0.0.1:9464",
-                        crate::registry::naming::shown(m)
+                        crate::rules::naming::shown(m)
                     ))
                 })?;
                 let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {

@@ -6,7 +6,7 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::output::{Format, Out, duration, human_bytes};
 use crate::report::builtin::BackupState;
-use crate::report::fleet::{self, Check, FleetStatus, Level, Thresholds};
+use crate::report::fleet::{self, Check, FleetStatus, PluginState, Thresholds};
 use crate::report::metrics;
 use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
@@ -61,7 +61,7 @@ impl Status {
         }
         let pool = ctx.registry().await?;
         let snap = fleet::collect(pool, ctx.settings()).await?;
-        let check = fleet::check(&snap, &Thresholds::from_settings(ctx.settings()));
+        let check = fleet::status_check(&snap, &Thresholds::from_settings(ctx.settings()));
         let format = self.format.unwrap_or(match ctx.out.format {
             Format::Json => StatusFormat::Json,
             _ => StatusFormat::Human,
@@ -104,18 +104,18 @@ impl Status {
         .await;
         let (level, line) = match snap {
             Ok(s) => {
-                let c = fleet::check(&s, &Thresholds::from_settings(ctx.settings()));
+                let c = fleet::status_check(&s, &Thresholds::from_settings(ctx.settings()));
                 (c.level, c.line(&s))
             }
             // The database being down is an emergency, not a question mark.
             Err(e @ Error::Unreachable { .. }) => {
-                (Level::Critical, format!("TENANTCTL CRITICAL - {e}"))
+                (PluginState::Critical, format!("TENANTCTL CRITICAL - {e}"))
             }
-            Err(e) => (Level::Unknown, format!("TENANTCTL UNKNOWN - {e}")),
+            Err(e) => (PluginState::Unknown, format!("TENANTCTL UNKNOWN - {e}")),
         };
         ctx.out.line(&line)?;
         match level {
-            Level::Ok => Ok(()),
+            PluginState::Ok => Ok(()),
             other => Err(Error::Silent(other as u8)),
         }
     }
@@ -149,7 +149,7 @@ pub fn unknown(reason: &str) -> std::process::ExitCode {
         .unwrap_or("cannot run the check");
     let first = first.strip_prefix("error: ").unwrap_or(first);
     println!("TENANTCTL UNKNOWN - {first}");
-    std::process::ExitCode::from(Level::Unknown as u8)
+    std::process::ExitCode::from(PluginState::Unknown as u8)
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory, fsynced, then

@@ -4,8 +4,9 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
+use crate::provision::Provisioner;
 use crate::provision::worker::{self, WorkerOptions};
-use crate::provision::{Provisioner, RetryPolicy};
+use crate::rules::RetryPolicy;
 use clap::Args;
 use tokio_util::sync::CancellationToken;
 

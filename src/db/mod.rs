@@ -6,14 +6,14 @@
 pub mod changes;
 pub mod citus;
 pub mod gate;
-pub mod ident;
 pub mod locks;
 pub mod statements;
 
-pub use ident::{Ident, SchemaName};
+pub use crate::rules::{Ident, SchemaName};
 
 use crate::config::{Settings, mask_url};
 use crate::error::{Error, Result};
+use crate::output::duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
@@ -22,12 +22,12 @@ use std::time::Duration;
 /// Connect a pool to the configured database; an unreachable server is `Error::Unreachable`
 /// (exit 69) with the URL, password masked.
 pub async fn connect(settings: &Settings, max_connections: u32) -> Result<PgPool> {
-    connect_tweaked(settings, max_connections, |o| o).await
+    connect_with_options(settings, max_connections, |o| o).await
 }
 
 /// Like [`connect`], with the connect options adjusted first (for example no slow-statement
 /// warnings for `report query`, whose statements are the operator's and may well be slow).
-pub async fn connect_tweaked(
+pub async fn connect_with_options(
     settings: &Settings,
     max_connections: u32,
     tweak: impl FnOnce(PgConnectOptions) -> PgConnectOptions,
@@ -37,10 +37,10 @@ pub async fn connect_tweaked(
             "no database configured: pass `--database-url`, or set `DATABASE_URL` or `database_url` in tenantctl.toml".into(),
         ));
     };
-    connect_url_tweaked(url, max_connections, *settings.connect_timeout, tweak).await
+    connect_url_with_options(url, max_connections, *settings.connect_timeout, tweak).await
 }
 
-async fn connect_url_tweaked(
+async fn connect_url_with_options(
     url: &str,
     max_connections: u32,
     timeout: std::time::Duration,
@@ -77,7 +77,7 @@ async fn connect_url_tweaked(
             return Err(Error::Unreachable {
                 what: "database",
                 target: masked,
-                reason: format!("no answer within {}", humantime::format_duration(timeout)),
+                reason: format!("no answer within {}", duration::span(timeout)),
             });
         }
     };
@@ -213,21 +213,10 @@ pub fn unreachable_or(e: sqlx::Error, masked_url: &str) -> Error {
     }
 }
 
-/// Begin a transaction whose `search_path` is the tenant's schema (plus the shared extension
-/// schema, if configured) and nothing else, set transaction-locally: when the transaction ends
-/// the connection goes back to the pool with no tenant attached, so a pooled connection (also
-/// behind PgBouncer in transaction mode) never carries one tenant into the next borrower.
-pub async fn begin_tenant(
-    pool: &PgPool,
-    schema: &SchemaName,
-    extension_schema: Option<&SchemaName>,
-) -> Result<Transaction<'static, Postgres>> {
-    let mut tx = pool.begin().await?;
-    set_tenant(&mut tx, schema, extension_schema).await?;
-    Ok(tx)
-}
-
-/// Put `schema` alone (plus the extension schema) on this transaction's `search_path`.
+/// Put `schema` alone (plus the shared extension schema, if configured) on this transaction's
+/// `search_path`, set transaction-locally: when the transaction ends the connection goes back
+/// to the pool with no tenant attached, so a pooled connection (also behind PgBouncer in
+/// transaction mode) never carries one tenant into the next borrower.
 pub async fn set_tenant(
     tx: &mut Transaction<'_, Postgres>,
     schema: &SchemaName,
@@ -278,16 +267,6 @@ pub fn set_tenant_statement(schema: &SchemaName, extension_schema: Option<&Schem
         "SET LOCAL search_path TO {}",
         schema.search_path(extension_schema)
     )
-}
-
-/// The configured extension schema, validated.
-pub fn extension_schema(settings: &Settings) -> Result<Option<SchemaName>> {
-    settings
-        .extension_schema
-        .as_deref()
-        .map(SchemaName::parse)
-        .transpose()
-        .map_err(Error::from)
 }
 
 /// Whether a schema exists.

@@ -6,10 +6,10 @@
 //! The `UNION ALL` locks every table it reads (and its primary key index) until the statement
 //! ends, so a chunk holds at most about `max_locks_per_transaction` locks: see [`chunk_size`].
 
-use super::targets::Target;
 use super::{Applied, MigrationError, TRACKING_TABLE, applied};
 use crate::db::Ident;
 use crate::error::{Error, Result};
+use crate::registry::tenants::Target;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::fmt::Write as _;
 

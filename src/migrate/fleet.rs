@@ -3,7 +3,7 @@
 //! schemas in a couple of batched queries ([`super::catalog`]), and open a transaction only for
 //! the schemas that have work, on `jobs` workers with one connection each. Schemas the stored
 //! status says are behind skip the batched read: their worker reads them in its own
-//! transaction (see [`super::targets::Cursor::with_hints`]).
+//! transaction (see [`crate::registry::tenants::Cursor::with_hints`]).
 //!
 //! Each tenant's work is one transaction: the platform's advisory lock (the one provisioning
 //! takes, so a tenant is never migrated and provisioned at once), `lock_timeout`, its schema
@@ -15,13 +15,13 @@
 use super::catalog::{self, Read};
 use super::runner::{self, Failed, Job, NoTx, Ran, Start};
 use super::status::{self, Facts};
-use super::targets::{Filter, Target, count, targets};
 use super::{Applied, MigrationError, MigrationSet, plan, revert_plan};
 use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration};
-use crate::provision::RetryPolicy;
 use crate::registry::InvalidPlatform;
+use crate::registry::tenants::{Selection, Target, count, targets};
+use crate::rules::RetryPolicy;
 use comfy_table::{Cell, Color};
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -39,7 +39,7 @@ fn invalid_run(bad: InvalidPlatform) -> TenantRun {
         to: None,
         versions: Vec::new(),
         duration_ms: 0,
-        outcome: Outcome::Failed,
+        outcome: MigrateOutcome::Failed,
         error: Some(bad.error),
         canary: false,
         tries: 0,
@@ -48,7 +48,7 @@ fn invalid_run(bad: InvalidPlatform) -> TenantRun {
 
 /// The newest version applied in any schema `filter` covers (`None`: nothing applied
 /// anywhere), read from the tracking tables themselves: what `migrate revert` undoes.
-pub async fn newest_applied(pool: &PgPool, filter: &Filter) -> Result<Option<i64>> {
+pub async fn newest_applied(pool: &PgPool, filter: &Selection) -> Result<Option<i64>> {
     let mut newest = None;
     let mut cursor = targets(filter.clone(), catalog::chunk_size(pool).await?);
     while let Some(batch) = cursor.next(pool).await? {
@@ -64,7 +64,7 @@ pub async fn newest_applied(pool: &PgPool, filter: &Filter) -> Result<Option<i64
 /// What happened to one tenant. Serialised in snake case in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Outcome {
+pub enum MigrateOutcome {
     Migrated,
     UpToDate,
     RolledBack,
@@ -75,16 +75,16 @@ pub enum Outcome {
     WouldRollBack,
 }
 
-impl Outcome {
+impl MigrateOutcome {
     pub fn as_str(self) -> &'static str {
         match self {
-            Outcome::Migrated => "migrated",
-            Outcome::UpToDate => "up to date",
-            Outcome::RolledBack => "rolled back",
-            Outcome::Unchanged => "unchanged",
-            Outcome::Failed => "failed",
-            Outcome::WouldMigrate => "would migrate",
-            Outcome::WouldRollBack => "would roll back",
+            MigrateOutcome::Migrated => "migrated",
+            MigrateOutcome::UpToDate => "up to date",
+            MigrateOutcome::RolledBack => "rolled back",
+            MigrateOutcome::Unchanged => "unchanged",
+            MigrateOutcome::Failed => "failed",
+            MigrateOutcome::WouldMigrate => "would migrate",
+            MigrateOutcome::WouldRollBack => "would roll back",
         }
     }
 }
@@ -103,7 +103,7 @@ pub struct TenantRun {
     /// Versions applied (rolled back: reverted, newest first); with --dry-run, what would be.
     pub versions: Vec<i64>,
     pub duration_ms: u64,
-    pub outcome: Outcome,
+    pub outcome: MigrateOutcome,
     pub error: Option<String>,
     /// Migrated in the canary phase.
     pub canary: bool,
@@ -125,8 +125,8 @@ impl Tabular for TenantRun {
 
     fn row(&self, term: &Term) -> Vec<Cell> {
         let color = match self.outcome {
-            Outcome::Failed => Color::Red,
-            Outcome::Migrated | Outcome::RolledBack => Color::Green,
+            MigrateOutcome::Failed => Color::Red,
+            MigrateOutcome::Migrated | MigrateOutcome::RolledBack => Color::Green,
             _ => Color::Yellow,
         };
         let outcome = if term.color {
@@ -144,7 +144,7 @@ impl Tabular for TenantRun {
             Cell::new(version_text(self.from)),
             Cell::new(version_text(self.to)),
             Cell::new(match self.outcome {
-                Outcome::WouldMigrate | Outcome::WouldRollBack => "-".to_string(),
+                MigrateOutcome::WouldMigrate | MigrateOutcome::WouldRollBack => "-".to_string(),
                 _ => duration::elapsed_ms(self.duration_ms),
             }),
             Cell::new(self.tries),
@@ -187,8 +187,8 @@ impl Report {
             self.canaries.push(run.tenant.clone());
         }
         match run.outcome {
-            Outcome::UpToDate | Outcome::Unchanged => self.totals.unchanged += 1,
-            Outcome::Failed => {
+            MigrateOutcome::UpToDate | MigrateOutcome::Unchanged => self.totals.unchanged += 1,
+            MigrateOutcome::Failed => {
                 self.totals.failed += 1;
                 self.tenants.push(run);
             }
@@ -213,7 +213,7 @@ pub struct Options {
     pub lock_timeout: Duration,
     /// Plan only: say what would run where, change nothing.
     pub dry_run: bool,
-    pub filter: Filter,
+    pub filter: Selection,
     pub extension_schema: Option<SchemaName>,
     /// How often a tenant whose transaction met a lock timeout is tried again (after
     /// [`lock_retry_policy`]'s waits, with jitter).
@@ -280,7 +280,7 @@ pub async fn migrate(
             None => ids.clone(),
             Some(o) => ids.iter().copied().filter(|i| o.contains(i)).collect(),
         };
-        let first = Filter {
+        let first = Selection {
             only: Some(only),
             exclude: opts.filter.exclude.clone(),
         };
@@ -346,7 +346,7 @@ pub async fn rollback(
 async fn pick_canaries(
     pool: &PgPool,
     set: &MigrationSet,
-    filter: &Filter,
+    filter: &Selection,
     n: usize,
 ) -> Result<Vec<i64>> {
     let mut picked = Vec::with_capacity(n.min(1024));
@@ -356,7 +356,7 @@ async fn pick_canaries(
     {
         for item in plan_chunk(pool, set, Mode::Up, true, batch.targets).await? {
             if let Item::Done(run) = item
-                && run.outcome == Outcome::WouldMigrate
+                && run.outcome == MigrateOutcome::WouldMigrate
                 && picked.len() < n
             {
                 picked.push(run.platform_id);
@@ -384,7 +384,7 @@ struct Work {
     guess: Option<Vec<i64>>,
 }
 
-fn run_of(t: &Target, from: Option<i64>, outcome: Outcome) -> TenantRun {
+fn run_of(t: &Target, from: Option<i64>, outcome: MigrateOutcome) -> TenantRun {
     TenantRun {
         tenant: t.name.clone(),
         platform_id: t.platform_id,
@@ -409,7 +409,7 @@ async fn execute(
     set: &MigrationSet,
     opts: &Options,
     mode: Mode,
-    filter: &Filter,
+    filter: &Selection,
     canary: bool,
     on_done: OnDone<'_>,
     report: &mut Report,
@@ -480,7 +480,7 @@ async fn execute(
             {
                 let _ = c.close().await;
             }
-            if !worked.run.versions.is_empty() && worked.run.outcome != Outcome::Failed {
+            if !worked.run.versions.is_empty() && worked.run.outcome != MigrateOutcome::Failed {
                 changed
                     .lock()
                     .expect("not poisoned")
@@ -580,7 +580,7 @@ async fn plan_chunk(
                 }
                 if p.pending.is_empty() {
                     healthy.push((t.platform_id, p.current));
-                    items.push(Item::Done(run_of(&t, p.current, Outcome::UpToDate)));
+                    items.push(Item::Done(run_of(&t, p.current, MigrateOutcome::UpToDate)));
                     continue;
                 }
                 let to = p.pending.iter().copied().chain(p.current).max();
@@ -594,7 +594,7 @@ async fn plan_chunk(
                     continue;
                 }
                 Ok(versions) if versions.is_empty() => {
-                    items.push(Item::Done(run_of(&t, p.current, Outcome::Unchanged)));
+                    items.push(Item::Done(run_of(&t, p.current, MigrateOutcome::Unchanged)));
                     continue;
                 }
                 Ok(versions) => {
@@ -605,8 +605,8 @@ async fn plan_chunk(
         };
         if dry_run {
             let outcome = match mode {
-                Mode::Up => Outcome::WouldMigrate,
-                Mode::Down { .. } => Outcome::WouldRollBack,
+                Mode::Up => MigrateOutcome::WouldMigrate,
+                Mode::Down { .. } => MigrateOutcome::WouldRollBack,
             };
             let mut run = run_of(&t, p.current, outcome);
             run.to = to;
@@ -652,7 +652,7 @@ async fn failure(
     if !dry_run {
         status::record_failure(pool, t.platform_id, facts.as_ref(), &message).await;
     }
-    let mut run = run_of(t, from, Outcome::Failed);
+    let mut run = run_of(t, from, MigrateOutcome::Failed);
     run.error = Some(message);
     run
 }
@@ -739,10 +739,10 @@ async fn work(
     let (run, fatal) = match res {
         Ok(done) => {
             let outcome = match (mode, done.versions.is_empty()) {
-                (Mode::Up, true) => Outcome::UpToDate,
-                (Mode::Up, false) => Outcome::Migrated,
-                (Mode::Down { .. }, true) => Outcome::Unchanged,
-                (Mode::Down { .. }, false) => Outcome::RolledBack,
+                (Mode::Up, true) => MigrateOutcome::UpToDate,
+                (Mode::Up, false) => MigrateOutcome::Migrated,
+                (Mode::Down { .. }, true) => MigrateOutcome::Unchanged,
+                (Mode::Down { .. }, false) => MigrateOutcome::RolledBack,
             };
             tracing::info!(tenant = %t.name, schema = %t.schema, versions = ?done.versions, "tenant {}", outcome.as_str());
             let mut run = run_of(t, done.from, outcome);
@@ -756,7 +756,7 @@ async fn work(
             error: MigrationError::Db(e) | MigrationError::Read(e),
             ..
         }) if crate::error::is_connection_error(&e) => {
-            (run_of(t, w.from, Outcome::Failed), Some(e))
+            (run_of(t, w.from, MigrateOutcome::Failed), Some(e))
         }
         Err(f) => {
             let mut run = failure(pool, t, f.from.or(w.from), f.facts, &f.error, false).await;

@@ -9,7 +9,8 @@
 //! `Migrator::run` for tenants: it takes one advisory lock per database (every schema would
 //! wait on every other) and commits per migration outside our transaction.
 //!
-//! Around it: [`targets`] says which tenant schemas a fleet command covers, [`catalog`] reads
+//! Around it: [`crate::registry::tenants`] says which tenant schemas a fleet command covers
+//! (what this module walks), [`catalog`] reads
 //! many schemas' applied versions in a few batched queries, [`fleet`] migrates and rolls back
 //! every tenant in parallel through the runner, [`no_tx`] holds the rules of `--
 //! no-transaction` migrations, [`status`] keeps
@@ -24,7 +25,6 @@ pub mod no_tx;
 pub mod runner;
 pub mod set;
 pub mod status;
-pub mod targets;
 pub mod verify;
 
 pub use set::MigrationSet;

@@ -16,12 +16,12 @@
 
 use super::no_tx;
 use super::status::{Facts, UPSERT};
-use super::targets::Target;
 use super::{
     Applied, MigrationError, MigrationSet, ensure_tracking_table, plan, revert_plan, tracking,
 };
 use crate::db::{SchemaName, locks::PlatformLock, statements};
 use crate::error::Error;
+use crate::registry::tenants::Target;
 use sqlx::migrate::Migration;
 use sqlx::{AssertSqlSafe, Connection, PgConnection, PgPool, SqlSafeStr, SqlStr};
 use std::time::{Duration, Instant};

@@ -8,10 +8,10 @@
 //! schemas themselves (batched, see [`super::catalog`]) and shows the stored row beside them.
 
 use super::catalog::{self, Read};
-use super::targets::{Filter, Target, targets};
 use super::{MigrationSet, Plan, plan};
 use crate::error::Result;
 use crate::output::{Tabular, Term};
+use crate::registry::tenants::{Selection, Target, targets};
 use chrono::{DateTime, Utc};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -312,7 +312,7 @@ impl Tabular for TenantStatus {
 pub async fn status(
     pool: &PgPool,
     set: &MigrationSet,
-    filter: &Filter,
+    filter: &Selection,
     behind_only: bool,
 ) -> Result<Vec<TenantStatus>> {
     let chunk = catalog::chunk_size(pool).await?;

@@ -13,11 +13,12 @@
 //! merely behind has not drifted.
 
 use super::catalog;
-use super::targets::{Filter, Target, targets};
 use super::{MigrationSet, applied, plan};
 use crate::db::set_lock_timeout;
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
+use crate::registry::tenants::{Selection, Target, targets};
+use crate::rules::names;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
@@ -207,7 +208,7 @@ pub async fn reference(
     extension_schema: Option<&SchemaName>,
     versions: &[i64],
 ) -> Result<Vec<Object>> {
-    let scratch = SchemaName::parse(&format!("tenantctl_verify_{:08x}", rand::random::<u32>()))?;
+    let scratch = names::migrate_verify_schema(rand::random());
     let mut tx = pool.begin().await?;
     // On Citus the scratch schema stays on the coordinator: it is rolled back anyway.
     db::citus::local_schemas(&mut tx).await?;
@@ -248,7 +249,7 @@ pub async fn distributed_check(
     if !db::citus::distribute_tenants() {
         return Ok(None);
     }
-    let scratch = SchemaName::parse(&format!("tenantctl_verify_{:08x}", rand::random::<u32>()))?;
+    let scratch = names::migrate_verify_schema(rand::random());
     let mut tx = pool.begin().await?;
     db::citus::tenant_schema(&mut tx).await?;
     // language=PostgreSQL
@@ -309,7 +310,7 @@ pub async fn verify(
     pool: &PgPool,
     set: &MigrationSet,
     extension_schema: Option<&SchemaName>,
-    filter: &Filter,
+    filter: &Selection,
     jobs: usize,
     lock_timeout: Duration,
     on_done: &(dyn Fn() + Sync),
@@ -332,7 +333,7 @@ pub async fn verify(
         .map(|t| async move {
             match t? {
                 Found::Target(t) => {
-                    check(pool, set, extension_schema, cache, lock_timeout, t).await
+                    verify_one(pool, set, extension_schema, cache, lock_timeout, t).await
                 }
                 Found::Invalid(bad) => Ok(Some(TenantDrift {
                     tenant: bad.platform,
@@ -367,7 +368,7 @@ enum Found {
 }
 
 /// One tenant: `None` when it matches its reference.
-async fn check(
+async fn verify_one(
     pool: &PgPool,
     set: &MigrationSet,
     ext: Option<&SchemaName>,

@@ -5,7 +5,9 @@
 //! - [`age`]: how long ago, coarse on purpose (`59s`, `5m`, `1h 0m`, `2d 2h`);
 //! - [`elapsed`]: how long something took, precise (`850ms`, `1.25s`, `3m 4s`, `1h 2m 3s`);
 //! - [`setting`]: a configured threshold as an operator writes it in `tenantctl.toml`
-//!   (`10m`, `24h`, `7d`), which the configuration parses back to the same value.
+//!   (`10m`, `24h`, `7d`), which the configuration parses back to the same value;
+//! - [`span`]: any other length of time in a message (a timeout, a wait, a retry delay), spelled
+//!   as [`setting`] and down to the millisecond (`250ms`, `4s 372ms`).
 
 use std::time::Duration;
 
@@ -62,6 +64,15 @@ pub fn setting(d: Duration) -> String {
     }
 }
 
+/// A length of time in a message: [`setting`]'s spelling for whole seconds (`30s`, `1d`,
+/// never humantime's `1day`), else to the millisecond (`250ms`, `1s 500ms`).
+pub fn span(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        return setting(d);
+    }
+    humantime::format_duration(Duration::from_millis(d.as_millis() as u64)).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +119,16 @@ mod tests {
         assert_eq!(elapsed_secs(-1.0), "0ms");
         assert_eq!(elapsed_secs(f64::NAN), "0ms");
         assert_eq!(elapsed_ms(1250), "1.25s");
+    }
+
+    #[test]
+    fn spans_are_settings_down_to_the_millisecond() {
+        assert_eq!(span(Duration::from_secs(86_400)), "1d");
+        assert_eq!(span(Duration::from_secs(5)), "5s");
+        assert_eq!(span(Duration::from_millis(250)), "250ms");
+        assert_eq!(span(Duration::from_millis(1500)), "1s 500ms");
+        assert_eq!(span(Duration::from_nanos(4_372_118_000)), "4s 372ms");
+        assert_eq!(span(Duration::ZERO), "0s");
     }
 
     #[test]

@@ -9,11 +9,12 @@
 //! Both return the notification deliveries, so a command can say which failed; what to print
 //! is the caller's.
 
-use super::{Outcome, Provisioner, RetryPolicy, announce, cause_chain, pool, queue};
+use super::{ProvisionOutcome, Provisioner, announce, cause_chain, pool, queue};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::notify::{Delivery, Notifier, ProvisionEvent};
 use crate::registry::{Platform, store};
+use crate::rules::RetryPolicy;
 use sqlx::PgPool;
 
 /// What [`start`] did.
@@ -115,7 +116,7 @@ pub enum OnFailure {
 /// the attempt failed).
 #[derive(Debug)]
 pub struct Attempted {
-    pub result: Result<Outcome>,
+    pub result: Result<ProvisionOutcome>,
     pub deliveries: Vec<Delivery>,
 }
 
@@ -151,10 +152,10 @@ pub async fn provision_now(
 async fn after_success(
     pool: &PgPool,
     settings: &Settings,
-    outcome: Outcome,
+    outcome: ProvisionOutcome,
     deliveries: &mut Vec<Delivery>,
-) -> Result<Outcome> {
-    if let Outcome::Provisioned(p) = &outcome {
+) -> Result<ProvisionOutcome> {
+    if let ProvisionOutcome::Provisioned(p) = &outcome {
         queue::complete_queued_for(pool, p.id).await?;
         *deliveries = tell(pool, settings, p, &ProvisionEvent::Completed).await;
     }

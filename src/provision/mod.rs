@@ -10,7 +10,6 @@
 //! notifications sent on the outcome (`announce`).
 
 pub mod announce;
-pub mod backoff;
 pub mod front_door;
 pub mod pool;
 pub mod queue;
@@ -18,7 +17,6 @@ pub mod recovery;
 pub mod seeds;
 pub mod worker;
 
-pub use backoff::RetryPolicy;
 pub use front_door::{Attempted, OnFailure, Started, provision_now, start};
 pub use recovery::stuck_platforms;
 pub use seeds::Seeds;
@@ -47,7 +45,7 @@ impl Provisioner {
         Ok(Provisioner {
             set: MigrationSet::load(settings.tenant_migrations_dir.as_ref()).await?,
             seeds: Seeds::load(settings.seeds_dir.as_ref()).await?,
-            extension_schema: db::extension_schema(settings)?,
+            extension_schema: settings.extension_schema.clone(),
             base_domain: settings.base_domain.clone(),
         })
     }
@@ -55,17 +53,17 @@ impl Provisioner {
 
 /// How a provision call ended.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Outcome {
+pub enum ProvisionOutcome {
     /// The schema was created, migrated and seeded now.
     Provisioned(Platform),
     /// It was already completed; nothing changed.
     AlreadyCompleted(Platform),
 }
 
-impl Outcome {
+impl ProvisionOutcome {
     pub fn platform(&self) -> &Platform {
         match self {
-            Outcome::Provisioned(p) | Outcome::AlreadyCompleted(p) => p,
+            ProvisionOutcome::Provisioned(p) | ProvisionOutcome::AlreadyCompleted(p) => p,
         }
     }
 }
@@ -136,7 +134,11 @@ pub fn cause_chain(e: &Error) -> String {
 
 /// Provision one platform synchronously. On failure the platform is marked failed with the
 /// error, no schema is left behind, and the error is returned.
-pub async fn provision(pool: &PgPool, prov: &Provisioner, platform: &Platform) -> Result<Outcome> {
+pub async fn provision(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+) -> Result<ProvisionOutcome> {
     provision_attempt(pool, prov, platform, &Attempt::sync()).await
 }
 
@@ -148,7 +150,7 @@ pub async fn provision_attempt(
     prov: &Provisioner,
     platform: &Platform,
     attempt: &Attempt,
-) -> Result<Outcome> {
+) -> Result<ProvisionOutcome> {
     if platform.external {
         return Err(Error::Usage(format!(
             "platform `{}` is external: it has no schema to provision",
@@ -158,13 +160,13 @@ pub async fn provision_attempt(
     // A bad schema name is this attempt's (permanent) failure, recorded like any other.
     let schema = platform.require_schema();
     if platform.provision_status == ProvisionStatus::Completed {
-        return Ok(Outcome::AlreadyCompleted(platform.clone()));
+        return Ok(ProvisionOutcome::AlreadyCompleted(platform.clone()));
     }
     // `provisioning` is visible to everybody at once (and to stuck detection), outside the long
     // transaction; the attempt's record starts with it.
     let Some(attempt_id) = record_start(pool, platform, attempt).await? else {
         return match store::get(pool, platform.id).await? {
-            Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+            Some(p) => Ok(ProvisionOutcome::AlreadyCompleted(p)),
             None => Err(store::not_found(&platform.id.to_string())),
         };
     };
@@ -179,13 +181,13 @@ pub async fn provision_attempt(
         Ok(Some(p)) => {
             record_end(pool, attempt_id, None).await?;
             info!(platform = %p.name, schema = %schema, "provisioned");
-            Ok(Outcome::Provisioned(p))
+            Ok(ProvisionOutcome::Provisioned(p))
         }
         Ok(None) => {
             // Another run completed it meanwhile: this attempt did nothing.
             forget_attempt(pool, attempt_id).await?;
             match store::get(pool, platform.id).await? {
-                Some(p) => Ok(Outcome::AlreadyCompleted(p)),
+                Some(p) => Ok(ProvisionOutcome::AlreadyCompleted(p)),
                 None => Err(store::not_found(&platform.id.to_string())),
             }
         }

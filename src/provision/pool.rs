@@ -9,19 +9,17 @@
 //! sequences, triggers, defaults). An application whose migrations write the schema's own name
 //! into function bodies or views must keep `provision.pool_size` at 0.
 
-use super::{Outcome, Provisioner, create_schema};
+use super::{ProvisionOutcome, Provisioner, create_schema};
 use crate::db::{self, SchemaName, locks::PlatformLock};
 use crate::error::Result;
 use crate::migrate;
 use crate::migrate::runner::{self, Job, Start};
 use crate::registry::{Platform, ProvisionStatus};
+use crate::rules::names;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use tracing::{info, warn};
-
-/// Pool schemas are named `_tenantctl_pool_<8 hex>`: valid schema names no platform generates.
-pub const PREFIX: &str = "_tenantctl_pool_";
 
 /// One spare schema.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -44,7 +42,7 @@ pub async fn spares(pool: &PgPool) -> Result<Vec<Spare>> {
 
 /// Build one spare: create, migrate, seed the neutral seeds, list it. One transaction.
 pub async fn build_one(pool: &PgPool, prov: &Provisioner) -> Result<SchemaName> {
-    let name = SchemaName::parse(&format!("{PREFIX}{:08x}", rand::random::<u32>()))?;
+    let name = names::pool_schema(rand::random());
     let mut tx = pool.begin().await?;
     create_schema(&mut tx, &name).await?;
     db::set_tenant(&mut tx, &name, prov.extension_schema.as_ref()).await?;
@@ -212,7 +210,7 @@ pub async fn claim(
     platform: &Platform,
     base_domain: Option<&str>,
     worker: Option<&str>,
-) -> Result<Option<Outcome>> {
+) -> Result<Option<ProvisionOutcome>> {
     if platform.external
         || !matches!(
             platform.provision_status,
@@ -315,7 +313,7 @@ pub async fn claim(
         .execute(pool)
         .await?;
         info!(platform = %done.name, schema = %target, from = %spare_schema, "provisioned from the warm pool");
-        return Ok(Some(Outcome::Provisioned(done)));
+        return Ok(Some(ProvisionOutcome::Provisioned(done)));
     }
     Ok(None)
 }

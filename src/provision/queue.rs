@@ -4,10 +4,10 @@
 //! job; a unique index keeps at most one live (queued or running) job per platform.
 //! Enqueueing sends `NOTIFY tenantctl_jobs` so idle workers wake at once.
 
-use super::RetryPolicy;
 use crate::db::locks::PlatformLock;
 use crate::error::{Error, Result};
 use crate::registry::Platform;
+use crate::rules::RetryPolicy;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};

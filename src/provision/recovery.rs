@@ -3,11 +3,11 @@
 //! `provisioning` longer than `provision.stuck_after` and no session holds its provisioning
 //! lock; nothing of it was built, since the build is one transaction that died with its session.
 
-use super::RetryPolicy;
 use super::queue;
 use crate::db::locks::PlatformLock;
 use crate::error::Result;
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus};
+use crate::rules::RetryPolicy;
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::time::Duration;

@@ -8,11 +8,13 @@
 //! jobs, every `domains.check_interval` it checks the custom domains not verified yet
 //! (`registry::domains::verify_pending`).
 
-use super::{Attempt, Outcome, Provisioner, RetryPolicy, Via, announce, pool, queue};
+use super::{Attempt, ProvisionOutcome, Provisioner, Via, announce, pool, queue};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::notify::{Notifier, ProvisionEvent};
+use crate::output::duration;
 use crate::registry::store;
+use crate::rules::RetryPolicy;
 use serde::Serialize;
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -324,7 +326,7 @@ async fn run_job_inner(s: &Shared, job: &queue::Job) -> Result<JobEnd> {
         worker: Some(s.opts.id.clone()),
     };
     match super::provision_attempt(&s.pool, &s.prov, &platform, &attempt).await {
-        Ok(Outcome::Provisioned(p)) => {
+        Ok(ProvisionOutcome::Provisioned(p)) => {
             queue::succeed(&s.pool, job.id).await?;
             info!("job completed");
             announce::announce(
@@ -337,7 +339,7 @@ async fn run_job_inner(s: &Shared, job: &queue::Job) -> Result<JobEnd> {
             .await;
             Ok(JobEnd::Completed)
         }
-        Ok(Outcome::AlreadyCompleted(_)) => {
+        Ok(ProvisionOutcome::AlreadyCompleted(_)) => {
             queue::succeed(&s.pool, job.id).await?;
             info!("already provisioned; nothing to do");
             Ok(JobEnd::AlreadyCompleted)
@@ -357,7 +359,7 @@ async fn run_job_inner(s: &Shared, job: &queue::Job) -> Result<JobEnd> {
             }
             match delay.filter(|_| !permanent) {
                 Some(d) => {
-                    warn!(retry_in = %humantime::format_duration(d), "attempt failed; retrying later");
+                    warn!(retry_in = %duration::span(d), "attempt failed; retrying later");
                     queue::retry_later(&s.pool, job.id, &msg, d).await?;
                     Ok(JobEnd::Retrying)
                 }

@@ -11,9 +11,10 @@
 //! hickory-resolver; the HTTP check connects to the address that DNS server gives, on
 //! `domains.http_port`. `domains.verify = false` turns all of this off.
 
-use super::{Platform, naming};
+use super::Platform;
 use crate::config::Settings;
 use crate::error::{Error, Result};
+use crate::rules::naming;
 use chrono::{DateTime, Utc};
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig};

@@ -5,6 +5,7 @@
 use super::{PLATFORM_COLUMNS, Platform};
 use crate::db::gate;
 use crate::error::{Error, Result};
+use crate::output::duration;
 use sqlx::{AssertSqlSafe, PgPool};
 use std::time::Duration;
 
@@ -73,7 +74,7 @@ pub async fn set_and_drain(
             return Err(Error::Busy(format!(
                 "platform `{}` is in maintenance now, but requests started before were still running after {}",
                 platform.name,
-                humantime::format_duration(drain_wait)
+                duration::span(drain_wait)
             ))
             .hint("they finish on their own; run the command again to wait for them"));
         }

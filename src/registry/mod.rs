@@ -3,11 +3,11 @@
 pub mod domains;
 pub mod maintenance;
 pub mod migrations;
-pub mod naming;
-pub mod select;
 pub mod store;
+pub mod tenants;
 
 use crate::db::SchemaName;
+use crate::rules::naming;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;

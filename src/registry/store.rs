@@ -1,9 +1,9 @@
 //! Registry queries: creating, finding, listing, deleting platforms and changing their domains.
 
-use super::naming::{self, ValidationError};
 use super::{PLATFORM_COLUMNS, Platform, ProvisionStatus, address_of};
 use crate::db::{SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result, constraint};
+use crate::rules::naming::{self, ValidationError};
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use std::str::FromStr;
 

@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use crate::output::{Tabular, Term, duration, human_bytes};
 use crate::provision::AttemptOutcome;
+use crate::registry::tenants::tenant_sql;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone, Utc};
 use comfy_table::{Cell, Color};
 use serde::Serialize;
@@ -69,7 +70,8 @@ pub enum SizeSort {
 pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
     // language=PostgreSQL
     let mut rows = sqlx::query_as::<_, SchemaSize>(
-        "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
+        concat!(
+            "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
                 n.oid IS NOT NULL AS exists,
                 coalesce(s.table_bytes, 0)::int8 AS table_bytes,
                 coalesce(s.index_bytes, 0)::int8 AS index_bytes,
@@ -87,8 +89,11 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
              FROM pg_class c
              WHERE c.relnamespace = n.oid
          ) s ON true
-         WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
-         ORDER BY p.id",
+         WHERE ",
+            tenant_sql!(),
+            "
+         ORDER BY p.id"
+        ),
     )
     .fetch_all(pool)
     .await?;
@@ -562,7 +567,8 @@ struct BackupFacts {
 pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Vec<BackupRow>> {
     // language=PostgreSQL
     let facts = sqlx::query_as::<_, BackupFacts>(
-        "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
+        concat!(
+            "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
                 greatest(CASE WHEN p.last_backup_at <= now() THEN p.last_backup_at END, b.last_taken)
                     AS last_backup_at,
                 coalesce(p.provisioned_at, p.created_at) AS reference,
@@ -581,8 +587,11 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
                      AND x.taken_at <= now() ORDER BY x.taken_at DESC, x.id DESC LIMIT 1) AS last_size
              FROM tenantctl.backups b WHERE b.platform_id = p.id
          ) b ON true
-         WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
-         ORDER BY p.id",
+         WHERE ",
+            tenant_sql!(),
+            "
+         ORDER BY p.id"
+        ),
     )
     .fetch_all(pool)
     .await?;

@@ -12,7 +12,9 @@ use crate::db::{Ident, SchemaName};
 use crate::error::Result;
 use crate::migrate::{MigrationSet, TRACKING_TABLE};
 use crate::output::duration;
+use crate::registry::tenants::tenant_sql;
 use crate::registry::{InvalidPlatform, ProvisionStatus};
+use crate::rules::names;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool, Row};
@@ -140,17 +142,6 @@ pub struct OldSchema {
     pub size_bytes: i64,
 }
 
-/// The prefix of the schemas `restore --keep-old` keeps.
-pub const OLD_SCHEMA_PREFIX: &str = "tctl_old_";
-
-/// The restore time in an old schema's name (`tctl_old_7_20261202073000`). Pure.
-pub fn old_schema_time(name: &str) -> Option<DateTime<Utc>> {
-    let stamp = name.strip_prefix(OLD_SCHEMA_PREFIX)?.rsplit('_').next()?;
-    chrono::NaiveDateTime::parse_from_str(stamp, "%Y%m%d%H%M%S")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 /// Every platform in maintenance, the longest first.
 pub async fn in_maintenance(pool: &PgPool) -> Result<Vec<InMaintenance>> {
     // language=PostgreSQL
@@ -174,17 +165,17 @@ pub async fn old_schemas(pool: &PgPool) -> Result<Vec<OldSchema>> {
                  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'm'))
          FROM pg_namespace n
          LEFT JOIN public.platforms p
-           ON p.id::text = substring(n.nspname FROM '^tctl_old_([0-9]+)_[0-9]+$')
+           ON p.id::text = substring(n.nspname FROM '^' || $1::text || '([0-9]+)_[0-9]+$')
          WHERE starts_with(n.nspname, $1)
          ORDER BY 1",
     )
-    .bind(OLD_SCHEMA_PREFIX)
+    .bind(names::OLD_PREFIX)
     .fetch_all(pool)
     .await?;
     Ok(rows
         .into_iter()
         .map(|(schema, platform_id, platform, size_bytes)| OldSchema {
-            kept_at: old_schema_time(&schema),
+            kept_at: names::old_schema_time(&schema),
             schema,
             platform_id,
             platform,
@@ -247,15 +238,16 @@ async fn citus_status(pool: &PgPool) -> Result<Option<CitusStatus>> {
     }
     // language=PostgreSQL
     let (distributed, local, sharding, triggers): (i64, i64, bool, bool) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE d.schemaid IS NOT NULL), count(*) FILTER (WHERE d.schemaid IS NULL),                 current_setting('citus.enable_schema_based_sharding')::boolean,                 current_setting('citus.enable_unsafe_triggers')::boolean          FROM public.platforms p JOIN pg_namespace n ON n.nspname = p.schema_name          LEFT JOIN pg_dist_schema d ON d.schemaid = n.oid          WHERE p.provision_status = 'completed' AND NOT p.external",
+        concat!(
+            "SELECT count(*) FILTER (WHERE d.schemaid IS NOT NULL), count(*) FILTER (WHERE d.schemaid IS NULL),                 current_setting('citus.enable_schema_based_sharding')::boolean,                 current_setting('citus.enable_unsafe_triggers')::boolean          FROM public.platforms p JOIN pg_namespace n ON n.nspname = p.schema_name          LEFT JOIN pg_dist_schema d ON d.schemaid = n.oid          WHERE ", tenant_sql!()),
     )
     .fetch_one(pool)
     .await?;
     // language=PostgreSQL
-    let tenant_schemas: Vec<String> = sqlx::query_scalar(
-        "SELECT schema_name FROM public.platforms \
-         WHERE provision_status = 'completed' AND NOT external AND schema_name IS NOT NULL",
-    )
+    let tenant_schemas: Vec<String> = sqlx::query_scalar(concat!(
+        "SELECT p.schema_name FROM public.platforms p WHERE ",
+        tenant_sql!()
+    ))
     .fetch_all(pool)
     .await?;
     let nodes = crate::placement::node_loads(pool, &tenant_schemas).await?;
@@ -302,13 +294,15 @@ async fn counts(pool: &PgPool) -> Result<StatusCounts> {
 
 async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
     // language=PostgreSQL
-    Ok(sqlx::query_as::<_, MissingSchema>(
+    Ok(sqlx::query_as::<_, MissingSchema>(concat!(
         "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema
          FROM public.platforms p
-         WHERE NOT p.external AND p.provision_status = 'completed' AND p.schema_name IS NOT NULL
+         WHERE ",
+        tenant_sql!(),
+        "
            AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
-         ORDER BY p.id",
-    )
+         ORDER BY p.id"
+    ))
     .fetch_all(pool)
     .await?)
 }
@@ -449,17 +443,19 @@ pub async fn read_schema_versions(
 
 async fn migrations(pool: &PgPool, settings: &Settings) -> Result<Migrations> {
     // language=PostgreSQL
-    let facts = sqlx::query_as::<_, MigrationFacts>(
+    let facts = sqlx::query_as::<_, MigrationFacts>(concat!(
         "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema,
                 m.platform_id IS NOT NULL AS has_row, m.version,
                 coalesce(m.drift, false) AS drift, m.last_error
          FROM public.platforms p
          LEFT JOIN tenantctl.tenant_migrations m ON m.platform_id = p.id
-         WHERE NOT p.external AND p.schema_name IS NOT NULL AND p.provision_status = 'completed'
+         WHERE ",
+        tenant_sql!(),
+        "
            -- A missing schema is reported as such, not as a lag.
            AND EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
-         ORDER BY p.id",
-    )
+         ORDER BY p.id"
+    ))
     .fetch_all(pool)
     .await?;
     let set = MigrationSet::load(settings.tenant_migrations_dir.as_ref()).await;
@@ -541,23 +537,23 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
 // ---------------------------------------------------------------------------------------------
 // status --check
 
-/// Monitoring-plugin levels; the value is the exit code.
+/// Monitoring-plugin states (OK, WARNING, CRITICAL, UNKNOWN); the value is the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "UPPERCASE")]
-pub enum Level {
+pub enum PluginState {
     Ok = 0,
     Warning = 1,
     Critical = 2,
     Unknown = 3,
 }
 
-impl Level {
+impl PluginState {
     pub fn as_str(self) -> &'static str {
         match self {
-            Level::Ok => "OK",
-            Level::Warning => "WARNING",
-            Level::Critical => "CRITICAL",
-            Level::Unknown => "UNKNOWN",
+            PluginState::Ok => "OK",
+            PluginState::Warning => "WARNING",
+            PluginState::Critical => "CRITICAL",
+            PluginState::Unknown => "UNKNOWN",
         }
     }
 }
@@ -592,22 +588,22 @@ impl Thresholds {
 }
 
 /// The level of a count against a warning and a critical threshold (0: off). Pure.
-pub fn level_of(value: i64, warn: i64, crit: i64) -> Level {
+pub fn level_of(value: i64, warn: i64, crit: i64) -> PluginState {
     if crit > 0 && value >= crit {
-        Level::Critical
+        PluginState::Critical
     } else if warn > 0 && value >= warn {
-        Level::Warning
+        PluginState::Warning
     } else {
-        Level::Ok
+        PluginState::Ok
     }
 }
 
 /// The verdict of `status --check`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Check {
-    pub level: Level,
+    pub level: PluginState,
     /// What is wrong, worst first, each with its level.
-    pub problems: Vec<(Level, String)>,
+    pub problems: Vec<(PluginState, String)>,
     /// Nagios performance data: `label=value;warn;crit`.
     pub perfdata: String,
 }
@@ -641,15 +637,15 @@ fn perf(label: &str, value: i64, warn: i64, crit: i64) -> String {
 }
 
 /// Judge a snapshot. Pure.
-pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
-    let mut problems: Vec<(Level, String)> = Vec::new();
+pub fn status_check(s: &FleetStatus, t: &Thresholds) -> Check {
+    let mut problems: Vec<(PluginState, String)> = Vec::new();
     let names = |v: Vec<&str>| {
         let owned: Vec<String> = v.into_iter().map(str::to_string).collect();
         super::present::some_names(&owned, 3)
     };
     let failed = s.platforms.failed;
     let l = level_of(failed, t.failed_warn, t.failed_crit);
-    if l > Level::Ok {
+    if l > PluginState::Ok {
         problems.push((
             l,
             format!(
@@ -660,7 +656,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     }
     let stuck = s.stuck.len() as i64;
     let l = level_of(stuck, t.stuck_warn, t.stuck_crit);
-    if l > Level::Ok {
+    if l > PluginState::Ok {
         problems.push((
             l,
             format!(
@@ -672,7 +668,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     }
     if !s.invalid.is_empty() {
         problems.push((
-            Level::Warning,
+            PluginState::Warning,
             format!(
                 "{} platform(s) with an invalid schema name ({})",
                 s.invalid.len(),
@@ -682,7 +678,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     }
     if !s.missing_schemas.is_empty() {
         problems.push((
-            Level::Critical,
+            PluginState::Critical,
             format!(
                 "{} completed platform(s) without their schema ({})",
                 s.missing_schemas.len(),
@@ -706,7 +702,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     let age = |secs: f64| duration::setting(Duration::from_secs_f64(secs));
     if !crit.is_empty() {
         problems.push((
-            Level::Critical,
+            PluginState::Critical,
             format!(
                 "{} backup(s) older than {} ({})",
                 crit.len(),
@@ -717,7 +713,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     }
     if !stale.is_empty() {
         problems.push((
-            Level::Warning,
+            PluginState::Warning,
             format!(
                 "{} backup(s) older than {} ({})",
                 stale.len(),
@@ -734,7 +730,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         .collect();
     if !future.is_empty() {
         problems.push((
-            Level::Warning,
+            PluginState::Warning,
             format!(
                 "{} platform(s) with backups dated in the future ({})",
                 future.len(),
@@ -753,7 +749,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         .collect();
     if !long.is_empty() {
         problems.push((
-            Level::Warning,
+            PluginState::Warning,
             format!(
                 "{} platform(s) in maintenance for more than {} ({})",
                 long.len(),
@@ -771,7 +767,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         .collect();
     if !unbalanced.is_empty() {
         problems.push((
-            Level::Warning,
+            PluginState::Warning,
             format!(
                 "{} Citus node(s) out of balance ({}); `tenantctl rebalance` evens them out",
                 unbalanced.len(),
@@ -781,7 +777,7 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
     }
     let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
-    if l > Level::Ok {
+    if l > PluginState::Ok {
         problems.push((
             l,
             format!(
@@ -792,21 +788,24 @@ pub fn check(s: &FleetStatus, t: &Thresholds) -> Check {
         ));
     }
     if let Some(e) = &s.migrations.set_error {
-        problems.push((Level::Unknown, format!("migration set unavailable: {e}")));
+        problems.push((
+            PluginState::Unknown,
+            format!("migration set unavailable: {e}"),
+        ));
     }
     let l = level_of(s.queue.ready, t.queue_warn, t.queue_crit);
-    if l > Level::Ok {
+    if l > PluginState::Ok {
         problems.push((l, format!("{} job(s) waiting in the queue", s.queue.ready)));
     }
     // Critical outranks unknown: a known emergency is reported as such.
     problems.sort_by_key(|(l, _)| match l {
-        Level::Critical => 0,
-        Level::Unknown => 1,
-        Level::Warning => 2,
-        Level::Ok => 3,
+        PluginState::Critical => 0,
+        PluginState::Unknown => 1,
+        PluginState::Warning => 2,
+        PluginState::Ok => 3,
     });
     let level = match problems.first().map(|(l, _)| *l) {
-        None => Level::Ok,
+        None => PluginState::Ok,
         Some(l) => l,
     };
     let perfdata = [
@@ -888,17 +887,17 @@ mod tests {
 
     #[test]
     fn levels_against_thresholds() {
-        assert_eq!(level_of(0, 1, 5), Level::Ok);
-        assert_eq!(level_of(1, 1, 5), Level::Warning);
-        assert_eq!(level_of(5, 1, 5), Level::Critical);
-        assert_eq!(level_of(100, 0, 0), Level::Ok);
-        assert_eq!(level_of(100, 0, 3), Level::Critical);
+        assert_eq!(level_of(0, 1, 5), PluginState::Ok);
+        assert_eq!(level_of(1, 1, 5), PluginState::Warning);
+        assert_eq!(level_of(5, 1, 5), PluginState::Critical);
+        assert_eq!(level_of(100, 0, 0), PluginState::Ok);
+        assert_eq!(level_of(100, 0, 3), PluginState::Critical);
     }
 
     #[test]
     fn a_healthy_fleet_is_ok_in_one_line() {
-        let c = check(&empty(), &thresholds());
-        assert_eq!(c.level, Level::Ok);
+        let c = status_check(&empty(), &thresholds());
+        assert_eq!(c.level, PluginState::Ok);
         let line = c.line(&empty());
         assert!(line.starts_with("TENANTCTL OK - 3 platforms"), "{line}");
         assert!(!line.contains('\n'));
@@ -910,8 +909,8 @@ mod tests {
         let mut s = empty();
         s.platforms.failed = 2;
         s.failed = failed(2);
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Warning);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Warning);
         assert!(
             c.line(&s)
                 .contains("TENANTCTL WARNING - 2 failed platform(s) (p0, p1)"),
@@ -920,8 +919,8 @@ mod tests {
         );
         s.platforms.failed = 6;
         s.failed = failed(6);
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Critical);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Critical);
         assert!(c.line(&s).contains("(p0, p1, p2 and 3 more)"));
     }
 
@@ -930,11 +929,11 @@ mod tests {
         let mut s = empty();
         s.queue.ready = 60;
         s.migrations.set_error = Some("no dir".into());
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Unknown);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Unknown);
         s.queue.ready = 600;
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Critical);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Critical);
         assert!(c.problems[0].1.contains("600 job(s)"));
     }
 
@@ -950,15 +949,15 @@ mod tests {
             age_seconds: age,
         };
         s.maintenance = vec![m(Some(60))];
-        assert_eq!(check(&s, &thresholds()).level, Level::Ok);
+        assert_eq!(status_check(&s, &thresholds()).level, PluginState::Ok);
         assert!(
-            check(&s, &thresholds())
+            status_check(&s, &thresholds())
                 .perfdata
                 .ends_with("maintenance=1;;;0")
         );
         s.maintenance = vec![m(Some(3601))];
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Warning);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Warning);
         assert!(
             c.line(&s)
                 .contains("1 platform(s) in maintenance for more than 1h (acme)"),
@@ -967,17 +966,7 @@ mod tests {
         );
         // Since unknown (set before the column existed): warned, to be looked at.
         s.maintenance = vec![m(None)];
-        assert_eq!(check(&s, &thresholds()).level, Level::Warning);
-    }
-
-    #[test]
-    fn old_schema_names_carry_their_time() {
-        assert_eq!(
-            old_schema_time("tctl_old_7_20261202073000"),
-            Some(chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 12, 2, 7, 30, 0).unwrap())
-        );
-        assert_eq!(old_schema_time("tctl_old_7_x"), None);
-        assert_eq!(old_schema_time("tenant_acme"), None);
+        assert_eq!(status_check(&s, &thresholds()).level, PluginState::Warning);
     }
 
     #[test]

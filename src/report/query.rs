@@ -26,7 +26,8 @@
 use super::value::{Column, Kind};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result, is_connection_error, sqlstate};
-use crate::registry::select::Selection;
+use crate::output::duration;
+use crate::registry::tenants::Selection;
 use crate::registry::{InvalidPlatform, Platform};
 use futures::StreamExt;
 use indicatif::ProgressBar;
@@ -41,7 +42,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// One tenant the query runs in: a fleet target, chosen like every fleet command's.
-pub use crate::migrate::targets::Target;
+pub use crate::registry::tenants::Target;
 
 /// How one tenant failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -164,7 +165,7 @@ pub fn select_targets(
     platforms: &[Platform],
     selection: &Selection,
 ) -> Result<(Vec<Target>, Vec<InvalidPlatform>)> {
-    let (mut targets, invalid) = crate::migrate::targets::among(platforms, selection);
+    let (mut targets, invalid) = crate::registry::tenants::among(platforms, selection);
     targets.sort_by(|a, b| {
         a.name
             .to_lowercase()
@@ -183,7 +184,7 @@ fn tenant_error(e: &sqlx::Error, timeout: Duration) -> TenantError {
             let message = if timed_out {
                 format!(
                     "timed out after {} (statement_timeout)",
-                    humantime::format_duration(timeout)
+                    duration::span(timeout)
                 )
             } else {
                 db.message().to_string()

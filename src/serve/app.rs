@@ -7,6 +7,7 @@ use super::metrics::{self, Metrics};
 use super::resolve::{Resolution, Resolver, Tenant};
 use super::{api, setup};
 use crate::db::SchemaName;
+use crate::output::duration;
 use crate::registry::domains;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -392,7 +393,7 @@ async fn within_check_timeout<E: std::fmt::Display>(
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
             "no answer within {}",
-            humantime::format_duration(CHECK_TIMEOUT)
+            duration::span(CHECK_TIMEOUT)
         )),
     }
 }

@@ -19,6 +19,7 @@
 use super::app::error;
 use crate::config::ServeSettings;
 use crate::error::{Error, Result};
+use crate::output::duration;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
@@ -121,7 +122,7 @@ impl Guard {
             "rate_limited",
             format!(
                 "too many platforms created from this address; try again in {}",
-                humantime::format_duration(std::time::Duration::from_secs(secs.max(1)))
+                duration::span(std::time::Duration::from_secs(secs.max(1)))
             ),
         );
         r.headers_mut()

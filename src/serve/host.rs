@@ -9,13 +9,13 @@
 //! - at most [`MAX_HOST_BYTES`] bytes, UTF-8, an optional `:port` (digits, at most 65535);
 //! - one trailing dot is dropped (`acme.example.org.` is the same host);
 //! - the name is lower-cased and IDNA-mapped to punycode by
-//!   [`crate::registry::naming::normalize_domain`], the very function that normalised the
+//!   [`crate::rules::naming::normalize_domain`], the very function that normalised the
 //!   registry's domains, so a request matches exactly when the registry would.
 //!
 //! IP addresses and single-label names (`localhost`, `127.0.0.1:8080`, `[::1]`) are well-formed
 //! but can never be a platform's address: they are [`HostName::Other`] and resolve as unknown.
 
-use crate::registry::naming;
+use crate::rules::naming;
 use axum::http::{HeaderMap, Uri, header};
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};

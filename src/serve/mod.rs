@@ -41,6 +41,7 @@ pub use resolve::{ResolutionMap, Resolver, Tenant};
 use crate::config::{Settings, mask_url};
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
+use crate::output::duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool, Row};
 use std::future::{Future, IntoFuture};
@@ -87,7 +88,7 @@ async fn probe(opts: &PgConnectOptions, url: &str, timeout: Duration) -> Result<
         .map_err(|_| Error::Unreachable {
             what: "database",
             target: masked.clone(),
-            reason: format!("no answer within {}", humantime::format_duration(timeout)),
+            reason: format!("no answer within {}", duration::span(timeout)),
         })?
         .map_err(|e| db::unreachable_or(e, &masked))
 }
@@ -208,7 +209,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         opts.metrics.slots.clone(),
     )
     .await?;
-    let extension_schema = db::extension_schema(settings)?;
+    let extension_schema = settings.extension_schema.clone();
     let fixed = match opts.bench_fixed_schema {
         Some(schema) => {
             let url = settings
@@ -322,7 +323,7 @@ pub async fn serve(
             match tokio::time::timeout(drain, &mut server).await {
                 Ok(r) => r,
                 Err(_) => {
-                    warn!("requests still running after {}; stopping anyway", humantime::format_duration(drain));
+                    warn!("requests still running after {}; stopping anyway", duration::span(drain));
                     Ok(())
                 }
             }

@@ -47,7 +47,7 @@ impl Held for PoolConnection<Postgres> {
 }
 
 /// A request's transaction: `search_path` set transaction-locally, in the same round trip as
-/// `BEGIN` — the effect of [`crate::db::begin_tenant`] without a prepared statement: `BEGIN;
+/// `BEGIN` — the effect of `BEGIN` then [`crate::db::set_tenant`] without a prepared statement: `BEGIN;
 /// SET LOCAL search_path TO "schema"` goes as one simple query (which a transaction-mode
 /// PgBouncer before 1.21 also takes), with `SET LOCAL lock_timeout = '250ms'` added behind a
 /// pooler. The schema reaches SQL text only as `SchemaName::sql()`.

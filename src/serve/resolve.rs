@@ -21,7 +21,8 @@ use super::metrics::Metrics;
 use crate::db::SchemaName;
 use crate::error::Result;
 use crate::registry::domains::{self, Challenge};
-use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, naming};
+use crate::registry::{PLATFORM_COLUMNS, Platform};
+use crate::rules::naming;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgListener;
 use sqlx::{AssertSqlSafe, PgPool};
@@ -89,7 +90,7 @@ pub struct ResolutionMap {
 }
 
 fn servable(p: &Platform) -> Option<SchemaName> {
-    if p.external || p.provision_status != ProvisionStatus::Completed {
+    if !p.is_tenant() {
         return None;
     }
     // A schema name that fails validation never reaches SQL; such a row is skipped (and logged).
@@ -510,6 +511,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::ProvisionStatus;
     use chrono::Duration as CDuration;
 
     fn platform(id: i64, name: &str, sub: Option<&str>, domain: Option<&str>) -> Platform {

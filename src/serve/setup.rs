@@ -12,9 +12,10 @@
 use super::api::failure;
 use super::app::{App, error};
 use crate::error::Error;
+use crate::registry::domains;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
-use crate::registry::{domains, naming};
+use crate::rules::naming;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};

@@ -1377,7 +1377,7 @@ async fn verify_lists_the_tenant_with_a_hand_made_hotfix(pool: PgPool) {
         !env.schemas()
             .await
             .iter()
-            .any(|s| s.starts_with("tenantctl_verify"))
+            .any(|s| tenantctl::rules::names::reserved_prefix(s).is_some())
     );
 }
 

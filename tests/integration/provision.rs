@@ -223,9 +223,8 @@ async fn tenant_tables_never_fall_through_to_public(pool: PgPool) {
 
     // A tenant transaction sees only its own schema: `public` is not on the search path.
     let s = tenantctl::db::SchemaName::parse(&schema).unwrap();
-    let mut tx = tenantctl::db::begin_tenant(&env.pool, &s, None)
-        .await
-        .unwrap();
+    let mut tx = env.pool.begin().await.unwrap();
+    tenantctl::db::set_tenant(&mut tx, &s, None).await.unwrap();
     let err = sqlx::query("SELECT * FROM platforms")
         .execute(&mut *tx)
         .await

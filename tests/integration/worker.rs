@@ -105,7 +105,7 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
     // A job queued anyway (a race with a retry) succeeds without touching the schema.
     let cfg =
         tenantctl::config::Config::resolve(&Default::default(), &Default::default(), &[]).unwrap();
-    let policy = tenantctl::provision::RetryPolicy::from_settings(&cfg.settings.provision);
+    let policy = tenantctl::rules::RetryPolicy::from_settings(&cfg.settings.provision);
     let p = tenantctl::registry::store::find(&env.pool, "acme")
         .await
         .unwrap();

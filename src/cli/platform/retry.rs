@@ -3,9 +3,10 @@
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
 use crate::output::Tabular;
+use crate::provision::queue;
 use crate::provision::recovery::{self, Retried};
-use crate::provision::{RetryPolicy, queue};
 use crate::registry::{ProvisionStatus, store};
+use crate::rules::RetryPolicy;
 use clap::Args;
 use comfy_table::{Cell, Color};
 
@@ -80,10 +81,8 @@ impl Retry {
                     None if self.platforms.len() == 1 => return Err(store::not_found(key)),
                     None => {
                         missing += 1;
-                        ctx.out.note(&format!(
-                            "{}: not found",
-                            crate::registry::naming::shown(key)
-                        ));
+                        ctx.out
+                            .note(&format!("{}: not found", crate::rules::naming::shown(key)));
                     }
                 }
             }

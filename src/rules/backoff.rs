@@ -1,11 +1,11 @@
-//! The retry schedule of provisioning jobs (pure): a failed run is retried after
-//! `backoff_base × backoff_factor^(n-1)` for the n-th retry, `max_attempts` times, then the
-//! job fails for good. The defaults give 3 s, 9 s, 27 s, 81 s, 243 s.
+//! Backoff: the retry schedule of anything tenantctl tries again (pure). A failed run is retried
+//! after `base × factor^(n-1)` for the n-th retry, `retries` times, then it fails for good.
+//! Provisioning jobs take theirs from `provision.*` (`RetryPolicy::from_settings` in `config`,
+//! defaults 3 s, 9 s, 27 s, 81 s, 243 s); `migrate` uses one for a tenant whose lock is busy.
 
-use crate::config::ProvisionSettings;
 use std::time::Duration;
 
-/// How often and how patiently a failed provisioning job is retried.
+/// How often and how patiently a failed run is retried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first run (`provision.max_attempts`).
@@ -20,14 +20,6 @@ pub struct RetryPolicy {
 pub const MAX_DELAY: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl RetryPolicy {
-    pub fn from_settings(s: &ProvisionSettings) -> RetryPolicy {
-        RetryPolicy {
-            retries: s.max_attempts,
-            base: *s.backoff_base,
-            factor: s.backoff_factor,
-        }
-    }
-
     /// Runs a job may have in all: the first and every retry.
     pub fn total_runs(&self) -> i32 {
         i32::try_from(self.retries.saturating_add(1)).unwrap_or(i32::MAX)
@@ -69,26 +61,6 @@ impl RetryPolicy {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    fn secs(v: &[u64]) -> Vec<Duration> {
-        v.iter().map(|s| Duration::from_secs(*s)).collect()
-    }
-
-    #[test]
-    fn the_default_schedule_is_3_9_27_81_243() {
-        let c = crate::config::Config::resolve(
-            &crate::config::Overrides::default(),
-            &Default::default(),
-            &[],
-        )
-        .unwrap();
-        let p = RetryPolicy::from_settings(&c.settings.provision);
-        assert_eq!(p.schedule(), secs(&[3, 9, 27, 81, 243]));
-        assert_eq!(p.total_runs(), 6);
-        assert_eq!(p.delay_after(0), None);
-        assert_eq!(p.delay_after(5), Some(Duration::from_secs(243)));
-        assert_eq!(p.delay_after(6), None);
-    }
 
     #[test]
     fn jitter_keeps_the_wait_between_half_and_all_of_it() {

@@ -3,7 +3,7 @@
 //! identifier (a table or column name read from the catalog) only as an [`Ident`]. Everything
 //! else travels as a bound parameter.
 
-use crate::registry::naming::{self, ValidationError};
+use super::naming::{self, ValidationError};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 

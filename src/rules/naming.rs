@@ -1,7 +1,7 @@
 //! Naming and validation rules for platforms: names, subdomains, domains and schema names.
 //!
 //! Pure functions, no I/O: every rejection names the field, the value and the rule it broke, and
-//! happens before any SQL runs. `SchemaName` (in `db::ident`) is built only through
+//! happens before any SQL runs. `SchemaName` (in [`super::ident`]) is built only through
 //! [`validate_schema_name`].
 
 use std::fmt;

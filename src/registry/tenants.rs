@@ -1,11 +1,44 @@
-//! Tenant selection: the names given to `--tenant`, `--exclude` (and a command's positional
-//! NAMEs) resolved against the registry in one place. Every name must be a platform, so a typo
-//! never silently widens or narrows a fleet run; a near miss gets "did you mean". The matching
-//! is pure ([`pick`]); [`resolve`] reads the registry once and calls it.
+//! Which tenants: the one rule of what a tenant is, and every way a command picks some.
+//!
+//! - The rule: a tenant is a completed, non-external platform with a schema. In Rust it is
+//!   [`Platform::is_tenant`]; in SQL it is [`tenant_sql!`], the fragment every query over the
+//!   tenants puts in its `WHERE` (the registry aliased `p`).
+//! - Names to a [`Selection`]: `--tenant`, `--exclude` (and a command's positional NAMEs)
+//!   resolved against the registry in one place. Every name must be a platform, so a typo never
+//!   silently widens or narrows a fleet run; a near miss gets "did you mean". The matching is
+//!   pure ([`pick`]); [`resolve`] reads the registry once and calls it.
+//! - A [`Selection`] to [`Target`]s: the tenants it admits, read from the registry a chunk at a
+//!   time ([`targets`], a keyset walk by id, so memory does not grow with the fleet) or picked
+//!   from platforms already read ([`among`]). Either way every row passes the one gate between
+//!   a registry row and a tenant target, [`super::tenant_schema`]: a row whose schema name breaks
+//!   the rules comes back apart, as an [`InvalidPlatform`] for the command to report as that
+//!   platform's failure, and its name never reaches SQL.
 
+use crate::db::SchemaName;
 use crate::error::{Error, Result};
-use crate::registry::{ProvisionStatus, naming};
+use crate::registry::{InvalidPlatform, Platform, ProvisionStatus, StoredSchema};
+use crate::rules::naming;
 use sqlx::PgPool;
+
+/// The tenant rule as a SQL condition on `public.platforms p`, a string literal for
+/// `concat!` (so the statement stays a `&'static str`): a completed, non-external platform
+/// with a schema. [`Platform::is_tenant`] is the same rule in Rust.
+macro_rules! tenant_sql {
+    () => {
+        "p.provision_status = 'completed' AND NOT p.external AND p.schema_name IS NOT NULL"
+    };
+}
+pub(crate) use tenant_sql;
+
+impl Platform {
+    /// Whether this platform is a tenant: completed, not external, with a schema (the rule
+    /// [`tenant_sql!`] states in SQL).
+    pub fn is_tenant(&self) -> bool {
+        self.provision_status == ProvisionStatus::Completed
+            && !self.external
+            && self.schema_name.is_some()
+    }
+}
 
 /// Which platforms a fleet command covers: all of its kind, or `only` these ids, minus
 /// `exclude`.
@@ -84,7 +117,7 @@ pub fn pick(
     let mut only: Option<Vec<i64>> = None;
     for key in tenants {
         let c = lookup(candidates, key)?;
-        check(c, wanted, verb)?;
+        require(c, wanted, verb)?;
         let ids = only.get_or_insert_with(Vec::new);
         if !ids.contains(&c.id) {
             ids.push(c.id);
@@ -121,7 +154,8 @@ fn lookup<'a>(candidates: &'a [Candidate], key: &str) -> Result<&'a Candidate> {
         })
 }
 
-fn check(c: &Candidate, wanted: Wanted, verb: &str) -> Result<()> {
+/// That a platform named in `--tenant` is what the command needs (`wanted`).
+fn require(c: &Candidate, wanted: Wanted, verb: &str) -> Result<()> {
     if c.external {
         return Err(Error::Usage(format!(
             "platform `{}` is external: it has no schema to {verb}",
@@ -155,6 +189,169 @@ pub fn did_you_mean<'a>(key: &str, names: impl IntoIterator<Item = &'a str>) -> 
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
+}
+
+/// One tenant schema to work on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub platform_id: i64,
+    pub name: String,
+    pub schema: SchemaName,
+    /// What `tenantctl.tenant_migrations` says: at the newest version, nothing pending, no
+    /// drift, no error. Only a routing hint (see [`Cursor::with_hints`]); `true` when not asked.
+    pub likely_current: bool,
+    /// The version `tenantctl.tenant_migrations` records, when hints were asked for.
+    pub recorded_version: Option<i64>,
+}
+
+impl Target {
+    /// A registry row as a target, through the one gate ([`StoredSchema::tenant`]); without
+    /// hints.
+    fn of(
+        platform_id: i64,
+        name: String,
+        schema_name: &StoredSchema,
+    ) -> std::result::Result<Target, InvalidPlatform> {
+        let schema = schema_name.tenant(platform_id, &name)?;
+        Ok(Target {
+            platform_id,
+            name,
+            schema,
+            likely_current: true,
+            recorded_version: None,
+        })
+    }
+}
+
+/// The tenants a [`Selection`] admits (`$1` its `only`, `$2` its `exclude`).
+// language=PostgreSQL
+const TARGETS_WHERE: &str = concat!(
+    tenant_sql!(),
+    " AND ($1::bigint[] IS NULL OR p.id = ANY($1)) AND NOT (p.id = ANY($2))"
+);
+
+/// A walk over the targets by id, one chunk at a time.
+pub struct Cursor {
+    filter: Selection,
+    chunk: usize,
+    after: i64,
+    done: bool,
+    /// The newest version of the set, when the stored status should be read as a hint.
+    hints: Option<Option<i64>>,
+}
+
+/// The targets of `filter`, `chunk` at a time.
+pub fn targets(filter: Selection, chunk: usize) -> Cursor {
+    Cursor {
+        filter,
+        chunk: chunk.max(1),
+        after: i64::MIN,
+        done: false,
+        hints: None,
+    }
+}
+
+impl Cursor {
+    /// Also say which targets `tenantctl.tenant_migrations` records as being at `latest` with
+    /// nothing pending. The hint only routes work: likely-current schemas are read in batches
+    /// (cheap when nothing is pending), the others go straight to a worker, which reads the
+    /// schema's tracking table in its own transaction (reading it twice would cost as much as
+    /// the migration itself). A wrong hint costs time, never correctness.
+    pub fn with_hints(mut self, latest: Option<i64>) -> Cursor {
+        self.hints = Some(latest);
+        self
+    }
+
+    /// The next chunk: its targets, and its rows whose schema name breaks the rules (each
+    /// that platform's failure; see [`super::tenant_schema`]).
+    pub async fn next(&mut self, pool: &PgPool) -> Result<Option<Chunk>> {
+        if self.done {
+            return Ok(None);
+        }
+        let (hint, join) = match self.hints {
+            None => ("true, NULL::bigint", ""),
+            Some(_) => (
+                "coalesce(s.version IS NOT DISTINCT FROM $5 AND s.pending_count = 0 \
+                 AND NOT s.drift AND s.last_error IS NULL, false), s.version",
+                "LEFT JOIN tenantctl.tenant_migrations s ON s.platform_id = p.id",
+            ),
+        };
+        // language=PostgreSQL
+        let sql = format!(
+            "SELECT p.id, p.name, p.schema_name, {hint} FROM public.platforms p {join} \
+             WHERE {TARGETS_WHERE} AND p.id > $3 ORDER BY p.id LIMIT $4"
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, StoredSchema, bool, Option<i64>)>(
+            sqlx::AssertSqlSafe(sql),
+        )
+        .bind(&self.filter.only)
+        .bind(&self.filter.exclude)
+        .bind(self.after)
+        .bind(self.chunk as i64);
+        if let Some(latest) = self.hints {
+            q = q.bind(latest);
+        }
+        let rows = q.fetch_all(pool).await?;
+        if rows.len() < self.chunk {
+            self.done = true;
+        }
+        let Some(last) = rows.last() else {
+            return Ok(None);
+        };
+        self.after = last.0;
+        let mut chunk = Chunk::default();
+        for (platform_id, name, schema, likely_current, recorded_version) in rows {
+            match Target::of(platform_id, name, &schema) {
+                Ok(t) => chunk.targets.push(Target {
+                    likely_current,
+                    recorded_version,
+                    ..t
+                }),
+                Err(bad) => chunk.invalid.push(bad),
+            }
+        }
+        Ok(Some(chunk))
+    }
+}
+
+/// One chunk of a [`Cursor`].
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub targets: Vec<Target>,
+    /// Rows whose schema name breaks the rules: never used in SQL, reported as failed.
+    pub invalid: Vec<InvalidPlatform>,
+}
+
+/// How many platforms `filter` covers.
+pub async fn count(pool: &PgPool, filter: &Selection) -> Result<u64> {
+    let sql = format!("SELECT count(*) FROM public.platforms p WHERE {TARGETS_WHERE}");
+    let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(&filter.only)
+        .bind(&filter.exclude)
+        .fetch_one(pool)
+        .await?;
+    Ok(n as u64)
+}
+
+/// The targets among `platforms` already read (the rule of [`targets`]: completed, not
+/// external, with a schema, admitted by `filter`), in the order given, and apart the chosen
+/// rows whose schema name breaks the rules.
+pub fn among(platforms: &[Platform], filter: &Selection) -> (Vec<Target>, Vec<InvalidPlatform>) {
+    let mut targets = Vec::new();
+    let mut invalid = Vec::new();
+    let chosen = platforms
+        .iter()
+        .filter(|p| p.is_tenant() && filter.admits(p.id));
+    for p in chosen {
+        let Some(schema) = &p.schema_name else {
+            continue;
+        };
+        match Target::of(p.id, p.name.clone(), schema) {
+            Ok(t) => targets.push(t),
+            Err(bad) => invalid.push(bad),
+        }
+    }
+    (targets, invalid)
 }
 
 #[cfg(test)]
