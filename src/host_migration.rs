@@ -231,7 +231,7 @@ async fn backup_check(
                 ok,
                 format!(
                     "newest backup ({schema}) is {} old; the limit is {limit}{}",
-                    crate::output::duration::age(age),
+                    duration::age(age),
                     if ok {
                         ""
                     } else {
