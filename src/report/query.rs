@@ -42,7 +42,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// One tenant the query runs in: a fleet target, chosen like every fleet command's.
-pub use crate::registry::tenants::Target;
+use crate::registry::tenants::Target;
 
 /// How one tenant failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
