@@ -39,6 +39,7 @@ use output::Term;
 pub async fn run(cli: Cli, config: Config) -> Result<()> {
     tls::install_default_provider();
     output::check_json_version(std::env::var("TENANTCTL_JSON_VERSION").ok().as_deref())?;
+    cli.command.check_format(&config)?;
     let ctx = Ctx::new(config, &cli.global, Term::detect());
     cli::dispatch(cli.command, &ctx).await
 }

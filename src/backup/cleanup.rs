@@ -14,6 +14,8 @@ use sqlx::PgPool;
 pub struct Row {
     #[serde(rename = "platform")]
     pub platform_name: String,
+    /// The platform's id (`null` for the backups of `public`).
+    pub platform_id: Option<i64>,
     pub schema: String,
     pub backup_id: String,
     pub taken_at: Option<DateTime<Utc>>,
@@ -21,16 +23,47 @@ pub struct Row {
     /// `keep`, `delete` (dry run or not yet done), `deleted`, `skip` (not understood: left
     /// alone), `failed`.
     pub action: &'static str,
-    /// Why: the retention reasons (`newest`, `daily`, `weekly`, `monthly`; `future-dated`
-    /// for a backup dated after now, kept and counted by no rule), `expired`, or what is
-    /// wrong with a skipped entry.
+    /// Why, as one line: the retention reasons joined by ", " (see `reasons`).
     pub reason: String,
+    /// Why, one entry each: the retention reasons (`newest`, `daily`, `weekly`, `monthly`;
+    /// `future-dated` for a backup dated after now, kept and counted by no rule), `expired`, or
+    /// what is wrong with a skipped entry.
+    pub reasons: Vec<String>,
     pub error: Option<String>,
+}
+
+impl Row {
+    /// A row with its reasons, both as the list and as the joined line.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        platform_id: Option<i64>,
+        platform_name: &str,
+        schema: &str,
+        backup_id: &str,
+        taken_at: Option<DateTime<Utc>>,
+        size_bytes: Option<u64>,
+        action: &'static str,
+        reasons: Vec<String>,
+    ) -> Row {
+        Row {
+            platform_name: platform_name.to_string(),
+            platform_id,
+            schema: schema.to_string(),
+            backup_id: backup_id.to_string(),
+            taken_at,
+            size_bytes,
+            action,
+            reason: reasons.join(", "),
+            reasons,
+            error: None,
+        }
+    }
 }
 
 /// The plan for one schema's backups, newest first.
 pub async fn plan(
     storage: &dyn Storage,
+    platform_id: Option<i64>,
     platform_name: &str,
     schema: &str,
     policy: Policy,
@@ -41,40 +74,36 @@ pub async fn plan(
     for l in listed {
         match (l.ok().cloned(), l.problem()) {
             (Some(m), None) => usable.push((m.taken_at, l)),
-            (m, problem) => rows.push(Row {
-                platform_name: platform_name.to_string(),
-                schema: schema.to_string(),
-                backup_id: l.id.clone(),
-                taken_at: m.as_ref().map(|m| m.taken_at),
-                size_bytes: l.dump_size,
-                action: "skip",
-                reason: problem.unwrap_or_default(),
-                error: None,
-            }),
+            (m, problem) => rows.push(Row::new(
+                platform_id,
+                platform_name,
+                schema,
+                &l.id,
+                m.as_ref().map(|m| m.taken_at),
+                l.dump_size,
+                "skip",
+                problem.into_iter().collect(),
+            )),
         }
     }
     let mut out: Vec<Row> = retention::apply(policy, Utc::now(), usable)
         .into_iter()
         .map(|v| {
             let keep = v.keep();
-            Row {
-                platform_name: platform_name.to_string(),
-                schema: schema.to_string(),
-                backup_id: v.item.id.clone(),
-                taken_at: Some(v.at),
-                size_bytes: v.item.dump_size,
-                action: if keep { "keep" } else { "delete" },
-                reason: if keep {
-                    v.reasons
-                        .iter()
-                        .map(|r| r.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+            Row::new(
+                platform_id,
+                platform_name,
+                schema,
+                &v.item.id,
+                Some(v.at),
+                v.item.dump_size,
+                if keep { "keep" } else { "delete" },
+                if keep {
+                    v.reasons.iter().map(|r| r.as_str().to_string()).collect()
                 } else {
-                    "expired".into()
+                    vec!["expired".into()]
                 },
-                error: None,
-            }
+            )
         })
         .collect();
     out.extend(rows);

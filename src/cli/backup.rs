@@ -53,8 +53,18 @@ pub struct Backup {
     pub batch_size: Option<usize>,
 }
 
+/// `--stale`'s AGE. It takes an optional value, so a platform name written after it is read
+/// as the AGE: say so.
 pub fn parse_age(s: &str) -> std::result::Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("`{s}` is not an age like 24h or 7d: {e}"))
+    crate::output::duration::parse(s).map_err(|e| {
+        if s.starts_with(|c: char| c.is_ascii_digit()) {
+            e
+        } else {
+            format!(
+                "{e} (a name after --stale is read as its AGE: write --stale last, or give AGE)"
+            )
+        }
+    })
 }
 
 #[derive(Debug, Subcommand)]
@@ -296,14 +306,18 @@ pub struct List {
     pub public: bool,
 }
 
-/// The display name and storage folder of a platform's backups, or of `public`'s.
-async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(String, String)> {
+/// The id, display name and storage folder of a platform's backups, or of `public`'s (no id).
+async fn folder(
+    pool: &PgPool,
+    platform: Option<&str>,
+    public: bool,
+) -> Result<(Option<i64>, String, String)> {
     if public {
-        return Ok(("public".into(), "public".into()));
+        return Ok((None, "public".into(), "public".into()));
     }
     let p = store::find(pool, platform.expect("clap requires a platform")).await?;
     let schema = p.require_schema()?;
-    Ok((p.name, schema.to_string()))
+    Ok((Some(p.id), p.name, schema.to_string()))
 }
 
 /// One line of `backup list`; field names are stable.
@@ -311,6 +325,8 @@ async fn folder(pool: &PgPool, platform: Option<&str>, public: bool) -> Result<(
 pub struct ListRow {
     /// The platform's name (`public` for `backup --public`).
     pub platform: String,
+    /// The platform's id (`null` for `public`).
+    pub platform_id: Option<i64>,
     pub schema: String,
     #[serde(rename = "backup_id")]
     pub id: String,
@@ -330,10 +346,17 @@ pub struct ListRow {
 }
 
 impl ListRow {
-    fn new(l: &Listed, storage: &dyn Storage, platform: &str, schema: &str) -> ListRow {
+    fn new(
+        l: &Listed,
+        storage: &dyn Storage,
+        platform_id: Option<i64>,
+        platform: &str,
+        schema: &str,
+    ) -> ListRow {
         let m = l.manifest.as_ref().ok();
         ListRow {
             platform: platform.to_string(),
+            platform_id,
             schema: schema.to_string(),
             id: l.id.clone(),
             taken_at: m.map(|m| m.taken_at),
@@ -423,13 +446,13 @@ impl List {
         if self.platform.is_none() && !self.public {
             return self.run_all(ctx, pool).await;
         }
-        let (name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
+        let (id, name, schema) = folder(pool, self.platform.as_deref(), self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         let listed = manifest::list(storage.as_ref(), &schema).await?;
         let rows: Vec<ListRow> = listed
             .iter()
             .rev()
-            .map(|l| ListRow::new(l, storage.as_ref(), &name, &schema))
+            .map(|l| ListRow::new(l, storage.as_ref(), id, &name, &schema))
             .collect();
         let empty = format!("`{name}` has no backups in {}", storage.describe());
         ctx.out.list_or(&rows, &empty)
@@ -438,21 +461,21 @@ impl List {
     /// Every platform's backups (and `public`'s), platform by platform, newest first in each.
     async fn run_all(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
-        let mut folders: Vec<(String, String)> = store::list(pool)
+        let mut folders: Vec<(Option<i64>, String, String)> = store::list(pool)
             .await?
             .into_iter()
             .filter(|p| !p.external)
-            .filter_map(|p| Some((p.name, p.schema_name?.as_str().to_string())))
+            .filter_map(|p| Some((Some(p.id), p.name, p.schema_name?.as_str().to_string())))
             .collect();
-        folders.push(("public".into(), "public".into()));
+        folders.push((None, "public".into(), "public".into()));
         let mut rows: Vec<FleetListRow> = Vec::new();
-        for (name, schema) in &folders {
+        for (id, name, schema) in &folders {
             let listed = manifest::list(storage.as_ref(), schema).await?;
             rows.extend(
                 listed
                     .iter()
                     .rev()
-                    .map(|l| FleetListRow(ListRow::new(l, storage.as_ref(), name, schema))),
+                    .map(|l| FleetListRow(ListRow::new(l, storage.as_ref(), *id, name, schema))),
             );
         }
         if !rows.is_empty() {
@@ -531,7 +554,7 @@ impl Get {
             manifest::validate_id(id)?;
         }
         let pool = ctx.registry().await?;
-        let (name, schema) = folder(pool, platform, self.public).await?;
+        let (_, name, schema) = folder(pool, platform, self.public).await?;
         let storage = storage::from_settings(&ctx.settings().backup).await?;
         let m = manifest::pick(storage.as_ref(), &schema, id).await?;
         let to = if self.to.is_dir() {

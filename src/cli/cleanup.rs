@@ -275,28 +275,37 @@ impl Cleanup {
         for p in &platforms {
             match p.tenant_schema() {
                 Ok(Some(schema)) => rows.extend(
-                    cleanup::plan(storage.as_ref(), &p.name, schema.as_str(), policy).await?,
+                    cleanup::plan(
+                        storage.as_ref(),
+                        Some(p.id),
+                        &p.name,
+                        schema.as_str(),
+                        policy,
+                    )
+                    .await?,
                 ),
                 Ok(None) => {}
                 // Its backups are never looked for under a name that breaks the rules.
                 Err(bad) => {
                     invalid += 1;
-                    rows.push(Row {
-                        platform_name: bad.platform,
-                        schema: bad.schema,
-                        backup_id: "-".into(),
-                        taken_at: None,
-                        size_bytes: None,
-                        action: "failed",
-                        reason: "invalid schema name".into(),
-                        error: Some(bad.error),
-                    })
+                    let mut row = Row::new(
+                        Some(p.id),
+                        &bad.platform,
+                        &bad.schema,
+                        "-",
+                        None,
+                        None,
+                        "failed",
+                        vec!["invalid schema name".into()],
+                    );
+                    row.error = Some(bad.error);
+                    rows.push(row)
                 }
             }
         }
         if self.select.all {
             // Backups of `public` (`backup --public`) follow the same policy.
-            rows.extend(cleanup::plan(storage.as_ref(), "public", "public", policy).await?);
+            rows.extend(cleanup::plan(storage.as_ref(), None, "public", "public", policy).await?);
         }
         let doomed = rows.iter().filter(|r| r.action == "delete").count();
         let leftovers = storage.sweep(LEFTOVER_AGE, true).await?;
@@ -304,7 +313,9 @@ impl Cleanup {
             for l in &leftovers {
                 ctx.out.note(&format!("would remove leftover {l}"));
             }
-            return ctx.out.list_or(&rows, "no backups to keep or delete");
+            ctx.out.list_or(&rows, "no backups to keep or delete")?;
+            // As the real run would end: the rows it could not handle fail it.
+            return partial(&rows, doomed + invalid);
         }
         if doomed > 0 {
             let tenants = rows
@@ -325,13 +336,16 @@ impl Cleanup {
             ctx.out.note(&format!("removed leftover {l}"));
         }
         ctx.out.list_or(&rows, "no backups to keep or delete")?;
-        let failed = rows.iter().filter(|r| r.action == "failed").count();
-        if failed > 0 {
-            return Err(Error::Partial {
-                failed,
-                total: doomed + invalid,
-            });
-        }
-        Ok(())
+        partial(&rows, doomed + invalid)
     }
+}
+
+/// Exit 3 when some rows failed (a schema name that breaks the rules, a delete that did not
+/// happen), with a dry run too: it lists the same failures the real run would end with.
+fn partial(rows: &[Row], total: usize) -> Result<()> {
+    let failed = rows.iter().filter(|r| r.action == "failed").count();
+    if failed > 0 {
+        return Err(Error::Partial { failed, total });
+    }
+    Ok(())
 }

@@ -88,7 +88,7 @@ pub struct ParallelOpts {
     /// lock_timeout of each tenant's transaction: a table locked longer fails that tenant
     /// instead of hanging the run (0s waits forever) [env: TENANTCTL_LOCK_TIMEOUT]
     /// [config: lock_timeout] [default: 5s]
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::output::duration::parse)]
     pub lock_timeout: Option<Duration>,
 }
 

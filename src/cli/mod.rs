@@ -210,6 +210,45 @@ pub enum Command {
 }
 
 impl Command {
+    /// The command's name, when it cannot print CSV (`None` when it can, or when it prints no
+    /// result the format applies to). CSV is for lists; a screen, a report of checks or a plan
+    /// is a table or JSON.
+    fn without_csv(&self) -> Option<&'static str> {
+        match self {
+            // `--format prometheus` is another document, which `--output` does not choose;
+            // `--check` is one line for a monitoring plugin.
+            Command::Status(s) if s.format.is_none() && !s.check => Some("status"),
+            Command::Doctor(_) => Some("doctor"),
+            Command::Rebalance(_) => Some("rebalance"),
+            Command::Distribute(_) => Some("distribute"),
+            Command::MigrateHostToSchema(_) => Some("migrate-host-to-schema"),
+            Command::Migrate(m) if matches!(m.command, Some(migrate::MigrateCmd::Add(_))) => {
+                Some("migrate add")
+            }
+            _ => None,
+        }
+    }
+
+    /// Refuse, before anything runs, a result format the command cannot print (exit 2), rather
+    /// than print another one with exit 0 to a pipeline that asked for CSV.
+    pub fn check_format(&self, config: &Config) -> Result<()> {
+        if config.settings.output != Format::Csv {
+            return Ok(());
+        }
+        let Some(name) = self.without_csv() else {
+            return Ok(());
+        };
+        let from = config
+            .values
+            .get("output")
+            .map(|r| format!(" (from {})", r.source))
+            .unwrap_or_default();
+        Err(crate::error::Error::Usage(format!(
+            "`{name}` cannot print csv{from}: it prints a table or json"
+        ))
+        .hint("use `--output table` or `--output json`"))
+    }
+
     /// Commands that handle SIGINT/SIGTERM themselves (finishing their work: the worker its
     /// jobs, serve its requests), so `main` must not end the process on Ctrl-C.
     pub fn handles_signals(&self) -> bool {

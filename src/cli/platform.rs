@@ -14,7 +14,7 @@ use crate::output::{Out, Tabular, Term, duration, human_bytes};
 use crate::registry::domains::DomainStatus;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
 use crate::registry::{Platform, ProvisionStatus};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{Cell, Color};
 use serde::{Deserialize, Serialize};
@@ -73,8 +73,8 @@ pub struct PlatformView {
     pub address: Option<String>,
     /// The link to it (`url_scheme://address/`), or its own URL for external platforms.
     pub link: Option<String>,
-    /// Whether the last backup is missing or older than `status.backup_crit_age` (7 days), for
-    /// completed platforms.
+    /// Whether `status` calls its backup stale (completed platforms only): the last backup, or
+    /// its provisioning when it has none, is older than `status.backup_warn_age` (24 h).
     pub backup_stale: bool,
     /// Whether it has been `provisioning` longer than `provision.stuck_after` (its run died;
     /// `platform retry` recovers it).
@@ -97,11 +97,13 @@ impl PlatformView {
         };
         let backup_stale = !platform.external
             && platform.provision_status == ProvisionStatus::Completed
-            && platform.last_backup_at.is_none_or(|t| {
-                let limit = Duration::from_std(*settings.status.backup_crit_age)
-                    .unwrap_or(Duration::days(7));
-                Utc::now() - t > limit
-            });
+            && crate::report::builtin::backup_state_of(
+                platform.last_backup_at,
+                platform.provisioned_at.unwrap_or(platform.created_at),
+                Utc::now(),
+                *settings.status.backup_warn_age,
+                *settings.status.backup_crit_age,
+            ) != crate::report::builtin::BackupState::Ok;
         let stuck = platform.provision_status == ProvisionStatus::Provisioning
             && (Utc::now() - platform.updated_at)
                 .to_std()
@@ -394,6 +396,7 @@ impl List {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         let mut platforms = store::list(pool).await?;
+        let registered = platforms.len();
         if let Some(s) = self.status {
             platforms.retain(|p| p.provision_status == s);
         }
@@ -421,8 +424,14 @@ impl List {
             })
             .collect();
         attach_nodes(pool, &mut views).await?;
-        ctx.out
-            .list_or(&views, "no platforms (hint: run `tenantctl init`)")
+        let empty = match self.status {
+            Some(s) if registered > 0 => format!(
+                "no platform has status {s} ({registered} platform{} in other statuses)",
+                if registered == 1 { "" } else { "s" }
+            ),
+            _ => "no platforms (hint: run `tenantctl init`)".to_string(),
+        };
+        ctx.out.list_or(&views, &empty)
     }
 }
 

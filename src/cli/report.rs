@@ -63,7 +63,7 @@ pub struct Query {
     pub jobs: Option<usize>,
     /// statement_timeout of each tenant's query, like 30s or 2m; 0 for none
     /// [env: TENANTCTL_REPORT_TIMEOUT] [config: report.timeout] [default: 30s]
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::output::duration::parse)]
     pub timeout: Option<Duration>,
     /// Sum the numeric columns across tenants, grouped by the other columns, with a `tenants`
     /// column counting the tenants in each group
@@ -193,7 +193,7 @@ pub enum By {
 #[derive(Debug, Args)]
 pub struct Provisioning {
     /// The window to report on, like 30d or 12h
-    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, default_value = "30d")]
+    #[arg(long, value_name = "DURATION", value_parser = crate::output::duration::parse, default_value = "30d")]
     pub since: Duration,
     /// Per day over the window (failures, average provision time, and a trend line)
     #[arg(long, value_enum)]

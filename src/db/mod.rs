@@ -165,7 +165,38 @@ pub fn connect_options(url: &str) -> Result<PgConnectOptions> {
             u.query_pairs_mut().clear().extend_pairs(kept);
         }
     }
-    PgConnectOptions::from_str(u.as_str()).map_err(|e| invalid(e.to_string()))
+    const SSLMODES: &[&str] = &[
+        "disable",
+        "allow",
+        "prefer",
+        "require",
+        "verify-ca",
+        "verify-full",
+    ];
+    if let Some((k, v)) = u.query_pairs().find(|(k, v)| {
+        matches!(k.as_ref(), "sslmode" | "ssl-mode")
+            && !SSLMODES.contains(&v.to_ascii_lowercase().as_str())
+    }) {
+        return Err(invalid(format!(
+            "{k} `{}` is not one of {}",
+            crate::rules::naming::shown(&v),
+            SSLMODES.join(", ")
+        )));
+    }
+    PgConnectOptions::from_str(u.as_str()).map_err(|e| invalid(configuration_message(&e)))
+}
+
+/// What is wrong with a URL, as sqlx says it, without its wrapping: a bad parameter is a
+/// configuration error inside a configuration error ("error with configuration: error with
+/// configuration: unknown value ...").
+fn configuration_message(e: &sqlx::Error) -> String {
+    let mut cur: &(dyn std::error::Error + 'static) = e;
+    loop {
+        match cur.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::Configuration(inner)) => cur = inner.as_ref(),
+            _ => return cur.to_string(),
+        }
+    }
 }
 
 /// Map a connection failure to exit 69 with the masked URL when the server cannot be reached

@@ -11,6 +11,21 @@
 
 use std::time::Duration;
 
+/// A length of time from the command line, as the configuration writes it (`90s`, `10m`,
+/// `24h`, `7d`, `1h 30m`); what is wrong is said in words, not as humantime's parser position.
+pub fn parse(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| {
+        let why = match e {
+            humantime::DurationError::UnknownUnit { unit, .. } => {
+                format!("`{unit}` is not a unit of time; ")
+            }
+            humantime::DurationError::NumberOverflow => "it is too long; ".into(),
+            _ => String::new(),
+        };
+        format!("{why}expected a duration like 90s, 10m, 24h or 7d")
+    })
+}
+
 /// How long ago: seconds under a minute, minutes under an hour, then hours and minutes, then
 /// days and hours. Negative ages (clock skew) read as `0s`.
 pub fn age(d: chrono::Duration) -> String {

@@ -196,7 +196,7 @@ async fn check_dns(
     let lookup = r
         .txt_lookup(fqdn(&name))
         .await
-        .map_err(|e| format!("no TXT record `{name}` ({e})"))?;
+        .map_err(|e| format!("no TXT record `{name}` ({})", dns_failure(&e)))?;
     let values: Vec<String> = lookup
         .answers()
         .iter()
@@ -220,6 +220,19 @@ async fn check_dns(
     }
 }
 
+/// A failed lookup in words: hickory's own text prints the query as a Rust debug dump.
+fn dns_failure(e: &hickory_resolver::net::NetError) -> String {
+    use hickory_resolver::net::NetError;
+    match e {
+        e if e.is_nx_domain() => "the name does not exist".into(),
+        e if e.is_no_records_found() => "the name has no record of that type".into(),
+        NetError::Timeout => "the DNS server did not answer in time".into(),
+        NetError::NoConnections => "no DNS server could be reached".into(),
+        NetError::Io(io) => format!("cannot reach the DNS server: {io}"),
+        other => other.to_string(),
+    }
+}
+
 async fn check_http(
     r: &TokioResolver,
     address: &str,
@@ -230,7 +243,7 @@ async fn check_http(
     let ips = r
         .lookup_ip(fqdn(address))
         .await
-        .map_err(|e| format!("`{address}` has no address ({e})"))?;
+        .map_err(|e| format!("`{address}` has no address ({})", dns_failure(&e)))?;
     let ip = ips
         .iter()
         .next()

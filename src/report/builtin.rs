@@ -529,6 +529,20 @@ pub fn backup_state(age: chrono::Duration, warn: Duration, crit: Duration) -> Ba
     }
 }
 
+/// A platform's backup state, the one rule `status`, `report backups` and `platform list`
+/// share: the age of its last backup (one dated after now, a clock that ran ahead, does not
+/// count), or, when it has none, the time since it was provisioned. Pure.
+pub fn backup_state_of(
+    last_backup_at: Option<DateTime<Utc>>,
+    provisioned_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    warn: Duration,
+    crit: Duration,
+) -> BackupState {
+    let last = last_backup_at.filter(|t| *t <= now);
+    backup_state(now - last.unwrap_or(provisioned_at), warn, crit)
+}
+
 /// One platform's backups.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BackupRow {
@@ -609,7 +623,7 @@ pub async fn backups(pool: &PgPool, warn: Duration, crit: Duration) -> Result<Ve
                 last_backup_at: f.last_backup_at,
                 age_seconds: age.num_seconds().max(0),
                 never: f.last_backup_at.is_none(),
-                state: backup_state(age, warn, crit),
+                state: backup_state_of(f.last_backup_at, f.reference, now, warn, crit),
                 last_size_bytes: f.last_size_bytes,
                 backups: f.backups,
                 future_backups: f.future_backups,

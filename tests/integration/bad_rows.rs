@@ -155,6 +155,38 @@ async fn backup_verify_and_cleanup_report_bad_rows_and_do_the_rest(pool: PgPool)
     let ok = reports.iter().filter(|x| x["ok"] == true).count();
     assert_eq!(ok, 2, "{reports:?}");
 
+    // A dry run ends as the real run would (exit 3), and its rows say which platform (by
+    // id too) and why, one reason each (issue 28.12).
+    let r = env
+        .run(&[
+            "cleanup",
+            "--all",
+            "--keep-daily",
+            "1",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+            "--dry-run",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.code(3);
+    let rows = r.json().as_array().unwrap().clone();
+    let t2 = find(&rows, "platform", "T2");
+    assert_eq!(t2["action"], "failed");
+    assert_eq!(t2["reasons"], serde_json::json!(["invalid schema name"]));
+    let t4 = find(&rows, "platform", "T4");
+    assert_eq!(t4["action"], "keep");
+    let t4_id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = 'T4'")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    assert_eq!(t4["platform_id"], t4_id);
+    assert_eq!(t4["reasons"], serde_json::json!(["newest", "daily"]));
+    assert_eq!(t4["reason"], "newest, daily");
+
     let r = env
         .run(&[
             "cleanup",

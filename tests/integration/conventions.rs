@@ -111,6 +111,7 @@ fn cases(latest: &str) -> Vec<Case> {
         case(&["backup", "acme"], BOTH, &[0]),
         case(&["backup", "--all"], BOTH, &[0]),
         case(&["backup", "list", "acme"], BOTH, &[0]),
+        case(&["backup", "list"], BOTH, &[0]),
         case(&["backup", "verify", "acme", "--latest"], BOTH, &[0]),
         case(&["restore", "acme", "--latest", "--yes"], BOTH, &[0]),
         case(&["cleanup", "--all", "--dry-run"], BOTH, &[0]),
@@ -250,6 +251,9 @@ fn vocabulary_problems(v: &serde_json::Value, path: &str, problems: &mut Vec<Str
             if about_backup && !o.contains_key("backup_id") {
                 problems.push(format!("{path}: a backup without `backup_id`"));
             }
+            if about_backup && o.contains_key("platform") && !o.contains_key("platform_id") {
+                problems.push(format!("{path}: a platform's backup without `platform_id`"));
+            }
             for (k, item) in o {
                 vocabulary_problems(item, &format!("{path}.{k}"), problems);
             }
@@ -267,10 +271,11 @@ fn the_vocabulary_check_catches_the_retired_names() {
         {"id": "20260101T000000.000Z", "sha256": "ab", "taken_at": "2026-01-01T00:00:00Z"},
         {"platform_id": 1},
         {"platform": {"name": "Acme"}},
+        {"platform": "Acme", "schema": "tenant_acme", "backup_id": "x", "reason": "daily"},
     ]);
     let mut problems = Vec::new();
     vocabulary_problems(&bad, "$", &mut problems);
-    assert_eq!(problems.len(), 9, "{problems:#?}");
+    assert_eq!(problems.len(), 10, "{problems:#?}");
     let good = serde_json::json!({"tenants": [
         {"platform_id": 1, "platform": "Acme", "schema": "tenant_acme", "backup_id": "x",
          "sha256": "ab", "taken_at": "2026-01-01T00:00:00Z"},

@@ -66,6 +66,14 @@ async fn a_custom_domain_is_served_once_its_txt_record_proves_it(pool: PgPool) {
     assert_eq!(v["platform"], "Shop");
     assert_eq!(v["address"], "shop.test");
     assert_eq!(v["status"], "unverified");
+    // Said in words, not as a Rust debug dump of the DNS query (issue 28.12).
+    let error = v["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("DNS: no TXT record `_tenantctl-challenge.shop.test` (")
+            && !error.contains("Query {")
+            && !error.contains("name: "),
+        "{error}"
+    );
     assert_eq!(v["dns"]["name"], "_tenantctl-challenge.shop.test");
     let token = v["token"].as_str().unwrap().to_string();
     assert_eq!(v["dns"]["value"], token.as_str());

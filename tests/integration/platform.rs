@@ -116,7 +116,8 @@ async fn list_json_round_trips_every_field(pool: PgPool) {
     assert_eq!(rows[1]["contact_email"], "ops@acme.test");
     assert_eq!(rows[3]["schema"], Value::Null);
     assert_eq!(rows[3]["url"], "https://ext.example.net/");
-    assert_eq!(rows[0]["backup_stale"], true);
+    // Never backed up, provisioned a moment ago: not stale yet, as `status` says (one rule).
+    assert_eq!(rows[0]["backup_stale"], false);
 
     // The table for people names the same platforms, and has no escape codes in a pipe.
     let t = env.run(&["platform", "list", "--sort", "name"]).await;
@@ -408,7 +409,7 @@ async fn show_finds_by_name_or_id_and_names_unknown_platforms(pool: PgPool) {
     text.ok().stdout_has("example.test").stdout_has("completed");
     env.run(&["platform", "show", "nope"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nope` not found")
         .stderr_has("hint:");
 }

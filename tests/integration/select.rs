@@ -219,7 +219,7 @@ async fn shared_flags_mean_the_same_everywhere(pool: PgPool) {
     env.run(&["backup", "--all", "--stale", "soon"])
         .await
         .code(2)
-        .stderr_has("is not an age like 24h");
+        .stderr_has("expected a duration like 90s, 10m, 24h or 7d");
     for jobs in [["--jobs", "2"], ["--concurrency", "2"]] {
         let mut args = vec!["worker", "--once"];
         args.extend(jobs);
