@@ -90,6 +90,13 @@ impl Backup {
         if self.public {
             return self.run_public(ctx, pool).await;
         }
+        crate::registry::tenants::check_subcommand_typo(
+            pool,
+            &self.platforms,
+            "backup",
+            &crate::registry::tenants::subcommand_names::<BackupCmd>(),
+        )
+        .await?;
         let selection = self
             .select
             .resolve(pool, &self.platforms, Wanted::Provisioned, "back up")

@@ -13,14 +13,7 @@ use std::collections::BTreeMap;
 
 /// Find a platform for a placement command: an unknown name is bad input (exit 2).
 async fn find(pool: &sqlx::PgPool, key: &str) -> Result<Platform> {
-    let mut conn = pool.acquire().await?;
-    store::find_opt(&mut conn, key).await?.ok_or_else(|| {
-        Error::Usage(format!(
-            "platform `{}` not found",
-            crate::rules::naming::shown(key)
-        ))
-        .hint("`tenantctl platform list` shows the platforms")
-    })
+    store::find(pool, key).await
 }
 
 fn size(b: Option<i64>) -> String {

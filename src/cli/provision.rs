@@ -45,6 +45,13 @@ impl Provision {
 
 async fn provision_now(ctx: &Ctx, key: &str) -> Result<()> {
     let pool = ctx.registry().await?;
+    crate::registry::tenants::check_subcommand_typo(
+        pool,
+        std::slice::from_ref(&key.to_string()),
+        "provision",
+        &crate::registry::tenants::subcommand_names::<ProvisionSub>(),
+    )
+    .await?;
     let platform = store::find(pool, key).await?;
     let prov = Provisioner::from_settings(ctx.settings()).await?;
     let spinner = ctx.out.spinner(&format!("provisioning {}", platform.name));

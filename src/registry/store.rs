@@ -146,14 +146,29 @@ pub async fn find_opt(conn: &mut PgConnection, key: &str) -> Result<Option<Platf
     Ok(p)
 }
 
-/// Like [`find_opt`], with a clear error when there is no such platform.
+/// Like [`find_opt`], for a name or id given on the command line: no such platform is
+/// [`super::tenants::unknown_platform`] (exit 2, with the nearest name), as for `--tenant`.
 pub async fn find(pool: &PgPool, key: &str) -> Result<Platform> {
     let mut conn = pool.acquire().await?;
-    find_opt(&mut conn, key)
-        .await?
-        .ok_or_else(|| not_found(key))
+    match find_opt(&mut conn, key).await? {
+        Some(p) => Ok(p),
+        None => Err(unknown(&mut conn, key).await?),
+    }
 }
 
+/// The error for `key`, given on the command line, that is no platform (see [`find`]).
+pub async fn unknown(conn: &mut PgConnection, key: &str) -> Result<Error> {
+    // language=PostgreSQL
+    let names: Vec<String> = sqlx::query_scalar("SELECT name FROM public.platforms ORDER BY id")
+        .fetch_all(conn)
+        .await?;
+    Ok(super::tenants::unknown_platform(
+        key,
+        names.iter().map(String::as_str),
+    ))
+}
+
+/// A platform that was there and is gone (deleted by another run meanwhile): exit 1.
 pub fn not_found(key: &str) -> Error {
     Error::NotFound(format!("platform `{}` not found", naming::shown(key)))
         .hint("`tenantctl platform list` shows the platforms")

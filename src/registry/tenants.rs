@@ -145,13 +145,53 @@ fn lookup<'a>(candidates: &'a [Candidate], key: &str) -> Result<&'a Candidate> {
     let lower = key.to_lowercase();
     by_id
         .or_else(|| candidates.iter().find(|c| c.name.to_lowercase() == lower))
-        .ok_or_else(|| {
-            let e = Error::Usage(format!("platform `{}` not found", naming::shown(key)));
-            match did_you_mean(key, candidates.iter().map(|c| c.name.as_str())) {
-                Some(near) => e.hint(format!("did you mean `{near}`?")),
-                None => e.hint("`tenantctl platform list` shows the platforms"),
-            }
-        })
+        .ok_or_else(|| unknown_platform(key, candidates.iter().map(|c| c.name.as_str())))
+}
+
+/// The one error for a platform name or id given on the command line that is no platform,
+/// whatever the command: a usage error (exit 2, nothing ran) with the nearest name when it
+/// looks like a typo of one, else where to look the names up.
+pub fn unknown_platform<'a>(key: &str, names: impl IntoIterator<Item = &'a str>) -> Error {
+    let e = Error::Usage(format!("platform `{}` not found", naming::shown(key)));
+    match did_you_mean(key, names) {
+        Some(near) => e.hint(format!("did you mean `{near}`?")),
+        None => e.hint("`tenantctl platform list` shows the platforms"),
+    }
+}
+
+/// The names of a clap subcommand enum's commands (`backup`'s `list`, `get`, `verify`).
+pub fn subcommand_names<S: clap::Subcommand>() -> Vec<String> {
+    S::augment_subcommands(clap::Command::new("_"))
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
+}
+
+/// A command that takes platform names and has subcommands too (`backup NAME` and `backup
+/// list`) reads a mistyped subcommand as a platform: when the one name given is no platform
+/// but near a subcommand (`backup lst`), say which subcommand was meant.
+pub async fn check_subcommand_typo(
+    pool: &PgPool,
+    names: &[String],
+    command: &str,
+    subcommands: &[String],
+) -> Result<()> {
+    let [name] = names else {
+        return Ok(());
+    };
+    let Some(sub) = did_you_mean(name, subcommands.iter().map(String::as_str)) else {
+        return Ok(());
+    };
+    let mut conn = pool.acquire().await?;
+    if super::store::find_opt(&mut conn, name).await?.is_some() {
+        return Ok(());
+    }
+    Err(
+        Error::Usage(format!("platform `{}` not found", naming::shown(name))).hint(format!(
+            "did you mean the subcommand `tenantctl {command} {sub}`? (`{}` was read as a platform)",
+            naming::shown(name)
+        )),
+    )
 }
 
 /// That a platform named in `--tenant` is what the command needs (`wanted`).

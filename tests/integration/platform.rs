@@ -128,6 +128,10 @@ async fn list_json_round_trips_every_field(pool: PgPool) {
         .map(|n| t.stdout.find(n).unwrap())
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{}", t.stdout);
+    // A completed platform provisioned two days ago and never backed up is stale.
+    env.sql("UPDATE public.platforms SET provisioned_at = now() - interval '2 days' WHERE host")
+        .await;
+    let t = env.run(&["platform", "list", "--sort", "name"]).await;
     assert!(
         t.stdout.contains("! never"),
         "stale backup mark:\n{}",

@@ -94,17 +94,49 @@ async fn a_near_miss_is_refused_with_a_suggestion_before_anything_changes(pool: 
         vec!["report", "query", "--sql", "select 1", "--tenant", "acm"],
         vec!["report", "sizes", "--exclude", "acm"],
         vec!["report", "backups", "--tenant", "acm"],
+        // One rule for a single NAME too (issue 28.9): these said exit 1 and no suggestion.
+        vec!["restore", "acm", "--yes"],
+        vec!["provision", "acm"],
+        vec!["platform", "show", "acm"],
+        vec!["platform", "delete", "acm", "--yes"],
+        vec!["platform", "maintenance", "acm", "on"],
+        vec![
+            "platform",
+            "set-domain",
+            "acm",
+            "--domain",
+            "acm.test",
+            "--yes",
+        ],
+        vec!["platform", "retry", "acm"],
+        vec!["backup", "list", "acm"],
     ] {
         let r = env.run(&args).await;
         let shown = args.join(" ");
         assert_eq!(r.code, 2, "`{shown}`:\n{}", r.stderr);
-        assert!(
-            r.stderr.contains("platform `acm` not found")
-                && r.stderr.contains("did you mean `Acme`?"),
-            "`{shown}`:\n{}",
-            r.stderr
+        assert_eq!(
+            r.stderr, "error: platform `acm` not found\n(hint: did you mean `Acme`?)\n",
+            "`{shown}`"
         );
         assert!(r.stdout.is_empty(), "`{shown}` printed:\n{}", r.stdout);
+    }
+    // A mistyped subcommand is not read as a platform without saying so.
+    for (args, meant) in [
+        (&["backup", "lst"][..], "backup list"),
+        (&["backup", "verfy"], "backup verify"),
+        (&["provision", "pol"], "provision pool"),
+    ] {
+        let r = env.run(args).await;
+        r.code(2);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "error: platform `{}` not found\n(hint: did you mean the subcommand `tenantctl \
+                 {meant}`? (`{}` was read as a platform))\n",
+                args[1], args[1]
+            ),
+            "{args:?}"
+        );
     }
     // Far from every name: no guess, the usual pointer.
     env.run(&["backup", "--tenant", "zzzzzz"])

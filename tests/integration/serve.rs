@@ -763,7 +763,7 @@ async fn maintenance_refuses_bad_input(pool: PgPool) {
     env.init().await;
     env.run(&["platform", "maintenance", "nope", "on"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nope` not found");
     env.run(&["platform", "maintenance", "host", "sideways"])
         .await

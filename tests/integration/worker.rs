@@ -328,7 +328,7 @@ async fn retry_all_failed_and_refusals(pool: PgPool) {
     env.run(&["platform", "retry"]).await.code(2);
     env.run(&["platform", "retry", "nope"])
         .await
-        .code(1)
+        .code(2)
         .stderr_has("platform `nope` not found");
     env.run(&["platform", "retry", "ext"])
         .await
@@ -414,7 +414,7 @@ async fn a_deleted_platforms_job_fails_clearly_and_touches_no_schema(pool: PgPoo
     r.ok();
     assert_eq!(r.json()["schema_dropped"], true);
     assert!(!env.schemas().await.contains(&schema));
-    env.run(&["platform", "show", "beta"]).await.code(1);
+    env.run(&["platform", "show", "beta"]).await.code(2);
 
     env.run(&["platform", "delete", "acme", "--yes"]).await.ok();
     let schemas = env.schemas().await;

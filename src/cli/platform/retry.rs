@@ -78,7 +78,9 @@ impl Retry {
                 let mut conn = pool.acquire().await?;
                 match store::find_opt(&mut conn, key).await? {
                     Some(p) => targets.push(p),
-                    None if self.platforms.len() == 1 => return Err(store::not_found(key)),
+                    None if self.platforms.len() == 1 => {
+                        return Err(store::unknown(&mut conn, key).await?);
+                    }
                     None => {
                         missing += 1;
                         ctx.out
