@@ -35,3 +35,29 @@ pub const TABLE: &[(u8, &str)] = &[
     (BUSY, "busy: another run holds the lock"),
     (UNAVAILABLE, "database or storage unreachable"),
 ];
+
+/// `doctor`'s own table, as `status --check`'s verdicts: what it found, or why it could not
+/// look.
+pub const DOCTOR: &[(u8, &str)] = &[
+    (SUCCESS, "every check passed"),
+    (
+        1,
+        "at least one check warned (WARN) and none failed; or the database refused the connection",
+    ),
+    (
+        2,
+        "at least one check failed (FAIL); or a usage error or invalid input",
+    ),
+    (UNAVAILABLE, "database unreachable"),
+];
+
+/// `status --check`'s table: the monitoring-plugin convention.
+pub const STATUS_CHECK: &[(u8, &str)] = &[
+    (0, "OK"),
+    (1, "WARNING"),
+    (2, "CRITICAL (also: the database is unreachable)"),
+    (
+        3,
+        "UNKNOWN: the check could not run (a wrong flag, a bad configuration)",
+    ),
+];

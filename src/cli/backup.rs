@@ -41,7 +41,8 @@ pub struct Backup {
     /// `migrate-host-to-schema`) to `public/<id>.dump`
     #[arg(long, conflicts_with_all = ["all", "tenants", "exclude"])]
     pub public: bool,
-    /// Only platforms whose last backup is missing or older than AGE (e.g. 24h)
+    /// Only platforms whose last backup is missing or older than AGE (e.g. 20h for a daily run:
+    /// a little under the period, or a backup taken a few minutes later yesterday skips today)
     /// [default AGE: status.backup_warn_age, when `status` calls a backup stale]
     #[arg(long, value_name = "AGE", value_parser = parse_age, num_args = 0..=1)]
     pub stale: Option<Option<Duration>>,

@@ -139,7 +139,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "platform move",
         &[
             (
-                "move acme's schema to another worker (logical replication; acme is served throughout)",
+                "acme's schema to another worker (logical replication, served throughout)",
                 "tenantctl platform move acme --to 10.0.0.12:5432",
             ),
             (
@@ -290,8 +290,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[
             ("one platform", "tenantctl backup acme"),
             (
-                "nightly: every platform not backed up for a day",
-                "tenantctl backup --all --stale 24h",
+                "nightly: those not backed up since last night (24h would skip a day)",
+                "tenantctl backup --all --stale 20h",
             ),
             ("the registry in public", "tenantctl backup --public"),
         ],
@@ -519,13 +519,54 @@ pub fn of(path: &str) -> Option<&'static [(&'static str, &'static str)]> {
     EXAMPLES.iter().find(|(p, _)| *p == path).map(|(_, e)| *e)
 }
 
-/// The examples as the end of `--help` shows them.
+/// The examples as the end of `--help` shows them. A command line too long for an 80-column
+/// terminal is continued with ` \` before an option, as a shell reads it, so clap never wraps
+/// it mid-command (a pasted half fails).
 pub fn help_text(examples: &[(&str, &str)]) -> String {
     let lines: Vec<String> = examples
         .iter()
-        .map(|(what, line)| format!("  # {what}\n  {line}"))
+        .map(|(what, line)| format!("  # {what}\n  {}", continued(line, HELP_WIDTH - 2)))
         .collect();
     format!("Examples:\n{}", lines.join("\n\n"))
+}
+
+/// The width `--help`'s examples fit in (a terminal's usual 80 columns).
+pub const HELP_WIDTH: usize = 80;
+
+/// `line` broken before options (outside quotes) into lines of at most `width` characters
+/// each with its ` \`, the later ones indented by two; a part with no option to break before
+/// stays whole.
+pub fn continued(line: &str, width: usize) -> String {
+    // The places an option starts: a space, outside single quotes, before `-`.
+    let mut parts: Vec<&str> = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'\'' => quoted = !quoted,
+            b' ' if !quoted && bytes.get(i + 1) == Some(&b'-') => {
+                parts.push(&line[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&line[start..]);
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for part in parts {
+        // Room for the indent of a continued line and the trailing ` \`.
+        let room = (if out.is_empty() { width } else { width - 2 }) - 2;
+        if !cur.is_empty() && cur.chars().count() + 1 + part.chars().count() > room {
+            out.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(part);
+    }
+    out.push(cur);
+    out.join(" \\\n    ")
 }
 
 /// The CLI with every command's examples as its `after_long_help` (and the root's exit status
@@ -552,4 +593,37 @@ fn add(cmd: clap::Command, path: &str) -> clap::Command {
         cmd = cmd.mut_subcommand(&name, |s| add(s, &sub_path));
     }
     cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_examples_are_continued_before_an_option() {
+        assert_eq!(continued("tenantctl status", 78), "tenantctl status");
+        let line = "tenantctl status --format prometheus --write /var/lib/node_exporter/textfile_collector/tenantctl.prom";
+        assert_eq!(
+            continued(line, 78),
+            "tenantctl status --format prometheus \\\n    --write /var/lib/node_exporter/textfile_collector/tenantctl.prom"
+        );
+        // Never inside quotes.
+        let q = "tenantctl report query --sql 'select count(*) from posts --x -y' --jobs 8";
+        assert_eq!(
+            continued(q, 40),
+            "tenantctl report query \\\n    --sql 'select count(*) from posts --x -y' \\\n    --jobs 8"
+        );
+    }
+
+    #[test]
+    fn every_example_fits_an_80_column_terminal() {
+        for (path, examples) in EXAMPLES {
+            for line in help_text(examples).lines() {
+                assert!(
+                    line.chars().count() <= HELP_WIDTH,
+                    "`tenantctl {path}` --help: {line:?} is wider than {HELP_WIDTH}"
+                );
+            }
+        }
+    }
 }

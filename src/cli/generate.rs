@@ -149,15 +149,30 @@ fn extra_sections(cmd: &clap::Command) -> String {
         }
     }
     r.control("SH", ["EXIT STATUS"]);
-    for (code, meaning) in exit_code::TABLE {
+    let table = if path == "doctor" {
+        exit_code::DOCTOR
+    } else {
+        exit_code::TABLE
+    };
+    for (code, meaning) in table {
         r.control("TP", []);
         r.text([bold(code.to_string())]);
         r.text([roman(meaning.to_string())]);
     }
-    r.control("PP", []);
-    r.text([roman(
-        "status --check follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL.",
-    )]);
+    if path == "status" {
+        r.control("PP", []);
+        r.text([roman("With --check (the monitoring-plugin convention):")]);
+        for (code, meaning) in exit_code::STATUS_CHECK {
+            r.control("TP", []);
+            r.text([bold(code.to_string())]);
+            r.text([roman(meaning.to_string())]);
+        }
+    } else if path != "doctor" {
+        r.control("PP", []);
+        r.text([roman(
+            "status --check follows the monitoring-plugin convention instead: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN; doctor exits 0 PASS, 1 WARN, 2 FAIL.",
+        )]);
+    }
     r.control("SH", ["ENVIRONMENT"]);
     for (var, meaning) in [
         (

@@ -80,6 +80,28 @@ fn every_command_has_examples_and_each_parses() {
     }
 }
 
+/// At 80 columns no example is broken mid-command (issue 28.10: `status --help` was below about
+/// 110): each shows whole, long ones continued with ` \` as a shell reads them.
+#[test]
+fn examples_are_whole_on_an_80_column_terminal() {
+    for path in paths() {
+        let mut args: Vec<&str> = path.split_whitespace().collect();
+        args.push("--help");
+        let out = std::process::Command::new(BIN)
+            .args(&args)
+            .env("COLUMNS", "80")
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let examples = examples::help_text(examples::of(&path).unwrap());
+        assert!(
+            text.contains(&examples),
+            "`tenantctl {path} --help` at 80 columns:\n{text}"
+        );
+    }
+}
+
 #[test]
 fn help_pages_match_their_snapshots() {
     let mut settings = insta::Settings::clone_current();
@@ -133,5 +155,54 @@ fn man_pages_have_the_examples() {
         .unwrap_or_default();
     for (what, line) in examples::of("restore").unwrap() {
         assert!(examples.contains(what) && examples.contains(line), "{text}");
+    }
+}
+
+/// `man tenantctl-doctor` and `man tenantctl-status` give their own exit codes (issue 28.10):
+/// doctor's 1 is WARN and 2 FAIL, not "failure" and "usage"; status lists --check's 3.
+#[test]
+fn man_pages_give_each_command_its_own_exit_codes() {
+    let pages: std::collections::BTreeMap<String, String> =
+        tenantctl::cli::generate::man_pages().into_iter().collect();
+    let exit_status = |name: &str| {
+        pages[name]
+            .split("EXIT STATUS")
+            .nth(1)
+            .and_then(|t| t.split(".SH ENVIRONMENT").next())
+            .unwrap_or_else(|| panic!("{name} has no EXIT STATUS"))
+            .to_string()
+    };
+    let doctor = exit_status("tenantctl-doctor.1");
+    assert!(
+        doctor.contains("at least one check warned (WARN)")
+            && doctor.contains("at least one check failed (FAIL)")
+            && !doctor.contains("usage error or invalid input; nothing ran"),
+        "{doctor}"
+    );
+    let status = exit_status("tenantctl-status.1");
+    assert!(
+        status.contains("UNKNOWN") && status.contains("CRITICAL"),
+        "{status}"
+    );
+}
+
+/// The daily backup's `--stale` is a little under the period everywhere it is recommended:
+/// with 24h a tenant backed up a few minutes later yesterday is skipped today (issue 28.10).
+#[test]
+fn no_page_recommends_a_stale_age_that_skips_a_day() {
+    let root = tenantctl::cli::generate::repo_root();
+    let mut files = vec![root.join("README.md"), root.join("src/cli/examples.rs")];
+    for dir in ["docs", "contrib/systemd", "contrib/cron", "man"] {
+        for e in std::fs::read_dir(root.join(dir)).unwrap() {
+            files.push(e.unwrap().path());
+        }
+    }
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        assert!(
+            !text.contains("--stale 24h") && !text.contains("stale 24h"),
+            "{} recommends --stale 24h",
+            f.display()
+        );
     }
 }
