@@ -37,11 +37,18 @@ impl Doctor {
                 .await?;
         let mut findings = doctor::run(pool, ctx.settings()).await?;
         let mut fixed = Vec::new();
-        if self.fix
-            && findings
-                .iter()
-                .any(|f| f.check == "public-create" && f.status != Grade::Pass)
-        {
+        let fixable = findings
+            .iter()
+            .any(|f| f.check == "public-create" && f.status != Grade::Pass);
+        if self.fix && !fixable {
+            // A second `--fix` (or one on a healthy database) changes nothing: say so.
+            ctx.out.note(if doctor::verdict(&findings) == Grade::Pass {
+                "nothing to fix: every check passed"
+            } else {
+                "nothing doctor --fix can fix; the fix column says what to do by hand"
+            });
+        }
+        if self.fix && fixable {
             ctx.confirm("Revoke CREATE on schema public from PUBLIC?")
                 .await?;
             doctor::revoke_public_create(pool).await?;

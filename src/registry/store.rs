@@ -463,16 +463,30 @@ fn conflict_from(e: sqlx::Error, new: &NewPlatform) -> Error {
         Some("platforms_one_host") => {
             Error::Conflict("there is already a host platform; there is at most one".into())
         }
-        Some("platforms_subdomain_domain_key") => Error::Conflict(format!(
-            "another platform already uses subdomain {:?} with domain {:?}",
-            new.subdomain, new.domain
-        )),
+        Some("platforms_subdomain_domain_key") => {
+            taken_meanwhile(new.subdomain.as_deref(), new.domain.as_deref())
+        }
         Some("platforms_schema_name_key") => Error::Conflict(format!(
             "schema `{}` already belongs to another platform",
             new.schema_name.as_ref().map(|s| s.as_str()).unwrap_or("?")
         )),
         _ => Error::Db(e),
     }
+}
+
+/// The address check passed, then another platform took the address before the insert (two
+/// creates at once): say which address, in words.
+fn taken_meanwhile(subdomain: Option<&str>, domain: Option<&str>) -> Error {
+    let address = match (subdomain, domain) {
+        (Some(s), Some(d)) => format!("`{}.{}`", naming::shown(s), naming::shown(d)),
+        (None, Some(d)) => format!("`{}`", naming::shown(d)),
+        (Some(s), None) => format!("subdomain `{}` of the base domain", naming::shown(s)),
+        (None, None) => "the same address".into(),
+    };
+    Error::Conflict(format!(
+        "another platform was created at {address} at the same time"
+    ))
+    .hint("`tenantctl platform list` shows which; choose another address")
 }
 
 /// Change where a platform is served. The old address goes into `tenantctl.domain_history`
@@ -602,6 +616,24 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A concurrent create's conflict names the address in words (issue 28.11), not as
+    /// `Some("samesub") with domain None`.
+    #[test]
+    fn a_lost_race_for_an_address_is_said_in_words() {
+        let text = |s, d| taken_meanwhile(s, d).render().unwrap();
+        assert_eq!(
+            text(Some("samesub"), None),
+            "error: another platform was created at subdomain `samesub` of the base domain at \
+             the same time\n(hint: `tenantctl platform list` shows which; choose another address)"
+        );
+        assert!(text(Some("a"), Some("b.test")).contains("at `a.b.test` at the same time"));
+        assert!(text(None, Some("b.test")).contains("at `b.test` at the same time"));
+        assert_eq!(
+            taken_meanwhile(None, Some("b.test")).exit_code(),
+            crate::exit_code::FAILURE
+        );
+    }
 
     fn input(name: &str) -> PlatformInput {
         PlatformInput {

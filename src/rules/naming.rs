@@ -84,6 +84,9 @@ pub fn validate_platform_name(name: &str) -> Result<(), ValidationError> {
     if name.chars().any(char::is_control) {
         return err("must not contain control characters (tabs, newlines, escapes)");
     }
+    if name.chars().any(|c| matches!(c, '\u{2028}' | '\u{2029}')) {
+        return err("must not contain line or paragraph separators (U+2028, U+2029)");
+    }
     let chars = name.chars().count();
     if chars > MAX_NAME_CHARS {
         return err(&format!(
@@ -389,6 +392,8 @@ mod tests {
             (" Acme", "white space"),
             ("Acme\n", "white space"),
             ("Ac\u{7}me", "control"),
+            ("Ac\u{2028}me", "line or paragraph separators"),
+            ("Ac\u{2029}me", "line or paragraph separators"),
             ("12345", "all digits"),
             (long.as_str(), "at most 100"),
         ] {

@@ -232,7 +232,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
     );
     let mut tenant_label = String::new();
     let response = async {
-        let host = match host::request_host(req.headers(), req.uri()) {
+        let host = match host::request_host(req.headers(), req.uri(), req.version()) {
             Ok(h) => h,
             Err(e) => return error(StatusCode::BAD_REQUEST, "bad_host", e.to_string()),
         };

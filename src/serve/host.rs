@@ -2,7 +2,10 @@
 //! target), normalised the way the registry stores domains. Pure functions, no I/O.
 //!
 //! The rules, in order (every refusal is a 400, before any lookup):
-//! - exactly one `Host` header (HTTP/1.1 requires it; two are refused, RFC 9112 §3.2);
+//! - exactly one `Host` header in HTTP/1.1, which requires it even when the request target is
+//!   in absolute form (RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request that
+//!   lacks one); two are refused whatever the version. HTTP/1.0 may go without (then the
+//!   absolute-form target names the host), HTTP/2 and 3 carry `:authority` instead;
 //! - an absolute-form target (`GET http://other.example/ HTTP/1.1`) must name the same host as
 //!   the `Host` header: a front proxy may have routed on either, so a disagreement is refused
 //!   rather than resolved in favour of one;
@@ -16,7 +19,7 @@
 //! but can never be a platform's address: they are [`HostName::Other`] and resolve as unknown.
 
 use crate::rules::naming;
-use axum::http::{HeaderMap, Uri, header};
+use axum::http::{HeaderMap, Uri, Version, header};
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -78,8 +81,12 @@ fn malformed(raw: &[u8], rule: impl Into<String>) -> BadHost {
     }
 }
 
-/// The host a request names, from its headers and target.
-pub fn request_host(headers: &HeaderMap, uri: &Uri) -> Result<RequestHost, BadHost> {
+/// The host a request names, from its headers, target and HTTP version.
+pub fn request_host(
+    headers: &HeaderMap,
+    uri: &Uri,
+    version: Version,
+) -> Result<RequestHost, BadHost> {
     let mut values = headers.get_all(header::HOST).iter();
     let from_header = match (values.next(), values.next()) {
         (Some(_), Some(_)) => return Err(BadHost::Duplicate),
@@ -104,6 +111,9 @@ pub fn request_host(headers: &HeaderMap, uri: &Uri) -> Result<RequestHost, BadHo
             header: h.name.as_str().to_string(),
         }),
         (Some(h), _) => Ok(h),
+        // An HTTP/1.1 request in absolute form still needs its Host header: served as the
+        // tenant its URL names, it would slip past a front proxy that routes on Host.
+        (None, Some(_)) if version == Version::HTTP_11 => Err(BadHost::Missing),
         // HTTP/2 carries the host in `:authority`, which arrives as the URI's authority.
         (None, Some(t)) => Ok(t),
         (None, None) => Err(BadHost::Missing),
@@ -324,18 +334,29 @@ mod tests {
     #[test]
     fn one_host_header_exactly() {
         let uri: Uri = "/api/posts".parse().unwrap();
-        assert_eq!(request_host(&headers(&[]), &uri), Err(BadHost::Missing));
         assert_eq!(
-            request_host(&headers(&[b"a.example.org", b"b.example.org"]), &uri),
+            request_host(&headers(&[]), &uri, Version::HTTP_11),
+            Err(BadHost::Missing)
+        );
+        assert_eq!(
+            request_host(
+                &headers(&[b"a.example.org", b"b.example.org"]),
+                &uri,
+                Version::HTTP_11
+            ),
             Err(BadHost::Duplicate)
         );
         // The same value twice is still two headers.
         assert_eq!(
-            request_host(&headers(&[b"a.example.org", b"a.example.org"]), &uri),
+            request_host(
+                &headers(&[b"a.example.org", b"a.example.org"]),
+                &uri,
+                Version::HTTP_11
+            ),
             Err(BadHost::Duplicate)
         );
         assert_eq!(
-            request_host(&headers(&[b"A.example.org:80"]), &uri),
+            request_host(&headers(&[b"A.example.org:80"]), &uri, Version::HTTP_11),
             Ok(domain("a.example.org", Some(80)))
         );
     }
@@ -344,7 +365,7 @@ mod tests {
     fn an_absolute_target_must_agree_with_the_host_header() {
         let uri: Uri = "http://b.example.org/api/posts".parse().unwrap();
         assert_eq!(
-            request_host(&headers(&[b"a.example.org"]), &uri),
+            request_host(&headers(&[b"a.example.org"]), &uri, Version::HTTP_11),
             Err(BadHost::Conflict {
                 target: "b.example.org".into(),
                 header: "a.example.org".into()
@@ -353,18 +374,25 @@ mod tests {
         // Same host in another spelling: fine.
         let uri: Uri = "http://A.Example.org./api/posts".parse().unwrap();
         assert_eq!(
-            request_host(&headers(&[b"a.example.org:8080"]), &uri),
+            request_host(&headers(&[b"a.example.org:8080"]), &uri, Version::HTTP_11),
             Ok(domain("a.example.org", Some(8080)))
         );
-        // Only the target (HTTP/2 `:authority`): it is the host.
+        // Only the target (HTTP/2 `:authority`, an HTTP/1.0 absolute form): it is the host.
         let uri: Uri = "http://b.example.org/".parse().unwrap();
+        for v in [Version::HTTP_2, Version::HTTP_10] {
+            assert_eq!(
+                request_host(&headers(&[]), &uri, v),
+                Ok(domain("b.example.org", None))
+            );
+        }
+        // HTTP/1.1 requires the Host header, absolute form or not (RFC 9112 §3.2).
         assert_eq!(
-            request_host(&headers(&[]), &uri),
-            Ok(domain("b.example.org", None))
+            request_host(&headers(&[]), &uri, Version::HTTP_11),
+            Err(BadHost::Missing)
         );
         let uri: Uri = "http://user@b.example.org/".parse().unwrap();
         assert!(matches!(
-            request_host(&headers(&[b"b.example.org"]), &uri),
+            request_host(&headers(&[b"b.example.org"]), &uri, Version::HTTP_11),
             Err(BadHost::Malformed { .. })
         ));
     }

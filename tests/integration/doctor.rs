@@ -261,4 +261,10 @@ async fn public_create_is_a_failure_that_fix_revokes(pool: PgPool) {
             .await
             .unwrap();
     assert!(!open, "revoked");
+
+    // A second `--fix` has nothing left to do, and says so (issue 28.11).
+    let r = env.run(&["doctor", "--fix", "--yes", "-o", "json"]).await;
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["fixed"], serde_json::json!([]));
+    assert_eq!(r.stderr, "nothing to fix: every check passed\n");
 }

@@ -316,6 +316,12 @@ async fn raw_http_edge_cases_get_400(pool: PgPool) {
             &[400],
         ),
         (
+            // RFC 9112 §3.2 (issue 28.11): was served as the tenant the URL names.
+            "HTTP/1.1 absolute-form without Host",
+            "GET http://t1.example.test/api/communities HTTP/1.1\r\nConnection: close\r\n\r\n".to_string(),
+            &[400],
+        ),
+        (
             "HTTP/1.0 without Host",
             "GET /api/communities HTTP/1.0\r\n\r\n".to_string(),
             &[400],
