@@ -14,7 +14,7 @@
 
 use super::Cli;
 use clap::CommandFactory;
-use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use clap_complete::engine::{ArgValueCandidates, ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
 use std::ffi::OsString;
 use std::time::Duration;
@@ -61,12 +61,12 @@ fn with_candidates(cmd: clap::Command, parent: &str) -> clap::Command {
         let is_backup = under_backup
             && (names.first().is_some_and(|n| n == "ID") || a.get_long() == Some("backup"));
         if is_platform {
-            a.add(ArgValueCandidates::new(platform_candidates))
+            a.add(ArgValueCompleter::new(platform_candidates))
         } else if is_backup {
             a.add(ArgValueCandidates::new(backup_candidates))
         } else if names == ["NAME", "ID"] {
             // `backup get NAME ID`: a platform, then one of its backups.
-            a.add(ArgValueCandidates::new(platform_or_backup_candidates))
+            a.add(ArgValueCompleter::new(platform_or_backup_candidates))
         } else {
             a
         }
@@ -167,7 +167,28 @@ fn platform_candidate(id: i64, name: &str, status: &str) -> CompletionCandidate 
     }
 }
 
-fn platform_candidates() -> Vec<CompletionCandidate> {
+/// Whether a candidate (a name, or the id of a name a shell would split) is offered for the
+/// half-typed `current`: it starts with it in any case, as every command matches names
+/// (`restore ac<TAB>` offers `Acme`).
+pub fn matches(candidate: &str, current: &str) -> bool {
+    candidate
+        .to_lowercase()
+        .starts_with(&current.to_lowercase())
+}
+
+/// The platforms for the half-typed `current` (after the last comma of a `--tenant` list,
+/// which clap_complete splits off and puts back).
+fn platform_candidates(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
+    let current = current.to_string_lossy();
+    all_platforms()
+        .into_iter()
+        .map(|(id, name, status)| platform_candidate(id, &name, &status))
+        .filter(|c| matches(&c.get_value().to_string_lossy(), &current))
+        .collect()
+}
+
+/// Every platform: (id, name, status), by name.
+fn all_platforms() -> Vec<(i64, String, String)> {
     let Some(settings) = settings(parsed().as_ref()) else {
         return Vec::new();
     };
@@ -179,10 +200,7 @@ fn platform_candidates() -> Vec<CompletionCandidate> {
         )
         .fetch_all(&mut conn)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|(id, name, status)| platform_candidate(*id, name, status))
-            .collect())
+        Ok(rows)
     })
     .unwrap_or_default()
 }
@@ -243,7 +261,7 @@ fn backup_candidates() -> Vec<CompletionCandidate> {
 
 /// `backup get NAME ID`: platforms for the first value, backups for the second (the word
 /// under the cursor is among the parsed values, half typed or empty).
-fn platform_or_backup_candidates() -> Vec<CompletionCandidate> {
+fn platform_or_backup_candidates(current: &std::ffi::OsStr) -> Vec<CompletionCandidate> {
     let values = parsed()
         .and_then(|m| {
             let mut cur = m;
@@ -257,9 +275,13 @@ fn platform_or_backup_candidates() -> Vec<CompletionCandidate> {
         })
         .unwrap_or(0);
     if values >= 2 {
+        let current = current.to_string_lossy();
         backup_candidates()
+            .into_iter()
+            .filter(|c| c.get_value().to_string_lossy().starts_with(&*current))
+            .collect()
     } else {
-        platform_candidates()
+        platform_candidates(current)
     }
 }
 
@@ -280,6 +302,12 @@ pub fn registration(shell: clap_complete::Shell) -> String {
         .expect("writing to memory cannot fail");
     let mut text = String::from_utf8(buf).expect("registration scripts are UTF-8");
     if shell == clap_complete::Shell::Zsh {
+        // tenantctl matches platform names in any case (`restore ac<TAB>` offers `Acme`);
+        // zsh would drop such a candidate again unless told to match case-insensitively.
+        text = text.replace(
+            "_describe -V 'values' other\n",
+            "_describe -V 'values' other -M 'm:{[:lower:][:upper:]}={[:upper:][:lower:]}'\n",
+        );
         // Installed in $fpath as `_tenantctl`, the file is autoloaded as that function on the
         // first TAB: complete that TAB too, not only the ones after it.
         text.push_str(
@@ -296,7 +324,7 @@ mod tests {
     /// Which arguments complete from the registry, found by walking the completion command.
     fn completed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
         for a in cmd.get_arguments() {
-            if a.get::<ArgValueCandidates>().is_some() {
+            if a.get::<ArgValueCandidates>().is_some() || a.get::<ArgValueCompleter>().is_some() {
                 out.push(format!("{path} {}", a.get_id()));
             }
         }
@@ -337,5 +365,25 @@ mod tests {
         ] {
             assert!(!got.contains(&not.to_string()), "{not} completes");
         }
+    }
+
+    #[test]
+    fn platform_names_match_in_any_case() {
+        assert!(matches("Acme", "ac"));
+        assert!(matches("acme", "AC"));
+        assert!(matches("31", "3"));
+        assert!(!matches("Zeta", "ac"));
+        assert!(matches("Zeta", ""));
+    }
+
+    #[test]
+    fn zsh_matches_candidates_in_any_case() {
+        let zsh = registration(clap_complete::Shell::Zsh);
+        assert!(
+            zsh.contains(
+                "_describe -V 'values' other -M 'm:{[:lower:][:upper:]}={[:upper:][:lower:]}'"
+            ),
+            "{zsh}"
+        );
     }
 }

@@ -172,6 +172,29 @@ async fn bash_and_zsh_complete_platform_names_and_backup_ids(pool: PgPool) {
             &["acme", "acorn"],
             &["Zeta", "Host", &spaced_id],
         );
+        // Names match in any case, as every command reads them (issue 28.8).
+        offers(
+            &tab(&["restore", "AC"]).await,
+            &["acme", "acorn"],
+            &["Zeta", "Host"],
+        );
+        offers(
+            &tab(&["platform", "show", "ze"]).await,
+            &["Zeta"],
+            &["acme"],
+        );
+        offers(&tab(&["backup", "get", "ZE"]).await, &["Zeta"], &["acme"]);
+        // After a comma in a --tenant list: the next name, the list kept before it.
+        offers(
+            &tab(&["migrate", "--tenant", "acme,ze"]).await,
+            &["acme,Zeta"],
+            &["acme,acorn", "Zeta"],
+        );
+        offers(
+            &tab(&["report", "sizes", "--exclude", "Host,AC"]).await,
+            &["Host,acme", "Host,acorn"],
+            &[],
+        );
         offers(
             &tab(&["migrate", "--tenant", ""]).await,
             &["acme", "acorn", "Zeta", "Host", &spaced_id],
