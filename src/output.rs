@@ -93,6 +93,9 @@ word_enum! {
         Json = "json",
         /// CSV (lists only).
         Csv = "csv",
+        /// A table with every column, as wide as its content (on a terminal, `table` leaves
+        /// out the least needed columns to fit its width).
+        Wide = "wide",
     }
 }
 
@@ -100,6 +103,11 @@ word_enum! {
 pub trait Tabular: Serialize {
     fn headers() -> Vec<&'static str>;
     fn row(&self, term: &Term) -> Vec<Cell>;
+    /// The columns a terminal too narrow for the table does without, the first first (see
+    /// [`OutTable::drop_order`]); `None`: the usual order ([`EXPENDABLE_COLUMNS`]).
+    fn drop_order() -> Option<Vec<&'static str>> {
+        None
+    }
 }
 
 /// Whether the environment allows colour on a terminal: `NO_COLOR` unset or empty
@@ -126,7 +134,7 @@ fn terminal_width() -> Option<u16> {
 }
 
 /// Column headers whose values are identifiers an operator copies (platform and schema names,
-/// domains, backup ids). Their columns are as wide as their widest value and never wrap, so a
+/// domains, backup ids, migration versions for `rollback --to`). Their columns are as wide as their widest value and never wrap, so a
 /// double-click copies the whole name; the other columns wrap instead.
 const IDENTIFIER_COLUMNS: &[&str] = &[
     "platform",
@@ -138,6 +146,9 @@ const IDENTIFIER_COLUMNS: &[&str] = &[
     "new address",
     "domain",
     "subdomain",
+    "version",
+    "from",
+    "to",
     "backup",
     "backup id",
     "backup_id",
@@ -145,6 +156,43 @@ const IDENTIFIER_COLUMNS: &[&str] = &[
     "key",
     "table",
     "object",
+];
+
+/// Column headers a table on a narrow terminal leaves out (`-o wide` shows them), the first
+/// first, unless the table gives its own order: details a reader can look up elsewhere before
+/// what a row is about. A table leaves out only as many as it must to fit.
+pub const EXPENDABLE_COLUMNS: &[&str] = &[
+    "sha256",
+    "location",
+    "env",
+    "rows~",
+    "tables#",
+    "indexes",
+    "recorded",
+    "tries",
+    "attempt",
+    "job",
+    "stored",
+    "schema size",
+    "last size",
+    "backups",
+    "tables",
+    "rows",
+    "size",
+    "avg time",
+    "time",
+    "duration",
+    "taken (UTC)",
+    "kept",
+    "started",
+    "provisioned",
+    "migration",
+    "was",
+    "pending",
+    "last backup",
+    "age",
+    // Last of all: beside the platform's name, its schema is the detail.
+    "schema",
 ];
 
 /// The output handle every command writes results through.
@@ -195,11 +243,30 @@ impl Out {
                 col.set_constraint(ColumnConstraint::ContentWidth);
             }
         }
-        OutTable {
+        let mut table = OutTable {
             table: t,
+            headers: headers.iter().map(|h| h.to_string()).collect(),
             identifiers,
             fit,
+            width: self.term.width.unwrap_or(u16::MAX),
+            drop_order: Vec::new(),
+        };
+        table.drop_order(EXPENDABLE_COLUMNS);
+        table
+    }
+
+    /// Print a table; the columns it left out to fit the terminal are named on stderr.
+    pub fn print_table(&self, t: &OutTable) -> Result<()> {
+        let (table, left_out) = t.fitted();
+        self.line(&table.to_string())?;
+        if !left_out.is_empty() {
+            self.note(&format!(
+                "(left out to fit {} columns: {}; `-o wide` shows every column)",
+                t.width,
+                left_out.join(", ")
+            ));
         }
+        Ok(())
     }
 
     /// A cell coloured only when colour is on.
@@ -227,13 +294,16 @@ impl Out {
         match self.format {
             Format::Json => self.json(&items),
             Format::Csv => self.csv(items),
-            Format::Table if items.is_empty() => self.line(empty),
-            Format::Table => {
+            Format::Table | Format::Wide if items.is_empty() => self.line(empty),
+            Format::Table | Format::Wide => {
                 let mut t = self.table(&T::headers());
+                if let Some(order) = T::drop_order() {
+                    t.drop_order(&order);
+                }
                 for item in items {
                     t.add_row(item.row(&self.term));
                 }
-                self.line(&t.to_string())
+                self.print_table(&t)
             }
         }
     }
@@ -243,7 +313,7 @@ impl Out {
         match self.format {
             Format::Json => self.json(item),
             Format::Csv => self.csv(std::slice::from_ref(item)),
-            Format::Table => self.line(&human()),
+            Format::Table | Format::Wide => self.line(&human()),
         }
     }
 
@@ -345,9 +415,14 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct OutTable {
     table: Table,
+    headers: Vec<String>,
     identifiers: Vec<bool>,
     /// Whether the table wraps to a known terminal width.
     fit: bool,
+    /// That width.
+    width: u16,
+    /// The columns (indices) it leaves out, in this order, while it is wider than `width`.
+    drop_order: Vec<usize>,
 }
 
 /// The narrowest a wrapping (non-identifier) column gets, in characters of content: enough for
@@ -356,10 +431,24 @@ pub struct OutTable {
 const MIN_WRAPPED_WIDTH: u16 = 12;
 
 impl OutTable {
-    fn fitted(&self) -> Table {
+    /// The columns (by header) a terminal too narrow for the table does without, the first
+    /// first; headers the table does not have are skipped. Identifier columns may be listed
+    /// too: a column left out is whole or gone, never split.
+    pub fn drop_order(&mut self, headers: &[&str]) -> &mut Self {
+        self.drop_order = headers
+            .iter()
+            .filter_map(|h| self.headers.iter().position(|x| x == h))
+            .collect();
+        self
+    }
+
+    /// The table as it prints, and the headers of the columns left out to fit: while even
+    /// wrapped it is wider than the terminal, the next column of the drop order goes; the
+    /// rest wrap, identifiers never.
+    pub fn fitted(&self) -> (Table, Vec<String>) {
         let mut t = self.table.clone();
         if !self.fit {
-            return t;
+            return (t, Vec::new());
         }
         let widths = t.column_max_content_widths();
         for (i, width) in widths.into_iter().enumerate() {
@@ -372,8 +461,27 @@ impl OutTable {
                 col.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(lower)));
             }
         }
-        t
+        let mut left_out = Vec::new();
+        for &i in &self.drop_order {
+            if widest_line(&t) <= self.width as usize {
+                break;
+            }
+            if let Some(col) = t.column_mut(i) {
+                col.set_constraint(ColumnConstraint::Hidden);
+                left_out.push(self.headers[i].clone());
+            }
+        }
+        (t, left_out)
     }
+}
+
+/// The widest line of a rendered table, in terminal columns (escape codes not counted).
+fn widest_line(t: &Table) -> usize {
+    t.to_string()
+        .lines()
+        .map(console::measure_text_width)
+        .max()
+        .unwrap_or(0)
 }
 
 impl std::ops::Deref for OutTable {
@@ -391,7 +499,7 @@ impl std::ops::DerefMut for OutTable {
 
 impl std::fmt::Display for OutTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.fitted())
+        write!(f, "{}", self.fitted().0)
     }
 }
 

@@ -100,8 +100,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true, conflicts_with = "config")]
     pub no_config: bool,
 
-    /// Result format: table for people, json for pipelines, csv for lists
-    /// [env: TENANTCTL_OUTPUT] [config: output] [default: table]
+    /// Result format: table for people (wide: every column), json for pipelines, csv for
+    /// lists [env: TENANTCTL_OUTPUT] [config: output] [default: table]
     #[arg(long, short = 'o', global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
 
@@ -267,7 +267,13 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(config: Config, global: &GlobalOpts, term: Term) -> Ctx {
-        let format = config.settings.output;
+        let mut format = config.settings.output;
+        let mut term = term;
+        if format == Format::Wide {
+            // Every column, as wide as its content: a table that is not fitted to a width.
+            format = Format::Table;
+            term.width = None;
+        }
         crate::db::citus::set_distribute_tenants(config.settings.citus.distribute_tenants);
         Ctx {
             out: Out {

@@ -186,6 +186,17 @@ impl Tabular for PlatformView {
         ]
     }
 
+    /// On a narrow terminal the name and status stay; `platform show` has the rest.
+    fn drop_order() -> Option<Vec<&'static str>> {
+        Some(vec![
+            "size",
+            "provisioned",
+            "last backup",
+            "schema",
+            "address",
+        ])
+    }
+
     fn row(&self, term: &Term) -> Vec<Cell> {
         let p = &self.platform;
         let mut name = p.name.clone();

@@ -219,7 +219,7 @@ pub fn print(out: &Out, p: &Presented) -> Result<()> {
             let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
             crate::output::write_stdout(&bytes)
         }
-        Format::Table => {
+        Format::Table | Format::Wide => {
             if p.rows.is_empty() {
                 out.line("no rows")?;
             } else {
