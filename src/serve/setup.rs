@@ -41,7 +41,7 @@ pub struct CreateRequest {
 pub struct JobView {
     pub id: i64,
     #[sqlx(try_from = "String")]
-    pub status: crate::provision::queue::JobStatus,
+    pub status: crate::jobs::queue::JobStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
 }
