@@ -141,6 +141,21 @@ impl Error {
     }
 }
 
+/// The message and its causes, `a: b: c`, for the log and a job's recorded error.
+pub fn cause_chain(e: &Error) -> String {
+    let mut text = e.to_string();
+    let mut cur = std::error::Error::source(e);
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !text.contains(&t) {
+            text.push_str(": ");
+            text.push_str(&t);
+        }
+        cur = c.source();
+    }
+    text
+}
+
 /// Whether a sqlx error means the server could not be reached at all (exit 69), as opposed to
 /// a query that failed.
 pub fn is_connection_error(e: &sqlx::Error) -> bool {

@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod error;
 pub mod exit_code;
 pub mod host_migration;
+pub mod jobs;
 pub mod logging;
 pub mod migrate;
 pub mod notify;

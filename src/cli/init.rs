@@ -258,7 +258,7 @@ impl Init {
             match attempted.result {
                 Ok(done) => return Ok((done.platform().clone(), true)),
                 Err(e) if !self.non_interactive && ctx.term().interactive() => {
-                    let msg = provision::cause_chain(&e);
+                    let msg = crate::error::cause_chain(&e);
                     let again = tokio::task::spawn_blocking(move || init_wizard::ask_retry(&msg))
                         .await
                         .unwrap_or(false);

@@ -421,7 +421,7 @@ impl List {
         let base = ctx.base_domain().await?;
         // Stuck: provisioning too long *and* nobody holds it (a slow live run is not stuck).
         let stuck: Vec<i64> =
-            crate::provision::stuck_platforms(pool, *ctx.settings().provision.stuck_after)
+            crate::jobs::stuck_platforms(pool, *ctx.settings().provision.stuck_after)
                 .await?
                 .iter()
                 .map(|p| p.id)
@@ -470,7 +470,7 @@ impl Show {
         let mut view = PlatformView::new(p, base.as_deref(), ctx.settings());
         // A slow live run is not stuck: stuck also needs nobody holding the platform.
         view.stuck = view.stuck
-            && !crate::provision::recovery::is_being_provisioned(pool, view.platform.id).await?;
+            && !crate::jobs::recovery::is_being_provisioned(pool, view.platform.id).await?;
         attach_nodes(pool, std::slice::from_mut(&mut view)).await?;
         let out = ShowJson {
             view,

@@ -4,10 +4,11 @@
 
 use super::Ctx;
 use crate::error::{Error, Result};
-use crate::provision::Provisioner;
-use crate::provision::worker::{self, WorkerOptions};
+use crate::jobs::worker::{self, WorkerOptions};
+use crate::provision::{Provisioner, Provisioning};
 use crate::rules::RetryPolicy;
 use clap::Args;
+use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Args)]
@@ -39,22 +40,25 @@ impl Worker {
         if concurrency == 0 {
             return Err(Error::Usage("--jobs must be at least 1".into()));
         }
-        // Its own pool: one connection per job, one for LISTEN, one for claiming.
-        ctx.registry().await?;
+        // One pool of its own: one connection per job, one for LISTEN, one for claiming.
         let pool = crate::db::connect(s, (concurrency + 3).min(128) as u32).await?;
-        let prov = Provisioner::from_settings(s).await?;
+        crate::registry::migrations::ensure_current(&pool).await?;
+        let provisioning = Provisioning::new(
+            Provisioner::from_settings(s).await?,
+            s,
+            self.pool_size.unwrap_or(s.provision.pool_size),
+        );
         let opts = WorkerOptions {
             id: self.id.unwrap_or_else(worker::default_id),
             concurrency,
             once: self.once,
             poll_interval: *s.worker.poll_interval,
             stuck_after: *s.provision.stuck_after,
-            pool_size: self.pool_size.unwrap_or(s.provision.pool_size),
             policy: RetryPolicy::from_settings(&s.provision),
         };
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(watch_signals(shutdown.clone()));
-        let summary = worker::run(pool, prov, s, opts, shutdown).await;
+        let summary = worker::run(pool, vec![Arc::new(provisioning)], s, opts, shutdown).await;
         signals.abort();
         let summary = summary?;
         ctx.out.one(&summary, || {

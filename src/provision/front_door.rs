@@ -9,9 +9,10 @@
 //! Both return the notification deliveries, so a command can say which failed; what to print
 //! is the caller's.
 
-use super::{ProvisionOutcome, Provisioner, announce, cause_chain, pool, queue};
+use super::{ProvisionOutcome, Provisioner, announce, pool};
 use crate::config::Settings;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, cause_chain};
+use crate::jobs::queue;
 use crate::notify::{Delivery, Notifier, ProvisionEvent};
 use crate::registry::{Platform, store};
 use crate::rules::RetryPolicy;

@@ -5,25 +5,24 @@
 //!
 //! The front door (`front_door`): [`start`] (claim a warm-pool spare or queue a job) and
 //! [`provision_now`] (attempt, complete the queued job, announce), what commands and `/setup`
-//! call. Beside the core: the job queue (`queue`), the worker that runs it (`worker`), recovery of
-//! failed and stuck platforms (`recovery`), the warm pool of spare schemas (`pool`), and the
-//! notifications sent on the outcome (`announce`).
+//! call. Beside the core: provisioning as a kind of job (`job`, which the worker of
+//! [`crate::jobs`] runs), the warm pool of spare schemas (`pool`), and the notifications sent on
+//! the outcome (`announce`). The queue itself, its worker, backoff and recovery are
+//! [`crate::jobs`]'s: provisioning imports them, never the other way round.
 
 pub mod announce;
 pub mod front_door;
+pub mod job;
 pub mod pool;
-pub mod queue;
-pub mod recovery;
 pub mod seeds;
-pub mod worker;
 
 pub use front_door::{Attempted, OnFailure, Started, provision_now, start};
-pub use recovery::stuck_platforms;
+pub use job::Provisioning;
 pub use seeds::Seeds;
 
 use crate::config::Settings;
 use crate::db::{self, SchemaName, locks::PlatformLock};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, cause_chain};
 use crate::migrate::runner::Start;
 use crate::migrate::{self, MigrationSet};
 use crate::registry::{PLATFORM_COLUMNS, Platform, ProvisionStatus, store};
@@ -117,21 +116,6 @@ impl Attempt {
     }
 }
 
-/// The message and its causes, `a: b: c`, for the log and `provision_error`.
-pub fn cause_chain(e: &Error) -> String {
-    let mut text = e.to_string();
-    let mut cur = std::error::Error::source(e);
-    while let Some(c) = cur {
-        let t = c.to_string();
-        if !text.contains(&t) {
-            text.push_str(": ");
-            text.push_str(&t);
-        }
-        cur = c.source();
-    }
-    text
-}
-
 /// Provision one platform synchronously. On failure the platform is marked failed with the
 /// error, no schema is left behind, and the error is returned.
 pub async fn provision(
@@ -151,6 +135,35 @@ pub async fn provision_attempt(
     platform: &Platform,
     attempt: &Attempt,
 ) -> Result<ProvisionOutcome> {
+    match attempt_once(pool, prov, platform, attempt).await? {
+        Ran::Provisioned(p) => Ok(ProvisionOutcome::Provisioned(*p)),
+        Ran::WasCompleted => Ok(ProvisionOutcome::AlreadyCompleted(platform.clone())),
+        // The caller shows the platform as it is now.
+        Ran::CompletedElsewhere => match store::get(pool, platform.id).await? {
+            Some(p) => Ok(ProvisionOutcome::AlreadyCompleted(p)),
+            None => Err(store::not_found(&platform.id.to_string())),
+        },
+    }
+}
+
+/// How [`attempt_once`] ended, before anything is read again.
+enum Ran {
+    /// The schema was created, migrated and seeded now: the platform as it is now.
+    Provisioned(Box<Platform>),
+    /// The platform as given was completed already.
+    WasCompleted,
+    /// Another run completed it meanwhile (or it is gone).
+    CompletedElsewhere,
+}
+
+/// One attempt on `platform` as the caller read it; the registry is not read again for it (a
+/// job's worker has no use for the row a concurrent run completed).
+async fn attempt_once(
+    pool: &PgPool,
+    prov: &Provisioner,
+    platform: &Platform,
+    attempt: &Attempt,
+) -> Result<Ran> {
     if platform.external {
         return Err(Error::Usage(format!(
             "platform `{}` is external: it has no schema to provision",
@@ -160,15 +173,12 @@ pub async fn provision_attempt(
     // A bad schema name is this attempt's (permanent) failure, recorded like any other.
     let schema = platform.require_schema();
     if platform.provision_status == ProvisionStatus::Completed {
-        return Ok(ProvisionOutcome::AlreadyCompleted(platform.clone()));
+        return Ok(Ran::WasCompleted);
     }
     // `provisioning` is visible to everybody at once (and to stuck detection), outside the long
     // transaction; the attempt's record starts with it.
     let Some(attempt_id) = record_start(pool, platform, attempt).await? else {
-        return match store::get(pool, platform.id).await? {
-            Some(p) => Ok(ProvisionOutcome::AlreadyCompleted(p)),
-            None => Err(store::not_found(&platform.id.to_string())),
-        };
+        return Ok(Ran::CompletedElsewhere);
     };
     let shown = platform.schema_str().unwrap_or("-");
     info!(platform = %platform.name, schema = %shown, attempt = attempt.number, "provisioning");
@@ -181,15 +191,12 @@ pub async fn provision_attempt(
         Ok(Some(p)) => {
             record_end(pool, attempt_id, None).await?;
             info!(platform = %p.name, schema = %schema, "provisioned");
-            Ok(ProvisionOutcome::Provisioned(p))
+            Ok(Ran::Provisioned(Box::new(p)))
         }
         Ok(None) => {
             // Another run completed it meanwhile: this attempt did nothing.
             forget_attempt(pool, attempt_id).await?;
-            match store::get(pool, platform.id).await? {
-                Some(p) => Ok(ProvisionOutcome::AlreadyCompleted(p)),
-                None => Err(store::not_found(&platform.id.to_string())),
-            }
+            Ok(Ran::CompletedElsewhere)
         }
         Err(e) => {
             let message = cause_chain(&e);

@@ -276,7 +276,7 @@ pub async fn claim(
              SELECT pg_notify($2, 'pool') FROM gone",
         )
         .bind(&spare_schema)
-        .bind(super::queue::CHANNEL)
+        .bind(crate::jobs::queue::CHANNEL)
         .execute(&mut *tx)
         .await?;
         db::set_tenant(&mut tx, &target, prov.extension_schema.as_ref()).await?;

@@ -1,181 +1,30 @@
 //! The tenant read API over the sample tenant schema, so isolation is visible from outside:
-//! `GET /api/communities` and `GET /api/posts?limit=N`. Every query is unqualified and runs in
-//! a request transaction whose `search_path` is the tenant's schema alone (set
-//! transaction-locally, see [`super::slots::SlotTx`]): a missing table fails loudly and
-//! never falls through to `public` or another tenant.
+//! `GET /api/communities` and `GET /api/posts?limit=N`. Every query ([`super::queries`]) is
+//! unqualified and runs in a request transaction whose `search_path` is the tenant's schema
+//! alone (set transaction-locally, see [`super::slots::SlotTx`]): a missing table fails loudly
+//! and never falls through to `public` or another tenant. The benchmark floor
+//! (`/_bench/fixed/...`) runs the same queries on a pool whose schema is fixed.
 //!
-//! The queries take a connection, so the benchmark floor (`/_bench/fixed/...`) runs the very
-//! same code on a pool whose schema is fixed.
+//! Handlers only: the router routes them. May import state, reply, queries, request_tx, slots,
+//! resolve and plans, and the library.
 
-use super::app::{App, error};
+use super::queries::{Communities, Posts, Stmts, list_communities, list_posts};
+use super::reply::{db_failure, error, failure};
 use super::request_tx::RequestTx;
 use super::resolve::Tenant;
 use super::slots::SlotTx;
-use crate::db::SchemaName;
-use crate::error::Error;
+use super::state::App;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::{AssertSqlSafe, PgConnection};
+use sqlx::PgConnection;
 use std::sync::Arc;
-use tracing::error;
-
-/// How many distinct queries the API sends per tenant (for the per-tenant statement budget).
-pub const QUERIES: usize = 2;
 
 /// The most posts one request returns.
 pub const MAX_LIMIT: i64 = 100;
 pub const DEFAULT_LIMIT: i64 = 20;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Community {
-    pub id: i64,
-    pub slug: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub visibility: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Post {
-    pub id: i64,
-    pub community_id: i64,
-    pub title: String,
-    pub body: String,
-    pub pinned: bool,
-    pub comments_count: i32,
-    pub published_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Communities {
-    pub communities: Vec<Community>,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Posts {
-    pub posts: Vec<Post>,
-}
-
-/// How request queries are sent (see `serve.statement_cache`).
-#[derive(Debug, Clone, Copy)]
-pub struct Stmts<'a> {
-    /// Named prepared statements, cached per connection; otherwise the unnamed statement.
-    pub persistent: bool,
-    /// Per-tenant statement text (a comment naming the schema), so each tenant keeps its own
-    /// cached plan on a connection. One text for all tenants would be re-planned every time a
-    /// connection moves to another tenant: PostgreSQL invalidates a cached plan whose
-    /// `search_path` differs from the one it was planned under.
-    pub tag: Option<&'a SchemaName>,
-    /// The statements' generation (see [`super::plans`]): a schema change gives them a new
-    /// text, so every connection prepares them afresh instead of meeting a stale plan.
-    pub generation: u64,
-}
-
-impl Stmts<'_> {
-    fn sql(&self, text: &'static str) -> AssertSqlSafe<String> {
-        let g = self.generation;
-        match self.tag {
-            // The schema reaches SQL text only as `SchemaName::sql()`, here inside a comment.
-            Some(s) if self.persistent && g == 0 => {
-                AssertSqlSafe(format!("/* {} */ {text}", s.sql()))
-            }
-            Some(s) if self.persistent => AssertSqlSafe(format!("/* {} g{g} */ {text}", s.sql())),
-            None if self.persistent && g > 0 => AssertSqlSafe(format!("/* g{g} */ {text}")),
-            _ => AssertSqlSafe(text.to_string()),
-        }
-    }
-}
-
-/// Active communities, oldest first.
-pub async fn list_communities(
-    conn: &mut PgConnection,
-    st: Stmts<'_>,
-) -> sqlx::Result<Vec<Community>> {
-    // language=PostgreSQL
-    sqlx::query_as(st.sql(
-        "SELECT id, slug, name, description, visibility, created_at FROM communities \
-         WHERE archived_at IS NULL ORDER BY id LIMIT 1000",
-    ))
-    .persistent(st.persistent)
-    .fetch_all(conn)
-    .await
-}
-
-/// Published posts, newest first.
-pub async fn list_posts(
-    conn: &mut PgConnection,
-    limit: i64,
-    st: Stmts<'_>,
-) -> sqlx::Result<Vec<Post>> {
-    // language=PostgreSQL
-    sqlx::query_as(st.sql(
-        "SELECT id, community_id, title, body, pinned, comments_count, published_at, created_at \
-         FROM posts WHERE status = 'published' ORDER BY created_at DESC, id DESC LIMIT $1",
-    ))
-    .bind(limit)
-    .persistent(st.persistent)
-    .fetch_all(conn)
-    .await
-}
-
-/// A database failure as the client sees it. A tenant whose schema (or a table of it) is gone
-/// — deleted or being rebuilt while the request ran — is 503, never another schema's rows.
-pub fn db_failure(e: &sqlx::Error) -> Response {
-    let code = crate::error::sqlstate(e);
-    match code.as_deref() {
-        Some("42P01" | "3F000") => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "this platform's data is not available right now",
-        ),
-        _ if crate::error::is_connection_error(e) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the database is not reachable",
-        ),
-        // A closed gate (maintenance, restore) or a migration's lock on the tenant's tables.
-        Some(crate::db::LOCK_NOT_AVAILABLE) => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "this platform is being worked on; try again shortly",
-        ),
-        Some("57014" | "40001" | "40P01") => error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "the database is busy; try again",
-        ),
-        _ => {
-            error!(error = %e, "request failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the request failed",
-            )
-        }
-    }
-}
-
-/// A crate error from request work, as a response.
-pub fn failure(e: &Error) -> Response {
-    match e {
-        Error::Db(db) => db_failure(db),
-        Error::Hinted { source, .. } => failure(source),
-        other => {
-            error!(error = %other, "request failed");
-            error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "the request failed",
-            )
-        }
-    }
-}
 
 /// Run `work` in a request transaction of `tenant`: search_path set, gate entered, committed.
 /// A statement that meets a stale plan (a migration, rollback or restore changed a result type

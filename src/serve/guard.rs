@@ -16,7 +16,7 @@
 //!   there) and, on the public listener, only with `Authorization: Bearer
 //!   <serve.metrics_token>`; with neither configured it is not served at all.
 
-use super::app::error;
+use super::reply::error;
 use crate::config::ServeSettings;
 use crate::error::{Error, Result};
 use crate::output::duration;

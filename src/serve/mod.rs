@@ -22,21 +22,32 @@
 //! query runs inside its transaction, so it never crosses server connections. The cost is a
 //! Parse/Describe round trip per query; a direct connection (or PgBouncer 1.21+ with
 //! `max_prepared_statements`) can set `serve.statement_cache = 100` and skip it.
+//!
+//! Rooms, from the top down: this module builds the [`App`] and runs the server; [`router`]
+//! alone knows the handlers ([`api`], [`setup`], [`system`], and the [`console`]'s to come);
+//! handlers share the state ([`state`]) and the replies ([`reply`]); below them the queries,
+//! the guard, resolution, slots and request transactions. No room imports one above it.
 
 pub mod api;
-pub mod app;
+pub mod console;
 pub mod guard;
 pub mod host;
 pub mod metrics;
 pub mod plans;
+pub mod queries;
+pub mod reply;
 pub mod request_tx;
 pub mod resolve;
+pub mod router;
 pub mod setup;
 pub mod slots;
+pub mod state;
+pub mod system;
 
-pub use app::{App, FixedSchema, UnknownHost, router};
 pub use metrics::Metrics;
 pub use resolve::{ResolutionMap, Resolver, Tenant};
+pub use router::router;
+pub use state::{App, FixedSchema, UnknownHost};
 
 use crate::config::{Settings, mask_url};
 use crate::db::{self, SchemaName};
@@ -300,7 +311,7 @@ pub async fn serve(
     let metrics_server = metrics.map(|l| {
         let stop = stop.clone();
         tokio::spawn(
-            axum::serve(l, app::metrics_router(app.clone()))
+            axum::serve(l, router::metrics_router(app.clone()))
                 .with_graceful_shutdown(async move { stop.cancelled().await })
                 .into_future(),
         )

@@ -7,7 +7,7 @@
 //! every pooled connection that prepared it, until the connection goes away.
 //!
 //! Each request statement's text carries its schema's generation (see
-//! [`super::api::Stmts`]); sqlx caches statements by text, so a new generation is a new
+//! [`super::queries::Stmts`]); sqlx caches statements by text, so a new generation is a new
 //! statement, prepared afresh on each connection's next request for that tenant, while the
 //! stale one is never used again and leaves the connection's cache in its turn (LRU). The
 //! generation grows when

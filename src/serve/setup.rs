@@ -9,8 +9,8 @@
 //! Errors are JSON `{"error": code, "message": text}`: 400 malformed, 422 invalid (with
 //! `field`), 404, 409 taken. Who may call them at all, and how often, is [`super::guard`]'s.
 
-use super::api::failure;
-use super::app::{App, error};
+use super::reply::{error, failure};
+use super::state::App;
 use crate::error::Error;
 use crate::registry::domains;
 use crate::registry::store::{self, NewPlatform, PlatformInput};
@@ -41,7 +41,7 @@ pub struct CreateRequest {
 pub struct JobView {
     pub id: i64,
     #[sqlx(try_from = "String")]
-    pub status: crate::provision::queue::JobStatus,
+    pub status: crate::jobs::queue::JobStatus,
     pub attempts: i32,
     pub last_error: Option<String>,
 }

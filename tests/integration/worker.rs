@@ -109,7 +109,7 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
     let p = tenantctl::registry::store::find(&env.pool, "acme")
         .await
         .unwrap();
-    let q = tenantctl::provision::queue::enqueue(&env.pool, &p, &policy)
+    let q = tenantctl::jobs::queue::enqueue(&env.pool, &p, &policy)
         .await
         .unwrap();
     assert!(q.created);
@@ -121,14 +121,11 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
     let r = env.run(&["worker", "--once", "-o", "json"]).await;
     r.ok();
     assert_eq!(r.json()["already_completed"], 1);
-    let job = tenantctl::provision::queue::get(&env.pool, q.job_id)
+    let job = tenantctl::jobs::queue::get(&env.pool, q.job_id)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(
-        job.status,
-        tenantctl::provision::queue::JobStatus::Succeeded
-    );
+    assert_eq!(job.status, tenantctl::jobs::queue::JobStatus::Succeeded);
     let tables_after = scalar_i64(
         &env,
         &format!("SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}'"),
@@ -534,7 +531,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
         .await
         .ok()
         .stdout_has("! provisioning (stuck)");
-    let lib = tenantctl::provision::stuck_platforms(&env.pool, std::time::Duration::from_secs(1))
+    let lib = tenantctl::jobs::stuck_platforms(&env.pool, std::time::Duration::from_secs(1))
         .await
         .unwrap();
     assert_eq!(lib.len(), 2);

@@ -2,9 +2,9 @@
 
 use crate::cli::Ctx;
 use crate::error::{Error, Result};
+use crate::jobs::queue;
+use crate::jobs::recovery::{self, Retried};
 use crate::output::Tabular;
-use crate::provision::queue;
-use crate::provision::recovery::{self, Retried};
 use crate::registry::{ProvisionStatus, store};
 use crate::rules::RetryPolicy;
 use clap::Args;

@@ -2,6 +2,9 @@
 //! the run that held them died (a killed worker). A platform is stuck when it has been
 //! `provisioning` longer than `provision.stuck_after` and no session holds its provisioning
 //! lock; nothing of it was built, since the build is one transaction that died with its session.
+//!
+//! Owns the look for stuck platforms and `platform retry`'s way back into the queue; may import
+//! `queue`, the rules, the registry and the database locks.
 
 use super::queue;
 use crate::db::locks::PlatformLock;

@@ -1,8 +1,11 @@
-//! The provisioning job queue in `tenantctl.jobs`. Each job carries its platform's id (and a
-//! snapshot of its name and schema, for a clear error when the platform is deleted). Workers
-//! claim jobs with `FOR UPDATE SKIP LOCKED`, so several share the queue and never take the same
-//! job; a unique index keeps at most one live (queued or running) job per platform.
-//! Enqueueing sends `NOTIFY tenantctl_jobs` so idle workers wake at once.
+//! The job queue in `tenantctl.jobs`: its rows and every statement on them. Each job carries
+//! its kind and its platform's id (and a snapshot of its name and schema, for a clear error when
+//! the platform is deleted). Workers claim jobs with `FOR UPDATE SKIP LOCKED`, so several share
+//! the queue and never take the same job; a unique index keeps at most one live (queued or
+//! running) provisioning job per platform. Enqueueing sends `NOTIFY tenantctl_jobs` so idle
+//! workers wake at once.
+//!
+//! Owns the queue's SQL; may import the registry's rows, the database helpers and the rules.
 
 use crate::db::locks::PlatformLock;
 use crate::error::{Error, Result};
