@@ -5,8 +5,8 @@
 //! the platform id); the last failure marks the platform failed and notifies its contact.
 //! When idle it refills the warm pool, then waits for `NOTIFY tenantctl_jobs` or the poll
 //! interval. On shutdown it claims nothing new and finishes the jobs it runs. Beside the
-//! jobs, every `domains.check_interval` it checks the custom domains not verified yet
-//! (`registry::domains::verify_pending`).
+//! jobs, every `domains.check_interval` (and once with `--once`) it checks the custom domains
+//! not verified yet and the verified ones due again (`registry::domains::check_round`).
 
 use super::{Attempt, ProvisionOutcome, Provisioner, Via, announce, pool, queue};
 use crate::config::Settings;
@@ -121,24 +121,17 @@ pub async fn run(
         }
     };
     info!(worker = %opts.id, concurrency = opts.concurrency, once = opts.once, "worker started");
+    // `--once` runs one round of the domain check before the jobs.
+    if opts.once && settings.domains.verify {
+        crate::registry::domains::check_round(&shared.pool, &shared.settings).await;
+    }
     let domain_checks = (!opts.once && settings.domains.verify).then(|| {
         let s = shared.clone();
         let stop = shutdown.clone();
         let every = (*settings.domains.check_interval).max(Duration::from_secs(1));
         tokio::spawn(async move {
             loop {
-                match crate::registry::domains::verify_pending(&s.pool, &s.settings).await {
-                    Ok((checked, verified)) if checked > 0 => {
-                        info!(
-                            checked,
-                            verified, "checked the custom domains not verified yet"
-                        );
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        warn!(error = %super::cause_chain(&e), "domain verification round failed")
-                    }
-                }
+                crate::registry::domains::check_round(&s.pool, &s.settings).await;
                 tokio::select! {
                     _ = stop.cancelled() => return,
                     _ = tokio::time::sleep(every) => {}

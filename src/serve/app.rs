@@ -125,7 +125,8 @@ enum Area {
     Setup,
     /// `/_bench/fixed/*`: the benchmark floor (only when enabled).
     Bench,
-    /// `/.well-known/tenantctl-challenge/<token>`: the HTTP proof of an unverified domain.
+    /// `/.well-known/tenantctl-challenge/<token>`: serve's answer that a verified domain still
+    /// points here (never answered for an unverified one: `registry::domains`).
     Challenge,
     /// Everything else: resolved to a tenant first.
     Tenant,

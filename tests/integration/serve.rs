@@ -56,9 +56,24 @@ pub async fn send(
     hosts: &[&[u8]],
     body: Option<Value>,
 ) -> Answer {
+    send_with(app, method, uri, hosts, &[], body).await
+}
+
+/// [`send`] with more headers.
+pub async fn send_with(
+    app: &Arc<App>,
+    method: &str,
+    uri: &str,
+    hosts: &[&[u8]],
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Answer {
     let mut b = Request::builder().method(method).uri(uri);
     for h in hosts {
         b = b.header(header::HOST, *h);
+    }
+    for (k, v) in headers {
+        b = b.header(*k, *v);
     }
     let req = match body {
         Some(v) => b
@@ -88,6 +103,36 @@ pub async fn send(
 
 pub async fn get(app: &Arc<App>, host: &str, uri: &str) -> Answer {
     send(app, "GET", uri, &[host.as_bytes()], None).await
+}
+
+/// `GET /setup/platforms/{id}` as its claimant, with the `claim_token` its creation answered.
+pub async fn setup_status(app: &Arc<App>, id: i64, claim: &str) -> Answer {
+    send_with(
+        app,
+        "GET",
+        &format!("/setup/platforms/{id}"),
+        &[b"example.test"],
+        &[("tenantctl-claim", claim)],
+        None,
+    )
+    .await
+}
+
+/// The claim token of platform `name`, made here for a platform not created through /setup
+/// (as if it had been).
+pub async fn claim_of(env: &Env, name: &str) -> (i64, String) {
+    let token = format!("test-claim-{name}");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tenantctl.setup_claims (platform_id, token_hash) \
+         SELECT id, sha256(convert_to($2, 'UTF8')) FROM public.platforms WHERE name = $1 \
+         ON CONFLICT (platform_id) DO UPDATE SET token_hash = EXCLUDED.token_hash RETURNING platform_id",
+    )
+    .bind(name)
+    .bind(&token)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    (id, token)
 }
 
 /// The `serve.metrics_token` of the tests that read `/metrics` (`serve_setup.rs` tests the
@@ -694,11 +739,16 @@ async fn maintenance_answers_503_and_waits_for_requests_in_flight(pool: PgPool) 
         StatusCode::OK
     );
     // Setup still answers about it: it never needs the tenant schema.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = 'Acme'")
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
-    let a = get(&app, "acme.example.test", &format!("/setup/platforms/{id}")).await;
+    let (id, claim) = claim_of(&env, "Acme").await;
+    let a = send_with(
+        &app,
+        "GET",
+        &format!("/setup/platforms/{id}"),
+        &[b"acme.example.test"],
+        &[("tenantctl-claim", &claim)],
+        None,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["maintenance"], true);
     assert_eq!(a.body["ready"], false);
@@ -852,12 +902,15 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
     assert_eq!(jobs, vec![("provision".to_string(), Some(id))]);
     let schemas_before = env.schemas().await;
 
-    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    let claim = a.body["claim_token"].as_str().unwrap().to_string();
+    assert!(claim.len() >= 32, "{claim}");
+    let a = setup_status(&app, id, &claim).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["name"], "Delta");
+    assert!(a.body["claim_token"].is_null(), "shown once: {}", a.body);
     // Provisioned (here by hand, as the worker would): ready, and served.
     env.run(&["provision", "delta"]).await.ok();
-    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    let a = setup_status(&app, id, &claim).await;
     assert_eq!(a.body["provision_status"], "completed");
     assert_eq!(a.body["ready"], true);
     assert!(env.schemas().await.len() > schemas_before.len());
@@ -921,7 +974,17 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
         ("abc", StatusCode::BAD_REQUEST),
         ("99999999999999999999", StatusCode::BAD_REQUEST),
     ] {
-        let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+        let a = setup_status(&app, 0, "x").await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+        let a = send_with(
+            &app,
+            "GET",
+            &format!("/setup/platforms/{id}"),
+            &[b"example.test"],
+            &[("tenantctl-claim", &claim)],
+            None,
+        )
+        .await;
         assert_eq!(a.status, status, "{id}");
     }
 }
