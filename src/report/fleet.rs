@@ -813,12 +813,12 @@ pub fn status_check(s: &FleetStatus, t: &Thresholds) -> Check {
     for (status, level, what) in [
         (
             "lost",
-            Level::Critical,
+            PluginState::Critical,
             "custom domain(s) lost their proof and are not served",
         ),
         (
             "failing",
-            Level::Warning,
+            PluginState::Warning,
             "custom domain(s) failing their proof (still served until `domains.lost_after`)",
         ),
     ] {
@@ -981,16 +981,16 @@ mod tests {
         };
         let mut s = empty();
         s.domains = vec![trouble("failing", "shop.test")];
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Warning);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Warning);
         assert!(
             c.line(&s).contains("1 custom domain(s) failing"),
             "{}",
             c.line(&s)
         );
         s.domains.push(trouble("lost", "old.test"));
-        let c = check(&s, &thresholds());
-        assert_eq!(c.level, Level::Critical);
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Critical);
         assert!(c.line(&s).contains("old.test of Shop"), "{}", c.line(&s));
     }
 
