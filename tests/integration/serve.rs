@@ -400,7 +400,10 @@ async fn unknown_hosts_get_404_or_go_to_the_host_platform(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn old_domains_redirect_with_path_and_query_until_they_expire(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     fleet(&env).await;
     env.run(&[
         "platform",
@@ -621,7 +624,10 @@ async fn a_platform_deleted_or_failed_while_requests_are_in_flight(pool: PgPool)
 
 #[sqlx::test(migrations = false)]
 async fn a_new_platform_is_served_once_the_notify_arrives(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     env.init().await;
     let app = app(&env, &[METRICS]).await;
     let stop = CancellationToken::new();
@@ -1121,7 +1127,10 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(p
 /// cannot create a platform on it.
 #[sqlx::test(migrations = false)]
 async fn setup_sees_a_domain_in_its_redirect_window_as_reserved(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     env.init().await;
     env.run(&[
         "platform",
