@@ -581,7 +581,25 @@ pub const KEYS: &[Key] = &[
         "domains.check_interval",
         Kind::Duration,
         Some("\"5m\""),
-        "how often the worker checks the domains not yet verified",
+        "how often the worker checks the domains not yet verified (and whether a verified one is due again)",
+    ),
+    key(
+        "domains.recheck_interval",
+        Kind::Duration,
+        Some("\"1h\""),
+        "how often a verified domain is checked again: its proof must still be there",
+    ),
+    key(
+        "domains.lost_after",
+        Kind::Duration,
+        Some("\"24h\""),
+        "a verified domain whose proof fails every check for this long is lost (no longer served, no certificate); shorter failures are a warning (DNS flaps); 0s: lost at the first failure",
+    ),
+    key(
+        "domains.claim_ttl",
+        Kind::Duration,
+        Some("\"72h\""),
+        "an address claimed but not proven for this long no longer blocks another platform: the next create or set-domain for it takes it over",
     ),
     key(
         "host_migration.backup_max_age",
@@ -787,6 +805,9 @@ pub struct DomainSettings {
     pub dns_server: Option<String>,
     pub http_port: u16,
     pub check_interval: Dur,
+    pub recheck_interval: Dur,
+    pub lost_after: Dur,
+    pub claim_ttl: Dur,
 }
 
 #[derive(Debug, Clone, Deserialize)]

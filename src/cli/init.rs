@@ -224,7 +224,13 @@ impl Init {
         } else {
             self.ask(pool).await?
         };
-        let created = store::create(pool, &w, ctx.settings().base_domain.as_deref()).await?;
+        let created = store::create(
+            pool,
+            &w,
+            ctx.settings().base_domain.as_deref(),
+            store::Claims::new(ctx.settings()),
+        )
+        .await?;
         Ok((created, true))
     }
 

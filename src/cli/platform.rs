@@ -27,8 +27,8 @@ pub enum PlatformCmd {
     List(List),
     /// Show one platform in full, with its domain history
     Show(Show),
-    /// Change where a platform is served; the old address redirects for
-    /// `domain_redirect_days` (30) days
+    /// Change where a platform is served; a custom domain once it is proven (served at the
+    /// old address until then); the old address redirects for `domain_redirect_days` (30) days
     SetDomain(SetDomain),
     /// Free an old address before its redirect window ends, so another platform can take it
     /// (its redirect stops)
@@ -40,8 +40,9 @@ pub enum PlatformCmd {
     /// Put a platform in maintenance (serve answers 503, no request touches its schema) or
     /// take it out
     Maintenance(Maintenance),
-    /// Check that a platform owns its custom domain (a TXT record or the HTTP challenge serve
-    /// answers); serve routes a custom domain only once it is verified
+    /// Check now that a platform owns its custom domain (a TXT record, or the token on the
+    /// owner's web server), and the address it waits to move to; serve routes a custom domain
+    /// only while it is verified
     VerifyDomain(VerifyDomain),
     /// Citus: move a platform's schema to another node (served throughout; 503 with --block-writes)
     Move(super::placement::Move),
@@ -84,6 +85,15 @@ pub struct PlatformView {
     /// schema; null when the schema is local to the coordinator (or there is none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub node: Option<Option<String>>,
+    /// For a custom domain, with `domains.verify` (absent otherwise): `verified`, `failing`
+    /// (proof missing, still served during `domains.lost_after`), `lost` or `unverified` (not
+    /// served).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain_status: Option<DomainStatus>,
+    /// The address it moves to once that is proven (`platform set-domain`); it is served at
+    /// `address` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_address: Option<String>,
 }
 
 impl PlatformView {
@@ -115,8 +125,70 @@ impl PlatformView {
             backup_stale,
             stuck,
             node: None,
+            domain_status: None,
+            pending_address: None,
         }
     }
+
+    /// The address cell: the address, marked when its domain is not proven (or lost).
+    /// `url`: show an external platform's URL when it has no address.
+    fn address_cell(&self, term: &Term, url: bool) -> Cell {
+        let shown = self
+            .address
+            .as_deref()
+            .or(self.platform.url.as_deref().filter(|_| url))
+            .unwrap_or("-");
+        let pending = self
+            .pending_address
+            .as_ref()
+            .map(|a| format!(" (moving to {a} once proven)"))
+            .unwrap_or_default();
+        match self.domain_status {
+            Some(s @ (DomainStatus::Unverified | DomainStatus::Lost)) => colored(
+                term,
+                format!("! {shown} ({s}: not served){pending}"),
+                Color::Red,
+            ),
+            Some(DomainStatus::Failing) => colored(
+                term,
+                format!("! {shown} (proof failing){pending}"),
+                Color::Yellow,
+            ),
+            _ if !pending.is_empty() => colored(term, format!("{shown}{pending}"), Color::Yellow),
+            _ => Cell::new(shown),
+        }
+    }
+}
+
+/// Fill in each view's domain status and pending address (see [`PlatformView`]).
+pub async fn attach_domains(
+    pool: &sqlx::PgPool,
+    settings: &Settings,
+    base: Option<&str>,
+    views: &mut [PlatformView],
+) -> Result<()> {
+    if !settings.domains.verify {
+        return Ok(());
+    }
+    let all = crate::registry::domains::all(pool).await?;
+    for v in views {
+        let p = &v.platform;
+        v.pending_address = all
+            .iter()
+            .find(|c| c.platform_id == p.id && c.pending)
+            .map(|c| c.domain.clone());
+        v.domain_status = v.address.as_deref().and_then(|a| {
+            if !crate::registry::domains::needs_verification(p, a, base) {
+                return None;
+            }
+            Some(
+                all.iter()
+                    .find(|c| c.platform_id == p.id && !c.pending && c.domain == a)
+                    .map_or(DomainStatus::Unverified, |c| c.status()),
+            )
+        });
+    }
+    Ok(())
 }
 
 /// On Citus, fill in each view's node (see [`PlatformView::node`]); nothing without it.
@@ -219,7 +291,7 @@ impl Tabular for PlatformView {
         vec![
             Cell::new(p.id),
             Cell::new(name),
-            Cell::new(self.address.as_deref().or(p.url.as_deref()).unwrap_or("-")),
+            self.address_cell(term, true),
             Cell::new(schema_cell(self)),
             if self.stuck {
                 colored(
@@ -312,7 +384,13 @@ impl Create {
         // Validation first: bad input never reaches the database.
         let new = NewPlatform::validate(self.input())?;
         let pool = ctx.registry().await?;
-        let p = store::create(pool, &new, ctx.settings().base_domain.as_deref()).await?;
+        let p = store::create(
+            pool,
+            &new,
+            ctx.settings().base_domain.as_deref(),
+            store::Claims::new(ctx.settings()),
+        )
+        .await?;
         let base = ctx.base_domain().await?;
         let mut started = crate::provision::start(pool, ctx.settings(), p, base.as_deref()).await?;
         ctx.note_failed_deliveries(&started.deliveries);
@@ -327,7 +405,14 @@ impl Create {
         } else {
             None
         };
-        let view = PlatformView::new(started.platform, base.as_deref(), ctx.settings());
+        let mut view = PlatformView::new(started.platform, base.as_deref(), ctx.settings());
+        attach_domains(
+            pool,
+            ctx.settings(),
+            base.as_deref(),
+            std::slice::from_mut(&mut view),
+        )
+        .await?;
         let created = Created {
             view,
             job_id: started.job_id,
@@ -345,6 +430,13 @@ impl Create {
                     .unwrap_or_default()
             );
             s.push_str(&created.provisioning_note());
+            if created.view.domain_status == Some(DomainStatus::Unverified) {
+                s.push_str(&format!(
+                    "\n{} is not served until it is proven: `tenantctl platform verify-domain {}` says how",
+                    created.view.address.as_deref().unwrap_or("-"),
+                    created.view.platform.name
+                ));
+            }
             s
         })?;
         failed.map_or(Ok(()), Err)
@@ -435,6 +527,7 @@ impl List {
             })
             .collect();
         attach_nodes(pool, &mut views).await?;
+        attach_domains(pool, ctx.settings(), base.as_deref(), &mut views).await?;
         let empty = match self.status {
             Some(s) if registered > 0 => format!(
                 "no platform has status {s} ({registered} platform{} in other statuses)",
@@ -472,6 +565,13 @@ impl Show {
         view.stuck = view.stuck
             && !crate::jobs::recovery::is_being_provisioned(pool, view.platform.id).await?;
         attach_nodes(pool, std::slice::from_mut(&mut view)).await?;
+        attach_domains(
+            pool,
+            ctx.settings(),
+            base.as_deref(),
+            std::slice::from_mut(&mut view),
+        )
+        .await?;
         let out = ShowJson {
             view,
             domain_history: history,
@@ -493,7 +593,7 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("name", Cell::new(&p.name)),
         ("host", Cell::new(p.host)),
         ("external", Cell::new(p.external)),
-        ("address", Cell::new(opt(&s.view.address))),
+        ("address", s.view.address_cell(&out.term, false)),
         ("link", Cell::new(opt(&s.view.link))),
         ("url", Cell::new(opt(&p.url))),
         ("domain", Cell::new(opt(&p.domain))),
@@ -501,6 +601,17 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
         ("schema", Cell::new(p.schema_str().unwrap_or("-"))),
     ];
     let mut rows = rows;
+    if let Some(d) = s.view.domain_status {
+        rows.push(("domain status", Cell::new(d)));
+    }
+    if let Some(a) = &s.view.pending_address {
+        rows.push((
+            "pending address",
+            Cell::new(format!(
+                "{a} (not proven yet: served at the address above until it is)"
+            )),
+        ));
+    }
     if let Some(node) = &s.view.node {
         rows.push((
             "node",
@@ -585,6 +696,12 @@ fn render_show(out: &Out, s: &ShowJson) -> String {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "\
+An address under the base domain changes at once. A custom domain must be proven first
+(`domains.verify`): the platform stays served at its current address until a TXT record
+`_tenantctl-challenge.DOMAIN` holds the token this command prints; the worker (every
+`domains.check_interval`) or `platform verify-domain` then moves it there. Either way the old
+address then redirects to the new one for `domain_redirect_days` (30) days.")]
 pub struct SetDomain {
     /// The platform, by name or id
     #[arg(value_name = "NAME|ID")]
@@ -597,8 +714,19 @@ pub struct SetDomain {
     pub subdomain: Option<String>,
 }
 
+/// `platform set-domain --output json`: the platform (with `pending_address` while the new
+/// address waits for its proof) and, then, how to prove it.
+#[derive(Debug, Serialize)]
+pub struct DomainSet {
+    #[serde(flatten)]
+    pub view: PlatformView,
+    /// The check of the new address, when it needs proof.
+    pub verification: Option<crate::registry::domains::Verification>,
+}
+
 impl SetDomain {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
+        use crate::registry::domains;
         let domain = crate::rules::naming::normalize_domain(&self.domain)?;
         if let Some(s) = &self.subdomain {
             crate::rules::naming::validate_subdomain(s)?;
@@ -616,33 +744,106 @@ impl SetDomain {
             ));
             return Ok(());
         }
+        let settings = ctx.settings();
+        let needs_proof = settings.domains.verify
+            && !p.host
+            && !p.external
+            && domains::outside_base(&new, base.as_deref());
+        let claims = if needs_proof {
+            store::Claims::Pending
+        } else {
+            store::Claims::new(settings)
+        };
         {
             let mut conn = pool.acquire().await?;
-            store::check_available(&mut conn, &new, base.as_deref(), Some(p.id)).await?;
+            // Only a check here (`Pending` writes nothing): a claim gives way in the change.
+            store::check_available(
+                &mut conn,
+                &new,
+                base.as_deref(),
+                Some(p.id),
+                store::Claims::Pending,
+            )
+            .await?;
         }
-        let days = ctx.settings().domain_redirect_days;
+        let days = settings.domain_redirect_days;
+        let from = old.as_deref().unwrap_or("no address");
+        if needs_proof {
+            ctx.confirm(&format!(
+                "move `{}` from {from} to {new} once {new} is proven? (it stays at {from} until then; the old address then redirects for {days} days)",
+                p.name,
+            ))
+            .await?;
+            domains::set_pending(pool, p.id, &new, &domain, self.subdomain.as_deref()).await?;
+            // A real lookup now: a record published beforehand moves it at once.
+            let v = domains::verify(pool, settings, &p).await?;
+            let updated = store::get(pool, p.id).await?.unwrap_or(p);
+            let mut view = PlatformView::new(updated, base.as_deref(), settings);
+            attach_domains(
+                pool,
+                settings,
+                base.as_deref(),
+                std::slice::from_mut(&mut view),
+            )
+            .await?;
+            let out = DomainSet {
+                view,
+                verification: Some(v),
+            };
+            let v = out.verification.as_ref().expect("set");
+            return ctx.out.one(&out, || {
+                if v.switched {
+                    return format!(
+                        "`{}` proved {new} and is now served there; {from} redirects there for {days} days",
+                        out.view.platform.name
+                    );
+                }
+                let (name, value) = v
+                    .dns
+                    .as_ref()
+                    .map(|d| (d.name.clone(), d.value.clone()))
+                    .unwrap_or_default();
+                format!(
+                    "`{}` stays at {from} until {new} is proven; then it moves there and {from} redirects for {days} days\n\
+                     prove it with a DNS TXT record `{name}` holding `{value}`\n\
+                     the worker checks every `domains.check_interval`; `tenantctl platform verify-domain {}` checks now",
+                    out.view.platform.name, out.view.platform.name
+                )
+            });
+        }
         ctx.confirm(&format!(
-            "move `{}` from {} to {new}? (the old address redirects for {days} days)",
+            "move `{}` from {from} to {new}? (the old address redirects for {days} days)",
             p.name,
-            old.as_deref().unwrap_or("no address")
         ))
         .await?;
-        let updated = store::set_domain(
+        let updated = store::set_domain_with(
             pool,
             &p,
             Some(domain),
             self.subdomain.clone(),
-            ctx.settings().base_domain.as_deref(),
+            settings.base_domain.as_deref(),
             days,
+            claims,
         )
         .await?;
         let base = ctx.base_domain().await?;
-        let view = PlatformView::new(updated, base.as_deref(), ctx.settings());
-        ctx.out.one(&view, || {
+        let mut view = PlatformView::new(updated, base.as_deref(), settings);
+        attach_domains(
+            pool,
+            settings,
+            base.as_deref(),
+            std::slice::from_mut(&mut view),
+        )
+        .await?;
+        let out = DomainSet {
+            view,
+            verification: None,
+        };
+        ctx.out.one(&out, || {
             format!(
                 "`{}` is now served at {}; {} redirects there for {days} days",
-                view.platform.name,
-                view.address.as_deref().unwrap_or("-"),
+                out.view.platform.name,
+                out.view.address.as_deref().unwrap_or("-"),
                 old.as_deref().unwrap_or("the old address")
             )
         })
@@ -786,34 +987,68 @@ impl VerifyDomain {
         let p = store::find(pool, &self.platform).await?;
         let v = crate::registry::domains::verify(pool, ctx.settings(), &p).await?;
         let address = v.address.clone().unwrap_or_else(|| "-".into());
-        ctx.out.one(&v, || match v.status {
-            DomainStatus::Verified => format!(
-                "`{}` is verified for `{}` ({})",
-                address,
-                v.platform,
-                v.method.as_deref().unwrap_or("-")
-            ),
-            DomainStatus::Off => format!(
-                "domain verification is off (`domains.verify = false`): `{address}` is served as it is"
-            ),
-            DomainStatus::NotNeeded => format!(
-                "`{}` needs no verification: it is not a custom domain",
-                address
-            ),
-            DomainStatus::Unverified => format!("`{address}` is not verified yet"),
+        let since = |t: Option<chrono::DateTime<Utc>>| {
+            t.map(|t| duration::age(Utc::now() - t))
+                .unwrap_or_else(|| "-".into())
+        };
+        ctx.out.one(&v, || {
+            let mut s = match v.status {
+                DomainStatus::Verified if v.switched => format!(
+                    "`{address}` is verified for `{}` ({}): it is served there now, and its old address redirects",
+                    v.platform,
+                    v.method.as_deref().unwrap_or("-")
+                ),
+                DomainStatus::Verified => format!(
+                    "`{}` is verified for `{}` ({})",
+                    address,
+                    v.platform,
+                    v.method.as_deref().unwrap_or("-")
+                ),
+                DomainStatus::Failing => format!(
+                    "`{address}` is verified for `{}`, but its proof has been missing for {}: it is lost (no longer served) once that reaches `domains.lost_after` ({})",
+                    v.platform,
+                    since(v.failing_since),
+                    humantime::format_duration(*ctx.settings().domains.lost_after)
+                ),
+                DomainStatus::Lost => format!(
+                    "`{address}` is lost: its proof is gone, so it is not served; prove it again"
+                ),
+                DomainStatus::Off => format!(
+                    "domain verification is off (`domains.verify = false`): `{address}` is served as it is"
+                ),
+                DomainStatus::NotNeeded => format!(
+                    "`{}` needs no verification: it is not a custom domain",
+                    address
+                ),
+                DomainStatus::Unverified => format!("`{address}` is not verified yet"),
+            };
+            if let Some(at) = &v.serving {
+                s.push_str(&format!(
+                    "\n`{}` is served at {at} until `{address}` is proven",
+                    v.platform
+                ));
+            }
+            s
         })?;
+        if v.status == DomainStatus::Failing {
+            ctx.out.note(&format!(
+                "checked now: {}",
+                v.error.as_deref().unwrap_or("-")
+            ));
+        }
         if v.is_ok() {
             return Ok(());
         }
         if let (Some(dns), Some(url)) = (&v.dns, &v.http_url) {
             ctx.out.note(&format!(
                 "prove that `{address}` belongs to `{}`, either way:\n  \
-                 - DNS: a TXT record `{}` with the value `{}`\n  \
-                 - HTTP: point `{address}` at this service, so that {url} reaches serve (it answers by itself)\n\
+                 - DNS: a TXT record `{}` with the value `{}` (keep it: it is checked again)\n  \
+                 - HTTP, while `{address}` still points at your own web server: make {url} answer `{}`\n\
                  checked now: {}\n\
                  the worker checks again every `domains.check_interval`; or run this command again",
                 v.platform,
                 dns.name,
+                dns.value,
                 dns.value,
                 v.error.as_deref().unwrap_or("-"),
             ));

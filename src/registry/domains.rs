@@ -1,11 +1,28 @@
-//! Custom-domain ownership (issue 15.6). A platform's own domain — an address that is not the
-//! base domain nor under it — is served only once proven, so nobody can register someone
+//! Custom-domain ownership (issues 15.6, 27). A platform's own domain — an address that is not
+//! the base domain nor under it — is served only once proven, so nobody can register someone
 //! else's domain and squat it. The challenge (token and proof) lives in
 //! `tenantctl.domain_verifications`, made by a trigger whenever a platform gets an address
-//! (migration `20261202000806`). Two proofs, either one:
+//! (migrations `20261202000806`, `20261207000100`).
+//!
+//! What proves ownership is something only the owner can place, for the per-claim token:
 //! - DNS: a TXT record `_tenantctl-challenge.<address>` whose value is the token;
-//! - HTTP: `http://<address>/.well-known/tenantctl-challenge/<token>` answers the proof —
-//!   which serve does by itself for that address, so pointing the domain at serve proves it.
+//! - HTTP: `http://<address>/.well-known/tenantctl-challenge/<token>` answers the token —
+//!   served by the owner's own web server, where the name points before it is moved to serve.
+//!   serve never answers the token: an answer from serve would prove only that the name points
+//!   at serve (a wildcard record, a leftover record of a customer who left), not who owns it.
+//!
+//! A verified domain is checked again every `domains.recheck_interval` (the worker) and by
+//! every `platform verify-domain`. A domain proven by DNS needs its TXT record to stay; one
+//! proven by HTTP (or served before verification existed, `existing`) passes with the TXT
+//! record, the owner's file, or serve's own answer at the name (serve answers the secret
+//! `proof`, never shown to anyone, for verified addresses only): that the name still points at
+//! this service. A failing check starts a grace period (`domains.lost_after`, DNS flaps): the
+//! domain stays served and `status --check` warns; once every check has failed for that long it
+//! is lost (no longer routed, no certificate, critical) until it is proven again.
+//!
+//! An address that waits for its first proof is a claim; a claim older than
+//! `domains.claim_ttl` no longer blocks another platform, and a proven pending claim
+//! (`platform set-domain`) takes an address over from an unproven one (`store::check_available`).
 //!
 //! Lookups go to `domains.dns_server` (default: the system's resolv.conf) through
 //! hickory-resolver; the HTTP check connects to the address that DNS server gives, on
@@ -39,10 +56,20 @@ pub fn needs_verification(p: &Platform, address: &str, base: Option<&str>) -> bo
     if p.host || p.external || p.domain.is_none() {
         return false;
     }
+    outside_base(address, base)
+}
+
+/// Whether `address` is neither the base domain nor under it.
+pub fn outside_base(address: &str, base: Option<&str>) -> bool {
     match base {
         Some(b) => address != b && !address.ends_with(&format!(".{b}")),
         None => true,
     }
+}
+
+/// How long an unproven claim blocks others; `None` with verification off (nothing is a claim).
+pub fn claim_ttl(settings: &Settings) -> Option<Duration> {
+    settings.domains.verify.then(|| *settings.domains.claim_ttl)
 }
 
 /// One row of `tenantctl.domain_verifications`.
@@ -55,10 +82,30 @@ pub struct Challenge {
     pub verified_at: Option<DateTime<Utc>>,
     pub method: Option<String>,
     pub last_error: Option<String>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    /// The first failed check in a row of a verified domain.
+    pub failing_since: Option<DateTime<Utc>>,
+    pub lost_at: Option<DateTime<Utc>>,
+    /// An address the platform moves to once proven (`platform set-domain`).
+    pub pending: bool,
+    pub new_domain: Option<String>,
+    pub new_subdomain: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
-const CHALLENGE_COLUMNS: &str =
-    "platform_id, domain, token, proof, verified_at, method, last_error";
+impl Challenge {
+    pub fn status(&self) -> DomainStatus {
+        match (self.verified_at, self.failing_since, self.lost_at) {
+            (Some(_), Some(_), _) => DomainStatus::Failing,
+            (Some(_), None, _) => DomainStatus::Verified,
+            (None, _, Some(_)) => DomainStatus::Lost,
+            (None, _, None) => DomainStatus::Unverified,
+        }
+    }
+}
+
+const CHALLENGE_COLUMNS: &str = "platform_id, domain, token, proof, verified_at, method, last_error, \
+     last_checked_at, failing_since, lost_at, pending, new_domain, new_subdomain, created_at";
 
 /// Every challenge (serve's map is built from them).
 pub async fn all<'e>(db: impl sqlx::PgExecutor<'e>) -> sqlx::Result<Vec<Challenge>> {
@@ -69,16 +116,31 @@ pub async fn all<'e>(db: impl sqlx::PgExecutor<'e>) -> sqlx::Result<Vec<Challeng
     .await
 }
 
+/// The challenges of one platform: its current address and the pending one, if any.
+pub async fn of_platform<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    platform_id: i64,
+) -> sqlx::Result<Vec<Challenge>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CHALLENGE_COLUMNS} FROM tenantctl.domain_verifications \
+         WHERE platform_id = $1 ORDER BY pending, domain"
+    )))
+    .bind(platform_id)
+    .fetch_all(db)
+    .await
+}
+
+fn random_secret() -> String {
+    format!(
+        "{:032x}{:032x}",
+        rand::random::<u128>(),
+        rand::random::<u128>()
+    )
+}
+
 /// The challenge of `address` for platform `id`, made if the trigger has not (a row written
 /// before the migration, say).
 pub async fn challenge(pool: &PgPool, id: i64, address: &str) -> Result<Challenge> {
-    let random = || {
-        format!(
-            "{:032x}{:032x}",
-            rand::random::<u128>(),
-            rand::random::<u128>()
-        )
-    };
     // language=PostgreSQL
     sqlx::query(
         "INSERT INTO tenantctl.domain_verifications (platform_id, domain, token, proof) \
@@ -86,8 +148,8 @@ pub async fn challenge(pool: &PgPool, id: i64, address: &str) -> Result<Challeng
     )
     .bind(id)
     .bind(address)
-    .bind(random())
-    .bind(random())
+    .bind(random_secret())
+    .bind(random_secret())
     .execute(pool)
     .await?;
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -98,6 +160,43 @@ pub async fn challenge(pool: &PgPool, id: i64, address: &str) -> Result<Challeng
     .bind(address)
     .fetch_one(pool)
     .await?)
+}
+
+/// Record that platform `id` moves to `address` (`domain`, `subdomain`) once it is proven; it
+/// replaces an earlier pending address. The platform keeps being served where it is.
+pub async fn set_pending(
+    pool: &PgPool,
+    id: i64,
+    address: &str,
+    domain: &str,
+    subdomain: Option<&str>,
+) -> Result<Challenge> {
+    let mut tx = pool.begin().await?;
+    // language=PostgreSQL
+    sqlx::query(
+        "DELETE FROM tenantctl.domain_verifications WHERE platform_id = $1 AND pending AND domain <> $2",
+    )
+    .bind(id)
+    .bind(address)
+    .execute(&mut *tx)
+    .await?;
+    let c = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO tenantctl.domain_verifications \
+           (platform_id, domain, token, proof, pending, new_domain, new_subdomain) \
+         VALUES ($1, $2, $3, $4, true, $5, $6) \
+         ON CONFLICT (platform_id, domain) DO UPDATE SET new_domain = $5, new_subdomain = $6 \
+         RETURNING {CHALLENGE_COLUMNS}"
+    )))
+    .bind(id)
+    .bind(address)
+    .bind(random_secret())
+    .bind(random_secret())
+    .bind(domain)
+    .bind(subdomain)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(c)
 }
 
 /// The TXT record to publish.
@@ -111,8 +210,13 @@ word_enum! {
     "domain verification status",
     /// Where a platform's address is in its verification.
     pub enum DomainStatus {
-        /// Proven (or served before verification existed).
+        /// Proven (or served before verification existed), and its proof still found.
         Verified = "verified",
+        /// Proven, but the last checks did not find the proof: still served during the grace
+        /// period (`domains.lost_after`).
+        Failing = "failing",
+        /// Was proven, then its proof was gone for longer than the grace period: not served.
+        Lost = "lost",
         /// Not proven yet: not served.
         Unverified = "unverified",
         /// No custom domain (a subdomain of the base domain, or no address).
@@ -122,27 +226,41 @@ word_enum! {
     }
 }
 
+impl DomainStatus {
+    /// Whether serve routes an address in this state.
+    pub fn served(self) -> bool {
+        !matches!(self, DomainStatus::Lost | DomainStatus::Unverified)
+    }
+}
+
 /// What `platform verify-domain` reports. Field names are stable.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
     pub platform: String,
     pub platform_id: i64,
+    /// The address checked: the pending one when the platform waits to move (see `serving`).
     pub address: Option<String>,
     pub status: DomainStatus,
     /// `dns`, `http` or `existing` (served before verification existed).
     pub method: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
+    /// Since when the proof of a verified domain is missing (`failing`).
+    pub failing_since: Option<DateTime<Utc>>,
     pub token: Option<String>,
     pub dns: Option<TxtRecord>,
-    /// Where the HTTP challenge is fetched (serve answers it once the domain points at it).
+    /// Where the owner's web server answers the token (before the name points at serve).
     pub http_url: Option<String>,
     /// Why the checks failed, when unverified.
     pub error: Option<String>,
+    /// With a pending address: where the platform is served until it is proven.
+    pub serving: Option<String>,
+    /// The pending address was proven by this check and the platform now is served there.
+    pub switched: bool,
 }
 
 impl Verification {
     pub fn is_ok(&self) -> bool {
-        self.status != DomainStatus::Unverified
+        self.status.served()
     }
 }
 
@@ -220,6 +338,7 @@ async fn check_dns(
     }
 }
 
+<<<<<<< HEAD
 /// A failed lookup in words: hickory's own text prints the query as a Rust debug dump.
 fn dns_failure(e: &hickory_resolver::net::NetError) -> String {
     use hickory_resolver::net::NetError;
@@ -231,6 +350,15 @@ fn dns_failure(e: &hickory_resolver::net::NetError) -> String {
         NetError::Io(io) => format!("cannot reach the DNS server: {io}"),
         other => other.to_string(),
     }
+=======
+/// What the HTTP check found at the challenge URL.
+#[derive(Debug, PartialEq, Eq)]
+enum HttpAnswer {
+    /// The token: the owner's own server answers it.
+    Token,
+    /// serve's own answer for a verified address: the name still points at this service.
+    StillHere,
+>>>>>>> f7c50f4 (Domains: ownership is proven only by what the owner places, checked for good (issue 27.1-5))
 }
 
 async fn check_http(
@@ -239,7 +367,7 @@ async fn check_http(
     port: u16,
     token: &str,
     proof: &str,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<HttpAnswer, String> {
     let ips = r
         .lookup_ip(fqdn(address))
         .await
@@ -262,12 +390,12 @@ async fn check_http(
         .map_err(|e| format!("{url} ({ip}): {e}"))?;
     let status = resp.status();
     let body = resp.text().await.unwrap_or_default();
-    if status.is_success() && body.trim() == proof {
-        Ok(())
-    } else {
-        Err(format!(
-            "{url} ({ip}) answered {status} without the proof: does the domain point at this service?"
-        ))
+    match body.trim() {
+        b if status.is_success() && b == token => Ok(HttpAnswer::Token),
+        b if status.is_success() && b == proof => Ok(HttpAnswer::StillHere),
+        _ => Err(format!(
+            "{url} ({ip}) answered {status} without the token (the owner's web server must answer it)"
+        )),
     }
 }
 
@@ -279,127 +407,289 @@ fn challenge_url(address: &str, port: u16, token: &str) -> String {
     }
 }
 
-/// Check platform `p`'s domain now (DNS first, then HTTP) unless it is verified already, and
-/// record the outcome.
+/// Look for the proof of `c` now. A first proof is the token (TXT, or the owner's web
+/// server); a verified domain keeps the kind of proof it was verified with, except that one
+/// proven over HTTP (or `existing`) may now point at serve (see the module's note).
+async fn look(
+    r: &TokioResolver,
+    settings: &Settings,
+    c: &Challenge,
+) -> std::result::Result<&'static str, String> {
+    let dns = match check_dns(r, &c.domain, &c.token).await {
+        Ok(()) => return Ok("dns"),
+        Err(e) => e,
+    };
+    let was = c.verified_at.map(|_| c.method.as_deref().unwrap_or("dns"));
+    if was == Some("dns") {
+        return Err(format!(
+            "DNS: {dns} (proven by DNS: the TXT record must stay)"
+        ));
+    }
+    match check_http(r, &c.domain, settings.domains.http_port, &c.token, &c.proof).await {
+        Ok(HttpAnswer::Token) => Ok("http"),
+        Ok(HttpAnswer::StillHere) if was == Some("existing") => Ok("existing"),
+        Ok(HttpAnswer::StillHere) if was == Some("http") => Ok("http"),
+        // Only a verified address gets serve's answer; this is not one (any more).
+        Ok(HttpAnswer::StillHere) => Err(format!("DNS: {dns}; HTTP: not the token")),
+        Err(http) => Err(format!("DNS: {dns}; HTTP: {http}")),
+    }
+}
+
+/// Check `c` now and record the outcome (see the module's note for the grace period).
+pub async fn check_one(
+    pool: &PgPool,
+    settings: &Settings,
+    r: &TokioResolver,
+    c: &Challenge,
+) -> Result<Challenge> {
+    let outcome = look(r, settings, c).await;
+    let updated: Option<Challenge> = match &outcome {
+        Ok(method) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE tenantctl.domain_verifications \
+                 SET verified_at = coalesce(verified_at, now()), method = $3, last_checked_at = now(), \
+                     last_error = NULL, failing_since = NULL, lost_at = NULL \
+                 WHERE platform_id = $1 AND domain = $2 RETURNING {CHALLENGE_COLUMNS}"
+            )))
+            .bind(c.platform_id)
+            .bind(&c.domain)
+            .bind(*method)
+            .fetch_optional(pool)
+            .await?
+        }
+        // All right-hand sides see the row as it was.
+        Err(e) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "UPDATE tenantctl.domain_verifications \
+                 SET last_checked_at = now(), last_error = $3, \
+                     failing_since = CASE WHEN verified_at IS NULL THEN NULL \
+                                          ELSE coalesce(failing_since, now()) END, \
+                     lost_at = CASE WHEN verified_at IS NOT NULL \
+                                     AND now() - coalesce(failing_since, now()) >= make_interval(secs => $4) \
+                                THEN now() ELSE lost_at END, \
+                     verified_at = CASE WHEN verified_at IS NOT NULL \
+                                         AND now() - coalesce(failing_since, now()) >= make_interval(secs => $4) \
+                                    THEN NULL ELSE verified_at END \
+                 WHERE platform_id = $1 AND domain = $2 RETURNING {CHALLENGE_COLUMNS}"
+            )))
+            .bind(c.platform_id)
+            .bind(&c.domain)
+            .bind(e)
+            .bind(settings.domains.lost_after.as_secs_f64())
+            .fetch_optional(pool)
+            .await?
+        }
+    };
+    let updated = updated.unwrap_or_else(|| c.clone());
+    if c.verified_at.is_some() && updated.lost_at.is_some() && updated.verified_at.is_none() {
+        tracing::warn!(domain = %c.domain, platform_id = c.platform_id, error = ?outcome.err(),
+            "a verified domain lost its proof: no longer served");
+    }
+    Ok(updated)
+}
+
+impl Verification {
+    fn of(p: &Platform, address: Option<String>) -> Verification {
+        Verification {
+            platform: p.name.clone(),
+            platform_id: p.id,
+            address,
+            status: DomainStatus::NotNeeded,
+            method: None,
+            verified_at: None,
+            failing_since: None,
+            token: None,
+            dns: None,
+            http_url: None,
+            error: None,
+            serving: None,
+            switched: false,
+        }
+    }
+
+    fn fill(&mut self, settings: &Settings, c: &Challenge) {
+        self.address = Some(c.domain.clone());
+        self.status = c.status();
+        self.method = c.method.clone();
+        self.verified_at = c.verified_at;
+        self.failing_since = c.failing_since;
+        self.token = Some(c.token.clone());
+        self.dns = Some(TxtRecord {
+            name: format!("{TXT_LABEL}.{}", c.domain),
+            value: c.token.clone(),
+        });
+        self.http_url = Some(challenge_url(
+            &c.domain,
+            settings.domains.http_port,
+            &c.token,
+        ));
+        self.error = match self.status {
+            DomainStatus::Verified => None,
+            _ => c.last_error.clone(),
+        };
+    }
+}
+
+/// Check platform `p`'s domain now, a real lookup whether it is verified already or not, and
+/// record the outcome. With a pending address (`platform set-domain`), that one is checked too
+/// and reported, and once proven the platform moves there (its old address redirects).
 pub async fn verify(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<Verification> {
     let base = {
         let mut conn = pool.acquire().await?;
         super::store::base_domain(&mut conn, settings.base_domain.as_deref()).await?
     };
     let address = p.address(base.as_deref());
-    let mut v = Verification {
-        platform: p.name.clone(),
-        platform_id: p.id,
-        address: address.clone(),
-        status: DomainStatus::NotNeeded,
-        method: None,
-        verified_at: None,
-        token: None,
-        dns: None,
-        http_url: None,
-        error: None,
-    };
-    let Some(address) = address else {
-        return Ok(v);
-    };
-    if !needs_verification(p, &address, base.as_deref()) {
-        return Ok(v);
-    }
+    let mut v = Verification::of(p, address.clone());
     if !settings.domains.verify {
-        v.status = DomainStatus::Off;
-        return Ok(v);
-    }
-    let c = challenge(pool, p.id, &address).await?;
-    v.token = Some(c.token.clone());
-    v.dns = Some(TxtRecord {
-        name: format!("{TXT_LABEL}.{address}"),
-        value: c.token.clone(),
-    });
-    v.http_url = Some(challenge_url(
-        &address,
-        settings.domains.http_port,
-        &c.token,
-    ));
-    if c.verified_at.is_some() {
-        v.status = DomainStatus::Verified;
-        v.method = c.method;
-        v.verified_at = c.verified_at;
+        if address
+            .as_deref()
+            .is_some_and(|a| needs_verification(p, a, base.as_deref()))
+        {
+            v.status = DomainStatus::Off;
+        }
         return Ok(v);
     }
     let r = resolver(settings)?;
-    let outcome = match check_dns(&r, &address, &c.token).await {
-        Ok(()) => Ok("dns"),
-        Err(dns) => {
-            match check_http(&r, &address, settings.domains.http_port, &c.token, &c.proof).await {
-                Ok(()) => Ok("http"),
-                Err(http) => Err(format!("DNS: {dns}; HTTP: {http}")),
+    if let Some(a) = &address
+        && needs_verification(p, a, base.as_deref())
+    {
+        let c = challenge(pool, p.id, a).await?;
+        let c = check_one(pool, settings, &r, &c).await?;
+        v.fill(settings, &c);
+    }
+    let pending = of_platform(pool, p.id)
+        .await?
+        .into_iter()
+        .find(|c| c.pending);
+    let Some(pending) = pending else {
+        return Ok(v);
+    };
+    let c = check_one(pool, settings, &r, &pending).await?;
+    let mut pv = Verification::of(p, None);
+    pv.fill(settings, &c);
+    pv.serving = address.clone();
+    if c.verified_at.is_some() {
+        match switch(pool, settings, p, &c).await {
+            Ok(()) => {
+                pv.switched = true;
+                pv.serving = None;
+            }
+            Err(e) => {
+                let msg = format!("proven, but the switch failed: {e}");
+                // language=PostgreSQL
+                sqlx::query(
+                    "UPDATE tenantctl.domain_verifications SET last_error = $3 \
+                     WHERE platform_id = $1 AND domain = $2",
+                )
+                .bind(p.id)
+                .bind(&c.domain)
+                .bind(&msg)
+                .execute(pool)
+                .await?;
+                pv.status = DomainStatus::Unverified;
+                pv.error = Some(msg);
             }
         }
-    };
-    match outcome {
-        Ok(method) => {
-            // language=PostgreSQL
-            let at: DateTime<Utc> = sqlx::query_scalar(
-                "UPDATE tenantctl.domain_verifications \
-                 SET verified_at = now(), method = $3, last_checked_at = now(), last_error = NULL \
-                 WHERE platform_id = $1 AND domain = $2 RETURNING verified_at",
-            )
-            .bind(p.id)
-            .bind(&address)
-            .bind(method)
-            .fetch_one(pool)
-            .await?;
-            v.status = DomainStatus::Verified;
-            v.method = Some(method.to_string());
-            v.verified_at = Some(at);
-        }
-        Err(e) => {
-            // language=PostgreSQL
-            sqlx::query(
-                "UPDATE tenantctl.domain_verifications \
-                 SET last_checked_at = now(), last_error = $3 \
-                 WHERE platform_id = $1 AND domain = $2",
-            )
-            .bind(p.id)
-            .bind(&address)
-            .bind(&e)
-            .execute(pool)
-            .await?;
-            v.status = DomainStatus::Unverified;
-            v.error = Some(e);
-        }
     }
-    Ok(v)
+    Ok(pv)
 }
 
-/// The worker's round: check every platform whose domain is not verified yet. Returns how
-/// many were checked and how many are verified now.
-pub async fn verify_pending(pool: &PgPool, settings: &Settings) -> Result<(usize, usize)> {
+/// Move platform `p` to its proven pending address: the old address redirects for
+/// `domain_redirect_days`; an unproven claim of another platform on it gives way; other
+/// platforms' pending claims on it are dropped.
+async fn switch(pool: &PgPool, settings: &Settings, p: &Platform, c: &Challenge) -> Result<()> {
+    let domain = c
+        .new_domain
+        .clone()
+        .ok_or_else(|| Error::Other(anyhow::anyhow!("pending row without a domain")))?;
+    super::store::set_domain_with(
+        pool,
+        p,
+        Some(domain),
+        c.new_subdomain.clone(),
+        settings.base_domain.as_deref(),
+        settings.domain_redirect_days,
+        super::store::Claims::proven(),
+    )
+    .await?;
+    // language=PostgreSQL
+    sqlx::query(
+        "DELETE FROM tenantctl.domain_verifications WHERE pending AND lower(domain) = lower($1) AND platform_id <> $2",
+    )
+    .bind(&c.domain)
+    .bind(p.id)
+    .execute(pool)
+    .await?;
+    tracing::info!(platform = %p.name, address = %c.domain, "pending address proven: the platform moved there");
+    Ok(())
+}
+
+/// What a round of the worker's domain check did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Round {
+    pub checked: usize,
+    pub verified: usize,
+    pub failing: usize,
+    pub lost: usize,
+}
+
+/// The worker's round: check every claim not proven yet (current or pending address), and
+/// every verified domain not checked for `domains.recheck_interval`.
+pub async fn check_due(pool: &PgPool, settings: &Settings) -> Result<Round> {
+    let mut round = Round::default();
     if !settings.domains.verify {
-        return Ok((0, 0));
+        return Ok(round);
     }
-    let platforms: Vec<Platform> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {} FROM public.platforms p WHERE EXISTS (SELECT 1 FROM tenantctl.domain_verifications v \
-         WHERE v.platform_id = p.id AND v.verified_at IS NULL) ORDER BY id",
-        super::PLATFORM_COLUMNS
-            .split(", ")
-            .map(|c| format!("p.{}", c.trim()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )))
+    // language=PostgreSQL
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT platform_id FROM tenantctl.domain_verifications \
+         WHERE verified_at IS NULL \
+            OR last_checked_at IS NULL \
+            OR last_checked_at <= now() - make_interval(secs => $1) \
+            OR failing_since IS NOT NULL \
+         ORDER BY platform_id",
+    )
+    .bind(settings.domains.recheck_interval.as_secs_f64())
     .fetch_all(pool)
     .await?;
-    let (mut checked, mut verified) = (0, 0);
-    for p in &platforms {
-        let v = verify(pool, settings, p).await?;
-        if matches!(v.status, DomainStatus::Unverified | DomainStatus::Verified) {
-            checked += 1;
+    for id in ids {
+        let Some(p) = super::store::get(pool, id).await? else {
+            continue;
+        };
+        let v = verify(pool, settings, &p).await?;
+        match v.status {
+            DomainStatus::NotNeeded | DomainStatus::Off => continue,
+            DomainStatus::Verified => round.verified += 1,
+            DomainStatus::Failing => round.failing += 1,
+            DomainStatus::Lost => round.lost += 1,
+            DomainStatus::Unverified => {}
         }
-        if v.status == DomainStatus::Verified {
-            verified += 1;
+        round.checked += 1;
+    }
+    Ok(round)
+}
+
+/// One round of the worker's domain check ([`check_due`]), logged; a failed round is logged
+/// and the next one tries again.
+pub async fn check_round(pool: &PgPool, settings: &Settings) {
+    match check_due(pool, settings).await {
+        Ok(r) if r.failing > 0 || r.lost > 0 => tracing::warn!(
+            checked = r.checked,
+            verified = r.verified,
+            failing = r.failing,
+            lost = r.lost,
+            "checked the custom domains: some lost their proof"
+        ),
+        Ok(r) if r.checked > 0 => tracing::info!(
+            checked = r.checked,
+            verified = r.verified,
+            "checked the custom domains"
+        ),
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %crate::provision::cause_chain(&e), "domain check round failed")
         }
     }
-    Ok((checked, verified))
 }
 
 #[cfg(test)]

@@ -248,20 +248,118 @@ pub async fn address_holder(
         .await?)
 }
 
+/// How an address held by another platform's unproven claim (a custom domain never proven, or
+/// lost) is treated (issue 27.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claims {
+    /// A new address for a platform now (`platform create`, `/setup`, `set-domain` of an
+    /// address that needs no proof): an unproven claim older than `ttl` gives way (its platform
+    /// loses the address); a younger one, or any with `ttl` `None` (verification off), refuses.
+    New { ttl: Option<std::time::Duration> },
+    /// A pending address (`set-domain` of a custom domain): it only waits for its proof, so an
+    /// unproven claim does not stand in its way (nothing changes for the holder yet).
+    Pending,
+    /// A pending address just proven: it takes over from any unproven claim.
+    Proven,
+}
+
+impl Claims {
+    /// [`Claims::New`] with `domains.claim_ttl` (no expiry with verification off).
+    pub fn new(settings: &crate::config::Settings) -> Claims {
+        Claims::New {
+            ttl: super::domains::claim_ttl(settings),
+        }
+    }
+
+    pub fn proven() -> Claims {
+        Claims::Proven
+    }
+}
+
+/// When `holder`'s claim on `address` started (its challenge, or when it was lost), if its
+/// address is a custom domain that is not proven now.
+pub async fn unproven_since(
+    conn: &mut PgConnection,
+    holder: &Platform,
+    address: &str,
+    base: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if !super::domains::needs_verification(holder, address, base) {
+        return Ok(None);
+    }
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "SELECT coalesce(lost_at, created_at) FROM tenantctl.domain_verifications \
+         WHERE platform_id = $1 AND domain = lower($2) AND NOT pending AND verified_at IS NULL",
+    )
+    .bind(holder.id)
+    .bind(address)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether an unproven claim that started at `since` has expired after `ttl`.
+pub fn claim_expired(
+    since: chrono::DateTime<chrono::Utc>,
+    ttl: Option<std::time::Duration>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> bool {
+    ttl.and_then(|t| chrono::Duration::from_std(t).ok())
+        .is_some_and(|t| since + t <= now)
+}
+
 /// Whether an address is free, and if not, who holds it. Used by `platform create`, the setup
 /// wizard and `/setup/domain-available`. An old address in its redirect window is not free
-/// (see [`reservation`]).
+/// (see [`reservation`]). An unproven claim is treated by `claims`; one that gives way loses
+/// its address here (on `conn`).
 pub async fn check_available(
     conn: &mut PgConnection,
     address: &str,
     base: Option<&str>,
     except: Option<i64>,
+    claims: Claims,
 ) -> Result<()> {
     if let Some(holder) = address_holder(conn, address, base, except).await? {
-        return Err(Error::Conflict(format!(
-            "`{address}` is already the address of platform `{}`",
-            holder.name
-        )));
+        let Some(since) = unproven_since(conn, &holder, address, base).await? else {
+            return Err(Error::Conflict(format!(
+                "`{address}` is already the address of platform `{}`",
+                holder.name
+            )));
+        };
+        let take = match claims {
+            Claims::Pending => false,
+            Claims::Proven => true,
+            Claims::New { ttl } => {
+                if !claim_expired(since, ttl, chrono::Utc::now()) {
+                    let frees = ttl
+                        .and_then(|t| chrono::Duration::from_std(t).ok())
+                        .map(|t| (since + t).format("%Y-%m-%d %H:%M UTC").to_string());
+                    return Err(Error::Conflict(format!(
+                        "`{address}` is claimed by platform `{}` but not proven{}",
+                        holder.name,
+                        frees
+                            .map(|f| format!(": the claim expires at {f} (`domains.claim_ttl`)"))
+                            .unwrap_or_default()
+                    ))
+                    .hint(
+                        "an existing platform may claim it now with `tenantctl platform set-domain`: \
+                         whoever proves it first (TXT record) takes it",
+                    ));
+                }
+                true
+            }
+        };
+        if take {
+            // language=PostgreSQL
+            sqlx::query(
+                "UPDATE public.platforms SET domain = NULL, subdomain = NULL, updated_at = now() WHERE id = $1",
+            )
+            .bind(holder.id)
+            .execute(&mut *conn)
+            .await?;
+            tracing::warn!(platform = %holder.name, address = %address,
+                "an unproven claim gave way: the platform has no address now");
+        }
     }
     if let Some(r) = reservation(conn, address, except).await? {
         return Err(r.error());
@@ -355,6 +453,7 @@ pub async fn create(
     pool: &PgPool,
     new: &NewPlatform,
     configured_base: Option<&str>,
+    claims: Claims,
 ) -> Result<Platform> {
     let mut conn = pool.acquire().await?;
     let base = base_domain(&mut conn, configured_base).await?;
@@ -393,7 +492,7 @@ pub async fn create(
         )));
     }
     if let Some(addr) = &address {
-        check_available(&mut conn, addr, base.as_deref(), None).await?;
+        check_available(&mut conn, addr, base.as_deref(), None, claims).await?;
     }
     if let Some(s) = &new.schema_name
         && crate::db::schema_exists(pool, s).await?
@@ -490,14 +589,16 @@ fn taken_meanwhile(subdomain: Option<&str>, domain: Option<&str>) -> Error {
 }
 
 /// Change where a platform is served. The old address goes into `tenantctl.domain_history`
-/// with an expiry, for redirects. One transaction.
-pub async fn set_domain(
+/// with an expiry, for redirects. One transaction. A custom domain that needs proof goes
+/// through `registry::domains::set_pending` first; this runs once it is proven.
+pub async fn set_domain_with(
     pool: &PgPool,
     platform: &Platform,
     domain: Option<String>,
     subdomain: Option<String>,
     configured_base: Option<&str>,
     redirect_days: i64,
+    claims: Claims,
 ) -> Result<Platform> {
     let mut tx = pool.begin().await?;
     // Serialise concurrent changes of this platform.
@@ -518,7 +619,7 @@ pub async fn set_domain(
             "a subdomain alone needs a parent domain: pass --domain".into(),
         ));
     };
-    check_available(&mut tx, &new, base.as_deref(), Some(platform.id)).await?;
+    check_available(&mut tx, &new, base.as_deref(), Some(platform.id), claims).await?;
     // language=PostgreSQL
     let sql = format!(
         "UPDATE public.platforms SET domain = $2, subdomain = $3, updated_at = now() WHERE id = $1 RETURNING {PLATFORM_COLUMNS}"

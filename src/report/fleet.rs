@@ -208,6 +208,40 @@ pub struct FleetStatus {
     /// With the citus extension in the database (issue 14); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub citus: Option<CitusStatus>,
+    /// Verified custom domains whose proof is missing (`failing`, still served) or gone for
+    /// longer than `domains.lost_after` (`lost`, not served); issue 27.2.
+    pub domains: Vec<DomainTrouble>,
+}
+
+/// A custom domain in trouble.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct DomainTrouble {
+    pub platform_id: i64,
+    pub platform: String,
+    pub address: String,
+    /// `failing` or `lost`.
+    pub status: String,
+    /// Since when (the first failed check, or the loss).
+    pub since: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+async fn domain_troubles(pool: &PgPool, settings: &Settings) -> Result<Vec<DomainTrouble>> {
+    if !settings.domains.verify {
+        return Ok(vec![]);
+    }
+    // language=PostgreSQL
+    Ok(sqlx::query_as(
+        "SELECT p.id AS platform_id, p.name AS platform, v.domain AS address, \
+                CASE WHEN v.verified_at IS NOT NULL THEN 'failing' ELSE 'lost' END AS status, \
+                coalesce(v.failing_since, v.lost_at) AS since, v.last_error AS error \
+         FROM tenantctl.domain_verifications v JOIN public.platforms p ON p.id = v.platform_id \
+         WHERE NOT v.pending AND ((v.verified_at IS NOT NULL AND v.failing_since IS NOT NULL) \
+                               OR (v.verified_at IS NULL AND v.lost_at IS NOT NULL)) \
+         ORDER BY p.id",
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 /// How the fleet sits on Citus.
@@ -531,6 +565,7 @@ pub async fn collect(pool: &PgPool, settings: &Settings) -> Result<FleetStatus> 
         queue: queue(pool).await?,
         provision: provision_times(pool).await?,
         citus: citus_status(pool).await?,
+        domains: domain_troubles(pool, settings).await?,
     })
 }
 
@@ -775,6 +810,35 @@ pub fn status_check(s: &FleetStatus, t: &Thresholds) -> Check {
             ),
         ));
     }
+    for (status, level, what) in [
+        (
+            "lost",
+            PluginState::Critical,
+            "custom domain(s) lost their proof and are not served",
+        ),
+        (
+            "failing",
+            PluginState::Warning,
+            "custom domain(s) failing their proof (still served until `domains.lost_after`)",
+        ),
+    ] {
+        let hit: Vec<String> = s
+            .domains
+            .iter()
+            .filter(|d| d.status == status)
+            .map(|d| format!("{} of {}", d.address, d.platform))
+            .collect();
+        if !hit.is_empty() {
+            problems.push((
+                level,
+                format!(
+                    "{} {what} ({}); `tenantctl platform verify-domain` says why",
+                    hit.len(),
+                    super::present::some_names(&hit, 3)
+                ),
+            ));
+        }
+    }
     let behind: Vec<&str> = s.migrations.behind().map(|m| m.platform.as_str()).collect();
     let l = level_of(behind.len() as i64, t.behind_warn, t.behind_crit);
     if l > PluginState::Ok {
@@ -858,6 +922,7 @@ mod tests {
             queue: Queue::default(),
             provision: ProvisionTimes::default(),
             citus: None,
+            domains: vec![],
         }
     }
 
@@ -902,6 +967,31 @@ mod tests {
         assert!(line.starts_with("TENANTCTL OK - 3 platforms"), "{line}");
         assert!(!line.contains('\n'));
         assert!(line.contains("| platforms=3;;;0 failed=0;1;5;0"), "{line}");
+    }
+
+    #[test]
+    fn a_failing_domain_warns_and_a_lost_one_is_critical() {
+        let trouble = |status: &str, address: &str| DomainTrouble {
+            platform_id: 1,
+            platform: "Shop".into(),
+            address: address.into(),
+            status: status.into(),
+            since: Some(Utc::now()),
+            error: None,
+        };
+        let mut s = empty();
+        s.domains = vec![trouble("failing", "shop.test")];
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Warning);
+        assert!(
+            c.line(&s).contains("1 custom domain(s) failing"),
+            "{}",
+            c.line(&s)
+        );
+        s.domains.push(trouble("lost", "old.test"));
+        let c = status_check(&s, &thresholds());
+        assert_eq!(c.level, PluginState::Critical);
+        assert!(c.line(&s).contains("old.test of Shop"), "{}", c.line(&s));
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! and `/metrics` lists every tenant, so neither is open by default.
 //!
 //! - `serve.setup = off | token | open` (default `off`: 404). `token` wants
-//!   `Authorization: Bearer <serve.setup_token>` on every `/setup/*` request (401 otherwise).
+//!   `Authorization: Bearer <serve.setup_token>` on every `/setup/*` request (401 otherwise;
+//!   the scheme is case-insensitive, RFC 9110 §11.1).
 //! - Creations (`POST /setup/platforms`) are rate limited per client IP address: a token
 //!   bucket of `serve.setup_rate` per hour (governor's keyed GCRA limiter: one small, widely
 //!   used crate that answers "when is the next one allowed", which Retry-After needs; tower's
 //!   `RateLimit` has one bucket for everyone and queues instead of refusing). Over it: 429 +
-//!   Retry-After. Behind a reverse proxy every client has the proxy's address, so the limit is
+//!   Retry-After. An IPv6 client is keyed by its /64, the smallest block a site gets (one
+//!   host picks any of 2^64 addresses in it); IPv4 by its address. Behind a reverse proxy every client has the proxy's address, so the limit is
 //!   the proxy's as a whole — the safe side.
 //! - `serve.setup_max_pending`: no creation while that many platforms are pending or
 //!   provisioning (503 + Retry-After); creations are serialised in this process so the count
@@ -103,7 +105,7 @@ impl Guard {
             SetupMode::Token | SetupMode::Open => {}
         }
         if req.method() == Method::POST && req.uri().path() == "/setup/platforms" {
-            return self.limit(peer(req));
+            return self.limit(rate_key(peer(req)));
         }
         None
     }
@@ -167,6 +169,26 @@ fn peer(req: &Request) -> IpAddr {
         .unwrap_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED))
 }
 
+/// The rate limit's bucket of a client: an IPv6 address's /64, an IPv4 address itself.
+fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// The credentials of `Authorization: Bearer <token>`; the scheme is case-insensitive.
+fn bearer(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 fn bearer_matches(req: &Request, expected: Option<&[u8; 32]>) -> bool {
     let Some(expected) = expected else {
         return false;
@@ -174,8 +196,8 @@ fn bearer_matches(req: &Request, expected: Option<&[u8; 32]>) -> bool {
     req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| digest(t.trim()) == *expected)
+        .and_then(bearer)
+        .is_some_and(|t| digest(t) == *expected)
 }
 
 fn unauthorized(message: &str) -> Response {
@@ -224,11 +246,16 @@ mod tests {
     #[test]
     fn the_bearer_token_must_match_exactly() {
         let g = Guard::from_settings(&settings("token", Some("s3cret"), 0)).unwrap();
-        assert!(g.setup(&post(Some("Bearer s3cret"))).is_none());
+        // The scheme is case-insensitive (RFC 9110 §11.1); the token is not.
+        for good in ["Bearer s3cret", "bearer s3cret", "BEARER  s3cret "] {
+            assert!(g.setup(&post(Some(good))).is_none(), "{good}");
+        }
         for bad in [
             None,
             Some("Bearer s3cre"),
-            Some("bearer s3cret"),
+            Some("Bearer S3CRET"),
+            Some("Basic s3cret"),
+            Some("Bearers3cret"),
             Some("s3cret"),
         ] {
             let r = g.setup(&post(bad)).expect("refused");
@@ -268,6 +295,14 @@ mod tests {
             .unwrap();
         assert!((890..=900).contains(&secs), "{secs}");
         assert!(g.limit("192.0.2.2".parse().unwrap()).is_none());
+        // One IPv6 /64 is one client, whichever of its addresses it uses.
+        let key = |s: &str| rate_key(s.parse().unwrap());
+        for i in 0..4 {
+            assert!(g.limit(key(&format!("2001:db8:1:2::{i:x}"))).is_none());
+        }
+        assert!(g.limit(key("2001:db8:1:2:ffff:1:2:3")).is_some());
+        assert!(g.limit(key("2001:db8:1:3::1")).is_none());
+        assert_eq!(key("192.0.2.7"), "192.0.2.7".parse::<IpAddr>().unwrap());
         // 0: no limit.
         let g = Guard::from_settings(&settings("open", None, 0)).unwrap();
         for _ in 0..1000 {

@@ -13,8 +13,8 @@
 //!
 //! Only completed, non-external platforms with a valid schema name are served. A live address
 //! always wins over an old one that another platform gave up. With `domains.verify` (the
-//! default), a platform's own domain is served only once proven
-//! (`registry::domains`); until then the map holds its challenge, which serve answers.
+//! default), a platform's own domain is served only while proven (`registry::domains`): an
+//! unverified or lost one is not routed and its challenge is not answered.
 
 use super::host::{HostName, RequestHost};
 use super::metrics::Metrics;
@@ -85,7 +85,7 @@ pub struct ResolutionMap {
     moved: HashMap<String, (String, DateTime<Utc>)>,
     /// The host platform's address, when it is served.
     host_address: Option<String>,
-    /// Unverified custom addresses → (token, proof) of their HTTP challenge.
+    /// Verified custom addresses → (token, proof): serve's answer that the name points here.
     challenges: HashMap<String, (String, String)>,
 }
 
@@ -145,13 +145,14 @@ impl ResolutionMap {
                     .iter()
                     .find(|c| c.platform_id == p.id && c.domain == address);
                 match proof {
-                    Some(c) if c.verified_at.is_some() => {}
-                    Some(c) => {
+                    // serve answers its secret proof for a verified address only (the
+                    // re-check of one proven over HTTP: the name still points here); an
+                    // unverified one gets nothing, or pointing a name here would prove it.
+                    Some(c) if c.verified_at.is_some() => {
                         map.challenges
                             .insert(address.clone(), (c.token.clone(), c.proof.clone()));
-                        continue;
                     }
-                    None => continue,
+                    _ => continue,
                 }
             }
             let Some(schema) = servable(p) else {
@@ -225,7 +226,8 @@ impl ResolutionMap {
         }
     }
 
-    /// The proof of the HTTP challenge `token` for `host`, while its domain is unverified.
+    /// serve's answer to the HTTP challenge `token` for `host`, once its domain is verified
+    /// (never before: see `registry::domains`).
     pub fn challenge(&self, host: &RequestHost, token: &str) -> Option<&str> {
         let HostName::Domain(name) = &host.name else {
             return None;

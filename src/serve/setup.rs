@@ -3,7 +3,11 @@
 //! - `POST /setup/platforms` creates a platform (`registry::store::create`, the same rules as
 //!   `platform create`) and starts its provisioning like `platform create` does
 //!   (`provision::start`: a warm-pool spare when one is free, else a queued job);
-//! - `GET /setup/platforms/{id}` shows where it is (status, error, address, latest job);
+//!   and answers a `claim_token`, unguessable and shown once;
+//! - `GET /setup/platforms/{id}` shows where it is (status, error, address, latest job, the
+//!   domain's challenge) to whoever created it there: it wants the header
+//!   `Tenantctl-Claim: <claim_token>`, and answers 404 without it, with another's, and for
+//!   platforms not created through `/setup` (issue 27.5: ids are sequential);
 //! - `GET /setup/domain-available?domain=D` (or `?subdomain=S`) says whether an address is free.
 //!
 //! Errors are JSON `{"error": code, "message": text}`: 400 malformed, 422 invalid (with
@@ -67,6 +71,23 @@ pub struct PlatformStatus {
     pub domain_verification: Option<DomainProof>,
 }
 
+/// What `POST /setup/platforms` answers: the platform and the claimant's token, which
+/// `GET /setup/platforms/{id}` wants in the `Tenantctl-Claim` header. Shown once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub status: PlatformStatus,
+    pub claim_token: String,
+}
+
+/// The header that carries the claim token.
+pub const CLAIM_HEADER: &str = "tenantctl-claim";
+
+fn claim_digest(token: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.trim().as_bytes()).to_vec()
+}
+
 /// The challenge of a custom domain, as the wizard shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainProof {
@@ -75,7 +96,8 @@ pub struct DomainProof {
     /// TXT record name and value, one way to prove it.
     pub txt_name: String,
     pub txt_value: String,
-    /// The other way: this path answers on the domain once it points at this service.
+    /// The other way, while the domain still points at the user's own web server: this path
+    /// there answers `txt_value` (serve never answers it itself).
     pub http_path: String,
 }
 
@@ -104,11 +126,7 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
         {
             let c = domains::challenge(&app.registry, p.id, a).await?;
             Some(DomainProof {
-                status: if c.verified_at.is_some() {
-                    domains::DomainStatus::Verified
-                } else {
-                    domains::DomainStatus::Unverified
-                },
+                status: c.status(),
                 txt_name: format!("{}.{a}", domains::TXT_LABEL),
                 txt_value: c.token.clone(),
                 http_path: format!("{}{}", domains::CHALLENGE_PATH, c.token),
@@ -129,7 +147,7 @@ async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
             && !p.external
             && domain_verification
                 .as_ref()
-                .is_none_or(|d| d.status == domains::DomainStatus::Verified),
+                .is_none_or(|d| d.status.served()),
         provision_status: p.provision_status,
         provision_error: p.provision_error,
         provisioned_at: p.provisioned_at,
@@ -208,10 +226,32 @@ pub async fn create(
             Err(e) => return registry_failure(&Error::from(e)),
         }
     }
-    let created = match store::create(&app.registry, &new, app.base_domain.as_deref()).await {
+    let created = match store::create(
+        &app.registry,
+        &new,
+        app.base_domain.as_deref(),
+        store::Claims::new(&app.settings),
+    )
+    .await
+    {
         Ok(p) => p,
         Err(e) => return registry_failure(&e),
     };
+    let claim_token = format!(
+        "{:032x}{:032x}",
+        rand::random::<u128>(),
+        rand::random::<u128>()
+    );
+    // language=PostgreSQL
+    if let Err(e) =
+        sqlx::query("INSERT INTO tenantctl.setup_claims (platform_id, token_hash) VALUES ($1, $2)")
+            .bind(created.id)
+            .bind(claim_digest(&claim_token))
+            .execute(&app.registry)
+            .await
+    {
+        return registry_failure(&Error::from(e));
+    }
     // Inserted: the count holds. A claim announces the platform (mail may be slow), so the next
     // creation does not wait for it.
     drop(one_at_a_time);
@@ -253,7 +293,10 @@ pub async fn create(
             (
                 StatusCode::CREATED,
                 [(header::LOCATION, location)],
-                Json(status),
+                Json(Created {
+                    status,
+                    claim_token,
+                }),
             )
                 .into_response()
         }
@@ -261,7 +304,11 @@ pub async fn create(
     }
 }
 
-pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+pub async fn show(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     let Ok(id) = id.parse::<i64>() else {
         return error(
             StatusCode::BAD_REQUEST,
@@ -269,9 +316,40 @@ pub async fn show(State(app): State<Arc<App>>, Path(id): Path<String>) -> Respon
             format!("platform id `{}` is not a number", naming::shown(&id)),
         );
     };
+    // One answer for "no such platform", "not created here" and "not your claim": the ids are
+    // sequential, so anything more would tell which exist.
+    let not_yours = || {
+        error(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!(
+                "no platform {id} for this claim: send the `claim_token` its creation answered, as `Tenantctl-Claim: <token>`"
+            ),
+        )
+    };
+    let Some(claim) = headers
+        .get(CLAIM_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|t| !t.trim().is_empty())
+    else {
+        return not_yours();
+    };
+    // language=PostgreSQL
+    let stored = sqlx::query_scalar::<_, Vec<u8>>(
+        "SELECT token_hash FROM tenantctl.setup_claims WHERE platform_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&app.registry)
+    .await;
+    match stored {
+        // Digests of equal length: the comparison time says nothing about the token.
+        Ok(Some(h)) if h == claim_digest(claim) => {}
+        Ok(_) => return not_yours(),
+        Err(e) => return registry_failure(&Error::from(e)),
+    }
     let p = match store::get(&app.registry, id).await {
         Ok(Some(p)) => p,
-        Ok(None) => return registry_failure(&store::not_found(&id.to_string())),
+        Ok(None) => return not_yours(),
         Err(e) => return registry_failure(&e),
     };
     match status_of(&app, p).await {
@@ -325,11 +403,29 @@ pub async fn domain_available(
             }
         };
         // The conflict messages name the holder; the wizard is public, so they are not passed on.
-        let reason = if store::address_holder(&mut conn, &address, base.as_deref(), None)
-            .await?
-            .is_some()
-        {
-            Some("already the address of another platform".to_string())
+        let holder = store::address_holder(&mut conn, &address, base.as_deref(), None).await?;
+        let held = match &holder {
+            None => None,
+            Some(h) => match store::unproven_since(&mut conn, h, &address, base.as_deref()).await? {
+                None => Some("already the address of another platform".to_string()),
+                // An expired unproven claim gives way to the next creation.
+                Some(since)
+                    if store::claim_expired(
+                        since,
+                        domains::claim_ttl(&app.settings),
+                        chrono::Utc::now(),
+                    ) =>
+                {
+                    None
+                }
+                Some(_) => Some(
+                    "claimed by another platform but not proven yet; the claim expires unless proven"
+                        .to_string(),
+                ),
+            },
+        };
+        let reason = if held.is_some() {
+            held
         } else {
             store::reservation(&mut conn, &address, None)
                 .await?

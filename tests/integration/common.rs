@@ -524,7 +524,7 @@ impl Env {
                 ..PlatformInput::default()
             })
             .expect("valid platform");
-            let p = store::create(&self.pool, &new, None)
+            let p = store::create(&self.pool, &new, None, store::Claims::New { ttl: None })
                 .await
                 .expect("platform created");
             let done = tenantctl::provision::provision(&self.pool, &prov, &p)
@@ -679,6 +679,12 @@ pub struct Dns {
 impl Dns {
     /// `txt`: (name, value) TXT records; `a`: (name, IPv4 address) A records.
     pub fn start(txt: &[(&str, &str)], a: &[(&str, &str)]) -> Dns {
+        Dns::start_with(txt, a, &[])
+    }
+
+    /// [`Dns::start`], plus `wildcard`: (domain, IPv4 address), an A record for the domain and
+    /// every name under it (`*.domain`).
+    pub fn start_with(txt: &[(&str, &str)], a: &[(&str, &str)], wildcard: &[(&str, &str)]) -> Dns {
         let bin = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
             .into_iter()
             .find(|p| Path::new(p).exists())
@@ -710,6 +716,9 @@ impl Dns {
             }
             for (name, ip) in a {
                 cmd.arg(format!("--host-record={name},{ip}"));
+            }
+            for (domain, ip) in wildcard {
+                cmd.arg(format!("--address=/{domain}/{ip}"));
             }
             let mut child = cmd.spawn().expect("dnsmasq starts");
             // Listening once the port is taken (or gone: another process took it first).

@@ -205,7 +205,7 @@ async fn create_claims_a_spare_and_the_worker_refills_the_pool(pool: PgPool) {
 /// it claims it (ready at once, no job), and without one it queues a job (issue 17).
 #[sqlx::test(migrations = false)]
 async fn setup_claims_a_spare_like_platform_create(pool: PgPool) {
-    use crate::serve::{SETUP_OPEN, app, get, send};
+    use crate::serve::{SETUP_OPEN, app, send};
     use axum::http::StatusCode;
     let env = Env::new(pool);
     env.init().await;
@@ -251,7 +251,8 @@ async fn setup_claims_a_spare_like_platform_create(pool: PgPool) {
     .unwrap();
     assert_eq!(via, "pool");
     let id = a.body["id"].as_i64().unwrap();
-    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    let claim = a.body["claim_token"].as_str().unwrap().to_string();
+    let a = crate::serve::setup_status(&app, id, &claim).await;
     assert_eq!(a.body["ready"], true, "{}", a.body);
 
     // The pool is empty now: the next one is queued for a worker.

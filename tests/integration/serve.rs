@@ -56,9 +56,24 @@ pub async fn send(
     hosts: &[&[u8]],
     body: Option<Value>,
 ) -> Answer {
+    send_with(app, method, uri, hosts, &[], body).await
+}
+
+/// [`send`] with more headers.
+pub async fn send_with(
+    app: &Arc<App>,
+    method: &str,
+    uri: &str,
+    hosts: &[&[u8]],
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Answer {
     let mut b = Request::builder().method(method).uri(uri);
     for h in hosts {
         b = b.header(header::HOST, *h);
+    }
+    for (k, v) in headers {
+        b = b.header(*k, *v);
     }
     let req = match body {
         Some(v) => b
@@ -88,6 +103,36 @@ pub async fn send(
 
 pub async fn get(app: &Arc<App>, host: &str, uri: &str) -> Answer {
     send(app, "GET", uri, &[host.as_bytes()], None).await
+}
+
+/// `GET /setup/platforms/{id}` as its claimant, with the `claim_token` its creation answered.
+pub async fn setup_status(app: &Arc<App>, id: i64, claim: &str) -> Answer {
+    send_with(
+        app,
+        "GET",
+        &format!("/setup/platforms/{id}"),
+        &[b"example.test"],
+        &[("tenantctl-claim", claim)],
+        None,
+    )
+    .await
+}
+
+/// The claim token of platform `name`, made here for a platform not created through /setup
+/// (as if it had been).
+pub async fn claim_of(env: &Env, name: &str) -> (i64, String) {
+    let token = format!("test-claim-{name}");
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO tenantctl.setup_claims (platform_id, token_hash) \
+         SELECT id, sha256(convert_to($2, 'UTF8')) FROM public.platforms WHERE name = $1 \
+         ON CONFLICT (platform_id) DO UPDATE SET token_hash = EXCLUDED.token_hash RETURNING platform_id",
+    )
+    .bind(name)
+    .bind(&token)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    (id, token)
 }
 
 /// The `serve.metrics_token` of the tests that read `/metrics` (`serve_setup.rs` tests the
@@ -355,7 +400,10 @@ async fn unknown_hosts_get_404_or_go_to_the_host_platform(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn old_domains_redirect_with_path_and_query_until_they_expire(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     fleet(&env).await;
     env.run(&[
         "platform",
@@ -576,7 +624,10 @@ async fn a_platform_deleted_or_failed_while_requests_are_in_flight(pool: PgPool)
 
 #[sqlx::test(migrations = false)]
 async fn a_new_platform_is_served_once_the_notify_arrives(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     env.init().await;
     let app = app(&env, &[METRICS]).await;
     let stop = CancellationToken::new();
@@ -694,11 +745,16 @@ async fn maintenance_answers_503_and_waits_for_requests_in_flight(pool: PgPool) 
         StatusCode::OK
     );
     // Setup still answers about it: it never needs the tenant schema.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = 'Acme'")
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
-    let a = get(&app, "acme.example.test", &format!("/setup/platforms/{id}")).await;
+    let (id, claim) = claim_of(&env, "Acme").await;
+    let a = send_with(
+        &app,
+        "GET",
+        &format!("/setup/platforms/{id}"),
+        &[b"acme.example.test"],
+        &[("tenantctl-claim", &claim)],
+        None,
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["maintenance"], true);
     assert_eq!(a.body["ready"], false);
@@ -852,12 +908,15 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
     assert_eq!(jobs, vec![("provision".to_string(), Some(id))]);
     let schemas_before = env.schemas().await;
 
-    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    let claim = a.body["claim_token"].as_str().unwrap().to_string();
+    assert!(claim.len() >= 32, "{claim}");
+    let a = setup_status(&app, id, &claim).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["name"], "Delta");
+    assert!(a.body["claim_token"].is_null(), "shown once: {}", a.body);
     // Provisioned (here by hand, as the worker would): ready, and served.
     env.run(&["provision", "delta"]).await.ok();
-    let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+    let a = setup_status(&app, id, &claim).await;
     assert_eq!(a.body["provision_status"], "completed");
     assert_eq!(a.body["ready"], true);
     assert!(env.schemas().await.len() > schemas_before.len());
@@ -921,7 +980,17 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
         ("abc", StatusCode::BAD_REQUEST),
         ("99999999999999999999", StatusCode::BAD_REQUEST),
     ] {
-        let a = get(&app, "example.test", &format!("/setup/platforms/{id}")).await;
+        let a = setup_status(&app, 0, "x").await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND);
+        let a = send_with(
+            &app,
+            "GET",
+            &format!("/setup/platforms/{id}"),
+            &[b"example.test"],
+            &[("tenantctl-claim", &claim)],
+            None,
+        )
+        .await;
         assert_eq!(a.status, status, "{id}");
     }
 }
@@ -1058,7 +1127,10 @@ async fn a_request_cancelled_while_beginning_leaves_no_transaction_in_the_pool(p
 /// cannot create a platform on it.
 #[sqlx::test(migrations = false)]
 async fn setup_sees_a_domain_in_its_redirect_window_as_reserved(pool: PgPool) {
-    let env = Env::new(pool);
+    let mut env = Env::new(pool);
+    // Moves and redirects of a closed deployment: a custom domain moves at once only without
+    // verification (with it, `set-domain` waits for the proof: domains.rs).
+    env.set("TENANTCTL_DOMAINS_VERIFY", "false");
     env.init().await;
     env.run(&[
         "platform",

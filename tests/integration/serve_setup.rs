@@ -168,17 +168,90 @@ async fn setup_token_mode_wants_the_bearer_token(pool: PgPool) {
     let a = create(&app, "192.0.2.1:4000", &good, "acme").await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     let id = a.body["id"].as_i64().unwrap();
+    let claim = a.body["claim_token"].as_str().unwrap().to_string();
     let a = request(
         &app,
         "GET",
         &format!("/setup/platforms/{id}"),
         "192.0.2.1:4000",
-        &good,
+        &[good[0], ("tenantctl-claim", &claim)],
         None,
     )
     .await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.body["name"], "acme");
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    let a = create(
+        &app,
+        "192.0.2.1:4000",
+        &[("authorization", "bearer correct horse battery")],
+        "beta",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+}
+
+/// Issue 27.5: ids are sequential, so `GET /setup/platforms/{id}` answers only to whoever
+/// created the platform there (the `claim_token` of its creation), never for a platform made by
+/// the CLI, and never with another claimant's token; all three look alike (404).
+#[sqlx::test(migrations = false)]
+async fn setup_status_answers_only_its_claimant(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    env.tenant("Cli", "cli").await;
+    let app = app(&env, &[crate::serve::SETUP_OPEN]).await;
+    let mine = create(&app, "192.0.2.1:4000", &[], "mine").await;
+    assert_eq!(mine.status, StatusCode::CREATED, "{}", mine.body);
+    let theirs = create(&app, "192.0.2.2:4000", &[], "theirs").await;
+    let (mine_id, mine_claim) = (
+        mine.body["id"].as_i64().unwrap(),
+        mine.body["claim_token"].as_str().unwrap().to_string(),
+    );
+    let theirs_id = theirs.body["id"].as_i64().unwrap();
+    let cli_id: i64 = sqlx::query_scalar("SELECT id FROM public.platforms WHERE name = 'Cli'")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    let get = |id: i64, claim: Option<&str>| {
+        let app = app.clone();
+        let claim = claim.map(str::to_string);
+        async move {
+            let headers: Vec<(&str, &str)> = claim
+                .as_deref()
+                .map(|c| vec![("tenantctl-claim", c)])
+                .unwrap_or_default();
+            request(
+                &app,
+                "GET",
+                &format!("/setup/platforms/{id}"),
+                "192.0.2.3:4000",
+                &headers,
+                None,
+            )
+            .await
+        }
+    };
+    let a = get(mine_id, Some(&mine_claim)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["name"], "mine");
+    for (id, claim) in [
+        (mine_id, None),
+        (mine_id, Some("0".repeat(64))),
+        (theirs_id, Some(mine_claim.clone())),
+        (cli_id, Some(mine_claim.clone())),
+        (cli_id, None),
+        (999_999, Some(mine_claim.clone())),
+    ] {
+        let a = get(id, claim.as_deref()).await;
+        assert_eq!(
+            a.status,
+            StatusCode::NOT_FOUND,
+            "{id} {claim:?}: {}",
+            a.body
+        );
+        assert_eq!(a.body["error"], "not_found");
+        assert!(a.body["name"].is_null() && a.body["schema_name"].is_null());
+    }
 }
 
 #[sqlx::test(migrations = false)]
