@@ -123,11 +123,12 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
     out.push(schema_owner(conn, &existing).await?);
     out.push(serve_role(conn, settings, &serve, &existing).await?);
     out.push(security_definer(conn, &existing).await?);
+    out.push(tenant_code(conn, &existing).await?);
     out.extend(pg_tools(conn, settings).await?);
     out.push(lock_table(conn, settings, &existing).await?);
     out.extend(poolers(conn, settings, &serve).await?);
     out.push(clock(&mut *conn).await?);
-    out.push(leftovers(&mut *conn).await?);
+    out.push(leftovers(&mut *conn, registry).await?);
     if registry {
         out.push(orphans(conn, settings).await?);
         out.push(missing(&tenants));
@@ -363,6 +364,43 @@ async fn security_definer(conn: &mut PgConnection, schemas: &[String]) -> Result
         format!(
             "ALTER FUNCTION {} SET search_path = {}, pg_temp; (in the migration that creates it)",
             rows[0].0, rows[0].1
+        ),
+    ))
+}
+
+/// Roles other than tenantctl's own and superusers that can put code in a tenant schema (CREATE
+/// on it, or functions and tables they own there): migrations, seeds and reports would run that
+/// code with tenantctl's privileges, so they refuse such a schema (issue 27.6).
+async fn tenant_code(conn: &mut PgConnection, schemas: &[String]) -> Result<Finding> {
+    // language=PostgreSQL
+    let rows: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM (SELECT tctl_s.nspname::text, {} AS why, quote_ident(tctl_s.nspname) \
+         FROM pg_namespace tctl_s WHERE tctl_s.nspname = ANY($1)) r \
+         WHERE why IS NOT NULL ORDER BY 1",
+        db::trust::reasons_sql("tctl_s.nspname", false)
+    )))
+    .bind(schemas)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Finding::pass(
+            "tenant-code",
+            "only tenantctl's role and superusers can put code in tenant schemas",
+        ));
+    }
+    let shown: Vec<String> = rows.iter().map(|r| format!("{} ({})", r.0, r.1)).collect();
+    Ok(Finding::bad(
+        "tenant-code",
+        Grade::Fail,
+        format!(
+            "{} tenant schema(s) where another role can put code that migrations, seeds and reports would run with tenantctl's privileges (they refuse these schemas): {}",
+            rows.len(),
+            names(&shown)
+        ),
+        format!(
+            "REVOKE CREATE ON SCHEMA {} FROM <role>; and give tenantctl's role the functions and tables other roles own there (ALTER ... OWNER TO)",
+            rows[0].2
         ),
     ))
 }
