@@ -682,12 +682,17 @@ pub fn judge_skew(seconds: f64) -> Grade {
 
 /// Schemas left by interrupted or `--keep-old` runs: the old schema of a restore, the scratch
 /// schemas of `backup verify` and `migrate verify`.
-async fn leftovers(conn: &mut PgConnection) -> Result<Finding> {
+async fn leftovers(conn: &mut PgConnection, registry: bool) -> Result<Finding> {
+    // A platform's own schema is live, whatever its name says (issue 27.10).
     // language=PostgreSQL
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String)> = sqlx::query_as(if registry {
         "SELECT nspname::text, quote_ident(nspname) FROM pg_namespace \
-         WHERE nspname LIKE ANY($1) ORDER BY 1",
-    )
+         WHERE nspname LIKE ANY($1) \
+         AND NOT EXISTS (SELECT 1 FROM public.platforms p WHERE p.schema_name = nspname) ORDER BY 1"
+    } else {
+        "SELECT nspname::text, quote_ident(nspname) FROM pg_namespace \
+         WHERE nspname LIKE ANY($1) ORDER BY 1"
+    })
     .bind(made::scratch_like_patterns())
     .persistent(false)
     .fetch_all(&mut *conn)
