@@ -187,6 +187,31 @@ pub async fn revoke_public_create(pool: &PgPool) -> Result<()> {
     Ok(())
 }
 
+/// `init`'s share of `public-create` (issue 27.7): revoke PUBLIC's CREATE on `public` where the
+/// server still grants it (databases from PostgreSQL 14 and older). `revoked`, `kept` (granted,
+/// and this role may not revoke it: not the schema's owner) or `none` (nothing to do).
+pub async fn close_public_create(pool: &PgPool) -> Result<&'static str> {
+    // language=PostgreSQL
+    let open = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') \
+                AND has_schema_privilege('public', 'public', 'CREATE')";
+    let granted: bool = sqlx::query_scalar(open).fetch_one(pool).await?;
+    if !granted {
+        return Ok("none");
+    }
+    // language=PostgreSQL
+    let owner: bool = sqlx::query_scalar(
+        "SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'public'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !owner {
+        return Ok("kept");
+    }
+    revoke_public_create(pool).await?;
+    let still: bool = sqlx::query_scalar(open).fetch_one(pool).await?;
+    Ok(if still { "kept" } else { "revoked" })
+}
+
 /// Tenant schemas owned by a role other than the one tenantctl connects as: its migrations
 /// then fail with "must be owner".
 async fn schema_owner(conn: &mut PgConnection, schemas: &[String]) -> Result<Finding> {
