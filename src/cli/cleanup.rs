@@ -263,7 +263,7 @@ impl Cleanup {
             .filter(|p| !p.external && p.schema_name.is_some() && selection.admits(p.id))
             .collect();
         let storage = storage::from_settings(s).await?;
-        storage.check().await?;
+        storage.check_writable().await?;
         let lock = if self.dry_run {
             None
         } else {
