@@ -123,11 +123,12 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
     out.push(schema_owner(conn, &existing).await?);
     out.push(serve_role(conn, settings, &serve, &existing).await?);
     out.push(security_definer(conn, &existing).await?);
+    out.push(tenant_code(conn, &existing).await?);
     out.extend(pg_tools(conn, settings).await?);
     out.push(lock_table(conn, settings, &existing).await?);
     out.extend(poolers(conn, settings, &serve).await?);
     out.push(clock(&mut *conn).await?);
-    out.push(leftovers(&mut *conn).await?);
+    out.push(leftovers(&mut *conn, registry).await?);
     if registry {
         out.push(orphans(conn, settings).await?);
         out.push(missing(&tenants));
@@ -184,6 +185,31 @@ pub async fn revoke_public_create(pool: &PgPool) -> Result<()> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// `init`'s share of `public-create` (issue 27.7): revoke PUBLIC's CREATE on `public` where the
+/// server still grants it (databases from PostgreSQL 14 and older). `revoked`, `kept` (granted,
+/// and this role may not revoke it: not the schema's owner) or `none` (nothing to do).
+pub async fn close_public_create(pool: &PgPool) -> Result<&'static str> {
+    // language=PostgreSQL
+    let open = "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') \
+                AND has_schema_privilege('public', 'public', 'CREATE')";
+    let granted: bool = sqlx::query_scalar(open).fetch_one(pool).await?;
+    if !granted {
+        return Ok("none");
+    }
+    // language=PostgreSQL
+    let owner: bool = sqlx::query_scalar(
+        "SELECT pg_has_role(nspowner, 'USAGE') FROM pg_namespace WHERE nspname = 'public'",
+    )
+    .fetch_one(pool)
+    .await?;
+    if !owner {
+        return Ok("kept");
+    }
+    revoke_public_create(pool).await?;
+    let still: bool = sqlx::query_scalar(open).fetch_one(pool).await?;
+    Ok(if still { "kept" } else { "revoked" })
 }
 
 /// Tenant schemas owned by a role other than the one tenantctl connects as: its migrations
@@ -363,6 +389,43 @@ async fn security_definer(conn: &mut PgConnection, schemas: &[String]) -> Result
         format!(
             "ALTER FUNCTION {} SET search_path = {}, pg_temp; (in the migration that creates it)",
             rows[0].0, rows[0].1
+        ),
+    ))
+}
+
+/// Roles other than tenantctl's own and superusers that can put code in a tenant schema (CREATE
+/// on it, or functions and tables they own there): migrations, seeds and reports would run that
+/// code with tenantctl's privileges, so they refuse such a schema (issue 27.6).
+async fn tenant_code(conn: &mut PgConnection, schemas: &[String]) -> Result<Finding> {
+    // language=PostgreSQL
+    let rows: Vec<(String, String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM (SELECT tctl_s.nspname::text, {} AS why, quote_ident(tctl_s.nspname) \
+         FROM pg_namespace tctl_s WHERE tctl_s.nspname = ANY($1)) r \
+         WHERE why IS NOT NULL ORDER BY 1",
+        db::trust::reasons_sql("tctl_s.nspname", false)
+    )))
+    .bind(schemas)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Finding::pass(
+            "tenant-code",
+            "only tenantctl's role and superusers can put code in tenant schemas",
+        ));
+    }
+    let shown: Vec<String> = rows.iter().map(|r| format!("{} ({})", r.0, r.1)).collect();
+    Ok(Finding::bad(
+        "tenant-code",
+        Grade::Fail,
+        format!(
+            "{} tenant schema(s) where another role can put code that migrations, seeds and reports would run with tenantctl's privileges (they refuse these schemas): {}",
+            rows.len(),
+            names(&shown)
+        ),
+        format!(
+            "REVOKE CREATE ON SCHEMA {} FROM <role>; and give tenantctl's role the functions and tables other roles own there (ALTER ... OWNER TO)",
+            rows[0].2
         ),
     ))
 }
@@ -644,12 +707,17 @@ pub fn judge_skew(seconds: f64) -> Grade {
 
 /// Schemas left by interrupted or `--keep-old` runs: the old schema of a restore, the scratch
 /// schemas of `backup verify` and `migrate verify`.
-async fn leftovers(conn: &mut PgConnection) -> Result<Finding> {
+async fn leftovers(conn: &mut PgConnection, registry: bool) -> Result<Finding> {
+    // A platform's own schema is live, whatever its name says (issue 27.10).
     // language=PostgreSQL
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, String)> = sqlx::query_as(if registry {
         "SELECT nspname::text, quote_ident(nspname) FROM pg_namespace \
-         WHERE nspname LIKE ANY($1) ORDER BY 1",
-    )
+         WHERE nspname LIKE ANY($1) \
+         AND NOT EXISTS (SELECT 1 FROM public.platforms p WHERE p.schema_name = nspname) ORDER BY 1"
+    } else {
+        "SELECT nspname::text, quote_ident(nspname) FROM pg_namespace \
+         WHERE nspname LIKE ANY($1) ORDER BY 1"
+    })
     .bind(made::scratch_like_patterns())
     .persistent(false)
     .fetch_all(&mut *conn)

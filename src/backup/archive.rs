@@ -354,6 +354,44 @@ fn parse_entry(c: &mut Cur<'_>, h: &Header) -> PResult<ParsedEntry> {
     })
 }
 
+/// The text fields of an entry that pg_restore turns into SQL, which [`TocEntry`] does not keep:
+/// read again from the entry's bytes for the restore pre-flight ([`Toc::entry_text`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EntryText {
+    pub defn: String,
+    pub copy_stmt: String,
+    pub owner: String,
+    pub tablespace: String,
+    pub table_am: String,
+}
+
+fn parse_entry_text(c: &mut Cur<'_>, h: &Header) -> PResult<EntryText> {
+    c.int()?; // dump id
+    c.int()?; // had dumper
+    c.string()?; // table oid
+    c.string()?; // oid
+    c.string()?; // tag
+    c.string()?; // desc
+    c.int()?; // section
+    let defn = c.string()?.unwrap_or_default();
+    c.string()?; // drop statement
+    let copy_stmt = c.string()?.unwrap_or_default();
+    c.string()?; // namespace
+    let tablespace = c.string()?.unwrap_or_default();
+    let table_am = c.string()?.unwrap_or_default();
+    if (h.version.0, h.version.1) >= (1, 16) {
+        c.int()?; // relkind
+    }
+    let owner = c.string()?.unwrap_or_default();
+    Ok(EntryText {
+        defn,
+        copy_stmt,
+        owner,
+        tablespace,
+        table_am,
+    })
+}
+
 /// Parses the header and TOC incrementally from the front of a stream and hands each entry,
 /// with its bytes exactly as read, to a sink as soon as it is whole. It holds only what is not
 /// parsed yet: the entry being read and the rest of the last input.
@@ -760,6 +798,19 @@ impl Toc {
             ));
         }
         Ok(())
+    }
+
+    /// Entry `i`'s SQL text fields (definition, COPY statement, owner, tablespace).
+    pub fn entry_text(&self, i: usize) -> Result<EntryText, ArchiveError> {
+        let mut c = Cur {
+            buf: self.raw(i),
+            pos: 0,
+            int_size: self.header.int_size,
+        };
+        parse_entry_text(&mut c, &self.header).map_err(|e| match e {
+            Need::More => ArchiveError::Truncated,
+            Need::Bad(e) => e,
+        })
     }
 
     /// Entry `i`'s bytes as read.
@@ -1347,6 +1398,8 @@ pub struct ArchiveCheck {
 pub struct Checked {
     pub toc: Box<Toc>,
     pub facts: PieceFacts,
+    /// The role the archive gives its objects to (set by the restore's content check).
+    pub owner: String,
 }
 
 impl Default for ArchiveCheck {
@@ -1412,7 +1465,11 @@ impl ArchiveCheck {
             facts.row_counts.extend(f.row_counts);
             facts.migration_version = facts.migration_version.max(f.migration_version);
         }
-        Ok(Checked { toc, facts })
+        Ok(Checked {
+            toc,
+            facts,
+            owner: String::new(),
+        })
     }
 }
 

@@ -11,6 +11,7 @@
 
 pub mod archive;
 pub mod cleanup;
+pub mod contents;
 pub mod dump;
 pub mod manifest;
 pub mod pgtools;

@@ -12,6 +12,7 @@
 //! with the rename inside the same transaction.
 
 use super::archive::{ArchiveCheck, Checked};
+use super::contents;
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
@@ -177,12 +178,25 @@ async fn copy_checked(
     if let Some(e) = damaged {
         return Ok(Err(what(e)));
     }
-    let checked = match check.finish() {
+    let mut checked = match check.finish() {
         Ok(c) => c,
         Err(e) => return Ok(Err(what(e))),
     };
     if let Err(e) = checked.toc.check_single_schema(&m.schema) {
         return Ok(Err(e));
+    }
+    // What the entries' SQL does, not what their namespace field says (issue 27.9). Not for
+    // `backup --public` (the host migration's safety copy of the shared schema, with its
+    // legacy owners): tenantctl never restores it, `backup get` hands it to pg_restore by hand.
+    let rules = contents::Rules::new(&m.schema, &m.depends_on_schemas);
+    match contents::check_toc(&checked.toc, &rules) {
+        _ if m.schema == "public" => {}
+        Ok(owner) => checked.owner = owner,
+        Err(e) => {
+            return Ok(Err(format!(
+                "the dump holds more than the tenant's own objects: {e}"
+            )));
+        }
     }
     if checked.facts.row_counts != m.row_counts {
         return Ok(Err(
@@ -277,7 +291,7 @@ pub async fn connect(pool: &sqlx::PgPool, app: &str) -> Result<PgConnection> {
 pub async fn apply(
     conn: &mut PgConnection,
     r: &Restorer,
-    archive: &Path,
+    fetched: &Fetched,
     m: &Manifest,
     mode: Mode,
     platform: (i64, bool, Option<String>),
@@ -286,6 +300,7 @@ pub async fn apply(
     let mut tx = conn.begin().await?;
     lock_platform(&mut tx, platform.0, &m.platform_name).await?;
     let exists = schema_exists(&mut tx, &schema).await?;
+    let rules = script_rules(&mut tx, m, &fetched.checked.owner).await?;
     if exists && matches!(mode, Mode::Restore { .. }) {
         close_gate(&mut tx, &schema, r.lock_timeout).await?;
     }
@@ -300,7 +315,7 @@ pub async fn apply(
         true => Some(move_aside(&mut tx, &schema, &mode, platform.0).await?),
         false => None,
     };
-    feed_script(&mut tx, &r.tools, archive).await?;
+    feed_script(&mut tx, &r.tools, &fetched.path, &rules).await?;
     let row_counts = count_rows(&mut tx, &schema).await?;
     let mut out = Applied {
         mismatches: compare_counts(&row_counts, &m.row_counts),
@@ -338,6 +353,34 @@ pub async fn apply(
         out.node = settle(conn, &schema, want.as_deref()).await?;
     }
     Ok(out)
+}
+
+/// The rules the restore script is held to (see [`contents`]); the role the archive gives its
+/// objects to must be the role tenantctl restores as or the live schema's owner: an archive
+/// cannot hand objects (a `SECURITY DEFINER` function, say) to a third, stronger role.
+async fn script_rules(tx: &mut PgConnection, m: &Manifest, owner: &str) -> Result<contents::Rules> {
+    // language=PostgreSQL
+    let (me, live): (String, Option<String>) = sqlx::query_as(
+        "SELECT current_user::text, (SELECT pg_get_userbyid(nspowner)::text FROM pg_namespace WHERE nspname = $1)",
+    )
+    .bind(&m.schema)
+    .fetch_one(&mut *tx)
+    .await?;
+    if owner != me && live.as_deref() != Some(owner) {
+        return Err(Error::Refused(format!(
+            "backup `{}` of `{}` gives its objects to role `{owner}`, which is neither the role tenantctl restores as (`{me}`) nor the owner of the live schema{}; nothing was changed",
+            m.id,
+            m.schema,
+            live.map(|l| format!(" (`{l}`)")).unwrap_or_default()
+        ))
+        .hint(format!(
+            "if `{owner}` is right, make it own `{}` first (ALTER SCHEMA ... OWNER TO)",
+            m.schema
+        )));
+    }
+    let mut rules = contents::Rules::new(&m.schema, &m.depends_on_schemas);
+    rules.owner = Some(owner.to_string());
+    Ok(rules)
 }
 
 /// Where a restored tenant goes on Citus.
@@ -611,10 +654,15 @@ fn aside_name(mode: &Mode, platform_id: i64) -> SchemaName {
 /// Run `pg_restore --file=- ARCHIVE` and apply its script on `conn`: SQL between COPY blocks as
 /// simple queries, each COPY's data streamed with COPY FROM STDIN. pg_restore's exit status is
 /// checked, so a damaged archive fails here (and the caller's transaction rolls back).
-async fn feed_script(conn: &mut PgConnection, tools: &PgTools, archive: &Path) -> Result<()> {
+async fn feed_script(
+    conn: &mut PgConnection,
+    tools: &PgTools,
+    archive: &Path,
+    rules: &contents::Rules,
+) -> Result<()> {
     let mut child = tools.script(archive).spawn()?;
     let mut stdout = child.take_stdout();
-    let res = feed(conn, &mut stdout).await;
+    let res = feed(conn, &mut stdout, rules).await;
     drop(stdout);
     match res {
         Ok(()) => {
@@ -659,10 +707,21 @@ fn is_psql_meta(line: &[u8]) -> bool {
     line.starts_with(b"\\restrict ") || line.starts_with(b"\\unrestrict ")
 }
 
+/// Each statement is checked against `rules` just before it is sent: this is the SQL that runs,
+/// whatever the TOC said (a data block can end its COPY early and go on as SQL).
 async fn feed(
     conn: &mut PgConnection,
     out: &mut tokio::process::ChildStdout,
+    rules: &contents::Rules,
 ) -> std::result::Result<(), Fed> {
+    let mut entry = String::from("the script's preamble");
+    // How much of `sql` was checked (each entry's statements are checked under its name).
+    let mut checked = 0;
+    let refuse = |entry: &str, why: String| {
+        Fed::Failed(Error::Refused(format!(
+            "the dump holds more than the tenant's own objects: {entry} {why}; rolled back, nothing changed"
+        )))
+    };
     const BATCH: usize = 256 * 1024;
     let mut r = BufReader::with_capacity(BATCH, out);
     let mut sql = String::new();
@@ -679,6 +738,13 @@ async fn feed(
         if line.starts_with(b"-- Data for Name: ") {
             data_header = line.windows(20).any(|w| w == b"; Type: TABLE DATA; ");
         }
+        if line.starts_with(b"-- Name: ") || line.starts_with(b"-- Data for Name: ") {
+            // NOTE: a comment pg_restore writes (from the TOC: untrusted, only for messages).
+            // A forged one inside an entry's text only splits it: each part must parse alone.
+            contents::check_sql(&sql[checked..], rules).map_err(|why| refuse(&entry, why))?;
+            checked = sql.len();
+            entry = format!("`{}`", String::from_utf8_lossy(&line[3..]).trim_end());
+        }
         let is_copy =
             data_header && line.starts_with(b"COPY ") && line.ends_with(b" FROM stdin;\n");
         if !is_copy {
@@ -692,10 +758,13 @@ async fn feed(
         }
         data_header = false;
         if !sql.trim().is_empty() {
+            contents::check_sql(&sql[checked..], rules).map_err(|why| refuse(&entry, why))?;
             crate::db::statements::execute(conn, &std::mem::take(&mut sql)).await?;
         }
         sql.clear();
+        checked = 0;
         let stmt = String::from_utf8_lossy(&line).trim_end().to_string();
+        contents::check_copy(&stmt, rules).map_err(|why| refuse(&entry, why))?;
         let mut copy = conn.copy_in_raw(&stmt).await?;
         let mut batch: Vec<u8> = Vec::with_capacity(BATCH);
         loop {
@@ -722,6 +791,7 @@ async fn feed(
         copy.finish().await?;
     }
     if !sql.trim().is_empty() {
+        contents::check_sql(&sql[checked..], rules).map_err(|why| refuse(&entry, why))?;
         crate::db::statements::execute(conn, &sql).await?;
     }
     Ok(())
@@ -884,7 +954,7 @@ impl Restorer {
             let res = apply(
                 &mut conn,
                 self,
-                &fetched.path,
+                &fetched,
                 m,
                 Mode::Restore { keep_old },
                 (p.id, flag, reason.clone()),
@@ -965,7 +1035,7 @@ impl Restorer {
                 let res = apply(
                     &mut conn,
                     self,
-                    &fetched.path,
+                    &fetched,
                     m,
                     Mode::Verify,
                     (p.id, p.maintenance, p.maintenance_reason.clone()),

@@ -112,7 +112,7 @@ impl Backup {
             platforms.retain(|p| p.last_backup_at.is_none_or(|t| t < cutoff || t > now));
         }
         let storage = storage::from_settings(&ctx.settings().backup).await?;
-        storage.check().await?;
+        storage.check_writable().await?;
         if platforms.is_empty() {
             return ctx.out.list_or::<BackupOutcome>(&[], "nothing to back up");
         }
@@ -177,7 +177,7 @@ impl Backup {
 
     async fn run_public(&self, ctx: &Ctx, pool: &PgPool) -> Result<()> {
         let storage = storage::from_settings(&ctx.settings().backup).await?;
-        storage.check().await?;
+        storage.check_writable().await?;
         crate::backup::handle_file_size_limit();
         let spinner = ctx.out.spinner("backing up public");
         let res = self

@@ -183,6 +183,20 @@ impl Cleanup {
                 let schema = crate::db::SchemaName::parse(&r.schema)?;
                 let mut tx = pool.begin().await?;
                 crate::db::set_lock_timeout(&mut tx, lock_timeout).await?;
+                // Never a platform's schema, whatever its name says (issue 27.10); checked
+                // again here, under the registry row's lock, in the dropping transaction.
+                // language=PostgreSQL
+                let live: Option<String> = sqlx::query_scalar(
+                    "SELECT name FROM public.platforms WHERE schema_name = $1 FOR SHARE",
+                )
+                .bind(schema.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(p) = live {
+                    return Err(Error::Refused(format!(
+                        "schema `{schema}` is platform `{p}`'s schema, not a leftover; not dropped"
+                    )));
+                }
                 // language=PostgreSQL
                 let sql = format!("DROP SCHEMA {} CASCADE", schema.sql());
                 sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -249,7 +263,7 @@ impl Cleanup {
             .filter(|p| !p.external && p.schema_name.is_some() && selection.admits(p.id))
             .collect();
         let storage = storage::from_settings(s).await?;
-        storage.check().await?;
+        storage.check_writable().await?;
         let lock = if self.dry_run {
             None
         } else {

@@ -136,6 +136,9 @@ pub struct InitReport {
     pub registry_migrations_applied: Vec<i64>,
     pub host_created: bool,
     pub host_provisioned: bool,
+    /// What init did about PUBLIC's CREATE on schema `public` (issue 27.7): `revoked`, `kept`
+    /// (tenantctl's role may not revoke it; `doctor` says how), or `none` (not granted).
+    pub public_create: &'static str,
     pub host: PlatformView,
 }
 
@@ -144,6 +147,7 @@ impl Init {
         let wanted = self.check_input(ctx)?;
         let pool = ctx.pool().await?;
         let applied = migrations::run(pool).await?;
+        let public_create = crate::doctor::close_public_create(pool).await?;
         let (host, created) = self.find_or_create_host(ctx, pool, wanted).await?;
         let (host, provisioned) = self.provision_host(ctx, pool, host).await?;
         let base = ctx.base_domain().await?;
@@ -151,6 +155,7 @@ impl Init {
             registry_migrations_applied: applied,
             host_created: created,
             host_provisioned: provisioned,
+            public_create,
             host: PlatformView::new(host, base.as_deref(), ctx.settings()),
         };
         ctx.out.one(&report, || report.text())
@@ -308,9 +313,19 @@ impl InitReport {
                 h.platform.schema_str().unwrap_or("-")
             ));
         }
+        match self.public_create {
+            "revoked" => lines.push(
+                "revoked CREATE on schema public from PUBLIC (granted to every role by PostgreSQL 14 and older: any role could plant functions there, CVE-2018-1058)".into(),
+            ),
+            "kept" => lines.push(
+                "warning: every role may CREATE in schema public and tenantctl's role may not revoke it: run `REVOKE CREATE ON SCHEMA public FROM PUBLIC` as the database owner (see `tenantctl doctor`)".into(),
+            ),
+            _ => {}
+        }
         if !self.host_created
             && !self.host_provisioned
             && self.registry_migrations_applied.is_empty()
+            && self.public_create != "revoked"
         {
             lines.push("nothing changed".into());
         }

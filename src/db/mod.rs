@@ -8,6 +8,7 @@ pub mod citus;
 pub mod gate;
 pub mod locks;
 pub mod statements;
+pub mod trust;
 
 pub use crate::rules::{Ident, SchemaName};
 

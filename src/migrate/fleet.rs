@@ -882,9 +882,10 @@ async fn enter(
     t: &Target,
     status: Option<&Facts>,
 ) -> std::result::Result<(bool, bool), Failed> {
-    // language=PostgreSQL
-    let (locked, schema_exists, tracked, _, _, written): (bool, bool, bool, String, String, i64) =
-        sqlx::query_as(
+    // The same text for every tenant (the schema is a parameter), built once.
+    static ENTER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        // language=PostgreSQL
+        format!(
             "WITH status AS ( \
                 UPDATE tenantctl.tenant_migrations SET version = $7, latest_version = $8, \
                     pending_count = $9, drift = $10, last_error = NULL, last_run_at = now(), \
@@ -896,8 +897,20 @@ async fn enter(
                     EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3), \
                     to_regclass($4) IS NOT NULL, \
                     set_config('lock_timeout', $5, true), set_config('search_path', $6, true), \
-                    (SELECT count(*) FROM status)",
+                    (SELECT count(*) FROM status), {}",
+            crate::db::trust::untrusted_sql("$3")
         )
+    });
+    #[allow(clippy::type_complexity)]
+    let (locked, schema_exists, tracked, _, _, written, untrusted): (
+        bool,
+        bool,
+        bool,
+        String,
+        String,
+        i64,
+        Option<String>,
+    ) = sqlx::query_as(sqlx::AssertSqlSafe(ENTER.as_str()))
         .bind(PlatformLock::CLASS)
         .bind(PlatformLock::of(t.platform_id).key())
         .bind(t.schema.as_str())
@@ -930,6 +943,14 @@ async fn enter(
             error: MigrationError::MissingSchema(t.schema.to_string()),
             from: None,
             facts: Some(Facts::missing(set)),
+        });
+    }
+    // Issue 27.6: code someone weaker put in the schema would run with tenantctl's privileges.
+    if let Some(reasons) = untrusted {
+        return Err(Failed {
+            error: MigrationError::Untrusted(crate::db::trust::refusal(&t.schema, &reasons)),
+            from: None,
+            facts: None,
         });
     }
     Ok((tracked, written > 0))

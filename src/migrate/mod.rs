@@ -193,6 +193,9 @@ pub enum MigrationError {
     MissingSchema(String),
     #[error("platform is busy: another run (provisioning, restore, ...) holds its lock")]
     Busy,
+    /// The schema holds (or may get) code of a role weaker than tenantctl's (issue 27.6).
+    #[error("{0}")]
+    Untrusted(String),
     /// Reading the tracking table failed; the connection is out of step (see
     /// [`runner::read_applied_by_copy`]) and must be closed.
     #[error("could not read the tracking table: {}", crate::error::describe(.0))]

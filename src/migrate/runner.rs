@@ -601,6 +601,21 @@ async fn no_transaction_on(
     .bind(crate::db::lock_timeout_value(lock_timeout))
     .execute(&mut *conn)
     .await?;
+    // Issue 27.6: no code of a weaker role runs with tenantctl's privileges.
+    if let Err(why) = crate::db::trust::check(&mut *conn, schema)
+        .await
+        .map_err(|e| Failed {
+            error: MigrationError::Untrusted(e.to_string()),
+            from: None,
+            facts: None,
+        })?
+    {
+        return Err(Failed {
+            error: MigrationError::Untrusted(why),
+            from: None,
+            facts: Some(facts),
+        });
+    }
     let locked = PlatformLock::of(t.platform_id)
         .lock_session(&mut *conn)
         .await;

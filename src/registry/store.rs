@@ -47,6 +47,9 @@ impl NewPlatform {
             .as_deref()
             .map(naming::normalize_domain)
             .transpose()?;
+        if let Some(s) = &input.schema_name {
+            naming::validate_platform_schema(s)?;
+        }
         let schema_name = input
             .schema_name
             .as_deref()

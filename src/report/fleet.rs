@@ -165,8 +165,10 @@ pub async fn old_schemas(pool: &PgPool) -> Result<Vec<OldSchema>> {
                  WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'm'))
          FROM pg_namespace n
          LEFT JOIN public.platforms p
-           ON p.id::text = substring(n.nspname FROM '^' || $1::text || '([0-9]+)_[0-9]+$')
-         WHERE starts_with(n.nspname, $1)
+           ON p.id::text = substring(n.nspname FROM '^' || $1::text || '([0-9]+)_[0-9]{14}$')
+         WHERE starts_with(n.nspname, $1) AND n.nspname ~ ('^' || $1::text || '[0-9]+_[0-9]{14}$')
+           -- A platform's own schema is live, whatever its name says (issue 27.10).
+           AND NOT EXISTS (SELECT 1 FROM public.platforms q WHERE q.schema_name = n.nspname)
          ORDER BY 1",
     )
     .bind(names::OLD_PREFIX)

@@ -37,7 +37,7 @@ use sqlx::{
     AssertSqlSafe, Column as _, Connection, Either, Executor, PgPool, Postgres, Row as _,
     SqlSafeStr, Statement as _, TypeInfo as _,
 };
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -533,38 +533,50 @@ pub async fn run(
     let wrapped = wrap(&sql);
     let mut results: Vec<Option<TenantResult>> = vec![None; targets.len()];
 
-    // A schema dropped by hand is that tenant's error; the others run.
+    // A schema dropped by hand is that tenant's error; the others run. So is a schema where a
+    // role weaker than tenantctl's can put code the query could call (issue 27.6).
     // language=PostgreSQL
-    let existing: HashSet<String> =
-        sqlx::query_scalar("SELECT nspname::text FROM pg_namespace WHERE nspname = ANY($1)")
-            .bind(
-                targets
-                    .iter()
-                    .map(|t| t.schema.as_str().to_string())
-                    .collect::<Vec<_>>(),
-            )
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
+    let existing: HashMap<String, Option<String>> =
+        sqlx::query_as::<_, (String, Option<String>)>(sqlx::AssertSqlSafe(format!(
+            "SELECT tctl_s.nspname::text, {} FROM pg_catalog.pg_namespace tctl_s \
+             WHERE tctl_s.nspname = ANY($1)",
+            db::trust::untrusted_sql("tctl_s.nspname")
+        )))
+        .bind(
+            targets
+                .iter()
+                .map(|t| t.schema.as_str().to_string())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .collect();
     let mut runnable: Vec<usize> = Vec::new();
     for (i, t) in targets.iter().enumerate() {
-        if existing.contains(t.schema.as_str()) {
-            runnable.push(i);
-        } else {
-            results[i] = Some(TenantResult {
-                target: t.clone(),
-                rows: Vec::new(),
-                error: Some(TenantError {
-                    message: format!(
-                        "schema `{}` does not exist (dropped outside tenantctl?)",
-                        t.schema
-                    ),
-                    sqlstate: Some("3F000".into()),
-                    timed_out: false,
-                }),
-            });
-        }
+        let (message, sqlstate) = match existing.get(t.schema.as_str()) {
+            Some(None) => {
+                runnable.push(i);
+                continue;
+            }
+            Some(Some(reasons)) => (db::trust::refusal(&t.schema, reasons), "42501"),
+            None => (
+                format!(
+                    "schema `{}` does not exist (dropped outside tenantctl?)",
+                    t.schema
+                ),
+                "3F000",
+            ),
+        };
+        results[i] = Some(TenantResult {
+            target: t.clone(),
+            rows: Vec::new(),
+            error: Some(TenantError {
+                message,
+                sqlstate: Some(sqlstate.into()),
+                timed_out: false,
+            }),
+        });
     }
 
     let mut columns = Vec::new();

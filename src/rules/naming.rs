@@ -345,6 +345,23 @@ pub fn validate_schema_name(name: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+/// A schema name a platform may have: [`validate_schema_name`], and none of tenantctl's own
+/// prefixes ([`names::RESERVED_PREFIXES`](super::names::RESERVED_PREFIXES)), or a live tenant
+/// is taken for a leftover (issue 27.10). For every way a platform's schema is chosen.
+pub fn validate_platform_schema(name: &str) -> Result<(), ValidationError> {
+    validate_schema_name(name)?;
+    if let Some(p) = super::names::reserved_prefix(name) {
+        return Err(ValidationError::new(
+            "schema name",
+            name,
+            format!(
+                "must not start with `{p}` (reserved for the schemas tenantctl makes itself: restore's old copies, verify's scratch schemas, the warm pool)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The readable part of a generated schema name: the subdomain (hyphens to underscores) or a
 /// slug of the platform name; `platform` when nothing usable is left.
 pub fn schema_base(subdomain: Option<&str>, name: &str) -> String {
@@ -480,6 +497,27 @@ mod tests {
             let e = normalize_domain(bad).unwrap_err();
             assert!(e.rule.contains(rule), "{bad:?}: {e}");
             assert_eq!(e.field, "domain");
+        }
+    }
+
+    #[test]
+    fn tenantctls_own_prefixes_are_no_platforms_schema() {
+        for bad in [
+            "tctl_old_1_20250101000000",
+            "tctl_verify_1_0000abcd",
+            "tenantctl_verify_0000abcd",
+            "_tenantctl_pool_0000abcd",
+        ] {
+            // Valid names (tenantctl makes them), but never a platform's.
+            assert_eq!(validate_schema_name(bad), Ok(()), "{bad}");
+            let e = validate_platform_schema(bad).unwrap_err();
+            assert!(
+                e.rule.contains("reserved for the schemas tenantctl makes"),
+                "{e}"
+            );
+        }
+        for ok in ["tenant_acme_abc123", "tctl", "my_tctl_x", "tenantctl2"] {
+            assert_eq!(validate_platform_schema(ok), Ok(()), "{ok}");
         }
     }
 

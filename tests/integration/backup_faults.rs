@@ -113,8 +113,8 @@ async fn a_truncated_or_corrupt_dump_is_refused_and_nothing_changes(pool: PgPool
         .stderr_has("damaged");
     unchanged(&env, "tenant_a", people, &registry).await;
 
-    // Corrupt SQL in the table of contents (the archive's structure is fine): pg_restore's
-    // script fails inside the transaction, which rolls back with the old schema in place.
+    // Corrupt SQL in the table of contents (the archive's structure is fine): refused before
+    // anything starts, since every entry's SQL is parsed first (issue 27.9).
     let mut bad = good.clone();
     let at = bad
         .windows(13)
@@ -124,7 +124,7 @@ async fn a_truncated_or_corrupt_dump_is_refused_and_nothing_changes(pool: PgPool
     std::fs::write(&dump, &bad).unwrap();
     reseal(&env, "tenant_a", &id);
     let r = env.run(&["restore", "A", "--yes"]).await;
-    r.code(1).stderr_has("CRAETE");
+    r.code(4).stderr_has("CRAETE").stderr_has("does not parse");
     unchanged(&env, "tenant_a", people, &registry).await;
     env.run(&["backup", "verify", "A"]).await.code(1);
 
@@ -367,4 +367,228 @@ async fn sigkill_during_restore_keeps_the_old_data_and_a_rerun_works(pool: PgPoo
     .unwrap();
     assert!(!m);
     assert!(reason.is_none());
+}
+
+/// A custom-format archive's TOC with entries added: enough of the format to append what an
+/// attacker would (issue 27.9). Data offsets are cleared, so pg_restore finds each block by
+/// reading on, as it does for a dump written to a pipe.
+mod forge {
+    struct Cur<'a> {
+        b: &'a [u8],
+        pos: usize,
+        isz: usize,
+    }
+
+    impl Cur<'_> {
+        fn int(&mut self) -> i64 {
+            let sign = self.b[self.pos];
+            let mut v: i64 = 0;
+            for i in 0..self.isz {
+                v |= (self.b[self.pos + 1 + i] as i64) << (8 * i);
+            }
+            self.pos += 1 + self.isz;
+            if sign != 0 { -v } else { v }
+        }
+        fn string(&mut self) -> Option<String> {
+            let n = self.int();
+            if n < 0 {
+                return None;
+            }
+            let s = String::from_utf8_lossy(&self.b[self.pos..self.pos + n as usize]).into_owned();
+            self.pos += n as usize;
+            Some(s)
+        }
+    }
+
+    fn int(out: &mut Vec<u8>, v: i64, isz: usize) {
+        out.push(u8::from(v < 0));
+        let a = v.unsigned_abs();
+        for i in 0..isz {
+            out.push((a >> (8 * i)) as u8);
+        }
+    }
+
+    fn string(out: &mut Vec<u8>, s: Option<&str>, isz: usize) {
+        match s {
+            Some(s) => {
+                int(out, s.len() as i64, isz);
+                out.extend_from_slice(s.as_bytes());
+            }
+            None => int(out, -1, isz),
+        }
+    }
+
+    /// An entry to add: its kind, namespace, tag and definition (no data, no owner).
+    pub struct Extra<'a> {
+        pub desc: &'a str,
+        pub namespace: &'a str,
+        pub tag: &'a str,
+        pub defn: &'a str,
+    }
+
+    /// `bytes` with `extra` appended to its TOC.
+    pub fn add_entries(bytes: &[u8], extra: &[Extra<'_>]) -> Vec<u8> {
+        assert_eq!(&bytes[..5], b"PGDMP");
+        let (vmaj, vmin) = (bytes[5], bytes[6]);
+        let isz = bytes[8] as usize;
+        let osz = bytes[9] as usize;
+        let mut c = Cur {
+            b: bytes,
+            pos: 11,
+            isz,
+        };
+        if (vmaj, vmin) >= (1, 15) {
+            c.pos += 1;
+        } else {
+            c.int();
+        }
+        for _ in 0..7 {
+            c.int();
+        }
+        for _ in 0..3 {
+            c.string();
+        }
+        let count_at = c.pos;
+        let count = c.int();
+        let mut out = bytes[..count_at].to_vec();
+        int(&mut out, count + extra.len() as i64, isz);
+        let mut max_id = 0;
+        for _ in 0..count {
+            let start = c.pos;
+            max_id = max_id.max(c.int());
+            c.int();
+            for _ in 0..4 {
+                c.string();
+            }
+            c.int();
+            for _ in 0..6 {
+                c.string();
+            }
+            if (vmaj, vmin) >= (1, 16) {
+                c.int();
+            }
+            c.string();
+            c.string();
+            while c.string().is_some() {}
+            out.extend_from_slice(&bytes[start..c.pos]);
+            let flag = bytes[c.pos];
+            // Position set (2) becomes not set (1): the TOC grows, the data moves.
+            out.push(if flag == 2 { 1 } else { flag });
+            out.extend(std::iter::repeat_n(0, osz));
+            c.pos += 1 + osz;
+        }
+        for (i, e) in extra.iter().enumerate() {
+            int(&mut out, max_id + 1 + i as i64, isz);
+            int(&mut out, 0, isz);
+            string(&mut out, Some("0"), isz);
+            string(&mut out, Some("0"), isz);
+            string(&mut out, Some(e.tag), isz);
+            string(&mut out, Some(e.desc), isz);
+            int(&mut out, 2, isz); // pre-data
+            string(&mut out, Some(e.defn), isz);
+            string(&mut out, Some(""), isz);
+            string(&mut out, Some(""), isz);
+            string(&mut out, Some(e.namespace), isz);
+            string(&mut out, Some(""), isz);
+            string(&mut out, Some(""), isz);
+            if (vmaj, vmin) >= (1, 16) {
+                int(&mut out, 0, isz);
+            }
+            string(&mut out, Some(""), isz);
+            string(&mut out, Some("false"), isz);
+            string(&mut out, None, isz);
+            out.push(3); // no data
+            out.extend(std::iter::repeat_n(0, osz));
+        }
+        out.extend_from_slice(&bytes[c.pos..]);
+        out
+    }
+}
+
+/// Issue 27.9: an archive whose extra entries say they belong to the tenant's schema but
+/// whose SQL reaches outside it (a role, `public`, another tenant) fails `backup verify`
+/// naming the entry, and `restore` refuses it with nothing changed. Before, both ran all four.
+#[sqlx::test(migrations = false)]
+async fn a_forged_archive_reaching_outside_its_schema_is_refused(pool: PgPool) {
+    let env = Env::new(pool);
+    fleet(&env, &[("Beta", "tenant_beta"), ("Gamma", "tenant_gamma")]).await;
+    let role = format!("tctl_forged_{}", std::process::id());
+    env.sql(&format!(
+        "DROP ROLE IF EXISTS {role}; CREATE ROLE {role} NOLOGIN NOSUPERUSER"
+    ))
+    .await;
+    let r = env.run(&["backup", "Beta", "-o", "json"]).await;
+    r.ok();
+    let id = id_of(&r.json(), "tenant_beta");
+    env.fill("tenant_beta", 3, 10).await;
+    let people = env.count("tenant_beta", "people").await;
+    let registry = env.registry_snapshot().await;
+    let original = std::fs::read(dump_path(&env, "tenant_beta", &id)).unwrap();
+    let attacks = [
+        format!("ALTER ROLE {role} SUPERUSER LOGIN PASSWORD 'owned';"),
+        "GRANT CREATE ON SCHEMA public TO PUBLIC;".to_string(),
+        "CREATE FUNCTION public.forged() RETURNS int LANGUAGE sql AS 'SELECT 1';".to_string(),
+        "CREATE TABLE tenant_gamma.forged (x int);".to_string(),
+    ];
+    let what_changed = async || {
+        let super_: bool =
+            sqlx::query_scalar("SELECT rolsuper OR rolcanlogin FROM pg_roles WHERE rolname = $1")
+                .bind(&role)
+                .fetch_one(&env.pool)
+                .await
+                .unwrap();
+        let public_create: bool =
+            sqlx::query_scalar("SELECT has_schema_privilege('public', 'public', 'CREATE')")
+                .fetch_one(&env.pool)
+                .await
+                .unwrap();
+        let forged: i64 = sqlx::query_scalar(
+            "SELECT (SELECT count(*) FROM pg_proc WHERE proname = 'forged') \
+             + (SELECT count(*) FROM pg_class WHERE relname = 'forged')",
+        )
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        (super_, public_create, forged)
+    };
+    // PostgreSQL 15 grants no CREATE on public to PUBLIC: nothing to see before.
+    let before = what_changed().await;
+    assert_eq!(before, (false, false, 0));
+
+    // All four at once, then each alone: verify names the entry, restore refuses.
+    let mut cases: Vec<Vec<&String>> = vec![attacks.iter().collect()];
+    cases.extend(attacks.iter().map(|a| vec![a]));
+    for (i, sqls) in cases.iter().enumerate() {
+        let extra: Vec<forge::Extra<'_>> = sqls
+            .iter()
+            .map(|sql| forge::Extra {
+                desc: "TABLE",
+                namespace: "tenant_beta",
+                tag: "innocent",
+                defn: sql,
+            })
+            .collect();
+        std::fs::write(
+            dump_path(&env, "tenant_beta", &id),
+            forge::add_entries(&original, &extra),
+        )
+        .unwrap();
+        reseal(&env, "tenant_beta", &id);
+        let r = env.run(&["backup", "verify", "Beta", "-o", "json"]).await;
+        r.code(1)
+            .stdout_has("the dump holds more than the tenant's own objects")
+            .stdout_has("(table tenant_beta.innocent)");
+        let r = env.run(&["restore", "Beta", "--yes"]).await;
+        r.code(4)
+            .stderr_has("the dump holds more than the tenant's own objects")
+            .stderr_has("(table tenant_beta.innocent)");
+        unchanged(&env, "tenant_beta", people, &registry).await;
+        assert_eq!(what_changed().await, before, "case {i}: {}", r.stderr);
+    }
+    // The untouched archive still restores.
+    std::fs::write(dump_path(&env, "tenant_beta", &id), &original).unwrap();
+    reseal(&env, "tenant_beta", &id);
+    env.run(&["backup", "verify", "Beta"]).await.ok();
+    env.run(&["restore", "Beta", "--yes"]).await.ok();
+    env.sql(&format!("DROP ROLE IF EXISTS {role}")).await;
 }

@@ -293,3 +293,64 @@ async fn an_unreachable_or_missing_bucket_fails_before_any_dump(pool: PgPool) {
             .unwrap();
     assert!(last.is_none());
 }
+
+/// Issue 27.12: a bucket with S3 Object Lock (and a default retention) is refused at the first
+/// backup with a message that says so, before any upload; cleanup refuses it too; restore and
+/// verify, which only read, are not stopped by it. Before, every PutObject failed with the
+/// server's own complaint about missing lock headers, tenant by tenant.
+#[sqlx::test(migrations = false)]
+async fn a_bucket_with_object_lock_is_refused_for_backups_with_a_clear_message(pool: PgPool) {
+    let endpoint = s3_endpoint();
+    let mut env = Env::new(pool);
+    fleet(&env, &[("L", "tenant_l")]).await;
+    let bucket = env.use_s3(&endpoint, "locked").await;
+    // The same settings, a locked bucket: created with Object Lock and a default retention.
+    let locked = format!("{bucket}-lock");
+    let s3 = s3_client(&endpoint).await;
+    s3.create_bucket()
+        .bucket(&locked)
+        .object_lock_enabled_for_bucket(true)
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_s3::types::{
+        DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode,
+        ObjectLockRule,
+    };
+    s3.put_object_lock_configuration()
+        .bucket(&locked)
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::Governance)
+                                .days(1)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // A backup to the unlocked bucket, to read back from the locked one later.
+    let r = env.run(&["backup", "L", "-o", "json"]).await;
+    r.ok();
+    env.set("TENANTCTL_BACKUP_S3_BUCKET", &locked);
+    let r = env.run(&["backup", "L"]).await;
+    r.code(2)
+        .stderr_has(&format!("bucket `{locked}` has S3 Object Lock enabled"))
+        .stderr_has("back up to a bucket without Object Lock");
+    let listed = s3.list_objects_v2().bucket(&locked).send().await.unwrap();
+    assert_eq!(listed.key_count(), Some(0), "nothing uploaded: {listed:?}");
+    env.run(&["cleanup", "--all", "--yes"])
+        .await
+        .code(2)
+        .stderr_has("S3 Object Lock enabled");
+    // Reading is fine: `backup list` and `backup verify` answer (there is nothing in it).
+    env.run(&["backup", "list", "L"]).await.ok();
+}

@@ -268,3 +268,141 @@ async fn public_create_is_a_failure_that_fix_revokes(pool: PgPool) {
     assert_eq!(r.json()["fixed"], serde_json::json!([]));
     assert_eq!(r.stderr, "nothing to fix: every check passed\n");
 }
+
+/// Issue 27.7: on a database that still grants CREATE on `public` to PUBLIC (one upgraded from
+/// PostgreSQL 14 or older), `init` revokes it and says so; run again, it has nothing to say.
+/// Before, init left it open and only doctor noticed.
+#[sqlx::test(migrations = false)]
+async fn init_revokes_public_create_where_the_server_still_grants_it(pool: PgPool) {
+    let env = Env::new(pool);
+    env.sql("GRANT CREATE ON SCHEMA public TO PUBLIC").await;
+    let r = env
+        .run(&[
+            "init",
+            "--non-interactive",
+            "--name",
+            "Host",
+            "--domain",
+            "example.test",
+            "-o",
+            "json",
+        ])
+        .await;
+    r.ok();
+    assert_eq!(r.json()["public_create"], "revoked", "{r:?}");
+    let open: bool =
+        sqlx::query_scalar("SELECT has_schema_privilege('public', 'public', 'CREATE')")
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert!(!open, "init left CREATE on public to PUBLIC");
+    let (_, checks) = doctor(&env, &[]).await;
+    is(&checks, "public-create", "PASS");
+    let r = env
+        .run(&[
+            "init",
+            "--non-interactive",
+            "--name",
+            "Host",
+            "--domain",
+            "example.test",
+        ])
+        .await;
+    r.ok().stdout_has("nothing changed");
+    assert!(!r.stdout.contains("revoked CREATE"), "{r:?}");
+    env.sql("GRANT CREATE ON SCHEMA public TO PUBLIC").await;
+    env.run(&[
+        "init",
+        "--non-interactive",
+        "--name",
+        "Host",
+        "--domain",
+        "example.test",
+    ])
+    .await
+    .ok()
+    .stdout_has("revoked CREATE on schema public from PUBLIC");
+}
+
+/// Issue 27.8: the role recipe of docs/installation.md, run as written (role name, database and
+/// password substituted), gives a role that is no superuser and can `init`, create, provision
+/// and migrate tenants. Before, `init` stopped with "permission denied for schema public" on
+/// PostgreSQL 15+.
+#[sqlx::test(migrations = false)]
+async fn the_documented_role_recipe_runs_init_provision_and_migrate(pool: PgPool) {
+    let env = Env::new(pool);
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/installation.md"),
+    )
+    .unwrap();
+    let start = docs
+        .find("```sql\nCREATE ROLE tenantctl")
+        .expect("the recipe")
+        + "```sql\n".len();
+    let recipe = &docs[start..start + docs[start..].find("```").unwrap()];
+    let db: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    let role = format!("tctl_{}", &db[db.len().saturating_sub(20)..]).to_lowercase();
+    let password = "recipe-pw";
+    let sql = recipe
+        .replace("ROLE tenantctl", &format!("ROLE \"{role}\""))
+        .replace("TO tenantctl", &format!("TO \"{role}\""))
+        .replace("DATABASE app", &format!("DATABASE \"{db}\""))
+        .replace("'...'", &format!("'{password}'"));
+    assert!(
+        !sql.contains("tenantctl") && !sql.contains(" app "),
+        "{sql}"
+    );
+    env.sql(&format!("DROP ROLE IF EXISTS \"{role}\"")).await;
+    env.sql(&sql).await;
+    let mut url = url::Url::parse(&env.url).unwrap();
+    url.set_username(&role).unwrap();
+    url.set_password(Some(password)).unwrap();
+    let as_role = [("DATABASE_URL", url.as_str())];
+    env.run_with(
+        &[
+            "init",
+            "--non-interactive",
+            "--name",
+            "Host",
+            "--domain",
+            "example.test",
+        ],
+        &as_role,
+    )
+    .await
+    .ok();
+    env.run_with(
+        &[
+            "platform",
+            "create",
+            "--name",
+            "Acme",
+            "--subdomain",
+            "acme",
+        ],
+        &as_role,
+    )
+    .await
+    .ok();
+    env.run_with(&["provision", "Acme"], &as_role).await.ok();
+    env.run_with(&["migrate", "--all"], &as_role).await.ok();
+    let (r, checks) = doctor(&env, &as_role).await;
+    is(&checks, "schema-owner", "PASS");
+    is(&checks, "tenant-code", "PASS");
+    assert!(r.code <= 1, "{r:?}");
+    let owners: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT pg_get_userbyid(n.nspowner)::text FROM public.platforms p \
+         JOIN pg_namespace n ON n.nspname = p.schema_name",
+    )
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(owners.as_slice(), std::slice::from_ref(&role));
+    env.sql(&format!(
+        "DROP OWNED BY \"{role}\" CASCADE; DROP ROLE \"{role}\""
+    ))
+    .await;
+}

@@ -1632,3 +1632,106 @@ async fn migrate_add_writes_a_reversible_pair_with_the_next_version(pool: PgPool
     assert_eq!(env.versions(schema).await.last(), Some(&SAMPLE_LATEST));
     assert!(!has_column(&env, schema, "posts", "summary").await);
 }
+
+/// Issue 27.6: a role that may create objects in a tenant schema plants `btrim(varchar)` there;
+/// a migration that retypes a column re-checks a CHECK calling `btrim(display_name)`, which now
+/// resolves to the planted function. Before, it ran as tenantctl's role (a superuser here) and
+/// made the planting role a superuser. Now the tenant is refused, naming the role and the
+/// function, nothing runs, `doctor` names the role, and once that is repaired it migrates.
+#[sqlx::test(migrations = false)]
+async fn code_another_role_put_in_a_tenant_schema_never_runs_as_tenantctl(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let acme = env.tenant("Acme", "acme").await;
+    let db: String = sqlx::query_scalar("SELECT current_database()::text")
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+    let role = format!("app_{}", &db[db.len().saturating_sub(20)..]).to_lowercase();
+    let q = crate::common::quote_ident;
+    env.sql(&format!(
+        "DROP ROLE IF EXISTS {r}; CREATE ROLE {r} NOLOGIN NOSUPERUSER; \
+         GRANT USAGE, CREATE ON SCHEMA {s} TO {r}; \
+         SET ROLE {r}; \
+         CREATE FUNCTION {s}.btrim(varchar) RETURNS text LANGUAGE plpgsql AS $f$ \
+         BEGIN EXECUTE 'ALTER ROLE {r} SUPERUSER'; RETURN pg_catalog.btrim($1::text); END $f$; \
+         RESET ROLE;",
+        r = q(&role),
+        s = q(&acme)
+    ))
+    .await;
+    let dir = env.path().join("tenant-migrations");
+    crate::common::copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join("20300101000000_widen_display_name.up.sql"),
+        "ALTER TABLE people ALTER COLUMN display_name TYPE varchar(200);\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    let superuser = async || -> bool {
+        sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = $1")
+            .bind(&role)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap()
+    };
+    let r = env
+        .run_with(
+            &["migrate", "--all"],
+            &[("TENANTCTL_TENANT_MIGRATIONS_DIR", dir)],
+        )
+        .await;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(!superuser().await, "the planted function ran as tenantctl");
+    r.stderr_has(&format!("refusing to run code in schema `{acme}`"))
+        .stderr_has(&format!("role {role} may create objects in it"))
+        .stderr_has(&format!(
+            "function {acme}.btrim(character varying) belongs to role {role}"
+        ));
+    let version: Option<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT max(version) FROM {}._sqlx_migrations",
+        q(&acme)
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert_eq!(version, Some(SAMPLE_LATEST));
+    // Reports refuse the schema the same way.
+    let r = env
+        .run(&[
+            "report",
+            "query",
+            "--sql",
+            "SELECT count(*) FROM people",
+            "-o",
+            "json",
+        ])
+        .await;
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(
+        r.stdout.contains("refusing to run code") || r.stderr.contains("refusing to run code"),
+        "{r:?}"
+    );
+    // doctor names the role.
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    assert!(r.stdout.contains("tenant-code"), "{r:?}");
+    assert!(
+        r.stdout
+            .contains(&format!("role {role} may create objects in it")),
+        "{r:?}"
+    );
+
+    // Repaired: the function goes, the grant is revoked; the migration runs.
+    env.sql(&format!(
+        "DROP FUNCTION {s}.btrim(varchar); REVOKE CREATE ON SCHEMA {s} FROM {r}; DROP OWNED BY {r}; DROP ROLE {r}",
+        r = q(&role),
+        s = q(&acme)
+    ))
+    .await;
+    env.run_with(
+        &["migrate", "--all"],
+        &[("TENANTCTL_TENANT_MIGRATIONS_DIR", dir)],
+    )
+    .await
+    .ok();
+}

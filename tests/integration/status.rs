@@ -497,3 +497,68 @@ async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPoo
         .await
         .code(2);
 }
+
+/// Issue 27.10: a schema name in tenantctl's own families (`tctl_old_…`, `tctl_verify_…`,
+/// `tenantctl_verify_…`) is refused for a platform; and a live platform whose schema has such a
+/// name (registered before the rule) is never taken for a leftover: `status` does not list it,
+/// `cleanup --old-schemas --yes` keeps it, `doctor` does not advise dropping it. Before, cleanup
+/// dropped it.
+#[sqlx::test(migrations = false)]
+async fn a_live_schema_named_like_a_leftover_is_never_dropped(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    for bad in [
+        "tctl_old_1_20250101000000",
+        "tctl_verify_1_0000abcd",
+        "tenantctl_verify_0000abcd",
+        "_tenantctl_pool_0000abcd",
+    ] {
+        env.run(&[
+            "platform",
+            "create",
+            "--name",
+            "Sneaky",
+            "--subdomain",
+            "sneaky",
+            "--schema",
+            bad,
+        ])
+        .await
+        .code(2)
+        .stderr_has(&format!("invalid schema name `{bad}`"))
+        .stderr_has("reserved for the schemas tenantctl makes itself");
+    }
+    // Registered before the rule: the row and the schema as the old release left them.
+    let schema = env.tenant("Acme", "acme").await;
+    let live = "tctl_old_1_20250101000000";
+    let live2 = "tctl_verify_1_0000abcd";
+    let beta = env.tenant("Beta", "beta").await;
+    env.sql(&format!(
+        "ALTER SCHEMA {schema} RENAME TO {live}; \
+         UPDATE public.platforms SET schema_name = '{live}' WHERE name = 'Acme'; \
+         ALTER SCHEMA {beta} RENAME TO {live2}; \
+         UPDATE public.platforms SET schema_name = '{live2}' WHERE name = 'Beta';"
+    ))
+    .await;
+    env.run(&["status"])
+        .await
+        .ok()
+        .stdout_has("schemas kept by restore --keep-old: none");
+    let r = env
+        .run(&["cleanup", "--old-schemas", "--yes", "-o", "json"])
+        .await;
+    r.ok();
+    assert_eq!(r.json(), serde_json::json!([]), "{r:?}");
+    assert!(env.schemas().await.contains(&live.to_string()));
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    assert!(
+        !r.stdout.contains(&format!("DROP SCHEMA {live2}")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout.contains("left by restore --keep-old"),
+        "{}",
+        r.stdout
+    );
+}

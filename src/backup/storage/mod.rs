@@ -44,6 +44,10 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     }
     /// Fail early (exit 69) when the storage cannot be reached or created.
     async fn check(&self) -> Result<()>;
+    /// [`Storage::check`], and that tenantctl may write and delete there (backup, cleanup).
+    async fn check_writable(&self) -> Result<()> {
+        self.check().await
+    }
     /// Start writing an object.
     async fn create(&self, key: &str) -> Result<Box<dyn Upload>>;
     /// Write a small object whole (a manifest).

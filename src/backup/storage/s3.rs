@@ -251,6 +251,45 @@ impl Storage for S3 {
         }
     }
 
+    /// A bucket with S3 Object Lock is refused for backups and cleanup (issue 27.12): S3
+    /// refuses its uploads without lock headers, and a locked version outlives any delete, so
+    /// cleanup would count as deleted what the bucket keeps. Restore and verify only read, and
+    /// still work there. A role not allowed to read the lock configuration is not stopped.
+    async fn check_writable(&self) -> Result<()> {
+        self.check().await?;
+        let i = &self.inner;
+        match i
+            .client
+            .get_object_lock_configuration()
+            .bucket(&i.bucket)
+            .send()
+            .await
+        {
+            Ok(out) => {
+                let enabled = out
+                    .object_lock_configuration()
+                    .and_then(|c| c.object_lock_enabled())
+                    .is_some_and(|e| e.as_str() == "Enabled");
+                if enabled {
+                    return Err(Error::Config(format!(
+                        "bucket `{}` has S3 Object Lock enabled, which tenantctl does not support: uploads to it need lock headers tenantctl does not send, and cleanup cannot delete locked versions ({})",
+                        i.bucket,
+                        i.describe()
+                    ))
+                    .hint(
+                        "back up to a bucket without Object Lock (keep copies immutable with replication to a locked bucket instead); restore and verify can still read this one",
+                    ));
+                }
+                Ok(())
+            }
+            Err(e) if e.code() == Some("ObjectLockConfigurationNotFoundError") => Ok(()),
+            Err(e) => {
+                tracing::debug!(bucket = %i.bucket, error = %chain(&e), "cannot read the bucket's Object Lock configuration");
+                Ok(())
+            }
+        }
+    }
+
     async fn create(&self, key: &str) -> Result<Box<dyn Upload>> {
         Ok(Box::new(S3Upload {
             s3: self.inner.clone(),
