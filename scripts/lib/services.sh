@@ -40,16 +40,12 @@ apt_install() {
   fi
 }
 
-# What building tenantctl itself needs beyond Rust: the pg_query crate (PostgreSQL's parser,
-# for splitting SQL into statements) runs bindgen, which needs libclang.
-# Look for exactly the file clang-sys loads first, `libclang.so` (libclang-NN-dev's link):
-# a glob such as `libclang*.so*` also matches `libclang-cpp.so.14`, which Debian installs
-# without libclang, so the install was skipped and bindgen failed on a fresh machine (issue 28).
-# bindgen also needs clang's own headers (stddef.h), which come with libclang-dev.
+# What building tenantctl itself needs beyond Rust: a C compiler and the C library's headers,
+# for *ring* (rustls's cryptography). Nothing else: SQL files are split into statements in Rust,
+# so no libclang or bindgen (issue 28; the pg_query crate they were for is gone).
 ensure_build_deps() {
-  if ! compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null \
-    || ! compgen -G '/usr/lib/llvm-*/lib/clang/*/include/stddef.h' >/dev/null; then
-    apt_install libclang-dev
+  if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
+    apt_install gcc libc6-dev
   fi
 }
 
