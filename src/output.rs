@@ -503,7 +503,8 @@ impl std::fmt::Display for OutTable {
     }
 }
 
-/// Ask before destroying: yes when `assume_yes` (`--yes` or `CONFIRM=yes`); on a terminal ask
+/// Ask before destroying: yes when `assume_yes` (`--yes`, `TENANTCTL_CONFIRM=yes` or
+/// `CONFIRM=yes`); on a terminal ask
 /// with dialoguer (default no); otherwise refuse (exit 4) and say how to confirm.
 pub async fn confirm(term: &Term, assume_yes: bool, prompt: &str) -> Result<()> {
     if assume_yes {
@@ -511,7 +512,7 @@ pub async fn confirm(term: &Term, assume_yes: bool, prompt: &str) -> Result<()> 
     }
     if !term.interactive() {
         return Err(Error::Refused(format!(
-            "{prompt}: refusing without confirmation (no terminal to ask on); pass --yes or set CONFIRM=yes"
+            "{prompt}: refusing without confirmation (no terminal to ask on); pass --yes or set TENANTCTL_CONFIRM=yes"
         )));
     }
     let p = prompt.to_string();
@@ -588,6 +589,6 @@ mod tests {
         assert!(confirm(&t, true, "drop it").await.is_ok());
         let e = confirm(&t, false, "drop it").await.unwrap_err();
         assert_eq!(e.exit_code(), crate::exit_code::REFUSED);
-        assert!(e.to_string().contains("--yes or set CONFIRM=yes"));
+        assert!(e.to_string().contains("--yes or set TENANTCTL_CONFIRM=yes"));
     }
 }
