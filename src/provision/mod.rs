@@ -119,10 +119,10 @@ impl Attempt {
 
 /// The message and its causes, `a: b: c`, for the log and `provision_error`.
 pub fn cause_chain(e: &Error) -> String {
-    let mut text = e.to_string();
+    let mut text = crate::error::shown(e);
     let mut cur = std::error::Error::source(e);
     while let Some(c) = cur {
-        let t = c.to_string();
+        let t = crate::error::in_server_words(crate::error::shown(c), e);
         if !text.contains(&t) {
             text.push_str(": ");
             text.push_str(&t);

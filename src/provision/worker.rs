@@ -110,12 +110,12 @@ pub async fn run(
             Ok(mut l) => match l.listen(queue::CHANNEL).await {
                 Ok(()) => Some(l),
                 Err(e) => {
-                    warn!(error = %e, "cannot LISTEN; polling only");
+                    warn!(error = %crate::error::Shown(&e), "cannot LISTEN; polling only");
                     None
                 }
             },
             Err(e) => {
-                warn!(error = %e, "cannot LISTEN; polling only");
+                warn!(error = %crate::error::Shown(&e), "cannot LISTEN; polling only");
                 None
             }
         }
@@ -255,7 +255,7 @@ fn count(summary: &mut Summary, done: std::result::Result<JobEnd, tokio::task::J
         Err(e) => {
             // Counted, so the summary still adds up; the job stays `running` and is recovered
             // as abandoned.
-            error!(error = %e, "job task panicked");
+            error!(error = %crate::error::Shown(&e), "job task panicked");
             summary.failed += 1;
         }
     }
@@ -267,7 +267,7 @@ async fn wake(listener: &mut Option<PgListener>, poll: Duration) {
         Some(l) => {
             if let Ok(Err(e)) = tokio::time::timeout(poll, l.recv()).await {
                 // The connection dropped; PgListener reconnects on the next call. Meanwhile poll.
-                warn!(error = %e, "LISTEN connection lost; polling");
+                warn!(error = %crate::error::Shown(&e), "LISTEN connection lost; polling");
                 tokio::time::sleep(poll).await;
             }
         }

@@ -151,7 +151,7 @@ pub fn db_failure(e: &sqlx::Error) -> Response {
             "the database is busy; try again",
         ),
         _ => {
-            error!(error = %e, "request failed");
+            error!(error = %crate::error::Shown(&e), "request failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -167,7 +167,7 @@ pub fn failure(e: &Error) -> Response {
         Error::Db(db) => db_failure(db),
         Error::Hinted { source, .. } => failure(source),
         other => {
-            error!(error = %other, "request failed");
+            error!(error = %crate::error::Shown(other), "request failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -204,7 +204,7 @@ async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
                     && st.persistent
                     && crate::error::sqlstate(&e).as_deref() == Some(super::plans::STALE_PLAN)
                 {
-                    tracing::info!(schema = %tenant.schema, error = %e, "stale statement; retrying on a fresh one");
+                    tracing::info!(schema = %tenant.schema, error = %crate::error::Shown(&e), "stale statement; retrying on a fresh one");
                     app.resolver.plans.bump_from(st.tag, st.generation);
                     retried = true;
                     continue;
