@@ -363,7 +363,7 @@ impl Out {
     /// A note for people on stderr (never part of the result); none with `-q`.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            to_stderr(text);
         }
     }
 
@@ -395,6 +395,14 @@ impl Out {
         pb.enable_steady_tick(std::time::Duration::from_millis(100));
         pb
     }
+}
+
+/// One line on stderr. A stderr nobody reads any more (`2>&1 | grep -q`, a closed terminal) is
+/// not a failure of the command: the line is dropped, where `eprintln!` would panic (exit 101)
+/// and hide the command's own exit status.
+pub fn to_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}").and_then(|()| err.flush());
 }
 
 /// Write result bytes to stdout and flush. Every result reaches stdout through here, so a
