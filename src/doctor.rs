@@ -16,6 +16,7 @@ use crate::rules::{SchemaName, names as made};
 use chrono::Utc;
 use serde::Serialize;
 use sqlx::{Connection, PgConnection, PgPool, Row};
+use std::fmt::Write as _;
 
 /// A finding's grade (PASS, WARN, FAIL), worst last (so `max` is the verdict). Not
 /// `status --check`'s [`crate::report::fleet::PluginState`], whose words and exit codes follow
@@ -97,8 +98,8 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
         .await?;
     let tenants = if registry {
         // language=PostgreSQL
-        sqlx::query_as::<_, (String, String, bool)>(
-            "SELECT p.name, p.schema_name, n.oid IS NOT NULL \
+        sqlx::query_as::<_, (String, String, bool, String)>(
+            "SELECT p.name, p.schema_name, n.oid IS NOT NULL, p.provision_status::text \
              FROM public.platforms p LEFT JOIN pg_namespace n ON n.nspname = p.schema_name \
              WHERE NOT p.external AND p.schema_name IS NOT NULL ORDER BY p.id",
         )
@@ -131,7 +132,8 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
     out.push(leftovers(&mut *conn, registry).await?);
     if registry {
         out.push(orphans(conn, settings).await?);
-        out.push(missing(&tenants));
+        let gone = crate::report::fleet::missing_schemas(&mut *conn).await?;
+        out.push(missing(&tenants, &gone));
     }
     Ok(out)
 }
@@ -793,31 +795,39 @@ async fn orphans(conn: &mut PgConnection, settings: &Settings) -> Result<Finding
     ))
 }
 
-/// Platforms whose schema is gone: every request to them fails.
-fn missing(tenants: &[(String, String, bool)]) -> Finding {
-    let gone: Vec<String> = tenants
-        .iter()
-        .filter(|t| !t.2)
-        .map(|t| format!("{} ({})", t.0, t.1))
-        .collect();
+/// Platforms whose schema is gone: every request to them fails. Only a provisioned platform
+/// must have its schema, by the rule `status` applies ([`crate::report::fleet::missing_schemas`]):
+/// a queued or provisioning one has none yet, and a failed one is `status`'s and `platform
+/// retry`'s business, not a restore's.
+fn missing(
+    tenants: &[(String, String, bool, String)],
+    gone: &[crate::report::fleet::MissingSchema],
+) -> Finding {
     if gone.is_empty() {
-        return Finding::pass(
-            "missing-schemas",
-            format!("all {} platform schema(s) exist", tenants.len()),
-        );
+        let waiting = |status: &str| tenants.iter().filter(|t| !t.2 && t.3 == status).count();
+        let (queued, provisioning) = (waiting("pending"), waiting("provisioning"));
+        let existing = tenants.iter().filter(|t| t.2).count();
+        let mut detail = format!("all {existing} provisioned platform schema(s) exist");
+        if queued + provisioning > 0 {
+            let _ = write!(
+                detail,
+                "; not created yet: {queued} queued, {provisioning} provisioning"
+            );
+        }
+        return Finding::pass("missing-schemas", detail);
     }
-    let first = tenants
+    let shown: Vec<String> = gone
         .iter()
-        .find(|t| !t.2)
-        .map(|t| t.0.as_str())
-        .unwrap_or("");
+        .map(|m| format!("{} ({})", m.platform, m.schema))
+        .collect();
+    let first = &gone[0].platform;
     Finding::bad(
         "missing-schemas",
         Grade::Fail,
         format!(
-            "{} platform(s) whose schema does not exist: {}",
+            "{} provisioned platform(s) whose schema does not exist: {}",
             gone.len(),
-            names(&gone)
+            names(&shown)
         ),
         format!(
             "restore it (`tenantctl restore {first}`), or provision it again (`tenantctl provision {first}`)"

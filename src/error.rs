@@ -111,7 +111,7 @@ impl Error {
         if let Error::Silent(_) | Error::StdoutClosed = self {
             return None;
         }
-        let mut out = format!("error: {self}");
+        let mut out = format!("error: {}", shown(self));
         let mut hints = Vec::new();
         let mut cur: &Error = self;
         while let Error::Hinted { source, hint } = cur {
@@ -120,10 +120,12 @@ impl Error {
         }
         let mut cause = std::error::Error::source(cur);
         // `transparent` and `#[from]` variants would repeat their own message as the first cause.
-        let mut seen = vec![cur.to_string()];
+        let mut seen = vec![shown(cur)];
         let mut first = true;
         while let Some(c) = cause {
-            let text = c.to_string();
+            // The server's error itself ends the chain as sqlx's boxed error, whose text still
+            // ends in " at line N": word it by the PostgreSQL error found above it.
+            let text = in_server_words(shown(c), cur);
             if !seen.iter().any(|s| s.contains(&text)) {
                 if first {
                     out.push_str("\n\nCaused by:");
@@ -134,6 +136,15 @@ impl Error {
             }
             cause = c.source();
         }
+        // The server's own detail and hint (a unique violation's key, a missing grant's fix).
+        if let Some(pg) = chain(cur).find_map(as_postgres) {
+            if let Some(detail) = pg.detail() {
+                let _ = write!(out, "\n(detail: {detail})");
+            }
+            if let Some(hint) = pg.hint() {
+                let _ = write!(out, "\n(hint: {hint})");
+            }
+        }
         for hint in hints {
             let _ = write!(out, "\n(hint: {hint})");
         }
@@ -143,10 +154,10 @@ impl Error {
 
 /// The message and its causes, `a: b: c`, for the log and a job's recorded error.
 pub fn cause_chain(e: &Error) -> String {
-    let mut text = e.to_string();
+    let mut text = shown(e);
     let mut cur = std::error::Error::source(e);
     while let Some(c) = cur {
-        let t = c.to_string();
+        let t = in_server_words(shown(c), e);
         if !text.contains(&t) {
             text.push_str(": ");
             text.push_str(&t);
@@ -177,6 +188,94 @@ pub fn describe(e: &sqlx::Error) -> String {
         sqlx::Error::Database(db) => db.message().to_string(),
         other => other.to_string(),
     }
+}
+
+/// An error's text for an operator: its `Display`, with each PostgreSQL error in its chain
+/// given as the server's message ([`describe`]) instead of sqlx's text of it, which ends in
+/// " at line N" (a line of PostgreSQL's C source, read as a line of the operator's SQL). A sqlx
+/// database error on its own is the server's message alone. The one place errors are worded
+/// for stderr ([`Error::render`]) and for logs ([`Shown`]).
+pub fn shown(e: &(dyn std::error::Error + 'static)) -> String {
+    if let Some(pg) = as_postgres(e) {
+        return pg.message().to_string();
+    }
+    let mut text = e.to_string();
+    for c in chain(e).skip(1) {
+        if let Some(pg) = as_postgres(c) {
+            text = text.replace(&pg.to_string(), pg.message());
+        }
+    }
+    text
+}
+
+/// `text` with sqlx's text of each PostgreSQL error in `root`'s chain replaced by the server's
+/// message.
+pub fn in_server_words(mut text: String, root: &(dyn std::error::Error + 'static)) -> String {
+    for pg in chain(root).filter_map(as_postgres) {
+        text = text.replace(&pg.to_string(), pg.message());
+    }
+    text
+}
+
+/// An error shown the operator's way ([`shown`]) in a log field: `error = %Shown(&e)`.
+pub struct Shown<'a, E: ?Sized>(pub &'a E);
+
+impl<E: AsError + ?Sized> std::fmt::Display for Shown<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&shown(self.0.as_error()))
+    }
+}
+
+/// The errors [`Shown`] takes, and references to them.
+pub trait AsError {
+    fn as_error(&self) -> &(dyn std::error::Error + 'static);
+}
+
+macro_rules! as_error {
+    ($($t:ty),*) => {$(
+        impl AsError for $t {
+            fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+                self
+            }
+        }
+    )*};
+}
+as_error!(
+    Error,
+    sqlx::Error,
+    sqlx::migrate::MigrateError,
+    std::io::Error,
+    tokio::task::JoinError
+);
+
+impl AsError for anyhow::Error {
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+        self.as_ref()
+    }
+}
+
+impl<T: AsError + ?Sized> AsError for &T {
+    fn as_error(&self) -> &(dyn std::error::Error + 'static) {
+        (**self).as_error()
+    }
+}
+
+/// `e` and its sources, outermost first.
+fn chain<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'a (dyn std::error::Error + 'static)> {
+    std::iter::successors(Some(e), |c| c.source())
+}
+
+/// The PostgreSQL error `e` is (a sqlx database error from PostgreSQL, or the server's error
+/// itself).
+fn as_postgres<'a>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a sqlx::postgres::PgDatabaseError> {
+    if let Some(sqlx::Error::Database(db)) = e.downcast_ref::<sqlx::Error>() {
+        return db.try_downcast_ref();
+    }
+    e.downcast_ref()
 }
 
 /// The SQLSTATE of a database error, if it is one.

@@ -9,7 +9,7 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 /// Partial failure: some tenants failed, the rest were done. The summary names the failures.
 pub const PARTIAL: u8 = 3;
-/// Refused: a destructive command without confirmation (`--yes` or `CONFIRM=yes`), or a
+/// Refused: a destructive command without confirmation (`--yes` or `TENANTCTL_CONFIRM=yes`), or a
 /// pre-flight check that did not pass.
 pub const REFUSED: u8 = 4;
 /// Busy: another run holds the lock (for example a second `migrate --no-wait`).

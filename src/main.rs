@@ -45,7 +45,7 @@ async fn main() -> ExitCode {
         _ = tokio::signal::ctrl_c() => {
             // A prompt may have hidden the cursor; give the terminal back as it was.
             let _ = console::Term::stderr().show_cursor();
-            eprintln!("interrupted");
+            tenantctl::output::to_stderr("interrupted");
             ExitCode::from(130)
         }
     }
@@ -53,7 +53,7 @@ async fn main() -> ExitCode {
 
 fn report(e: tenantctl::Error) -> ExitCode {
     if let Some(text) = e.render() {
-        eprintln!("{text}");
+        tenantctl::output::to_stderr(&text);
     }
     ExitCode::from(e.exit_code())
 }

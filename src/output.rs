@@ -363,7 +363,7 @@ impl Out {
     /// A note for people on stderr (never part of the result); none with `-q`.
     pub fn note(&self, text: &str) {
         if !self.quiet {
-            eprintln!("{text}");
+            to_stderr(text);
         }
     }
 
@@ -395,6 +395,14 @@ impl Out {
         pb.enable_steady_tick(std::time::Duration::from_millis(100));
         pb
     }
+}
+
+/// One line on stderr. A stderr nobody reads any more (`2>&1 | grep -q`, a closed terminal) is
+/// not a failure of the command: the line is dropped, where `eprintln!` would panic (exit 101)
+/// and hide the command's own exit status.
+pub fn to_stderr(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}").and_then(|()| err.flush());
 }
 
 /// Write result bytes to stdout and flush. Every result reaches stdout through here, so a
@@ -503,7 +511,8 @@ impl std::fmt::Display for OutTable {
     }
 }
 
-/// Ask before destroying: yes when `assume_yes` (`--yes` or `CONFIRM=yes`); on a terminal ask
+/// Ask before destroying: yes when `assume_yes` (`--yes`, `TENANTCTL_CONFIRM=yes` or
+/// `CONFIRM=yes`); on a terminal ask
 /// with dialoguer (default no); otherwise refuse (exit 4) and say how to confirm.
 pub async fn confirm(term: &Term, assume_yes: bool, prompt: &str) -> Result<()> {
     if assume_yes {
@@ -511,7 +520,7 @@ pub async fn confirm(term: &Term, assume_yes: bool, prompt: &str) -> Result<()> 
     }
     if !term.interactive() {
         return Err(Error::Refused(format!(
-            "{prompt}: refusing without confirmation (no terminal to ask on); pass --yes or set CONFIRM=yes"
+            "{prompt}: refusing without confirmation (no terminal to ask on); pass --yes or set TENANTCTL_CONFIRM=yes"
         )));
     }
     let p = prompt.to_string();
@@ -588,6 +597,6 @@ mod tests {
         assert!(confirm(&t, true, "drop it").await.is_ok());
         let e = confirm(&t, false, "drop it").await.unwrap_err();
         assert_eq!(e.exit_code(), crate::exit_code::REFUSED);
-        assert!(e.to_string().contains("--yes or set CONFIRM=yes"));
+        assert!(e.to_string().contains("--yes or set TENANTCTL_CONFIRM=yes"));
     }
 }

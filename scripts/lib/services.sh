@@ -40,13 +40,16 @@ apt_install() {
   fi
 }
 
-# What building tenantctl itself needs beyond Rust: the pg_query crate (PostgreSQL's parser,
-# for splitting SQL into statements) runs bindgen, which needs libclang.
-# Look for exactly the file clang-sys loads first, `libclang.so` (libclang-NN-dev's link):
-# a glob such as `libclang*.so*` also matches `libclang-cpp.so.14`, which Debian installs
-# without libclang, so the install was skipped and bindgen failed on a fresh machine (issue 28).
-# bindgen also needs clang's own headers (stddef.h), which come with libclang-dev.
+# What building tenantctl itself needs beyond Rust: a C compiler and the C library's headers
+# (*ring*, libpg_query), and libclang with clang's own headers for the pg_query crate's bindgen
+# (restore reads archives with PostgreSQL's parser, issue 27.9). Look for exactly the file
+# clang-sys loads first, `libclang.so` (libclang-NN-dev's link): a glob such as `libclang*.so*`
+# also matches `libclang-cpp.so.14`, which Debian installs without libclang, so the install was
+# skipped and bindgen failed on a fresh machine (issue 28.1).
 ensure_build_deps() {
+  if ! command -v cc >/dev/null 2>&1 || [ ! -e /usr/include/stdio.h ]; then
+    apt_install gcc libc6-dev
+  fi
   if ! compgen -G '/usr/lib/llvm-*/lib/libclang.so' >/dev/null \
     || ! compgen -G '/usr/lib/llvm-*/lib/clang/*/include/stddef.h' >/dev/null; then
     apt_install libclang-dev

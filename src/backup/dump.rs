@@ -626,7 +626,7 @@ impl Backupper {
                     let deps = match deps {
                         Ok(d) => d,
                         Err(e) => {
-                            warn!(error = %e, "cannot read the schemas' dependencies");
+                            warn!(error = %crate::error::Shown(&e), "cannot read the schemas' dependencies");
                             HashMap::new()
                         }
                     };
@@ -721,7 +721,7 @@ impl Backupper {
         let node = match self.node_of(t).await {
             Ok(n) => n,
             Err(e) => {
-                warn!(schema = %t.schema, error = %e, "cannot read the tenant's Citus node");
+                warn!(schema = %t.schema, error = %crate::error::Shown(&e), "cannot read the tenant's Citus node");
                 None
             }
         };
@@ -913,11 +913,11 @@ impl Backupper {
         let sizes = match sizes_task.await.map_err(anyhow::Error::from) {
             Ok(Ok(s)) => s,
             Ok(Err(e)) => {
-                warn!(error = %e, "schema sizes could not be read");
+                warn!(error = %crate::error::Shown(&e), "schema sizes could not be read");
                 HashMap::new()
             }
             Err(e) => {
-                warn!(error = %e, "schema sizes could not be read");
+                warn!(error = %crate::error::Shown(&e), "schema sizes could not be read");
                 HashMap::new()
             }
         };

@@ -977,7 +977,7 @@ impl Restorer {
                 .execute(&self.pool)
                 .await
                 {
-                    tracing::warn!(platform = %p.name, error = %e2, "could not take the platform out of maintenance");
+                    tracing::warn!(platform = %p.name, error = %crate::error::Shown(&e2), "could not take the platform out of maintenance");
                 }
                 return Err(e);
             }

@@ -189,8 +189,8 @@ fn extra_sections(cmd: &clap::Command) -> String {
             "log filter in tracing EnvFilter syntax; overrides -v and -q (TENANTCTL_LOG wins over RUST_LOG)",
         ),
         (
-            "CONFIRM=yes",
-            "confirm destructive commands when there is no terminal, like --yes",
+            "TENANTCTL_CONFIRM=yes, CONFIRM=yes",
+            "confirm destructive commands when there is no terminal, like --yes; pipelines should use TENANTCTL_CONFIRM (CONFIRM may be meant for another tool; a set TENANTCTL_CONFIRM decides alone)",
         ),
         ("NO_COLOR, TERM=dumb", "no colour in tables and log lines"),
     ] {

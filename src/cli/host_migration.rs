@@ -166,7 +166,7 @@ impl MigrateHostToSchema {
             .line("\ncopied in one transaction, verified before commit:")?;
         ctx.out.list(&report.tables)?;
         ctx.out.note(
-            "the public tables are still there; once the application runs on the tenant schema, `CONFIRM=yes tenantctl migrate-host-to-schema --drop-public` removes them",
+            "the public tables are still there; once the application runs on the tenant schema, `TENANTCTL_CONFIRM=yes tenantctl migrate-host-to-schema --drop-public` removes them",
         );
         Ok(())
     }
@@ -227,12 +227,13 @@ impl MigrateHostToSchema {
     }
 }
 
-/// This command changes the host platform's data: it needs CONFIRM=yes (or --yes) always, and
+/// This command changes the host platform's data: it needs TENANTCTL_CONFIRM=yes (or
+/// CONFIRM=yes, or --yes) always, and
 /// on a terminal it asks as well.
 async fn gate(ctx: &Ctx, action: &str) -> Result<()> {
     if !ctx.assume_yes {
         return Err(Error::Refused(format!(
-            "refusing to {action}: migrate-host-to-schema requires CONFIRM=yes in the environment; nothing was changed"
+            "refusing to {action}: migrate-host-to-schema requires TENANTCTL_CONFIRM=yes in the environment (or --yes); nothing was changed"
         )));
     }
     if ctx.term().interactive() {

@@ -199,7 +199,7 @@ fn cancelled(e: dialoguer::Error) -> Error {
 fn cancelled_io(e: io::Error) -> Error {
     if e.kind() == io::ErrorKind::Interrupted {
         let _ = Term::stderr().show_cursor();
-        eprintln!("\ncancelled; nothing was created");
+        crate::output::to_stderr("\ncancelled; nothing was created");
         Error::Silent(130)
     } else {
         Error::Io(e)

@@ -419,11 +419,11 @@ impl RunArgs {
             pb.inc(1);
             if run.outcome == fleet::MigrateOutcome::Failed {
                 pb.suspend(|| {
-                    eprintln!(
+                    crate::output::to_stderr(&format!(
                         "{}: failed: {}",
                         run.tenant,
                         run.error.as_deref().unwrap_or("")
-                    )
+                    ))
                 });
             }
         };

@@ -49,7 +49,7 @@ Environment:
   TENANTCTL_CONFIG                       configuration file
   TENANTCTL_LOG, RUST_LOG                log filter (tracing EnvFilter syntax), overrides -v/-q
   TENANTCTL_JSON_VERSION                 refuse to run unless the JSON contract is this version
-  CONFIRM=yes                            confirm destructive commands, like --yes
+  TENANTCTL_CONFIRM=yes                  confirm destructive commands, like --yes (also CONFIRM=yes)
   NO_COLOR, TERM=dumb                    no colour in tables and log lines";
 
 /// Parse the command line (with every command's examples in its `--help`), or print the help
@@ -117,7 +117,7 @@ pub struct GlobalOpts {
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
 
-    /// Answer yes to confirmations of destructive commands (also: CONFIRM=yes)
+    /// Answer yes to confirmations of destructive commands (also: TENANTCTL_CONFIRM=yes)
     #[arg(long, short = 'y', global = true)]
     pub yes: bool,
 }
@@ -154,9 +154,25 @@ impl GlobalOpts {
         }
     }
 
-    /// `--yes`, or `CONFIRM=yes` in the environment.
+    /// `--yes`, or a confirmation in the environment ([`confirmed_by_env`]).
     pub fn assume_yes(&self) -> bool {
-        self.yes || std::env::var("CONFIRM").is_ok_and(|v| v.eq_ignore_ascii_case("yes"))
+        self.yes
+            || confirmed_by_env(
+                std::env::var("TENANTCTL_CONFIRM").ok().as_deref(),
+                std::env::var("CONFIRM").ok().as_deref(),
+            )
+    }
+}
+
+/// Whether the environment confirms destructive commands: `TENANTCTL_CONFIRM=yes`, the
+/// namespaced form pipelines should use, or `CONFIRM=yes`. A set `TENANTCTL_CONFIRM` decides
+/// alone, so `TENANTCTL_CONFIRM=no` keeps a `CONFIRM=yes` exported for another tool from
+/// confirming tenantctl's commands.
+pub fn confirmed_by_env(tenantctl_confirm: Option<&str>, confirm: Option<&str>) -> bool {
+    let yes = |v: &str| v.trim().eq_ignore_ascii_case("yes");
+    match tenantctl_confirm.filter(|v| !v.trim().is_empty()) {
+        Some(v) => yes(v),
+        None => confirm.is_some_and(yes),
     }
 }
 
@@ -175,7 +191,7 @@ pub enum Command {
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
     /// Move the host platform's legacy data from public into its schema (pre-flight checks,
-    /// CONFIRM=yes, one verified transaction)
+    /// TENANTCTL_CONFIRM=yes, one verified transaction)
     MigrateHostToSchema(host_migration::MigrateHostToSchema),
     /// Back up tenant schemas (pg_dump, to a folder or S3); list, fetch and verify backups
     Backup(backup::Backup),

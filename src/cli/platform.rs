@@ -353,6 +353,16 @@ pub struct Create {
     /// Wait until the queued provisioning has finished (a worker runs it)
     #[arg(long)]
     pub wait: bool,
+    /// With --wait: how long at most (`kubectl wait --timeout`; 0 looks once). Past it, exit 1
+    /// naming where the job is; the platform stays created and its job queued
+    #[arg(
+        long,
+        value_name = "DURATION",
+        requires = "wait",
+        default_value = "5m",
+        value_parser = humantime::parse_duration
+    )]
+    pub timeout: std::time::Duration,
 }
 
 /// `platform create --output json`: the platform, and how its provisioning started.
@@ -395,11 +405,17 @@ impl Create {
         let mut started = crate::provision::start(pool, ctx.settings(), p, base.as_deref()).await?;
         ctx.note_failed_deliveries(&started.deliveries);
         let failed = if let (true, Some(job)) = (self.wait, started.job_id) {
-            let spinner = ctx.out.spinner(&format!(
-                "waiting for job {job} (provisioning {}; is a `tenantctl worker` running?)",
-                started.platform.name
-            ));
-            let waited = started.wait(pool).await;
+            // Said on every output: a spinner on a terminal, a note elsewhere (a pipe, CI).
+            let what = format!(
+                "waiting up to {} for job {job}: provisioning `{}` (a `tenantctl worker` runs it)",
+                duration::setting(self.timeout),
+                crate::rules::naming::shown(&started.platform.name)
+            );
+            let spinner = ctx.out.spinner(&what);
+            if spinner.is_hidden() {
+                ctx.out.note(&what);
+            }
+            let waited = started.wait(pool, Some(self.timeout)).await;
             spinner.finish_and_clear();
             waited?
         } else {

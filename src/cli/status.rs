@@ -111,9 +111,17 @@ impl Status {
             Err(e @ Error::Unreachable { .. }) => {
                 (PluginState::Critical, format!("TENANTCTL CRITICAL - {e}"))
             }
-            Err(e) => (PluginState::Unknown, format!("TENANTCTL UNKNOWN - {e}")),
+            Err(e) => (
+                PluginState::Unknown,
+                format!("TENANTCTL UNKNOWN - {}", crate::error::shown(&e)),
+            ),
         };
-        ctx.out.line(&line)?;
+        // The exit status is the check's answer: a reader that went away loses the line, never
+        // turns CRITICAL into 0.
+        match ctx.out.line(&line) {
+            Ok(()) | Err(Error::StdoutClosed) => {}
+            Err(e) => return Err(e),
+        }
         match level {
             PluginState::Ok => Ok(()),
             other => Err(Error::Silent(other as u8)),
@@ -148,7 +156,8 @@ pub fn unknown(reason: &str) -> std::process::ExitCode {
         .find(|l| !l.is_empty())
         .unwrap_or("cannot run the check");
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    println!("TENANTCTL UNKNOWN - {first}");
+    // A monitoring plugin's one line; a closed stdout loses it, and the exit status still says.
+    let _ = crate::output::write_stdout(format!("TENANTCTL UNKNOWN - {first}\n").as_bytes());
     std::process::ExitCode::from(PluginState::Unknown as u8)
 }
 

@@ -110,10 +110,12 @@ async fn watch_signals(shutdown: CancellationToken) {
             tracing::warn!(
                 "stopping: finishing the jobs in progress (signal again to stop at once)"
             );
-            eprintln!("stopping: finishing the jobs in progress (signal again to stop at once)");
+            crate::output::to_stderr(
+                "stopping: finishing the jobs in progress (signal again to stop at once)",
+            );
             shutdown.cancel();
         } else {
-            eprintln!("stopped at once; unfinished provisioning rolled back");
+            crate::output::to_stderr("stopped at once; unfinished provisioning rolled back");
             std::process::exit(130);
         }
     }

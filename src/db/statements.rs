@@ -8,13 +8,19 @@
 //! each statement goes alone, in the caller's transaction, so a failure still rolls the
 //! whole tenant back.
 //!
-//! Statements are split by PostgreSQL's own parser (libpg_query, through the `pg_query`
-//! crate): dollar quotes, comments, `E'...'` strings, `BEGIN ATOMIC ... END` bodies and
-//! `COPY` statements end where the server would end them. A file the parser refuses (a syntax
-//! error, or syntax newer than its grammar) is split by PostgreSQL's scanner instead, so the
-//! server reports the error for the statement that has it.
+//! Statements are split the way `psql` splits a file it runs: by a lexer of PostgreSQL's
+//! tokens (the `squawk-lexer` crate, pure Rust), at each `;` outside strings, quoted names,
+//! dollar quotes, comments (nested too) and parentheses, and not inside the `BEGIN ... END` body
+//! of a `CREATE [OR REPLACE] FUNCTION|PROCEDURE` (SQL-standard bodies, `BEGIN ATOMIC`), which
+//! psql recognises by the same rule (`psqlscan.l`: BEGIN and, inside it, CASE open; END closes).
+//! A file psql runs statement by statement is split into the same statements here. Nothing is
+//! parsed beyond that: a syntax error stays in its statement, and the server reports it.
+//! (An earlier version used PostgreSQL's own parser through the `pg_query` crate, which
+//! compiles libpg_query's C sources and needs libclang at build time, for every build, though
+//! only Citus needs a split; issue 28.)
 
 use sqlx::{AssertSqlSafe, PgConnection};
+use squawk_lexer::TokenKind;
 
 /// How a file of SQL is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,63 +55,166 @@ fn forced() -> bool {
 pub struct SplitError(String);
 
 impl SplitError {
-    pub(crate) fn new(reason: String) -> Self {
-        SplitError(reason)
-    }
-
     /// Why, without the "cannot split" prefix.
     pub fn reason(&self) -> &str {
         &self.0
     }
 }
 
-/// The statements of `sql`, in order, each as written (without its `;`); empty statements and
-/// comments between statements are dropped.
+/// The statements of `sql`, in order, each from its first token to its last (without its
+/// `;`, without comments before or after it); empty statements and comments between
+/// statements are dropped. An unterminated string, quoted name, dollar quote or comment is an
+/// error (the server would refuse the file too).
 pub fn split(sql: &str) -> Result<Vec<String>, SplitError> {
-    let (parts, scanned) = match pg_query::split_with_parser(sql) {
-        Ok(parts) => (parts, false),
-        Err(_) => (split_by_scanner(sql)?, true),
-    };
-    Ok(parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .filter(|s| !scanned || !only_comments(s))
-        .map(str::to_string)
-        .collect())
-}
-
-/// Split at every `;` token of PostgreSQL's scanner (outside strings, quoted identifiers,
-/// dollar quotes and comments), dropping nothing. For files the parser refuses: the server
-/// then reports the error. (Not libpg_query's `split_with_scanner`, which silently drops a
-/// statement that does not start with a keyword, such as a misspelt one.)
-fn split_by_scanner(sql: &str) -> Result<Vec<&str>, SplitError> {
-    let scanned = pg_query::scan(sql).map_err(|e| SplitError(e.to_string()))?;
     let mut out = Vec::new();
-    let mut start = 0usize;
-    for t in &scanned.tokens {
-        if t.token == i32::from(b';') {
-            let (at, end) = (t.start as usize, t.end as usize);
-            out.push(
-                sql.get(start..at)
-                    .ok_or_else(|| SplitError("bad token offset".into()))?,
-            );
-            start = end;
+    let mut stmt = Statement::default();
+    for t in tokens(sql)? {
+        if t.kind == TokenKind::Semi && stmt.paren_depth == 0 && stmt.begin_depth == 0 {
+            out.extend(stmt.take(sql));
+            continue;
         }
+        if t.is_trivia() {
+            continue;
+        }
+        stmt.see(&t, sql);
     }
-    out.push(&sql[start.min(sql.len())..]);
+    out.extend(stmt.take(sql));
     Ok(out)
 }
 
-/// Whether `s` holds nothing but comments and whitespace (what the scanner's split leaves
-/// after the last `;` of a file that ends in a comment).
-fn only_comments(s: &str) -> bool {
-    use pg_query::protobuf::Token;
-    pg_query::scan(s).is_ok_and(|r| {
-        r.tokens
-            .iter()
-            .all(|t| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32)
-    })
+/// One token of a SQL text: its kind and where it is (byte offsets).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Token {
+    /// Whitespace or a comment: nothing the server reads.
+    pub fn is_trivia(&self) -> bool {
+        matches!(
+            self.kind,
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. }
+        )
+    }
+
+    /// Whether this is the unquoted word `word` (a keyword or a plain identifier), which
+    /// PostgreSQL compares regardless of case.
+    pub fn is_word(&self, sql: &str, word: &str) -> bool {
+        self.kind == TokenKind::Ident && sql[self.start..self.end].eq_ignore_ascii_case(word)
+    }
+}
+
+/// The tokens of `sql`, or why it cannot be split: PostgreSQL's own words for an unterminated
+/// token, and where it starts.
+pub(crate) fn tokens(sql: &str) -> Result<Vec<Token>, SplitError> {
+    use squawk_lexer::LiteralKind as L;
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    for t in squawk_lexer::tokenize(sql) {
+        let end = start + t.len as usize;
+        let unterminated = match t.kind {
+            TokenKind::Literal {
+                kind:
+                    L::Str { terminated }
+                    | L::NationalStr { terminated }
+                    | L::ByteStr { terminated }
+                    | L::BitStr { terminated }
+                    | L::UnicodeEscStr { terminated }
+                    | L::EscStr { terminated },
+            } if !terminated => Some("unterminated quoted string"),
+            TokenKind::Literal {
+                kind: L::DollarQuotedString { terminated: false },
+            } => Some("unterminated dollar-quoted string"),
+            TokenKind::QuotedIdent {
+                terminated: false, ..
+            } => Some("unterminated quoted identifier"),
+            TokenKind::BlockComment { terminated: false } => Some("unterminated /* comment"),
+            _ => None,
+        };
+        if let Some(what) = unterminated {
+            let line = sql[..start].matches('\n').count() + 1;
+            return Err(SplitError(format!("{what} at line {line} of the SQL")));
+        }
+        out.push(Token {
+            kind: t.kind,
+            start,
+            end,
+        });
+        start = end;
+    }
+    Ok(out)
+}
+
+/// The statement being read, with psql's rule for where it may end.
+#[derive(Debug, Default)]
+struct Statement {
+    /// Byte range from its first token to the end of its last.
+    span: Option<(usize, usize)>,
+    /// Whether its first words are `CREATE [OR REPLACE] FUNCTION|PROCEDURE`.
+    routine: Routine,
+    paren_depth: usize,
+    begin_depth: usize,
+}
+
+/// How far the start of a statement matches `CREATE [OR REPLACE] FUNCTION|PROCEDURE`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Routine {
+    #[default]
+    Start,
+    Create,
+    CreateOr,
+    CreateOrReplace,
+    Yes,
+    No,
+}
+
+impl Statement {
+    fn see(&mut self, t: &Token, sql: &str) {
+        self.span = Some((self.span.map_or(t.start, |s| s.0), t.end));
+        match t.kind {
+            TokenKind::OpenParen => self.paren_depth += 1,
+            TokenKind::CloseParen => self.paren_depth = self.paren_depth.saturating_sub(1),
+            TokenKind::Ident => {
+                let w = |word| t.is_word(sql, word);
+                self.routine = match self.routine {
+                    Routine::Start if w("create") => Routine::Create,
+                    Routine::Create if w("or") => Routine::CreateOr,
+                    Routine::CreateOr if w("replace") => Routine::CreateOrReplace,
+                    Routine::Create | Routine::CreateOrReplace
+                        if w("function") || w("procedure") =>
+                    {
+                        Routine::Yes
+                    }
+                    Routine::Yes => Routine::Yes,
+                    _ => Routine::No,
+                };
+                if self.routine == Routine::Yes && self.paren_depth == 0 {
+                    if w("begin") {
+                        self.begin_depth += 1;
+                    } else if w("case") && self.begin_depth > 0 {
+                        // CASE ends with END too; it only matters inside a body.
+                        self.begin_depth += 1;
+                    } else if w("end") {
+                        self.begin_depth = self.begin_depth.saturating_sub(1);
+                    }
+                }
+            }
+            _ => {
+                // Any other token before the routine's keyword: not a routine.
+                if !matches!(self.routine, Routine::Yes | Routine::No) {
+                    self.routine = Routine::No;
+                }
+            }
+        }
+    }
+
+    /// The statement read so far, if it has a token; starts the next one.
+    fn take(&mut self, sql: &str) -> Option<String> {
+        let span = std::mem::take(self).span?;
+        Some(sql[span.0..span.1].to_string())
+    }
 }
 
 /// Run `sql` on `conn` (in the caller's transaction) the way [`mode`] says.
@@ -202,6 +311,89 @@ mod tests {
         assert_eq!(s("SELECT 1; -- done\n"), vec!["SELECT 1"]);
         // Also when the scanner splits (the parser refuses the file).
         assert_eq!(s("SELEC 1; /* done */ -- really\n"), vec!["SELEC 1"]);
+    }
+
+    #[test]
+    fn dollar_quotes_end_only_at_their_own_tag() {
+        let f = "CREATE FUNCTION f() RETURNS text LANGUAGE plpgsql AS $outer$\n\
+                 BEGIN RETURN $inner$ ; $$ ; $outer $inner$ || $$;$$; END\n$outer$";
+        assert_eq!(
+            s(&format!("{f};SELECT $1;SELECT a$b FROM t")),
+            vec![f, "SELECT $1", "SELECT a$b FROM t"]
+        );
+        // `$1` is a parameter, not a quote; `a$b` one identifier.
+        assert_eq!(
+            s("SELECT $1; SELECT $tag$;$tag$"),
+            vec!["SELECT $1", "SELECT $tag$;$tag$"]
+        );
+    }
+
+    #[test]
+    fn comments_nest_and_are_not_statements() {
+        assert_eq!(
+            s("/* outer /* inner; */ still a comment; */ SELECT 1; /* a /* b */ ; */ SELECT 2"),
+            vec!["SELECT 1", "SELECT 2"]
+        );
+        assert_eq!(s("SELECT 1 -- a; b\n+ 1;"), vec!["SELECT 1 -- a; b\n+ 1"]);
+        assert!(s("-- only\n/* comments; */\n").is_empty());
+    }
+
+    #[test]
+    fn escape_and_prefixed_strings() {
+        // In E'' a backslash escapes the quote; in a plain string it does not
+        // (standard_conforming_strings, on by default since PostgreSQL 9.1).
+        assert_eq!(
+            s(
+                r"SELECT E'a\';b\\'; SELECT 'c\'; SELECT e'\'' ;SELECT U&'d\0061;' , X'1F', B'01', N'n;'"
+            ),
+            vec![
+                r"SELECT E'a\';b\\'",
+                r"SELECT 'c\'",
+                r"SELECT e'\''",
+                r"SELECT U&'d\0061;' , X'1F', B'01', N'n;'",
+            ]
+        );
+        assert_eq!(
+            s("SELECT 'it''s;'; SELECT 1"),
+            vec!["SELECT 'it''s;'", "SELECT 1"]
+        );
+    }
+
+    #[test]
+    fn begin_atomic_bodies_with_case_and_or_replace() {
+        let p = "create or replace procedure p(n int) language sql\nbegin atomic\n  \
+                 insert into t values (case when n > 0 then n else 0 end);\n  \
+                 select case n when 1 then 'one' end;\nend";
+        let f = "CREATE FUNCTION q() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END";
+        assert_eq!(s(&format!("{p};\n{f}; END;")), vec![p, f, "END"]);
+        // BEGIN outside a routine is a transaction, and ends at its semicolon.
+        assert_eq!(s("BEGIN; SELECT 1; END;"), vec!["BEGIN", "SELECT 1", "END"]);
+        // A routine with a string body and a column named begin.
+        let r = "CREATE FUNCTION r(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1; SELECT 2'";
+        assert_eq!(s(&format!("{r}; SELECT 3")), vec![r, "SELECT 3"]);
+    }
+
+    #[test]
+    fn parentheses_hold_a_rules_actions_together() {
+        let r = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2))";
+        assert_eq!(s(&format!("{r}; SELECT 1")), vec![r, "SELECT 1"]);
+    }
+
+    #[test]
+    fn unterminated_tokens_are_errors() {
+        for (sql, what) in [
+            (
+                "SELECT 1;\nSELECT 'x;",
+                "unterminated quoted string at line 2",
+            ),
+            ("SELECT E'x\\';", "unterminated quoted string at line 1"),
+            ("SELECT $a$ x; $b$;", "unterminated dollar-quoted string"),
+            ("SELECT \"x;", "unterminated quoted identifier"),
+            ("SELECT 1; /* a /* b */ ;", "unterminated /* comment"),
+        ] {
+            let e = split(sql).unwrap_err();
+            assert!(e.reason().starts_with(what), "{sql}: {e}");
+        }
     }
 
     #[test]

@@ -1,19 +1,17 @@
 //! The domain check, a kind of job that runs on a clock instead of from a row: every
-//! `domains.check_interval`, while a worker runs (not with `--once`, nor with
-//! `domains.verify = false`), it checks the custom domains not verified yet
-//! (`registry::domains::verify_pending`).
+//! `domains.check_interval` while a worker runs (and one round before the jobs with `--once`;
+//! never with `domains.verify = false`), it checks the custom domains not verified yet and the
+//! verified ones due again (`registry::domains::check_round`).
 //!
 //! Owns the schedule of the check; may import the registry's domains, the configuration and
 //! the error.
 
 use crate::config::Settings;
-use crate::error::cause_chain;
 use sqlx::PgPool;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
 
 /// What the check reads: the registry and the settings.
 pub struct DomainCheck {
@@ -22,6 +20,13 @@ pub struct DomainCheck {
 }
 
 impl DomainCheck {
+    /// One round now (`worker --once` runs it before its jobs).
+    pub async fn once(&self) {
+        if self.settings.domains.verify {
+            crate::registry::domains::check_round(&self.pool, &self.settings).await;
+        }
+    }
+
     /// Start checking beside the worker until `shutdown`; `None` when the check is off.
     pub fn spawn(
         self: Arc<Self>,
@@ -35,18 +40,7 @@ impl DomainCheck {
             let every = (*settings.domains.check_interval).max(Duration::from_secs(1));
             tokio::spawn(async move {
                 loop {
-                    match crate::registry::domains::verify_pending(&s.pool, &s.settings).await {
-                        Ok((checked, verified)) if checked > 0 => {
-                            info!(
-                                checked,
-                                verified, "checked the custom domains not verified yet"
-                            );
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            warn!(error = %cause_chain(&e), "domain verification round failed")
-                        }
-                    }
+                    crate::registry::domains::check_round(&s.pool, &s.settings).await;
                     tokio::select! {
                         _ = stop.cancelled() => return,
                         _ = tokio::time::sleep(every) => {}

@@ -305,11 +305,83 @@ pub async fn requeue_abandoned(pool: &PgPool, older_than: Duration) -> Result<Ve
 
 /// Wait until a job has finished (succeeded or failed for good), polling every `poll`.
 pub async fn wait(pool: &PgPool, id: i64, poll: Duration) -> Result<Job> {
+    match wait_for(pool, id, poll, None).await? {
+        Waited::Finished(j) | Waited::TimedOut(j) => Ok(j),
+    }
+}
+
+/// How a [`wait_for`] ended: the job as last read.
+#[derive(Debug)]
+pub enum Waited {
+    /// Succeeded or failed for good.
+    Finished(Job),
+    /// Still queued or running when the time was up.
+    TimedOut(Job),
+}
+
+/// Wait until a job has finished, polling every `poll`, for at most `timeout` (`kubectl wait
+/// --timeout`: zero looks once; `None` waits for as long as it takes).
+pub async fn wait_for(
+    pool: &PgPool,
+    id: i64,
+    poll: Duration,
+    timeout: Option<Duration>,
+) -> Result<Waited> {
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     loop {
-        match get(pool, id).await? {
-            Some(j) if j.is_finished() => return Ok(j),
-            Some(_) => tokio::time::sleep(poll).await,
-            None => return Err(Error::NotFound(format!("job {id} not found"))),
+        let Some(j) = get(pool, id).await? else {
+            return Err(Error::NotFound(format!("job {id} not found")));
+        };
+        if j.is_finished() {
+            return Ok(Waited::Finished(j));
         }
+        let nap = match deadline {
+            None => poll,
+            Some(d) => {
+                let left = d.saturating_duration_since(tokio::time::Instant::now());
+                if left.is_zero() {
+                    return Ok(Waited::TimedOut(j));
+                }
+                poll.min(left)
+            }
+        };
+        tokio::time::sleep(nap).await;
+    }
+}
+
+impl Job {
+    /// Why this unfinished job is not done after `waited`, and what to do: the error of a
+    /// `--wait` that timed out (exit 1, as `kubectl wait`).
+    pub fn timed_out(&self, waited: Duration) -> Error {
+        let after = crate::output::duration::setting(waited);
+        let name = crate::rules::naming::shown(&self.platform_name);
+        let state = match (self.status, self.locked_by.as_deref()) {
+            (JobStatus::Running, by) => format!(
+                "still running (attempt {} of {}{})",
+                self.attempts,
+                self.max_attempts,
+                by.map(|w| format!(", on worker {w}")).unwrap_or_default()
+            ),
+            (_, _) if self.attempts == 0 => "still queued: no worker has taken it".to_string(),
+            (_, _) => format!(
+                "queued again after attempt {} of {} failed: {}",
+                self.attempts,
+                self.max_attempts,
+                self.last_error.as_deref().unwrap_or("-")
+            ),
+        };
+        let key = self.platform_id.map_or(name.clone(), |id| id.to_string());
+        let hint = if self.attempts == 0 && self.status == JobStatus::Queued {
+            format!(
+                "the platform stays created and its job queued: start a worker (`tenantctl worker`), or provision it now (`tenantctl provision {key}`)"
+            )
+        } else {
+            format!("wait longer (`--timeout`), or follow it with `tenantctl platform show {key}`")
+        };
+        Error::Other(anyhow::anyhow!(
+            "timed out after {after} waiting for job {} (provisioning `{name}`): {state}",
+            self.id
+        ))
+        .hint(hint)
     }
 }

@@ -94,22 +94,26 @@ pub async fn run(
             Ok(mut l) => match l.listen(queue::CHANNEL).await {
                 Ok(()) => Some(l),
                 Err(e) => {
-                    warn!(error = %e, "cannot LISTEN; polling only");
+                    warn!(error = %crate::error::Shown(&e), "cannot LISTEN; polling only");
                     None
                 }
             },
             Err(e) => {
-                warn!(error = %e, "cannot LISTEN; polling only");
+                warn!(error = %crate::error::Shown(&e), "cannot LISTEN; polling only");
                 None
             }
         }
     };
     info!(worker = %opts.id, concurrency = opts.concurrency, once = opts.once, "worker started");
-    let domain_checks = Arc::new(DomainCheck {
+    let domain_check = Arc::new(DomainCheck {
         pool: shared.pool.clone(),
         settings: settings.clone(),
-    })
-    .spawn(opts.once, &shutdown);
+    });
+    // `--once` runs one round of the domain check before the jobs.
+    if opts.once {
+        domain_check.once().await;
+    }
+    let domain_checks = domain_check.spawn(opts.once, &shutdown);
     let mut running: JoinSet<End> = JoinSet::new();
     let mut last_recovery: Option<tokio::time::Instant> = None;
     loop {
@@ -225,7 +229,7 @@ fn count(summary: &mut Summary, done: std::result::Result<End, tokio::task::Join
         Err(e) => {
             // Counted, so the summary still adds up; the job stays `running` and is recovered
             // as abandoned.
-            error!(error = %e, "job task panicked");
+            error!(error = %crate::error::Shown(&e), "job task panicked");
             summary.failed += 1;
         }
     }
@@ -237,7 +241,7 @@ async fn wake(listener: &mut Option<PgListener>, poll: Duration) {
         Some(l) => {
             if let Ok(Err(e)) = tokio::time::timeout(poll, l.recv()).await {
                 // The connection dropped; PgListener reconnects on the next call. Meanwhile poll.
-                warn!(error = %e, "LISTEN connection lost; polling");
+                warn!(error = %crate::error::Shown(&e), "LISTEN connection lost; polling");
                 tokio::time::sleep(poll).await;
             }
         }

@@ -117,7 +117,7 @@ pub async fn read_many(pool: &PgPool, targets: &[Target]) -> Result<Vec<Read>> {
         }
         Err(e) if crate::error::is_connection_error(&e) => return Err(e.into()),
         Err(e) => {
-            tracing::debug!(error = %e, "batched read failed; reading schemas one by one");
+            tracing::debug!(error = %crate::error::Shown(&e), "batched read failed; reading schemas one by one");
             let mut conn = pool.acquire().await?;
             for &i in &tracked {
                 let schema = &targets[i].schema;

@@ -518,7 +518,7 @@ async fn tell_serve(
         std::mem::take(&mut c.0)
     };
     if let Err(e) = crate::db::changes::notify_schemas_changed(conn, &schemas).await {
-        tracing::warn!(error = %e, "could not tell serve which schemas changed");
+        tracing::warn!(error = %crate::error::Shown(&e), "could not tell serve which schemas changed");
     }
 }
 

@@ -6,7 +6,7 @@
 //! one-schema runner runs it ([`super::runner::run_no_transaction`]): per tenant on a
 //! connection of its own, outside any transaction, holding the platform's advisory lock, with
 //! the tenant's schema alone on the search_path and the run's `lock_timeout`. Its file is
-//! split into statements ([`statements::split`], PostgreSQL's own parser) and each is sent alone: several in one query string would
+//! split into statements ([`statements::split`], as psql splits a file) and each is sent alone: several in one query string would
 //! form an implicit transaction, which `CONCURRENTLY` refuses. When all succeeded, one short
 //! transaction writes the tracking row and the status row.
 //!
@@ -28,36 +28,25 @@ use sqlx::{AssertSqlSafe, PgConnection};
 /// INDEX`, which then run in the transaction like any other statement. Anything else that
 /// cannot run in a transaction fails the provisioning with PostgreSQL's own message.
 ///
-/// Statements come from [`statements::split`]; the keywords are PostgreSQL's scanner tokens,
+/// Statements come from [`statements::split`]; the keywords are PostgreSQL tokens (unquoted words),
 /// so a quoted `"concurrently"` or one in a comment stays.
 pub fn in_new_schema(sql: &str) -> Result<Vec<String>, SplitError> {
-    use pg_query::protobuf::Token;
     let mut out = Vec::new();
     for statement in statements::split(sql)? {
-        let scanned = pg_query::scan(&statement).map_err(|e| SplitError::new(e.to_string()))?;
-        let words: Vec<_> = scanned
-            .tokens
-            .iter()
-            .filter(|t| t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32)
-            .take(4)
-            .collect();
-        let kinds: Vec<_> = words
-            .iter()
-            .map(|t| Token::try_from(t.token).ok())
-            .collect();
-        use Token::{Concurrently, Create, Drop, Index, Unique};
-        let concurrently = match kinds.as_slice() {
-            [Some(Create | Drop), Some(Index), Some(Concurrently), ..] => Some(words[2]),
-            [Some(Create), Some(Unique), Some(Index), Some(Concurrently)] => Some(words[3]),
-            _ => None,
-        };
+        let tokens = statements::tokens(&statement)?;
+        let words: Vec<_> = tokens.iter().filter(|t| !t.is_trivia()).take(4).collect();
+        let is = |i: usize, word: &str| words.get(i).is_some_and(|t| t.is_word(&statement, word));
+        let concurrently =
+            if (is(0, "create") || is(0, "drop")) && is(1, "index") && is(2, "concurrently") {
+                Some(words[2])
+            } else if is(0, "create") && is(1, "unique") && is(2, "index") && is(3, "concurrently")
+            {
+                Some(words[3])
+            } else {
+                None
+            };
         out.push(match concurrently {
-            // Byte offsets into the statement, as the scanner reports them.
-            Some(t) => format!(
-                "{}{}",
-                &statement[..t.start as usize],
-                &statement[t.end as usize..]
-            ),
+            Some(t) => format!("{}{}", &statement[..t.start], &statement[t.end..]),
             None => statement,
         });
     }

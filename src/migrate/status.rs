@@ -118,7 +118,7 @@ pub async fn record_failure(pool: &PgPool, platform_id: i64, facts: Option<&Fact
     }
     .await;
     if let Err(e) = res {
-        tracing::warn!(platform_id, error = %e, "could not record the migration failure");
+        tracing::warn!(platform_id, error = %crate::error::Shown(&e), "could not record the migration failure");
     }
 }
 

@@ -41,7 +41,7 @@ pub async fn announce(
     let tenant = match tenant_of(pool, settings, p).await {
         Ok(t) => t,
         Err(e) => {
-            tracing::warn!(platform = %p.name, error = %e, "notification not sent");
+            tracing::warn!(platform = %p.name, error = %crate::error::Shown(&e), "notification not sent");
             return Vec::new();
         }
     };
@@ -75,7 +75,7 @@ pub async fn announce(
         .execute(pool)
         .await;
         if let Err(e) = res {
-            tracing::warn!(platform = %p.name, error = %e, "could not record the failed notification");
+            tracing::warn!(platform = %p.name, error = %crate::error::Shown(&e), "could not record the failed notification");
         }
     }
     deliveries

@@ -78,11 +78,22 @@ impl Started {
     /// Wait until the queued job has finished (a worker runs it) and read the platform again.
     /// `Ok(Some(error))`: the provisioning failed, the error says how and names the fix.
     /// Nothing to wait for when nothing was queued.
-    pub async fn wait(&mut self, pool: &PgPool) -> Result<Option<Error>> {
+    /// At most `timeout` (`None`: as long as it takes); when the job has not finished by then,
+    /// `Ok(Some(error))` says where it is ([`queue::Job::timed_out`]).
+    pub async fn wait(
+        &mut self,
+        pool: &PgPool,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<Option<Error>> {
         let Some(job_id) = self.job_id else {
             return Ok(None);
         };
-        let job = queue::wait(pool, job_id, queue::WAIT_POLL).await?;
+        let job = match queue::wait_for(pool, job_id, queue::WAIT_POLL, timeout).await? {
+            queue::Waited::Finished(job) => job,
+            queue::Waited::TimedOut(job) => {
+                return Ok(Some(job.timed_out(timeout.unwrap_or_default())));
+            }
+        };
         if let Some(now) = store::get(pool, self.platform.id).await? {
             self.platform = now;
         }

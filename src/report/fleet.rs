@@ -328,7 +328,12 @@ async fn counts(pool: &PgPool) -> Result<StatusCounts> {
     Ok(c)
 }
 
-async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
+/// Platforms whose schema should exist and does not: provisioned (`completed`), not external.
+/// A queued or provisioning platform has no schema yet, and a failed one never got one; neither
+/// is missing. `status` and `doctor` both ask this.
+pub(crate) async fn missing_schemas<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+) -> Result<Vec<MissingSchema>> {
     // language=PostgreSQL
     Ok(sqlx::query_as::<_, MissingSchema>(concat!(
         "SELECT p.id AS platform_id, p.name AS platform, p.schema_name AS schema
@@ -339,7 +344,8 @@ async fn missing_schemas(pool: &PgPool) -> Result<Vec<MissingSchema>> {
            AND NOT EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspname = p.schema_name)
          ORDER BY p.id"
     ))
-    .fetch_all(pool)
+    .persistent(false)
+    .fetch_all(db)
     .await?)
 }
 

@@ -595,7 +595,7 @@ pub async fn run(
                     return Err(refuse_unwrappable(pool, &targets[i], &sql, opts).await?);
                 }
                 Probe::Failed(e) => {
-                    tracing::debug!(schema = %targets[i].schema, error = %e, "statement does not prepare here");
+                    tracing::debug!(schema = %targets[i].schema, error = %crate::error::Shown(&e), "statement does not prepare here");
                 }
             }
         }

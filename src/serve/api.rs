@@ -53,7 +53,7 @@ async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
                     && st.persistent
                     && crate::error::sqlstate(&e).as_deref() == Some(super::plans::STALE_PLAN)
                 {
-                    tracing::info!(schema = %tenant.schema, error = %e, "stale statement; retrying on a fresh one");
+                    tracing::info!(schema = %tenant.schema, error = %crate::error::Shown(&e), "stale statement; retrying on a fresh one");
                     app.resolver.plans.bump_from(st.tag, st.generation);
                     retried = true;
                     continue;

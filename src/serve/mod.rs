@@ -251,7 +251,7 @@ pub async fn build(settings: &Settings, registry: PgPool, opts: ServeOptions) ->
         metrics.clone(),
     )?);
     if let Err(e) = resolver.refresh(&registry, "startup").await {
-        warn!(error = %e, "cannot load the platforms yet; /readyz says not ready until they load");
+        warn!(error = %crate::error::Shown(&e), "cannot load the platforms yet; /readyz says not ready until they load");
     }
     let app = Arc::new(App {
         requests,

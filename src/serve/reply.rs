@@ -60,7 +60,7 @@ pub fn db_failure(e: &sqlx::Error) -> Response {
             "the database is busy; try again",
         ),
         _ => {
-            error!(error = %e, "request failed");
+            error!(error = %crate::error::Shown(&e), "request failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -76,7 +76,7 @@ pub fn failure(e: &Error) -> Response {
         Error::Db(db) => db_failure(db),
         Error::Hinted { source, .. } => failure(source),
         other => {
-            error!(error = %other, "request failed");
+            error!(error = %crate::error::Shown(other), "request failed");
             error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",

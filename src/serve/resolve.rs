@@ -403,7 +403,7 @@ impl Resolver {
                         _ = tick.tick() => {}
                     }
                     if let Err(e) = this.refresh(&pool, "periodic").await {
-                        warn!(error = %e, "periodic reload of the resolution map failed; serving the last one");
+                        warn!(error = %crate::error::Shown(&e), "periodic reload of the resolution map failed; serving the last one");
                     }
                 }
             }
@@ -424,7 +424,7 @@ impl Resolver {
             match run.await {
                 Ok(()) => return,
                 Err(e) => {
-                    warn!(error = %e, "listening for registry changes failed; retrying (the periodic reload still runs)");
+                    warn!(error = %crate::error::Shown(&e), "listening for registry changes failed; retrying (the periodic reload still runs)");
                 }
             }
             tokio::select! {
@@ -504,7 +504,7 @@ impl Resolver {
                 continue;
             }
             if let Err(e) = self.refresh(pool, "notify").await {
-                warn!(error = %e, "reload after a registry change failed; serving the last map");
+                warn!(error = %crate::error::Shown(&e), "reload after a registry change failed; serving the last map");
             }
         }
     }

@@ -30,7 +30,8 @@ enum Area {
     Setup,
     /// `/_bench/fixed/*`: the benchmark floor (only when enabled).
     Bench,
-    /// `/.well-known/tenantctl-challenge/<token>`: the HTTP proof of an unverified domain.
+    /// `/.well-known/tenantctl-challenge/<token>`: serve's answer that a verified domain still
+    /// points here (never answered for an unverified one: `registry::domains`).
     Challenge,
     /// Everything else: resolved to a tenant first.
     Tenant,
@@ -121,7 +122,7 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
     );
     let mut tenant_label = String::new();
     let response = async {
-        let host = match host::request_host(req.headers(), req.uri()) {
+        let host = match host::request_host(req.headers(), req.uri(), req.version()) {
             Ok(h) => h,
             Err(e) => return error(StatusCode::BAD_REQUEST, "bad_host", e.to_string()),
         };

@@ -274,7 +274,7 @@ pub async fn create(
     let created = match started {
         Ok(s) => s.platform,
         Err(e) => {
-            tracing::error!(platform = %created.name, error = %e, "platform created but its provisioning was not queued");
+            tracing::error!(platform = %created.name, error = %crate::error::Shown(&e), "platform created but its provisioning was not queued");
             return error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "not_queued",

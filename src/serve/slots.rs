@@ -455,7 +455,7 @@ impl Slots {
         match self.connect(index).await {
             Ok(c) => Some(c),
             Err(e) => {
-                warn!(error = %e, "cannot reconnect a request connection; trying again on its next request");
+                warn!(error = %crate::error::Shown(&e), "cannot reconnect a request connection; trying again on its next request");
                 None
             }
         }

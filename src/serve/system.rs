@@ -70,7 +70,7 @@ pub async fn metrics_text(State(app): State<Arc<App>>) -> Response {
     let mut body = app.metrics.encode();
     match crate::report::metrics::scrape(&app.registry, &app.settings).await {
         Ok(fleet) => body.push_str(&fleet),
-        Err(e) => tracing::warn!(error = %e, "fleet metrics not collected"),
+        Err(e) => tracing::warn!(error = %crate::error::Shown(&e), "fleet metrics not collected"),
     }
     ([(header::CONTENT_TYPE, metrics::CONTENT_TYPE)], body).into_response()
 }

@@ -17,6 +17,7 @@ mod cli;
 mod completion;
 mod contract;
 mod conventions;
+mod day_one;
 mod doctor;
 mod domains;
 mod help;

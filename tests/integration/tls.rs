@@ -258,3 +258,40 @@ async fn config_keys_reach_every_connection_and_pg_dump() {
     .await
     .unwrap();
 }
+
+/// Issue 28.14: the TLS fixes live in the vendored sqlx-core (vendor/README.md), which cargo uses
+/// only while its version is the one sqlx asks for. After `cargo update -p sqlx` to a newer
+/// sqlx-core, cargo merely warns "patch not used" and both fixes vanish: this fails instead.
+#[test]
+fn the_vendored_sqlx_core_is_the_one_built() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lock: toml::Table = std::fs::read_to_string(root.join("Cargo.lock"))
+        .expect("Cargo.lock")
+        .parse()
+        .expect("Cargo.lock parses");
+    let packages = lock["package"].as_array().expect("packages");
+    let cores: Vec<_> = packages
+        .iter()
+        .filter(|p| p["name"].as_str() == Some("sqlx-core"))
+        .collect();
+    let vendored: toml::Table = std::fs::read_to_string(root.join("vendor/sqlx-core/Cargo.toml"))
+        .expect("vendor/sqlx-core/Cargo.toml")
+        .parse()
+        .expect("it parses");
+    let version = vendored["package"]["version"].as_str().expect("version");
+    assert_eq!(cores.len(), 1, "one sqlx-core, the vendored one: {cores:?}");
+    // A path dependency has no `source` in the lock file; crates.io's has one.
+    assert!(
+        cores[0].get("source").is_none(),
+        "sqlx-core comes from {:?}, not vendor/sqlx-core: the TLS patch is not in use \
+         (port vendor/sqlx-core.patch to sqlx-core {}, or pin sqlx to {version})",
+        cores[0].get("source"),
+        cores[0]["version"]
+    );
+    assert_eq!(cores[0]["version"].as_str(), Some(version));
+    assert!(
+        lock.get("patch").is_none(),
+        "Cargo.lock lists an unused patch: {:?}",
+        lock.get("patch")
+    );
+}

@@ -296,9 +296,14 @@ impl ServerCertVerifier for DummyTlsVerifier {
     }
 }
 
-/// tenantctl patch: webpki's refusal of a certificate that is not X.509 v3.
+/// tenantctl patch: webpki's refusal of a certificate that is not X.509 v3, which rustls passes
+/// on as an `OtherError` holding webpki's own error.
 fn is_unsupported_version(e: &TlsError) -> bool {
-    matches!(e, TlsError::InvalidCertificate(CertificateError::Other(o)) if format!("{o:?}").contains("UnsupportedCertVersion"))
+    matches!(
+        e,
+        TlsError::InvalidCertificate(CertificateError::Other(o))
+            if matches!(o.0.downcast_ref::<webpki::Error>(), Some(webpki::Error::UnsupportedCertVersion))
+    )
 }
 
 /// tenantctl patch: check a handshake signature with the public key of `cert`, whatever its
@@ -326,8 +331,8 @@ fn verify_with_key(
     if tls13 && !in_tls13 {
         return Err(PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme.into());
     }
-    let (alg_id, key) =
-        spki_parts(cert.as_ref()).ok_or(TlsError::InvalidCertificate(CertificateError::BadEncoding))?;
+    let (alg_id, key) = spki_parts(cert.as_ref())
+        .map_err(|_| TlsError::InvalidCertificate(CertificateError::BadEncoding))?;
     let candidates = algs
         .mapping
         .iter()
@@ -348,41 +353,38 @@ fn verify_with_key(
     Err(TlsError::InvalidCertificate(CertificateError::BadSignature))
 }
 
-/// tenantctl patch: one DER element: (tag, contents, the rest).
-fn der(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        first as usize
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |l, &b| (l << 8) | b as usize);
-        rest = &rest[n..];
-        len
+/// tenantctl patch: the subject public key of a certificate (RFC 5280 4.1, where `version` is
+/// absent in v1), read with the `der` crate: the contents of its AlgorithmIdentifier (what
+/// `public_key_alg_id()` gives) and the key's bits.
+fn spki_parts(cert: &[u8]) -> der::Result<(&[u8], &[u8])> {
+    use der::asn1::{AnyRef, BitStringRef};
+    use der::{Decode, SliceReader, Tag, TagNumber, Tagged};
+    fn sequence<'a>(r: &mut SliceReader<'a>) -> der::Result<SliceReader<'a>> {
+        let any = AnyRef::decode(r)?;
+        any.tag().assert_eq(Tag::Sequence)?;
+        SliceReader::new(any.value())
+    }
+    let mut certificate = sequence(&mut SliceReader::new(cert)?)?;
+    let mut tbs = sequence(&mut certificate)?;
+    let version = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
     };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-/// tenantctl patch: the subject public key of a certificate: the contents of its
-/// AlgorithmIdentifier and the key bits (RFC 5280 4.1; `version` is absent in v1).
-fn spki_parts(cert: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (0x30, cert, _) = der(cert)? else { return None };
-    let (0x30, mut tbs, _) = der(cert)? else { return None };
-    if tbs.first() == Some(&0xa0) {
-        tbs = der(tbs)?.2;
+    if Tag::peek(&tbs)? == version {
+        AnyRef::decode(&mut tbs)?;
     }
     // serialNumber, signature, issuer, validity, subject
     for _ in 0..5 {
-        tbs = der(tbs)?.2;
+        AnyRef::decode(&mut tbs)?;
     }
-    let (0x30, spki, _) = der(tbs)? else { return None };
-    let (0x30, alg_id, rest) = der(spki)? else { return None };
-    let (0x03, bits, _) = der(rest)? else { return None };
-    let (&0, key) = bits.split_first()? else { return None };
-    Some((alg_id, key))
+    let mut spki = sequence(&mut tbs)?;
+    let alg = AnyRef::decode(&mut spki)?;
+    alg.tag().assert_eq(Tag::Sequence)?;
+    let key = BitStringRef::decode(&mut spki)?;
+    let key = key
+        .as_bytes()
+        .ok_or_else(|| der::Error::from(Tag::BitString.value_error()))?;
+    Ok((alg.value(), key))
 }
 
 #[derive(Debug)]
