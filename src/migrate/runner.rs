@@ -602,13 +602,10 @@ async fn no_transaction_on(
     .execute(&mut *conn)
     .await?;
     let locked = PlatformLock::of(t.platform_id)
-        .lock_session(&mut *conn)
-        .await;
-    if let Err(e) = locked {
-        return Err(match crate::error::sqlstate(&e).as_deref() {
-            Some(crate::db::LOCK_NOT_AVAILABLE) => MigrationError::Busy.into(),
-            _ => e.into(),
-        });
+        .lock_session(&mut *conn, lock_timeout)
+        .await?;
+    if !locked {
+        return Err(MigrationError::Busy.into());
     }
     let fail = |error: MigrationError| Failed {
         error,

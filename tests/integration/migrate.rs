@@ -1075,6 +1075,93 @@ async fn rollback_checks_its_target_before_any_sql(pool: PgPool) {
     assert_eq!(env.versions(&tenants[0].1).await.last(), Some(&NEW));
 }
 
+/// Wait until `n` other sessions are trying to take the run lock (the last statement of
+/// each names an advisory lock, and the test's own session holds it).
+async fn run_lock_waiters(env: &Env, n: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'tenantctl' AND query LIKE 'SELECT pg_%advisory_lock($1, $2)'",
+        )
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "they never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Issue 27.13: a second run waiting for the run lock must not hold a snapshot while it waits,
+/// or every `CREATE INDEX CONCURRENTLY` of the run that holds the lock waits for it and times
+/// out. Two runs queue behind the test's lock; whichever gets it first builds the index in
+/// every tenant while the other waits, and both succeed.
+#[sqlx::test(migrations = false)]
+async fn a_run_waiting_for_the_lock_does_not_hold_up_a_concurrent_index_build(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join(format!("{NEW}_posts_title_idx.up.sql")),
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS posts_title_idx ON posts (title);\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    let mut holder = env.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let args = [
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--lock-timeout",
+        "2s",
+        "--lock-retries",
+        "0",
+        "-o",
+        "json",
+    ];
+    let first = env.spawn(&args);
+    let second = env.spawn(&args);
+    run_lock_waiters(&env, 2).await;
+    sqlx::query("SELECT pg_advisory_unlock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(finish(first), finish(second));
+    for r in [&a, &b] {
+        r.ok();
+        for t in rows(&r.json()) {
+            assert_ne!(t["outcome"], "failed", "{t}");
+        }
+    }
+    let migrated: usize = [&a, &b]
+        .iter()
+        .map(|r| {
+            rows(&r.json())
+                .iter()
+                .filter(|t| t["outcome"] == "migrated")
+                .count()
+        })
+        .sum();
+    assert_eq!(migrated, tenants.len() + 1, "{}\n{}", a.stdout, b.stdout);
+    for schema in all_schemas(&env).await {
+        assert_eq!(env.versions(&schema).await.last(), Some(&NEW));
+        assert!(
+            indexes(&env, &schema)
+                .await
+                .contains(&("posts_title_idx".into(), true))
+        );
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_second_run_waits_for_the_lock_or_exits_5_with_no_wait(pool: PgPool) {
     let (env, _) = fleet(pool, 1).await;
@@ -1096,23 +1183,7 @@ async fn a_second_run_waits_for_the_lock_or_exits_5_with_no_wait(pool: PgPool) {
     assert_eq!(env.versions(&all_schemas(&env).await[1]).await.len(), 10);
 
     let child = env.spawn_with(&["migrate"], &[]);
-    // Wait until it is queued on the lock.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
-             AND classid = $1::bigint::oid AND objid = 1",
-        )
-        .bind(CLASS as i64)
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
-        if waiting == 1 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "it never waited");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    run_lock_waiters(&env, 1).await;
     sqlx::query("SELECT pg_advisory_unlock($1, 1)")
         .bind(CLASS)
         .execute(&mut *holder)
