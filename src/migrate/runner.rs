@@ -619,6 +619,16 @@ async fn no_transaction_on(
     if applied.iter().any(|a| a.version == m.version) {
         return Ok(());
     }
+    // An earlier attempt killed mid-build left its index INVALID (issue 27.14).
+    let creates = no_tx::created_indexes(statements);
+    if let Err(e) = no_tx::drop_invalid_named(&mut *conn, schema, &creates).await {
+        return Err(fail(MigrationError::Failed {
+            version: m.version,
+            description: m.description.to_string(),
+            message: format!("could not drop the invalid index an interrupted run of it left: {e}"),
+            sqlstate: None,
+        }));
+    }
     let invalid_before = no_tx::invalid_indexes(&mut *conn, schema).await?;
     let started = Instant::now();
     for (i, statement) in statements.iter().enumerate() {
@@ -647,6 +657,22 @@ async fn no_transaction_on(
         return Err(fail(error));
     }
     let elapsed = started.elapsed().as_nanos() as i64;
+    let still_invalid: Vec<String> = no_tx::invalid_indexes(&mut *conn, schema)
+        .await?
+        .into_iter()
+        .filter(|n| creates.contains(n))
+        .collect();
+    if !still_invalid.is_empty() {
+        return Err(fail(MigrationError::Failed {
+            version: m.version,
+            description: m.description.to_string(),
+            message: format!(
+                "index(es) {} still INVALID after it ran; not recorded",
+                still_invalid.join(", ")
+            ),
+            sqlstate: None,
+        }));
+    }
     let mut tx = conn.begin().await?;
     ensure_tracking_table(&mut tx, schema)
         .await

@@ -1075,6 +1075,113 @@ async fn rollback_checks_its_target_before_any_sql(pool: PgPool) {
     assert_eq!(env.versions(&tenants[0].1).await.last(), Some(&NEW));
 }
 
+/// Issue 27.14: a run killed during `CREATE INDEX CONCURRENTLY` leaves an INVALID index that
+/// nothing drops. The rerun drops it and builds it again: with `IF NOT EXISTS` it no longer
+/// records the version over the broken index, without it no longer fails "already exists".
+/// `doctor` names such indexes meanwhile.
+#[sqlx::test(migrations = false)]
+async fn an_invalid_index_left_by_a_killed_build_is_built_again_by_the_rerun(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (quiet, broken) = (&tenants[0].1, &tenants[1].1);
+    // What a killed build leaves: an index PostgreSQL marks INVALID, made here the way a
+    // failing build makes one (a duplicate under a unique index, a division by zero).
+    for (schema, index) in [
+        (
+            quiet,
+            format!("posts_title_key ON \"{quiet}\".posts (title)"),
+        ),
+        (
+            broken,
+            format!("posts_body_idx ON \"{broken}\".posts ((1 / (length(body) - 1)))"),
+        ),
+    ] {
+        env.sql(&format!(
+            "INSERT INTO \"{schema}\".posts (community_id, title, body) \
+             SELECT (SELECT min(id) FROM \"{schema}\".communities), 'same', 'x' FROM generate_series(1, 2)"
+        ))
+        .await;
+        let unique = if index.starts_with("posts_title") {
+            "UNIQUE "
+        } else {
+            ""
+        };
+        let failed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE {unique}INDEX CONCURRENTLY {index}"
+        )))
+        .execute(&env.pool)
+        .await;
+        assert!(failed.is_err(), "{failed:?}");
+        env.sql(&format!(
+            "DELETE FROM \"{schema}\".posts WHERE title = 'same'"
+        ))
+        .await;
+    }
+    assert!(
+        indexes(&env, quiet)
+            .await
+            .contains(&("posts_title_key".into(), false))
+    );
+    assert!(
+        indexes(&env, broken)
+            .await
+            .contains(&("posts_body_idx".into(), false))
+    );
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    let v = r.json();
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "invalid-index")
+        .unwrap_or_else(|| panic!("no invalid-index check: {v}"))
+        .clone();
+    assert_eq!(check["status"], "WARN", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{quiet}.posts_title_key"))
+            && detail.contains(&format!("{broken}.posts_body_idx")),
+        "{detail}"
+    );
+
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join(format!("{NEW}_posts_indexes.up.sql")),
+        "-- no-transaction\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS posts_title_key ON posts (title);\n\
+         CREATE INDEX CONCURRENTLY posts_body_idx ON posts (body);\n",
+    )
+    .unwrap();
+    env.run(&["migrate", "--tenant-migrations", dir.to_str().unwrap()])
+        .await
+        .ok();
+    for (_, schema) in &tenants {
+        assert_eq!(env.versions(schema).await.last(), Some(&NEW));
+        let idx = indexes(&env, schema).await;
+        assert!(idx.iter().all(|(_, valid)| *valid), "{schema}: {idx:?}");
+        assert!(idx.contains(&("posts_title_key".into(), true)), "{idx:?}");
+        assert!(idx.contains(&("posts_body_idx".into(), true)), "{idx:?}");
+    }
+    // The rebuilt index is the migration's, not the broken one's.
+    let def: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_get_indexdef('\"{broken}\".posts_body_idx'::regclass)"
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert!(def.ends_with("(body)"), "{def}");
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    let v = r.json();
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "invalid-index" && c["status"] == "PASS"),
+        "{v}"
+    );
+}
+
 /// Wait until `n` other sessions are trying to take the run lock (the last statement of
 /// each names an advisory lock, and the test's own session holds it).
 async fn run_lock_waiters(env: &Env, n: i64) {
