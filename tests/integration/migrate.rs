@@ -1170,6 +1170,17 @@ async fn an_invalid_index_left_by_a_killed_build_is_built_again_by_the_rerun(poo
     .await
     .unwrap();
     assert!(def.ends_with("(body)"), "{def}");
+    // Issue 27.15: verify builds its reference the way provisioning builds a schema, without
+    // `CONCURRENTLY` in a transaction nobody sees.
+    env.run(&[
+        "migrate",
+        "verify",
+        "--tenant-migrations",
+        dir.to_str().unwrap(),
+    ])
+    .await
+    .ok()
+    .stdout_has("all 3 tenant schema(s) match the migration set");
     let r = env.run(&["doctor", "-o", "json"]).await;
     let v = r.json();
     assert!(
