@@ -560,7 +560,9 @@ pub async fn run_no_transaction(
     extension_schema: Option<&SchemaName>,
 ) -> Result<(), Failed> {
     let statements = statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
-    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let options = pool.connect_options();
+    let mut conn = PgConnection::connect_with(&options).await?;
+    crate::db::cancel::note_connection(&mut conn, &options).await?;
     let facts = Facts {
         version: before,
         latest,

@@ -4,7 +4,7 @@
 //! an application transaction (lock_timeout), a schema dropped by hand, a missing migrations
 //! directory, a changed (checksum) migration, and a run killed mid-way.
 
-use crate::common::{Env, Run, copy_sample_migrations, finish};
+use crate::common::{Env, Run, copy_sample_migrations, finish, signal};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::path::PathBuf;
@@ -1191,6 +1191,67 @@ async fn an_invalid_index_left_by_a_killed_build_is_built_again_by_the_rerun(poo
             .any(|c| c["check"] == "invalid-index" && c["status"] == "PASS"),
         "{v}"
     );
+}
+
+/// Issue 27.16: Ctrl-C while a tenant's migration waits for a table lock. tenantctl exits at
+/// once, and the server must not go on waiting with its statement (for ever here, with
+/// `--lock-timeout 0`), holding the platform's lock and queueing readers behind it.
+#[sqlx::test(migrations = false)]
+async fn ctrl_c_cancels_the_statement_waiting_on_the_server(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 1).await;
+    let schema = &tenants[0].1;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let app = app_locks(&env, schema, "posts", "ACCESS SHARE").await;
+    let child = env.spawn(&[
+        "migrate",
+        "--tenant-migrations",
+        dir.to_str().unwrap(),
+        "--lock-timeout",
+        "0",
+    ]);
+    // language=PostgreSQL
+    const WAITING: &str = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = 'tenantctl' AND state = 'active' AND wait_event_type = 'Lock'";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sqlx::query_scalar::<_, i64>(WAITING)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "it never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(&child, "INT");
+    let r = finish(child).await;
+    r.code(130).stderr_has("interrupted");
+    // Promptly: no statement of it left waiting, and no lock of tenantctl's held.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(WAITING)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+        let locks: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+             AND classid IN ($1::bigint::oid, $2::bigint::oid)",
+        )
+        .bind(CLASS as i64)
+        .bind(CLASS as i64 + 1)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        if waiting == 0 && locks == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{waiting} statement(s) still waiting, {locks} advisory lock(s) still held"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.rollback().await.unwrap();
+    assert!(!has_column(&env, schema, "posts", "summary").await);
 }
 
 /// Wait until `n` other sessions are trying to take the run lock (the last statement of
