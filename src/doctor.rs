@@ -125,6 +125,7 @@ async fn checks(conn: &mut PgConnection, settings: &Settings) -> Result<Vec<Find
     out.push(serve_role(conn, settings, &serve, &existing).await?);
     out.push(security_definer(conn, &existing).await?);
     out.push(tenant_code(conn, &existing).await?);
+    out.push(invalid_indexes(conn, &existing).await?);
     out.extend(pg_tools(conn, settings).await?);
     out.push(lock_table(conn, settings, &existing).await?);
     out.extend(poolers(conn, settings, &serve).await?);
@@ -391,6 +392,42 @@ async fn security_definer(conn: &mut PgConnection, schemas: &[String]) -> Result
         format!(
             "ALTER FUNCTION {} SET search_path = {}, pg_temp; (in the migration that creates it)",
             rows[0].0, rows[0].1
+        ),
+    ))
+}
+
+/// INVALID indexes in tenant schemas: a `CREATE INDEX CONCURRENTLY` that failed or was killed
+/// (or one running right now). PostgreSQL still updates them on every write and never uses
+/// them, and `IF NOT EXISTS` takes them for built.
+async fn invalid_indexes(conn: &mut PgConnection, schemas: &[String]) -> Result<Finding> {
+    // language=PostgreSQL
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT format('%I.%I', n.nspname, c.relname) \
+         FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE NOT i.indisvalid AND n.nspname = ANY($1) ORDER BY 1",
+    )
+    .bind(schemas)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await?;
+    if rows.is_empty() {
+        return Ok(Finding::pass(
+            "invalid-index",
+            "no INVALID index in a tenant schema",
+        ));
+    }
+    Ok(Finding::bad(
+        "invalid-index",
+        Grade::Warn,
+        format!(
+            "{} INVALID index(es) in tenant schemas (a CREATE INDEX CONCURRENTLY that failed or was interrupted, or one still running): {}",
+            rows.len(),
+            names(&rows)
+        ),
+        format!(
+            "`tenantctl migrate` drops and builds again those its -- no-transaction migrations create; any other: DROP INDEX CONCURRENTLY {}; and create it again",
+            rows[0]
         ),
     ))
 }

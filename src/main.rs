@@ -46,6 +46,9 @@ async fn main() -> ExitCode {
             // A prompt may have hidden the cursor; give the terminal back as it was.
             let _ = console::Term::stderr().show_cursor();
             tenantctl::output::to_stderr("interrupted");
+            // The server would go on running a statement that waits for a lock (and holding
+            // the locks it took) after the process is gone.
+            tenantctl::db::cancel::cancel_own(std::time::Duration::from_secs(3)).await;
             ExitCode::from(130)
         }
     }

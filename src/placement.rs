@@ -307,6 +307,39 @@ pub struct MovePlan {
     pub bytes: Option<i64>,
 }
 
+/// The maintenance reason a blocking move (`--block-writes`) sets for its copy: a rerun tells
+/// a flag a killed move left from one an operator set (issue 27.11).
+pub const MOVE_MARK: &str = "tenantctl move: moving to another node";
+
+/// Whether `p` is in maintenance because a blocking move set it and never took it off (the
+/// process was killed); also under the reason older releases wrote.
+pub fn left_by_a_move(p: &Platform) -> bool {
+    p.maintenance
+        && matches!(
+            p.maintenance_reason.as_deref(),
+            Some(MOVE_MARK | "moving to another node")
+        )
+}
+
+/// A move killed after Citus moved the schema left the tenant on `to` and in maintenance:
+/// take it out, and say so. `None` when that is not the case (nothing done).
+pub async fn finish_interrupted(pool: &PgPool, p: &Platform, to: &Node) -> Result<Option<String>> {
+    if !left_by_a_move(p) {
+        return Ok(None);
+    }
+    let schema = p.require_schema()?;
+    let mut conn = pool.acquire().await?;
+    if node_of(&mut conn, &schema).await?.as_ref() != Some(to) {
+        return Ok(None);
+    }
+    drop(conn);
+    maintenance::set_flag(pool, p.id, false, None).await?;
+    Ok(Some(format!(
+        "`{}` is already on {to}: an interrupted move finished there; took it out of the maintenance that move left",
+        p.name
+    )))
+}
+
 /// Check a move before anything changes: the platform has a distributed schema, the target is
 /// a node of the cluster, and not the one the tenant is on. Errors are usage errors (exit 2).
 pub async fn check_move(pool: &PgPool, p: &Platform, to: &Node) -> Result<MovePlan> {
@@ -397,8 +430,14 @@ pub async fn run_move(
             plan.to
         )),
     };
-    // Closed to requests only for a blocking copy, and only when not closed already.
-    let gate = mode == TransferMode::BlockWrites && !p.maintenance;
+    // Closed to requests only for a blocking copy, and only when not closed already (a flag a
+    // killed move left is this move's to take off).
+    let ours = left_by_a_move(p);
+    let gate = mode == TransferMode::BlockWrites && (!p.maintenance || ours);
+    if ours && !gate {
+        // A logical move is served throughout.
+        maintenance::set_flag(pool, p.id, false, None).await?;
+    }
     if gate {
         step(&format!(
             "closing `{}` to requests for the copy (maintenance, waiting for requests in flight)",
@@ -408,7 +447,7 @@ pub async fn run_move(
             pool,
             p,
             true,
-            Some("moving to another node"),
+            Some(MOVE_MARK),
             maintenance::DRAIN_WAIT,
             maintenance::SETTLE,
         )

@@ -909,6 +909,43 @@ impl Restorer {
         Ok(())
     }
 
+    /// On Citus: the worker that holds `schema` now, and the one `--node` names, must answer
+    /// before a restore or a verification starts; `Some(node)` names the first that does not
+    /// (its restore would fail half way with Citus' raw "connection to the remote node"
+    /// message, issue 27.11).
+    pub async fn unreachable_node(&self, schema: &str) -> Result<Option<String>> {
+        if !crate::db::citus::present() {
+            return Ok(None);
+        }
+        let mut conn = self.pool.acquire().await?;
+        let mut nodes: Vec<String> = crate::db::citus::node_of(&mut conn, schema)
+            .await?
+            .into_iter()
+            .collect();
+        if let Some(n) = &self.node
+            && !nodes.contains(n)
+        {
+            nodes.push(n.clone());
+        }
+        Ok(crate::db::citus::unreachable(&mut conn, &nodes).await?)
+    }
+
+    /// [`unreachable_node`](Self::unreachable_node) as the error of a restore that does not
+    /// start: exit 69, naming the worker.
+    pub async fn check_node(&self, schema: &str) -> Result<()> {
+        match self.unreachable_node(schema).await? {
+            None => Ok(()),
+            Some(node) => Err(Error::Unreachable {
+                what: "Citus worker",
+                target: node.clone(),
+                reason: format!(
+                    "it does not answer the coordinator, and the restore of schema {schema} needs it; nothing was changed"
+                ),
+            }
+            .hint("start the worker (or restore with `--node` on another one) and run the restore again")),
+        }
+    }
+
     async fn fetch(&self, m: &Manifest) -> Result<Fetched> {
         let dest = match self.storage.local_path(&m.dump_key()) {
             Some(p) => Dest::InPlace(p),
@@ -928,6 +965,7 @@ impl Restorer {
     ) -> Result<RestoreReport> {
         let started = std::time::Instant::now();
         self.check_versions(m).await?;
+        self.check_node(&m.schema).await?;
         let fetched = self.fetch(m).await?;
         // While restoring, `serve` answers 503 (the flag is set outside the restore's
         // transaction, so everybody sees it). Toggling it leaves `updated_at` alone: a failed
@@ -1024,7 +1062,14 @@ impl Restorer {
                 || matches!(e, Error::Db(d) if crate::error::is_connection_error(d))
         };
         let checked = match self.check_versions(m).await {
-            Ok(()) => self.fetch(m).await,
+            Ok(()) => match self.unreachable_node(&m.schema).await {
+                Ok(None) => self.fetch(m).await,
+                Ok(Some(node)) => Err(Error::Other(anyhow::anyhow!(
+                    "worker {node} unreachable (it holds schema {}); not verified",
+                    m.schema
+                ))),
+                Err(e) => Err(e),
+            },
             Err(e) => Err(e),
         };
         match checked {

@@ -40,6 +40,10 @@ impl Move {
         let pool = ctx.registry().await?;
         placement::require_citus("platform move")?;
         let p = find(pool, &self.platform).await?;
+        if let Some(done) = placement::finish_interrupted(pool, &p, &to).await? {
+            ctx.out.note(&done);
+            return Ok(());
+        }
         let plan = placement::check_move(pool, &p, &to).await?;
         let mode = TransferMode::from_block_writes(self.block_writes);
         ctx.confirm(&format!(

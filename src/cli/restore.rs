@@ -63,6 +63,8 @@ impl Restore {
         // A backup newer than what reads it is refused before the question (and again by
         // `Restorer::restore`, for library callers).
         restorer.check_versions(&m).await?;
+        // On Citus, a worker that is down fails it here, named, before the plan is shown.
+        restorer.check_node(schema.as_str()).await?;
 
         // What will be lost, before asking.
         let name = schema.as_str().to_string();

@@ -153,6 +153,42 @@ pub async fn node_of(conn: &mut PgConnection, schema: &str) -> Result<Option<Str
     .await
 }
 
+/// The first of `nodes` (`host:port`) that the coordinator cannot reach now
+/// (`citus_check_connection_to_node`, bounded by `citus.node_connection_timeout`); `None`
+/// when all answer, or without Citus.
+pub async fn unreachable(
+    conn: &mut PgConnection,
+    nodes: &[String],
+) -> Result<Option<String>, sqlx::Error> {
+    if !present() {
+        return Ok(None);
+    }
+    for node in nodes {
+        let Some((host, port)) = parse_node(node) else {
+            continue;
+        };
+        // Citus also sends its own "connection to the remote node ... failed" as a WARNING:
+        // the caller names the node instead.
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        // language=PostgreSQL
+        sqlx::raw_sql("SET LOCAL client_min_messages = error")
+            .execute(&mut *tx)
+            .await?;
+        // language=PostgreSQL
+        let up: bool = sqlx::query_scalar("SELECT citus_check_connection_to_node($1, $2)")
+            .bind(host)
+            .bind(i32::from(port))
+            .persistent(false)
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if !up {
+            return Ok(Some(node.clone()));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether `schema` is a distributed schema (`pg_dist_schema`); false without Citus.
 pub async fn is_distributed(conn: &mut PgConnection, schema: &str) -> Result<bool, sqlx::Error> {
     if !present() {

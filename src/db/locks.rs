@@ -8,6 +8,7 @@
 
 use crate::error::{Error, Result};
 use sqlx::{Connection, PgConnection, PgPool};
+use std::time::{Duration, Instant};
 
 /// The advisory-lock class of tenantctl's run locks ("tctl").
 pub const CLASS: i32 = 0x7463_746c;
@@ -116,12 +117,10 @@ impl RunLockGuard {
         note(&format!(
             "{what}; waiting for it to finish (pass --no-wait to exit instead)"
         ));
-        // language=PostgreSQL
-        sqlx::query("SELECT pg_advisory_lock($1, $2)")
-            .bind(CLASS)
-            .bind(lock as i32)
-            .execute(&mut conn)
-            .await?;
+        // NOTE: polled, never a blocking `pg_advisory_lock`: a statement waiting for a lock
+        // holds a snapshot all the while, and every `CREATE INDEX CONCURRENTLY` of the run
+        // holding the lock waits for older snapshots to go (issue 27.13).
+        poll(&mut conn, CLASS, lock as i32, None).await?;
         Ok(RunLockGuard { conn, lock })
     }
 
@@ -136,6 +135,44 @@ impl RunLockGuard {
         let _ = self.conn.close().await;
         unlocked?;
         Ok(())
+    }
+}
+
+/// Take the session-level advisory lock `(class, key)` on `conn`, trying again with a growing
+/// pause (10 ms up to 500 ms) until it is free, at most `limit` (`None`: for ever); `false`
+/// when the limit passed first.
+///
+/// Each try is a short `pg_try_advisory_lock`, never a blocking `pg_advisory_lock`: a statement
+/// that waits holds a snapshot for as long as it waits, and `CREATE INDEX CONCURRENTLY` waits
+/// for every older snapshot to go, so one blocked waiter made each concurrent index build of
+/// the run it waited for time out (issue 27.13).
+async fn poll(
+    conn: &mut PgConnection,
+    class: i32,
+    key: i32,
+    limit: Option<Duration>,
+) -> sqlx::Result<bool> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(10);
+    loop {
+        // language=PostgreSQL
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1, $2)")
+            .bind(class)
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await?;
+        if got {
+            return Ok(true);
+        }
+        let left = match limit {
+            None => pause,
+            Some(limit) => match limit.checked_sub(started.elapsed()) {
+                Some(left) if !left.is_zero() => left.min(pause),
+                _ => return Ok(false),
+            },
+        };
+        tokio::time::sleep(left).await;
+        pause = (pause * 2).min(Duration::from_millis(500));
     }
 }
 
@@ -223,16 +260,17 @@ impl PlatformLock {
         Ok(got)
     }
 
-    /// Wait for the lock at session level (bounded by the session's `lock_timeout`): only on
-    /// a connection of its own, which is closed afterwards (closing releases it).
-    pub async fn lock_session(self, conn: &mut PgConnection) -> sqlx::Result<()> {
-        // language=PostgreSQL
-        sqlx::query("SELECT pg_advisory_lock($1, $2)")
-            .bind(PlatformLock::CLASS)
-            .bind(self.key())
-            .execute(conn)
-            .await?;
-        Ok(())
+    /// Wait for the lock at session level, at most `limit` (zero: no limit); `false` when
+    /// another session still held it then. Only on a connection of its own, which is closed
+    /// afterwards (closing releases it). Polled (see [`poll`]): the wait holds no snapshot, so
+    /// other tenants' `CREATE INDEX CONCURRENTLY` do not wait for it.
+    pub async fn lock_session(
+        self,
+        conn: &mut PgConnection,
+        limit: Duration,
+    ) -> sqlx::Result<bool> {
+        let limit = (!limit.is_zero()).then_some(limit);
+        poll(conn, PlatformLock::CLASS, self.key(), limit).await
     }
 
     /// SQL that is true while some session holds the lock of the platform whose id is the

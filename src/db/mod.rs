@@ -3,6 +3,7 @@
 //! advisory locks ([`locks`]), the schema gate that keeps requests off a schema ([`gate`]),
 //! and the notifications that tell every `serve` what changed ([`changes`]).
 
+pub mod cancel;
 pub mod changes;
 pub mod citus;
 pub mod gate;
@@ -60,8 +61,14 @@ async fn connect_url_with_options(
     // The pool retries refused connections until its timeout, while an operator wants
     // "connection refused" at once: one direct attempt runs beside the pool's first connection
     // (no extra wait when the server is up), and its failure is the answer.
+    // Every connection is noted, so Ctrl-C can cancel what it still runs (see `cancel`).
+    let noted = opts.clone();
     let pool = tokio::spawn(
         PgPoolOptions::new()
+            .after_connect(move |conn, _| {
+                let noted = noted.clone();
+                Box::pin(async move { cancel::note_connection(conn, &noted).await })
+            })
             .max_connections(max_connections.max(1))
             .acquire_timeout(timeout)
             .connect_with(opts.clone()),

@@ -16,7 +16,9 @@
 //! the next run: indexes of the schema that turned invalid during the migration are dropped
 //! (`DROP INDEX CONCURRENTLY`) and named in the error. The tenant is then marked failed at the
 //! version before; the next `migrate` runs the whole file again, so its statements should be
-//! safe to repeat (`IF NOT EXISTS`).
+//! safe to repeat (`IF NOT EXISTS`). A run killed mid-build leaves its INVALID index with
+//! nobody to drop it: the next run drops the INVALID indexes the migration creates (by name)
+//! before it starts, and never records the version while one of them is INVALID.
 
 use crate::db::statements::{self, SplitError};
 use crate::db::{Ident, SchemaName};
@@ -53,6 +55,78 @@ pub fn in_new_schema(sql: &str) -> Result<Vec<String>, SplitError> {
     Ok(out)
 }
 
+/// The indexes `statements` create by name in the schema on the search_path (`CREATE [UNIQUE]
+/// INDEX [CONCURRENTLY] [IF NOT EXISTS] name ON table`, the table unqualified), as PostgreSQL
+/// folds the names. A statement the parser refuses names none.
+pub fn created_indexes(statements: &[String]) -> Vec<String> {
+    use pg_query::NodeEnum;
+    let mut out = Vec::new();
+    for statement in statements {
+        let Ok(parsed) = pg_query::parse(statement, 0) else {
+            continue;
+        };
+        for raw in &parsed.protobuf.stmts {
+            let Some(NodeEnum::IndexStmt(index)) = raw.stmt.as_ref().and_then(|n| n.node.as_ref())
+            else {
+                continue;
+            };
+            let unqualified = index
+                .relation
+                .as_ref()
+                .is_some_and(|r| r.schemaname.is_empty());
+            if unqualified && !index.idxname.is_empty() && !out.contains(&index.idxname) {
+                out.push(index.idxname.clone());
+            }
+        }
+    }
+    out
+}
+
+/// Before a `-- no-transaction` migration runs again: drop the INVALID indexes of `schema`
+/// among those it creates (`names`, see [`created_indexes`]), left by an earlier attempt that
+/// was killed mid-build (`kill -9`, a lost connection: nothing ran to drop them). Its `CREATE
+/// INDEX CONCURRENTLY IF NOT EXISTS` would otherwise skip the broken index and the version be
+/// recorded over it, and without `IF NOT EXISTS` every rerun would fail "already exists"
+/// (issue 27.14). Returns their names.
+pub(super) async fn drop_invalid_named(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    names: &[String],
+) -> Result<Vec<String>, String> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let invalid = invalid_indexes(&mut *conn, schema)
+        .await
+        .map_err(|e| crate::error::describe(&e))?;
+    let mut dropped = Vec::new();
+    for name in invalid.into_iter().filter(|n| names.contains(n)) {
+        drop_index(&mut *conn, schema, &name).await?;
+        tracing::warn!(schema = %schema, index = %name, "dropped an invalid index an interrupted run of this migration left; building it again");
+        dropped.push(name);
+    }
+    Ok(dropped)
+}
+
+/// `DROP INDEX CONCURRENTLY IF EXISTS` `schema`.`name`.
+async fn drop_index(
+    conn: &mut PgConnection,
+    schema: &SchemaName,
+    name: &str,
+) -> Result<(), String> {
+    let ident = Ident::parse(name).map_err(|e| e.to_string())?;
+    // language=PostgreSQL
+    let sql = format!(
+        "DROP INDEX CONCURRENTLY IF EXISTS {}",
+        schema.qualify(&ident)
+    );
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| format!("{name}: {}", crate::error::describe(&e)))?;
+    Ok(())
+}
+
 /// Indexes of `schema` that are not valid (a `CREATE INDEX CONCURRENTLY` that failed).
 pub(super) async fn invalid_indexes(
     conn: &mut PgConnection,
@@ -80,16 +154,7 @@ pub(super) async fn drop_new_invalid(
         .map_err(|e| crate::error::describe(&e))?;
     let mut dropped = Vec::new();
     for name in now.into_iter().filter(|n| !before.contains(n)) {
-        let ident = Ident::parse(&name).map_err(|e| e.to_string())?;
-        // language=PostgreSQL
-        let sql = format!(
-            "DROP INDEX CONCURRENTLY IF EXISTS {}",
-            schema.qualify(&ident)
-        );
-        sqlx::raw_sql(AssertSqlSafe(sql))
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| format!("{name}: {}", crate::error::describe(&e)))?;
+        drop_index(&mut *conn, schema, &name).await?;
         tracing::warn!(schema = %schema, index = %name, "dropped an invalid index a failed no-transaction migration left");
         dropped.push(name);
     }
@@ -142,5 +207,24 @@ mod tests {
             ]
         );
         assert_eq!(split("-- nothing\n;;").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn created_indexes_are_the_named_ones_on_tables_of_the_schema() {
+        let statements: Vec<String> = [
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS Posts_Title_Idx ON posts (title)",
+            "create unique index concurrently \"Slug Key\" on posts (slug)",
+            "CREATE INDEX ON posts (body)",
+            "CREATE INDEX elsewhere_idx ON public.posts (body)",
+            "DROP INDEX CONCURRENTLY IF EXISTS old_idx",
+            "CREATE INDEX CONCURRENTLY posts_title_idx ON posts (title)",
+            "not sql at all",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            created_indexes(&statements),
+            vec!["posts_title_idx", "Slug Key"]
+        );
     }
 }

@@ -560,7 +560,9 @@ pub async fn run_no_transaction(
     extension_schema: Option<&SchemaName>,
 ) -> Result<(), Failed> {
     let statements = statements::split(m.sql.as_str()).map_err(|e| unsplittable(m, e))?;
-    let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+    let options = pool.connect_options();
+    let mut conn = PgConnection::connect_with(&options).await?;
+    crate::db::cancel::note_connection(&mut conn, &options).await?;
     let facts = Facts {
         version: before,
         latest,
@@ -617,13 +619,10 @@ async fn no_transaction_on(
         });
     }
     let locked = PlatformLock::of(t.platform_id)
-        .lock_session(&mut *conn)
-        .await;
-    if let Err(e) = locked {
-        return Err(match crate::error::sqlstate(&e).as_deref() {
-            Some(crate::db::LOCK_NOT_AVAILABLE) => MigrationError::Busy.into(),
-            _ => e.into(),
-        });
+        .lock_session(&mut *conn, lock_timeout)
+        .await?;
+    if !locked {
+        return Err(MigrationError::Busy.into());
     }
     let fail = |error: MigrationError| Failed {
         error,
@@ -636,6 +635,16 @@ async fn no_transaction_on(
         .map_err(|e| fail(e.into()))?;
     if applied.iter().any(|a| a.version == m.version) {
         return Ok(());
+    }
+    // An earlier attempt killed mid-build left its index INVALID (issue 27.14).
+    let creates = no_tx::created_indexes(statements);
+    if let Err(e) = no_tx::drop_invalid_named(&mut *conn, schema, &creates).await {
+        return Err(fail(MigrationError::Failed {
+            version: m.version,
+            description: m.description.to_string(),
+            message: format!("could not drop the invalid index an interrupted run of it left: {e}"),
+            sqlstate: None,
+        }));
     }
     let invalid_before = no_tx::invalid_indexes(&mut *conn, schema).await?;
     let started = Instant::now();
@@ -665,6 +674,22 @@ async fn no_transaction_on(
         return Err(fail(error));
     }
     let elapsed = started.elapsed().as_nanos() as i64;
+    let still_invalid: Vec<String> = no_tx::invalid_indexes(&mut *conn, schema)
+        .await?
+        .into_iter()
+        .filter(|n| creates.contains(n))
+        .collect();
+    if !still_invalid.is_empty() {
+        return Err(fail(MigrationError::Failed {
+            version: m.version,
+            description: m.description.to_string(),
+            message: format!(
+                "index(es) {} still INVALID after it ran; not recorded",
+                still_invalid.join(", ")
+            ),
+            sqlstate: None,
+        }));
+    }
     let mut tx = conn.begin().await?;
     ensure_tracking_table(&mut tx, schema)
         .await

@@ -221,12 +221,12 @@ pub async fn reference(
         let m = set
             .up(v)
             .ok_or_else(|| Error::Other(anyhow::anyhow!("version {v} is not in the set")))?;
-        db::statements::execute(&mut tx, m.sql.as_str())
+        // As provisioning runs it: a `-- no-transaction` migration without `CONCURRENTLY`.
+        super::runner::execute_migration_sql(&mut tx, m)
             .await
             .map_err(|e| {
                 Error::Other(anyhow::anyhow!(
-                    "the migration set fails on an empty schema: migration {v} ({}): {e}",
-                    m.description
+                    "the migration set fails on an empty schema: {e}"
                 ))
             })?;
     }
@@ -259,15 +259,17 @@ pub async fn distributed_check(
     db::set_tenant(&mut tx, &scratch, extension_schema).await?;
     let mut out = None;
     for m in set.ups() {
-        if let Err(e) = db::statements::execute(&mut tx, m.sql.as_str()).await {
-            if crate::error::is_connection_error(&e) {
+        if let Err(e) = super::runner::execute_migration_sql(&mut tx, m).await {
+            if e.is_connection_error() {
                 return Err(e.into());
             }
+            let why = match e {
+                super::MigrationError::Failed { message, .. } => message,
+                other => other.to_string(),
+            };
             out = Some(format!(
-                "migration {} ({}) fails in a distributed schema (Citus): {}",
-                m.version,
-                m.description,
-                crate::error::describe(&e)
+                "migration {} ({}) fails in a distributed schema (Citus): {why}",
+                m.version, m.description
             ));
             break;
         }

@@ -29,7 +29,9 @@ pub const DEFAULT_LIMIT: i64 = 20;
 /// Run `work` in a request transaction of `tenant`: search_path set, gate entered, committed.
 /// A statement that meets a stale plan (a migration, rollback or restore changed a result type
 /// since this connection prepared it, and serve has not heard of it yet) moves the tenant's
-/// statements to a new generation and the request is tried once more, on fresh statements.
+/// statements to a new generation and the request is tried once more, on fresh statements; a
+/// shared statement prepared for a tenant of another shape sets this tenant apart (see
+/// [`super::plans`]), and the retry uses statements of its own.
 async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
     let mut retried = false;
     loop {
@@ -54,7 +56,11 @@ async fn in_tenant(app: &App, tenant: &Tenant, read: Read) -> Response {
                     && crate::error::sqlstate(&e).as_deref() == Some(super::plans::STALE_PLAN)
                 {
                     tracing::info!(schema = %tenant.schema, error = %crate::error::Shown(&e), "stale statement; retrying on a fresh one");
-                    app.resolver.plans.bump_from(st.tag, st.generation);
+                    match st.tag {
+                        // Shared, and prepared for a tenant of another shape.
+                        None => app.resolver.plans.set_apart(&tenant.schema, st.generation),
+                        Some(_) => app.resolver.plans.bump_from(st.tag, st.generation),
+                    }
                     retried = true;
                     continue;
                 }

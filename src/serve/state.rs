@@ -93,7 +93,9 @@ impl App {
     pub fn stmts<'a>(&self, tenant: Option<&'a SchemaName>) -> Stmts<'a> {
         let served = self.requests.tenants_per_connection(self.resolver.served());
         let fits = served * queries::QUERIES <= self.statement_cache;
-        let tag = if self.persistent && fits {
+        // Shared, except for a tenant whose result types differ (see `plans`).
+        let own = || tenant.is_some_and(|t| self.resolver.plans.is_apart(t));
+        let tag = if self.persistent && (fits || own()) {
             tenant
         } else {
             None

@@ -50,6 +50,7 @@ async fn a_fresh_install_passes_and_each_problem_is_reported_with_its_fix(pool: 
         "schema-owner",
         "serve-role",
         "security-definer",
+        "invalid-index",
         "pg-dump-version",
         "pg-restore-version",
         "lock-table",

@@ -4,7 +4,7 @@
 //! an application transaction (lock_timeout), a schema dropped by hand, a missing migrations
 //! directory, a changed (checksum) migration, and a run killed mid-way.
 
-use crate::common::{Env, Run, copy_sample_migrations, finish};
+use crate::common::{Env, Run, copy_sample_migrations, finish, signal};
 use serde_json::Value;
 use sqlx::PgPool;
 use std::path::PathBuf;
@@ -1075,6 +1075,272 @@ async fn rollback_checks_its_target_before_any_sql(pool: PgPool) {
     assert_eq!(env.versions(&tenants[0].1).await.last(), Some(&NEW));
 }
 
+/// Issue 27.14: a run killed during `CREATE INDEX CONCURRENTLY` leaves an INVALID index that
+/// nothing drops. The rerun drops it and builds it again: with `IF NOT EXISTS` it no longer
+/// records the version over the broken index, without it no longer fails "already exists".
+/// `doctor` names such indexes meanwhile.
+#[sqlx::test(migrations = false)]
+async fn an_invalid_index_left_by_a_killed_build_is_built_again_by_the_rerun(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 2).await;
+    let (quiet, broken) = (&tenants[0].1, &tenants[1].1);
+    // What a killed build leaves: an index PostgreSQL marks INVALID, made here the way a
+    // failing build makes one (a duplicate under a unique index, a division by zero).
+    for (schema, index) in [
+        (
+            quiet,
+            format!("posts_title_key ON \"{quiet}\".posts (title)"),
+        ),
+        (
+            broken,
+            format!("posts_body_idx ON \"{broken}\".posts ((1 / (length(body) - 1)))"),
+        ),
+    ] {
+        env.sql(&format!(
+            "INSERT INTO \"{schema}\".posts (community_id, title, body) \
+             SELECT (SELECT min(id) FROM \"{schema}\".communities), 'same', 'x' FROM generate_series(1, 2)"
+        ))
+        .await;
+        let unique = if index.starts_with("posts_title") {
+            "UNIQUE "
+        } else {
+            ""
+        };
+        let failed = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "CREATE {unique}INDEX CONCURRENTLY {index}"
+        )))
+        .execute(&env.pool)
+        .await;
+        assert!(failed.is_err(), "{failed:?}");
+        env.sql(&format!(
+            "DELETE FROM \"{schema}\".posts WHERE title = 'same'"
+        ))
+        .await;
+    }
+    assert!(
+        indexes(&env, quiet)
+            .await
+            .contains(&("posts_title_key".into(), false))
+    );
+    assert!(
+        indexes(&env, broken)
+            .await
+            .contains(&("posts_body_idx".into(), false))
+    );
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    let v = r.json();
+    let check = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == "invalid-index")
+        .unwrap_or_else(|| panic!("no invalid-index check: {v}"))
+        .clone();
+    assert_eq!(check["status"], "WARN", "{check}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{quiet}.posts_title_key"))
+            && detail.contains(&format!("{broken}.posts_body_idx")),
+        "{detail}"
+    );
+
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join(format!("{NEW}_posts_indexes.up.sql")),
+        "-- no-transaction\n\
+         CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS posts_title_key ON posts (title);\n\
+         CREATE INDEX CONCURRENTLY posts_body_idx ON posts (body);\n",
+    )
+    .unwrap();
+    env.run(&["migrate", "--tenant-migrations", dir.to_str().unwrap()])
+        .await
+        .ok();
+    for (_, schema) in &tenants {
+        assert_eq!(env.versions(schema).await.last(), Some(&NEW));
+        let idx = indexes(&env, schema).await;
+        assert!(idx.iter().all(|(_, valid)| *valid), "{schema}: {idx:?}");
+        assert!(idx.contains(&("posts_title_key".into(), true)), "{idx:?}");
+        assert!(idx.contains(&("posts_body_idx".into(), true)), "{idx:?}");
+    }
+    // The rebuilt index is the migration's, not the broken one's.
+    let def: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_get_indexdef('\"{broken}\".posts_body_idx'::regclass)"
+    )))
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    assert!(def.ends_with("(body)"), "{def}");
+    // Issue 27.15: verify builds its reference the way provisioning builds a schema, without
+    // `CONCURRENTLY` in a transaction nobody sees.
+    env.run(&[
+        "migrate",
+        "verify",
+        "--tenant-migrations",
+        dir.to_str().unwrap(),
+    ])
+    .await
+    .ok()
+    .stdout_has("all 3 tenant schema(s) match the migration set");
+    let r = env.run(&["doctor", "-o", "json"]).await;
+    let v = r.json();
+    assert!(
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["check"] == "invalid-index" && c["status"] == "PASS"),
+        "{v}"
+    );
+}
+
+/// Issue 27.16: Ctrl-C while a tenant's migration waits for a table lock. tenantctl exits at
+/// once, and the server must not go on waiting with its statement (for ever here, with
+/// `--lock-timeout 0`), holding the platform's lock and queueing readers behind it.
+#[sqlx::test(migrations = false)]
+async fn ctrl_c_cancels_the_statement_waiting_on_the_server(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 1).await;
+    let schema = &tenants[0].1;
+    let dir = set_with(&env, "posts_summary", ADD_SUMMARY_UP, ADD_SUMMARY_DOWN);
+    let app = app_locks(&env, schema, "posts", "ACCESS SHARE").await;
+    let child = env.spawn(&[
+        "migrate",
+        "--tenant-migrations",
+        dir.to_str().unwrap(),
+        "--lock-timeout",
+        "0",
+    ]);
+    // language=PostgreSQL
+    const WAITING: &str = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = 'tenantctl' AND state = 'active' AND wait_event_type = 'Lock'";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while sqlx::query_scalar::<_, i64>(WAITING)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap()
+        == 0
+    {
+        assert!(tokio::time::Instant::now() < deadline, "it never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    signal(&child, "INT");
+    let r = finish(child).await;
+    r.code(130).stderr_has("interrupted");
+    // Promptly: no statement of it left waiting, and no lock of tenantctl's held.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(WAITING)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+        let locks: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' \
+             AND classid IN ($1::bigint::oid, $2::bigint::oid)",
+        )
+        .bind(CLASS as i64)
+        .bind(CLASS as i64 + 1)
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        if waiting == 0 && locks == 0 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{waiting} statement(s) still waiting, {locks} advisory lock(s) still held"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.rollback().await.unwrap();
+    assert!(!has_column(&env, schema, "posts", "summary").await);
+}
+
+/// Wait until `n` other sessions are trying to take the run lock (the last statement of
+/// each names an advisory lock, and the test's own session holds it).
+async fn run_lock_waiters(env: &Env, n: i64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'tenantctl' AND query LIKE 'SELECT pg_%advisory_lock($1, $2)'",
+        )
+        .fetch_one(&env.pool)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "they never waited");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Issue 27.13: a second run waiting for the run lock must not hold a snapshot while it waits,
+/// or every `CREATE INDEX CONCURRENTLY` of the run that holds the lock waits for it and times
+/// out. Two runs queue behind the test's lock; whichever gets it first builds the index in
+/// every tenant while the other waits, and both succeed.
+#[sqlx::test(migrations = false)]
+async fn a_run_waiting_for_the_lock_does_not_hold_up_a_concurrent_index_build(pool: PgPool) {
+    let (env, tenants) = fleet(pool, 3).await;
+    let dir = env.path().join("tenant-migrations");
+    copy_sample_migrations(&dir);
+    std::fs::write(
+        dir.join(format!("{NEW}_posts_title_idx.up.sql")),
+        "-- no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS posts_title_idx ON posts (title);\n",
+    )
+    .unwrap();
+    let dir = dir.to_str().unwrap();
+    let mut holder = env.pool.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let args = [
+        "migrate",
+        "--tenant-migrations",
+        dir,
+        "--lock-timeout",
+        "2s",
+        "--lock-retries",
+        "0",
+        "-o",
+        "json",
+    ];
+    let first = env.spawn(&args);
+    let second = env.spawn(&args);
+    run_lock_waiters(&env, 2).await;
+    sqlx::query("SELECT pg_advisory_unlock($1, 1)")
+        .bind(CLASS)
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(finish(first), finish(second));
+    for r in [&a, &b] {
+        r.ok();
+        for t in rows(&r.json()) {
+            assert_ne!(t["outcome"], "failed", "{t}");
+        }
+    }
+    let migrated: usize = [&a, &b]
+        .iter()
+        .map(|r| {
+            rows(&r.json())
+                .iter()
+                .filter(|t| t["outcome"] == "migrated")
+                .count()
+        })
+        .sum();
+    assert_eq!(migrated, tenants.len() + 1, "{}\n{}", a.stdout, b.stdout);
+    for schema in all_schemas(&env).await {
+        assert_eq!(env.versions(&schema).await.last(), Some(&NEW));
+        assert!(
+            indexes(&env, &schema)
+                .await
+                .contains(&("posts_title_idx".into(), true))
+        );
+    }
+}
+
 #[sqlx::test(migrations = false)]
 async fn a_second_run_waits_for_the_lock_or_exits_5_with_no_wait(pool: PgPool) {
     let (env, _) = fleet(pool, 1).await;
@@ -1096,23 +1362,7 @@ async fn a_second_run_waits_for_the_lock_or_exits_5_with_no_wait(pool: PgPool) {
     assert_eq!(env.versions(&all_schemas(&env).await[1]).await.len(), 10);
 
     let child = env.spawn_with(&["migrate"], &[]);
-    // Wait until it is queued on the lock.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let waiting: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted \
-             AND classid = $1::bigint::oid AND objid = 1",
-        )
-        .bind(CLASS as i64)
-        .fetch_one(&env.pool)
-        .await
-        .unwrap();
-        if waiting == 1 {
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "it never waited");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    run_lock_waiters(&env, 1).await;
     sqlx::query("SELECT pg_advisory_unlock($1, 1)")
         .bind(CLASS)
         .execute(&mut *holder)

@@ -368,3 +368,78 @@ async fn tenants_keep_their_own_plans_while_one_connections_share_of_them_fits(p
         }
     }
 }
+
+/// Issue 27.17: statements shared by all tenants (5 tenants and the host, a pool of 2, room
+/// for 2 statements per connection), and one tenant whose `posts.title` and
+/// `communities.name` are `varchar(200)`, not `text`: a connection moving between it and the
+/// others met "cached plan must not change result type" again and again, and a retry that met
+/// it too was a 500. The differing tenant gets statements of its own: every request is 200.
+#[sqlx::test(migrations = false)]
+async fn a_tenant_whose_result_types_differ_does_not_fail_on_shared_statements(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let mut hosts = Vec::new();
+    for i in 0..5 {
+        let schema = env.tenant(&format!("T{i}"), &format!("t{i}")).await;
+        crate::serve::seed_posts(&env.pool, &schema, &format!("t{i}"), 3).await;
+        if i == 2 {
+            let s = SchemaName::parse(&schema).unwrap().sql();
+            env.sql(&format!(
+                "ALTER TABLE {s}.posts ALTER COLUMN title TYPE varchar(200); \
+                 ALTER TABLE {s}.communities ALTER COLUMN name TYPE varchar(200)"
+            ))
+            .await;
+        }
+        hosts.push(format!("t{i}.example.test"));
+    }
+    let app = app(
+        &env,
+        &[
+            ("TENANTCTL_SERVE_POOL_SIZE", "2"),
+            ("TENANTCTL_SERVE_STATEMENT_CACHE", "2"),
+        ],
+    )
+    .await;
+    assert!(
+        app.shared_statements_advice().is_some(),
+        "statements are shared"
+    );
+    // 4 clients, each going round the tenants and both routes.
+    let mut clients = Vec::new();
+    for c in 0..4 {
+        let (app, hosts) = (app.clone(), hosts.clone());
+        clients.push(tokio::spawn(async move {
+            let mut failed = Vec::new();
+            let until = tokio::time::Instant::now() + Duration::from_secs(6);
+            let mut i = c;
+            let mut n = 0;
+            while tokio::time::Instant::now() < until {
+                let host = &hosts[i % hosts.len()];
+                let uri = if i % 2 == 0 {
+                    "/api/posts"
+                } else {
+                    "/api/communities"
+                };
+                let a = get(&app, host, uri).await;
+                if a.status != 200 {
+                    failed.push(format!("{host}{uri}: {} {}", a.status, a.body));
+                }
+                i += 1;
+                n += 1;
+            }
+            (n, failed)
+        }));
+    }
+    let mut total = 0;
+    for c in clients {
+        let (n, failed) = c.await.unwrap();
+        total += n;
+        assert!(
+            failed.is_empty(),
+            "{} failed: {:?}",
+            failed.len(),
+            &failed[..failed.len().min(5)]
+        );
+    }
+    assert!(total > 100, "{total} requests");
+}
