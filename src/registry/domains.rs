@@ -338,7 +338,6 @@ async fn check_dns(
     }
 }
 
-<<<<<<< HEAD
 /// A failed lookup in words: hickory's own text prints the query as a Rust debug dump.
 fn dns_failure(e: &hickory_resolver::net::NetError) -> String {
     use hickory_resolver::net::NetError;
@@ -350,7 +349,8 @@ fn dns_failure(e: &hickory_resolver::net::NetError) -> String {
         NetError::Io(io) => format!("cannot reach the DNS server: {io}"),
         other => other.to_string(),
     }
-=======
+}
+
 /// What the HTTP check found at the challenge URL.
 #[derive(Debug, PartialEq, Eq)]
 enum HttpAnswer {
@@ -358,7 +358,6 @@ enum HttpAnswer {
     Token,
     /// serve's own answer for a verified address: the name still points at this service.
     StillHere,
->>>>>>> f7c50f4 (Domains: ownership is proven only by what the owner places, checked for good (issue 27.1-5))
 }
 
 async fn check_http(
