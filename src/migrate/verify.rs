@@ -39,7 +39,25 @@ pub struct Object {
 
 // language=PostgreSQL
 const FINGERPRINT: &str = r#"
-WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1)
+WITH ns AS (SELECT oid FROM pg_namespace WHERE nspname = $1),
+-- What the schema holds, found through pg_depend's index on the referenced object: every
+-- relation, function and type (but a table's row type and array types) depends on its schema.
+-- pg_class, pg_proc, pg_type and pg_constraint have no index on their namespace column, so
+-- filtering them by it reads the whole catalog once per tenant (issue 29).
+member AS MATERIALIZED (
+    SELECT d.classid, d.objid FROM pg_depend d
+    WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = (SELECT oid FROM ns)
+),
+rel AS MATERIALIZED (
+    SELECT c.* FROM pg_class c
+    WHERE c.oid IN (SELECT objid FROM member WHERE classid = 'pg_class'::regclass)
+      AND c.relnamespace = (SELECT oid FROM ns)
+),
+typ AS MATERIALIZED (
+    SELECT t.* FROM pg_type t
+    WHERE t.oid IN (SELECT objid FROM member WHERE classid = 'pg_type'::regclass)
+      AND t.typnamespace = (SELECT oid FROM ns)
+)
 SELECT kind, name, detail FROM (
     SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
                           WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
@@ -48,7 +66,7 @@ SELECT kind, name, detail FROM (
            CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid, true)
                 WHEN c.relkind = 'p' THEN 'partitioned by ' || pg_get_partkeydef(c.oid)
                 ELSE '' END AS detail
-    FROM pg_class c JOIN ns ON c.relnamespace = ns.oid
+    FROM rel c
     WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND c.relname <> '_sqlx_migrations'
   UNION ALL
     SELECT 'column', c.relname || '.' || a.attname,
@@ -61,9 +79,8 @@ SELECT kind, name, detail FROM (
                    ELSE '' END
            || CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation
                    THEN ' collate ' || co.collname ELSE '' END
-    FROM pg_attribute a
-    JOIN pg_class c ON c.oid = a.attrelid
-    JOIN ns ON c.relnamespace = ns.oid
+    FROM rel c
+    JOIN pg_attribute a ON a.attrelid = c.oid
     JOIN pg_type t ON t.oid = a.atttypid
     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
     LEFT JOIN pg_collation co ON co.oid = a.attcollation
@@ -73,22 +90,21 @@ SELECT kind, name, detail FROM (
     SELECT 'index', i.relname, pg_get_indexdef(i.oid, 0, true)
     FROM pg_index x
     JOIN pg_class i ON i.oid = x.indexrelid
-    JOIN pg_class c ON c.oid = x.indrelid
-    JOIN ns ON c.relnamespace = ns.oid
+    JOIN rel c ON c.oid = x.indrelid
     WHERE c.relname <> '_sqlx_migrations'
   UNION ALL
     SELECT 'constraint', coalesce(c.relname, ty.typname) || '.' || k.conname,
            pg_get_constraintdef(k.oid, true)
-    FROM pg_constraint k
-    JOIN ns ON k.connamespace = ns.oid
+    FROM (SELECT k.* FROM rel JOIN pg_constraint k ON k.conrelid = rel.oid
+          UNION ALL
+          SELECT k.* FROM typ JOIN pg_constraint k ON k.contypid = typ.oid AND k.conrelid = 0) k
     LEFT JOIN pg_class c ON c.oid = k.conrelid
     LEFT JOIN pg_type ty ON ty.oid = k.contypid
-    WHERE coalesce(c.relname, '') <> '_sqlx_migrations'
+    WHERE k.connamespace = (SELECT oid FROM ns) AND coalesce(c.relname, '') <> '_sqlx_migrations'
   UNION ALL
     SELECT 'trigger', c.relname || '.' || tg.tgname, pg_get_triggerdef(tg.oid, true)
-    FROM pg_trigger tg
-    JOIN pg_class c ON c.oid = tg.tgrelid
-    JOIN ns ON c.relnamespace = ns.oid
+    FROM rel c
+    JOIN pg_trigger tg ON tg.tgrelid = c.oid
     WHERE NOT tg.tgisinternal
   UNION ALL
     SELECT 'function', p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')',
@@ -98,8 +114,9 @@ SELECT kind, name, detail FROM (
            || coalesce(' set ' || array_to_string(p.proconfig, ', '), '')
            || ' body md5 ' || md5(coalesce(p.prosrc, ''))
     FROM pg_proc p
-    JOIN ns ON p.pronamespace = ns.oid
     JOIN pg_language l ON l.oid = p.prolang
+    WHERE p.oid IN (SELECT objid FROM member WHERE classid = 'pg_proc'::regclass)
+      AND p.pronamespace = (SELECT oid FROM ns)
   UNION ALL
     SELECT 'type', t.typname,
            CASE t.typtype
@@ -109,8 +126,7 @@ SELECT kind, name, detail FROM (
                            || CASE WHEN t.typnotnull THEN ' not null' ELSE '' END
              WHEN 'r' THEN 'range'
              ELSE 'composite' END
-    FROM pg_type t
-    JOIN ns ON t.typnamespace = ns.oid
+    FROM typ t
     WHERE t.typtype IN ('e', 'd', 'r')
        OR (t.typtype = 'c' AND (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
 ) f

@@ -81,14 +81,18 @@ pub async fn sizes(pool: &PgPool, sort: SizeSort) -> Result<Vec<SchemaSize>> {
                 p.schema_size_bytes AS recorded_bytes
          FROM public.platforms p
          LEFT JOIN pg_namespace n ON n.nspname = p.schema_name
-         LEFT JOIN LATERAL (
-             SELECT sum(pg_table_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm', 'S')) AS table_bytes,
+         -- One pass over pg_class, grouped by schema (issue 29): pg_class has no index on
+         -- relnamespace, so a subquery per tenant would read all of it once per tenant.
+         LEFT JOIN (
+             SELECT c.relnamespace,
+                    sum(pg_table_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm', 'S')) AS table_bytes,
                     sum(pg_indexes_size(c.oid)) FILTER (WHERE c.relkind IN ('r', 'm')) AS index_bytes,
                     count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition) AS tables,
                     sum(greatest(c.reltuples, 0)) FILTER (WHERE c.relkind = 'r') AS rows_estimate
              FROM pg_class c
-             WHERE c.relnamespace = n.oid
-         ) s ON true
+             WHERE c.relkind IN ('r', 'm', 'S', 'p')
+             GROUP BY c.relnamespace
+         ) s ON s.relnamespace = n.oid
          WHERE ",
             tenant_sql!(),
             "

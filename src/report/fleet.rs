@@ -160,15 +160,24 @@ pub async fn in_maintenance(pool: &PgPool) -> Result<Vec<InMaintenance>> {
 pub async fn old_schemas(pool: &PgPool) -> Result<Vec<OldSchema>> {
     // language=PostgreSQL
     let rows: Vec<(String, Option<i64>, Option<String>, i64)> = sqlx::query_as(
-        "SELECT n.nspname::text, p.id, p.name,
-                (SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::int8 FROM pg_class c
-                 WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'm'))
-         FROM pg_namespace n
+        "WITH old AS MATERIALIZED (
+             SELECT n.oid, n.nspname FROM pg_namespace n
+             WHERE starts_with(n.nspname, $1) AND n.nspname ~ ('^' || $1::text || '[0-9]+_[0-9]{14}$')
+               -- A platform's own schema is live, whatever its name says (issue 27.10).
+               AND NOT EXISTS (SELECT 1 FROM public.platforms q WHERE q.schema_name = n.nspname)
+         ), sizes AS (
+             -- One pass over pg_class for all of them (no index on relnamespace; issue 29).
+             SELECT c.relnamespace, sum(pg_total_relation_size(c.oid))::int8 AS bytes
+             FROM pg_class c
+             WHERE c.relkind IN ('r', 'm')
+               AND c.relnamespace = ANY(ARRAY(SELECT oid FROM old))
+             GROUP BY c.relnamespace
+         )
+         SELECT o.nspname::text, p.id, p.name, coalesce(s.bytes, 0)::int8
+         FROM old o
+         LEFT JOIN sizes s ON s.relnamespace = o.oid
          LEFT JOIN public.platforms p
-           ON p.id::text = substring(n.nspname FROM '^' || $1::text || '([0-9]+)_[0-9]{14}$')
-         WHERE starts_with(n.nspname, $1) AND n.nspname ~ ('^' || $1::text || '[0-9]+_[0-9]{14}$')
-           -- A platform's own schema is live, whatever its name says (issue 27.10).
-           AND NOT EXISTS (SELECT 1 FROM public.platforms q WHERE q.schema_name = n.nspname)
+           ON p.id::text = substring(o.nspname FROM '^' || $1::text || '([0-9]+)_[0-9]{14}$')
          ORDER BY 1",
     )
     .bind(names::OLD_PREFIX)

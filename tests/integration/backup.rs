@@ -1351,3 +1351,54 @@ async fn an_archive_newer_than_the_reader_falls_back_to_one_dump_per_schema(pool
         assert_eq!(schemas_in_dump(&env, &real_version).await, [schema]);
     }
 }
+
+/// Issue 29: every pg_dump runs with tenantctl's session settings (`enable_mergejoin = off`,
+/// which keeps pg_dump's own catalog queries linear on a grown fleet), and an operator's own
+/// `PGOPTIONS` still reaches the server beside them: here a time zone, which shows in the
+/// dumped rows.
+#[sqlx::test(migrations = false)]
+async fn pg_dump_runs_with_our_settings_and_the_operators_pgoptions(pool: PgPool) {
+    let mut env = Env::new(pool);
+    fleet(&env, &[("A", "tenant_a")]).await;
+    // pg_dump through a wrapper that first asks the server, with pg_dump's own environment,
+    // what its session's settings are.
+    let bin = env.path().join("pgbin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let real = std::env::var("PG_BINDIR").unwrap_or_else(|_| "/usr/lib/postgresql/15/bin".into());
+    let seen = env.path().join("seen.txt");
+    std::fs::write(
+        bin.join("pg_dump"),
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --version ] || {real}/psql -XAtq -c \"SELECT current_setting('enable_mergejoin') || ' ' || current_setting('TimeZone')\" >>{} || exit 1\nexec {real}/pg_dump \"$@\"\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(bin.join("pg_dump"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    env.set("TENANTCTL_BACKUP_PG_BIN_DIR", bin.to_str().unwrap());
+
+    let r = env
+        .run_with(
+            &["backup", "A", "-o", "json"],
+            &[("PGOPTIONS", "-c TimeZone=Asia/Kathmandu")],
+        )
+        .await;
+    r.ok();
+    assert_eq!(
+        std::fs::read_to_string(&seen).unwrap().trim(),
+        "off Asia/Kathmandu"
+    );
+    // The rows were dumped in the operator's time zone (+05:45), so pg_dump's own session had it.
+    let id = id_of(&r.json(), "tenant_a");
+    let script = env
+        .run_program(
+            "pg_restore",
+            &[
+                "--file=-",
+                dump_path(&env, "tenant_a", &id).to_str().unwrap(),
+            ],
+        )
+        .await;
+    script.ok();
+    assert!(script.stdout.contains("+05:45"), "{}", script.stdout);
+}
