@@ -686,7 +686,7 @@ pub async fn check_round(pool: &PgPool, settings: &Settings) {
         ),
         Ok(_) => {}
         Err(e) => {
-            tracing::warn!(error = %crate::provision::cause_chain(&e), "domain check round failed")
+            tracing::warn!(error = %crate::error::cause_chain(&e), "domain check round failed")
         }
     }
 }
