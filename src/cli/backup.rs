@@ -206,53 +206,9 @@ async fn list_and_notify<'a>(
     ctx.out.list(outcomes)?;
     let failed: Vec<&BackupOutcome> = outcomes.iter().filter(|o| !o.ok()).collect();
     if !failed.is_empty() {
-        notify_failures(ctx, outcomes, &failed, storage).await;
+        crate::backup::failures::notify(ctx.settings(), outcomes, &failed, storage).await;
     }
     Ok(failed)
-}
-
-/// Tell the administrators which backups failed (or log it, when nothing is configured).
-async fn notify_failures(
-    ctx: &Ctx,
-    all: &[BackupOutcome],
-    failed: &[&BackupOutcome],
-    storage: &str,
-) {
-    let mut body = format!(
-        "{} of {} tenant backups to {storage} failed:\n\n",
-        failed.len(),
-        all.len()
-    );
-    for o in failed {
-        body.push_str(&format!(
-            "- {} ({}): {}\n",
-            o.platform_name,
-            o.schema,
-            o.error.as_deref().unwrap_or("failed")
-        ));
-    }
-    let event = serde_json::json!({
-        "event": "backup.failed",
-        "failed": failed.len(),
-        "total": all.len(),
-        "tenants": failed.iter().map(|o| serde_json::json!({
-            "platform_id": o.platform_id,
-            "platform": o.platform_name,
-            "schema": o.schema,
-            "error": o.error,
-        })).collect::<Vec<_>>(),
-    });
-    crate::notify::Notifier::new(ctx.settings())
-        .admins(
-            &format!(
-                "tenantctl: {} of {} backups failed",
-                failed.len(),
-                all.len()
-            ),
-            &body,
-            event,
-        )
-        .await;
 }
 
 /// The provisioned platforms with a schema that `selection` admits, by id.
