@@ -87,7 +87,11 @@ impl Backup {
             Some(BackupCmd::Verify(c)) => return c.run(ctx).await,
             None => {}
         }
-        let pool = ctx.registry().await?;
+        // Each pg_dump job reads sizes and dependencies beside its dump; the run lock and the
+        // bookkeeping have their own.
+        let pool = ctx
+            .registry_sized(crate::db::pool_size(2 * self.jobs(ctx), 2))
+            .await?;
         if self.public {
             return self.run_public(ctx, pool).await;
         }
@@ -158,6 +162,11 @@ impl Backup {
 }
 
 impl Backup {
+    /// pg_dump processes at once: `--jobs`, else `backup.jobs`.
+    fn jobs(&self, ctx: &Ctx) -> usize {
+        self.jobs.unwrap_or(ctx.settings().backup.jobs).max(1)
+    }
+
     fn backupper(
         &self,
         ctx: &Ctx,
@@ -169,7 +178,7 @@ impl Backup {
             pool: pool.clone(),
             storage,
             tools: PgTools::new(ctx.settings())?,
-            jobs: self.jobs.unwrap_or(s.jobs).max(1),
+            jobs: self.jobs(ctx),
             batch_size: self.batch_size.unwrap_or(s.batch_size),
             growth_warn_factor: s.growth_warn_factor,
         }))

@@ -39,9 +39,12 @@ impl Worker {
         if concurrency == 0 {
             return Err(Error::Usage("--jobs must be at least 1".into()));
         }
-        // Its own pool: one connection per job, one for LISTEN, one for claiming.
-        ctx.registry().await?;
-        let pool = crate::db::connect(s, (concurrency + 3).min(128) as u32).await?;
+        // One pool, the registry checked on it: one connection per job, one for LISTEN, one
+        // for claiming, one spare.
+        let pool = ctx
+            .registry_sized(crate::db::pool_size(concurrency, 3))
+            .await?
+            .clone();
         let prov = Provisioner::from_settings(s).await?;
         let opts = WorkerOptions {
             id: self.id.unwrap_or_else(worker::default_id),
