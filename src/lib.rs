@@ -6,6 +6,7 @@
 #[macro_use]
 mod words;
 
+pub mod atomic_file;
 pub mod backup;
 pub mod cli;
 pub mod config;

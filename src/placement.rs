@@ -8,7 +8,7 @@
 
 use crate::db::{self, SchemaName};
 use crate::error::{Error, Result};
-use crate::registry::{Platform, maintenance};
+use crate::registry::{Platform, ProvisionStatus, maintenance, store};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use std::collections::BTreeMap;
@@ -680,6 +680,240 @@ pub async fn distribute(
         triggers: triggers.len() as i64,
         duration_ms: started.elapsed().as_millis() as u64,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// the fleet's moves: which tenants, a whole rebalance, a whole distribute
+
+/// The completed tenants with a schema, and the same by schema name → (platform id, name).
+pub async fn tenants(pool: &PgPool) -> Result<(Vec<Platform>, BTreeMap<String, (i64, String)>)> {
+    let all = store::list(pool).await?;
+    let mut by_schema = BTreeMap::new();
+    let mut list = Vec::new();
+    for p in all {
+        if !p.is_tenant() {
+            continue;
+        }
+        let Ok(Some(s)) = p.tenant_schema() else {
+            continue;
+        };
+        by_schema.insert(s.as_str().to_string(), (p.id, p.name.clone()));
+        list.push(p);
+    }
+    Ok((list, by_schema))
+}
+
+/// One move of a rebalance run (`rebalance -o json`).
+#[derive(Debug, Serialize)]
+pub struct RebalanceMove {
+    #[serde(flatten)]
+    pub planned: PlannedMove,
+    /// `planned` (dry run), `moved`, `failed`, or `skipped` (it was no longer where the plan
+    /// found it).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// What a rebalance run planned or did.
+#[derive(Debug, Serialize)]
+pub struct RebalanceReport {
+    pub dry_run: bool,
+    pub moves: Vec<RebalanceMove>,
+    pub moved: usize,
+    pub failed: usize,
+}
+
+impl RebalanceReport {
+    /// A dry run: the plan, nothing moved.
+    pub fn planned(plan: Vec<PlannedMove>) -> RebalanceReport {
+        RebalanceReport {
+            dry_run: true,
+            moves: plan
+                .into_iter()
+                .map(|planned| RebalanceMove {
+                    planned,
+                    status: "planned",
+                    error: None,
+                    duration_ms: None,
+                })
+                .collect(),
+            moved: 0,
+            failed: 0,
+        }
+    }
+}
+
+/// Carry out a rebalance plan, one move at a time: each tenant is read again and checked to
+/// be still where the plan found it (else `skipped`: the next run plans again), then moved.
+/// A failed move is recorded and the run goes on. `note` hears the progress.
+pub async fn rebalance(
+    pool: &PgPool,
+    plan: Vec<PlannedMove>,
+    mode: TransferMode,
+    note: &(dyn Fn(&str) + Sync),
+) -> RebalanceReport {
+    let total = plan.len();
+    let mut moves = Vec::new();
+    for (i, m) in plan.into_iter().enumerate() {
+        note(&format!(
+            "[{}/{total}] `{}`: {} -> {}",
+            i + 1,
+            m.platform,
+            m.from,
+            m.to
+        ));
+        let r: Result<Option<Moved>> = async {
+            let p = store::get(pool, m.platform_id)
+                .await?
+                .ok_or_else(|| store::not_found(&m.platform))?;
+            let checked = match check_move(pool, &p, &m.to).await {
+                Ok(checked) if checked.from == m.from => checked,
+                // Moved meanwhile (another run, by hand): the next run plans again.
+                _ => return Ok(None),
+            };
+            run_move(pool, &p, &checked, mode, note).await.map(Some)
+        }
+        .await;
+        let (status, error, ms) = match r {
+            Ok(Some(done)) => ("moved", None, Some(done.duration_ms)),
+            Ok(None) => ("skipped", None, None),
+            Err(e) => {
+                let text = e.to_string();
+                note(&format!("  failed: {text}"));
+                ("failed", Some(text), None)
+            }
+        };
+        moves.push(RebalanceMove {
+            planned: m,
+            status,
+            error,
+            duration_ms: ms,
+        });
+    }
+    let moved = moves.iter().filter(|m| m.status == "moved").count();
+    let failed = moves.iter().filter(|m| m.status == "failed").count();
+    RebalanceReport {
+        dry_run: false,
+        moves,
+        moved,
+        failed,
+    }
+}
+
+/// A platform named for `distribute` must be a provisioned tenant with a valid schema.
+pub fn check_distributable(p: &Platform) -> Result<()> {
+    if p.external {
+        return Err(Error::Usage(format!(
+            "platform `{}` is external: it has no schema to distribute",
+            p.name
+        )));
+    }
+    if p.provision_status != ProvisionStatus::Completed {
+        return Err(Error::Usage(format!(
+            "platform `{}` is {}, not provisioned: nothing to distribute",
+            p.name, p.provision_status
+        )));
+    }
+    p.tenant_schema().map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(())
+}
+
+/// One tenant of a distribute run (`distribute -o json`).
+#[derive(Debug, Serialize)]
+pub struct DistributeRow {
+    pub platform: String,
+    pub schema: String,
+    /// `distributed`, `skipped` (already distributed) or `failed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<Node>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The tenants of a distribute run, split: those distributed already (`skipped` rows, with
+/// their node) and those still local to the coordinator.
+pub struct DistributePlan {
+    pub skipped: Vec<DistributeRow>,
+    pub todo: Vec<(Platform, SchemaName)>,
+}
+
+/// Split `targets` by where Citus' catalog places them now.
+pub async fn distribute_plan(pool: &PgPool, targets: Vec<Platform>) -> Result<DistributePlan> {
+    let placed = {
+        let mut conn = pool.acquire().await?;
+        node_by_schema(&mut conn).await?
+    };
+    let mut skipped = Vec::new();
+    let mut todo = Vec::new();
+    for p in targets {
+        let schema = p.require_schema()?;
+        match placed.get(schema.as_str()) {
+            Some(node) => skipped.push(DistributeRow {
+                platform: p.name.clone(),
+                schema: schema.as_str().to_string(),
+                status: "skipped",
+                node: Some(node.clone()),
+                error: None,
+            }),
+            None => todo.push((p, schema)),
+        }
+    }
+    Ok(DistributePlan { skipped, todo })
+}
+
+/// Distribute each local tenant of `todo`, one at a time; a failure leaves that schema local
+/// and the run goes on. The rows say what happened to each; `note` hears the progress.
+pub async fn distribute_each(
+    pool: &PgPool,
+    todo: Vec<(Platform, SchemaName)>,
+    lock_timeout: Duration,
+    note: &(dyn Fn(&str) + Sync),
+) -> Vec<DistributeRow> {
+    let total = todo.len();
+    let mut rows = Vec::new();
+    for (i, (p, schema)) in todo.into_iter().enumerate() {
+        note(&format!(
+            "[{}/{total}] distributing `{}` (schema {schema})",
+            i + 1,
+            p.name
+        ));
+        match distribute(pool, &p.name, &schema, lock_timeout).await {
+            Ok(d) => {
+                note(&format!(
+                    "  on {} ({} tables, {} trigger(s) kept) in {}",
+                    d.node,
+                    d.tables,
+                    d.triggers,
+                    crate::output::duration::elapsed_ms(d.duration_ms)
+                ));
+                rows.push(DistributeRow {
+                    platform: d.platform,
+                    schema: d.schema,
+                    status: "distributed",
+                    node: Some(d.node),
+                    error: None,
+                });
+            }
+            Err(e) => {
+                let text = e.to_string();
+                note(&format!(
+                    "  failed: {text}; the schema stays local, unchanged"
+                ));
+                rows.push(DistributeRow {
+                    platform: p.name.clone(),
+                    schema: schema.as_str().to_string(),
+                    status: "failed",
+                    node: None,
+                    error: Some(text),
+                });
+            }
+        }
+    }
+    rows
 }
 
 #[cfg(test)]

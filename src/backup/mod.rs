@@ -6,6 +6,7 @@
 //!   [`storage`] with its SHA-256 and per-table row counts, then its [`manifest`].
 //! - [`restore`] fetches a dump with its checksum and contents checked, and restores or
 //!   verifies it in one transaction.
+//! - [`failures`] tells the administrators which backups of a run failed.
 //! - [`retention`] decides what `cleanup` ([`cleanup`]) keeps.
 //! - [`pgtools`] is the one place pg_dump and pg_restore are run.
 
@@ -13,6 +14,7 @@ pub mod archive;
 pub mod cleanup;
 pub mod contents;
 pub mod dump;
+pub mod failures;
 pub mod manifest;
 pub mod pgtools;
 pub mod restore;

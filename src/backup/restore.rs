@@ -16,6 +16,7 @@ use super::contents;
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
+use crate::atomic_file::{AtomicFile, Replace};
 use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::rules::names;
@@ -54,6 +55,9 @@ pub enum Dest {
 pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fetched> {
     let refuse =
         |what: String| Error::Refused(format!("backup `{}` of `{}`: {what}", m.id, m.schema));
+    let create = |p: &Path| {
+        AtomicFile::create(p).map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", p.display()))
+    };
     let (path, write_to, temp) = match dest {
         Dest::InPlace(p) => (p, None, None),
         Dest::Temp => {
@@ -62,7 +66,7 @@ pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fe
                 .tempdir()
                 .map_err(|e| anyhow::anyhow!("cannot create a temporary folder: {e}"))?;
             let p = dir.path().join(&m.dump);
-            (p.clone(), Some(p), Some(dir))
+            (p.clone(), Some(create(&p)?), Some(dir))
         }
         Dest::File(p) => {
             if tokio::fs::try_exists(&p).await.unwrap_or(false) {
@@ -71,40 +75,34 @@ pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fe
                     p.display()
                 )));
             }
-            let name = p
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| m.dump.clone());
-            let tmp = p.with_file_name(format!(".{name}.tmp-{:08x}", rand::random::<u32>()));
+            let tmp = create(&p)?;
             (p, Some(tmp), None)
         }
     };
-    let res = copy_checked(storage, m, write_to.as_deref()).await;
-    let checked = match res {
-        Ok(Ok(c)) => c,
-        Ok(Err(what)) => {
-            if let Some(w) = &write_to {
-                let _ = tokio::fs::remove_file(w).await;
-            }
-            return Err(refuse(what));
-        }
-        Err(e) => {
-            if let Some(w) = &write_to {
-                let _ = tokio::fs::remove_file(w).await;
-            }
-            return Err(e);
-        }
+    let copy = match &write_to {
+        Some(w) => Some(
+            w.tokio_file()
+                .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", w.path().display()))?,
+        ),
+        None => None,
     };
-    if let Some(w) = &write_to
-        && *w != path
-    {
-        tokio::fs::rename(w, &path).await.map_err(|e| {
-            anyhow::anyhow!(
-                "cannot rename `{}` to `{}`: {e}",
-                w.display(),
-                path.display()
-            )
-        })?;
+    // A failure drops `write_to`, which removes the temporary file.
+    let checked = match copy_checked(storage, m, copy).await? {
+        Ok(c) => c,
+        Err(what) => return Err(refuse(what)),
+    };
+    if let Some(w) = write_to {
+        let dest = path.clone();
+        tokio::task::spawn_blocking(move || w.commit(Replace::No))
+            .await
+            .map_err(anyhow::Error::from)?
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
+                    "`{}` exists already; not overwritten",
+                    dest.display()
+                )),
+                _ => anyhow::anyhow!("cannot write `{}`: {e}", dest.display()).into(),
+            })?;
     }
     Ok(Fetched {
         path,
@@ -113,26 +111,14 @@ pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fe
     })
 }
 
-/// Stream the dump (to `write_to`, if given) while hashing and parsing it. The outer error is
+/// Stream the dump (to `copy`, if given) while hashing and parsing it. The outer error is
 /// an I/O or storage failure; the inner one what is wrong with the dump.
 async fn copy_checked(
     storage: &dyn Storage,
     m: &Manifest,
-    write_to: Option<&Path>,
+    mut copy: Option<tokio::fs::File>,
 ) -> Result<std::result::Result<Checked, String>> {
     let mut reader = storage.open(&m.dump_key()).await?;
-    let mut copy = match write_to {
-        Some(p) => Some(
-            tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(p)
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot create `{}`: {e}", p.display()))?,
-        ),
-        None => None,
-    };
     let mut hasher = Sha256::new();
     let mut check = ArchiveCheck::new();
     let mut size = 0u64;
@@ -156,8 +142,8 @@ async fn copy_checked(
         }
     }
     if let Some(mut f) = copy {
+        // The commit fsyncs it.
         f.flush().await?;
-        f.sync_all().await?;
     }
     let sha = hex::encode(hasher.finalize());
     if size != m.size_bytes || sha != m.sha256 {

@@ -87,7 +87,11 @@ impl Backup {
             Some(BackupCmd::Verify(c)) => return c.run(ctx).await,
             None => {}
         }
-        let pool = ctx.registry().await?;
+        // Each pg_dump job reads sizes and dependencies beside its dump; the run lock and the
+        // bookkeeping have their own.
+        let pool = ctx
+            .registry_sized(crate::db::pool_size(2 * self.jobs(ctx), 2))
+            .await?;
         if self.public {
             return self.run_public(ctx, pool).await;
         }
@@ -158,6 +162,11 @@ impl Backup {
 }
 
 impl Backup {
+    /// pg_dump processes at once: `--jobs`, else `backup.jobs`.
+    fn jobs(&self, ctx: &Ctx) -> usize {
+        self.jobs.unwrap_or(ctx.settings().backup.jobs).max(1)
+    }
+
     fn backupper(
         &self,
         ctx: &Ctx,
@@ -169,7 +178,7 @@ impl Backup {
             pool: pool.clone(),
             storage,
             tools: PgTools::new(ctx.settings())?,
-            jobs: self.jobs.unwrap_or(s.jobs).max(1),
+            jobs: self.jobs(ctx),
             batch_size: self.batch_size.unwrap_or(s.batch_size),
             growth_warn_factor: s.growth_warn_factor,
         }))
@@ -206,53 +215,9 @@ async fn list_and_notify<'a>(
     ctx.out.list(outcomes)?;
     let failed: Vec<&BackupOutcome> = outcomes.iter().filter(|o| !o.ok()).collect();
     if !failed.is_empty() {
-        notify_failures(ctx, outcomes, &failed, storage).await;
+        crate::backup::failures::notify(ctx.settings(), outcomes, &failed, storage).await;
     }
     Ok(failed)
-}
-
-/// Tell the administrators which backups failed (or log it, when nothing is configured).
-async fn notify_failures(
-    ctx: &Ctx,
-    all: &[BackupOutcome],
-    failed: &[&BackupOutcome],
-    storage: &str,
-) {
-    let mut body = format!(
-        "{} of {} tenant backups to {storage} failed:\n\n",
-        failed.len(),
-        all.len()
-    );
-    for o in failed {
-        body.push_str(&format!(
-            "- {} ({}): {}\n",
-            o.platform_name,
-            o.schema,
-            o.error.as_deref().unwrap_or("failed")
-        ));
-    }
-    let event = serde_json::json!({
-        "event": "backup.failed",
-        "failed": failed.len(),
-        "total": all.len(),
-        "tenants": failed.iter().map(|o| serde_json::json!({
-            "platform_id": o.platform_id,
-            "platform": o.platform_name,
-            "schema": o.schema,
-            "error": o.error,
-        })).collect::<Vec<_>>(),
-    });
-    crate::notify::Notifier::new(ctx.settings())
-        .admins(
-            &format!(
-                "tenantctl: {} of {} backups failed",
-                failed.len(),
-                all.len()
-            ),
-            &body,
-            event,
-        )
-        .await;
 }
 
 /// The provisioned platforms with a schema that `selection` admits, by id.

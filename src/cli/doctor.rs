@@ -33,8 +33,10 @@ impl Doctor {
         // No named statements: doctor must also work (and say so) when database_url points
         // at a transaction pooler, which does not keep them.
         let pool =
-            &crate::db::connect_with_options(ctx.settings(), 2, |o| o.statement_cache_capacity(0))
-                .await?;
+            &crate::db::connect_with_options(ctx.settings(), crate::db::pool_size(1, 1), |o| {
+                o.statement_cache_capacity(0)
+            })
+            .await?;
         let mut findings = doctor::run(pool, ctx.settings()).await?;
         let mut fixed = Vec::new();
         let fixable = findings

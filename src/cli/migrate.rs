@@ -132,7 +132,7 @@ impl LockRetryOpts {
 
 /// A pool with a connection per job, plus one for planning and one for bookkeeping.
 async fn pool_for(ctx: &Ctx, jobs: usize) -> Result<PgPool> {
-    db::connect(ctx.settings(), (jobs + 2) as u32).await
+    db::connect(ctx.settings(), db::pool_size(jobs, 2)).await
 }
 
 #[derive(Debug, Args)]

@@ -311,29 +311,33 @@ impl Ctx {
         &self.out.term
     }
 
-    /// The database pool, connected on first use; sized for the configured parallelism.
+    /// The database pool, connected on first use, for a command that runs no tasks side by
+    /// side: room for the few queries it overlaps (serve's resolver, listener and setup share
+    /// it), as many as every command had with the default settings.
     pub async fn pool(&self) -> Result<&PgPool> {
+        self.pool_sized(crate::db::pool_size(4, 2)).await
+    }
+
+    /// The database pool, connected on first use with `size` connections (from
+    /// [`crate::db::pool_size`]): a command that runs tasks side by side asks for its size
+    /// before anything else opens the pool, and then uses this one pool throughout.
+    pub async fn pool_sized(&self, size: u32) -> Result<&PgPool> {
         self.pool
             .get_or_try_init(|| async {
-                let s = self.settings();
-                let want = [
-                    s.parallel_migration_threads,
-                    s.report.jobs,
-                    s.backup.jobs,
-                    s.worker.concurrency,
-                ]
-                .into_iter()
-                .max()
-                .unwrap_or(1)
-                    + 2;
-                crate::db::connect(s, want.min(64) as u32).await
+                tracing::debug!(max_connections = size, "database pool");
+                crate::db::connect(self.settings(), size).await
             })
             .await
     }
 
     /// The pool, after checking the registry is migrated.
     pub async fn registry(&self) -> Result<&PgPool> {
-        let pool = self.pool().await?;
+        self.registry_sized(crate::db::pool_size(4, 2)).await
+    }
+
+    /// [`Ctx::registry`] with `size` connections (see [`Ctx::pool_sized`]).
+    pub async fn registry_sized(&self, size: u32) -> Result<&PgPool> {
+        let pool = self.pool_sized(size).await?;
         crate::registry::migrations::ensure_current(pool).await?;
         Ok(pool)
     }

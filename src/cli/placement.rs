@@ -6,10 +6,8 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::output::{Format, duration, human_bytes};
 use crate::placement::{self, Node, TransferMode};
-use crate::registry::{Platform, ProvisionStatus, store};
+use crate::registry::{Platform, store};
 use clap::Args;
-use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Find a platform for a placement command: an unknown name is bad input (exit 2).
 async fn find(pool: &sqlx::PgPool, key: &str) -> Result<Platform> {
@@ -76,24 +74,6 @@ impl Move {
     }
 }
 
-/// The completed tenants with a schema: schema name → (platform id, name).
-async fn tenants(pool: &sqlx::PgPool) -> Result<(Vec<Platform>, BTreeMap<String, (i64, String)>)> {
-    let all = store::list(pool).await?;
-    let mut by_schema = BTreeMap::new();
-    let mut list = Vec::new();
-    for p in all {
-        if !p.is_tenant() {
-            continue;
-        }
-        let Ok(Some(s)) = p.tenant_schema() else {
-            continue;
-        };
-        by_schema.insert(s.as_str().to_string(), (p.id, p.name.clone()));
-        list.push(p);
-    }
-    Ok((list, by_schema))
-}
-
 #[derive(Debug, Args)]
 pub struct Rebalance {
     /// Print the plan and change nothing
@@ -104,40 +84,18 @@ pub struct Rebalance {
     pub block_writes: bool,
 }
 
-/// One move of `rebalance -o json`.
-#[derive(Debug, Serialize)]
-pub struct RebalanceMove {
-    #[serde(flatten)]
-    pub planned: placement::PlannedMove,
-    /// `planned` (dry run), `moved`, `failed`, or `skipped` (it was no longer where the plan
-    /// found it).
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RebalanceReport {
-    pub dry_run: bool,
-    pub moves: Vec<RebalanceMove>,
-    pub moved: usize,
-    pub failed: usize,
-}
-
 impl Rebalance {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         placement::require_citus("rebalance")?;
-        let (_, by_schema) = tenants(pool).await?;
+        let (_, by_schema) = placement::tenants(pool).await?;
         // Citus' plan from where the tenants are now: a rerun after an interrupted or partly
         // failed run plans again from there, so it carries on where the last one stopped.
         let plan = placement::rebalance_plan(pool, &by_schema).await?;
         let json = ctx.out.format != Format::Table;
         if plan.is_empty() {
             if json {
-                return ctx.out.json(&RebalanceReport {
+                return ctx.out.json(&placement::RebalanceReport {
                     dry_run: self.dry_run,
                     moves: Vec::new(),
                     moved: 0,
@@ -174,20 +132,7 @@ impl Rebalance {
         }
         if self.dry_run {
             if json {
-                return ctx.out.json(&RebalanceReport {
-                    dry_run: true,
-                    moves: plan
-                        .into_iter()
-                        .map(|planned| RebalanceMove {
-                            planned,
-                            status: "planned",
-                            error: None,
-                            duration_ms: None,
-                        })
-                        .collect(),
-                    moved: 0,
-                    failed: 0,
-                });
+                return ctx.out.json(&placement::RebalanceReport::planned(plan));
             }
             return Ok(());
         }
@@ -200,53 +145,8 @@ impl Rebalance {
         .await?;
         let out = &ctx.out;
         let total = plan.len();
-        let mut moves = Vec::new();
-        for (i, m) in plan.into_iter().enumerate() {
-            out.note(&format!(
-                "[{}/{total}] `{}`: {} -> {}",
-                i + 1,
-                m.platform,
-                m.from,
-                m.to
-            ));
-            let r: Result<Option<placement::Moved>> = async {
-                let p = store::get(pool, m.platform_id)
-                    .await?
-                    .ok_or_else(|| store::not_found(&m.platform))?;
-                let checked = match placement::check_move(pool, &p, &m.to).await {
-                    Ok(checked) if checked.from == m.from => checked,
-                    // Moved meanwhile (another run, by hand): the next run plans again.
-                    _ => return Ok(None),
-                };
-                placement::run_move(pool, &p, &checked, mode, &|s: &str| out.note(s))
-                    .await
-                    .map(Some)
-            }
-            .await;
-            let (status, error, ms) = match r {
-                Ok(Some(done)) => ("moved", None, Some(done.duration_ms)),
-                Ok(None) => ("skipped", None, None),
-                Err(e) => {
-                    let text = e.to_string();
-                    out.note(&format!("  failed: {text}"));
-                    ("failed", Some(text), None)
-                }
-            };
-            moves.push(RebalanceMove {
-                planned: m,
-                status,
-                error,
-                duration_ms: ms,
-            });
-        }
-        let moved = moves.iter().filter(|m| m.status == "moved").count();
-        let failed = moves.iter().filter(|m| m.status == "failed").count();
-        let report = RebalanceReport {
-            dry_run: false,
-            moves,
-            moved,
-            failed,
-        };
+        let report = placement::rebalance(pool, plan, mode, &|s: &str| out.note(s)).await;
+        let (moved, failed) = (report.moved, report.failed);
         if json {
             ctx.out.json(&report)?;
         } else {
@@ -290,24 +190,11 @@ pub struct Distribute {
     pub all: bool,
 }
 
-/// One tenant of `distribute -o json`.
-#[derive(Debug, Serialize)]
-pub struct DistributeRow {
-    pub platform: String,
-    pub schema: String,
-    /// `distributed`, `skipped` (already distributed) or `failed`.
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub node: Option<Node>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
 impl Distribute {
     pub async fn run(self, ctx: &Ctx) -> Result<()> {
         let pool = ctx.registry().await?;
         placement::require_citus("distribute")?;
-        let (fleet, _) = tenants(pool).await?;
+        let (fleet, _) = placement::tenants(pool).await?;
         let targets: Vec<Platform> = if self.all {
             fleet
         } else {
@@ -315,44 +202,17 @@ impl Distribute {
             let mut v: Vec<Platform> = Vec::new();
             for key in &self.platforms {
                 let p = find(pool, key).await?;
-                if p.external {
-                    return Err(Error::Usage(format!(
-                        "platform `{}` is external: it has no schema to distribute",
-                        p.name
-                    )));
-                }
-                if p.provision_status != ProvisionStatus::Completed {
-                    return Err(Error::Usage(format!(
-                        "platform `{}` is {}, not provisioned: nothing to distribute",
-                        p.name, p.provision_status
-                    )));
-                }
-                p.tenant_schema().map_err(|e| Error::Usage(e.to_string()))?;
+                placement::check_distributable(&p)?;
                 if !v.iter().any(|x| x.id == p.id) {
                     v.push(p);
                 }
             }
             v
         };
-        let placed = {
-            let mut conn = pool.acquire().await?;
-            placement::node_by_schema(&mut conn).await?
-        };
-        let mut rows = Vec::new();
-        let mut todo = Vec::new();
-        for p in targets {
-            let schema = p.require_schema()?;
-            match placed.get(schema.as_str()) {
-                Some(node) => rows.push(DistributeRow {
-                    platform: p.name.clone(),
-                    schema: schema.as_str().to_string(),
-                    status: "skipped",
-                    node: Some(node.clone()),
-                    error: None,
-                }),
-                None => todo.push((p, schema)),
-            }
-        }
+        let placement::DistributePlan {
+            skipped: mut rows,
+            todo,
+        } = placement::distribute_plan(pool, targets).await?;
         for r in &rows {
             ctx.out.note(&format!(
                 "`{}` is distributed already (on {}); skipped",
@@ -368,47 +228,14 @@ impl Distribute {
             .await?;
         }
         let total = todo.len();
-        let mut failed = 0;
-        for (i, (p, schema)) in todo.into_iter().enumerate() {
-            ctx.out.note(&format!(
-                "[{}/{total}] distributing `{}` (schema {schema})",
-                i + 1,
-                p.name
-            ));
-            match placement::distribute(pool, &p.name, &schema, *ctx.settings().lock_timeout).await
-            {
-                Ok(d) => {
-                    ctx.out.note(&format!(
-                        "  on {} ({} tables, {} trigger(s) kept) in {}",
-                        d.node,
-                        d.tables,
-                        d.triggers,
-                        duration::elapsed_ms(d.duration_ms)
-                    ));
-                    rows.push(DistributeRow {
-                        platform: d.platform,
-                        schema: d.schema,
-                        status: "distributed",
-                        node: Some(d.node),
-                        error: None,
-                    });
-                }
-                Err(e) => {
-                    failed += 1;
-                    let text = e.to_string();
-                    ctx.out.note(&format!(
-                        "  failed: {text}; the schema stays local, unchanged"
-                    ));
-                    rows.push(DistributeRow {
-                        platform: p.name.clone(),
-                        schema: schema.as_str().to_string(),
-                        status: "failed",
-                        node: None,
-                        error: Some(text),
-                    });
-                }
-            }
-        }
+        let out = &ctx.out;
+        let done =
+            placement::distribute_each(pool, todo, *ctx.settings().lock_timeout, &|s: &str| {
+                out.note(s)
+            })
+            .await;
+        let failed = done.iter().filter(|r| r.status == "failed").count();
+        rows.extend(done);
         if ctx.out.format == Format::Json {
             ctx.out.json(&rows)?;
         } else {

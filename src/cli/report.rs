@@ -120,7 +120,7 @@ impl Query {
             ));
         }
         // A pool of its own, sized for --jobs (the shared pool is sized from the config).
-        let pool = crate::db::connect_with_options(s, jobs as u32 + 1, |o| {
+        let pool = crate::db::connect_with_options(s, crate::db::pool_size(jobs, 1), |o| {
             // The statements are the operator's; a slow one is reported per tenant, not logged.
             sqlx::ConnectOptions::disable_statement_logging(o)
         })

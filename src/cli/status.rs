@@ -12,7 +12,6 @@ use chrono::{DateTime, Utc};
 use clap::{Args, ValueEnum};
 use comfy_table::Color;
 use serde::Serialize;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Rows shown per section of the status screen; `report ...` lists them all.
@@ -161,35 +160,21 @@ pub fn unknown(reason: &str) -> std::process::ExitCode {
     std::process::ExitCode::from(PluginState::Unknown as u8)
 }
 
-/// Write `bytes` to `path` through a temporary file in the same directory, fsynced, then
-/// renamed: a reader (the textfile collector) sees the old file or the new one, never half.
+/// Write `bytes` to `path` whole or not at all ([`crate::atomic_file`]): a reader (the
+/// textfile collector) sees the old file or the new one, never half.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::Usage(format!("`{}` is not a file name", path.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp.{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let res = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io(std::io::Error::new(
-            e.kind(),
-            format!("cannot write `{}`: {e}", path.display()),
+    if path.file_name().is_none() {
+        return Err(Error::Usage(format!(
+            "`{}` is not a file name",
+            path.display()
         )));
     }
-    Ok(())
+    crate::atomic_file::write(path, bytes).map_err(|e| {
+        Error::Io(std::io::Error::new(
+            e.kind(),
+            format!("cannot write `{}`: {e}", path.display()),
+        ))
+    })
 }
 
 /// The fleet status as text for people: the overview, then one section per concern (only

@@ -40,9 +40,12 @@ impl Worker {
         if concurrency == 0 {
             return Err(Error::Usage("--jobs must be at least 1".into()));
         }
-        // One pool of its own: one connection per job, one for LISTEN, one for claiming.
-        let pool = crate::db::connect(s, (concurrency + 3).min(128) as u32).await?;
-        crate::registry::migrations::ensure_current(&pool).await?;
+        // One pool, the registry checked on it: one connection per job, one for LISTEN, one
+        // for claiming, one spare.
+        let pool = ctx
+            .registry_sized(crate::db::pool_size(concurrency, 3))
+            .await?
+            .clone();
         let provisioning = Provisioning::new(
             Provisioner::from_settings(s).await?,
             s,

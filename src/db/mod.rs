@@ -21,6 +21,18 @@ use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The most connections one command's pool opens: a guard against a typo in a setting, far
+/// above the `max_connections` of most servers.
+pub const MAX_POOL: usize = 512;
+
+/// The size of a command's pool, from what the command runs concurrently: a connection for
+/// each of its `concurrent` tasks (tenants migrated or queried at once, jobs a worker runs),
+/// plus `own` for the work it does beside them (planning, bookkeeping, a run lock, LISTEN,
+/// claiming jobs); at least 1, at most [`MAX_POOL`]. Every pool tenantctl opens is sized here.
+pub fn pool_size(concurrent: usize, own: usize) -> u32 {
+    concurrent.saturating_add(own).clamp(1, MAX_POOL) as u32
+}
+
 /// Connect a pool to the configured database; an unreachable server is `Error::Unreachable`
 /// (exit 69) with the URL, password masked.
 pub async fn connect(settings: &Settings, max_connections: u32) -> Result<PgPool> {

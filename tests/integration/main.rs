@@ -15,6 +15,7 @@ mod citus_restore;
 mod citus_serve;
 mod cli;
 mod completion;
+mod connections;
 mod contract;
 mod conventions;
 mod day_one;

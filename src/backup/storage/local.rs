@@ -1,8 +1,9 @@
-//! Backups in a local directory: folders 0700, files 0600, each file written under a
-//! temporary dot-name in its final folder, fsynced, then renamed (and the folder fsynced), so
-//! a crash or a full disk never leaves a half file under a backup's name.
+//! Backups in a local directory: folders 0700, files 0600, each file written with
+//! [`crate::atomic_file`] (a temporary dot-name in its final folder, fsynced, renamed, the
+//! folder fsynced), so a crash or a full disk never leaves a half file under a backup's name.
 
 use super::{Object, ObjectReader, Storage, Upload};
+use crate::atomic_file::{AtomicFile, Replace, TMP_MARK};
 use crate::error::{Error, Result};
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -13,8 +14,6 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 
 /// Write buffer: block headers arrive as 5-byte pieces; the disk should see big writes.
 const WRITE_BUFFER: usize = 256 * 1024;
-/// Marks a temporary file: `.<name>.tmp-<pid>-<random>`.
-const TMP_MARK: &str = ".tmp-";
 
 #[derive(Debug, Clone)]
 pub struct Local {
@@ -79,26 +78,20 @@ impl Storage for Local {
         let dest = self.path(key);
         let dir = dest.parent().expect("keys have a folder").to_path_buf();
         mkdir(&dir).await?;
-        let name = dest
-            .file_name()
-            .expect("keys have a name")
-            .to_string_lossy()
-            .into_owned();
-        let tmp = dir.join(format!(
-            ".{name}{TMP_MARK}{}-{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        ));
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .await
-            .map_err(|e| io_err("create", &tmp, e))?;
+        let atomic = {
+            let dest = dest.clone();
+            tokio::task::spawn_blocking(move || AtomicFile::create(&dest))
+                .await
+                .map_err(anyhow::Error::from)?
+                .map_err(|e| io_err("create a file in", &dir, e))?
+        };
+        let file = atomic
+            .tokio_file()
+            .map_err(|e| io_err("create", atomic.path(), e))?;
         Ok(Box::new(LocalUpload {
             file: Some(BufWriter::with_capacity(WRITE_BUFFER, file)),
-            tmp,
+            tmp: atomic.path().to_path_buf(),
+            atomic: Some(atomic),
             dest,
             written: 0,
         }))
@@ -204,6 +197,8 @@ fn sweep_dir(root: &Path, age: Duration, dry_run: bool) -> Result<Vec<String>> {
 
 struct LocalUpload {
     file: Option<BufWriter<tokio::fs::File>>,
+    /// Removes the temporary file when dropped uncommitted.
+    atomic: Option<AtomicFile>,
     tmp: PathBuf,
     dest: PathBuf,
     written: u64,
@@ -213,25 +208,18 @@ impl LocalUpload {
     async fn finish(&mut self) -> Result<u64> {
         let mut f = self.file.take().expect("not finished twice");
         f.flush().await.map_err(|e| io_err("write", &self.tmp, e))?;
-        let file = f.into_inner();
-        file.sync_all()
-            .await
-            .map_err(|e| io_err("fsync", &self.tmp, e))?;
-        drop(file);
-        if tokio::fs::try_exists(&self.dest).await.unwrap_or(false) {
-            return Err(Error::Conflict(format!(
-                "`{}` exists already; not overwritten",
-                self.dest.display()
-            )));
-        }
-        tokio::fs::rename(&self.tmp, &self.dest)
-            .await
-            .map_err(|e| io_err("rename into", &self.dest, e))?;
-        let dir = self.dest.parent().expect("has a folder").to_path_buf();
-        tokio::task::spawn_blocking(move || std::fs::File::open(&dir).and_then(|d| d.sync_all()))
+        drop(f.into_inner());
+        let atomic = self.atomic.take().expect("not finished twice");
+        tokio::task::spawn_blocking(move || atomic.commit(Replace::No))
             .await
             .map_err(anyhow::Error::from)?
-            .map_err(|e| io_err("fsync folder of", &self.dest, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
+                    "`{}` exists already; not overwritten",
+                    self.dest.display()
+                )),
+                _ => io_err("write", &self.dest, e),
+            })?;
         // Explicit, in case the umask or an existing file left other bits.
         let _ =
             tokio::fs::set_permissions(&self.dest, std::fs::Permissions::from_mode(0o600)).await;
@@ -251,27 +239,15 @@ impl Upload for LocalUpload {
     }
 
     async fn commit(mut self: Box<Self>) -> Result<u64> {
-        match self.finish().await {
-            Ok(n) => Ok(n),
-            Err(e) => {
-                let _ = tokio::fs::remove_file(&self.tmp).await;
-                Err(e)
-            }
-        }
+        // On failure the temporary file goes with the AtomicFile.
+        self.finish().await
     }
 
     async fn abort(mut self: Box<Self>) {
+        // Dropped without commit or abort (a panic, a cancelled task) as well: the
+        // AtomicFile removes the temporary file.
         self.file.take();
-        let _ = tokio::fs::remove_file(&self.tmp).await;
-    }
-}
-
-impl Drop for LocalUpload {
-    fn drop(&mut self) {
-        // Dropped without commit or abort (a panic, a cancelled task): no temp file stays.
-        if self.file.is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        self.atomic.take();
     }
 }
 
