@@ -90,7 +90,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "platform set-domain",
         &[
             (
-                "move acme to its own domain once it is proven (served at the old address until then; it then redirects for 30 days)",
+                "move acme to acme.org once proven (until then the old address serves)",
                 "tenantctl platform set-domain acme --domain acme.org --yes",
             ),
             (
@@ -103,7 +103,7 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         "platform verify-domain",
         &[
             (
-                "check acme's custom domain (and the one it waits to move to) now: DNS TXT record, or the token on the owner's web server",
+                "check acme's custom domain (and the one it moves to) now",
                 "tenantctl platform verify-domain acme",
             ),
             (

@@ -29,6 +29,7 @@
 //! `domains.http_port`. `domains.verify = false` turns all of this off.
 
 use super::Platform;
+pub use super::claims::{claim_ttl, needs_verification, outside_base};
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::rules::naming;
@@ -48,29 +49,6 @@ pub const CHALLENGE_PATH: &str = "/.well-known/tenantctl-challenge/";
 pub const TXT_LABEL: &str = "_tenantctl-challenge";
 
 const CHECK_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Whether `address`, the platform's, needs proof: it is the platform's own domain and
-/// neither the base domain nor a name under it. The host platform (whose domain is the base
-/// unless `base_domain` says otherwise) is the operator's own.
-pub fn needs_verification(p: &Platform, address: &str, base: Option<&str>) -> bool {
-    if p.host || p.external || p.domain.is_none() {
-        return false;
-    }
-    outside_base(address, base)
-}
-
-/// Whether `address` is neither the base domain nor under it.
-pub fn outside_base(address: &str, base: Option<&str>) -> bool {
-    match base {
-        Some(b) => address != b && !address.ends_with(&format!(".{b}")),
-        None => true,
-    }
-}
-
-/// How long an unproven claim blocks others; `None` with verification off (nothing is a claim).
-pub fn claim_ttl(settings: &Settings) -> Option<Duration> {
-    settings.domains.verify.then(|| *settings.domains.claim_ttl)
-}
 
 /// One row of `tenantctl.domain_verifications`.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

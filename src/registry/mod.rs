@@ -1,9 +1,11 @@
 //! The platform registry: `public.platforms`, its rules and its queries.
 
+pub mod claims;
 pub mod domains;
 pub mod maintenance;
 pub mod migrations;
 pub mod store;
+pub mod suggest;
 pub mod tenants;
 
 use crate::db::SchemaName;

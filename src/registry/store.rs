@@ -150,7 +150,7 @@ pub async fn find_opt(conn: &mut PgConnection, key: &str) -> Result<Option<Platf
 }
 
 /// Like [`find_opt`], for a name or id given on the command line: no such platform is
-/// [`super::tenants::unknown_platform`] (exit 2, with the nearest name), as for `--tenant`.
+/// [`super::suggest::unknown_platform`] (exit 2, with the nearest name), as for `--tenant`.
 pub async fn find(pool: &PgPool, key: &str) -> Result<Platform> {
     let mut conn = pool.acquire().await?;
     match find_opt(&mut conn, key).await? {
@@ -165,7 +165,7 @@ pub async fn unknown(conn: &mut PgConnection, key: &str) -> Result<Error> {
     let names: Vec<String> = sqlx::query_scalar("SELECT name FROM public.platforms ORDER BY id")
         .fetch_all(conn)
         .await?;
-    Ok(super::tenants::unknown_platform(
+    Ok(super::suggest::unknown_platform(
         key,
         names.iter().map(String::as_str),
     ))
@@ -270,7 +270,7 @@ impl Claims {
     /// [`Claims::New`] with `domains.claim_ttl` (no expiry with verification off).
     pub fn new(settings: &crate::config::Settings) -> Claims {
         Claims::New {
-            ttl: super::domains::claim_ttl(settings),
+            ttl: super::claims::claim_ttl(settings),
         }
     }
 
@@ -287,7 +287,7 @@ pub async fn unproven_since(
     address: &str,
     base: Option<&str>,
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    if !super::domains::needs_verification(holder, address, base) {
+    if !super::claims::needs_verification(holder, address, base) {
         return Ok(None);
     }
     // language=PostgreSQL

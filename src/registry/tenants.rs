@@ -14,6 +14,7 @@
 //!   the rules comes back apart, as an [`InvalidPlatform`] for the command to report as that
 //!   platform's failure, and its name never reaches SQL.
 
+pub use super::suggest::{did_you_mean, unknown_platform};
 use crate::db::SchemaName;
 use crate::error::{Error, Result};
 use crate::registry::{InvalidPlatform, Platform, ProvisionStatus, StoredSchema};
@@ -148,17 +149,6 @@ fn lookup<'a>(candidates: &'a [Candidate], key: &str) -> Result<&'a Candidate> {
         .ok_or_else(|| unknown_platform(key, candidates.iter().map(|c| c.name.as_str())))
 }
 
-/// The one error for a platform name or id given on the command line that is no platform,
-/// whatever the command: a usage error (exit 2, nothing ran) with the nearest name when it
-/// looks like a typo of one, else where to look the names up.
-pub fn unknown_platform<'a>(key: &str, names: impl IntoIterator<Item = &'a str>) -> Error {
-    let e = Error::Usage(format!("platform `{}` not found", naming::shown(key)));
-    match did_you_mean(key, names) {
-        Some(near) => e.hint(format!("did you mean `{near}`?")),
-        None => e.hint("`tenantctl platform list` shows the platforms"),
-    }
-}
-
 /// The names of a clap subcommand enum's commands (`backup`'s `list`, `get`, `verify`).
 pub fn subcommand_names<S: clap::Subcommand>() -> Vec<String> {
     S::augment_subcommands(clap::Command::new("_"))
@@ -216,19 +206,6 @@ fn require(c: &Candidate, wanted: Wanted, verb: &str) -> Result<()> {
         ))),
         _ => Ok(()),
     }
-}
-
-/// The closest name to `key` (case-insensitive edit distance), when it is close enough to be
-/// a typo: at most one edit in three characters, and at least one.
-pub fn did_you_mean<'a>(key: &str, names: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let key = key.to_lowercase();
-    let limit = (key.chars().count() / 3).max(1);
-    names
-        .into_iter()
-        .map(|n| (strsim::levenshtein(&key, &n.to_lowercase()), n))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, n)| n)
 }
 
 /// One tenant schema to work on.

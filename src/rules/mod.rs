@@ -5,8 +5,9 @@
 //!   [`ValidationError`] that names the rule an input broke.
 //! - [`ident`]: the validated identifier types ([`SchemaName`], [`Ident`]), the one place an
 //!   identifier is quoted for SQL text.
-//! - [`names`]: the schema names tenantctl makes itself (scratch, old, aside and pool schemas),
-//!   their prefixes in one list, and how to recognise them again.
+//! - [`prefixes`]: the prefixes of the schema names tenantctl makes itself, in one list, and
+//!   which of them are reserved; [`names`]: those names made and recognised again (scratch, old,
+//!   aside and pool schemas).
 //! - [`backoff`]: the retry schedule ([`RetryPolicy`]) of anything tried again.
 //!
 //! Each is unit tested here; whatever reads the configuration or the database lives above.
@@ -15,6 +16,7 @@ pub mod backoff;
 pub mod ident;
 pub mod names;
 pub mod naming;
+pub mod prefixes;
 
 pub use backoff::RetryPolicy;
 pub use ident::{Ident, SchemaName};

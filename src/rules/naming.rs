@@ -346,11 +346,11 @@ pub fn validate_schema_name(name: &str) -> Result<(), ValidationError> {
 }
 
 /// A schema name a platform may have: [`validate_schema_name`], and none of tenantctl's own
-/// prefixes ([`names::RESERVED_PREFIXES`](super::names::RESERVED_PREFIXES)), or a live tenant
+/// prefixes ([`prefixes::RESERVED_PREFIXES`](super::prefixes::RESERVED_PREFIXES)), or a live tenant
 /// is taken for a leftover (issue 27.10). For every way a platform's schema is chosen.
 pub fn validate_platform_schema(name: &str) -> Result<(), ValidationError> {
     validate_schema_name(name)?;
-    if let Some(p) = super::names::reserved_prefix(name) {
+    if let Some(p) = super::prefixes::reserved_prefix(name) {
         return Err(ValidationError::new(
             "schema name",
             name,

@@ -293,7 +293,7 @@ async fn restore_asks_first_then_replaces_or_keeps_the_old_schema(pool: PgPool) 
     r.code(4)
         .stderr_has("it replaces the current schema")
         .stderr_has("is lost")
-        .stderr_has("pass --yes or set CONFIRM=yes");
+        .stderr_has("pass --yes or set TENANTCTL_CONFIRM=yes");
     assert_eq!(env.count("tenant_a", "people").await, before);
     assert_eq!(env.registry_snapshot().await, snapshot);
 

@@ -280,7 +280,7 @@ async fn placement_commands_refuse_bad_input_with_exit_2_and_change_nothing() {
         .await;
     r.code(4);
     assert!(
-        r.stderr.contains("pass --yes or set CONFIRM=yes"),
+        r.stderr.contains("pass --yes or set TENANTCTL_CONFIRM=yes"),
         "{}",
         r.stderr
     );

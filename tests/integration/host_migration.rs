@@ -113,7 +113,7 @@ async fn copies_everything_verified_and_drops_public_only_when_asked(pool: PgPoo
     env.run(&["migrate-host-to-schema", "--truncate-targets"])
         .await
         .code(4)
-        .stderr_has("requires CONFIRM=yes");
+        .stderr_has("requires TENANTCTL_CONFIRM=yes");
     assert_eq!(fingerprints(&env.pool, &schema).await, tenant_before);
 
     let r = env

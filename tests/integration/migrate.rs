@@ -965,7 +965,8 @@ async fn up_down_up_gives_the_same_catalog(pool: PgPool) {
             dir,
         ])
         .await;
-    r.code(4).stderr_has("pass --yes or set CONFIRM=yes");
+    r.code(4)
+        .stderr_has("pass --yes or set TENANTCTL_CONFIRM=yes");
     same_dump(&dump(&env, &schema).await, &up);
 
     // All the way down (CONFIRM=yes), then up again.

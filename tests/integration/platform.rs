@@ -354,7 +354,7 @@ async fn set_domain_confirms_records_history_and_refuses_taken_domains(pool: PgP
     env.run(&["platform", "set-domain", "Acme", "--domain", "acme.org"])
         .await
         .code(4)
-        .stderr_has("--yes or set CONFIRM=yes");
+        .stderr_has("--yes or set TENANTCTL_CONFIRM=yes");
     assert_eq!(env.registry_snapshot().await, before);
 
     // Taken by another platform (any case): refused before asking.
@@ -368,7 +368,9 @@ async fn set_domain_confirms_records_history_and_refuses_taken_domains(pool: PgP
     ])
     .await
     .code(1)
-    .stderr_has("already the address of platform `Other`");
+    // `Other` holds it as an unproven claim (verification is on here): it blocks others for
+    // `domains.claim_ttl` (issue 27.4).
+    .stderr_has("is claimed by platform `Other` but not proven");
     assert_eq!(env.registry_snapshot().await, before);
 
     let r = env

@@ -481,7 +481,7 @@ async fn maintenance_and_kept_old_schemas_are_visible_and_cleaned_up(pool: PgPoo
     env.run(&["cleanup", "--old-schemas"])
         .await
         .code(4)
-        .stderr_has("pass --yes or set CONFIRM=yes");
+        .stderr_has("pass --yes or set TENANTCTL_CONFIRM=yes");
     assert!(env.schemas().await.contains(&old));
     let r = env
         .run(&["cleanup", "--old-schemas", "--yes", "-o", "json"])
