@@ -15,9 +15,10 @@
 //! psql recognises by the same rule (`psqlscan.l`: BEGIN and, inside it, CASE open; END closes).
 //! A file psql runs statement by statement is split into the same statements here. Nothing is
 //! parsed beyond that: a syntax error stays in its statement, and the server reports it.
-//! (An earlier version used PostgreSQL's own parser through the `pg_query` crate, which
-//! compiles libpg_query's C sources and needs libclang at build time, for every build, though
-//! only Citus needs a split; issue 28.)
+//! (An earlier version split with PostgreSQL's own parser through the `pg_query` crate; a split
+//! needs only the lexer, issue 28. The parser stays where a statement's meaning matters:
+//! `backup::contents`, which reads what a restore archive would run, and the names of the
+//! indexes a `-- no-transaction` migration creates, `migrate::no_tx::created_indexes`.)
 
 use sqlx::{AssertSqlSafe, PgConnection};
 use squawk_lexer::TokenKind;
