@@ -1,3 +1,7 @@
+//! The binary, and only the edge: parse the command line, resolve the configuration, install
+//! logging, call [`tenantctl::run`], cancel our own server statements on Ctrl-C, and map the
+//! error to an exit code. Everything else is the library.
+
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use tenantctl::config::Config;
