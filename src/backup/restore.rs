@@ -16,7 +16,7 @@ use super::contents;
 use super::manifest::Manifest;
 use super::pgtools::PgTools;
 use super::storage::Storage;
-use crate::atomic_file::{AtomicFile, Replace};
+use crate::atomic_file::AtomicFile;
 use crate::db::{self, Ident, SchemaName, locks::PlatformLock};
 use crate::error::{Error, Result};
 use crate::rules::names;
@@ -70,10 +70,7 @@ pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fe
         }
         Dest::File(p) => {
             if tokio::fs::try_exists(&p).await.unwrap_or(false) {
-                return Err(Error::Conflict(format!(
-                    "`{}` exists already; not overwritten",
-                    p.display()
-                )));
+                return Err(super::storage::local::exists_already(&p));
             }
             let tmp = create(&p)?;
             (p, Some(tmp), None)
@@ -92,17 +89,7 @@ pub async fn fetch(storage: &dyn Storage, m: &Manifest, dest: Dest) -> Result<Fe
         Err(what) => return Err(refuse(what)),
     };
     if let Some(w) = write_to {
-        let dest = path.clone();
-        tokio::task::spawn_blocking(move || w.commit(Replace::No))
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
-                    "`{}` exists already; not overwritten",
-                    dest.display()
-                )),
-                _ => anyhow::anyhow!("cannot write `{}`: {e}", dest.display()).into(),
-            })?;
+        super::storage::local::commit_new(w, &path).await?;
     }
     Ok(Fetched {
         path,

@@ -34,6 +34,25 @@ fn io_err(what: &str, path: &Path, e: std::io::Error) -> Error {
     Error::Other(anyhow::anyhow!("cannot {what} `{}`: {e}", path.display()))
 }
 
+/// The refusal to replace a file that is there already (a backup, a downloaded dump).
+pub(crate) fn exists_already(path: &Path) -> Error {
+    Error::Conflict(format!(
+        "`{}` exists already; not overwritten",
+        path.display()
+    ))
+}
+
+/// Put `atomic` in place at `dest`, never over a file that is there already.
+pub(crate) async fn commit_new(atomic: AtomicFile, dest: &Path) -> Result<()> {
+    tokio::task::spawn_blocking(move || atomic.commit(Replace::No))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => exists_already(dest),
+            _ => io_err("write", dest, e),
+        })
+}
+
 /// Create a folder (and its parents) with mode 0700.
 async fn mkdir(path: &Path) -> Result<()> {
     let p = path.to_path_buf();
@@ -210,16 +229,7 @@ impl LocalUpload {
         f.flush().await.map_err(|e| io_err("write", &self.tmp, e))?;
         drop(f.into_inner());
         let atomic = self.atomic.take().expect("not finished twice");
-        tokio::task::spawn_blocking(move || atomic.commit(Replace::No))
-            .await
-            .map_err(anyhow::Error::from)?
-            .map_err(|e| match e.kind() {
-                std::io::ErrorKind::AlreadyExists => Error::Conflict(format!(
-                    "`{}` exists already; not overwritten",
-                    self.dest.display()
-                )),
-                _ => io_err("write", &self.dest, e),
-            })?;
+        commit_new(atomic, &self.dest).await?;
         // Explicit, in case the umask or an existing file left other bits.
         let _ =
             tokio::fs::set_permissions(&self.dest, std::fs::Permissions::from_mode(0o600)).await;
