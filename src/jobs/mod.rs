@@ -10,6 +10,7 @@
 //! (provision, the CLI; later backup, restore, mail and the application's kinds) import it.
 
 pub mod domains;
+pub mod handler;
 pub mod kind;
 pub mod queue;
 pub mod recovery;
