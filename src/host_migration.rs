@@ -253,7 +253,7 @@ async fn backup_check(
 async fn jobs_check(conn: &mut PgConnection) -> Result<Check> {
     // language=PostgreSQL
     let (queued, running): (i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status = 'queued'), count(*) FILTER (WHERE status = 'running') \
+        "SELECT count(*) FILTER (WHERE status IN ('scheduled', 'available', 'retryable')), count(*) FILTER (WHERE status = 'running') \
          FROM tenantctl.jobs",
     )
     .fetch_one(&mut *conn)

@@ -129,7 +129,7 @@ pub async fn retry(pool: &PgPool, p: &Platform, policy: &RetryPolicy) -> Result<
     .bind(p.id)
     .execute(pool)
     .await?;
-    let q = queue::enqueue(pool, p, policy).await?;
+    let q = queue::enqueue_provision(pool, p, policy).await?;
     Ok(if q.created {
         done(
             RetryAction::Queued,

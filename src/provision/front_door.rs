@@ -70,7 +70,7 @@ pub async fn start(
         ),
     }
     let policy = RetryPolicy::from_settings(&settings.provision);
-    started.job_id = Some(queue::enqueue(pool, p, &policy).await?.job_id);
+    started.job_id = Some(queue::enqueue_provision(pool, p, &policy).await?.job_id);
     Ok(started)
 }
 
@@ -97,7 +97,7 @@ impl Started {
         if let Some(now) = store::get(pool, self.platform.id).await? {
             self.platform = now;
         }
-        if job.status != queue::JobStatus::Failed {
+        if job.status == queue::JobStatus::Completed {
             return Ok(None);
         }
         Ok(Some(

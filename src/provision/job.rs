@@ -72,7 +72,7 @@ impl Kind for Provisioning {
         let delay = run
             .policy
             .delay_after(runs)
-            .filter(|_| job.attempts < job.max_attempts);
+            .filter(|_| job.attempts < job.max_attempts.unwrap_or(run.policy.total_runs()));
         let attempt = Attempt {
             via: Via::Job,
             job_id: Some(job.id),

@@ -377,11 +377,11 @@ async fn invalid_platforms(pool: &PgPool) -> Result<Vec<InvalidPlatform>> {
 async fn queue(pool: &PgPool) -> Result<Queue> {
     // language=PostgreSQL
     Ok(sqlx::query_as::<_, Queue>(
-        "SELECT count(*) FILTER (WHERE status = 'queued') AS queued,
-                count(*) FILTER (WHERE status = 'queued' AND run_at <= now()) AS ready,
+        "SELECT count(*) FILTER (WHERE status IN ('scheduled', 'available', 'retryable')) AS queued,
+                count(*) FILTER (WHERE status IN ('scheduled', 'available', 'retryable') AND run_at <= now()) AS ready,
                 count(*) FILTER (WHERE status = 'running') AS running,
-                count(*) FILTER (WHERE status = 'failed') AS failed,
-                extract(epoch FROM now() - min(run_at) FILTER (WHERE status = 'queued' AND run_at <= now()))::float8
+                count(*) FILTER (WHERE status = 'discarded') AS failed,
+                extract(epoch FROM now() - min(run_at) FILTER (WHERE status IN ('scheduled', 'available', 'retryable') AND run_at <= now()))::float8
                     AS oldest_ready_seconds
          FROM tenantctl.jobs",
     )

@@ -393,6 +393,38 @@ pub fn generate_schema_name(subdomain: Option<&str>, name: &str, suffix: u32) ->
     format!("{SCHEMA_PREFIX}{base}_{:06x}", suffix & 0x00ff_ffff)
 }
 
+/// The longest job kind: a kind is also a configuration table name (`[jobs.kinds.NAME]`) and a
+/// metric label, and PostgreSQL's CHECK on `tenantctl.jobs.kind` says the same.
+pub const MAX_JOB_KIND: usize = 63;
+
+/// A job kind (`tenantctl.jobs.kind`, `[jobs.kinds.NAME]`): a lowercase letter first, then
+/// `a-z`, `0-9`, `_`, `.` or `-`, at most 63 characters (the CHECK of `tenantctl.jobs` and
+/// `tenantctl.enqueue` say the same).
+pub fn validate_job_kind(kind: &str) -> Result<(), ValidationError> {
+    let err = |rule: String| Err(ValidationError::new("job kind", kind, rule));
+    let Some(first) = kind.chars().next() else {
+        return err("must not be empty".into());
+    };
+    if kind.len() > MAX_JOB_KIND {
+        return err(format!(
+            "must be at most {MAX_JOB_KIND} characters (got {})",
+            kind.len()
+        ));
+    }
+    if !first.is_ascii_lowercase() {
+        return err("must start with a lowercase letter a-z".into());
+    }
+    if let Some((i, c)) = kind.char_indices().find(|(_, c)| {
+        !(c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '.' | '-'))
+    }) {
+        return err(format!(
+            "may contain only a-z, 0-9, `_`, `.` and `-` (found `{}` at byte {i})",
+            show_char(c)
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -658,5 +690,24 @@ mod tests {
             let expected = s.len() <= 63 && !s.starts_with("pg_") && !RESERVED_SCHEMAS.contains(&s.as_str());
             prop_assert_eq!(ok, expected);
         }
+    }
+
+    #[test]
+    fn job_kinds_follow_the_queue_rule() {
+        for ok in ["mail", "a", "billing.invoice-sent_v2", &"k".repeat(63)] {
+            assert_eq!(validate_job_kind(ok), Ok(()), "{ok}");
+        }
+        let rule = |k: &str| validate_job_kind(k).unwrap_err().rule;
+        assert_eq!(rule(""), "must not be empty");
+        assert_eq!(rule("Mail"), "must start with a lowercase letter a-z");
+        assert_eq!(rule("1mail"), "must start with a lowercase letter a-z");
+        assert_eq!(rule("_mail"), "must start with a lowercase letter a-z");
+        assert!(
+            rule("mail box").contains("found ` ` at byte 4"),
+            "{}",
+            rule("mail box")
+        );
+        assert!(rule("maíl").contains("at byte 2"));
+        assert!(rule(&"k".repeat(64)).contains("at most 63"));
     }
 }

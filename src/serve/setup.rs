@@ -104,8 +104,8 @@ pub struct DomainProof {
 async fn latest_job(pool: &PgPool, platform_id: i64) -> sqlx::Result<Option<JobView>> {
     // language=PostgreSQL
     sqlx::query_as(
-        "SELECT id, status, attempts, last_error FROM tenantctl.jobs \
-         WHERE platform_id = $1 ORDER BY id DESC LIMIT 1",
+        "SELECT id, status, attempts, last_error FROM tenantctl.jobs WHERE kind = 'provision' \
+         AND platform_id = $1 ORDER BY id DESC LIMIT 1",
     )
     .bind(platform_id)
     .fetch_optional(pool)

@@ -266,5 +266,5 @@ async fn setup_claims_a_spare_like_platform_create(pool: PgPool) {
     .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
     assert_eq!(a.body["provision_status"], "pending", "{}", a.body);
-    assert_eq!(a.body["job"]["status"], "queued", "{}", a.body);
+    assert_eq!(a.body["job"]["status"], "available", "{}", a.body);
 }

@@ -898,9 +898,9 @@ async fn setup_routes_work_on_the_registry(pool: PgPool) {
     assert_eq!(a.body["address"], "delta.example.test");
     assert_eq!(a.body["url"], "http://delta.example.test/");
     assert_eq!(a.body["ready"], false);
-    assert_eq!(a.body["job"]["status"], "queued");
+    assert_eq!(a.body["job"]["status"], "available");
     let jobs: Vec<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT kind, platform_id FROM tenantctl.jobs WHERE status = 'queued' ORDER BY id",
+        "SELECT kind, platform_id FROM tenantctl.jobs WHERE status = 'available' ORDER BY id",
     )
     .fetch_all(&env.pool)
     .await

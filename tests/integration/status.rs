@@ -33,8 +33,8 @@ async fn troubled(env: &Env) -> Vec<String> {
          INSERT INTO tenantctl.tenant_migrations (platform_id, schema_name, version, latest_version, pending_count, last_run_at)
          SELECT id, schema_name, {second}, {latest}, {pending}, now() FROM public.platforms WHERE name = 'Laggard';
          DELETE FROM {quiet}._sqlx_migrations WHERE version = {latest};
-         INSERT INTO tenantctl.jobs (platform_id, platform_name, status) SELECT id, name, 'queued' FROM public.platforms WHERE name = 'Broken';
-         INSERT INTO tenantctl.jobs (platform_id, platform_name, status, run_at) SELECT id, name, 'queued', now() + interval '1 hour' FROM public.platforms WHERE name = 'Stuck';",
+         INSERT INTO tenantctl.jobs (platform_id, platform_name, status) SELECT id, name, 'available' FROM public.platforms WHERE name = 'Broken';
+         INSERT INTO tenantctl.jobs (platform_id, platform_name, status, run_at) SELECT id, name, 'scheduled', now() + interval '1 hour' FROM public.platforms WHERE name = 'Stuck';",
         second = versions[1],
         latest = versions[versions.len() - 1],
         pending = versions.len() - 2,
@@ -143,7 +143,7 @@ async fn check_follows_the_monitoring_plugin_convention(pool: PgPool) {
     assert_eq!(check(&env, &[]).await.0, 0);
     std::fs::remove_file(env.path().join("tenantctl.toml")).unwrap();
 
-    env.sql("INSERT INTO tenantctl.jobs (platform_name, status) SELECT 'gone ' || i, 'queued' FROM generate_series(1, 3) i")
+    env.sql("INSERT INTO tenantctl.jobs (platform_name, status) SELECT 'gone ' || i, 'available' FROM generate_series(1, 3) i")
         .await;
     let (code, line) = check(
         &env,

@@ -68,7 +68,7 @@ async fn create_queues_a_job_that_the_worker_provisions(pool: PgPool) {
         .fetch_one(&env.pool)
         .await
         .unwrap();
-    assert_eq!(status, "succeeded");
+    assert_eq!(status, "completed");
     // Every attempt is recorded: start, end, outcome, who ran it.
     let rows: Vec<(String, String, String, bool, Option<i64>)> = sqlx::query_as(
         "SELECT platform_name, via, outcome, finished_at >= started_at, job_id \
@@ -98,7 +98,7 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
     let schema = env.tenant("Acme", "acme").await;
     let live = scalar_i64(
         &env,
-        "SELECT count(*) FROM tenantctl.jobs WHERE status IN ('queued', 'running')",
+        "SELECT count(*) FROM tenantctl.jobs WHERE status IN ('scheduled', 'available', 'running', 'retryable')",
     )
     .await;
     assert_eq!(live, 0, "the synchronous provision finished the queued job");
@@ -109,7 +109,7 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
     let p = tenantctl::registry::store::find(&env.pool, "acme")
         .await
         .unwrap();
-    let q = tenantctl::jobs::queue::enqueue(&env.pool, &p, &policy)
+    let q = tenantctl::jobs::queue::enqueue_provision(&env.pool, &p, &policy)
         .await
         .unwrap();
     assert!(q.created);
@@ -125,7 +125,7 @@ async fn a_job_for_an_already_provisioned_platform_is_a_no_op(pool: PgPool) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(job.status, tenantctl::jobs::queue::JobStatus::Succeeded);
+    assert_eq!(job.status, tenantctl::jobs::queue::JobStatus::Completed);
     let tables_after = scalar_i64(
         &env,
         &format!("SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}'"),
@@ -156,7 +156,7 @@ async fn failed_runs_back_off_3s_then_9s_and_keep_their_tenant(pool: PgPool) {
     .fetch_one(&env.pool)
     .await
     .unwrap();
-    assert_eq!((status.as_str(), attempts, wait), ("queued", 1, 3.0));
+    assert_eq!((status.as_str(), attempts, wait), ("retryable", 1, 3.0));
     let p = env.show("acme").await;
     assert_eq!(p["provision_status"], "pending");
     assert!(
@@ -250,7 +250,7 @@ async fn a_migration_failing_half_way_fails_for_good_then_retry_after_the_fix_co
             .fetch_one(&env.pool)
             .await
             .unwrap();
-    assert_eq!((status.as_str(), attempts), ("failed", 3));
+    assert_eq!((status.as_str(), attempts), ("discarded", 3));
     assert!(last_error.contains("no_such_table"));
     let failed = scalar_i64(
         &env,
@@ -424,7 +424,7 @@ async fn a_deleted_platforms_job_fails_clearly_and_touches_no_schema(pool: PgPoo
             .fetch_one(&env.pool)
             .await
             .unwrap();
-    assert_eq!(status, "failed");
+    assert_eq!(status, "discarded");
     assert!(
         error.contains("platform `Acme`") && error.contains("was deleted"),
         "{error}"
@@ -467,7 +467,7 @@ async fn two_workers_never_provision_a_platform_twice(pool: PgPool) {
     assert_eq!(attempts, 20);
     let runs = scalar_i64(
         &env,
-        "SELECT sum(attempts) FROM tenantctl.jobs WHERE status = 'succeeded'",
+        "SELECT sum(attempts) FROM tenantctl.jobs WHERE status = 'completed'",
     )
     .await;
     assert_eq!(runs, 20);
@@ -556,7 +556,7 @@ async fn sigkill_mid_provision_leaves_nothing_half_built_and_recovery_completes(
         assert_eq!(p["stuck"], false);
     }
     let abandoned: String = sqlx::query_scalar(
-        "SELECT last_error FROM tenantctl.jobs WHERE platform_id = $1 AND status = 'failed'",
+        "SELECT last_error FROM tenantctl.jobs WHERE platform_id = $1 AND status = 'discarded'",
     )
     .bind(acme["platform_id"].as_i64().unwrap())
     .fetch_one(&env.pool)
@@ -733,7 +733,7 @@ async fn a_permanent_error_fails_the_job_at_once(pool: PgPool) {
             .fetch_one(&env.pool)
             .await
             .unwrap();
-    assert_eq!((status.as_str(), attempts), ("failed", 1));
+    assert_eq!((status.as_str(), attempts), ("discarded", 1));
     assert!(
         last_error.contains("invalid schema name `Bad;Name`"),
         "{last_error}"

@@ -98,7 +98,7 @@ impl Retry {
             for r in &mut rows {
                 let Some(id) = r.job_id else { continue };
                 let job = queue::wait(pool, id, queue::WAIT_POLL).await?;
-                if job.status == queue::JobStatus::Failed {
+                if job.status != queue::JobStatus::Completed {
                     failed += 1;
                     r.message = format!(
                         "job {id} failed: {}",
