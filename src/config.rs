@@ -8,6 +8,8 @@
 //! and meaning. The defaults, the environment lookup, `config show` and the configuration
 //! reference in the docs all come from it (a test checks the docs name every key).
 
+pub mod job_kinds;
+
 use crate::error::{Error, Result};
 use crate::rules::{RetryPolicy, SchemaName};
 use serde::{Deserialize, Serialize};
@@ -256,6 +258,24 @@ pub const KEYS: &[Key] = &[
         Kind::Secret,
         None,
         "URL that receives each notification event as a JSON POST",
+    ),
+    key(
+        "mail.templates_dir",
+        Kind::Str,
+        None,
+        "directory of the application's mail templates for the mail handler (NAME.subject, NAME.txt, NAME.html; minijinja) and its named read-only queries (NAME.sql)",
+    ),
+    key(
+        "mail.from",
+        Kind::Str,
+        None,
+        "From of the application's mail, a template over the platform (`{{ platform.name }} <no-reply@{{ platform.domain }}>`); a kind's own `from` wins; unset: notify.from",
+    ),
+    key(
+        "mail.reply_to",
+        Kind::Str,
+        None,
+        "Reply-To of the application's mail, a template like mail.from; a kind's own `reply_to` wins; unset: none",
     ),
     key(
         "backup.storage",
@@ -736,6 +756,11 @@ pub struct Settings {
     pub provision: ProvisionSettings,
     pub worker: WorkerSettings,
     pub notify: NotifySettings,
+    pub mail: MailSettings,
+    /// `[jobs.kinds.NAME]`, checked when the file is read (`job_kinds`); only the file sets
+    /// them.
+    #[serde(skip)]
+    pub job_kinds: BTreeMap<String, job_kinds::KindSettings>,
     pub backup: BackupSettings,
     pub report: ReportSettings,
     pub status: StatusSettings,
@@ -850,6 +875,15 @@ pub struct NotifySettings {
     pub from: String,
     pub admin_email: Option<String>,
     pub webhook_url: Option<String>,
+}
+
+/// `[mail]`: the application's mail (the mail handler of `[jobs.kinds.NAME]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub templates_dir: Option<PathBuf>,
+    pub from: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1005,13 +1039,19 @@ impl Config {
     ) -> Result<Config> {
         let mut values = defaults();
         let file = config_file(overrides, env, search)?;
+        let mut named = toml::Table::new();
         if let Some(path) = &file {
-            set_from_file(&mut values, path)?;
+            named = set_from_file(&mut values, path)?;
         }
         set_from_env(&mut values, env)?;
         set_from_flags(&mut values, overrides)?;
         let mut settings = typed(&values)?;
         settings.apply_tls_keys();
+        if let (Some(path), Some(toml::Value::Table(kinds))) = (&file, named.get("jobs.kinds")) {
+            let shown = path.display().to_string();
+            settings.job_kinds = job_kinds::parse_all(kinds, &shown)?;
+            check_mail_kinds(&settings, &shown)?;
+        }
         Ok(Config {
             settings,
             values,
@@ -1079,17 +1119,63 @@ fn config_file(
     }
 }
 
-/// Every key the file sets; an unknown key or a value of the wrong kind is an error.
-fn set_from_file(values: &mut BTreeMap<&'static str, Resolved>, path: &Path) -> Result<()> {
+/// Sections whose tables the operator names (`[jobs.kinds.NAME]`): taken out of the file whole
+/// before its keys are checked against [`KEYS`], and parsed by their own rules.
+const NAMED_SECTIONS: &[&str] = &["jobs.kinds"];
+
+/// Take the named sections (`section.name`) out of the file's table, by dotted name.
+fn take_named(table: &mut toml::Table) -> toml::Table {
+    let mut out = toml::Table::new();
+    for dotted in NAMED_SECTIONS {
+        let (section, leaf) = dotted
+            .split_once('.')
+            .expect("a named section is `section.name`");
+        if let Some(toml::Value::Table(t)) = table.get_mut(section)
+            && let Some(v) = t.remove(leaf)
+        {
+            out.insert(dotted.to_string(), v);
+        }
+    }
+    out
+}
+
+/// A mail kind needs the templates and an SMTP server; say so when the file is read.
+fn check_mail_kinds(settings: &Settings, file: &str) -> Result<()> {
+    for k in settings.job_kinds.values() {
+        if !matches!(k.handler, job_kinds::HandlerSettings::Mail(_)) {
+            continue;
+        }
+        let missing = if settings.mail.templates_dir.is_none() {
+            "`mail.templates_dir` (where its templates are)"
+        } else if settings.notify.smtp_host.is_none() {
+            "`notify.smtp_host` (the SMTP server it sends through)"
+        } else {
+            continue;
+        };
+        return Err(Error::Config(format!(
+            "`jobs.kinds.{}` in config file `{file}`: a mail handler needs {missing}, which is not set",
+            k.name
+        )));
+    }
+    Ok(())
+}
+
+/// Every key the file sets; an unknown key or a value of the wrong kind is an error. Returns
+/// the named sections ([`NAMED_SECTIONS`]) by dotted name, for their own parsers.
+fn set_from_file(
+    values: &mut BTreeMap<&'static str, Resolved>,
+    path: &Path,
+) -> Result<toml::Table> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Config(format!("cannot read config file `{}`: {e}", path.display())))?;
-    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| {
         Error::Config(format!(
             "config file `{}` is not valid TOML: {e}",
             path.display()
         ))
     })?;
     let shown = path.display().to_string();
+    let named = take_named(&mut table);
     let mut flat = Vec::new();
     flatten("", &toml::Value::Table(table), &mut flat);
     for (name, value) in flat {
@@ -1107,7 +1193,7 @@ fn set_from_file(values: &mut BTreeMap<&'static str, Resolved>, path: &Path) -> 
             },
         );
     }
-    Ok(())
+    Ok(named)
 }
 
 /// Every key set in the environment: its `TENANTCTL_` variable, else its other name
@@ -1160,6 +1246,7 @@ fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
         "provision",
         "worker",
         "notify",
+        "mail",
         "backup",
         "report",
         "status",

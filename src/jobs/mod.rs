@@ -11,7 +11,9 @@
 
 pub mod domains;
 pub mod handler;
+pub mod handlers;
 pub mod kind;
+pub mod kinds;
 pub mod queue;
 pub mod recovery;
 pub mod worker;

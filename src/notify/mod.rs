@@ -129,22 +129,7 @@ impl Notifier {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_string())
             .map_err(|e| e.to_string())?;
-        let builder = match s.smtp_tls {
-            SmtpTls::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
-            }
-            SmtpTls::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host)
-                .map_err(|e| e.to_string())?,
-            SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
-        };
-        let mut builder = builder
-            .port(s.smtp_port)
-            .timeout(Some(Duration::from_secs(10)));
-        if let (Some(u), Some(p)) = (&s.smtp_username, &s.smtp_password) {
-            builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
-        }
-        builder
-            .build()
+        smtp_transport(s, Duration::from_secs(10))?
             .send(msg)
             .await
             .map(|_| ())
@@ -168,6 +153,29 @@ impl Notifier {
             Err(format!("answered {}", resp.status()))
         }
     }
+}
+
+/// The configured SMTP server (`notify.smtp_*`) as a transport whose commands time out after
+/// `timeout`: notifications and the application's mail (the mail handler) send through it.
+pub fn smtp_transport(
+    s: &NotifySettings,
+    timeout: Duration,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let host = s.smtp_host.as_deref().ok_or("no SMTP server configured")?;
+    let builder = match s.smtp_tls {
+        SmtpTls::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(host).map_err(|e| e.to_string())?
+        }
+        SmtpTls::Starttls => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(host).map_err(|e| e.to_string())?
+        }
+        SmtpTls::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host),
+    };
+    let mut builder = builder.port(s.smtp_port).timeout(Some(timeout));
+    if let (Some(u), Some(p)) = (&s.smtp_username, &s.smtp_password) {
+        builder = builder.credentials(Credentials::new(u.clone(), p.clone()));
+    }
+    Ok(builder.build())
 }
 
 /// Where a tenant is served, for notifications about it: its links use the tenant's own address
