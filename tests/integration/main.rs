@@ -23,6 +23,7 @@ mod doctor;
 mod domains;
 mod help;
 mod host_migration;
+mod job_handlers;
 mod migrate;
 mod notify;
 mod packaging;
