@@ -415,6 +415,6 @@ mod tests {
                 minijinja::context! { v => to_template(&v) },
             )
             .unwrap();
-        assert_eq!(out, "4 1.5 x 2 true");
+        assert_eq!(out, "4 1.5 x 2 True");
     }
 }
