@@ -14,7 +14,7 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::rules::Ident;
+use crate::rules::{Ident, naming};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -270,18 +270,10 @@ pub fn parse_all(table: &toml::Table, file: &str) -> Result<BTreeMap<String, Kin
     Ok(out)
 }
 
-/// A kind's name: what applications pass to `tenantctl.enqueue`, so plain and unambiguous.
+/// A kind's name: the queue's rule for a kind ([`naming::validate_job_kind`]), and none of
+/// the kinds tenantctl runs itself.
 pub fn check_kind_name(name: &str) -> std::result::Result<(), String> {
-    let ok_first = name.starts_with(|c: char| c.is_ascii_lowercase());
-    let ok_rest = name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-' | '.'));
-    if name.is_empty() || name.len() > 63 || !ok_first || !ok_rest {
-        return Err(format!(
-            "invalid kind name `{}`: must start with a-z and contain only a-z, 0-9, `_`, `-` and `.` (at most 63 bytes)",
-            name.escape_debug()
-        ));
-    }
+    naming::validate_job_kind(name).map_err(|e| e.to_string())?;
     if BUILT_IN_KINDS.contains(&name) {
         return Err(format!(
             "`{name}` is a kind tenantctl runs itself (built in: {}); choose another name",
@@ -739,7 +731,7 @@ mod tests {
     fn bad_kinds_name_the_kind_the_field_and_the_rule() {
         assert_eq!(
             err("[Hook]\nhandler = \"webhook\"\n"),
-            "`jobs.kinds.Hook` in config file `t.toml`: invalid kind name `Hook`: must start with a-z and contain only a-z, 0-9, `_`, `-` and `.` (at most 63 bytes)"
+            "`jobs.kinds.Hook` in config file `t.toml`: invalid job kind `Hook`: must start with a lowercase letter a-z"
         );
         assert!(
             err("[provision]\nhandler = \"sql\"\nfunction = \"f\"\n")
