@@ -580,6 +580,54 @@ pub const KEYS: &[Key] = &[
         "the bearer token /metrics wants; with neither this nor serve.metrics_listen, /metrics is not served",
     ),
     key(
+        "serve.console",
+        Kind::Enum(ConsoleMode::WORDS),
+        Some("\"off\""),
+        "the web console under /console: off (404), or on, answered only on the host platform's own address (or on serve.console_listen), never on a tenant's",
+    ),
+    key(
+        "serve.console_listen",
+        Kind::Str,
+        None,
+        "a separate address for the console, like 127.0.0.1:8081 (it answers there whatever the Host, and still on the host platform's address)",
+    ),
+    key(
+        "serve.console_url",
+        Kind::Str,
+        None,
+        "the console's address as its users reach it, for the links `console user add` and `console invite` give out, like https://example.org/console; unset: url_scheme://<host platform's address>/console",
+    ),
+    key(
+        "serve.console_idle_timeout",
+        Kind::Duration,
+        Some("\"30m\""),
+        "a console session unused this long ends",
+    ),
+    key(
+        "serve.console_session_lifetime",
+        Kind::Duration,
+        Some("\"12h\""),
+        "a console session ends this long after its login, used or not",
+    ),
+    key(
+        "serve.console_login_rate",
+        Kind::Int,
+        Some("10"),
+        "console login attempts one client address may make per minute (then 429 until its bucket refills); 0: no limit",
+    ),
+    key(
+        "serve.console_account_login_rate",
+        Kind::Int,
+        Some("5"),
+        "console login attempts on one account per minute, from any address; 0: no limit",
+    ),
+    key(
+        "serve.console_secure_cookie",
+        Kind::Bool,
+        None,
+        "mark the console's cookies Secure (sent over HTTPS only); unset: when url_scheme is https (serve behind a TLS proxy)",
+    ),
+    key(
         "domains.verify",
         Kind::Bool,
         Some("true"),
@@ -715,6 +763,17 @@ word_enum! {
         NotFound = "not_found",
         /// 307 to the host platform's address (404 when there is none).
         Redirect = "redirect",
+    }
+}
+
+word_enum! {
+    "console mode",
+    /// `serve.console`: whether serve answers the web console under `/console`.
+    pub enum ConsoleMode {
+        /// Not served (404).
+        Off = "off",
+        /// Served on the host platform's address and `serve.console_listen`.
+        On = "on",
     }
 }
 
@@ -955,6 +1014,14 @@ pub struct ServeSettings {
     pub setup_max_pending: i64,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub console: ConsoleMode,
+    pub console_listen: Option<String>,
+    pub console_url: Option<String>,
+    pub console_idle_timeout: Dur,
+    pub console_session_lifetime: Dur,
+    pub console_login_rate: u32,
+    pub console_account_login_rate: u32,
+    pub console_secure_cookie: Option<bool>,
 }
 
 /// The request pool's statement cache on a direct connection: room for the API's statements of

@@ -561,3 +561,43 @@ stop_pgbouncer() {
     kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
   fi
 }
+
+# Headless Chromium through WebDriver, for the console's browser tests (issue 26): Debian's
+# `chromium` and `chromium-driver`, whose versions always match. Look for exactly the two files
+# the tests run, /usr/bin/chromium and /usr/bin/chromedriver (a check that matched something
+# else once skipped a needed install). chromedriver listens on loopback only; the tests start
+# Chromium through it with --headless --no-sandbox (root in a container), and, since the
+# network is closed, --disable-background-networking --disable-component-update
+# --no-first-run. Exports TENANTCTL_TEST_CHROMEDRIVER_URL and TENANTCTL_TEST_CHROMIUM.
+start_chromedriver() {
+  services_dir
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    apt_install chromium chromium-driver
+  fi
+  local dir="$SERVICES_DIR/chromedriver" port i
+  mkdir -p "$dir"
+  port="$(free_port)"
+  /usr/bin/chromedriver --port="$port" \
+    >"$dir/chromedriver.log" 2>&1 &
+  CHROMEDRIVER_PID=$!
+  for i in $(seq 1 100); do
+    if python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      break
+    fi
+    if ! kill -0 "$CHROMEDRIVER_PID" 2>/dev/null; then cat "$dir/chromedriver.log" >&2; return 1; fi
+    sleep 0.1
+  done
+  _started+=("chromedriver")
+  TENANTCTL_TEST_CHROMEDRIVER_URL="http://127.0.0.1:$port"
+  TENANTCTL_TEST_CHROMIUM=/usr/bin/chromium
+  export CHROMEDRIVER_PID TENANTCTL_TEST_CHROMEDRIVER_URL TENANTCTL_TEST_CHROMIUM
+  log "chromedriver on 127.0.0.1:$port (chromium $(/usr/bin/chromium --version 2>/dev/null | awk '{print $2}'))"
+}
+
+stop_chromedriver() {
+  if [ -n "${CHROMEDRIVER_PID:-}" ]; then
+    kill "$CHROMEDRIVER_PID" 2>/dev/null || true
+    wait "$CHROMEDRIVER_PID" 2>/dev/null || true
+    CHROMEDRIVER_PID=
+  fi
+}

@@ -68,15 +68,41 @@ impl Serve {
             }
             None => None,
         };
+        let console = match s.serve.console_listen.as_deref() {
+            Some(c) if s.serve.console == crate::config::ConsoleMode::On => {
+                let addr: SocketAddr = c.parse().map_err(|_| {
+                    Error::Usage(format!(
+                        "invalid `serve.console_listen` `{}`: expected IP:PORT, like 127.0.0.1:8081",
+                        crate::rules::naming::shown(c)
+                    ))
+                })?;
+                let l = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                    Error::Other(anyhow::anyhow!(
+                        "cannot listen on {addr} for the console: {e}"
+                    ))
+                })?;
+                ctx.out
+                    .note(&format!("console on http://{}/console/", l.local_addr()?));
+                Some(l)
+            }
+            Some(_) => {
+                return Err(Error::Usage(
+                    "`serve.console_listen` is set but the console is off".into(),
+                )
+                .hint("set `serve.console = \"on\"` (or TENANTCTL_SERVE_CONSOLE=on)"));
+            }
+            None => None,
+        };
         let bound = listener.local_addr()?;
         ctx.out.note(&format!(
             "serving on http://{bound} ({} addresses; SIGTERM or Ctrl-C stops)",
             app.resolver.current().len()
         ));
-        serve::serve(
+        serve::serve_with(
             app,
             listener,
             metrics,
+            console,
             *s.serve.refresh_interval,
             *s.serve.shutdown_timeout,
             serve::shutdown_signal(),

@@ -1,5 +1,6 @@
 //! The platform registry: `public.platforms`, its rules and its queries.
 
+pub mod audit;
 pub mod claims;
 pub mod domains;
 pub mod maintenance;

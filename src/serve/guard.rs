@@ -46,6 +46,10 @@ pub struct Guard {
     pub metrics_apart: bool,
     /// Serialises creations: the pending count and the insert are one step in this process.
     pub creating: tokio::sync::Mutex<()>,
+    /// Console logins per client address (`serve.console_login_rate` a minute).
+    console_login: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Console logins per account, from anywhere (`serve.console_account_login_rate`).
+    console_account: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -86,6 +90,10 @@ impl Guard {
             metrics_token: non_empty(&s.metrics_token).map(digest),
             metrics_apart: s.metrics_listen.is_some(),
             creating: tokio::sync::Mutex::new(()),
+            console_login: NonZeroU32::new(s.console_login_rate)
+                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
+            console_account: NonZeroU32::new(s.console_account_login_rate)
+                .map(|n| RateLimiter::keyed(Quota::per_minute(n))),
         })
     }
 
@@ -130,6 +138,31 @@ impl Guard {
         r.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
         Some(r)
+    }
+
+    /// One console login attempt from `peer` on the account `email`: `None` when both buckets
+    /// allow it, else how long until they do. An attempt counts whether or not its password
+    /// is right, so guessing is slow from one address and on one account from many.
+    pub fn console_login(&self, peer: Option<IpAddr>, email: &str) -> Option<std::time::Duration> {
+        let now = DefaultClock::default().now();
+        let ip = rate_key(peer.map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |p| p.to_canonical()));
+        if let Some(l) = &self.console_login {
+            if l.len() > TRACKED_ADDRESSES {
+                l.retain_recent();
+            }
+            if let Err(refused) = l.check_key(&ip) {
+                return Some(refused.wait_time_from(now));
+            }
+        }
+        if let Some(l) = &self.console_account {
+            if l.len() > TRACKED_ADDRESSES {
+                l.retain_recent();
+            }
+            if let Err(refused) = l.check_key(&email.trim().to_lowercase()) {
+                return Some(refused.wait_time_from(now));
+            }
+        }
+        None
     }
 
     /// `/metrics` on the public listener: `None` lets it through.

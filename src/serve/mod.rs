@@ -304,7 +304,42 @@ pub async fn serve(
     drain: Duration,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
+    serve_with(
+        app,
+        listener,
+        metrics,
+        None,
+        refresh_interval,
+        drain,
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve`], with `console`: the listener of `serve.console_listen`, which serves the
+/// console alone whatever the Host.
+pub async fn serve_with(
+    app: Arc<App>,
+    listener: tokio::net::TcpListener,
+    metrics: Option<tokio::net::TcpListener>,
+    console: Option<tokio::net::TcpListener>,
+    refresh_interval: Duration,
+    drain: Duration,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
     let stop = CancellationToken::new();
+    let console_server = console.map(|l| {
+        let stop = stop.clone();
+        tokio::spawn(
+            axum::serve(
+                l,
+                console::listener_router(app.clone())
+                    .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .into_future(),
+        )
+    });
     let refresher = app
         .resolver
         .spawn(app.registry.clone(), refresh_interval, stop.clone());
@@ -344,6 +379,9 @@ pub async fn serve(
     let _ = refresher.await;
     if let Some(m) = metrics_server {
         let _ = tokio::time::timeout(drain, m).await;
+    }
+    if let Some(c) = console_server {
+        let _ = tokio::time::timeout(drain, c).await;
     }
     app.requests.close().await;
     if let Some(f) = &app.fixed {

@@ -85,6 +85,9 @@ pub struct ResolutionMap {
     moved: HashMap<String, (String, DateTime<Utc>)>,
     /// The host platform's address, when it is served.
     host_address: Option<String>,
+    /// The host platform's own address, served or not (an external host has no schema): where
+    /// the console answers.
+    console_address: Option<String>,
     /// Verified custom addresses → (token, proof): serve's answer that the name points here.
     challenges: HashMap<String, (String, String)>,
 }
@@ -138,6 +141,9 @@ impl ResolutionMap {
                 continue;
             };
             addresses.insert(p.id, address.clone());
+            if p.host {
+                map.console_address = Some(address.clone());
+            }
             if let Some(proofs) = proofs
                 && domains::needs_verification(p, &address, base.as_deref())
             {
@@ -194,6 +200,12 @@ impl ResolutionMap {
             }
         }
         map
+    }
+
+    /// The host platform's own address (lower case), where the console answers; `None`
+    /// without a host platform.
+    pub fn console_address(&self) -> Option<&str> {
+        self.console_address.as_deref()
     }
 
     /// Resolve a request host at time `now` (old addresses expire without a reload).

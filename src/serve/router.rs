@@ -9,7 +9,8 @@ use super::host::{self, RequestHost};
 use super::reply::{error, maintenance};
 use super::resolve::Resolution;
 use super::state::{App, UnknownHost};
-use super::{api, setup, system};
+use super::{api, console, setup, system};
+use crate::config::ConsoleMode;
 use crate::registry::domains;
 use axum::Router;
 use axum::extract::{Request, State};
@@ -33,6 +34,8 @@ enum Area {
     /// `/.well-known/tenantctl-challenge/<token>`: serve's answer that a verified domain still
     /// points here (never answered for an unverified one: `registry::domains`).
     Challenge,
+    /// `/console`, `/console/*`: the web console, on the host platform's own address only.
+    Console,
     /// Everything else: resolved to a tenant first.
     Tenant,
 }
@@ -44,6 +47,7 @@ fn area(path: &str, bench: bool) -> Area {
         "/healthz" | "/readyz" | "/metrics" | "/tls/allowed" => Area::System,
         p if p.starts_with(domains::CHALLENGE_PATH) => Area::Challenge,
         p if p == "/setup" || p.starts_with("/setup/") => Area::Setup,
+        p if p == console::PREFIX || p.starts_with("/console/") => Area::Console,
         p if bench && p.starts_with(BENCH_PREFIX) => Area::Bench,
         _ => Area::Tenant,
     }
@@ -72,6 +76,9 @@ pub fn router(app: Arc<App>) -> Router {
                 &format!("{BENCH_PREFIX}/bare/api/communities"),
                 get(api::fixed_bare_communities),
             );
+    }
+    if app.settings.serve.console == ConsoleMode::On {
+        r = console::mount(r);
     }
     r.fallback(fallback)
         .layer(mw::from_fn_with_state(app.clone(), front))
@@ -141,6 +148,16 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
                 };
             }
             Area::System | Area::Bench => return next.run(req).await,
+            Area::Console => {
+                // Only on the host platform's own address: a tenant's Host never reaches it.
+                let own = matches!(&host.name, host::HostName::Domain(n)
+                    if app.resolver.current().console_address() == Some(n.as_str()));
+                return if app.settings.serve.console == ConsoleMode::On && own {
+                    next.run(req).await
+                } else {
+                    error(StatusCode::NOT_FOUND, "not_found", "no such route")
+                };
+            }
             Area::Challenge => {
                 let token = &req.uri().path()[domains::CHALLENGE_PATH.len()..];
                 return match app.resolver.current().challenge(&host, token) {
@@ -233,5 +250,8 @@ mod tests {
             Area::Challenge
         );
         assert_eq!(area("/tls/allowed", false), Area::System);
+        assert_eq!(area("/console", false), Area::Console);
+        assert_eq!(area("/console/login", false), Area::Console);
+        assert_eq!(area("/consoles", false), Area::Tenant);
     }
 }

@@ -1,0 +1,11 @@
+//! Placeholder (issue 26): the operators' dashboard and the provision-history CSV export.
+//!
+//! The console's [`super::router`] merges [`routes`] already; the work of the platform pages fills it.
+
+use crate::serve::state::App;
+use axum::Router;
+use std::sync::Arc;
+
+pub fn routes() -> Router<Arc<App>> {
+    Router::new()
+}
