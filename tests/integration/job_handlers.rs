@@ -845,3 +845,48 @@ async fn bad_kinds_fail_the_configuration_before_anything_runs(pool: PgPool) {
         .stderr_has("`jobs.kinds.hook` in config file")
         .stderr_has("`secret` is too short");
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_sql_job_refuses_a_schema_another_role_can_put_code_in(pool: PgPool) {
+    let env = Env::new(pool);
+    env.init().await;
+    let s = settings(
+        &env,
+        "[jobs.kinds.record]\nhandler = \"sql\"\nfunction = \"app.record_job\"\n",
+    );
+    let t = platforms(&env, &s, &[("Acme", "acme.org")]).await;
+    sql_fixture(&env, &t, &[3]).await;
+    let role = format!("intruder_{:08x}", rand::random::<u32>());
+    env.sql(&format!(
+        "CREATE ROLE {role}; GRANT CREATE ON SCHEMA \"{}\" TO {role};",
+        schema(&t[0])
+    ))
+    .await;
+    let o = perform(&s, &env.pool, "record", &t[0], 1, 1, &json!({"n": 1})).await;
+    env.sql(&format!(
+        "REVOKE CREATE ON SCHEMA \"{}\" FROM {role}; DROP ROLE {role};",
+        schema(&t[0])
+    ))
+    .await;
+    match o {
+        Outcome::Retry { error, .. } => {
+            assert!(
+                error.starts_with(&format!(
+                    "refusing to run code in schema `{}` with tenantctl's privileges: role {role} may create objects in it",
+                    schema(&t[0])
+                )),
+                "{error}"
+            )
+        }
+        o => panic!("{o:?}"),
+    }
+    assert!(
+        log_of(&env, &t[0]).await.is_empty(),
+        "the function never ran"
+    );
+    // Once the grant is gone, the job runs.
+    assert_eq!(
+        perform(&s, &env.pool, "record", &t[0], 1, 2, &json!({"n": 1})).await,
+        Outcome::Completed
+    );
+}

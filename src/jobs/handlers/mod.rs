@@ -19,7 +19,9 @@ use crate::rules::SchemaName;
 use serde_json::{Value, json};
 use sqlx::pool::PoolConnection;
 use sqlx::{PgConnection, Postgres};
-use std::time::Duration;
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 /// The platform as a handler hands it on: `{id, name, schema, domain, url}`, where `url` is
 /// the base of the tenant's links on its own address (`https://acme.org`, no trailing `/`).
@@ -83,6 +85,30 @@ pub fn excerpt(bytes: &[u8], limit: usize, cut_front: bool) -> String {
     out
 }
 
+/// How long a tenant schema that passed the trust check (`db::trust`) is taken as trusted by
+/// this worker without checking again. The check reads `pg_proc` and `pg_class`, which have no
+/// index on the schema: across thousands of tenants it costs more than a small job. A role
+/// given CREATE on a schema is noticed within this time.
+pub const TRUST_TTL: Duration = Duration::from_secs(60);
+
+static TRUSTED: LazyLock<Mutex<HashMap<String, Instant>>> = LazyLock::new(Default::default);
+
+fn trusted_recently(schema: &SchemaName) -> bool {
+    let map = TRUSTED.lock().unwrap_or_else(|e| e.into_inner());
+    map.get(schema.as_str())
+        .is_some_and(|at| at.elapsed() < TRUST_TTL)
+}
+
+fn remember_trusted(schema: &SchemaName) {
+    let mut map = TRUSTED.lock().unwrap_or_else(|e| e.into_inner());
+    map.insert(schema.as_str().to_string(), Instant::now());
+}
+
+fn forget_trusted(schema: &SchemaName) {
+    let mut map = TRUSTED.lock().unwrap_or_else(|e| e.into_inner());
+    map.remove(schema.as_str());
+}
+
 /// A transaction in one tenant's schema: `BEGIN; SET LOCAL search_path ...; SET LOCAL
 /// statement_timeout ...` as one simple query (so a transaction-mode PgBouncer takes it too),
 /// and everything after it in unnamed statements. Dropped while open (an attempt cancelled half
@@ -128,19 +154,26 @@ impl TenantTx {
     /// `tenantctl.attempt`, `tenantctl.platform_id`, `tenantctl.platform_name`,
     /// `tenantctl.platform_domain`, `tenantctl.platform_url`), and in the same round trip the
     /// trust check of the schema (`db::trust`): `Some(refusal)` when code there could run
-    /// with tenantctl's privileges.
+    /// with tenantctl's privileges. A schema that passed is not checked again for
+    /// [`TRUST_TTL`].
     pub(crate) async fn settings(
         &mut self,
         a: &Attempt<'_>,
         schema: &SchemaName,
     ) -> Result<Option<String>> {
+        let recently = trusted_recently(schema);
+        let check = if recently {
+            // Same parameters either way; NULL: no reasons.
+            "NULLIF($9::text, $9::text)".to_string()
+        } else {
+            crate::db::trust::untrusted_sql("$9")
+        };
         // language=PostgreSQL
         let sql = format!(
             "SELECT set_config('tenantctl.job_id', $1, true), set_config('tenantctl.kind', $2, true), \
                     set_config('tenantctl.attempt', $3, true), set_config('tenantctl.platform_id', $4, true), \
                     set_config('tenantctl.platform_name', $5, true), set_config('tenantctl.platform_domain', $6, true), \
-                    set_config('tenantctl.platform_url', $7, true), set_config('tenantctl.payload', $8, true), {}",
-            crate::db::trust::untrusted_sql("$9")
+                    set_config('tenantctl.platform_url', $7, true), set_config('tenantctl.payload', $8, true), {check}"
         );
         let row: (
             String,
@@ -165,7 +198,18 @@ impl TenantTx {
             .bind(schema.as_str())
             .fetch_one(&mut *self.conn)
             .await?;
-        Ok(row.8.map(|r| crate::db::trust::refusal(schema, &r)))
+        match row.8 {
+            Some(r) => {
+                forget_trusted(schema);
+                Ok(Some(crate::db::trust::refusal(schema, &r)))
+            }
+            None => {
+                if !recently {
+                    remember_trusted(schema);
+                }
+                Ok(None)
+            }
+        }
     }
 
     pub(crate) async fn commit(self) -> Result<()> {
