@@ -234,6 +234,19 @@ impl KindSettings {
     pub fn retry_delay(&self, runs_done: u32) -> Option<Duration> {
         (runs_done < self.max_attempts).then(|| self.backoff.delay_after(runs_done))
     }
+
+    /// [`retry_delay`](Self::retry_delay) with equal jitter, as
+    /// [`RetryPolicy::jittered_delay_after`](crate::rules::RetryPolicy::jittered_delay_after)
+    /// has it: half the wait, plus `unit` (a random number in 0..1) times the other half.
+    pub fn jittered_delay_after(&self, runs_done: u32, unit: f64) -> Option<Duration> {
+        self.retry_delay(runs_done)
+            .map(|d| d / 2 + (d / 2).mul_f64(unit.clamp(0.0, 1.0)))
+    }
+
+    /// Runs a job of this kind may have in all, as the queue's `max_attempts` column takes it.
+    pub fn total_runs(&self) -> i32 {
+        i32::try_from(self.max_attempts).unwrap_or(i32::MAX)
+    }
 }
 
 /// The default timeout of one attempt, per handler.
@@ -694,6 +707,20 @@ mod tests {
         let f = &k["fn"];
         assert_eq!(f.max_attempts, 3, "a list of delays sets the attempts");
         assert_eq!(waits(f), secs(&[10, 60]));
+        assert_eq!(f.total_runs(), 3);
+        assert_eq!(
+            f.jittered_delay_after(2, 0.0),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            f.jittered_delay_after(2, 1.0),
+            Some(Duration::from_secs(60))
+        );
+        assert_eq!(
+            f.jittered_delay_after(3, 0.5),
+            None,
+            "no retry after the last run"
+        );
         let HandlerSettings::Sql(s) = &f.handler else {
             panic!()
         };
