@@ -1114,8 +1114,13 @@ impl Config {
         set_from_flags(&mut values, overrides)?;
         let mut settings = typed(&values)?;
         settings.apply_tls_keys();
-        if let (Some(path), Some(toml::Value::Table(kinds))) = (&file, named.get("jobs.kinds")) {
+        if let (Some(path), Some(kinds)) = (&file, named.get("jobs.kinds")) {
             let shown = path.display().to_string();
+            let toml::Value::Table(kinds) = kinds else {
+                return Err(Error::Config(format!(
+                    "`jobs.kinds` in config file `{shown}` must hold tables, one per kind: `[jobs.kinds.NAME]`"
+                )));
+            };
             settings.job_kinds = job_kinds::parse_all(kinds, &shown)?;
             check_mail_kinds(&settings, &shown)?;
         }
@@ -1769,6 +1774,22 @@ mod tests {
             find_key("serve.setup").unwrap().kind,
             Kind::Enum(&["off", "token", "open"])
         );
+    }
+
+    #[test]
+    fn job_kinds_come_from_the_file_beside_the_jobs_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            &dir,
+            "[jobs.kinds.hook]\nhandler = \"webhook\"\nurl = \"https://app.test/jobs\"\nsecret_env = \"APP_SECRET\"\n",
+        );
+        let c = Config::resolve(&Overrides::default(), &env(&[]), &[file]).unwrap();
+        assert_eq!(c.settings.job_kinds["hook"].handler.word(), "webhook");
+        let file = write(&dir, "[jobs]\nkinds = 3\n");
+        let err = Config::resolve(&Overrides::default(), &env(&[]), &[file])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`jobs.kinds` in config file"), "{err}");
     }
 
     #[test]
