@@ -1789,7 +1789,7 @@ mod tests {
         let err = Config::resolve(&Overrides::default(), &env(&[]), &[file])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("`jobs.kinds` in config file"), "{err}");
+        assert!(err.contains("jobs.kinds"), "{err}");
     }
 
     #[test]
