@@ -9,14 +9,22 @@
 //! - [`failures`] tells the administrators which backups of a run failed.
 //! - [`retention`] decides what `cleanup` ([`cleanup`]) keeps.
 //! - [`pgtools`] is the one place pg_dump and pg_restore are run.
+//! - [`job`] makes backup and restore kinds of job for `tenantctl worker` (the console's
+//!   "back up now" and "restore"); [`catalog`] is a platform's backups as a page lists them,
+//!   [`preview`] what a restore would replace, [`download`] a dump streamed with its checksum
+//!   checked.
 
 pub mod archive;
+pub mod catalog;
 pub mod cleanup;
 pub mod contents;
+pub mod download;
 pub mod dump;
 pub mod failures;
+pub mod job;
 pub mod manifest;
 pub mod pgtools;
+pub mod preview;
 pub mod restore;
 pub mod retention;
 pub mod storage;

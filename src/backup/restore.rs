@@ -1073,7 +1073,36 @@ impl Restorer {
         }
         report.ok = report.problems.is_empty();
         report.duration_ms = started.elapsed().as_millis() as u64;
+        self.record_verification(m, &report).await?;
         Ok(report)
+    }
+
+    /// What a verification found, on the backup's row in `tenantctl.backups` (the console's
+    /// "verified" column). A backup taken before that table kept rows gets its row now.
+    async fn record_verification(&self, m: &Manifest, report: &VerifyReport) -> Result<()> {
+        // language=PostgreSQL
+        sqlx::query(
+            "INSERT INTO tenantctl.backups (platform_id, platform_name, schema_name, backup_id, storage, location, \
+             taken_at, size_bytes, sha256, migration_version, verified_at, verify_ok, verify_problems) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now(), $11, $12) \
+             ON CONFLICT (schema_name, backup_id) DO UPDATE SET verified_at = now(), \
+             verify_ok = EXCLUDED.verify_ok, verify_problems = EXCLUDED.verify_problems",
+        )
+        .bind(report.platform_id)
+        .bind(&m.platform_name)
+        .bind(&m.schema)
+        .bind(&m.id)
+        .bind(self.storage.kind())
+        .bind(self.storage.location(&m.dump_key()))
+        .bind(m.taken_at)
+        .bind(m.size_bytes as i64)
+        .bind(&m.sha256)
+        .bind(m.migration_version)
+        .bind(report.ok)
+        .bind((!report.ok).then(|| report.problems.join("; ")))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 

@@ -61,7 +61,12 @@ impl Worker {
         };
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(watch_signals(shutdown.clone()));
-        let summary = worker::run(pool, vec![Arc::new(provisioning)], s, opts, shutdown).await;
+        let kinds: Vec<Arc<dyn crate::jobs::Kind>> = vec![
+            Arc::new(provisioning),
+            Arc::new(crate::backup::job::BackupKind::new(s)),
+            Arc::new(crate::backup::job::RestoreKind::new(s)),
+        ];
+        let summary = worker::run(pool, kinds, s, opts, shutdown).await;
         signals.abort();
         let summary = summary?;
         ctx.out.one(&summary, || {
