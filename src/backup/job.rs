@@ -286,3 +286,77 @@ async fn job_payload(pool: &sqlx::PgPool, id: i64) -> Result<serde_json::Value> 
             .await?,
     )
 }
+
+/// Queue a backup of `p` in the caller's transaction (which records who asked, in the audit
+/// log, and commits both). A platform has at most one live backup job: asking again returns
+/// the live one's id.
+pub async fn enqueue_backup(tx: &mut sqlx::PgConnection, p: &Platform) -> Result<i64> {
+    enqueue(tx, BACKUP, serde_json::json!({}), p).await
+}
+
+/// Queue the restore of one of `p`'s backups in the caller's transaction. At most one live
+/// restore per platform: asking again returns the live one's id.
+pub async fn enqueue_restore(
+    tx: &mut sqlx::PgConnection,
+    p: &Platform,
+    payload: &RestorePayload,
+) -> Result<i64> {
+    manifest::validate_id(&payload.backup_id)?;
+    let payload = serde_json::to_value(payload).map_err(anyhow::Error::from)?;
+    enqueue(tx, RESTORE, payload, p).await
+}
+
+async fn enqueue(
+    tx: &mut sqlx::PgConnection,
+    kind: &str,
+    payload: serde_json::Value,
+    p: &Platform,
+) -> Result<i64> {
+    // The unique key is the kind's own: one live job of each kind per platform.
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "SELECT tenantctl.enqueue($1, $2, platform => $3, unique_key => $1)",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(p.id)
+    .fetch_one(&mut *tx)
+    .await?)
+}
+
+/// A backup or restore job of a platform, as its backups page shows it.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct JobLine {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub backup_id: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl JobLine {
+    /// Not finished yet (the page keeps following it).
+    pub fn live(&self) -> bool {
+        !matches!(
+            self.status.as_str(),
+            "completed" | "discarded" | "cancelled" | "succeeded" | "failed"
+        )
+    }
+}
+
+/// The platform's latest backup and restore jobs, newest first.
+pub async fn recent(pool: &sqlx::PgPool, platform_id: i64, limit: i64) -> Result<Vec<JobLine>> {
+    // language=PostgreSQL
+    Ok(sqlx::query_as(
+        "SELECT id, kind, status, attempts, payload->>'backup_id' AS backup_id, last_error, created_at, finished_at \
+         FROM tenantctl.jobs WHERE platform_id = $1 AND kind IN ('backup', 'restore') \
+         ORDER BY id DESC LIMIT $2",
+    )
+    .bind(platform_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}

@@ -101,6 +101,8 @@ pub struct DomainProof {
     pub http_path: String,
 }
 
+/// The latest provisioning job (a platform has backup and restore jobs too, and the wizard
+/// follows its provisioning).
 async fn latest_job(pool: &PgPool, platform_id: i64) -> sqlx::Result<Option<JobView>> {
     // language=PostgreSQL
     sqlx::query_as(

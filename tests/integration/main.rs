@@ -3,6 +3,7 @@
 mod common;
 
 mod backup;
+mod backup_jobs;
 mod backup_faults;
 mod backup_s3;
 mod backup_scale;
