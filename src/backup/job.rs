@@ -314,14 +314,14 @@ async fn enqueue(
 ) -> Result<i64> {
     // The unique key is the kind's own: one live job of each kind per platform.
     // language=PostgreSQL
-    Ok(sqlx::query_scalar(
-        "SELECT tenantctl.enqueue($1, $2, platform => $3, unique_key => $1)",
+    Ok(
+        sqlx::query_scalar("SELECT tenantctl.enqueue($1, $2, platform => $3, unique_key => $1)")
+            .bind(kind)
+            .bind(payload)
+            .bind(p.id)
+            .fetch_one(&mut *tx)
+            .await?,
     )
-    .bind(kind)
-    .bind(payload)
-    .bind(p.id)
-    .fetch_one(&mut *tx)
-    .await?)
 }
 
 /// A backup or restore job of a platform, as its backups page shows it.

@@ -114,7 +114,8 @@ async fn latest_job(pool: &PgPool, platform_id: i64) -> sqlx::Result<Option<JobV
     .await
 }
 
-async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
+/// Where a platform is, as the wizard (JSON or the console's pages) shows it.
+pub async fn status_of(app: &App, p: Platform) -> Result<PlatformStatus, Error> {
     let base = {
         let mut conn = app.registry.acquire().await?;
         store::base_domain(&mut conn, app.base_domain.as_deref()).await?
@@ -384,70 +385,78 @@ pub async fn domain_available(
         Ok(Query(q)) => q,
         Err(e) => return error(StatusCode::BAD_REQUEST, "bad_request", e.body_text()),
     };
-    let result = async {
-        let mut conn = app.registry.acquire().await?;
-        let base = store::base_domain(&mut conn, app.base_domain.as_deref()).await?;
-        let address = match (q.domain.as_deref(), q.subdomain.as_deref()) {
-            (Some(d), None) => naming::normalize_domain(d)?,
-            (None, Some(s)) => {
-                naming::validate_subdomain(s)?;
-                let Some(base) = &base else {
-                    return Err(Error::Usage(
-                        "there is no base domain for subdomains: ask with `domain=`".into(),
-                    ));
-                };
-                format!("{s}.{base}")
-            }
-            _ => {
-                return Err(Error::Usage(
-                    "give exactly one of `domain=` or `subdomain=`".into(),
-                ));
-            }
-        };
-        // The conflict messages name the holder; the wizard is public, so they are not passed on.
-        let holder = store::address_holder(&mut conn, &address, base.as_deref(), None).await?;
-        let held = match &holder {
-            None => None,
-            Some(h) => match store::unproven_since(&mut conn, h, &address, base.as_deref()).await? {
-                None => Some("already the address of another platform".to_string()),
-                // An expired unproven claim gives way to the next creation.
-                Some(since)
-                    if store::claim_expired(
-                        since,
-                        domains::claim_ttl(&app.settings),
-                        chrono::Utc::now(),
-                    ) =>
-                {
-                    None
-                }
-                Some(_) => Some(
-                    "claimed by another platform but not proven yet; the claim expires unless proven"
-                        .to_string(),
-                ),
-            },
-        };
-        let reason = if held.is_some() {
-            held
-        } else {
-            store::reservation(&mut conn, &address, None)
-                .await?
-                .map(|r| {
-                    format!(
-                        "reserved until {} (UTC): the old address of another platform, redirecting to its new one",
-                        r.frees_on()
-                    )
-                })
-        };
-        Ok::<_, Error>(Availability {
-            available: reason.is_none(),
-            reason,
-            address,
-        })
-    }
-    .await;
+    let result = availability(&app, q.domain.as_deref(), q.subdomain.as_deref()).await;
     match result {
         Ok(a) => Json(a).into_response(),
         Err(Error::Usage(m)) => error(StatusCode::BAD_REQUEST, "bad_request", m),
         Err(e) => registry_failure(&e),
     }
+}
+
+/// Whether an address is free: exactly one of `domain` or `subdomain` (under the base domain).
+/// The reasons never name the platform that holds it (the wizard may be public). Bad input is
+/// `Usage` or `Invalid`.
+pub async fn availability(
+    app: &App,
+    domain: Option<&str>,
+    subdomain: Option<&str>,
+) -> Result<Availability, Error> {
+    let mut conn = app.registry.acquire().await?;
+    let base = store::base_domain(&mut conn, app.base_domain.as_deref()).await?;
+    let address = match (domain, subdomain) {
+        (Some(d), None) => naming::normalize_domain(d)?,
+        (None, Some(s)) => {
+            naming::validate_subdomain(s)?;
+            let Some(base) = &base else {
+                return Err(Error::Usage(
+                    "there is no base domain for subdomains: ask with `domain=`".into(),
+                ));
+            };
+            format!("{s}.{base}")
+        }
+        _ => {
+            return Err(Error::Usage(
+                "give exactly one of `domain=` or `subdomain=`".into(),
+            ));
+        }
+    };
+    // The conflict messages name the holder; the wizard is public, so they are not passed on.
+    let holder = store::address_holder(&mut conn, &address, base.as_deref(), None).await?;
+    let held = match &holder {
+        None => None,
+        Some(h) => match store::unproven_since(&mut conn, h, &address, base.as_deref()).await? {
+            None => Some("already the address of another platform".to_string()),
+            // An expired unproven claim gives way to the next creation.
+            Some(since)
+                if store::claim_expired(
+                    since,
+                    domains::claim_ttl(&app.settings),
+                    chrono::Utc::now(),
+                ) =>
+            {
+                None
+            }
+            Some(_) => Some(
+                "claimed by another platform but not proven yet; the claim expires unless proven"
+                    .to_string(),
+            ),
+        },
+    };
+    let reason = if held.is_some() {
+        held
+    } else {
+        store::reservation(&mut conn, &address, None)
+            .await?
+            .map(|r| {
+                format!(
+                    "reserved until {} (UTC): the old address of another platform, redirecting to its new one",
+                    r.frees_on()
+                )
+            })
+    };
+    Ok(Availability {
+        available: reason.is_none(),
+        reason,
+        address,
+    })
 }

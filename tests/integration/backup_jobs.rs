@@ -34,7 +34,9 @@ async fn the_restore_preview_shows_every_table_now_and_in_the_backup(pool: PgPoo
 
     let storage = Local::new(env.backups());
     let p = store::find(&pool, "Acme").await.unwrap();
-    let m = manifest::pick(&storage, "tenant_acme", Some(&id)).await.unwrap();
+    let m = manifest::pick(&storage, "tenant_acme", Some(&id))
+        .await
+        .unwrap();
     let pv = preview::restore_preview(&pool, &p, &m).await.unwrap();
     assert!(pv.schema_exists && !pv.estimated, "{pv:?}");
     assert_eq!(pv.backup_id, id);
@@ -81,7 +83,9 @@ async fn a_download_is_the_dump_its_manifest_describes_or_is_cut(pool: PgPool) {
     env.fill("tenant_acme", 2_000, 600).await;
     let id = back_up(&env, "Acme", "tenant_acme").await;
     let storage = Local::new(env.backups());
-    let m = manifest::pick(&storage, "tenant_acme", Some(&id)).await.unwrap();
+    let m = manifest::pick(&storage, "tenant_acme", Some(&id))
+        .await
+        .unwrap();
     assert!(m.size_bytes > 600_000, "{}", m.size_bytes);
 
     let (got, err) = collect(download::open_checked(&storage, &m).await.unwrap()).await;
@@ -98,11 +102,12 @@ async fn a_download_is_the_dump_its_manifest_describes_or_is_cut(pool: PgPool) {
     std::fs::write(&path, &bytes).unwrap();
     let (got, err) = collect(download::open_checked(&storage, &m).await.unwrap()).await;
     let err = err.expect("the stream is cut");
+    assert!(err.to_string().contains("the manifest says"), "{err}");
     assert!(
-        err.to_string().contains("the manifest says"),
-        "{err}"
+        (got.len() as u64) < m.size_bytes,
+        "{} bytes sent",
+        got.len()
     );
-    assert!((got.len() as u64) < m.size_bytes, "{} bytes sent", got.len());
 }
 
 #[sqlx::test(migrations = false)]

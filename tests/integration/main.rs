@@ -3,8 +3,8 @@
 mod common;
 
 mod backup;
-mod backup_jobs;
 mod backup_faults;
+mod backup_jobs;
 mod backup_s3;
 mod backup_scale;
 mod bad_rows;
