@@ -142,6 +142,9 @@ async fn front(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Res
                 };
             }
             Area::Setup => {
+                if let Some(to_wizard) = setup::browser_redirect(&app, &req) {
+                    return to_wizard;
+                }
                 return match app.guard.setup(&req) {
                     Some(refused) => refused,
                     None => next.run(req).await,

@@ -460,3 +460,25 @@ pub async fn availability(
         address,
     })
 }
+
+/// A browser asking for `/setup` itself (`Accept: text/html`, GET) is sent to the console's
+/// wizard, which wants a login (`serve.setup` guards the JSON API, not this redirect); `None`
+/// for everything else, which the API answers. Only with the console on.
+pub fn browser_redirect(app: &App, req: &axum::extract::Request) -> Option<Response> {
+    let html = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.split(',').any(|t| t.trim().starts_with("text/html")));
+    let wizard = req.method() == axum::http::Method::GET
+        && matches!(req.uri().path(), "/setup" | "/setup/")
+        && html
+        && app.settings.serve.console == crate::config::ConsoleMode::On;
+    wizard.then(|| {
+        (
+            StatusCode::SEE_OTHER,
+            [(header::LOCATION, HeaderValue::from_static("/console/setup"))],
+        )
+            .into_response()
+    })
+}
