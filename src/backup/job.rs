@@ -204,7 +204,7 @@ fn retry_delay(run: &Run<'_>, job: &Job) -> Option<std::time::Duration> {
     let runs = u32::try_from(job.attempts).unwrap_or(0);
     run.policy
         .delay_after(runs)
-        .filter(|_| job.attempts < job.max_attempts)
+        .filter(|_| job.attempts < job.max_attempts.unwrap_or(run.policy.total_runs()))
 }
 
 /// The `restore` kind.
@@ -228,8 +228,7 @@ impl Kind for RestoreKind {
 
     async fn run(&self, run: Run<'_>, job: &Job) -> Result<End> {
         info!("job started");
-        let payload = job_payload(run.pool, job.id).await?;
-        let payload = match RestorePayload::parse(&payload) {
+        let payload = match RestorePayload::parse(&job.payload) {
             Ok(p) => p,
             Err(msg) => return fail(&run, job, &msg).await,
         };
@@ -277,51 +276,27 @@ impl Kind for RestoreKind {
     }
 }
 
-async fn job_payload(pool: &sqlx::PgPool, id: i64) -> Result<serde_json::Value> {
-    // language=PostgreSQL
-    Ok(
-        sqlx::query_scalar("SELECT payload FROM tenantctl.jobs WHERE id = $1")
-            .bind(id)
-            .fetch_one(pool)
-            .await?,
-    )
+/// Queue a backup of `p`. A platform has at most one live backup job: asking again returns
+/// the live one's id (`created` false).
+pub async fn enqueue_backup(pool: &sqlx::PgPool, p: &Platform) -> Result<queue::Enqueued> {
+    let mut job = queue::NewJob::new(BACKUP, p);
+    job.unique_key = Some(BACKUP.into());
+    queue::enqueue(pool, &job).await
 }
 
-/// Queue a backup of `p` in the caller's transaction (which records who asked, in the audit
-/// log, and commits both). A platform has at most one live backup job: asking again returns
-/// the live one's id.
-pub async fn enqueue_backup(tx: &mut sqlx::PgConnection, p: &Platform) -> Result<i64> {
-    enqueue(tx, BACKUP, serde_json::json!({}), p).await
-}
-
-/// Queue the restore of one of `p`'s backups in the caller's transaction. At most one live
-/// restore per platform: asking again returns the live one's id.
+/// Queue the restore of one of `p`'s backups: one run, never retried (see the module docs).
+/// At most one live restore per platform: asking again returns the live one's id.
 pub async fn enqueue_restore(
-    tx: &mut sqlx::PgConnection,
+    pool: &sqlx::PgPool,
     p: &Platform,
     payload: &RestorePayload,
-) -> Result<i64> {
+) -> Result<queue::Enqueued> {
     manifest::validate_id(&payload.backup_id)?;
-    let payload = serde_json::to_value(payload).map_err(anyhow::Error::from)?;
-    enqueue(tx, RESTORE, payload, p).await
-}
-
-async fn enqueue(
-    tx: &mut sqlx::PgConnection,
-    kind: &str,
-    payload: serde_json::Value,
-    p: &Platform,
-) -> Result<i64> {
-    // The unique key is the kind's own: one live job of each kind per platform.
-    // language=PostgreSQL
-    Ok(
-        sqlx::query_scalar("SELECT tenantctl.enqueue($1, $2, platform => $3, unique_key => $1)")
-            .bind(kind)
-            .bind(payload)
-            .bind(p.id)
-            .fetch_one(&mut *tx)
-            .await?,
-    )
+    let mut job = queue::NewJob::new(RESTORE, p);
+    job.payload = serde_json::to_value(payload).map_err(anyhow::Error::from)?;
+    job.unique_key = Some(RESTORE.into());
+    job.max_attempts = Some(1);
+    queue::enqueue(pool, &job).await
 }
 
 /// A backup or restore job of a platform, as its backups page shows it.
@@ -342,7 +317,7 @@ impl JobLine {
     pub fn live(&self) -> bool {
         !matches!(
             self.status.as_str(),
-            "completed" | "discarded" | "cancelled" | "succeeded" | "failed"
+            "completed" | "discarded" | "cancelled"
         )
     }
 }

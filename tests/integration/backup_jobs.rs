@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use tenantctl::backup::catalog::{self, Verified};
 use tenantctl::backup::storage::local::Local;
-use tenantctl::backup::{download, manifest, preview};
+use tenantctl::backup::{download, job, manifest, preview};
 use tenantctl::registry::store;
 
 async fn back_up(env: &Env, name: &str, schema: &str) -> String {
@@ -145,4 +145,119 @@ async fn a_verification_is_recorded_for_the_backups_page(pool: PgPool) {
         }
         other => panic!("{other:?}"),
     }
+}
+
+async fn job_row(pool: &PgPool, id: i64) -> (String, i32, Option<String>) {
+    sqlx::query_as("SELECT status, attempts, last_error FROM tenantctl.jobs WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn back_up_now_then_restore_are_jobs_the_worker_does(pool: PgPool) {
+    let env = Env::new(pool.clone());
+    fleet(&env, &[("Acme", "tenant_acme")]).await;
+    env.fill("tenant_acme", 25, 40).await;
+    let people = env.count("tenant_acme", "people").await;
+    let p = store::find(&pool, "Acme").await.unwrap();
+
+    // Asking twice while the first waits gives the same job.
+    let first = job::enqueue_backup(&pool, &p).await.unwrap();
+    let again = job::enqueue_backup(&pool, &p).await.unwrap();
+    assert!(first.created && !again.created);
+    assert_eq!(first.job_id, again.job_id);
+    env.run(&["worker", "--once"]).await.ok();
+    assert_eq!(job_row(&pool, first.job_id).await.0, "completed");
+    let storage = Local::new(env.backups());
+    let listed = catalog::of_platform(&pool, &storage, &p).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    let id = listed[0].backup_id.clone();
+    let m = manifest::pick(&storage, "tenant_acme", Some(&id))
+        .await
+        .unwrap();
+    assert_eq!(m.row_counts["people"], people as u64);
+
+    // Rows lost since: the restore job brings them back.
+    env.sql("DELETE FROM tenant_acme.people").await;
+    let restore = job::enqueue_restore(
+        &pool,
+        &p,
+        &job::RestorePayload {
+            backup_id: id.clone(),
+            keep_old: false,
+        },
+    )
+    .await
+    .unwrap();
+    env.run(&["worker", "--once"]).await.ok();
+    let (status, attempts, error) = job_row(&pool, restore.job_id).await;
+    assert_eq!((status.as_str(), attempts), ("completed", 1), "{error:?}");
+    assert_eq!(env.count("tenant_acme", "people").await, people);
+    let p = store::find(&pool, "Acme").await.unwrap();
+    assert!(!p.maintenance, "{:?}", p.maintenance_reason);
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_failed_restore_job_changes_nothing_and_is_not_tried_again(pool: PgPool) {
+    let env = Env::new(pool.clone());
+    fleet(&env, &[("Acme", "tenant_acme")]).await;
+    env.fill("tenant_acme", 5, 40).await;
+    env.run(&["backup", "Acme"]).await.ok();
+    let before = tenant_data(&env).await;
+    let p = store::find(&pool, "Acme").await.unwrap();
+    // A well-formed id that names no backup.
+    let queued = job::enqueue_restore(
+        &pool,
+        &p,
+        &job::RestorePayload {
+            backup_id: "20200101T000000.000Z".into(),
+            keep_old: false,
+        },
+    )
+    .await
+    .unwrap();
+    env.run(&["worker", "--once"]).await.ok();
+    let (status, attempts, error) = job_row(&pool, queued.job_id).await;
+    assert_eq!((status.as_str(), attempts), ("discarded", 1));
+    let error = error.unwrap();
+    assert!(
+        error.contains("20200101T000000.000Z")
+            && error.contains("not found")
+            && error.contains("nothing was changed"),
+        "{error}"
+    );
+    assert_eq!(tenant_data(&env).await, before);
+    let p = store::find(&pool, "Acme").await.unwrap();
+    assert!(!p.maintenance);
+
+    // A payload without a usable id is refused before it reaches storage.
+    sqlx::query(
+        "INSERT INTO tenantctl.jobs (kind, platform_id, platform_name, schema_name, payload, status) \
+         VALUES ('restore', $1, 'Acme', 'tenant_acme', '{\"backup_id\": \"../../etc/passwd\"}', 'available')",
+    )
+    .bind(p.id)
+    .execute(&pool)
+    .await
+    .unwrap();
+    env.run(&["worker", "--once"]).await.ok();
+    let (status, error): (String, Option<String>) = sqlx::query_as(
+        "SELECT status, last_error FROM tenantctl.jobs WHERE kind = 'restore' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(status, "discarded");
+    assert!(error.unwrap().contains("is not a backup id"));
+    assert_eq!(tenant_data(&env).await, before);
+}
+
+/// Everything in the tenant's schema (relations, rows, sequences), for "nothing changed".
+async fn tenant_data(env: &Env) -> Vec<String> {
+    env.data_fingerprint()
+        .await
+        .into_iter()
+        .filter(|l| l.starts_with("tenant_acme."))
+        .collect()
 }

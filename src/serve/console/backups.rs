@@ -252,18 +252,17 @@ async fn back_up_now(
             )),
         );
     }
+    // NOTE: the queue commits the job in its own transaction; the audit row follows it.
     let queued = async {
-        let mut tx = app.registry.begin().await?;
-        let job_id = job::enqueue_backup(&mut tx, &p).await?;
-        audit::record(
-            &mut tx,
+        let job_id = job::enqueue_backup(&app.registry, &p).await?.job_id;
+        audit::record_alone(
+            &app.registry,
             &viewer.actor(),
             "backup.start",
             Some((p.id, &p.name)),
             serde_json::json!({ "job_id": job_id }),
         )
         .await?;
-        tx.commit().await?;
         Ok::<_, Error>(job_id)
     }
     .await;
@@ -490,17 +489,15 @@ async fn restore(
         keep_old: false,
     };
     let queued = async {
-        let mut tx = app.registry.begin().await?;
-        let job_id = job::enqueue_restore(&mut tx, &p, &payload).await?;
-        audit::record(
-            &mut tx,
+        let job_id = job::enqueue_restore(&app.registry, &p, &payload).await?.job_id;
+        audit::record_alone(
+            &app.registry,
             &viewer.actor(),
             "backup.restore",
             Some((p.id, &p.name)),
             serde_json::json!({ "job_id": job_id, "backup_id": m.id, "taken_at": m.taken_at }),
         )
         .await?;
-        tx.commit().await?;
         Ok::<_, Error>(job_id)
     }
     .await;
