@@ -52,12 +52,15 @@ impl Entry {
     }
 }
 
+/// A backup's id and its last verification: when, whether it passed, what it found.
+type VerifiedRow = (String, Option<DateTime<Utc>>, Option<bool>, Option<String>);
+
 /// Every backup of `p` in storage, newest first.
 pub async fn of_platform(pool: &PgPool, storage: &dyn Storage, p: &Platform) -> Result<Vec<Entry>> {
     let schema = p.require_schema()?;
     let listed = manifest::list(storage, schema.as_str()).await?;
     // language=PostgreSQL
-    let rows: Vec<(String, Option<DateTime<Utc>>, Option<bool>, Option<String>)> = sqlx::query_as(
+    let rows: Vec<VerifiedRow> = sqlx::query_as(
         "SELECT backup_id, verified_at, verify_ok, verify_problems FROM tenantctl.backups \
          WHERE schema_name = $1 AND verified_at IS NOT NULL",
     )

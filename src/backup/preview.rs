@@ -90,7 +90,7 @@ pub async fn restore_preview(pool: &PgPool, p: &Platform, m: &Manifest) -> Resul
         (BTreeMap::new(), false, None)
     };
     let size = if exists {
-        super::dump::schema_sizes(pool, &[m.schema.clone()])
+        super::dump::schema_sizes(pool, std::slice::from_ref(&m.schema))
             .await?
             .get(&m.schema)
             .copied()
