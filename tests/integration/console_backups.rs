@@ -204,7 +204,7 @@ async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirec
     fleet(&env, &[("Acme", "tenant_acme")]).await;
     account(&env, "admin@example.test", Role::Admin, PASSWORD).await;
     let console = Console::start(&env, &[]).await;
-    let b = Browser::start().await;
+    let b = Browser::start_with(&[&to_serve(&console)]).await;
     b.login(&console.url(""), "admin@example.test", PASSWORD).await;
     // A browser asking /setup for a page is sent to the wizard.
     b.goto(&console.url("/setup")).await;
@@ -246,6 +246,15 @@ async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirec
     panic!("not redirected: at {}", b.client.current_url().await.unwrap());
 }
 
+/// The platforms' addresses (`*.example.test`) lead the browser to serve's main listener, so
+/// the wizard's final redirect lands on the new platform as served.
+fn to_serve(console: &Console) -> String {
+    format!(
+        "--host-resolver-rules=MAP *.example.test 127.0.0.1:{}",
+        console.addr.port()
+    )
+}
+
 async fn wait_until_text(b: &Browser, css: &str, want: &str) {
     for _ in 0..100 {
         if b.text(css).await.is_some_and(|t| t.contains(want)) {
@@ -273,7 +282,7 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
     account(&env, "admin@example.test", Role::Admin, PASSWORD).await;
     // One run per provisioning job: the failure below is final at once.
     let console = Console::start(&env, &[("TENANTCTL_PROVISION_MAX_ATTEMPTS", "0")]).await;
-    let b = Browser::start_with(&["--blink-settings=scriptEnabled=false"]).await;
+    let b = Browser::start_with(&["--blink-settings=scriptEnabled=false", &to_serve(&console)]).await;
     b.login(&console.url(""), "admin@example.test", PASSWORD).await;
     b.goto(&console.url("/console/setup")).await;
     // A taken address: the form's answer says it, nothing is created.
