@@ -473,7 +473,7 @@ pub fn browser_redirect(app: &App, req: &axum::extract::Request) -> Option<Respo
     let wizard = req.method() == axum::http::Method::GET
         && matches!(req.uri().path(), "/setup" | "/setup/")
         && html
-        && console_on(app);
+        && app.settings.serve.console == crate::config::ConsoleMode::On;
     wizard.then(|| {
         (
             StatusCode::SEE_OTHER,
@@ -481,8 +481,4 @@ pub fn browser_redirect(app: &App, req: &axum::extract::Request) -> Option<Respo
         )
             .into_response()
     })
-}
-
-fn console_on(_app: &App) -> bool {
-    false
 }

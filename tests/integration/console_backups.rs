@@ -66,17 +66,26 @@ async fn fetch_in_browser(b: &Browser, url: &str) -> serde_json::Value {
 #[sqlx::test(migrations = false)]
 async fn back_up_download_and_restore_in_a_browser(pool: PgPool) {
     let env = Env::new(pool.clone());
-    fleet(&env, &[("Acme", "tenant_acme"), ("Globex", "tenant_globex")]).await;
+    fleet(
+        &env,
+        &[("Acme", "tenant_acme"), ("Globex", "tenant_globex")],
+    )
+    .await;
     env.fill("tenant_acme", 40, 64).await;
     let people = env.count("tenant_acme", "people").await;
     account(&env, "admin@example.test", Role::Admin, PASSWORD).await;
     let console = Console::start(&env, &[]).await;
     let b = Browser::start().await;
-    b.login(&console.url(""), "admin@example.test", PASSWORD).await;
+    b.login(&console.url(""), "admin@example.test", PASSWORD)
+        .await;
     let p = store::find(&pool, "Acme").await.unwrap();
     let page = format!("/console/platforms/{}/backups", p.id);
     b.goto(&console.url(&page)).await;
-    assert!(b.text("#no-backups").await.is_some(), "{}", b.source().await);
+    assert!(
+        b.text("#no-backups").await.is_some(),
+        "{}",
+        b.source().await
+    );
 
     // Back up now: a job; the page follows it until the worker has done it.
     b.click("#backup-now").await;
@@ -86,8 +95,12 @@ async fn back_up_download_and_restore_in_a_browser(pool: PgPool) {
     wait_for(&b, "#backups tbody tr[data-backup]", 15).await;
     screenshot(&b, "console-backups.png").await;
     let storage = Local::new(env.backups());
-    let id = manifest::list(&storage, "tenant_acme").await.unwrap()[0].id.clone();
-    let m = manifest::pick(&storage, "tenant_acme", Some(&id)).await.unwrap();
+    let id = manifest::list(&storage, "tenant_acme").await.unwrap()[0]
+        .id
+        .clone();
+    let m = manifest::pick(&storage, "tenant_acme", Some(&id))
+        .await
+        .unwrap();
 
     // Download through the console: the bytes are the manifest's.
     let href = b
@@ -165,19 +178,27 @@ async fn back_up_download_and_restore_in_a_browser(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn an_organizer_meets_404_on_another_platforms_backups(pool: PgPool) {
     let env = Env::new(pool.clone());
-    fleet(&env, &[("Acme", "tenant_acme"), ("Globex", "tenant_globex")]).await;
+    fleet(
+        &env,
+        &[("Acme", "tenant_acme"), ("Globex", "tenant_globex")],
+    )
+    .await;
     env.run(&["backup", "Globex"]).await.ok();
     let acme = store::find(&pool, "Acme").await.unwrap();
     let globex = store::find(&pool, "Globex").await.unwrap();
     let user = account(&env, "org@acme.test", Role::Organizer, PASSWORD).await;
-    sqlx::query("INSERT INTO tenantctl.console_user_platforms (user_id, platform_id) VALUES ($1, $2)")
-        .bind(user)
-        .bind(acme.id)
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(
+        "INSERT INTO tenantctl.console_user_platforms (user_id, platform_id) VALUES ($1, $2)",
+    )
+    .bind(user)
+    .bind(acme.id)
+    .execute(&pool)
+    .await
+    .unwrap();
     let storage = Local::new(env.backups());
-    let id = manifest::list(&storage, "tenant_globex").await.unwrap()[0].id.clone();
+    let id = manifest::list(&storage, "tenant_globex").await.unwrap()[0]
+        .id
+        .clone();
     let console = Console::start(&env, &[]).await;
     let b = Browser::start().await;
     b.login(&console.url(""), "org@acme.test", PASSWORD).await;
@@ -197,15 +218,14 @@ async fn an_organizer_meets_404_on_another_platforms_backups(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirects(
-    pool: PgPool,
-) {
+async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirects(pool: PgPool) {
     let env = Env::new(pool.clone());
     fleet(&env, &[("Acme", "tenant_acme")]).await;
     account(&env, "admin@example.test", Role::Admin, PASSWORD).await;
     let console = Console::start(&env, &[]).await;
     let b = Browser::start_with(&[&to_serve(&console)]).await;
-    b.login(&console.url(""), "admin@example.test", PASSWORD).await;
+    b.login(&console.url(""), "admin@example.test", PASSWORD)
+        .await;
     // A browser asking /setup for a page is sent to the wizard.
     b.goto(&console.url("/setup")).await;
     b.wait_path("/console/setup").await;
@@ -230,20 +250,22 @@ async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirec
     for _ in 0..100 {
         let u = b.client.current_url().await.unwrap();
         if u.host_str() == Some("initech.example.test") {
-            let audit: Vec<String> = sqlx::query_scalar(
-                "SELECT action FROM tenantctl.audit_log WHERE platform_id = $1",
-            )
-            .bind(p.id)
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+            let audit: Vec<String> =
+                sqlx::query_scalar("SELECT action FROM tenantctl.audit_log WHERE platform_id = $1")
+                    .bind(p.id)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
             assert_eq!(audit, vec!["platform.create"]);
             b.close().await;
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("not redirected: at {}", b.client.current_url().await.unwrap());
+    panic!(
+        "not redirected: at {}",
+        b.client.current_url().await.unwrap()
+    );
 }
 
 /// The platforms' addresses (`*.example.test`) lead the browser to serve's main listener, so
@@ -282,8 +304,10 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
     account(&env, "admin@example.test", Role::Admin, PASSWORD).await;
     // One run per provisioning job: the failure below is final at once.
     let console = Console::start(&env, &[("TENANTCTL_PROVISION_MAX_ATTEMPTS", "0")]).await;
-    let b = Browser::start_with(&["--blink-settings=scriptEnabled=false", &to_serve(&console)]).await;
-    b.login(&console.url(""), "admin@example.test", PASSWORD).await;
+    let b =
+        Browser::start_with(&["--blink-settings=scriptEnabled=false", &to_serve(&console)]).await;
+    b.login(&console.url(""), "admin@example.test", PASSWORD)
+        .await;
     b.goto(&console.url("/console/setup")).await;
     // A taken address: the form's answer says it, nothing is created.
     b.fill("#name", "Hooli").await;
@@ -299,7 +323,11 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
     // The worker meets a broken migration set: the only attempt fails.
     let broken = env.path().join("broken");
     std::fs::create_dir_all(&broken).unwrap();
-    std::fs::write(broken.join("20260101000001_bad.up.sql"), "SELECT * FROM no_such_table;").unwrap();
+    std::fs::write(
+        broken.join("20260101000001_bad.up.sql"),
+        "SELECT * FROM no_such_table;",
+    )
+    .unwrap();
     std::fs::write(broken.join("20260101000001_bad.down.sql"), "").unwrap();
     env.run_with(
         &["worker", "--once"],
@@ -313,7 +341,10 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
     // Without script the page reloads itself (meta refresh) and shows the error and a retry.
     wait_for(&b, "#setup-error", 15).await;
     assert!(
-        b.text("#setup-error").await.unwrap().contains("no_such_table"),
+        b.text("#setup-error")
+            .await
+            .unwrap()
+            .contains("no_such_table"),
         "{:?}",
         b.text("#setup-error").await
     );
@@ -328,5 +359,8 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("not redirected: at {}", b.client.current_url().await.unwrap());
+    panic!(
+        "not redirected: at {}",
+        b.client.current_url().await.unwrap()
+    );
 }

@@ -19,6 +19,7 @@ mod cli;
 mod completion;
 mod connections;
 mod console;
+mod console_backups;
 mod contract;
 mod conventions;
 mod day_one;

@@ -17,10 +17,10 @@
 use super::page::{self, Chrome, Flash, Nav, Page};
 use super::session::Viewer;
 use crate::backup::catalog::{self, Entry, Verified};
+use crate::backup::download;
 use crate::backup::job::{self, JobLine, RestorePayload};
 use crate::backup::preview::{self, Preview};
 use crate::backup::storage::{self, Storage};
-use crate::backup::download;
 use crate::error::Error;
 use crate::output::human_bytes;
 use crate::registry::{Platform, audit, store};
@@ -172,11 +172,7 @@ impl Page for BackupsPage {
     }
 }
 
-async fn list(
-    State(app): State<Arc<App>>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Response {
+async fn list(State(app): State<Arc<App>>, viewer: Viewer, Path(id): Path<String>) -> Response {
     let p = match platform(&app, &viewer, &id).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -207,7 +203,13 @@ async fn list(
         Err(e) => return page::failure(&e),
     };
     let follow = jobs.iter().any(JobLine::live).then_some(FOLLOW_SECS);
-    let chrome = Chrome::load(&app, &viewer, format!("Backups of {}", p.name), Nav::Platforms).await;
+    let chrome = Chrome::load(
+        &app,
+        &viewer,
+        format!("Backups of {}", p.name),
+        Nav::Platforms,
+    )
+    .await;
     page::render(&BackupsPage {
         chrome,
         platform_id: p.id,
@@ -221,17 +223,10 @@ async fn list(
     })
 }
 
-#[derive(Debug, Deserialize)]
-struct CsrfOnly {
-    #[allow(dead_code)]
-    csrf: Option<String>,
-}
-
 async fn back_up_now(
     State(app): State<Arc<App>>,
     viewer: Viewer,
     Path(id): Path<String>,
-    _form: Option<Form<CsrfOnly>>,
 ) -> Response {
     let p = match platform(&app, &viewer, &id).await {
         Ok(p) => p,
@@ -322,10 +317,7 @@ async fn download(
             ),
             (header::CONTENT_DISPOSITION, disposition),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-            (
-                header::CONTENT_LENGTH,
-                HeaderValue::from(m.size_bytes),
-            ),
+            (header::CONTENT_LENGTH, HeaderValue::from(m.size_bytes)),
             (
                 header::HeaderName::from_static("x-checksum-sha256"),
                 HeaderValue::from_str(&m.sha256).unwrap_or(HeaderValue::from_static("")),
@@ -377,7 +369,7 @@ impl Page for RestorePage {
 }
 
 impl RestorePage {
-    fn num(n: Option<u64>) -> String {
+    fn num(n: &Option<u64>) -> String {
         n.map(|n| n.to_string()).unwrap_or_else(|| "-".into())
     }
 }
@@ -489,7 +481,9 @@ async fn restore(
         keep_old: false,
     };
     let queued = async {
-        let job_id = job::enqueue_restore(&app.registry, &p, &payload).await?.job_id;
+        let job_id = job::enqueue_restore(&app.registry, &p, &payload)
+            .await?
+            .job_id;
         audit::record_alone(
             &app.registry,
             &viewer.actor(),

@@ -187,11 +187,7 @@ fn blank(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
-async fn create(
-    State(app): State<Arc<App>>,
-    viewer: Viewer,
-    Form(f): Form<SetupForm>,
-) -> Response {
+async fn create(State(app): State<Arc<App>>, viewer: Viewer, Form(f): Form<SetupForm>) -> Response {
     if let Err(r) = may_create(&viewer) {
         return r;
     }
@@ -202,7 +198,11 @@ async fn create(
     let use_domain = f.address_kind == "domain" || base.is_none();
     let input = PlatformInput {
         name: f.name.trim().to_string(),
-        subdomain: if use_domain { None } else { blank(&f.subdomain) },
+        subdomain: if use_domain {
+            None
+        } else {
+            blank(&f.subdomain)
+        },
         domain: if use_domain { blank(&f.domain) } else { None },
         contact_email: blank(&f.contact_email),
         host: first,
@@ -349,11 +349,7 @@ async fn platform(app: &App, viewer: &Viewer, id: &str) -> Result<Platform, Resp
     }
 }
 
-async fn progress(
-    State(app): State<Arc<App>>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Response {
+async fn progress(State(app): State<Arc<App>>, viewer: Viewer, Path(id): Path<String>) -> Response {
     let p = match platform(&app, &viewer, &id).await {
         Ok(p) => p,
         Err(r) => return r,
@@ -377,9 +373,7 @@ async fn progress(
             "Provisioned. Its custom domain must be proven before it is served there.".to_string()
         }
         (ProvisionStatus::Failed, _) => "Provisioning failed.".to_string(),
-        (_, Some(j)) if j.attempts == 0 => {
-            "Queued: waiting for a worker to take it.".to_string()
-        }
+        (_, Some(j)) if j.attempts == 0 => "Queued: waiting for a worker to take it.".to_string(),
         (_, Some(j)) => match &j.last_error {
             Some(e) if j.status.as_str() != "running" => format!(
                 "Attempt {} failed; it is tried again shortly. ({e})",
@@ -394,7 +388,13 @@ async fn progress(
         ProvisionStatus::Pending | ProvisionStatus::Provisioning
     )
     .then_some(FOLLOW_SECS);
-    let chrome = Chrome::load(&app, &viewer, format!("Setting up {}", s.name), Nav::Platforms).await;
+    let chrome = Chrome::load(
+        &app,
+        &viewer,
+        format!("Setting up {}", s.name),
+        Nav::Platforms,
+    )
+    .await;
     page::render(&ProgressPage {
         chrome,
         stage,
@@ -405,11 +405,7 @@ async fn progress(
     })
 }
 
-async fn retry(
-    State(app): State<Arc<App>>,
-    viewer: Viewer,
-    Path(id): Path<String>,
-) -> Response {
+async fn retry(State(app): State<Arc<App>>, viewer: Viewer, Path(id): Path<String>) -> Response {
     let p = match platform(&app, &viewer, &id).await {
         Ok(p) => p,
         Err(r) => return r,

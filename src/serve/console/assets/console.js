@@ -34,3 +34,56 @@
     localTimes(document);
   }
 })();
+// The setup wizard: whether the address typed is free, as it is typed (the form's own answer
+// says it without this), and only the chosen kind of address shown.
+(function () {
+  var form = document.getElementById("wizard");
+  if (!form) return;
+  var out = document.getElementById("availability");
+  var timer = null, asked = 0;
+  function chosen() {
+    var r = form.querySelector('input[name="address_kind"]:checked');
+    return r ? r.value : "domain";
+  }
+  function showKind() {
+    var kind = chosen();
+    form.querySelectorAll("[data-kind]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-kind") !== kind;
+    });
+  }
+  function check() {
+    var kind = chosen();
+    var input = form.querySelector('[data-available="' + kind + '"]');
+    if (!input || !out) return;
+    var value = input.value.trim();
+    if (!value) { out.textContent = ""; out.className = ""; return; }
+    var n = ++asked;
+    out.textContent = "Checking " + value + "…";
+    out.className = "muted";
+    fetch("/console/setup/available?" + kind + "=" + encodeURIComponent(value), {
+      headers: { "Accept": "application/json" }, credentials: "same-origin"
+    }).then(function (r) { return r.json(); }).then(function (a) {
+      if (n !== asked) return;
+      if (a.available) {
+        out.textContent = a.address + " is available";
+        out.className = "ok";
+        input.removeAttribute("aria-invalid");
+      } else {
+        out.textContent = (a.address ? a.address + ": " : "") + (a.reason || "not available");
+        out.className = "error";
+        input.setAttribute("aria-invalid", "true");
+      }
+    }).catch(function () {
+      if (n === asked) { out.textContent = ""; out.className = ""; }
+    });
+  }
+  form.addEventListener("input", function (e) {
+    if (!e.target.hasAttribute("data-available")) return;
+    clearTimeout(timer);
+    timer = setTimeout(check, 250);
+  });
+  form.addEventListener("change", function (e) {
+    if (e.target.name === "address_kind") { showKind(); check(); }
+  });
+  showKind();
+})();
