@@ -7,7 +7,7 @@
 //! With `TENANTCTL_SCREENSHOTS=DIR` the tests save the screenshots of docs/console.md there.
 
 use crate::backup::fleet;
-use crate::browser::{Browser, Console, account};
+use crate::browser::{Browser, Console, account, set_password};
 use crate::common::Env;
 use fantoccini::Locator;
 use serde_json::json;
@@ -15,8 +15,9 @@ use sqlx::PgPool;
 use std::time::Duration;
 use tenantctl::backup::manifest;
 use tenantctl::backup::storage::local::Local;
+use tenantctl::registry::audit::Actor;
 use tenantctl::registry::store;
-use tenantctl::serve::console::accounts::Role;
+use tenantctl::serve::console::accounts::{self, Role};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -186,15 +187,16 @@ async fn an_organizer_meets_404_on_another_platforms_backups(pool: PgPool) {
     env.run(&["backup", "Globex"]).await.ok();
     let acme = store::find(&pool, "Acme").await.unwrap();
     let globex = store::find(&pool, "Globex").await.unwrap();
-    let user = account(&env, "org@acme.test", Role::Organizer, PASSWORD).await;
-    sqlx::query(
-        "INSERT INTO tenantctl.console_user_platforms (user_id, platform_id) VALUES ($1, $2)",
-    )
-    .bind(user)
-    .bind(acme.id)
-    .execute(&pool)
-    .await
-    .unwrap();
+    // An organizer of Acme, from an invitation link.
+    match accounts::invite(&pool, "org@acme.test", &acme, &Actor::cli())
+        .await
+        .unwrap()
+    {
+        accounts::Invited::Link(link) => {
+            set_password(&env, &link.token, PASSWORD).await;
+        }
+        other => panic!("{other:?}"),
+    }
     let storage = Local::new(env.backups());
     let id = manifest::list(&storage, "tenant_globex").await.unwrap()[0]
         .id
@@ -226,9 +228,17 @@ async fn the_wizard_checks_the_address_as_typed_follows_provisioning_and_redirec
     let b = Browser::start_with(&[&to_serve(&console)]).await;
     b.login(&console.url(""), "admin@example.test", PASSWORD)
         .await;
-    // A browser asking /setup for a page is sent to the wizard.
-    b.goto(&console.url("/setup")).await;
-    b.wait_path("/console/setup").await;
+    // A browser asking the host's /setup for a page is sent to the wizard; a script asking for
+    // JSON still gets the API.
+    let html = raw_get(console.addr, "/setup", "text/html,application/xhtml+xml").await;
+    assert!(html.starts_with("HTTP/1.1 303"), "{html}");
+    assert!(
+        html.to_lowercase().contains("location: /console/setup\r\n"),
+        "{html}"
+    );
+    let json = raw_get(console.addr, "/setup", "application/json").await;
+    assert!(!json.starts_with("HTTP/1.1 303"), "{json}");
+    b.goto(&console.url("/console/setup")).await;
     b.fill("#name", "Initech").await;
     // Availability as typed: a taken subdomain, then a free one.
     b.fill("#subdomain", "acme").await;
@@ -363,4 +373,21 @@ async fn the_wizard_works_without_javascript_and_retries_a_failure(pool: PgPool)
         "not redirected: at {}",
         b.client.current_url().await.unwrap()
     );
+}
+
+/// One GET to serve's main listener with the host platform's Host; the raw answer's head.
+async fn raw_get(addr: std::net::SocketAddr, path: &str, accept: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: example.test\r\nAccept: {accept}\r\nConnection: close\r\n\r\n"
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).await.unwrap();
+    String::from_utf8_lossy(&out).into_owned()
 }
