@@ -56,11 +56,13 @@ pub struct UserAdd {
 
 #[derive(Debug, Args)]
 pub struct UserEmail {
+    /// The account's email (any case)
     pub email: String,
 }
 
 #[derive(Debug, Args)]
 pub struct UserReset {
+    /// The account's email (any case)
     pub email: String,
     /// Mail the link to the account's email instead of printing it
     #[arg(long)]
