@@ -503,6 +503,141 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "console",
+        &[
+            (
+                "the first administrator: prints a one-time link to set a password",
+                "tenantctl console user add ops@example.org --role admin",
+            ),
+            (
+                "an organizer of one platform, the link by mail",
+                "tenantctl console invite ann@acme.example --platform Acme --mail",
+            ),
+        ],
+    ),
+    (
+        "console user",
+        &[
+            ("every account", "tenantctl console user list"),
+            (
+                "someone who left: their sessions end now",
+                "tenantctl console user disable bob@example.org",
+            ),
+        ],
+    ),
+    (
+        "console user add",
+        &[
+            (
+                "an administrator (changes anything)",
+                "tenantctl console user add ops@example.org --role admin",
+            ),
+            (
+                "a read-only operator, the link by mail",
+                "tenantctl console user add audit@example.org --role viewer --mail",
+            ),
+        ],
+    ),
+    (
+        "console user list",
+        &[
+            ("as a table", "tenantctl console user list"),
+            ("for a script", "tenantctl console user list --output json"),
+        ],
+    ),
+    (
+        "console user disable",
+        &[
+            (
+                "someone who left: their sessions end now",
+                "tenantctl console user disable bob@example.org",
+            ),
+            (
+                "without the note on stderr",
+                "tenantctl -q console user disable bob@example.org",
+            ),
+        ],
+    ),
+    (
+        "console user enable",
+        &[
+            (
+                "back from leave",
+                "tenantctl console user enable bob@example.org",
+            ),
+            (
+                "without the note on stderr",
+                "tenantctl -q console user enable bob@example.org",
+            ),
+        ],
+    ),
+    (
+        "console user reset",
+        &[
+            (
+                "a forgotten password: a new one-time link",
+                "tenantctl console user reset ann@acme.example",
+            ),
+            (
+                "the link by mail",
+                "tenantctl console user reset ann@acme.example --mail",
+            ),
+        ],
+    ),
+    (
+        "console invite",
+        &[
+            (
+                "prints a one-time link to give the organizer",
+                "tenantctl console invite ann@acme.example --platform Acme",
+            ),
+            (
+                "the link by mail",
+                "tenantctl console invite ann@acme.example --platform Acme --mail",
+            ),
+        ],
+    ),
+    (
+        "console sessions",
+        &[
+            (
+                "log one account out everywhere",
+                "tenantctl console sessions revoke ann@acme.example",
+            ),
+            (
+                "log everyone out",
+                "tenantctl console sessions revoke --all",
+            ),
+        ],
+    ),
+    (
+        "console sessions revoke",
+        &[
+            (
+                "log one account out everywhere",
+                "tenantctl console sessions revoke ann@acme.example",
+            ),
+            (
+                "log everyone out (after a leaked cookie, say)",
+                "tenantctl console sessions revoke --all",
+            ),
+        ],
+    ),
+    (
+        "audit",
+        &[
+            ("the latest changes", "tenantctl audit"),
+            (
+                "one platform over the last week",
+                "tenantctl audit --platform Acme --since 7d",
+            ),
+            (
+                "console account changes, for a script",
+                "tenantctl audit --action console.user --output json",
+            ),
+        ],
+    ),
+    (
         "completions",
         &[
             ("in ~/.bashrc", "source <(tenantctl completions bash)"),

@@ -8,6 +8,7 @@ pub mod backup;
 pub mod cleanup;
 pub mod complete;
 pub mod config;
+pub mod console;
 pub mod doctor;
 pub mod examples;
 pub mod generate;
@@ -218,6 +219,11 @@ pub enum Command {
     Distribute(placement::Distribute),
     /// Serve HTTP: each request reaches its tenant's schema, by Host header
     Serve(serve::Serve),
+    /// The web console's accounts: add operators, invite organizers, disable, end sessions
+    #[command(subcommand)]
+    Console(console::ConsoleCmd),
+    /// The audit log: every change made in the console or by the CLI, who made it and when
+    Audit(console::Audit),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions(generate::Completions),
     /// Write the generated completions, man pages and configuration reference
@@ -386,6 +392,8 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Rebalance(c) => c.run(ctx).await,
         Command::Distribute(c) => c.run(ctx).await,
         Command::Serve(c) => c.run(ctx).await,
+        Command::Console(c) => c.run(ctx).await,
+        Command::Audit(c) => c.run(ctx).await,
         Command::Completions(c) => c.run(ctx).await,
         Command::Generate(c) => c.run(ctx).await,
     }

@@ -401,6 +401,8 @@ impl Create {
             store::Claims::new(ctx.settings()),
         )
         .await?;
+        let detail = serde_json::json!({"domain": p.domain, "subdomain": p.subdomain, "external": p.external});
+        super::console::record(pool, ctx, "platform.create", Some((p.id, &p.name)), detail).await;
         let base = ctx.base_domain().await?;
         let mut started = crate::provision::start(pool, ctx.settings(), p, base.as_deref()).await?;
         ctx.note_failed_deliveries(&started.deliveries);
@@ -842,6 +844,15 @@ impl SetDomain {
             claims,
         )
         .await?;
+        let detail = serde_json::json!({"from": p.address(settings.base_domain.as_deref()), "domain": updated.domain, "subdomain": updated.subdomain});
+        super::console::record(
+            pool,
+            ctx,
+            "platform.set_domain",
+            Some((p.id, &p.name)),
+            detail,
+        )
+        .await;
         let base = ctx.base_domain().await?;
         let mut view = PlatformView::new(updated, base.as_deref(), settings);
         attach_domains(
@@ -973,6 +984,15 @@ impl Maintenance {
             crate::registry::maintenance::SETTLE,
         )
         .await?;
+        if !change.unchanged {
+            let action = if on {
+                "platform.maintenance.on"
+            } else {
+                "platform.maintenance.off"
+            };
+            let detail = serde_json::json!({"reason": self.reason});
+            super::console::record(pool, ctx, action, Some((p.id, &p.name)), detail).await;
+        }
         let base = ctx.base_domain().await?;
         let view = PlatformView::new(change.platform, base.as_deref(), ctx.settings());
         ctx.out.one(&view, || {

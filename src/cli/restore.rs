@@ -117,6 +117,8 @@ impl Restore {
         let res = restorer.restore(&p, &m, self.keep_old).await;
         spinner.finish_and_clear();
         let report = res?;
+        let detail = serde_json::json!({"backup": m.id, "keep_old": self.keep_old});
+        super::console::record(pool, ctx, "platform.restore", Some((p.id, &p.name)), detail).await;
         // The schema is now at the backup's migration version: newer migrations are pending.
         if let Ok(set) =
             crate::migrate::MigrationSet::load(ctx.settings().tenant_migrations_dir.as_ref()).await

@@ -91,6 +91,26 @@ impl Notifier {
         out
     }
 
+    /// One mail to `to` and nothing else (no webhook): for a message that carries a secret, such
+    /// as a console's one-time set-password link.
+    pub async fn mail_only(&self, to: &str, subject: &str, body: &str) -> Delivery {
+        let res = if self.mail_configured() {
+            self.mail(to, subject, body).await
+        } else {
+            Err("no SMTP server configured (notify.smtp_host)".to_string())
+        };
+        match &res {
+            Ok(()) => info!(to = %to, subject = %subject, "mail sent"),
+            Err(e) => warn!(to = %to, subject = %subject, error = %e, "mail not sent"),
+        }
+        Delivery {
+            channel: "mail",
+            target: to.to_string(),
+            ok: res.is_ok(),
+            error: res.err(),
+        }
+    }
+
     /// Tell the administrators (a failed backup, a provisioning that gave up). Without an admin
     /// address or SMTP server the message goes to the log, so cron mail or the journal has it.
     pub async fn admins(

@@ -58,6 +58,9 @@ impl Delete {
         };
         ctx.confirm(&what).await?;
         let dropped = store::delete(pool, &p, schema.as_ref()).await?;
+        let detail = serde_json::json!({"schema": p.schema_str(), "schema_dropped": dropped});
+        crate::cli::console::record(pool, ctx, "platform.delete", Some((p.id, &p.name)), detail)
+            .await;
         let out = Deleted {
             id: p.id,
             name: p.name.clone(),
