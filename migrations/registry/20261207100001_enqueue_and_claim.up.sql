@@ -1,6 +1,12 @@
 -- Enqueueing from any language, inside the caller's own transaction, and the fair claim
 -- (issue 25).
 
+-- A job keeps its platform's id when the platform is deleted (no foreign key setting it NULL),
+-- so the worker's error names the id beside the name and schema snapshot. `platform delete`
+-- cancels the platform's waiting jobs in its own transaction; a job reaching a worker anyway
+-- finds no platform with that id and is discarded.
+ALTER TABLE tenantctl.jobs DROP CONSTRAINT IF EXISTS jobs_platform_id_fkey;
+
 -- The rules of a new job, run with tenantctl's rights: `caller_schema` is the head of the
 -- caller's search_path (read by `tenantctl.enqueue` below, which runs with the caller's rights
 -- and whose search_path is the caller's; this function's own is pinned). The tenant is

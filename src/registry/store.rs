@@ -715,16 +715,6 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    // A running job's unique key would collide with another deleted platform's once the
-    // foreign key sets both platform ids to NULL.
-    // language=PostgreSQL
-    sqlx::query(
-        "UPDATE tenantctl.jobs SET unique_key = NULL WHERE platform_id = $1 AND status = 'running' \
-         AND unique_key IS NOT NULL",
-    )
-    .bind(p.id)
-    .execute(&mut *tx)
-    .await?;
     // language=PostgreSQL
     let gone = sqlx::query("DELETE FROM public.platforms WHERE id = $1")
         .bind(p.id)
