@@ -63,7 +63,7 @@ impl Worker {
             Arc::new(crate::backup::job::BackupKind::new(s)),
             Arc::new(crate::backup::job::RestoreKind::new(s)),
         ];
-        let summary = worker::run(pool, kinds, s, opts, shutdown).await;
+        let summary = worker::run_with(pool, kinds, worker::app_kinds(s), s, opts, shutdown).await;
         signals.abort();
         let summary = summary?;
         ctx.out.one(&summary, || {

@@ -19,6 +19,7 @@
 use super::domains::DomainCheck;
 use super::handler::{Attempt, Handler, Outcome};
 use super::kind::{End, Kind, Run};
+use super::kinds::{self, Backoff, KindSettings};
 use super::queue::{self, AttemptOutcome};
 use crate::config::Settings;
 use crate::error::{Result, cause_chain};
@@ -83,14 +84,16 @@ impl WorkerOptions {
     }
 }
 
-/// One of the application's kinds (`[jobs.kinds.NAME]`): its handler and how it is retried.
+/// One of the application's kinds (`[jobs.kinds.NAME]`, or the built-in `mail`): its handler
+/// and how it is retried.
 #[derive(Clone)]
 pub struct AppKind {
     pub name: String,
     pub handler: Arc<dyn Handler>,
-    /// Backoff between attempts (jittered); its `retries` + 1 is the kind's max attempts unless
-    /// the job row says otherwise.
-    pub policy: RetryPolicy,
+    /// The wait between attempts, before jitter.
+    pub backoff: Backoff,
+    /// Runs in all, unless the job row says otherwise.
+    pub max_attempts: u32,
     /// One attempt's time limit, passed to the handler; the worker gives up on the attempt a
     /// little after it.
     pub timeout: Duration,
@@ -100,33 +103,63 @@ impl std::fmt::Debug for AppKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppKind")
             .field("name", &self.name)
-            .field("policy", &self.policy)
+            .field("backoff", &self.backoff)
+            .field("max_attempts", &self.max_attempts)
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
-/// The retry schedule of a kind that says nothing else: 3 s, 9 s, 27 s, 81 s, 243 s (six
-/// attempts in all).
-pub const DEFAULT_POLICY: RetryPolicy = RetryPolicy {
-    retries: 5,
-    base: Duration::from_secs(3),
-    factor: 3,
-};
-
-/// One attempt's time limit for a kind that says nothing else.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
-
 impl AppKind {
-    /// A kind with the default retry schedule and timeout.
+    /// A kind with the defaults of `[jobs.kinds.NAME]` (backoff 3, 9, 27, 81, 243 s; six
+    /// attempts; a minute per attempt).
     pub fn new(name: impl Into<String>, handler: Arc<dyn Handler>) -> AppKind {
         AppKind {
             name: name.into(),
             handler,
-            policy: DEFAULT_POLICY,
-            timeout: DEFAULT_TIMEOUT,
+            backoff: crate::config::job_kinds::DEFAULT_BACKOFF,
+            max_attempts: crate::config::job_kinds::DEFAULT_MAX_ATTEMPTS,
+            timeout: Duration::from_secs(60),
         }
     }
+
+    /// A kind as the configuration declares it, with its handler.
+    pub fn from_settings(kind: &KindSettings, settings: &Settings) -> AppKind {
+        AppKind {
+            name: kind.name.clone(),
+            handler: Arc::from(kinds::handler_for(kind, settings)),
+            backoff: kind.backoff.clone(),
+            max_attempts: kind.max_attempts,
+            timeout: kind.timeout,
+        }
+    }
+
+    /// The wait before the next run after `runs_done` runs, with equal jitter (half the wait
+    /// plus a random share of the other half), so jobs that failed together do not all come
+    /// back at once.
+    pub fn delay_after(&self, runs_done: u32, unit: f64) -> Duration {
+        let d = self
+            .backoff
+            .delay_after(runs_done)
+            .min(crate::rules::backoff::MAX_DELAY);
+        d / 2 + (d / 2).mul_f64(unit.clamp(0.0, 1.0))
+    }
+}
+
+/// Every kind of the application the settings declare (`[jobs.kinds.NAME]`), and the built-in
+/// `mail` unless the file declares its own.
+pub fn app_kinds(settings: &Settings) -> Vec<AppKind> {
+    let mut out: Vec<AppKind> = settings
+        .job_kinds
+        .values()
+        .map(|k| AppKind::from_settings(k, settings))
+        .collect();
+    if !settings.job_kinds.contains_key(kinds::MAIL_KIND)
+        && let Some(mail) = kinds::kind_settings(settings, kinds::MAIL_KIND)
+    {
+        out.push(AppKind::from_settings(mail, settings));
+    }
+    out
 }
 
 /// What a worker did, printed when it stops.
@@ -575,7 +608,9 @@ async fn run_app(s: &Shared, kind: &AppKind, job: &queue::Job) -> Result<(End, O
         }
     };
     let tenant = tenant_of(&s.pool, &s.settings, &platform).await?;
-    let max_attempts = job.max_attempts.unwrap_or(kind.policy.total_runs());
+    let max_attempts = job
+        .max_attempts
+        .unwrap_or(i32::try_from(kind.max_attempts).unwrap_or(i32::MAX));
     info!("job started");
     let attempt = Attempt {
         job_id: job.id,
@@ -619,10 +654,7 @@ async fn run_app(s: &Shared, kind: &AppKind, job: &queue::Job) -> Result<(End, O
             let delay = if job.attempts >= max_attempts {
                 None
             } else {
-                let backoff = kind
-                    .policy
-                    .jittered_delay_after(runs, rand::random::<f64>())
-                    .unwrap_or(crate::rules::backoff::MAX_DELAY.min(kind.policy.base));
+                let backoff = kind.delay_after(runs, rand::random::<f64>());
                 Some(after.map_or(backoff, |a| a.min(crate::rules::backoff::MAX_DELAY)))
             };
             match delay {
