@@ -227,6 +227,36 @@ pub const KEYS: &[Key] = &[
         "how often an idle worker looks for jobs (it is also woken by NOTIFY)",
     ),
     key(
+        "jobs.per_tenant_concurrency",
+        Kind::Int,
+        Some("0"),
+        "most jobs of one platform running at once across all workers (0: no cap; platforms take turns either way)",
+    ),
+    key(
+        "jobs.keep_completed",
+        Kind::Duration,
+        Some("\"24h\""),
+        "completed and cancelled jobs are deleted this long after they finished (with their attempts)",
+    ),
+    key(
+        "jobs.keep_discarded",
+        Kind::Duration,
+        Some("\"7d\""),
+        "discarded jobs are deleted this long after they finished (with their attempts)",
+    ),
+    key(
+        "jobs.abandon_after",
+        Kind::Duration,
+        Some("\"1m\""),
+        "a running job whose worker sent no heartbeat for this long is taken again, its attempt marked abandoned (heartbeats every quarter of it)",
+    ),
+    key(
+        "jobs.enqueue_role",
+        Kind::Str,
+        None,
+        "the application's database role: `init` and `migrate` grant it EXECUTE on tenantctl.enqueue(); unset: no grant",
+    ),
+    key(
         "notify.smtp_host",
         Kind::Str,
         None,
@@ -814,6 +844,7 @@ pub struct Settings {
     pub domain_redirect_days: i64,
     pub provision: ProvisionSettings,
     pub worker: WorkerSettings,
+    pub jobs: JobsSettings,
     pub notify: NotifySettings,
     pub mail: MailSettings,
     /// `[jobs.kinds.NAME]`, checked when the file is read (`job_kinds`); only the file sets
@@ -921,6 +952,17 @@ impl RetryPolicy {
 pub struct WorkerSettings {
     pub concurrency: usize,
     pub poll_interval: Dur,
+}
+
+/// The queue's settings (`[jobs]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobsSettings {
+    pub per_tenant_concurrency: u32,
+    pub keep_completed: Dur,
+    pub keep_discarded: Dur,
+    pub abandon_after: Dur,
+    pub enqueue_role: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -1317,6 +1359,7 @@ fn typed(values: &BTreeMap<&'static str, Resolved>) -> Result<Settings> {
     for section in [
         "provision",
         "worker",
+        "jobs",
         "notify",
         "mail",
         "backup",

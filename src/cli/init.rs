@@ -147,6 +147,9 @@ impl Init {
         let wanted = self.check_input(ctx)?;
         let pool = ctx.pool().await?;
         let applied = migrations::run(pool).await?;
+        if let Some(role) = &ctx.settings().jobs.enqueue_role {
+            crate::jobs::queue::grant_enqueue(pool, role).await?;
+        }
         let public_create = crate::doctor::close_public_create(pool).await?;
         let (host, created) = self.find_or_create_host(ctx, pool, wanted).await?;
         let (host, provisioned) = self.provision_host(ctx, pool, host).await?;

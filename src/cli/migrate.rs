@@ -360,6 +360,9 @@ impl RunArgs {
             } else {
                 migrations::run(pool).await?
             };
+            if let Some(role) = &ctx.settings().jobs.enqueue_role {
+                crate::jobs::queue::grant_enqueue(pool, role).await?;
+            }
             ctx.out.note(&match applied.len() {
                 0 => "registry: up to date".to_string(),
                 n => format!("registry: applied {n} migration(s)"),

@@ -6,7 +6,6 @@ use super::Ctx;
 use crate::error::{Error, Result};
 use crate::jobs::worker::{self, WorkerOptions};
 use crate::provision::{Provisioner, Provisioning};
-use crate::rules::RetryPolicy;
 use clap::Args;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -51,14 +50,12 @@ impl Worker {
             s,
             self.pool_size.unwrap_or(s.provision.pool_size),
         );
-        let opts = WorkerOptions {
-            id: self.id.unwrap_or_else(worker::default_id),
+        let opts = WorkerOptions::from_settings(
+            s,
+            self.id.unwrap_or_else(worker::default_id),
             concurrency,
-            once: self.once,
-            poll_interval: *s.worker.poll_interval,
-            stuck_after: *s.provision.stuck_after,
-            policy: RetryPolicy::from_settings(&s.provision),
-        };
+            self.once,
+        );
         let shutdown = CancellationToken::new();
         let signals = tokio::spawn(watch_signals(shutdown.clone()));
         let kinds: Vec<Arc<dyn crate::jobs::Kind>> = vec![
@@ -66,7 +63,7 @@ impl Worker {
             Arc::new(crate::backup::job::BackupKind::new(s)),
             Arc::new(crate::backup::job::RestoreKind::new(s)),
         ];
-        let summary = worker::run(pool, kinds, s, opts, shutdown).await;
+        let summary = worker::run_with(pool, kinds, worker::app_kinds(s), s, opts, shutdown).await;
         signals.abort();
         let summary = summary?;
         ctx.out.one(&summary, || {

@@ -321,6 +321,176 @@ pub async fn claim(pool: &PgPool, worker: &str) -> Result<Option<Job>> {
         .await?)
 }
 
+/// Take the next job fairly (`tenantctl.claim_job`): round-robin over the platforms with
+/// available jobs, starting after `after` (the platform this worker served last), passing over
+/// platforms with `cap` jobs running already (0: no cap). Its cost grows with the platforms
+/// passed over, not with the depth of the queue.
+pub async fn claim_fair(
+    pool: &PgPool,
+    worker: &str,
+    after: Option<i64>,
+    cap: u32,
+) -> Result<Option<Job>> {
+    // language=PostgreSQL
+    let sql = format!("SELECT {JOB_COLUMNS} FROM tenantctl.claim_job($1, $2, $3)");
+    Ok(sqlx::query_as::<_, Job>(AssertSqlSafe(sql))
+        .bind(worker)
+        .bind(after)
+        .bind(i32::try_from(cap).unwrap_or(i32::MAX))
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Record the start of a claimed job's attempt (`tenantctl.job_attempts`); its id.
+pub async fn start_attempt(pool: &PgPool, job: &Job, worker: &str) -> Result<i64> {
+    // language=PostgreSQL
+    Ok(sqlx::query_scalar(
+        "INSERT INTO tenantctl.job_attempts (job_id, attempt, worker) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(job.id)
+    .bind(job.attempts)
+    .bind(worker)
+    .fetch_one(pool)
+    .await?)
+}
+
+word_enum! {
+    "attempt outcome",
+    /// How an attempt ended (`tenantctl.job_attempts.outcome`).
+    pub enum AttemptOutcome {
+        Running = "running",
+        Completed = "completed",
+        /// Failed; the job is retried later.
+        Retry = "retry",
+        /// Failed for good, or its platform is gone.
+        Discarded = "discarded",
+        /// Its worker stopped.
+        Abandoned = "abandoned",
+        /// Put back without counting (maintenance, platform busy).
+        Released = "released",
+        /// The job was cancelled while it ran.
+        Cancelled = "cancelled",
+    }
+}
+
+/// Close an attempt row: its outcome (`cancelled` instead when the job was cancelled while it
+/// ran) and error.
+pub async fn finish_attempt(
+    pool: &PgPool,
+    attempt_id: i64,
+    outcome: AttemptOutcome,
+    error: Option<&str>,
+) -> Result<()> {
+    // language=PostgreSQL
+    sqlx::query(
+        "UPDATE tenantctl.job_attempts a SET finished_at = now(), error = $3, \
+         outcome = CASE WHEN j.status = 'cancelled' THEN 'cancelled' ELSE $2 END \
+         FROM tenantctl.jobs j WHERE a.id = $1 AND j.id = a.job_id AND a.outcome = 'running'",
+    )
+    .bind(attempt_id)
+    .bind(outcome.as_str())
+    .bind(error)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The worker is alive: renew the heartbeat of every job it runs.
+pub async fn heartbeat(pool: &PgPool, worker: &str) -> Result<u64> {
+    // language=PostgreSQL
+    let r = sqlx::query(
+        "UPDATE tenantctl.jobs SET heartbeat_at = now() WHERE status = 'running' AND locked_by = $1",
+    )
+    .bind(worker)
+    .execute(pool)
+    .await?;
+    Ok(r.rows_affected())
+}
+
+/// What [`prune`] deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Pruned {
+    pub completed: u64,
+    pub discarded: u64,
+}
+
+/// Delete finished jobs (and, by cascade, their attempts): completed and cancelled ones that
+/// finished longer ago than `keep_completed`, discarded ones longer ago than `keep_discarded`.
+/// In batches of `batch`, so one round never holds many row locks or bloats one transaction.
+pub async fn prune(
+    pool: &PgPool,
+    keep_completed: Duration,
+    keep_discarded: Duration,
+    batch: i64,
+) -> Result<Pruned> {
+    let mut out = Pruned::default();
+    for (states, keep, n) in [
+        (
+            "('completed', 'cancelled')",
+            keep_completed,
+            &mut out.completed,
+        ),
+        ("('discarded')", keep_discarded, &mut out.discarded),
+    ] {
+        // language=PostgreSQL
+        let sql = format!(
+            "DELETE FROM tenantctl.jobs WHERE id IN (SELECT id FROM tenantctl.jobs \
+             WHERE status IN {states} AND finished_at < now() - make_interval(secs => $1) \
+             ORDER BY finished_at LIMIT $2 FOR UPDATE SKIP LOCKED)"
+        );
+        loop {
+            let r = sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(keep.as_secs_f64())
+                .bind(batch)
+                .execute(pool)
+                .await?;
+            *n += r.rows_affected();
+            if r.rows_affected() < u64::try_from(batch).unwrap_or(0) {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The SQL signatures the application's role may execute (`tenantctl.enqueue` calls the
+/// second, which runs with tenantctl's rights).
+const ENQUEUE_FUNCTIONS: &str = "tenantctl.enqueue(text, jsonb, text, timestamptz, text, integer, integer), \
+     tenantctl.enqueue_for(text, text, jsonb, text, timestamptz, text, integer, integer)";
+
+/// Let `role` (`jobs.enqueue_role`) enqueue: USAGE on schema `tenantctl` and EXECUTE on
+/// `tenantctl.enqueue`, nothing else (it reads and writes no table of the queue itself).
+/// Idempotent; `init` and `migrate` run it.
+pub async fn grant_enqueue(pool: &PgPool, role: &str) -> Result<()> {
+    let ident = crate::rules::Ident::parse(role)?;
+    // language=PostgreSQL
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(role)
+            .fetch_one(pool)
+            .await?;
+    if !exists {
+        return Err(Error::Config(format!(
+            "jobs.enqueue_role: role `{}` does not exist",
+            crate::rules::naming::shown(role)
+        ))
+        .hint("create it first (`CREATE ROLE ... LOGIN`), or unset jobs.enqueue_role"));
+    }
+    let mut tx = pool.begin().await?;
+    for sql in [
+        format!("GRANT USAGE ON SCHEMA tenantctl TO {}", ident.sql()),
+        format!(
+            "GRANT EXECUTE ON FUNCTION {ENQUEUE_FUNCTIONS} TO {}",
+            ident.sql()
+        ),
+    ] {
+        sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(role, "granted EXECUTE on tenantctl.enqueue");
+    Ok(())
+}
+
 /// Scheduled and retryable jobs whose time has come become available (a bounded batch).
 pub async fn promote_due(pool: &PgPool) -> Result<u64> {
     // language=PostgreSQL

@@ -3,28 +3,12 @@
 //! provisioning: a failed delivery is logged and kept in the attempt's `notify_error`.
 
 use crate::config::Settings;
-use crate::error::Result;
-use crate::notify::{Delivery, Notifier, ProvisionEvent, Tenant, provision_notice};
-use crate::registry::{Platform, store};
+use crate::notify::{Delivery, Notifier, ProvisionEvent, provision_notice};
+use crate::registry::Platform;
 use sqlx::PgPool;
 
-/// Where a platform is served, as notifications name it.
-pub async fn tenant_of(pool: &PgPool, settings: &Settings, p: &Platform) -> Result<Tenant> {
-    let base = {
-        let mut conn = pool.acquire().await?;
-        store::base_domain(&mut conn, settings.base_domain.as_deref()).await?
-    };
-    let address = p.address(base.as_deref());
-    Ok(Tenant {
-        id: p.id,
-        name: p.name.clone(),
-        schema: p.schema_str().map(str::to_string),
-        link: address
-            .as_deref()
-            .map(|a| format!("{}://{a}/", settings.url_scheme)),
-        address,
-    })
-}
+/// Where a platform is served, as notifications name it (the jobs' rule, one place).
+pub use crate::jobs::worker::tenant_of;
 
 /// Send the notice of a provisioning outcome. Returns the deliveries (empty when nothing is
 /// configured); failures are recorded on the platform's latest attempt.

@@ -682,8 +682,8 @@ pub async fn domain_history(pool: &PgPool, platform_id: i64) -> Result<Vec<Domai
 
 /// Drop the platform's schema (when given) and delete its registry row in one transaction,
 /// under the platform's provisioning lock (a platform being provisioned right now is refused as
-/// busy). `true` if a schema existed and was dropped. Queued jobs stay and fail with a clear
-/// error when a worker reaches them (`platform delete`).
+/// busy). `true` if a schema existed and was dropped. Its waiting jobs are cancelled in the same
+/// transaction; a job running now finds the platform gone at its next attempt.
 pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) -> Result<bool> {
     let mut tx = pool.begin().await?;
     if !PlatformLock::of(p.id).try_lock_xact(&mut tx).await? {
@@ -704,6 +704,17 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
         let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", s.sql());
         sqlx::query(AssertSqlSafe(sql)).execute(&mut *tx).await?;
     }
+    // The queue's table, not the queue's code: the registry sits below the jobs' room.
+    // language=PostgreSQL
+    let cancelled = sqlx::query(
+        "UPDATE tenantctl.jobs SET status = 'cancelled', last_error = $2, finished_at = now(), updated_at = now() \
+         WHERE platform_id = $1 AND status IN ('scheduled', 'available', 'retryable')",
+    )
+    .bind(p.id)
+    .bind(format!("cancelled: platform `{}` was deleted", p.name))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     // language=PostgreSQL
     let gone = sqlx::query("DELETE FROM public.platforms WHERE id = $1")
         .bind(p.id)
@@ -713,7 +724,7 @@ pub async fn delete(pool: &PgPool, p: &Platform, schema: Option<&SchemaName>) ->
         return Err(not_found(&p.id.to_string()));
     }
     tx.commit().await?;
-    tracing::info!(platform = %p.name, schema = ?p.schema_str(), "platform deleted");
+    tracing::info!(platform = %p.name, schema = ?p.schema_str(), jobs_cancelled = cancelled, "platform deleted");
     Ok(dropped)
 }
 

@@ -413,11 +413,31 @@ async fn a_deleted_platforms_job_fails_clearly_and_touches_no_schema(pool: PgPoo
     assert!(!env.schemas().await.contains(&schema));
     env.run(&["platform", "show", "beta"]).await.code(2);
 
+    // `platform delete` cancels the platform's waiting jobs in its own transaction.
     env.run(&["platform", "delete", "acme", "--yes"]).await.ok();
+    let (status, error): (String, String) =
+        sqlx::query_as("SELECT status, last_error FROM tenantctl.jobs WHERE id = $1")
+            .bind(job)
+            .fetch_one(&env.pool)
+            .await
+            .unwrap();
+    assert_eq!(status, "cancelled");
+    assert!(
+        error.contains("platform `Acme`") && error.contains("was deleted"),
+        "{error}"
+    );
+    // A row deleted behind tenantctl's back: the worker finds the platform gone and says so.
+    let gamma = env.create("Gamma", "gamma").await;
+    let job = gamma["job_id"].as_i64().unwrap();
+    env.sql("DELETE FROM public.platforms WHERE name = 'Gamma'")
+        .await;
     let schemas = env.schemas().await;
     let r = env.run(&["worker", "--once", "-o", "json"]).await;
     r.ok();
-    assert_eq!(r.json()["failed"], 1);
+    assert_eq!(
+        (r.json()["jobs"].clone(), r.json()["failed"].clone()),
+        (1.into(), 1.into())
+    );
     let (status, error): (String, String) =
         sqlx::query_as("SELECT status, last_error FROM tenantctl.jobs WHERE id = $1")
             .bind(job)
@@ -426,7 +446,7 @@ async fn a_deleted_platforms_job_fails_clearly_and_touches_no_schema(pool: PgPoo
             .unwrap();
     assert_eq!(status, "discarded");
     assert!(
-        error.contains("platform `Acme`") && error.contains("was deleted"),
+        error.contains("platform `Gamma`") && error.contains("was deleted"),
         "{error}"
     );
     assert_eq!(env.schemas().await, schemas);
