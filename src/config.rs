@@ -827,6 +827,10 @@ pub struct Settings {
     pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
     pub citus: CitusSettings,
+    /// `[jobs.schedules.NAME]` tables, checked when the file is read (not flat keys: see
+    /// [`NAMED_SECTIONS`]).
+    #[serde(skip)]
+    pub schedules: Vec<crate::rules::schedule::Schedule>,
 }
 
 impl Settings {
@@ -1119,6 +1123,7 @@ impl Config {
             settings.job_kinds = job_kinds::parse_all(kinds, &shown)?;
             check_mail_kinds(&settings, &shown)?;
         }
+        settings.schedules = schedules(named.get("jobs.schedules"), file.as_deref())?;
         Ok(Config {
             settings,
             values,
@@ -1186,9 +1191,38 @@ fn config_file(
     }
 }
 
-/// Sections whose tables the operator names (`[jobs.kinds.NAME]`): taken out of the file whole
-/// before its keys are checked against [`KEYS`], and parsed by their own rules.
-const NAMED_SECTIONS: &[&str] = &["jobs.kinds"];
+/// Sections whose tables the operator names (`[jobs.kinds.NAME]`, `[jobs.schedules.NAME]`):
+/// taken out of the file whole before its keys are checked against [`KEYS`], and parsed by
+/// their own rules (from the file only, not the environment).
+const NAMED_SECTIONS: &[&str] = &["jobs.kinds", "jobs.schedules"];
+
+/// `[jobs.schedules.NAME]`, each checked by [`crate::rules::schedule::Schedule::from_toml`].
+fn schedules(
+    section: Option<&toml::Value>,
+    file: Option<&Path>,
+) -> Result<Vec<crate::rules::schedule::Schedule>> {
+    let shown = file.map(|p| p.display().to_string()).unwrap_or_default();
+    let Some(section) = section else {
+        return Ok(Vec::new());
+    };
+    let toml::Value::Table(table) = section else {
+        return Err(Error::Config(format!(
+            "`jobs.schedules` in config file `{shown}` must hold tables (`[jobs.schedules.NAME]`)"
+        )));
+    };
+    let mut out = Vec::new();
+    for (name, v) in table {
+        let toml::Value::Table(t) = v else {
+            return Err(Error::Config(format!(
+                "`jobs.schedules.{name}` in config file `{shown}` must be a table (`[jobs.schedules.{name}]`)"
+            )));
+        };
+        let s = crate::rules::schedule::Schedule::from_toml(name, t)
+            .map_err(|e| Error::Config(format!("{e} in config file `{shown}`")))?;
+        out.push(s);
+    }
+    Ok(out)
+}
 
 /// Take the named sections (`section.name`) out of the file's table, by dotted name.
 fn take_named(table: &mut toml::Table) -> toml::Table {
@@ -1589,6 +1623,40 @@ mod tests {
         assert_eq!(c.settings.backup.keep_monthly, 12);
         assert_eq!(c.values["output"].source, Source::Default);
         assert!(c.settings.database_url.is_none());
+    }
+
+    #[test]
+    fn schedules_are_named_tables_read_and_checked_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            &dir,
+            "[backup]\njobs = 2\n[jobs.schedules.nightly]\npreset = \"daily-backup\"\n[jobs.schedules.digest]\nkind = \"mail\"\nevery = \"1h\"\n[jobs.schedules.digest.payload]\ntemplate = \"digest\"\n",
+        );
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[]),
+            std::slice::from_ref(&file),
+        )
+        .unwrap();
+        let names: Vec<&str> = c
+            .settings
+            .schedules
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["digest", "nightly"]);
+        assert_eq!(c.settings.schedules[0].payload["template"], "digest");
+        assert_eq!(c.settings.backup.jobs, 2);
+
+        let bad = write(
+            &dir,
+            "[jobs.schedules.nightly]\nkind = \"backup\"\nevery = \"7h\"\n",
+        );
+        let e = Config::resolve(&Overrides::default(), &env(&[]), std::slice::from_ref(&bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`jobs.schedules.nightly.every`"), "{e}");
+        assert!(e.contains("does not divide a day evenly"), "{e}");
     }
 
     #[test]
