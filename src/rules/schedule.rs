@@ -102,12 +102,12 @@ fn parse_every(text: &str) -> Result<Duration, String> {
         return Err(format!("`{text}` is not a whole number of seconds"));
     }
     let s = d.as_secs();
-    if s < DAY && DAY % s != 0 {
+    if s < DAY && !DAY.is_multiple_of(s) {
         return Err(format!(
             "`{text}` does not divide a day evenly, so its slots would drift across days: use e.g. 10m, 15m, 1h, 2h, 6h, 12h or whole days"
         ));
     }
-    if s >= DAY && s % DAY != 0 {
+    if s >= DAY && !s.is_multiple_of(DAY) {
         return Err(format!("`{text}` is longer than a day but not whole days"));
     }
     Ok(d)
@@ -320,7 +320,7 @@ impl Schedule {
 /// `at` as an operator writes it.
 pub fn show_at(at: Duration) -> String {
     let s = at.as_secs();
-    if s % 60 == 0 {
+    if s.is_multiple_of(60) {
         format!("{:02}:{:02}", s / 3600, s % 3600 / 60)
     } else {
         format!("{:02}:{:02}:{:02}", s / 3600, s % 3600 / 60, s % 60)
