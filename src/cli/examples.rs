@@ -401,8 +401,8 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
                 "tenantctl jobs enqueue send-digest --tenant acme --payload '{\"week\": 49}'",
             ),
             (
-                "one per tenant, tonight, at most one live per tenant",
-                "tenantctl jobs enqueue reindex --all --at '2026-12-08 02:00' --unique-key 'reindex:{platform_id}'",
+                "one per tenant, tonight; again later is a no-op while it waits",
+                "tenantctl jobs enqueue reindex --all --at '2026-12-08 02:00' --unique-key nightly",
             ),
         ],
     ),

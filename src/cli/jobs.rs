@@ -96,16 +96,16 @@ fn states(args: &[StateArg]) -> Option<Vec<String>> {
 
 /// What a kind's name may be: it is a key of the configuration and a label of the metrics.
 fn check_kind(kind: &str) -> Result<()> {
-    let ok = !kind.is_empty()
-        && kind.len() <= 63
-        && kind
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    let ok = kind.len() <= 63
+        && kind.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && kind.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'-' | b'.')
+        });
     if ok {
         Ok(())
     } else {
         Err(Error::Usage(format!(
-            "job kind `{}` is not allowed: use 1 to 63 letters, digits, `_`, `-` or `.`",
+            "job kind `{}` is not allowed: a lowercase letter, then up to 62 lowercase letters, digits, `_`, `-` or `.`",
             crate::rules::naming::shown(kind)
         )))
     }
@@ -174,8 +174,8 @@ pub struct Enqueue {
     /// [default: now]
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
-    /// At most one live job per key: a duplicate returns the live job's id. With several
-    /// tenants, `{platform_id}` in the key is each one's id (required then)
+    /// At most one live job of this kind per tenant and key: a duplicate returns the live
+    /// job's id
     #[arg(long, value_name = "KEY")]
     pub unique_key: Option<String>,
     /// Smaller runs first [default: 0]
@@ -238,16 +238,6 @@ impl Enqueue {
                 Error::NotFound("no provisioned tenant to enqueue for".into())
                     .hint("`tenantctl platform list` shows the platforms and their status"),
             );
-        }
-        if platforms.len() > 1
-            && let Some(k) = &self.unique_key
-            && !k.contains("{platform_id}")
-        {
-            return Err(Error::Usage(format!(
-                "--unique-key `{k}` would be one key for {} tenants, so only one job would be made",
-                platforms.len()
-            ))
-            .hint("put `{platform_id}` in the key for one job per tenant: --unique-key 'digest:{platform_id}'"));
         }
         let job = NewJob {
             kind: self.kind.clone(),
@@ -394,7 +384,10 @@ impl Tabular for JobRow {
             Cell::new(&self.kind),
             Cell::new(self.platform_name.as_deref().unwrap_or("-")),
             out.cell(&self.status, state_color(&self.status)),
-            Cell::new(format!("{}/{}", self.attempts, self.max_attempts)),
+            Cell::new(match self.max_attempts {
+                Some(m) => format!("{}/{m}", self.attempts),
+                None => self.attempts.to_string(),
+            }),
             Cell::new(run),
             Cell::new(
                 self.last_error
@@ -459,11 +452,14 @@ fn render_show(out: &Out, d: &manage::JobDetail) -> String {
             _ => String::new(),
         }
     );
+    let of = j
+        .max_attempts
+        .map(|m| format!(" of {m}"))
+        .unwrap_or_else(|| " (the kind's limit)".into());
     let state = match j.status.as_str() {
         "running" => format!(
-            "running: attempt {} of {}{}{}",
+            "running: attempt {}{of}{}{}",
             j.attempts,
-            j.max_attempts,
             j.locked_by
                 .as_deref()
                 .map(|w| format!(" on worker {w}"))
@@ -481,9 +477,8 @@ fn render_show(out: &Out, d: &manage::JobDetail) -> String {
                 .unwrap_or_default()
         ),
         s => format!(
-            "{s}: {} of {} attempts made, runs {}",
+            "{s}: {} attempt(s) made{of}, runs {}",
             j.attempts,
-            j.max_attempts,
             when(j.run_at, now)
         ),
     };
@@ -898,7 +893,7 @@ mod tests {
     fn kind_names() {
         assert!(check_kind("mail").is_ok());
         assert!(check_kind("app.send-digest_v2").is_ok());
-        for bad in ["", "a b", "x;drop", &"k".repeat(64)] {
+        for bad in ["", "a b", "x;drop", "Mail", "1st", &"k".repeat(64)] {
             assert!(check_kind(bad).is_err(), "{bad:?}");
         }
     }

@@ -59,7 +59,8 @@ pub struct JobRow {
     pub priority: i32,
     pub unique_key: Option<String>,
     pub attempts: i32,
-    pub max_attempts: i32,
+    /// `None`: the kind's own.
+    pub max_attempts: Option<i32>,
     pub run_at: DateTime<Utc>,
     pub locked_by: Option<String>,
     pub heartbeat_at: Option<DateTime<Utc>>,
@@ -274,6 +275,7 @@ pub async fn plan(pool: &PgPool, action: Action, f: &Filter) -> Result<Plan> {
             (j.kind = 'provision' AND EXISTS (SELECT 1 FROM public.platforms p WHERE p.id = j.platform_id AND NOT p.external)) \
             OR EXISTS (SELECT 1 FROM public.platforms p WHERE p.id = j.platform_id AND {}) AS platform_ok, \
             (SELECT l.id FROM tenantctl.jobs l WHERE j.unique_key IS NOT NULL AND l.unique_key = j.unique_key \
+               AND l.kind = j.kind AND l.platform_id IS NOT DISTINCT FROM j.platform_id \
                AND l.id <> j.id AND l.status = ANY($6) LIMIT 1) AS key_holder \
          FROM tenantctl.jobs j WHERE {FILTER_SQL} ORDER BY j.id",
         tenant_sql!()
@@ -299,7 +301,8 @@ pub async fn plan(pool: &PgPool, action: Action, f: &Filter) -> Result<Plan> {
             });
         }
     }
-    let mut keys_taken: Vec<String> = Vec::new();
+    // (kind, platform, key): the scope of the queue's unique index.
+    let mut keys_taken: Vec<(String, Option<i64>, String)> = Vec::new();
     for r in rows {
         let j = &r.job;
         let reason = if !action.applies_to().contains(&j.status.as_str()) {
@@ -324,12 +327,16 @@ pub async fn plan(pool: &PgPool, action: Action, f: &Filter) -> Result<Plan> {
                 (Some(k), Some(holder)) => {
                     Some(format!("live job {holder} holds its unique key `{k}`"))
                 }
-                (Some(k), None) if keys_taken.contains(k) => Some(format!(
-                    "another job retried here holds its unique key `{k}`"
-                )),
                 (Some(k), None) => {
-                    keys_taken.push(k.clone());
-                    None
+                    let scope = (j.kind.clone(), j.platform_id, k.clone());
+                    if keys_taken.contains(&scope) {
+                        Some(format!(
+                            "another job retried here holds its unique key `{k}`"
+                        ))
+                    } else {
+                        keys_taken.push(scope);
+                        None
+                    }
                 }
                 (None, _) => None,
             }
@@ -370,7 +377,8 @@ pub async fn apply(pool: &PgPool, action: Action, jobs: &[JobRow]) -> Result<Vec
     // language=PostgreSQL
     let set = match action {
         Action::Retry => {
-            "status = 'available', run_at = now(), max_attempts = greatest(j.max_attempts, j.attempts + 1), \
+            "status = 'available', run_at = now(), \
+             max_attempts = CASE WHEN j.max_attempts IS NULL THEN NULL ELSE greatest(j.max_attempts, j.attempts + 1) END, \
              locked_by = NULL, locked_at = NULL, finished_at = NULL, updated_at = now()"
         }
         Action::Discard => {
@@ -430,7 +438,7 @@ pub struct NewJob {
     pub kind: String,
     pub payload: Json,
     pub run_at: Option<DateTime<Utc>>,
-    /// `{platform_id}` in it is replaced by each platform's id.
+    /// At most one live job per (kind, platform, key).
     pub unique_key: Option<String>,
     pub priority: Option<i32>,
     pub max_attempts: Option<i32>,
@@ -446,10 +454,6 @@ pub async fn enqueue(
     let mut tx = pool.begin().await?;
     let mut out = Vec::with_capacity(platforms.len());
     for (id, name) in platforms {
-        let key = job
-            .unique_key
-            .as_ref()
-            .map(|k| k.replace("{platform_id}", &id.to_string()));
         // `xmin` is this transaction's own id only for a row it inserted: an existing job
         // returned for its unique key was written before.
         // language=PostgreSQL
@@ -462,7 +466,7 @@ pub async fn enqueue(
         .bind(&job.payload)
         .bind(id)
         .bind(job.run_at)
-        .bind(key)
+        .bind(&job.unique_key)
         .bind(job.priority)
         .bind(job.max_attempts)
         .fetch_one(&mut *tx)
