@@ -418,7 +418,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "jobs show",
-        &[("one job and its attempts", "tenantctl jobs show 42")],
+        &[
+            ("one job and its attempts", "tenantctl jobs show 42"),
+            (
+                "its payload, for a script",
+                "tenantctl jobs show 42 -o json",
+            ),
+        ],
     ),
     (
         "jobs retry",
@@ -465,10 +471,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
     ),
     (
         "jobs schedules",
-        &[(
-            "the schedules and their next slot",
-            "tenantctl jobs schedules",
-        )],
+        &[
+            (
+                "the schedules and their next slot",
+                "tenantctl jobs schedules",
+            ),
+            ("for a script", "tenantctl jobs schedules -o json"),
+        ],
     ),
     (
         "report",

@@ -359,6 +359,8 @@ fn platform_named(j: &JobRow) -> String {
     match (&j.platform_name, j.platform_id, &j.schema_name) {
         (Some(n), Some(id), Some(s)) => format!("`{n}` (id {id}, schema {s})"),
         (Some(n), Some(id), None) => format!("`{n}` (id {id})"),
+        (Some(n), None, Some(s)) => format!("`{n}` (schema {s})"),
+        (Some(n), None, None) => format!("`{n}`"),
         (_, Some(id), _) => format!("id {id}"),
         _ => "(none)".into(),
     }
@@ -458,13 +460,13 @@ pub async fn enqueue(
         // returned for its unique key was written before.
         // language=PostgreSQL
         let (job_id, created): (i64, bool) = sqlx::query_as(
-            "WITH e AS (SELECT tenantctl.enqueue($1, $2::jsonb, $3::int8, coalesce($4, now()), $5, \
+            "WITH e AS (SELECT tenantctl.enqueue($1, $2::jsonb, $3::text, coalesce($4, now()), $5, \
                                                  coalesce($6, 0), $7) AS id) \
              SELECT e.id, j.xmin = pg_current_xact_id()::xid FROM e JOIN tenantctl.jobs j ON j.id = e.id",
         )
         .bind(&job.kind)
         .bind(&job.payload)
-        .bind(id)
+        .bind(id.to_string())
         .bind(job.run_at)
         .bind(&job.unique_key)
         .bind(job.priority)

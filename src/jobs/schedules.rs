@@ -120,7 +120,7 @@ pub async fn fire(
     // language=PostgreSQL
     let sql = format!(
         "WITH targets AS ({which}), \
-              made AS (SELECT tenantctl.enqueue($4, $5::jsonb, t.id, now(), $6 || t.id, coalesce($7, 0), $8) AS id \
+              made AS (SELECT tenantctl.enqueue($4, $5::jsonb, t.id::text, now(), $6 || t.id, coalesce($7, 0), $8) AS id \
                        FROM targets t ORDER BY t.id) \
          SELECT count(*) FROM made"
     );

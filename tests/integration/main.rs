@@ -26,6 +26,7 @@ mod domains;
 mod help;
 mod host_migration;
 mod job_handlers;
+mod jobs;
 mod migrate;
 mod notify;
 mod packaging;
