@@ -35,6 +35,8 @@ pub struct GroupStats {
     pub ready: i64,
     /// Seconds the oldest ready job has waited.
     pub oldest_ready_seconds: Option<f64>,
+    /// Jobs discarded (failed for good) in the window.
+    pub discarded_recent: i64,
     /// Attempts that ended in the window, by how.
     pub attempts_completed: i64,
     /// Attempts that failed in the window (retried, discarded or abandoned by a dead worker).
@@ -82,6 +84,8 @@ pub async fn collect(pool: &PgPool, by: GroupBy, window: Duration) -> Result<Vec
                    count(*) FILTER (WHERE j.status = 'discarded') AS discarded, \
                    count(*) FILTER (WHERE j.status = 'cancelled') AS cancelled, \
                    count(*) FILTER (WHERE j.status IN ('available', 'retryable', 'scheduled') AND j.run_at <= now()) AS ready, \
+                   count(*) FILTER (WHERE j.status = 'discarded' AND j.finished_at >= now() - make_interval(secs => $1)) \
+                       AS discarded_recent, \
                    extract(epoch FROM now() - min(j.run_at) FILTER ( \
                        WHERE j.status IN ('available', 'retryable', 'scheduled') AND j.run_at <= now()))::float8 \
                        AS oldest_ready_seconds \
@@ -101,6 +105,7 @@ pub async fn collect(pool: &PgPool, by: GroupBy, window: Duration) -> Result<Vec
                 coalesce(running, 0) AS running, coalesce(retryable, 0) AS retryable, \
                 coalesce(completed, 0) AS completed, coalesce(discarded, 0) AS discarded, \
                 coalesce(cancelled, 0) AS cancelled, coalesce(ready, 0) AS ready, oldest_ready_seconds, \
+                coalesce(discarded_recent, 0) AS discarded_recent, \
                 coalesce(attempts_completed, 0) AS attempts_completed, \
                 coalesce(attempts_failed, 0) AS attempts_failed, attempt_p50_seconds, attempt_p95_seconds \
          FROM js FULL JOIN at ON at.grp = js.grp ORDER BY 1"
@@ -126,6 +131,7 @@ pub fn total(groups: &[GroupStats]) -> GroupStats {
         t.discarded += g.discarded;
         t.cancelled += g.cancelled;
         t.ready += g.ready;
+        t.discarded_recent += g.discarded_recent;
         t.attempts_completed += g.attempts_completed;
         t.attempts_failed += g.attempts_failed;
         t.oldest_ready_seconds = match (t.oldest_ready_seconds, g.oldest_ready_seconds) {

@@ -324,3 +324,51 @@ async fn stats_count_per_kind_and_tenant(pool: PgPool) {
     assert_eq!(groups, ["Acme", "Beta"]);
     env.run(&["jobs", "stats"]).await.ok().stdout_has("mail");
 }
+
+#[sqlx::test(migrations = false)]
+async fn status_shows_the_queue_per_kind_and_checks_the_oldest_wait(pool: PgPool) {
+    let env = two_tenants(pool).await;
+    let late = job(&env, "mail", "Acme", "available", None).await;
+    sqlx::query("UPDATE tenantctl.jobs SET run_at = now() - interval '2 hours' WHERE id = $1")
+        .bind(late)
+        .execute(&env.pool)
+        .await
+        .unwrap();
+    job(&env, "webhook", "Beta", "discarded", None).await;
+
+    let text = env.run(&["status"]).await;
+    text.stdout_has("failed attempts 24h")
+        .stdout_has("mail")
+        .stdout_has("webhook");
+    let check = env.run(&["status", "--check"]).await;
+    check
+        .code(2)
+        .stdout_has("oldest ready job waiting 72")
+        .stdout_has("(mail)")
+        .stdout_has("oldest_ready=72");
+    // Discards warn only when asked to.
+    assert!(
+        !check.stdout.contains("discarded in 24h"),
+        "{}",
+        check.stdout
+    );
+    let check = env
+        .run_with(
+            &["status", "--check"],
+            &[
+                ("TENANTCTL_STATUS_DISCARDED_WARN", "1"),
+                ("TENANTCTL_STATUS_QUEUE_AGE_CRIT", "0s"),
+            ],
+        )
+        .await;
+    check
+        .code(1)
+        .stdout_has("1 job(s) discarded in 24h (webhook)")
+        .stdout_has("oldest ready job waiting");
+
+    let prom = env.run(&["status", "--format", "prometheus"]).await;
+    prom.ok()
+        .stdout_has("tenantctl_jobs{kind=\"mail\",state=\"available\"} 1")
+        .stdout_has("tenantctl_jobs{kind=\"webhook\",state=\"discarded\"} 1")
+        .stdout_has("tenantctl_jobs_oldest_ready_seconds{kind=\"mail\"} 72");
+}
