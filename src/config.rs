@@ -477,6 +477,24 @@ pub const KEYS: &[Key] = &[
         "status --check: CRITICAL at this queue depth (0: never)",
     ),
     key(
+        "status.queue_age_warn",
+        Kind::Duration,
+        Some("\"10m\""),
+        "status --check: WARNING when the oldest ready job has waited this long (0s: never)",
+    ),
+    key(
+        "status.queue_age_crit",
+        Kind::Duration,
+        Some("\"1h\""),
+        "status --check: CRITICAL when the oldest ready job has waited this long (0s: never)",
+    ),
+    key(
+        "status.discarded_warn",
+        Kind::Int,
+        Some("0"),
+        "status --check: WARNING at this many jobs discarded (failed for good) in the last 24 h, all kinds (0: never)",
+    ),
+    key(
         "status.stuck_warn",
         Kind::Int,
         Some("1"),
@@ -858,6 +876,10 @@ pub struct Settings {
     pub domains: DomainSettings,
     pub host_migration: HostMigrationSettings,
     pub citus: CitusSettings,
+    /// `[jobs.schedules.NAME]` tables, checked when the file is read (not flat keys: see
+    /// [`NAMED_SECTIONS`]).
+    #[serde(skip)]
+    pub schedules: Vec<crate::rules::schedule::Schedule>,
 }
 
 impl Settings {
@@ -1029,6 +1051,9 @@ pub struct StatusSettings {
     pub failed_crit: i64,
     pub queue_warn: i64,
     pub queue_crit: i64,
+    pub queue_age_warn: Dur,
+    pub queue_age_crit: Dur,
+    pub discarded_warn: i64,
     pub stuck_warn: i64,
     pub stuck_crit: i64,
     pub behind_warn: i64,
@@ -1166,6 +1191,7 @@ impl Config {
             settings.job_kinds = job_kinds::parse_all(kinds, &shown)?;
             check_mail_kinds(&settings, &shown)?;
         }
+        settings.schedules = schedules(named.get("jobs.schedules"), file.as_deref())?;
         Ok(Config {
             settings,
             values,
@@ -1233,9 +1259,38 @@ fn config_file(
     }
 }
 
-/// Sections whose tables the operator names (`[jobs.kinds.NAME]`): taken out of the file whole
-/// before its keys are checked against [`KEYS`], and parsed by their own rules.
-const NAMED_SECTIONS: &[&str] = &["jobs.kinds"];
+/// Sections whose tables the operator names (`[jobs.kinds.NAME]`, `[jobs.schedules.NAME]`):
+/// taken out of the file whole before its keys are checked against [`KEYS`], and parsed by
+/// their own rules (from the file only, not the environment).
+const NAMED_SECTIONS: &[&str] = &["jobs.kinds", "jobs.schedules"];
+
+/// `[jobs.schedules.NAME]`, each checked by [`crate::rules::schedule::Schedule::from_toml`].
+fn schedules(
+    section: Option<&toml::Value>,
+    file: Option<&Path>,
+) -> Result<Vec<crate::rules::schedule::Schedule>> {
+    let shown = file.map(|p| p.display().to_string()).unwrap_or_default();
+    let Some(section) = section else {
+        return Ok(Vec::new());
+    };
+    let toml::Value::Table(table) = section else {
+        return Err(Error::Config(format!(
+            "`jobs.schedules` in config file `{shown}` must hold tables (`[jobs.schedules.NAME]`)"
+        )));
+    };
+    let mut out = Vec::new();
+    for (name, v) in table {
+        let toml::Value::Table(t) = v else {
+            return Err(Error::Config(format!(
+                "`jobs.schedules.{name}` in config file `{shown}` must be a table (`[jobs.schedules.{name}]`)"
+            )));
+        };
+        let s = crate::rules::schedule::Schedule::from_toml(name, t)
+            .map_err(|e| Error::Config(format!("{e} in config file `{shown}`")))?;
+        out.push(s);
+    }
+    Ok(out)
+}
 
 /// Take the named sections (`section.name`) out of the file's table, by dotted name.
 fn take_named(table: &mut toml::Table) -> toml::Table {
@@ -1637,6 +1692,40 @@ mod tests {
         assert_eq!(c.settings.backup.keep_monthly, 12);
         assert_eq!(c.values["output"].source, Source::Default);
         assert!(c.settings.database_url.is_none());
+    }
+
+    #[test]
+    fn schedules_are_named_tables_read_and_checked_with_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write(
+            &dir,
+            "[backup]\njobs = 2\n[jobs.schedules.nightly]\npreset = \"daily-backup\"\n[jobs.schedules.digest]\nkind = \"mail\"\nevery = \"1h\"\n[jobs.schedules.digest.payload]\ntemplate = \"digest\"\n",
+        );
+        let c = Config::resolve(
+            &Overrides::default(),
+            &env(&[]),
+            std::slice::from_ref(&file),
+        )
+        .unwrap();
+        let names: Vec<&str> = c
+            .settings
+            .schedules
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["digest", "nightly"]);
+        assert_eq!(c.settings.schedules[0].payload["template"], "digest");
+        assert_eq!(c.settings.backup.jobs, 2);
+
+        let bad = write(
+            &dir,
+            "[jobs.schedules.nightly]\nkind = \"backup\"\nevery = \"7h\"\n",
+        );
+        let e = Config::resolve(&Overrides::default(), &env(&[]), std::slice::from_ref(&bad))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`jobs.schedules.nightly.every`"), "{e}");
+        assert!(e.contains("does not divide a day evenly"), "{e}");
     }
 
     #[test]

@@ -384,6 +384,102 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         ],
     ),
     (
+        "jobs",
+        &[
+            ("what is waiting, per kind", "tenantctl jobs stats"),
+            (
+                "the failures of one tenant",
+                "tenantctl jobs list --tenant acme --state discarded",
+            ),
+        ],
+    ),
+    (
+        "jobs enqueue",
+        &[
+            (
+                "one job for one tenant",
+                "tenantctl jobs enqueue send-digest --tenant acme --payload '{\"week\": 49}'",
+            ),
+            (
+                "one per tenant, tonight; again later is a no-op while it waits",
+                "tenantctl jobs enqueue reindex --all --at '2026-12-08 02:00' --unique-key nightly",
+            ),
+        ],
+    ),
+    (
+        "jobs list",
+        &[
+            ("the newest 50", "tenantctl jobs list"),
+            (
+                "waiting mail jobs, as JSON",
+                "tenantctl jobs list --kind mail --state live -o json",
+            ),
+        ],
+    ),
+    (
+        "jobs show",
+        &[
+            ("one job and its attempts", "tenantctl jobs show 42"),
+            (
+                "its payload, for a script",
+                "tenantctl jobs show 42 -o json",
+            ),
+        ],
+    ),
+    (
+        "jobs retry",
+        &[
+            ("one job, now", "tenantctl jobs retry 42"),
+            (
+                "every discarded webhook job of one tenant",
+                "tenantctl jobs retry --kind webhook --tenant acme --state discarded",
+            ),
+        ],
+    ),
+    (
+        "jobs discard",
+        &[
+            ("one job", "tenantctl jobs discard 42"),
+            (
+                "what would go, then do it",
+                "tenantctl jobs discard --kind import --dry-run",
+            ),
+        ],
+    ),
+    (
+        "jobs cancel",
+        &[
+            ("one job", "tenantctl jobs cancel 42"),
+            (
+                "a tenant's waiting jobs, in a script",
+                "tenantctl jobs cancel --tenant acme --yes",
+            ),
+        ],
+    ),
+    (
+        "jobs stats",
+        &[
+            (
+                "per kind, attempts of the last hour",
+                "tenantctl jobs stats",
+            ),
+            (
+                "per tenant, over a day",
+                "tenantctl jobs stats --by tenant --since 1d",
+            ),
+        ],
+    ),
+    (
+        "jobs schedules",
+        &[
+            (
+                "the schedules and their next slot",
+                "tenantctl jobs schedules",
+            ),
+            ("for a script", "tenantctl jobs schedules -o json"),
+        ],
+    ),
+    (
         "report",
         &[
             (

@@ -15,6 +15,7 @@ pub mod generate;
 pub mod host_migration;
 pub mod init;
 pub mod init_wizard;
+pub mod jobs;
 pub mod migrate;
 pub mod migrate_add;
 pub mod placement;
@@ -189,6 +190,9 @@ pub enum Command {
     Provision(provision::Provision),
     /// Run provisioning jobs from the queue (until SIGTERM, or with --once until it is empty)
     Worker(worker::Worker),
+    /// The job queue by hand: enqueue, list, show, retry, discard, cancel, stats, schedules
+    #[command(subcommand)]
+    Jobs(jobs::JobsCmd),
     /// Apply registry migrations, then tenant migrations across every tenant schema
     Migrate(migrate::Migrate),
     /// Move the host platform's legacy data from public into its schema (pre-flight checks,
@@ -380,6 +384,7 @@ pub async fn dispatch(command: Command, ctx: &Ctx) -> Result<()> {
         Command::Platform(c) => c.run(ctx).await,
         Command::Provision(c) => c.run(ctx).await,
         Command::Worker(c) => c.run(ctx).await,
+        Command::Jobs(c) => c.run(ctx).await,
         Command::Migrate(c) => c.run(ctx).await,
         Command::MigrateHostToSchema(c) => c.run(ctx).await,
         Command::Backup(c) => c.run(ctx).await,

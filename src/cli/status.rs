@@ -190,7 +190,7 @@ pub fn render_fleet_text(out: &Out, s: &FleetStatus, check: &Check) -> String {
         invalid_section(out, s),
         backups_section(out, s),
         migrations_section(out, s),
-        queue_section(s),
+        queue_section(out, s),
         problems_section(check),
     ]
     .concat()
@@ -481,8 +481,9 @@ fn migrations_section(out: &Out, s: &FleetStatus) -> String {
     text
 }
 
-/// The job queue and the provision attempts.
-fn queue_section(s: &FleetStatus) -> String {
+/// The job queue (and per kind: waiting, the oldest ready job, failures of the last 24 h) and
+/// the provision attempts.
+fn queue_section(out: &Out, s: &FleetStatus) -> String {
     let mut text = String::new();
     let q = &s.queue;
     text.push_str(&format!(
@@ -498,6 +499,51 @@ fn queue_section(s: &FleetStatus) -> String {
         q.running,
         q.failed
     ));
+    let busy: Vec<_> = q
+        .kinds
+        .iter()
+        .filter(|k| k.waiting() + k.running + k.discarded_recent + k.attempts_failed > 0)
+        .collect();
+    if !busy.is_empty() {
+        let mut t = out.table(&[
+            "kind",
+            "waiting",
+            "ready",
+            "running",
+            "oldest ready",
+            "failed attempts 24h",
+            "discarded 24h",
+        ]);
+        for k in busy.iter().take(SHOWN) {
+            t.add_row(vec![
+                out.cell(&k.group, None),
+                out.cell(k.waiting(), None),
+                out.cell(k.ready, None),
+                out.cell(k.running, None),
+                out.cell(
+                    k.oldest_ready_seconds
+                        .map(|x| duration::age(chrono::Duration::seconds(x as i64)))
+                        .unwrap_or_default(),
+                    None,
+                ),
+                out.cell(
+                    k.attempts_failed,
+                    (k.attempts_failed > 0).then_some(Color::Yellow),
+                ),
+                out.cell(
+                    k.discarded_recent,
+                    (k.discarded_recent > 0).then_some(Color::Red),
+                ),
+            ]);
+        }
+        text.push_str(&format!("{t}\n"));
+        if busy.len() > SHOWN {
+            text.push_str(&format!(
+                "({} more kinds: `tenantctl jobs stats`)\n",
+                busy.len() - SHOWN
+            ));
+        }
+    }
     text.push_str(&format!(
         "provision attempts: {} completed, {} failed, {} running\n",
         s.provision.completed, s.provision.failed, s.provision.running

@@ -267,10 +267,20 @@ pub async fn run_with(
     let mut last_recovery: Option<tokio::time::Instant> = None;
     // The platform served last: claims take turns round the platforms from the next one.
     let mut served: Option<i64> = None;
+    // `[jobs.schedules.NAME]`: due slots enqueued, once per slot across all workers.
+    let mut schedules = super::schedules::Ticker::default();
     loop {
         if shutdown.is_cancelled() {
             break;
         }
+        schedules
+            .tick(
+                &shared.pool,
+                &settings.schedules,
+                &opts.id,
+                chrono::Utc::now(),
+            )
+            .await;
         let recovery_due = last_recovery
             .is_none_or(|t| t.elapsed() >= opts.stuck_after.min(Duration::from_secs(60)));
         if recovery_due {

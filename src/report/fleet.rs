@@ -84,17 +84,21 @@ impl Migrations {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Queue {
     /// Jobs waiting to run (including those scheduled for a later retry).
     pub queued: i64,
     /// Queued jobs whose time has come.
     pub ready: i64,
     pub running: i64,
-    /// Jobs that failed for good.
+    /// Jobs that failed for good (kept `jobs.keep_discarded`).
     pub failed: i64,
     /// Seconds the oldest ready job has waited.
     pub oldest_ready_seconds: Option<f64>,
+    /// Jobs discarded in the last 24 hours.
+    pub discarded_24h: i64,
+    /// Per kind: jobs by state, the oldest ready one, attempts and discards of the last 24 hours.
+    pub kinds: Vec<crate::jobs::stats::GroupStats>,
 }
 
 /// Provision attempts overall, for counters and the duration histogram.
@@ -375,19 +379,22 @@ async fn invalid_platforms(pool: &PgPool) -> Result<Vec<InvalidPlatform>> {
 }
 
 async fn queue(pool: &PgPool) -> Result<Queue> {
-    // language=PostgreSQL
-    Ok(sqlx::query_as::<_, Queue>(
-        "SELECT count(*) FILTER (WHERE status IN ('scheduled', 'available', 'retryable')) AS queued,
-                count(*) FILTER (WHERE status IN ('scheduled', 'available', 'retryable') AND run_at <= now()) AS ready,
-                count(*) FILTER (WHERE status = 'running') AS running,
-                count(*) FILTER (WHERE status = 'discarded') AS failed,
-                extract(epoch FROM now() - min(run_at) FILTER (WHERE status IN ('scheduled', 'available', 'retryable') AND run_at <= now()))::float8
-                    AS oldest_ready_seconds
-         FROM tenantctl.jobs",
-    )
-    .fetch_one(pool)
-    .await?)
+    use crate::jobs::stats;
+    let kinds = stats::collect(pool, stats::GroupBy::Kind, QUEUE_WINDOW).await?;
+    let t = stats::total(&kinds);
+    Ok(Queue {
+        queued: t.waiting(),
+        ready: t.ready,
+        running: t.running,
+        failed: t.discarded,
+        oldest_ready_seconds: t.oldest_ready_seconds,
+        discarded_24h: t.discarded_recent,
+        kinds,
+    })
 }
+
+/// How far back `status` counts job attempts and discards.
+pub const QUEUE_WINDOW: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 async fn provision_times(pool: &PgPool) -> Result<ProvisionTimes> {
     // language=PostgreSQL
@@ -619,6 +626,10 @@ pub struct Thresholds {
     pub stuck_crit: i64,
     pub queue_warn: i64,
     pub queue_crit: i64,
+    /// Seconds the oldest ready job may wait (0: off).
+    pub queue_age_warn: f64,
+    pub queue_age_crit: f64,
+    pub discarded_warn: i64,
     pub behind_warn: i64,
     pub behind_crit: i64,
 }
@@ -633,6 +644,9 @@ impl Thresholds {
             stuck_crit: t.stuck_crit,
             queue_warn: t.queue_warn,
             queue_crit: t.queue_crit,
+            queue_age_warn: t.queue_age_warn.as_secs_f64(),
+            queue_age_crit: t.queue_age_crit.as_secs_f64(),
+            discarded_warn: t.discarded_warn,
             behind_warn: t.behind_warn,
             behind_crit: t.behind_crit,
         }
@@ -878,6 +892,40 @@ pub fn status_check(s: &FleetStatus, t: &Thresholds) -> Check {
     if l > PluginState::Ok {
         problems.push((l, format!("{} job(s) waiting in the queue", s.queue.ready)));
     }
+    // Whole seconds: the thresholds are settings like 10m.
+    let oldest = s.queue.oldest_ready_seconds.unwrap_or(0.0) as i64;
+    let l = level_of(oldest, t.queue_age_warn as i64, t.queue_age_crit as i64);
+    if l > PluginState::Ok {
+        let kinds: Vec<&str> = s
+            .queue
+            .kinds
+            .iter()
+            .filter(|k| k.oldest_ready_seconds.unwrap_or(0.0) as i64 >= t.queue_age_warn as i64)
+            .map(|k| k.group.as_str())
+            .collect();
+        problems.push((
+            l,
+            format!("oldest ready job waiting {}s ({})", oldest, names(kinds)),
+        ));
+    }
+    let l = level_of(s.queue.discarded_24h, t.discarded_warn, 0);
+    if l > PluginState::Ok {
+        let kinds: Vec<&str> = s
+            .queue
+            .kinds
+            .iter()
+            .filter(|k| k.discarded_recent > 0)
+            .map(|k| k.group.as_str())
+            .collect();
+        problems.push((
+            l,
+            format!(
+                "{} job(s) discarded in 24h ({})",
+                s.queue.discarded_24h,
+                names(kinds)
+            ),
+        ));
+    }
     // Critical outranks unknown: a known emergency is reported as such.
     problems.sort_by_key(|(l, _)| match l {
         PluginState::Critical => 0,
@@ -898,6 +946,21 @@ pub fn status_check(s: &FleetStatus, t: &Thresholds) -> Check {
         format!("schemas_missing={};;;0", s.missing_schemas.len()),
         perf("behind", behind.len() as i64, t.behind_warn, t.behind_crit),
         perf("queue", s.queue.ready, t.queue_warn, t.queue_crit),
+        format!(
+            "oldest_ready={}s;{};{};0",
+            s.queue.oldest_ready_seconds.unwrap_or(0.0) as i64,
+            if t.queue_age_warn > 0.0 {
+                (t.queue_age_warn as i64).to_string()
+            } else {
+                String::new()
+            },
+            if t.queue_age_crit > 0.0 {
+                (t.queue_age_crit as i64).to_string()
+            } else {
+                String::new()
+            },
+        ),
+        perf("discarded_24h", s.queue.discarded_24h, t.discarded_warn, 0),
         format!("maintenance={};;;0", s.maintenance.len()),
     ]
     .join(" ");
@@ -951,6 +1014,9 @@ mod tests {
             stuck_crit: 0,
             queue_warn: 50,
             queue_crit: 500,
+            queue_age_warn: 600.0,
+            queue_age_crit: 3600.0,
+            discarded_warn: 0,
             behind_warn: 1,
             behind_crit: 0,
         }

@@ -13,7 +13,8 @@
 //! - `tenantctl_migration_latest_version`, `tenantctl_migration_lag{platform,schema}`,
 //!   `tenantctl_tenants_behind_migrations`
 //! - `tenantctl_queue_depth`, `tenantctl_queue_ready`, `tenantctl_queue_oldest_ready_seconds`,
-//!   `tenantctl_jobs{status}`
+//!   `tenantctl_jobs{kind,state}`, `tenantctl_jobs_ready{kind}`,
+//!   `tenantctl_jobs_oldest_ready_seconds{kind}`, `tenantctl_job_attempts_24h{kind,outcome}`
 //! - `tenantctl_status_timestamp_seconds` (when the snapshot was taken, to alert on a stale file)
 
 use super::fleet::{DURATION_BUCKETS, FleetStatus};
@@ -199,16 +200,47 @@ pub fn register(registry: &mut Registry, s: &FleetStatus) {
         "Seconds the oldest ready job has waited (0 when none waits)",
         gauge(s.queue.oldest_ready_seconds.unwrap_or(0.0)),
     );
+    // Per kind, read from the queue tables when the snapshot was taken.
     let jobs = Family::<Labels, FloatGauge>::default();
-    for (st, n) in [
-        ("queued", s.queue.queued),
-        ("running", s.queue.running),
-        ("failed", s.queue.failed),
-    ] {
-        jobs.get_or_create(&vec![("status".into(), st.into())])
-            .set(n as f64);
+    let ready = Family::<Labels, FloatGauge>::default();
+    let oldest = Family::<Labels, FloatGauge>::default();
+    let attempts = Family::<Labels, FloatGauge>::default();
+    for k in &s.queue.kinds {
+        let kind = || vec![("kind".to_string(), k.group.clone())];
+        for st in crate::jobs::manage::STATES {
+            let mut l = kind();
+            l.push(("state".into(), st.to_string()));
+            jobs.get_or_create(&l).set(k.state(st) as f64);
+        }
+        ready.get_or_create(&kind()).set(k.ready as f64);
+        oldest
+            .get_or_create(&kind())
+            .set(k.oldest_ready_seconds.unwrap_or(0.0));
+        for (outcome, n) in [
+            ("completed", k.attempts_completed),
+            ("failed", k.attempts_failed),
+        ] {
+            let mut l = kind();
+            l.push(("outcome".into(), outcome.into()));
+            attempts.get_or_create(&l).set(n as f64);
+        }
     }
-    registry.register("tenantctl_jobs", "Jobs by status", jobs);
+    registry.register("tenantctl_jobs", "Jobs by kind and state", jobs);
+    registry.register(
+        "tenantctl_jobs_ready",
+        "Waiting jobs of a kind whose time has come",
+        ready,
+    );
+    registry.register(
+        "tenantctl_jobs_oldest_ready_seconds",
+        "Seconds the oldest ready job of a kind has waited (0 when none waits)",
+        oldest,
+    );
+    registry.register(
+        "tenantctl_job_attempts_24h",
+        "Attempts of a kind that ended in the last 24 hours, by outcome (a window, not a counter: attempts are pruned with their jobs)",
+        attempts,
+    );
     registry.register(
         "tenantctl_status_timestamp_seconds",
         "When this snapshot was taken (Unix time)",

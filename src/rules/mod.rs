@@ -9,6 +9,7 @@
 //!   which of them are reserved; [`names`]: those names made and recognised again (scratch, old,
 //!   aside and pool schemas).
 //! - [`backoff`]: the retry schedule ([`RetryPolicy`]) of anything tried again.
+//! - [`schedule`]: `[jobs.schedules.NAME]` checked, and the slots every worker derives alike.
 //!
 //! Each is unit tested here; whatever reads the configuration or the database lives above.
 
@@ -17,6 +18,7 @@ pub mod ident;
 pub mod names;
 pub mod naming;
 pub mod prefixes;
+pub mod schedule;
 
 pub use backoff::RetryPolicy;
 pub use ident::{Ident, SchemaName};

@@ -28,6 +28,7 @@ mod domains;
 mod help;
 mod host_migration;
 mod job_handlers;
+mod jobs;
 mod jobs_queue;
 mod migrate;
 mod notify;

@@ -288,7 +288,19 @@ async fn prometheus_exposition_for_the_textfile_collector(pool: PgPool) {
         ("tenantctl_tenants_behind_migrations".to_string(), 2.0),
         ("tenantctl_queue_depth".to_string(), 2.0),
         ("tenantctl_queue_ready".to_string(), 1.0),
-        ("tenantctl_jobs{status=\"queued\"}".to_string(), 2.0),
+        (
+            "tenantctl_jobs{kind=\"provision\",state=\"available\"}".to_string(),
+            1.0,
+        ),
+        (
+            "tenantctl_jobs{kind=\"provision\",state=\"scheduled\"}".to_string(),
+            1.0,
+        ),
+        (
+            "tenantctl_jobs{kind=\"provision\",state=\"discarded\"}".to_string(),
+            0.0,
+        ),
+        ("tenantctl_jobs_ready{kind=\"provision\"}".to_string(), 1.0),
     ] {
         assert_eq!(m.get(&k), Some(&v), "{k} in:\n{}", r.stdout);
     }
