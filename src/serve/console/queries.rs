@@ -134,27 +134,15 @@ impl PlatformPage {
     }
 }
 
-/// `%text%` for ILIKE, with the pattern's own characters escaped.
-fn like_pattern(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
-/// The WHERE clause of a filter and a scope; binds $1 (scope ids or null), $2 (pattern or null).
+/// The WHERE clause of a filter and a scope; binds $1 (scope ids or null), $2 (the text,
+/// lower case, or null). The text is found with `strpos` in one lower-cased string of the
+/// name, address and schema: no pattern characters to escape, one search per row.
 fn where_clause(filter: &Filter) -> String {
     let mut parts = vec![
         "($1::bigint[] IS NULL OR p.id = ANY ($1::bigint[]))".to_string(),
         // language=PostgreSQL
-        "($2::text IS NULL OR p.name ILIKE $2 OR p.subdomain ILIKE $2 OR p.domain ILIKE $2 \
-         OR p.schema_name ILIKE $2 OR (p.subdomain || '.' || p.domain) ILIKE $2)"
+        "($2::text IS NULL OR strpos(lower(p.name || ' ' || coalesce(p.subdomain, '') || '.' \
+         || coalesce(p.domain, '') || ' ' || coalesce(p.schema_name, '')), $2) > 0)"
             .to_string(),
     ];
     if let Some(s) = filter.state {
@@ -169,10 +157,13 @@ fn pattern(filter: &Filter) -> Option<String> {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(like_pattern)
+        .map(str::to_lowercase)
 }
 
 /// One page of platforms, sorted and filtered by the server.
+///
+/// NOTE: the page is chosen by sorting only the ids and the key (narrow rows sort several
+/// times faster than whole registry rows at 10,000 platforms), then its rows are read by id.
 pub async fn platforms(
     pool: &PgPool,
     scope: Option<&[i64]>,
@@ -182,37 +173,30 @@ pub async fn platforms(
     let page = q.page.max(1);
     let dir = if q.descending { "DESC" } else { "ASC" };
     let offset = i64::from(page - 1) * i64::from(per_page);
+    let w = where_clause(&q.filter);
     // language=PostgreSQL
     let sql = format!(
-        "SELECT {cols}, count(*) OVER () AS total FROM public.platforms p WHERE {w} \
-         ORDER BY {e} {dir} NULLS LAST, lower(p.name), p.id LIMIT $3 OFFSET $4",
+        "WITH page AS (SELECT p.id, {e} AS k FROM public.platforms p WHERE {w} \
+                       ORDER BY k {dir} NULLS LAST, p.id LIMIT $3 OFFSET $4) \
+         SELECT {cols} FROM page JOIN public.platforms p ON p.id = page.id \
+         ORDER BY page.k {dir} NULLS LAST, p.id",
         cols = PLATFORM_COLUMNS
             .split(", ")
             .map(|c| format!("p.{c}"))
             .collect::<Vec<_>>()
             .join(", "),
-        w = where_clause(&q.filter),
         e = q.sort.expression(),
     );
-    let rows = sqlx::query(AssertSqlSafe(sql))
+    let platforms = sqlx::query_as(AssertSqlSafe(sql))
         .bind(scope)
         .bind(pattern(&q.filter))
         .bind(i64::from(per_page))
         .bind(offset)
         .fetch_all(pool)
         .await?;
-    let mut total = rows.first().map(|r| r.get::<i64, _>("total"));
-    let platforms = rows
-        .iter()
-        .map(|r| <Platform as sqlx::FromRow<_>>::from_row(r))
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    if total.is_none() {
-        // A page past the end: count the matches anyway, for the pager.
-        total = Some(count(pool, scope, &q.filter).await?);
-    }
     Ok(PlatformPage {
         platforms,
-        total: total.unwrap_or(0),
+        total: count(pool, scope, &q.filter).await?,
         page,
         per_page,
     })
@@ -688,12 +672,6 @@ pub fn csv_safe(s: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn like_pattern_escapes_its_own_characters() {
-        assert_eq!(like_pattern("a_b%c\\"), "%a\\_b\\%c\\\\%");
-        assert_eq!(like_pattern("acme"), "%acme%");
-    }
 
     #[test]
     fn csv_cells_never_start_a_formula() {
