@@ -310,6 +310,25 @@ async fn the_estimate_follows_the_queue_position_and_recent_durations(pool: PgPo
     assert!((38..=41).contains(&left), "{left}");
 }
 
+/// The CSV export of a range, its chunks joined.
+async fn csv_of(
+    pool: &PgPool,
+    scope: Option<&[i64]>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (u64, Vec<u8>) {
+    let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let o = out.clone();
+    let n = queries::history_csv(pool, scope, from, to, move |chunk| {
+        o.lock().unwrap().extend_from_slice(&chunk);
+        async { true }
+    })
+    .await
+    .unwrap();
+    let bytes = out.lock().unwrap().clone();
+    (n, bytes)
+}
+
 #[sqlx::test(migrations = false)]
 async fn csv_export_holds_the_attempts_of_the_range_within_scope(pool: PgPool) {
     let ids = six(&pool).await;
@@ -323,10 +342,7 @@ async fn csv_export_holds_the_attempts_of_the_range_within_scope(pool: PgPool) {
     .await;
     let today = Utc::now().date_naive();
     let from = today - chrono::Duration::days(2);
-    let mut out = Vec::new();
-    let n = queries::history_csv(&pool, None, from, today, &mut out)
-        .await
-        .unwrap();
+    let (n, out) = csv_of(&pool, None, from, today).await;
     assert_eq!(n, 3);
     let mut r = csv::Reader::from_reader(out.as_slice());
     assert_eq!(
@@ -342,10 +358,7 @@ async fn csv_export_holds_the_attempts_of_the_range_within_scope(pool: PgPool) {
     assert_eq!(&failed[2], "beta");
     assert_eq!(&failed[12], "'=HYPERLINK(\"http://evil\")");
     // An organizer's export holds only its platforms.
-    let mut out = Vec::new();
-    let n = queries::history_csv(&pool, Some(&[ids[1]]), from, today, &mut out)
-        .await
-        .unwrap();
+    let (n, _) = csv_of(&pool, Some(&[ids[1]]), from, today).await;
     assert_eq!(n, 1);
     // A range ending before it starts is refused.
     let bad = queries::history_csv(
@@ -353,7 +366,7 @@ async fn csv_export_holds_the_attempts_of_the_range_within_scope(pool: PgPool) {
         None,
         today,
         NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
-        Vec::new(),
+        |_| async { true },
     )
     .await
     .unwrap_err();

@@ -592,21 +592,29 @@ pub const HISTORY_HEADER: [&str; 13] = [
     "error",
 ];
 
-/// Write the provision attempts started on the days `from..=to` (UTC) within `scope` as CSV to
-/// `out`, oldest first, streamed from the database. Returns the number of rows.
-pub async fn history_csv<W: std::io::Write>(
+/// Rows per chunk of the CSV export.
+const CSV_CHUNK_ROWS: u64 = 500;
+
+/// The provision attempts started on the days `from..=to` (UTC) within `scope`, as CSV, oldest
+/// first, streamed from the database and handed to `emit` in chunks of a few hundred rows
+/// (`emit` answers `false` when nobody reads any more: the export stops). Returns the rows.
+pub async fn history_csv<F, Fut>(
     pool: &PgPool,
     scope: Option<&[i64]>,
     from: NaiveDate,
     to: NaiveDate,
-    out: W,
-) -> Result<u64> {
+    mut emit: F,
+) -> Result<u64>
+where
+    F: FnMut(Vec<u8>) -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
     if to < from {
         return Err(Error::Usage(format!(
             "the date range ends ({to}) before it starts ({from})"
         )));
     }
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(HISTORY_HEADER).map_err(csv_error)?;
     // language=PostgreSQL
     let mut rows = sqlx::query(
@@ -650,8 +658,24 @@ pub async fn history_csv<W: std::io::Write>(
         ];
         w.write_record(&rec).map_err(csv_error)?;
         n += 1;
+        if n % CSV_CHUNK_ROWS == 0 {
+            let full = std::mem::replace(&mut w, csv::Writer::from_writer(Vec::new()));
+            if !emit(
+                full.into_inner()
+                    .map_err(|e| csv_error(e.into_error().into()))?,
+            )
+            .await
+            {
+                return Ok(n);
+            }
+        }
     }
-    w.flush()?;
+    let rest = w
+        .into_inner()
+        .map_err(|e| csv_error(e.into_error().into()))?;
+    if !rest.is_empty() {
+        emit(rest).await;
+    }
     Ok(n)
 }
 
