@@ -18,6 +18,7 @@ mod cli;
 mod completion;
 mod connections;
 mod console;
+mod console_pages;
 mod console_queries;
 mod contract;
 mod conventions;
