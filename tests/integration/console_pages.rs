@@ -186,7 +186,7 @@ async fn platforms_retry_only_failed_bulk_retry_and_sort_by_size_without_javascr
 
     let (audited, jobs): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM tenantctl.audit_log WHERE action = 'platform.retry' AND actor = 'ada@example.test'), \
-                (SELECT count(*) FROM tenantctl.jobs WHERE status = 'queued')",
+                (SELECT count(*) FROM tenantctl.jobs WHERE status = 'available')",
     )
     .fetch_one(&env.pool)
     .await

@@ -225,7 +225,7 @@ async fn dashboard_counts_windows_trend_anomalies_sizes_backups_and_queue(pool: 
     exec(
         &pool,
         "INSERT INTO tenantctl.jobs (platform_id, platform_name, schema_name, status, locked_by) \
-         SELECT id, name, schema_name, CASE WHEN name = 'Zeta' THEN 'queued' ELSE 'running' END, \
+         SELECT id, name, schema_name, CASE WHEN name = 'Zeta' THEN 'available' ELSE 'running' END, \
                 CASE WHEN name = 'Zeta' THEN NULL ELSE 'w2' END \
          FROM public.platforms WHERE name IN ('Zeta', 'Acme'); \
          UPDATE public.platforms SET updated_at = now() - interval '1 hour' WHERE name = 'delta_50%'",
@@ -259,7 +259,8 @@ async fn dashboard_counts_windows_trend_anomalies_sizes_backups_and_queue(pool: 
     assert_eq!(d.stale_backup_count, 1);
     assert_eq!(d.stale_backups[0].platform, "Gamma");
     assert_eq!((d.queued, d.running), (1, 1));
-    assert_eq!(d.workers, 2, "w1 lately, w2 running now");
+    assert_eq!(d.waiting, 0);
+    assert_eq!(d.workers, 1, "w2 running now (the made-up attempts have no job attempts)");
     assert_eq!(d.stuck.len(), 1);
     assert_eq!(d.stuck[0].id, ids[3]);
 

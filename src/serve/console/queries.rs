@@ -304,7 +304,8 @@ pub const ETA_SAMPLE: i64 = 50;
 pub struct Eta {
     /// Its live job is running now.
     pub running: bool,
-    /// Provisioning jobs ready before it (0 when running).
+    /// Provisioning jobs waiting before it (0 when running). The claim round-robins over
+    /// platforms, so this is the order of arrival, an estimate of its place.
     pub ahead: i64,
     /// Workers seen working lately (at least 1).
     pub workers: i64,
@@ -337,14 +338,16 @@ pub async fn eta(pool: &PgPool, platform_id: i64) -> Result<Option<Eta>> {
     // language=PostgreSQL
     let row = sqlx::query(
         "WITH mine AS (SELECT id, status, run_at, locked_at FROM tenantctl.jobs \
-                       WHERE platform_id = $1 AND kind = 'provision' AND status IN ('queued', 'running') \
+                       WHERE platform_id = $1 AND kind = 'provision' \
+                         AND status IN ('scheduled', 'available', 'running', 'retryable') \
                        ORDER BY id DESC LIMIT 1) \
          SELECT m.status, m.run_at, m.locked_at, \
-           (SELECT count(*) FROM tenantctl.jobs j WHERE j.kind = 'provision' AND j.status = 'queued' \
+           (SELECT count(*) FROM tenantctl.jobs j WHERE j.kind = 'provision' \
+              AND j.status IN ('scheduled', 'available', 'retryable') \
               AND (j.run_at, j.id) < (m.run_at, m.id)) AS ahead, \
            (SELECT count(DISTINCT w) FROM ( \
               SELECT locked_by AS w FROM tenantctl.jobs WHERE status = 'running' AND locked_by IS NOT NULL \
-              UNION ALL SELECT worker FROM tenantctl.provision_attempts \
+              UNION ALL SELECT worker FROM tenantctl.job_attempts \
                 WHERE started_at > now() - interval '10 minutes' AND worker IS NOT NULL) s) AS workers, \
            (SELECT extract(epoch FROM avg(finished_at - started_at))::float8 FROM ( \
               SELECT finished_at, started_at FROM tenantctl.provision_attempts \
@@ -431,7 +434,10 @@ pub struct Dashboard {
     /// Completed tenants with no backup or none since the warning age, the oldest first.
     pub stale_backups: Vec<Ranked>,
     pub stale_backup_count: i64,
+    /// Jobs of every kind ready to run now.
     pub queued: i64,
+    /// Scheduled for later, or waiting for their retry.
+    pub waiting: i64,
     pub running: i64,
     /// Workers that ran a job in the last 10 minutes, or hold one now.
     pub workers: i64,
@@ -545,13 +551,14 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
 
     // language=PostgreSQL
     let queue = sqlx::query(
-        "SELECT count(*) FILTER (WHERE status = 'queued') AS queued, \
+        "SELECT count(*) FILTER (WHERE status = 'available') AS queued, \
+                count(*) FILTER (WHERE status IN ('scheduled', 'retryable')) AS waiting, \
                 count(*) FILTER (WHERE status = 'running') AS running, \
                 (SELECT count(DISTINCT w) FROM ( \
                    SELECT locked_by AS w FROM tenantctl.jobs WHERE status = 'running' AND locked_by IS NOT NULL \
-                   UNION ALL SELECT worker FROM tenantctl.provision_attempts \
+                   UNION ALL SELECT worker FROM tenantctl.job_attempts \
                      WHERE started_at > now() - interval '10 minutes' AND worker IS NOT NULL) s) AS workers \
-         FROM tenantctl.jobs WHERE status IN ('queued', 'running')",
+         FROM tenantctl.jobs WHERE status IN ('scheduled', 'available', 'running', 'retryable')",
     )
     .fetch_one(pool)
     .await?;
@@ -570,6 +577,7 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
         stale_backups,
         stale_backup_count,
         queued: queue.get("queued"),
+        waiting: queue.get("waiting"),
         running: queue.get("running"),
         workers: queue.get("workers"),
     })
