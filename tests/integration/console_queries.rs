@@ -260,7 +260,10 @@ async fn dashboard_counts_windows_trend_anomalies_sizes_backups_and_queue(pool: 
     assert_eq!(d.stale_backups[0].platform, "Gamma");
     assert_eq!((d.queued, d.running), (1, 1));
     assert_eq!(d.waiting, 0);
-    assert_eq!(d.workers, 1, "w2 running now (the made-up attempts have no job attempts)");
+    assert_eq!(
+        d.workers, 1,
+        "w2 running now (the made-up attempts have no job attempts)"
+    );
     assert_eq!(d.stuck.len(), 1);
     assert_eq!(d.stuck[0].id, ids[3]);
 

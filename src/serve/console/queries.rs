@@ -349,7 +349,7 @@ pub async fn eta(pool: &PgPool, platform_id: i64) -> Result<Option<Eta>> {
               SELECT locked_by AS w FROM tenantctl.jobs WHERE status = 'running' AND locked_by IS NOT NULL \
               UNION ALL SELECT worker FROM tenantctl.job_attempts \
                 WHERE started_at > now() - interval '10 minutes' AND worker IS NOT NULL) s) AS workers, \
-           (SELECT extract(epoch FROM avg(finished_at - started_at))::float8 FROM ( \
+           (SELECT avg(date_part('epoch', finished_at - started_at)) FROM ( \
               SELECT finished_at, started_at FROM tenantctl.provision_attempts \
               WHERE outcome = 'completed' AND finished_at IS NOT NULL \
               ORDER BY started_at DESC LIMIT $2) r) AS mean_secs, \
@@ -459,23 +459,14 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
            count(*) FILTER (WHERE outcome = 'failed' AND started_at > now() - interval '7 days') AS w_failed, \
            count(*) FILTER (WHERE outcome = 'completed') AS m_ok, \
            count(*) FILTER (WHERE outcome = 'failed') AS m_failed, \
-           extract(epoch FROM avg(finished_at - started_at) FILTER (WHERE outcome = 'completed'))::float8 AS mean, \
-           (stddev_samp(extract(epoch FROM finished_at - started_at)) \
-             FILTER (WHERE outcome = 'completed'))::float8 AS sd \
+           avg(date_part('epoch', finished_at - started_at)) FILTER (WHERE outcome = 'completed') AS mean, \
+           stddev_samp(date_part('epoch', finished_at - started_at)) \
+             FILTER (WHERE outcome = 'completed') AS sd \
          FROM tenantctl.provision_attempts WHERE started_at > now() - interval '30 days'",
     )
-    .fetch_one(pool)
-    .await?;
-    let o = |ok: &str, failed: &str| Outcomes {
-        completed: totals.get(ok),
-        failed: totals.get(failed),
-    };
-    let mean: Option<f64> = totals.get("mean");
-    let sd: Option<f64> = totals.get("sd");
-    let threshold = mean.map(|m| m + 3.0 * sd.unwrap_or(0.0));
-
+    .fetch_one(pool);
     // language=PostgreSQL
-    let per_day: Vec<(NaiveDate, i64)> = sqlx::query_as(
+    let per_day = sqlx::query_as::<_, (NaiveDate, i64)>(
         "SELECT d::date, coalesce(c.n, 0) FROM generate_series( \
              (now() AT TIME ZONE 'UTC')::date - ($1::int - 1), (now() AT TIME ZONE 'UTC')::date, interval '1 day') d \
          LEFT JOIN (SELECT (started_at AT TIME ZONE 'UTC')::date AS day, count(*) AS n \
@@ -486,8 +477,54 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
          ORDER BY 1",
     )
     .bind(i32::try_from(TREND_DAYS).unwrap_or(30))
-    .fetch_all(pool)
-    .await?;
+    .fetch_all(pool);
+    // language=PostgreSQL
+    let largest = sqlx::query(
+        "SELECT id, name, schema_size_bytes, last_backup_at FROM public.platforms \
+         WHERE schema_size_bytes IS NOT NULL ORDER BY schema_size_bytes DESC, id LIMIT $1",
+    )
+    .bind(SHORT_LIST)
+    .fetch_all(pool);
+    // language=PostgreSQL
+    let stale_rows = sqlx::query(
+        "SELECT id, name, schema_size_bytes, last_backup_at, count(*) OVER () AS total \
+         FROM public.platforms \
+         WHERE provision_status = 'completed' AND NOT external AND schema_name IS NOT NULL \
+           AND (last_backup_at IS NULL OR last_backup_at < now() - make_interval(secs => $1)) \
+         ORDER BY last_backup_at NULLS FIRST, id LIMIT $2",
+    )
+    .bind(backup_warn.as_secs_f64())
+    .bind(SHORT_LIST)
+    .fetch_all(pool);
+    // language=PostgreSQL
+    let queue = sqlx::query(
+        "SELECT count(*) FILTER (WHERE status = 'available') AS queued, \
+                count(*) FILTER (WHERE status IN ('scheduled', 'retryable')) AS waiting, \
+                count(*) FILTER (WHERE status = 'running') AS running, \
+                (SELECT count(DISTINCT w) FROM ( \
+                   SELECT locked_by AS w FROM tenantctl.jobs WHERE status = 'running' AND locked_by IS NOT NULL \
+                   UNION ALL SELECT worker FROM tenantctl.job_attempts \
+                     WHERE started_at > now() - interval '10 minutes' AND worker IS NOT NULL) s) AS workers \
+         FROM tenantctl.jobs WHERE status IN ('scheduled', 'available', 'running', 'retryable')",
+    )
+    .fetch_one(pool);
+    // NOTE: independent statements, so on connections of their own at once: the page waits for
+    // the slowest, not for the sum.
+    let (totals, per_day, largest, stale_rows, queue, stuck) = futures::try_join!(
+        async { Ok::<_, Error>(totals.await?) },
+        async { Ok::<_, Error>(per_day.await?) },
+        async { Ok::<_, Error>(largest.await?) },
+        async { Ok::<_, Error>(stale_rows.await?) },
+        async { Ok::<_, Error>(queue.await?) },
+        crate::jobs::stuck_platforms(pool, STUCK_AFTER),
+    )?;
+    let o = |ok: &str, failed: &str| Outcomes {
+        completed: totals.get(ok),
+        failed: totals.get(failed),
+    };
+    let mean: Option<f64> = totals.get("mean");
+    let sd: Option<f64> = totals.get("sd");
+    let threshold = mean.map(|m| m + 3.0 * sd.unwrap_or(0.0));
 
     let slow = match threshold {
         // Only anomalies when there is a spread to stand out of.
@@ -495,7 +532,7 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
             // language=PostgreSQL
             sqlx::query(
                 "SELECT platform_id, platform_name, started_at, \
-                        extract(epoch FROM finished_at - started_at)::float8 AS secs \
+                        date_part('epoch', finished_at - started_at) AS secs \
                  FROM tenantctl.provision_attempts \
                  WHERE outcome = 'completed' AND started_at > now() - interval '7 days' \
                    AND finished_at - started_at > make_interval(secs => $1) \
@@ -523,51 +560,15 @@ pub async fn dashboard(pool: &PgPool, backup_warn: Duration) -> Result<Dashboard
         schema_size_bytes: r.get("schema_size_bytes"),
         last_backup_at: r.get("last_backup_at"),
     };
-    // language=PostgreSQL
-    let largest = sqlx::query(
-        "SELECT id, name, schema_size_bytes, last_backup_at FROM public.platforms \
-         WHERE schema_size_bytes IS NOT NULL ORDER BY schema_size_bytes DESC, id LIMIT $1",
-    )
-    .bind(SHORT_LIST)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(ranked)
-    .collect();
-    // language=PostgreSQL
-    let stale_rows = sqlx::query(
-        "SELECT id, name, schema_size_bytes, last_backup_at, count(*) OVER () AS total \
-         FROM public.platforms \
-         WHERE provision_status = 'completed' AND NOT external AND schema_name IS NOT NULL \
-           AND (last_backup_at IS NULL OR last_backup_at < now() - make_interval(secs => $1)) \
-         ORDER BY last_backup_at NULLS FIRST, id LIMIT $2",
-    )
-    .bind(backup_warn.as_secs_f64())
-    .bind(SHORT_LIST)
-    .fetch_all(pool)
-    .await?;
+    let largest = largest.into_iter().map(ranked).collect();
     let stale_backup_count = stale_rows.first().map_or(0, |r| r.get::<i64, _>("total"));
     let stale_backups = stale_rows.into_iter().map(ranked).collect();
-
-    // language=PostgreSQL
-    let queue = sqlx::query(
-        "SELECT count(*) FILTER (WHERE status = 'available') AS queued, \
-                count(*) FILTER (WHERE status IN ('scheduled', 'retryable')) AS waiting, \
-                count(*) FILTER (WHERE status = 'running') AS running, \
-                (SELECT count(DISTINCT w) FROM ( \
-                   SELECT locked_by AS w FROM tenantctl.jobs WHERE status = 'running' AND locked_by IS NOT NULL \
-                   UNION ALL SELECT worker FROM tenantctl.job_attempts \
-                     WHERE started_at > now() - interval '10 minutes' AND worker IS NOT NULL) s) AS workers \
-         FROM tenantctl.jobs WHERE status IN ('scheduled', 'available', 'running', 'retryable')",
-    )
-    .fetch_one(pool)
-    .await?;
 
     Ok(Dashboard {
         day: o("d_ok", "d_failed"),
         week: o("w_ok", "w_failed"),
         month: o("m_ok", "m_failed"),
-        stuck: crate::jobs::stuck_platforms(pool, STUCK_AFTER).await?,
+        stuck,
         failures_per_day: per_day,
         mean_provision: mean
             .filter(|m| m.is_finite() && *m >= 0.0)
@@ -628,7 +629,7 @@ where
     let mut rows = sqlx::query(
         "SELECT a.id, a.platform_id, a.platform_name, a.schema_name, a.job_id, a.attempt, a.via, a.worker, \
                 a.started_at, a.finished_at, \
-                extract(epoch FROM a.finished_at - a.started_at)::float8 AS secs, a.outcome, a.error \
+                date_part('epoch', a.finished_at - a.started_at) AS secs, a.outcome, a.error \
          FROM tenantctl.provision_attempts a \
          WHERE a.started_at >= $2::date AT TIME ZONE 'UTC' \
            AND a.started_at < ($3::date + 1) AT TIME ZONE 'UTC' \
