@@ -1,18 +1,36 @@
 //! Telling the administrators which backups of a run failed: one mail (and webhook event) per
-//! run, naming each failed tenant and why.
+//! run, naming each failed tenant and why, and one notification per failed tenant in the
+//! console's notification center.
 
 use super::dump::BackupOutcome;
 use crate::config::Settings;
 use crate::notify::Notifier;
+use crate::registry::notifications::{self, Audience, NotificationKind};
+use sqlx::PgPool;
 
 /// Tell the administrators which of `all` failed (`failed`), to `storage` (or log it, when
-/// nothing is configured).
+/// nothing is configured), and leave the operators a notification per failed tenant.
 pub async fn notify(
+    pool: &PgPool,
     settings: &Settings,
     all: &[BackupOutcome],
     failed: &[&BackupOutcome],
     storage: &str,
 ) {
+    for o in failed {
+        let res = notifications::record(
+            pool,
+            NotificationKind::BackupFailed,
+            Audience::Operators,
+            (Some(o.platform_id), &o.platform_name),
+            &format!("the backup of {} to {storage} failed", o.platform_name),
+            o.error.as_deref(),
+        )
+        .await;
+        if let Err(e) = res {
+            tracing::warn!(platform = %o.platform_name, error = %crate::error::Shown(&e), "could not record the failed backup's notification");
+        }
+    }
     let mut body = format!(
         "{} of {} tenant backups to {storage} failed:\n\n",
         failed.len(),

@@ -141,7 +141,7 @@ impl Backup {
             let _ = l.release().await;
         }
         let outcomes = res?;
-        let failed = list_and_notify(ctx, &outcomes, &storage.describe()).await?;
+        let failed = list_and_notify(ctx, pool, &outcomes, &storage.describe()).await?;
         if failed.is_empty() {
             return Ok(());
         }
@@ -195,7 +195,7 @@ impl Backup {
             .await;
         spinner.finish_and_clear();
         let outcomes = res?;
-        let failed = list_and_notify(ctx, &outcomes, &storage.describe()).await?;
+        let failed = list_and_notify(ctx, pool, &outcomes, &storage.describe()).await?;
         if failed.is_empty() {
             return Ok(());
         }
@@ -209,13 +209,14 @@ impl Backup {
 /// Print the outcomes and tell the administrators about the failed ones; those failed.
 async fn list_and_notify<'a>(
     ctx: &Ctx,
+    pool: &PgPool,
     outcomes: &'a [BackupOutcome],
     storage: &str,
 ) -> Result<Vec<&'a BackupOutcome>> {
     ctx.out.list(outcomes)?;
     let failed: Vec<&BackupOutcome> = outcomes.iter().filter(|o| !o.ok()).collect();
     if !failed.is_empty() {
-        crate::backup::failures::notify(ctx.settings(), outcomes, &failed, storage).await;
+        crate::backup::failures::notify(pool, ctx.settings(), outcomes, &failed, storage).await;
     }
     Ok(failed)
 }

@@ -5,6 +5,7 @@ pub mod claims;
 pub mod domains;
 pub mod maintenance;
 pub mod migrations;
+pub mod notifications;
 pub mod store;
 pub mod suggest;
 pub mod tenants;

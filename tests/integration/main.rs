@@ -20,6 +20,8 @@ mod completion;
 mod connections;
 mod console;
 mod console_backups;
+mod console_pages;
+mod console_queries;
 mod contract;
 mod conventions;
 mod day_one;

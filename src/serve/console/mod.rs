@@ -25,7 +25,9 @@ pub mod notifications;
 pub mod page;
 pub mod platform;
 pub mod platforms;
+pub mod queries;
 pub mod session;
+pub mod trend;
 pub mod wizard;
 
 pub use session::Viewer;
