@@ -27,6 +27,7 @@ mod conventions;
 mod day_one;
 mod doctor;
 mod domains;
+mod error_messages;
 mod help;
 mod host_migration;
 mod job_handlers;
