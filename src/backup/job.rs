@@ -166,7 +166,8 @@ impl Kind for BackupKind {
                 if let Some((o, storage)) = failed {
                     let all = [o];
                     let failed: Vec<&BackupOutcome> = all.iter().collect();
-                    super::failures::notify(run.pool, &self.settings, &all, &failed, &storage).await;
+                    super::failures::notify(run.pool, &self.settings, &all, &failed, &storage)
+                        .await;
                 }
                 Ok(End::Failed)
             }
