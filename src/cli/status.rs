@@ -510,8 +510,8 @@ fn queue_section(out: &Out, s: &FleetStatus) -> String {
             "waiting",
             "ready",
             "running",
-            "oldest ready",
-            "failed attempts 24h",
+            "oldest",
+            "failed 24h",
             "discarded 24h",
         ]);
         for k in busy.iter().take(SHOWN) {

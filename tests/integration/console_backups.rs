@@ -163,7 +163,7 @@ async fn back_up_download_and_restore_in_a_browser(pool: PgPool) {
     assert_eq!(env.count("tenant_acme", "people").await, people);
     wait_for(&b, "#backup-jobs tr[data-status=\"completed\"]", 10).await;
     let audit: Vec<String> = sqlx::query_scalar(
-        "SELECT action FROM tenantctl.audit_log WHERE platform_id = $1 ORDER BY id",
+        "SELECT action FROM tenantctl.audit_log WHERE platform_id = $1 AND via = 'console' ORDER BY id",
     )
     .bind(p.id)
     .fetch_all(&pool)
