@@ -32,19 +32,6 @@ fn reader<'a>(viewer: &Viewer, scope: &'a Option<Vec<i64>>) -> Reader<'a> {
     }
 }
 
-/// The viewer's unread notifications, for the header (0 when they cannot be counted: the
-/// header never fails a page).
-pub async fn unread_count(app: &App, viewer: &Viewer) -> i64 {
-    let scope = viewer.platform_scope();
-    match notifications::unread_count(&app.registry, reader(viewer, &scope)).await {
-        Ok(n) => n,
-        Err(e) => {
-            tracing::warn!(error = %crate::error::Shown(&e), "console: could not count the unread notifications");
-            0
-        }
-    }
-}
-
 struct Row {
     id: i64,
     kind: &'static str,

@@ -114,11 +114,28 @@ pub struct Chrome {
     pub js: &'static str,
 }
 
+/// The viewer's unread notifications, for the header (0 when they cannot be counted: the
+/// header never fails a page). Read from the registry directly, so the layout needs no page.
+async fn unread_count(app: &App, viewer: &Viewer) -> i64 {
+    let scope = viewer.platform_scope();
+    let reader = crate::registry::notifications::Reader {
+        user_id: viewer.id,
+        platforms: scope.as_deref(),
+    };
+    match crate::registry::notifications::unread_count(&app.registry, reader).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %crate::error::Shown(&e), "console: could not count the unread notifications");
+            0
+        }
+    }
+}
+
 impl Chrome {
     /// The layout of a logged-in page, with the unread-notifications count.
     pub async fn load(app: &App, viewer: &Viewer, title: impl Into<String>, nav: Nav) -> Chrome {
         let mut c = Chrome::bare(viewer, title, nav);
-        c.unread = Some(super::notifications::unread_count(app, viewer).await);
+        c.unread = Some(unread_count(app, viewer).await);
         c
     }
 
